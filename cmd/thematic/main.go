@@ -1,0 +1,422 @@
+// Command thematic serves the thematic review service and runs its chores: migrations, demo data,
+// accounts and the local development database.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/config"
+	"thematic/internal/db"
+	"thematic/internal/demo"
+	"thematic/internal/devdb"
+	"thematic/internal/mail"
+	"thematic/internal/server"
+	"thematic/internal/tenant"
+	"thematic/internal/user"
+	"thematic/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "thematic:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `thematic: thematic reviews for inspectorates
+
+Usage:
+  thematic serve                       migrate, then serve HTTP on ADDR
+  thematic migrate up|down|status      manage the database schema
+  thematic seed demo                   create the demo tenant and users (idempotent)
+  thematic tenant create               create a tenant
+  thematic user create                 create a user in a tenant
+  thematic user set-password           set a user's password
+  thematic db start|stop               start or stop the private development PostgreSQL
+
+Every command takes --help. Configuration comes from the environment (see README.md).
+With DATABASE_URL unset, a private PostgreSQL is started in DATA_DIR (default .data/dev).
+`
+
+// run is the whole program, with its inputs passed in so tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return errors.New("no command given")
+		}
+		return nil
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	logger := newLogger(cfg.LogLevel, stderr)
+	cmd, rest := args[0], args[1:]
+	sub := ""
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		sub, rest = rest[0], rest[1:]
+	}
+	switch cmd + " " + sub {
+	case "serve ":
+		return serve(ctx, cfg, logger, rest, stdout)
+	case "migrate up", "migrate down", "migrate status":
+		return migrate(ctx, cfg, sub, rest, stdout)
+	case "seed demo":
+		return seedDemo(ctx, cfg, rest, stdout)
+	case "tenant create":
+		return tenantCreate(ctx, cfg, rest, stdout)
+	case "user create", "user set-password":
+		return userCommand(ctx, cfg, sub, rest, stdin, stdout)
+	case "db start", "db stop":
+		return dbCommand(ctx, cfg, sub, rest, stdout)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", strings.TrimSpace(cmd+" "+sub))
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func flags(name, help string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: thematic %s\n\n%s\n", name, help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// databases returns the owner and application URLs: the configured ones, or those of the private
+// server, which is started when needed.
+func databases(ctx context.Context, cfg config.Config, stdout io.Writer) (owner, app string, err error) {
+	if cfg.DatabaseURL != "" {
+		app = cfg.AppDatabaseURL
+		if app == "" {
+			app = cfg.DatabaseURL
+		}
+		return cfg.DatabaseURL, app, nil
+	}
+	srv, err := devdb.Ensure(ctx, devdb.Options{Dir: cfg.DataDir, Log: func(f string, a ...any) {
+		fmt.Fprintf(stdout, f+"\n", a...)
+	}})
+	if err != nil {
+		return "", "", err
+	}
+	return srv.OwnerURL(), srv.AppURL(), nil
+}
+
+func migrateUp(ctx context.Context, ownerURL string) error {
+	m, err := db.NewMigrator(ownerURL)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	_, err = m.Up(ctx)
+	return err
+}
+
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flags("serve", "Apply pending migrations, then serve HTTP on ADDR until SIGTERM or SIGINT.", stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	start := time.Now()
+	ownerURL, appURL, err := databases(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	if err := migrateUp(ctx, ownerURL); err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, appURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := db.CheckAppRole(ctx, pool); err != nil {
+		return err
+	}
+	if !web.HasGOVUK() {
+		logger.Warn("GOV.UK Frontend assets are missing: run `make assets` (npm ci) before building")
+	}
+	mailer, err := mail.New(cfg.SMTPURL, cfg.MailFrom, pool)
+	if err != nil {
+		return err
+	}
+	srv := server.New(cfg, pool, server.Options{Mail: mailer, Logger: logger, SessionCleanup: 5 * time.Minute})
+	defer srv.Close()
+	httpSrv := &http.Server{
+		Addr: cfg.Addr, Handler: srv,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second,
+		IdleTimeout: 120 * time.Second, BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds(), "env", cfg.Env)
+	fmt.Fprintf(stdout, "\nThematic is running at %s\n", cfg.BaseURL)
+	if cfg.Dev() {
+		fmt.Fprintf(stdout, "Sign in as %s (tenant admin) or %s (review lead), password %q.\n", demo.People[0].Email, demo.People[1].Email, demo.Password)
+		fmt.Fprintf(stdout, "Mail the service sends is kept at %s/dev/mail. Stop with Ctrl+C.\n\n", cfg.BaseURL)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// Finish requests in flight, then stop.
+	logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func migrate(ctx context.Context, cfg config.Config, sub string, args []string, stdout io.Writer) error {
+	fs := flags("migrate "+sub, "Manage the schema with the owner role (DATABASE_URL).", stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ownerURL, _, err := databases(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	m, err := db.NewMigrator(ownerURL)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	switch sub {
+	case "up":
+		res, err := m.Up(ctx)
+		for _, r := range res {
+			fmt.Fprintf(stdout, "applied %s (%s)\n", r.Source.Path, r.Duration.Round(time.Millisecond))
+		}
+		if err == nil && len(res) == 0 {
+			fmt.Fprintln(stdout, "no pending migrations")
+		}
+		return err
+	case "down":
+		r, err := m.Down(ctx)
+		if r != nil {
+			fmt.Fprintf(stdout, "rolled back %s\n", r.Source.Path)
+		}
+		return err
+	default:
+		st, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			applied := "pending"
+			if !s.AppliedAt.IsZero() {
+				applied = "applied " + s.AppliedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdout, "%-40s %s\n", s.Source.Path, applied)
+		}
+		return nil
+	}
+}
+
+func ownerPool(ctx context.Context, cfg config.Config, stdout io.Writer) (*pgxpool.Pool, error) {
+	ownerURL, _, err := databases(ctx, cfg, stdout)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrateUp(ctx, ownerURL); err != nil {
+		return nil, err
+	}
+	return db.Open(ctx, ownerURL, 4)
+}
+
+func seedDemo(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flags("seed demo", "Create the demo tenant and one user per role. Running it again changes nothing.", stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pool, err := ownerPool(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := demo.Seed(ctx, pool); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Demo tenant %q is ready. Every demo user's password is %q:\n", demo.TenantName, demo.Password)
+	for _, p := range demo.People {
+		fmt.Fprintf(stdout, "  %-26s %s\n", p.Email, p.About)
+	}
+	return nil
+}
+
+func tenantCreate(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flags("tenant create --slug SLUG --name NAME", "Create a tenant (an inspectorate).", stdout)
+	slug := fs.String("slug", "", "short name for the tenant: lower-case letters, digits and dashes")
+	name := fs.String("name", "", "the organisation's name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !tenant.ValidSlug(*slug) || strings.TrimSpace(*name) == "" {
+		fs.Usage()
+		return errors.New("give --slug (a-z, 0-9, -) and --name")
+	}
+	pool, err := ownerPool(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	var id string
+	if err := pool.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&id); err != nil {
+		return err
+	}
+	err = db.InTx(ctx, pool, db.Scope{TenantID: id}, func(tx pgx.Tx) error {
+		return tenant.Create(ctx, tx, id, *slug, strings.TrimSpace(*name))
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created tenant %s (%s)\n", *slug, id)
+	return nil
+}
+
+func readPassword(stdin io.Reader, stdout io.Writer, fromStdin bool) (string, error) {
+	if !fromStdin {
+		fmt.Fprint(stdout, "Password (input is shown; pipe it with --password-stdin to keep it off screen): ")
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func userCommand(ctx context.Context, cfg config.Config, sub string, args []string, stdin io.Reader, stdout io.Writer) error {
+	help := map[string]string{
+		"create":       "Create a user in a tenant (or add an existing one to it). The password is read from standard input.",
+		"set-password": "Set a user's password. The password is read from standard input.",
+	}[sub]
+	fs := flags("user "+sub, help, stdout)
+	email := fs.String("email", "", "the user's email address")
+	name := fs.String("name", "", "the user's full name (create)")
+	slug := fs.String("tenant", "", "the tenant's slug (create)")
+	role := fs.String("role", "member", "tenant role: admin or member (create)")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input without a prompt")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	addr := user.NormaliseEmail(*email)
+	if !user.ValidEmail(addr) {
+		fs.Usage()
+		return errors.New("give a valid --email")
+	}
+	if sub == "create" && (*slug == "" || !user.ValidName(*name) || !auth.Role(*role).Valid()) {
+		fs.Usage()
+		return errors.New("give --tenant, --name and --role (admin or member)")
+	}
+	password, err := readPassword(stdin, stdout, *fromStdin)
+	if err != nil {
+		return err
+	}
+	if err := auth.CheckNewPassword(password, addr); err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	pool, err := ownerPool(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if sub == "set-password" {
+		tag, err := pool.Exec(ctx, `UPDATE users SET password_hash = $2, auth_version = auth_version + 1, updated_at = now() WHERE email = $1`, addr, hash)
+		if err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("no user has the email %s", addr)
+		}
+		fmt.Fprintf(stdout, "password set for %s; their sessions have ended\n", addr)
+		return nil
+	}
+	tenantID, err := tenant.IDBySlug(ctx, pool, *slug)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
+		id, created, err := demo.EnsureUser(ctx, tx, addr, strings.TrimSpace(*name), hash)
+		if err != nil {
+			return err
+		}
+		if err := user.AddMember(ctx, tx, tenantID, id, auth.Role(*role)); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "command line", Action: "membership.created",
+			ObjectType: "user", ObjectID: id, After: map[string]string{"email": addr, "role": *role}}); err != nil {
+			return err
+		}
+		verb := "added existing user"
+		if created {
+			verb = "created user"
+		}
+		fmt.Fprintf(stdout, "%s %s to %s as %s\n", verb, addr, *slug, *role)
+		return nil
+	})
+}
+
+func dbCommand(ctx context.Context, cfg config.Config, sub string, args []string, stdout io.Writer) error {
+	fs := flags("db "+sub, "Start or stop the private PostgreSQL kept in DATA_DIR (used when DATABASE_URL is unset).", stdout)
+	dir := fs.String("dir", cfg.DataDir, "data folder")
+	fast := fs.Bool("fast", false, "turn off fsync (for tests only: data may be lost in a crash)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if sub == "stop" {
+		if err := devdb.Stop(*dir); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "stopped PostgreSQL in %s\n", *dir)
+		return nil
+	}
+	srv, err := devdb.Ensure(ctx, devdb.Options{Dir: *dir, Fast: *fast, Log: func(f string, a ...any) { fmt.Fprintf(stdout, f+"\n", a...) }})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "PostgreSQL is running in %s on 127.0.0.1:%d\n", srv.Dir, srv.Port)
+	return nil
+}

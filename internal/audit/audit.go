@@ -1,0 +1,91 @@
+// Package audit writes the audit log: one writer for every change, called inside the transaction
+// that makes the change, so that the change and its entry commit or fail together.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Execer is the part of a transaction the writer needs.
+type Execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// Event is one entry. Before and After are marshalled to JSON; they must never hold a password,
+// token or session id.
+type Event struct {
+	TenantID   string // "" for events outside any tenant
+	ActorID    string
+	ActorEmail string
+	Action     string // e.g. "membership.role_changed", "auth.sign_in_failed"
+	ObjectType string
+	ObjectID   string
+	Before     any
+	After      any
+}
+
+type ctxKey struct{}
+
+// Meta is the request's context for every entry: request id and client address.
+type Meta struct {
+	RequestID string
+	IP        string
+}
+
+// WithMeta stores the request's audit metadata in ctx.
+func WithMeta(ctx context.Context, m Meta) context.Context { return context.WithValue(ctx, ctxKey{}, m) }
+
+// MetaFrom returns the request's audit metadata.
+func MetaFrom(ctx context.Context) Meta { m, _ := ctx.Value(ctxKey{}).(Meta); return m }
+
+// Record writes e with q, which should be the transaction making the change.
+func Record(ctx context.Context, q Execer, e Event) error {
+	before, err := marshal(e.Before)
+	if err != nil {
+		return err
+	}
+	after, err := marshal(e.After)
+	if err != nil {
+		return err
+	}
+	m := MetaFrom(ctx)
+	_, err = q.Exec(ctx, `INSERT INTO audit_log
+		(tenant_id, actor_id, actor_email, action, object_type, object_id, before, after, request_id, ip)
+		VALUES (nullif($1, '')::uuid, nullif($2, '')::uuid, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		e.TenantID, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, e.ObjectID, before, after, m.RequestID, m.IP)
+	if err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+func marshal(v any) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("audit: marshal: %w", err)
+	}
+	return b, nil
+}
+
+// Entry is one row as read back.
+type Entry struct {
+	ID         int64
+	At         time.Time
+	ActorID    *string
+	ActorEmail string
+	Action     string
+	ObjectType string
+	ObjectID   string
+	Before     []byte
+	After      []byte
+	RequestID  string
+	IP         string
+}

@@ -1,0 +1,104 @@
+// Package db holds the connection pool and the transaction helper that sets the tenant for
+// row-level security.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/apperr"
+)
+
+// Querier is what store methods need: a pool or a transaction.
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// Open builds a pool and checks that the database answers.
+func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: ping: %w", err)
+	}
+	return pool, nil
+}
+
+// Scope is who a transaction acts for: row-level security reads both settings.
+type Scope struct {
+	TenantID string // "" for work outside any tenant (sign-in); RLS then shows no tenant rows
+	UserID   string // "" when nobody is signed in
+}
+
+// InTx runs fn in a transaction whose first statement sets app.tenant_id and app.user_id for this
+// transaction only (set_config(..., true)), so a pooled connection never carries a tenant over.
+func InTx(ctx context.Context, pool *pgxpool.Pool, s Scope, fn func(tx pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return MapError(fmt.Errorf("db: begin: %w", err))
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`,
+		s.TenantID, s.UserID); err != nil {
+		return MapError(fmt.Errorf("db: set scope: %w", err))
+	}
+	if err := fn(tx); err != nil {
+		return MapError(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return MapError(fmt.Errorf("db: commit: %w", err))
+	}
+	return nil
+}
+
+// MapError turns database errors users can act on into apperr values, in one place.
+func MapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return &apperr.Error{Code: apperr.CodeConflict, Message: "That already exists", Err: err}
+		case "23503":
+			return &apperr.Error{Code: apperr.CodeNotFound, Message: "A linked record was not found", Err: err}
+		case "42501":
+			return &apperr.Error{Code: apperr.CodeNotFound, Message: "Not found", Err: err}
+		case "57P01", "57P02", "57P03", "08000", "08003", "08006":
+			return apperr.Unavailable(err)
+		}
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &apperr.Error{Code: apperr.CodeNotFound, Message: "Not found", Err: err}
+	}
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) || errors.As(err, &netErr) {
+		return apperr.Unavailable(err)
+	}
+	return err
+}

@@ -1,0 +1,98 @@
+// Package demo creates the demo tenant and its users, for `make run` and the browser tests. It is
+// idempotent: running it again changes nothing that exists.
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/tenant"
+	"thematic/internal/user"
+)
+
+// Password is every demo user's password. It is printed by `thematic seed demo`.
+const Password = "demo-thematic-2026"
+
+// TenantSlug and TenantName name the demo tenant.
+const (
+	TenantSlug = "demo-inspectorate"
+	TenantName = "Demo Inspectorate"
+)
+
+// Person is a demo user.
+type Person struct {
+	Email string
+	Name  string
+	Role  auth.Role
+	About string // what they are for, printed after seeding
+}
+
+// People are the demo users: one per role. Review roles (lead, inspector, observer, local
+// authority contact) are given in the demo review; in the tenant they are members.
+var People = []Person{
+	{"admin@demo.test", "Alex Admin", auth.RoleAdmin, "tenant admin"},
+	{"lead@demo.test", "Lee Lead", auth.RoleMember, "review lead"},
+	{"inspector@demo.test", "Ira Inspector", auth.RoleMember, "inspector (Ofsted Early Years Inspector)"},
+	{"cqc.inspector@demo.test", "Cass Carter", auth.RoleMember, "inspector (CQC Children's Services Inspector)"},
+	{"observer@demo.test", "Olu Observer", auth.RoleMember, "observer"},
+	{"la.contact@demo.test", "Lou Contact", auth.RoleMember, "local authority contact"},
+}
+
+// Seed creates the demo tenant and users with the owner pool.
+func Seed(ctx context.Context, pool *pgxpool.Pool) error {
+	var tenantID string
+	err := pool.QueryRow(ctx, `SELECT id FROM tenants WHERE slug = $1`, TenantSlug).Scan(&tenantID)
+	if err == pgx.ErrNoRows {
+		if err := pool.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&tenantID); err != nil {
+			return fmt.Errorf("demo: new id: %w", err)
+		}
+		err = db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
+			return tenant.Create(ctx, tx, tenantID, TenantSlug, TenantName)
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("demo: tenant: %w", err)
+	}
+	hash, err := auth.HashPassword(Password)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
+		for _, p := range People {
+			id, created, err := EnsureUser(ctx, tx, p.Email, p.Name, hash)
+			if err != nil {
+				return err
+			}
+			if !created {
+				continue
+			}
+			if err := user.AddMember(ctx, tx, tenantID, id, p.Role); err != nil {
+				return err
+			}
+			if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "seed", Action: "membership.created",
+				ObjectType: "user", ObjectID: id, After: map[string]string{"email": p.Email, "role": string(p.Role)}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// EnsureUser returns the id of the user with email, creating them when missing.
+func EnsureUser(ctx context.Context, tx pgx.Tx, email, name, hash string) (id string, created bool, err error) {
+	err = tx.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, user.NormaliseEmail(email)).Scan(&id)
+	if err == nil {
+		return id, false, nil
+	}
+	if err != pgx.ErrNoRows {
+		return "", false, fmt.Errorf("demo: find %s: %w", email, err)
+	}
+	id, err = user.Create(ctx, tx, email, name, hash)
+	return id, err == nil, err
+}

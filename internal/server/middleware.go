@@ -1,0 +1,320 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/user"
+	"thematic/templates/errorpage"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyActor
+	keySessionLoaded
+)
+
+func requestIDFrom(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
+
+func actorFrom(ctx context.Context) *auth.Actor { a, _ := ctx.Value(keyActor).(*auth.Actor); return a }
+
+func sessionLoaded(ctx context.Context) bool { b, _ := ctx.Value(keySessionLoaded).(bool); return b }
+
+// requestID gives every request an id, in the logs, the audit log and the X-Request-Id header.
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), keyRequestID, id)
+		ctx = audit.WithMeta(ctx, audit.Meta{RequestID: id, IP: clientIP(r)})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// clientIP is the peer address. X-Forwarded-For is not trusted: a proxy in front should be
+// configured to connect from a known address, and the limit is then per proxy, which is safe.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// accessLog writes one JSON line per request. The path is logged without its query string, which
+// may hold a token (password reset, invitation, calendar feed).
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		s.logger(r.Context()).Info("request", "method", r.Method, "path", redactPath(r.URL.Path), "status", sw.status,
+			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	})
+}
+
+// redactPath hides tokens carried in paths.
+func redactPath(p string) string {
+	for _, prefix := range []string{"/password/reset/", "/invitations/"} {
+		if strings.HasPrefix(p, prefix) {
+			return prefix + "[redacted]"
+		}
+	}
+	return p
+}
+
+// recoverer turns a panic into the 500 page.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logger(r.Context()).Error("panic", "value", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.renderError(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries. The CSP allows no inline script and
+// no third-party origin.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.cfg.TLS() {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody bounds request bodies; a larger one fails to parse and gets a 413 page.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			s.renderStatus(w, r, tooLarge(s.cfg.MaxBodyBytes))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses cross-site unsafe requests (Sec-Fetch-Site / Origin) with the 403 page.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.renderError(w, r, apperr.Forbidden("The request came from another website, so it was refused."))
+	}))
+	return cop.Handler(next)
+}
+
+// loadActor reads the session's user and tenant on every request and checks they are still good:
+// a deactivated membership ends the session at once; a changed role renews the session token.
+func (s *Server) loadActor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), keySessionLoaded, true)
+		userID := s.sessions.GetString(ctx, "user_id")
+		tenantID := s.sessions.GetString(ctx, "tenant_id")
+		if userID == "" || tenantID == "" {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		var sess user.Session
+		err := s.txScope(ctx, scopeFor(tenantID, userID), func(tx pgx.Tx) error {
+			var err error
+			sess, err = user.LoadSession(ctx, tx, userID, tenantID)
+			return err
+		})
+		switch {
+		case apperr.Is(err, apperr.CodeNotFound):
+			s.endSession(ctx)
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		case err != nil:
+			s.renderError(w, r.WithContext(ctx), err)
+			return
+		}
+		if sess.Deactivated || sess.UserVersion != s.sessions.GetInt(ctx, "user_ver") {
+			// Deactivated here, or the password or two-factor set-up changed in another session.
+			s.endSession(ctx)
+			s.sessions.Put(ctx, "notice", "You have been signed out. Sign in again to continue.")
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		if sess.MemberVersion != s.sessions.GetInt(ctx, "member_ver") {
+			if err := s.sessions.RenewToken(ctx); err != nil {
+				s.renderError(w, r.WithContext(ctx), err)
+				return
+			}
+			s.sessions.Put(ctx, "member_ver", sess.MemberVersion)
+		}
+		a := sess.Actor
+		ctx = context.WithValue(ctx, keyActor, &a)
+		if sess.Require2FA && !a.TOTP && !twoFactorSetupPath(r.URL.Path) {
+			if r.Method == http.MethodGet {
+				s.sessions.Put(ctx, "flash", "Your organisation requires two-factor sign-in. Set it up to continue.")
+				http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther)
+				return
+			}
+			s.renderError(w, r.WithContext(ctx), apperr.Forbidden("Set up two-factor sign-in first."))
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// twoFactorSetupPath lists what a user who must set up two-factor sign-in may still reach.
+func twoFactorSetupPath(p string) bool {
+	return strings.HasPrefix(p, "/account/two-factor") || p == "/sign-out" || p == "/session/extend" ||
+		p == "/accessibility" || p == "/privacy"
+}
+
+func (s *Server) endSession(ctx context.Context) {
+	_ = s.sessions.Destroy(ctx)
+}
+
+// csrf checks the per-session token on every unsafe request, on top of the cross-origin check.
+func (s *Server) csrf(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		want := s.sessions.GetString(r.Context(), "csrf")
+		got := r.Header.Get("X-CSRF-Token")
+		if got == "" {
+			if err := parseForm(r); err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					s.renderStatus(w, r, tooLarge(s.cfg.MaxBodyBytes))
+					return
+				}
+				s.renderError(w, r, apperr.Invalid("The form could not be read."))
+				return
+			}
+			got = r.PostFormValue("csrf_token")
+		}
+		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+			s.renderError(w, r, apperr.Forbidden("The form you sent has expired or was not sent from this service. Go back, reload the page and try again."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csrfToken returns the session's token, making one on first use.
+func (s *Server) csrfToken(ctx context.Context) string {
+	t := s.sessions.GetString(ctx, "csrf")
+	if t == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		t = base64.RawURLEncoding.EncodeToString(b)
+		s.sessions.Put(ctx, "csrf", t)
+	}
+	return t
+}
+
+// need guards a route with the permission the route table gives it.
+func (s *Server) need(p auth.Permission, h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a := actorFrom(r.Context())
+		if !auth.Allowed(a, p) {
+			if a == nil {
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/sign-in?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					return
+				}
+				s.renderError(w, r, apperr.Unauthenticated("Your session has ended. Sign in again."))
+				return
+			}
+			s.refuse(w, r, p)
+			return
+		}
+		s.adapt(h)(w, r)
+	}
+}
+
+// parseForm reads a urlencoded or multipart body once.
+func parseForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(8 << 20)
+	}
+	return r.ParseForm()
+}
+
+func tooLarge(limit int64) errorpage.View {
+	return errorpage.View{Status: http.StatusRequestEntityTooLarge, Heading: "What you sent is too large",
+		Message: fmt.Sprintf("The most this form accepts is %s.", humanBytes(limit))}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func scopeFor(tenantID, userID string) db.Scope { return db.Scope{TenantID: tenantID, UserID: userID} }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

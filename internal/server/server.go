@@ -1,0 +1,103 @@
+// Package server holds the HTTP routes, middleware and handlers. Handlers are thin: they parse,
+// call the domain packages, and render or redirect.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/auth"
+	"thematic/internal/config"
+	"thematic/internal/db"
+	"thematic/internal/mail"
+)
+
+// Server holds what handlers share. It keeps no state of its own that matters: sessions, rate
+// limits and mail all live in PostgreSQL.
+type Server struct {
+	cfg      config.Config
+	pool     *pgxpool.Pool
+	sessions *scs.SessionManager
+	store    *pgxstore.PostgresStore
+	mail     mail.Sender
+	log      *slog.Logger
+	now      func() time.Time
+	perms    map[string]auth.Permission // "GET /path/{id}" → what it needs, filled by the route table
+	handler  http.Handler
+}
+
+// Options carry the collaborators; zero values get defaults.
+type Options struct {
+	Mail            mail.Sender
+	Logger          *slog.Logger
+	Now             func() time.Time
+	SessionCleanup  time.Duration // how often expired sessions are deleted; 0 never (tests)
+}
+
+// New builds the server and its route table.
+func New(cfg config.Config, pool *pgxpool.Pool, o Options) *Server {
+	s := &Server{cfg: cfg, pool: pool, mail: o.Mail, log: o.Logger, now: o.Now, perms: map[string]auth.Permission{}}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.mail == nil {
+		s.mail = mail.Mailbox{Pool: pool}
+	}
+	s.store = pgxstore.NewWithCleanupInterval(pool, o.SessionCleanup)
+	sm := scs.New()
+	sm.Store = s.store
+	sm.IdleTimeout = cfg.IdleTimeout
+	sm.Lifetime = cfg.Lifetime
+	sm.Cookie.Name = "thematic_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false
+	if cfg.TLS() {
+		// __Host- cookies must be Secure, host-only and for path /.
+		sm.Cookie.Name = "__Host-thematic_session"
+		sm.Cookie.Secure = true
+	}
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.renderError(w, r, err)
+	}
+	s.sessions = sm
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close stops background work (the session cleanup).
+func (s *Server) Close() { s.store.StopCleanup() }
+
+// Permissions returns what each registered route needs, keyed "METHOD pattern".
+func (s *Server) Permissions() map[string]auth.Permission { return s.perms }
+
+// tx runs fn in a transaction scoped to the request's tenant and user.
+func (s *Server) tx(r *http.Request, fn func(tx pgx.Tx) error) error {
+	return db.InTx(r.Context(), s.pool, scopeOf(r), fn)
+}
+
+// txScope runs fn in a transaction with an explicit scope (sign-in, before the session knows it).
+func (s *Server) txScope(ctx context.Context, sc db.Scope, fn func(tx pgx.Tx) error) error {
+	return db.InTx(ctx, s.pool, sc, fn)
+}
+
+func scopeOf(r *http.Request) db.Scope {
+	if a := actorFrom(r.Context()); a != nil {
+		return db.Scope{TenantID: a.TenantID, UserID: a.UserID}
+	}
+	return db.Scope{}
+}

@@ -1,0 +1,303 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/form"
+	"thematic/internal/user"
+	authview "thematic/templates/auth"
+)
+
+// Sign-in throttling: per account and per client address, over a sliding window.
+const (
+	throttleWindow     = 15 * time.Minute
+	maxAccountFailures = 5
+	maxAddressFailures = 50
+	pendingTwoFactor   = 5 * time.Minute // how long the password step stays good
+)
+
+// One message for every wrong credential: it never tells whether an email has an account.
+const badCredentials = "Enter a correct email address and password"
+
+func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
+	if actorFrom(r.Context()) != nil {
+		return s.redirect(w, r, "/", "")
+	}
+	f := authview.SignInForm{Errors: &form.Errors{}, Next: r.URL.Query().Get("next")}
+	f.Notice = s.sessions.PopString(r.Context(), "notice")
+	if r.URL.Query().Get("timeout") != "" && f.Notice == "" {
+		f.Notice = "You were signed out because you had not used the service for a while. Sign in again to continue."
+	}
+	return s.ok(w, r, authview.SignIn(s.page(r, "Sign in"), f))
+}
+
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	email := user.NormaliseEmail(r.PostFormValue("email"))
+	password := r.PostFormValue("password")
+	f := authview.SignInForm{Email: r.PostFormValue("email"), Errors: &form.Errors{}, Next: r.PostFormValue("next")}
+	if email == "" {
+		f.Errors.Add("email", "Enter your email address")
+	}
+	if password == "" {
+		f.Errors.Add("password", "Enter your password")
+	}
+	if f.Errors.Any() {
+		p := s.page(r, "Sign in")
+		p.HasError = true
+		return s.invalid(w, r, authview.SignIn(p, f))
+	}
+
+	accountKey, addressKey := "account:"+email, "ip:"+clientIP(r)
+	since := s.now().Add(-throttleWindow)
+	var cred user.Credentials
+	var throttled bool
+	err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
+		na, err := user.Failures(ctx, tx, accountKey, since)
+		if err != nil {
+			return err
+		}
+		ni, err := user.Failures(ctx, tx, addressKey, since)
+		if err != nil {
+			return err
+		}
+		if na >= maxAccountFailures || ni >= maxAddressFailures {
+			throttled = true
+			return audit.Record(ctx, tx, audit.Event{ActorEmail: email, Action: "auth.sign_in_throttled"})
+		}
+		cred, err = user.CredentialsByEmail(ctx, tx, email)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if throttled {
+		f.Errors.Add("email", "There have been too many attempts to sign in. Wait 15 minutes and try again, or reset your password.")
+		p := s.page(r, "Sign in")
+		p.HasError = true
+		s.render(w, r, http.StatusTooManyRequests, authview.SignIn(p, f))
+		return nil
+	}
+
+	// CheckPassword hashes even when the account does not exist, so timing tells nothing either.
+	ok := auth.CheckPassword(cred.PasswordHash, password)
+	var tenants []user.TenantChoice
+	if ok {
+		err = s.txScope(ctx, db.Scope{UserID: cred.ID}, func(tx pgx.Tx) error {
+			var err error
+			tenants, err = user.Tenants(ctx, tx, cred.ID)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if !ok || len(tenants) == 0 {
+		reason := "wrong password"
+		if cred.ID == "" {
+			reason = "unknown email"
+		} else if ok {
+			reason = "no active membership"
+		}
+		err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
+			if err := user.RecordFailure(ctx, tx, accountKey, addressKey); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Event{ActorID: cred.ID, ActorEmail: email, Action: "auth.sign_in_failed",
+				After: map[string]string{"reason": reason}})
+		})
+		if err != nil {
+			return err
+		}
+		f.Errors.Add("email", badCredentials)
+		f.Errors.Add("password", badCredentials)
+		p := s.page(r, "Sign in")
+		p.HasError = true
+		s.render(w, r, http.StatusUnauthorized, authview.SignIn(p, f))
+		return nil
+	}
+
+	if cred.TOTPEnabled {
+		// The password was right; the session only remembers that for a few minutes, under a new
+		// token, until the second factor is given.
+		if err := s.sessions.RenewToken(ctx); err != nil {
+			return err
+		}
+		s.sessions.Put(ctx, "pending_user", cred.ID)
+		s.sessions.Put(ctx, "pending_at", s.now().Unix())
+		s.sessions.Put(ctx, "pending_next", safeNext(f.Next))
+		return s.redirect(w, r, "/sign-in/two-factor", "")
+	}
+	return s.completeSignIn(w, r, cred.ID, tenants, safeNext(f.Next), "password")
+}
+
+// completeSignIn renews the session token, records the sign-in and sends the user on.
+func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, userID string, tenants []user.TenantChoice, next, method string) error {
+	ctx := r.Context()
+	t := tenants[0]
+	var sess user.Session
+	err := s.txScope(ctx, scopeFor(t.ID, userID), func(tx pgx.Tx) error {
+		var err error
+		if sess, err = user.LoadSession(ctx, tx, userID, t.ID); err != nil {
+			return err
+		}
+		if err := user.ClearFailures(ctx, tx, "account:"+sess.Actor.Email, s.now().Add(-24*time.Hour)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: t.ID, ActorID: userID, ActorEmail: sess.Actor.Email,
+			Action: "auth.signed_in", ObjectType: "user", ObjectID: userID, After: map[string]string{"method": method}})
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	for _, k := range []string{"pending_user", "pending_at", "pending_next", "csrf"} {
+		s.sessions.Remove(ctx, k)
+	}
+	s.sessions.Put(ctx, "user_id", userID)
+	s.sessions.Put(ctx, "tenant_id", t.ID)
+	s.sessions.Put(ctx, "user_ver", sess.UserVersion)
+	s.sessions.Put(ctx, "member_ver", sess.MemberVersion)
+	s.sessions.Put(ctx, "many_tenants", len(tenants) > 1)
+	if sess.Require2FA && !sess.Actor.TOTP {
+		return s.redirect(w, r, "/account/two-factor", "Your organisation requires two-factor sign-in. Set it up to continue.")
+	}
+	return s.redirect(w, r, next, "")
+}
+
+// pendingUser returns the user who gave a right password and still owes a second factor.
+func (s *Server) pendingUser(ctx context.Context) string {
+	id := s.sessions.GetString(ctx, "pending_user")
+	at := time.Unix(s.sessions.GetInt64(ctx, "pending_at"), 0)
+	if id == "" || s.now().Sub(at) > pendingTwoFactor {
+		return ""
+	}
+	return id
+}
+
+func (s *Server) twoFactorForm(w http.ResponseWriter, r *http.Request) error {
+	if s.pendingUser(r.Context()) == "" {
+		return s.redirect(w, r, "/sign-in", "")
+	}
+	f := authview.TwoFactorForm{Errors: &form.Errors{}, Recovery: r.URL.Query().Get("recovery") != ""}
+	return s.ok(w, r, authview.TwoFactor(s.page(r, "Two-factor sign-in"), f))
+}
+
+func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	userID := s.pendingUser(ctx)
+	if userID == "" {
+		s.sessions.Put(ctx, "notice", "That took too long. Sign in again.")
+		return s.redirect(w, r, "/sign-in", "")
+	}
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	recovery := r.PostFormValue("method") == "recovery"
+	f := authview.TwoFactorForm{Errors: &form.Errors{}, Recovery: recovery}
+	if code == "" {
+		f.Errors.Add("code", map[bool]string{false: "Enter the 6-digit code from your authenticator app", true: "Enter a recovery code"}[recovery])
+		p := s.page(r, "Two-factor sign-in")
+		p.HasError = true
+		return s.invalid(w, r, authview.TwoFactor(p, f))
+	}
+	accountKey := "account2fa:" + userID
+	var ok, throttled bool
+	var tenants []user.TenantChoice
+	err := s.txScope(ctx, db.Scope{UserID: userID}, func(tx pgx.Tx) error {
+		n, err := user.Failures(ctx, tx, accountKey, s.now().Add(-throttleWindow))
+		if err != nil {
+			return err
+		}
+		if n >= maxAccountFailures {
+			throttled = true
+			return nil
+		}
+		u, err := user.Get(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if recovery {
+			ok, err = user.UseRecoveryCode(ctx, tx, userID, code)
+		} else if step, match := auth.VerifyTOTP(u.TOTPSecret, code, s.now(), u.TOTPLastStep); match {
+			ok, err = user.UseTOTPStep(ctx, tx, userID, step)
+		}
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if err := user.RecordFailure(ctx, tx, accountKey); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Event{ActorID: userID, ActorEmail: u.Email, Action: "auth.two_factor_failed"})
+		}
+		tenants, err = user.Tenants(ctx, tx, userID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if throttled {
+		return apperr.TooMany("There have been too many wrong codes. Wait 15 minutes and sign in again.")
+	}
+	if !ok {
+		f.Errors.Add("code", map[bool]string{false: "The code is not correct or has already been used. Enter the code your app shows now",
+			true: "That recovery code is not correct or has already been used"}[recovery])
+		p := s.page(r, "Two-factor sign-in")
+		p.HasError = true
+		s.render(w, r, http.StatusUnauthorized, authview.TwoFactor(p, f))
+		return nil
+	}
+	if len(tenants) == 0 {
+		return s.redirect(w, r, "/sign-in", "")
+	}
+	method := "password and authenticator app"
+	if recovery {
+		method = "password and recovery code"
+	}
+	return s.completeSignIn(w, r, userID, tenants, safeNext(s.sessions.GetString(ctx, "pending_next")), method)
+}
+
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if a := actorFrom(ctx); a != nil {
+		err := s.tx(r, func(tx pgx.Tx) error {
+			return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+				Action: "auth.signed_out", ObjectType: "user", ObjectID: a.UserID})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := s.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	// A fresh session (new token) carries the notice to the sign-in page.
+	s.sessions.Put(ctx, "notice", "You have been signed out.")
+	return s.redirect(w, r, "/sign-in", "")
+}
+
+// extendSession is the "Stay signed in" button: any request renews the idle deadline.
+func (s *Server) extendSession(w http.ResponseWriter, r *http.Request) error {
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		w.Header().Set("Content-Type", "application/json")
+		_, err := w.Write([]byte(`{"extended":true}` + "\n"))
+		return err
+	}
+	back := r.Header.Get("Referer")
+	if i := strings.Index(back, "://"); i >= 0 {
+		if j := strings.Index(back[i+3:], "/"); j >= 0 {
+			back = back[i+3+j:]
+		}
+	}
+	return s.redirect(w, r, safeNext(back), "You are still signed in.")
+}
