@@ -38,7 +38,9 @@ type Meta struct {
 }
 
 // WithMeta stores the request's audit metadata in ctx.
-func WithMeta(ctx context.Context, m Meta) context.Context { return context.WithValue(ctx, ctxKey{}, m) }
+func WithMeta(ctx context.Context, m Meta) context.Context {
+	return context.WithValue(ctx, ctxKey{}, m)
+}
 
 // MetaFrom returns the request's audit metadata.
 func MetaFrom(ctx context.Context) Meta { m, _ := ctx.Value(ctxKey{}).(Meta); return m }

@@ -35,10 +35,10 @@ type Server struct {
 
 // Options carry the collaborators; zero values get defaults.
 type Options struct {
-	Mail            mail.Sender
-	Logger          *slog.Logger
-	Now             func() time.Time
-	SessionCleanup  time.Duration // how often expired sessions are deleted; 0 never (tests)
+	Mail           mail.Sender
+	Logger         *slog.Logger
+	Now            func() time.Time
+	SessionCleanup time.Duration // how often expired sessions are deleted; 0 never (tests)
 }
 
 // New builds the server and its route table.

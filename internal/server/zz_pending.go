@@ -23,15 +23,19 @@ func (s *Server) invitationForm(w http.ResponseWriter, r *http.Request) error   
 func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error { return pending(w, r) }
 
 // account
-func (s *Server) account(w http.ResponseWriter, r *http.Request) error            { return pending(w, r) }
-func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error       { return pending(w, r) }
-func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error     { return pending(w, r) }
-func (s *Server) twoFactorSetupForm(w http.ResponseWriter, r *http.Request) error { return pending(w, r) }
-func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error    { return pending(w, r) }
-func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error   { return pending(w, r) }
-func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error   { return pending(w, r) }
-func (s *Server) organisationForm(w http.ResponseWriter, r *http.Request) error   { return pending(w, r) }
-func (s *Server) switchOrganisation(w http.ResponseWriter, r *http.Request) error { return pending(w, r) }
+func (s *Server) account(w http.ResponseWriter, r *http.Request) error        { return pending(w, r) }
+func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error   { return pending(w, r) }
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error { return pending(w, r) }
+func (s *Server) twoFactorSetupForm(w http.ResponseWriter, r *http.Request) error {
+	return pending(w, r)
+}
+func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error  { return pending(w, r) }
+func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error { return pending(w, r) }
+func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error { return pending(w, r) }
+func (s *Server) organisationForm(w http.ResponseWriter, r *http.Request) error { return pending(w, r) }
+func (s *Server) switchOrganisation(w http.ResponseWriter, r *http.Request) error {
+	return pending(w, r)
+}
 
 // admin
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error       { return pending(w, r) }

@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+GOVUK := node_modules/govuk-frontend/dist/govuk
+TEST_DATA ?= .data/test
+
+.PHONY: help run test build assets generate check schema clean db-stop
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+web/static/govuk/.copied: node_modules/.package-lock.json
+	rm -rf web/static/govuk && mkdir -p web/static/govuk
+	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js web/static/govuk/
+	cp -R $(GOVUK)/assets web/static/govuk/assets
+	@touch $@
+
+assets: web/static/govuk/.copied ## install GOV.UK Frontend and copy it into web/static/govuk
+
+generate: ## regenerate templ code (committed, so only needed after editing .templ files)
+	go tool templ generate
+
+build: assets ## build bin/thematic
+	go build -o bin/thematic ./cmd/thematic
+
+run: build ## start PostgreSQL if needed, migrate, load demo data, serve on http://localhost:8080
+	./bin/thematic seed demo
+	./bin/thematic serve
+
+test: assets ## run the whole suite against a private PostgreSQL it starts itself
+	@status=0; \
+	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 30m ./... || status=$$?; \
+	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
+	exit $$status
+
+check: ## formatting, vet and generated code up to date
+	test -z "$$(gofmt -l cmd internal templates web migrations)"
+	go vet ./...
+	go tool templ generate && git diff --exit-code -- '*_templ.go'
+
+schema: build ## print the current schema (pg_dump of the development database)
+	@./bin/thematic db start >/dev/null && pg_dump --schema-only --no-owner "$$(./bin/thematic db url)"
+
+db-stop: ## stop the development PostgreSQL
+	go run ./cmd/thematic db stop
+
+clean: db-stop ## remove build output and local databases
+	rm -rf bin .data web/static/govuk
