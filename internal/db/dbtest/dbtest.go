@@ -26,6 +26,7 @@ import (
 type DB struct {
 	Owner    *pgxpool.Pool // thematic_owner: owns the tables, as migrations and the command line do
 	App      *pgxpool.Pool // thematic_app: what the server uses; RLS applies in full
+	Super    *pgxpool.Pool // the superuser, which RLS does not bind: for tests to inspect any row
 	OwnerURL string
 	AppURL   string
 }
@@ -84,6 +85,10 @@ func New(t testing.TB) *DB {
 		t.Fatalf("dbtest: app pool: %v", err)
 	}
 	t.Cleanup(d.App.Close)
+	if d.Super, err = db.Open(ctx, withUser(c.URL(), "postgres", srv.Password), 2); err != nil {
+		t.Fatalf("dbtest: superuser pool: %v", err)
+	}
+	t.Cleanup(d.Super.Close)
 	return d
 }
 
