@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,9 +16,10 @@ import (
 	"thematic/internal/db/dbtest"
 	"thematic/internal/demo"
 	"thematic/internal/server"
+	"thematic/internal/testenv"
 )
 
-// env is a running server on its own database, seeded with the demo tenant.
+// env is a running server on its own database, seeded with the demo data.
 type env struct {
 	t   *testing.T
 	db  *dbtest.DB
@@ -31,22 +31,8 @@ type env struct {
 // newEnv starts a server over a fresh database with the demo data. mod may change the config.
 func newEnv(t *testing.T, mod ...func(*config.Config)) *env {
 	t.Helper()
-	d := dbtest.New(t)
-	if err := demo.Seed(context.Background(), d.Owner); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	cfg, err := config.Load(func(k string) string { return map[string]string{"DATABASE_URL": d.OwnerURL}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range mod {
-		m(&cfg)
-	}
-	srv := server.New(cfg, d.App, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	t.Cleanup(srv.Close)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return &env{t: t, db: d, srv: srv, ts: ts, cfg: cfg}
+	e := testenv.New(t, mod...)
+	return &env{t: t, db: e.DB, srv: e.Server, ts: e.HTTP, cfg: e.Config}
 }
 
 // client is a browser-like client: a cookie jar, no automatic redirects.
