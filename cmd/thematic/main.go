@@ -55,7 +55,7 @@ Usage:
   thematic tenant create               create a tenant
   thematic user create                 create a user in a tenant
   thematic user set-password           set a user's password
-  thematic db start|stop               start or stop the private development PostgreSQL
+  thematic db start|stop|url           start, stop or print the URL of the private PostgreSQL
 
 Every command takes --help. Configuration comes from the environment (see README.md).
 With DATABASE_URL unset, a private PostgreSQL is started in DATA_DIR (default .data/dev).
@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tenantCreate(ctx, cfg, rest, stdout)
 	case "user create", "user set-password":
 		return userCommand(ctx, cfg, sub, rest, stdin, stdout)
-	case "db start", "db stop":
+	case "db start", "db stop", "db url":
 		return dbCommand(ctx, cfg, sub, rest, stdout)
 	}
 	fmt.Fprint(stderr, usage)
@@ -405,6 +405,15 @@ func dbCommand(ctx context.Context, cfg config.Config, sub string, args []string
 	fast := fs.Bool("fast", false, "turn off fsync (for tests only: data may be lost in a crash)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if sub == "url" {
+		// The owner's URL, for pg_dump and psql; it holds the local password.
+		srv, err := devdb.Ensure(ctx, devdb.Options{Dir: *dir})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, srv.OwnerURL())
+		return nil
 	}
 	if sub == "stop" {
 		if err := devdb.Stop(*dir); err != nil {

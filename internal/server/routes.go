@@ -16,8 +16,8 @@ func (s *Server) routes() http.Handler {
 	r.Use(s.requestID, s.recoverer, s.accessLog, s.securityHeaders)
 
 	// No session: assets and probes.
-	r.Handle("/static/*", web.StaticHandler())
-	r.Handle("/assets/*", web.AssetsHandler())
+	r.Method("GET", "/static/*", web.StaticHandler())
+	r.Method("GET", "/assets/*", web.AssetsHandler())
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 

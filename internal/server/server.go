@@ -10,6 +10,7 @@ import (
 
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -81,6 +82,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // Close stops background work (the session cleanup).
 func (s *Server) Close() { s.store.StopCleanup() }
+
+// Router exposes the route table, for tests that walk every route.
+func (s *Server) Router() chi.Routes { return s.handler.(chi.Routes) }
 
 // Permissions returns what each registered route needs, keyed "METHOD pattern".
 func (s *Server) Permissions() map[string]auth.Permission { return s.perms }
