@@ -38,11 +38,11 @@ func New(t testing.TB, mods ...func(*config.Config)) *Env {
 	if err != nil {
 		t.Fatalf("testenv: config: %v", err)
 	}
+	ts := httptest.NewUnstartedServer(nil)
+	cfg.BaseURL = "http://" + ts.Listener.Addr().String()
 	for _, m := range mods {
 		m(&cfg)
 	}
-	ts := httptest.NewUnstartedServer(nil)
-	cfg.BaseURL = "http://" + ts.Listener.Addr().String()
 	srv := server.New(cfg, d.App, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(srv.Close)
 	ts.Config.Handler = srv
