@@ -161,6 +161,9 @@ ALTER TABLE invitations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE invitations FORCE ROW LEVEL SECURITY;
 CREATE POLICY invitations_tenant ON invitations USING (tenant_id = app_tenant())
     WITH CHECK (tenant_id = app_tenant());
+-- The migration owner may read invitations, so that auth_invitation_by_token (SECURITY DEFINER,
+-- owned by it) can find one by its token before anyone is signed in. The server's role cannot.
+CREATE POLICY invitations_owner_read ON invitations FOR SELECT TO CURRENT_USER USING (true);
 
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
@@ -176,6 +179,11 @@ CREATE POLICY users_read ON users FOR SELECT USING (
     OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id AND m.tenant_id = app_tenant()));
 CREATE POLICY users_insert ON users FOR INSERT WITH CHECK (true);
 CREATE POLICY users_update ON users FOR UPDATE USING (id = app_user()) WITH CHECK (id = app_user());
+
+-- Recovery codes: only their owner, once their password is checked (app.user_id set).
+ALTER TABLE recovery_codes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE recovery_codes FORCE ROW LEVEL SECURITY;
+CREATE POLICY recovery_codes_own ON recovery_codes USING (user_id = app_user()) WITH CHECK (user_id = app_user());
 
 -- Sign-in look-ups that must work before a user or tenant is known. They return only what the
 -- caller needs to check a credential.
@@ -203,7 +211,8 @@ REVOKE ALL ON FUNCTION auth_user_by_email(text), auth_invitation_by_token(bytea)
 GRANT USAGE ON SCHEMA public TO thematic_app;
 GRANT SELECT, UPDATE ON tenants TO thematic_app;
 GRANT SELECT, INSERT, UPDATE ON users, memberships, invitations TO thematic_app;
-GRANT SELECT, INSERT, UPDATE ON password_resets, recovery_codes TO thematic_app;
+GRANT SELECT, INSERT, UPDATE ON password_resets TO thematic_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON recovery_codes TO thematic_app;
 GRANT SELECT, INSERT, DELETE ON auth_failures TO thematic_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON sessions TO thematic_app;
 GRANT SELECT, INSERT, DELETE ON dev_mail TO thematic_app;

@@ -52,11 +52,15 @@ func Get(ctx context.Context, q db.Querier, id string) (User, error) {
 	return u, nil
 }
 
-// Create inserts a new account and returns its id.
+// Create inserts a new account and returns its id. The id is chosen first because RLS does not
+// let the server's role read back (RETURNING) a user who belongs to no tenant yet.
 func Create(ctx context.Context, q db.Querier, email, name, passwordHash string) (string, error) {
 	var id string
-	err := q.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id`,
-		NormaliseEmail(email), name, passwordHash).Scan(&id)
+	if err := q.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&id); err != nil {
+		return "", fmt.Errorf("user: new id: %w", err)
+	}
+	_, err := q.Exec(ctx, `INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)`,
+		id, NormaliseEmail(email), name, passwordHash)
 	if err != nil {
 		return "", fmt.Errorf("user: create %s: %w", NormaliseEmail(email), err)
 	}

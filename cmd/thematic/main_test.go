@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"thematic/internal/db/dbtest"
+)
+
+// lockedBuffer is written by the server goroutine and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func envFor(d *dbtest.DB, extra map[string]string) func(string) string {
+	m := map[string]string{"DATABASE_URL": d.OwnerURL, "APP_DATABASE_URL": d.AppURL, "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s"}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "up", "--help"}, {"seed", "demo", "--help"},
+		{"tenant", "create", "--help"}, {"user", "create", "--help"}, {"user", "set-password", "--help"}, {"db", "start", "--help"}, {"db", "stop", "--help"}} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, io.Discard)
+		if err != nil && err.Error() != "flag: help requested" {
+			t.Errorf("%v: %v", args, err)
+		}
+		if !strings.Contains(out.String(), "Usage") {
+			t.Errorf("%v printed no usage: %q", args, out.String())
+		}
+	}
+}
+
+func TestSeedUserCommandsAndIdempotence(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	getenv := envFor(d, nil)
+	for i := 0; i < 2; i++ {
+		var out bytes.Buffer
+		if err := run(ctx, []string{"seed", "demo"}, getenv, nil, &out, io.Discard); err != nil {
+			t.Fatalf("seed demo (run %d): %v", i+1, err)
+		}
+		if !strings.Contains(out.String(), "admin@demo.test") || !strings.Contains(out.String(), "demo-thematic-2026") {
+			t.Fatalf("seed output lacks sign-in details: %s", out.String())
+		}
+	}
+	var users, members int
+	if err := d.Super.QueryRow(ctx, `SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM memberships)`).Scan(&users, &members); err != nil {
+		t.Fatal(err)
+	}
+	if users != 6 || members != 6 {
+		t.Fatalf("after two seeds: %d users, %d memberships; want 6 and 6", users, members)
+	}
+	err := run(ctx, []string{"user", "create", "--tenant", "demo-inspectorate", "--email", "New.User@demo.test", "--name", "New User",
+		"--role", "admin", "--password-stdin"}, getenv, strings.NewReader("a long pass phrase for a new user\n"), io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, []string{"user", "create", "--tenant", "demo-inspectorate", "--email", "weak@demo.test", "--name", "Weak",
+		"--password-stdin"}, getenv, strings.NewReader("password\n"), io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("a common password was accepted")
+	}
+	if err := run(ctx, []string{"user", "set-password", "--email", "new.user@demo.test", "--password-stdin"}, getenv,
+		strings.NewReader("another long pass phrase\n"), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var role string
+	if err := d.Super.QueryRow(ctx, `SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'new.user@demo.test'`).Scan(&role); err != nil || role != "admin" {
+		t.Fatalf("new user role %q, %v", role, err)
+	}
+}
+
+func TestServeRefusesARoleThatBypassesRLS(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	getenv := envFor(d, map[string]string{"APP_DATABASE_URL": d.OwnerURL})
+	err := run(context.Background(), []string{"serve"}, getenv, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "APP_DATABASE_URL") {
+		t.Fatalf("serve as the table owner: %v", err)
+	}
+}
+
+// TestServeShutsDownGracefully starts the real server, holds a request in flight, sends the stop
+// signal (cancels the context) and checks the request still gets its answer.
+func TestServeShutsDownGracefully(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, envFor(d, nil), nil, io.Discard, logs) }()
+
+	addr := waitForAddr(t, logs)
+	res, err := http.Get("http://" + addr + "/readyz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	// A request whose body is still arriving when the stop comes.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := "email=a%40b.test&password=x"
+	fmt.Fprintf(conn, "POST /password/forgot HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", addr, len(body))
+	fmt.Fprint(conn, body[:5])
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	time.Sleep(200 * time.Millisecond)
+	fmt.Fprint(conn, body[5:])
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request got no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		t.Fatalf("in-flight request answered %d", resp.StatusCode)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Fatalf("no stop in logs: %s", logs.String())
+	}
+}
+
+func waitForAddr(t *testing.T, logs *lockedBuffer) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "serving" {
+				return m["addr"].(string)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server did not start: %s", logs.String())
+	return ""
+}

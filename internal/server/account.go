@@ -1,0 +1,494 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"rsc.io/qr"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/form"
+	"thematic/internal/tenant"
+	"thematic/internal/user"
+	accountview "thematic/templates/account"
+	"thematic/templates/components"
+)
+
+// totpIssuer names the service in authenticator apps.
+const totpIssuer = "Thematic"
+
+// recoveryCodeCount is how many recovery codes a user is given at a time.
+const recoveryCodeCount = 10
+
+// The signed-in user's own account: details, password, two-factor sign-in and organisation.
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	tenants, err := s.ownTenants(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	var left int
+	if a.TOTP {
+		err := s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			left, err = user.RecoveryCodesLeft(ctx, tx, a.UserID)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	many := len(tenants) > 1
+	if many != s.sessions.GetBool(ctx, "many_tenants") {
+		s.sessions.Put(ctx, "many_tenants", many) // a membership was added or ended since sign-in
+	}
+	p := s.page(r, "Your account")
+	p.Nav = "account"
+	p.ManyTenants = many
+	return s.ok(w, r, accountview.Account(p, accountview.Summary{Name: a.Name, Email: a.Email, Organisation: a.TenantName,
+		Role: a.Role.Label(), TwoFactor: a.TOTP, RecoveryLeft: left, ManyTenants: many}))
+}
+
+// ownTenants lists the user's active memberships. It runs with no tenant in scope, which is how
+// row-level security lets a user see all their own memberships.
+func (s *Server) ownTenants(ctx context.Context, userID string) ([]user.TenantChoice, error) {
+	var tenants []user.TenantChoice
+	err := s.txScope(ctx, db.Scope{UserID: userID}, func(tx pgx.Tx) error {
+		var err error
+		tenants, err = user.Tenants(ctx, tx, userID)
+		return err
+	})
+	return tenants, err
+}
+
+// confirmPassword checks the signed-in user's password before a change to how they sign in.
+// Wrong passwords are counted, so a session left open cannot be used to guess the password.
+func (s *Server) confirmPassword(r *http.Request, a *auth.Actor, password, purpose string) (bool, error) {
+	ctx := r.Context()
+	key := "reauth:" + a.UserID
+	var hash string
+	var throttled bool
+	err := s.tx(r, func(tx pgx.Tx) error {
+		n, err := user.Failures(ctx, tx, key, s.now().Add(-throttleWindow))
+		if err != nil {
+			return err
+		}
+		if n >= maxAccountFailures {
+			throttled = true
+			return nil
+		}
+		hash, err = user.OwnPasswordHash(ctx, tx, a.UserID)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	if throttled {
+		return false, apperr.TooMany("There have been too many wrong passwords. Wait 15 minutes and try again.")
+	}
+	if auth.CheckPassword(hash, password) {
+		return true, nil
+	}
+	err = s.tx(r, func(tx pgx.Tx) error {
+		if err := user.RecordFailure(ctx, tx, key); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "user.password_check_failed", ObjectType: "user", ObjectID: a.UserID,
+			After: map[string]string{"purpose": purpose}})
+	})
+	return false, err
+}
+
+// keepSession ends the user's other sessions but keeps this one: the session gets a new
+// token and the new auth version, which the middleware compares on every request.
+func (s *Server) keepSession(ctx context.Context, userVersion int) error {
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, "user_ver", userVersion)
+	return nil
+}
+
+func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
+	p := s.page(r, "Change your password")
+	p.Nav = "account"
+	return s.ok(w, r, accountview.Password(p, accountview.PasswordForm{Errors: &form.Errors{}}))
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	current := r.PostFormValue("current_password")
+	next := r.PostFormValue("new_password")
+	confirm := r.PostFormValue("confirm_password")
+	f := accountview.PasswordForm{Errors: &form.Errors{}}
+	if current == "" {
+		f.Errors.Add("current_password", "Enter your current password")
+	} else {
+		ok, err := s.confirmPassword(r, a, current, "change password")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			f.Errors.Add("current_password", "Your current password is not correct")
+		} else if next == current {
+			f.Errors.Add("new_password", "Your new password must be different from your current password")
+		}
+	}
+	if next == "" {
+		f.Errors.Add("new_password", "Enter a new password")
+	} else if err := auth.CheckNewPassword(next, a.Email); err != nil {
+		f.Errors.Add("new_password", err.Error())
+	}
+	switch {
+	case next != "" && confirm == "":
+		f.Errors.Add("confirm_password", "Confirm your new password")
+	case confirm != next:
+		f.Errors.Add("confirm_password", "The passwords do not match: enter the same new password twice")
+	}
+	if f.Errors.Any() {
+		p := s.page(r, "Change your password")
+		p.Nav = "account"
+		p.HasError = true
+		return s.invalid(w, r, accountview.Password(p, f))
+	}
+
+	hash, err := auth.HashPassword(next)
+	if err != nil {
+		return err
+	}
+	var v int
+	err = s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if v, err = user.SetOwnPassword(ctx, tx, a.UserID, hash); err != nil {
+			return err
+		}
+		if err := user.ClearFailures(ctx, tx, "reauth:"+a.UserID, s.now().Add(-24*time.Hour)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "user.password_changed", ObjectType: "user", ObjectID: a.UserID})
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.keepSession(ctx, v); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/account", "Your password has been changed. You have been signed out everywhere else.")
+}
+
+// twoFactorState is what the two-factor pages read about the user and their organisation.
+type twoFactorState struct {
+	user         user.User
+	required     bool
+	recoveryLeft int
+}
+
+// loadTwoFactor reads the user's two-factor set-up. With pending, a user who has not turned it
+// on gets a secret to set up, kept across reloads until they confirm it.
+func (s *Server) loadTwoFactor(r *http.Request, pending bool) (twoFactorState, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var st twoFactorState
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if st.user, err = user.Get(ctx, tx, a.UserID); err != nil {
+			return err
+		}
+		t, err := tenant.Get(ctx, tx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		st.required = t.Require2FA
+		if st.user.TOTPEnabled {
+			st.recoveryLeft, err = user.RecoveryCodesLeft(ctx, tx, a.UserID)
+			return err
+		}
+		if pending && st.user.TOTPSecret == "" {
+			st.user.TOTPSecret = auth.NewTOTPSecret()
+			return user.SetTOTPSecret(ctx, tx, a.UserID, st.user.TOTPSecret)
+		}
+		return nil
+	})
+	return st, err
+}
+
+func (s *Server) twoFactorSetupForm(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.loadTwoFactor(r, true)
+	if err != nil {
+		return err
+	}
+	if st.user.TOTPEnabled {
+		p := s.page(r, "Two-factor sign-in")
+		p.Nav = "account"
+		return s.ok(w, r, accountview.Manage(p, accountview.TwoFactorManage{RecoveryLeft: st.recoveryLeft,
+			Required: st.required, Errors: &form.Errors{}}))
+	}
+	return s.renderSetup(w, r, http.StatusOK, st, &form.Errors{})
+}
+
+func (s *Server) renderSetup(w http.ResponseWriter, r *http.Request, status int, st twoFactorState, errs *form.Errors) error {
+	uri := auth.TOTPURI(st.user.TOTPSecret, totpIssuer, st.user.Email)
+	img, err := qrDataURI(uri)
+	if err != nil {
+		return err
+	}
+	p := s.page(r, "Set up two-factor sign-in")
+	p.Nav = "account"
+	p.HasError = errs.Any()
+	s.render(w, r, status, accountview.Setup(p, accountview.TwoFactorSetup{Secret: groupsOf4(st.user.TOTPSecret),
+		URI: uri, QR: img, Required: st.required, Errors: errs}))
+	return nil
+}
+
+func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	st, err := s.loadTwoFactor(r, false)
+	if err != nil {
+		return err
+	}
+	if st.user.TOTPEnabled || st.user.TOTPSecret == "" {
+		// Already on, or the set-up page was never shown: start from the page.
+		return s.redirect(w, r, "/account/two-factor", "")
+	}
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	errs := &form.Errors{}
+	var step int64
+	if code == "" {
+		errs.Add("code", "Enter the 6-digit code from your authenticator app")
+	} else {
+		var ok bool
+		if step, ok = auth.VerifyTOTP(st.user.TOTPSecret, code, s.now(), 0); !ok {
+			errs.Add("code", "The code is not correct. Check that your app has the key shown on this page, then enter the code it shows now")
+		}
+	}
+	if errs.Any() {
+		return s.renderSetup(w, r, http.StatusUnprocessableEntity, st, errs)
+	}
+
+	codes := auth.NewRecoveryCodes(recoveryCodeCount)
+	var v int
+	err = s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if v, err = user.EnableTOTP(ctx, tx, a.UserID, step, codes); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "user.two_factor_enabled", ObjectType: "user", ObjectID: a.UserID})
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.keepSession(ctx, v); err != nil {
+		return err
+	}
+	// Shown once, not redirected: the codes are never stored where they could be read again.
+	p := s.page(r, "Save your recovery codes")
+	p.Nav = "account"
+	p.Flash = "Two-factor sign-in is on. You will be asked for a code from your app when you sign in."
+	return s.ok(w, r, accountview.Codes(p, accountview.RecoveryCodes{Codes: codes}))
+}
+
+func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	codes := auth.NewRecoveryCodes(recoveryCodeCount)
+	var enabled bool
+	err := s.tx(r, func(tx pgx.Tx) error {
+		u, err := user.Get(ctx, tx, a.UserID)
+		if err != nil {
+			return err
+		}
+		if enabled = u.TOTPEnabled; !enabled {
+			return nil
+		}
+		if err := user.ReplaceRecoveryCodes(ctx, tx, a.UserID, codes); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "user.recovery_codes_replaced", ObjectType: "user", ObjectID: a.UserID})
+	})
+	if err != nil {
+		return err
+	}
+	if !enabled {
+		return s.redirect(w, r, "/account/two-factor", "")
+	}
+	p := s.page(r, "Save your recovery codes")
+	p.Nav = "account"
+	p.Flash = "You have new recovery codes. Your old ones no longer work."
+	return s.ok(w, r, accountview.Codes(p, accountview.RecoveryCodes{Codes: codes}))
+}
+
+func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	st, err := s.loadTwoFactor(r, false)
+	if err != nil {
+		return err
+	}
+	if !st.user.TOTPEnabled {
+		return s.redirect(w, r, "/account/two-factor", "")
+	}
+	if st.required {
+		return apperr.Forbidden("Your organisation requires two-factor sign-in, so you cannot turn it off.")
+	}
+	errs := &form.Errors{}
+	if password := r.PostFormValue("password"); password == "" {
+		errs.Add("password", "Enter your password")
+	} else {
+		ok, err := s.confirmPassword(r, a, password, "turn off two-factor sign-in")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			errs.Add("password", "Your password is not correct")
+		}
+	}
+	if errs.Any() {
+		p := s.page(r, "Two-factor sign-in")
+		p.Nav = "account"
+		p.HasError = true
+		return s.invalid(w, r, accountview.Manage(p, accountview.TwoFactorManage{RecoveryLeft: st.recoveryLeft,
+			Required: st.required, Errors: errs}))
+	}
+	var v int
+	err = s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if v, err = user.DisableTOTP(ctx, tx, a.UserID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "user.two_factor_disabled", ObjectType: "user", ObjectID: a.UserID})
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.keepSession(ctx, v); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/account", "Two-factor sign-in is off. You have been signed out everywhere else.")
+}
+
+func (s *Server) organisationForm(w http.ResponseWriter, r *http.Request) error {
+	a := actorFrom(r.Context())
+	tenants, err := s.ownTenants(r.Context(), a.UserID)
+	if err != nil {
+		return err
+	}
+	return s.renderOrganisation(w, r, http.StatusOK, tenants, a.TenantID, &form.Errors{})
+}
+
+func (s *Server) renderOrganisation(w http.ResponseWriter, r *http.Request, status int, tenants []user.TenantChoice,
+	selected string, errs *form.Errors) error {
+	opts := make([]components.Radio, len(tenants))
+	for i, t := range tenants {
+		opts[i] = components.Radio{Value: t.ID, Label: t.Name, Hint: "Your role: " + t.Role.Label()}
+	}
+	p := s.page(r, "Switch organisation")
+	p.Nav = "account"
+	p.HasError = errs.Any()
+	s.render(w, r, status, accountview.Organisation(p, accountview.Organisations{Options: opts, Selected: selected, Errors: errs}))
+	return nil
+}
+
+func (s *Server) switchOrganisation(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	tenants, err := s.ownTenants(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	id := r.PostFormValue("tenant_id")
+	if id == "" {
+		errs := &form.Errors{}
+		errs.Add("tenant_id", "Select the organisation you want to work in")
+		return s.renderOrganisation(w, r, http.StatusUnprocessableEntity, tenants, "", errs)
+	}
+	found := false
+	for _, t := range tenants {
+		found = found || t.ID == id
+	}
+	if !found {
+		return apperr.NotFound("")
+	}
+	var sess user.Session
+	err = s.txScope(ctx, scopeFor(id, a.UserID), func(tx pgx.Tx) error {
+		var err error
+		if sess, err = user.LoadSession(ctx, tx, a.UserID, id); err != nil {
+			return err
+		}
+		if sess.Deactivated {
+			return apperr.NotFound("")
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: id, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "auth.tenant_switched", ObjectType: "tenant", ObjectID: id})
+	})
+	if err != nil {
+		return err
+	}
+	// A new organisation is a new privilege level: the session gets a new token.
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, "tenant_id", id)
+	s.sessions.Put(ctx, "member_ver", sess.MemberVersion)
+	s.sessions.Put(ctx, "user_ver", sess.UserVersion)
+	s.sessions.Put(ctx, "many_tenants", len(tenants) > 1)
+	return s.redirect(w, r, "/", "You are now working in "+sess.Actor.TenantName+".")
+}
+
+// groupsOf4 spaces a TOTP secret for typing: ABCD EFGH ...
+func groupsOf4(secret string) string {
+	var b strings.Builder
+	for i, c := range secret {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// qrDataURI draws text as a QR code in SVG, as a data: URI for an img element (the CSP allows
+// data: images). Each row's runs of dark modules are one path segment, to keep it small.
+func qrDataURI(text string) (string, error) {
+	c, err := qr.Encode(text, qr.M)
+	if err != nil {
+		return "", fmt.Errorf("account: qr code: %w", err)
+	}
+	const quiet = 4 // the quiet zone the QR standard asks for, in modules
+	n := c.Size + 2*quiet
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges">`, n, n)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
+	for y := 0; y < c.Size; y++ {
+		for x := 0; x < c.Size; {
+			if !c.Black(x, y) {
+				x++
+				continue
+			}
+			run := 0
+			for x+run < c.Size && c.Black(x+run, y) {
+				run++
+			}
+			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", x+quiet, y+quiet, run, run)
+			x += run
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	return "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString([]byte(b.String())), nil
+}

@@ -1,0 +1,620 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/form"
+	"thematic/internal/mail"
+	"thematic/internal/tenant"
+	"thematic/internal/user"
+	"thematic/templates"
+	adminview "thematic/templates/admin"
+)
+
+// Tenant administration: users and invitations, the audit log and the organisation's settings.
+// Every route here needs auth.ManageTenant (see routes.go). Every change is made and audited in
+// one transaction; queries name the tenant explicitly on top of row-level security.
+
+const (
+	invitationLifetime = 7 * 24 * time.Hour
+	auditFilterMaxLen  = 320
+)
+
+// staleForm is what a version mismatch says: someone changed the thing since the page was shown.
+const staleForm = "Someone else changed this while you were looking at the page. Go back, reload the page to see the latest details, and try again."
+
+var adminUUIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// adminParamID reads an id from the path; anything that is not a UUID cannot name a row.
+func adminParamID(r *http.Request, name string) (string, error) {
+	id := chi.URLParam(r, name)
+	if !adminUUIDRE.MatchString(id) {
+		return "", apperr.NotFound("")
+	}
+	return strings.ToLower(id), nil
+}
+
+// adminVersion reads the hidden version field a change form carries.
+func adminVersion(r *http.Request) (int, error) {
+	v, err := strconv.Atoi(r.PostFormValue("version"))
+	if err != nil || v < 0 {
+		return 0, apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
+	}
+	return v, nil
+}
+
+func (s *Server) adminPage(r *http.Request, title, nav string) templates.Page {
+	p := s.page(r, title)
+	p.Nav = nav
+	return p
+}
+
+// --- Users and invitations ---
+
+func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	v := adminview.UsersView{Me: a.UserID, Now: s.now()}
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if v.Members, err = user.Members(ctx, tx, a.TenantID); err != nil {
+			return err
+		}
+		v.Invitations, err = user.PendingInvitations(ctx, tx, a.TenantID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.ok(w, r, adminview.Users(s.adminPage(r, "Users", "users"), v))
+}
+
+func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request) error {
+	f := adminview.InviteForm{Role: string(auth.RoleMember), Errors: &form.Errors{}}
+	return s.ok(w, r, adminview.Invite(s.adminPage(r, "Invite a user", "users"), f))
+}
+
+func (s *Server) invite(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	f := adminview.InviteForm{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"),
+		Role: r.PostFormValue("role"), Errors: &form.Errors{}}
+	name := strings.TrimSpace(f.Name)
+	email := user.NormaliseEmail(f.Email)
+	role := auth.Role(f.Role)
+	switch {
+	case name == "":
+		f.Errors.Add("name", "Enter their full name")
+	case !user.ValidName(name):
+		f.Errors.Add("name", "Full name must be 200 characters or fewer")
+	}
+	switch {
+	case email == "":
+		f.Errors.Add("email", "Enter their email address")
+	case !user.ValidEmail(email):
+		f.Errors.Add("email", "Enter an email address in the correct format, like name@example.com")
+	}
+	if !role.Valid() {
+		f.Errors.Add("role", "Select the role they will have")
+	}
+	invalid := func() error {
+		p := s.adminPage(r, "Invite a user", "users")
+		p.HasError = true
+		return s.invalid(w, r, adminview.Invite(p, f))
+	}
+	if f.Errors.Any() {
+		return invalid()
+	}
+
+	token, hash := auth.NewToken()
+	expires := s.now().Add(invitationLifetime)
+	var member bool
+	err := s.tx(r, func(tx pgx.Tx) error {
+		// Requests inviting the same address take turns, so a double-clicked button cannot leave
+		// two usable invitations: each new one withdraws those before it.
+		if err := user.LockInvitationsFor(ctx, tx, a.TenantID, email); err != nil {
+			return err
+		}
+		var err error
+		if member, err = user.ActiveMemberByEmail(ctx, tx, a.TenantID, email); err != nil || member {
+			return err
+		}
+		earlier, err := user.RevokePendingInvitationsFor(ctx, tx, a.TenantID, email)
+		if err != nil {
+			return err
+		}
+		for _, inv := range earlier {
+			if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+				Action: "invitation.revoked", ObjectType: "invitation", ObjectID: inv.ID,
+				Before: map[string]string{"email": inv.Email, "role": string(inv.Role), "status": "pending"},
+				After:  map[string]string{"status": "revoked", "reason": "replaced by a new invitation"}}); err != nil {
+				return err
+			}
+		}
+		id, err := user.CreateInvitation(ctx, tx, user.Invitation{TenantID: a.TenantID, Email: email, Name: name,
+			Role: role, ExpiresAt: expires}, a.UserID, hash)
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "invitation.created", ObjectType: "invitation", ObjectID: id,
+			After: map[string]string{"email": email, "name": name, "role": string(role),
+				"expires_at": expires.UTC().Format(time.RFC3339)}}); err != nil {
+			return err
+		}
+		// Sent last, inside the transaction: if it fails, no invitation is left that nobody was told of.
+		return s.mail.Send(ctx, mail.Message{To: email, Subject: "You are invited to join " + a.TenantName + " on Thematic reviews",
+			Body: invitationMailBody(name, a.Name, a.TenantName, role, s.cfg.BaseURL+"/invitations/"+token, expires)})
+	})
+	if err != nil {
+		return err
+	}
+	if member {
+		f.Errors.Add("email", email+" is already a member of this organisation")
+		return invalid()
+	}
+	return s.redirect(w, r, "/admin/users", "Invitation sent to "+email)
+}
+
+func invitationMailBody(name, inviter, tenantName string, role auth.Role, link string, expires time.Time) string {
+	return fmt.Sprintf(`Dear %s,
+
+%s has invited you to join %s on Thematic reviews, as %s.
+
+Open this link to accept the invitation:
+
+%s
+
+The link works once and stops working on %s.
+
+If you were not expecting this invitation, you can ignore this email.
+`, name, inviter, tenantName, strings.ToLower(adminArticled(role.Label())), link, adminLongTime(expires))
+}
+
+var adminLondon = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+// adminLongTime is like "2:05pm on 3 March 2026", in UK time.
+func adminLongTime(t time.Time) string {
+	t = t.In(adminLondon)
+	return t.Format("3:04pm") + " on " + t.Format("2 January 2006")
+}
+
+func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	id, err := adminParamID(r, "invitationID")
+	if err != nil {
+		return err
+	}
+	var inv user.Invitation
+	var gone bool
+	err = s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		inv, err = user.RevokePendingInvitation(ctx, tx, a.TenantID, id)
+		if apperr.Is(err, apperr.CodeNotFound) {
+			// Accepted or withdrawn meanwhile (or a second click) is not the same as no such invitation.
+			gone, err = user.InvitationExists(ctx, tx, a.TenantID, id)
+			if err == nil && !gone {
+				err = apperr.NotFound("Invitation not found")
+			}
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "invitation.revoked", ObjectType: "invitation", ObjectID: inv.ID,
+			Before: map[string]string{"email": inv.Email, "role": string(inv.Role), "status": "pending"},
+			After:  map[string]string{"status": "revoked"}})
+	})
+	if err != nil {
+		return err
+	}
+	if gone {
+		return s.redirect(w, r, "/admin/users", "That invitation had already been accepted or withdrawn")
+	}
+	return s.redirect(w, r, "/admin/users", "Invitation to "+inv.Email+" withdrawn")
+}
+
+func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	id, err := adminParamID(r, "userID")
+	if err != nil {
+		return err
+	}
+	var m user.Member
+	err = s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		m, err = user.GetMember(ctx, tx, a.TenantID, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	v := adminview.UserView{Member: m, Self: m.UserID == a.UserID, Role: string(m.Role), Errors: &form.Errors{}}
+	return s.ok(w, r, adminview.User(s.adminPage(r, m.Name, "users"), v))
+}
+
+// memberChange is what a change to a membership decided inside its transaction.
+type memberChange struct {
+	m         user.Member // as it was before the change
+	problem   string      // a reason the change was refused, shown on the user's page
+	field     string      // the field the problem belongs to
+	unchanged bool        // nothing to do: it was already so
+}
+
+// lockForChange locks the tenant's active admins and the member, in that order in every handler so
+// that concurrent changes queue rather than deadlock, and checks the version the admin saw.
+func (s *Server) lockForChange(r *http.Request, tx pgx.Tx, userID string) (user.Member, []string, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	admins, err := user.LockActiveAdmins(ctx, tx, a.TenantID)
+	if err != nil {
+		return user.Member{}, nil, err
+	}
+	m, err := user.LockMember(ctx, tx, a.TenantID, userID)
+	return m, admins, err
+}
+
+// memberChanged answers a membership change: back to the user's page, or the page again with the
+// reason it was refused.
+func (s *Server) memberChanged(w http.ResponseWriter, r *http.Request, c memberChange, role, flash string) error {
+	if c.problem != "" {
+		errs := &form.Errors{}
+		errs.Add(c.field, c.problem)
+		if role == "" {
+			role = string(c.m.Role)
+		}
+		v := adminview.UserView{Member: c.m, Self: c.m.UserID == actorFrom(r.Context()).UserID, Role: role, Errors: errs}
+		p := s.adminPage(r, c.m.Name, "users")
+		p.HasError = true
+		return s.invalid(w, r, adminview.User(p, v))
+	}
+	return s.redirect(w, r, "/admin/users/"+c.m.UserID, flash)
+}
+
+func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	id, err := adminParamID(r, "userID")
+	if err != nil {
+		return err
+	}
+	role := auth.Role(r.PostFormValue("role"))
+	var c memberChange
+	err = s.tx(r, func(tx pgx.Tx) error {
+		var admins []string
+		var err error
+		if c.m, admins, err = s.lockForChange(r, tx, id); err != nil {
+			return err
+		}
+		version, err := adminVersion(r)
+		if err != nil {
+			return err
+		}
+		if version != c.m.AuthVersion {
+			return apperr.Conflict(staleForm)
+		}
+		switch {
+		case !role.Valid():
+			c.field, c.problem = "role", "Select a role"
+			return nil
+		case role == c.m.Role:
+			c.unchanged = true
+			return nil
+		case c.m.Role == auth.RoleAdmin && c.m.Active() && len(admins) <= 1:
+			c.field, c.problem = "role", "You cannot remove the last tenant admin. Make someone else a tenant admin first."
+			return nil
+		}
+		if err := user.SetRole(ctx, tx, a.TenantID, id, role); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "membership.role_changed", ObjectType: "user", ObjectID: id,
+			Before: map[string]string{"role": string(c.m.Role)}, After: map[string]string{"role": string(role)}})
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.unchanged:
+		return s.redirect(w, r, "/admin/users/"+id, c.m.Name+" is already "+strings.ToLower(adminArticled(role.Label())))
+	case c.problem == "" && id == a.UserID && role != auth.RoleAdmin:
+		// The admin gave up their own admin role: the admin pages are no longer theirs.
+		return s.redirect(w, r, "/", "You are now "+strings.ToLower(adminArticled(role.Label())))
+	}
+	return s.memberChanged(w, r, c, string(role), c.m.Name+" is now "+strings.ToLower(adminArticled(role.Label())))
+}
+
+func adminArticled(label string) string {
+	if label == "" {
+		return label
+	}
+	switch strings.ToLower(label[:1]) {
+	case "a", "e", "i", "o", "u":
+		return "an " + label
+	}
+	return "a " + label
+}
+
+func (s *Server) deactivateUser(w http.ResponseWriter, r *http.Request) error {
+	return s.setMemberActive(w, r, false)
+}
+
+func (s *Server) reactivateUser(w http.ResponseWriter, r *http.Request) error {
+	return s.setMemberActive(w, r, true)
+}
+
+func (s *Server) setMemberActive(w http.ResponseWriter, r *http.Request, active bool) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	id, err := adminParamID(r, "userID")
+	if err != nil {
+		return err
+	}
+	status := map[bool]string{true: "active", false: "deactivated"}
+	var c memberChange
+	err = s.tx(r, func(tx pgx.Tx) error {
+		var admins []string
+		var err error
+		if c.m, admins, err = s.lockForChange(r, tx, id); err != nil {
+			return err
+		}
+		if c.m.Active() == active {
+			// A second click, or another admin did it first: the outcome is what was asked.
+			c.unchanged = true
+			return nil
+		}
+		version, err := adminVersion(r)
+		if err != nil {
+			return err
+		}
+		if version != c.m.AuthVersion {
+			return apperr.Conflict(staleForm)
+		}
+		if !active {
+			switch {
+			case id == a.UserID:
+				c.field, c.problem = "status", "You cannot deactivate your own account. Ask another tenant admin to do it."
+				return nil
+			case c.m.Role == auth.RoleAdmin && len(admins) <= 1:
+				c.field, c.problem = "status", "You cannot deactivate the last tenant admin. Make someone else a tenant admin first."
+				return nil
+			}
+		}
+		if err := user.SetActive(ctx, tx, a.TenantID, id, active); err != nil {
+			return err
+		}
+		action := "membership.deactivated"
+		if active {
+			action = "membership.reactivated"
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: action, ObjectType: "user", ObjectID: id,
+			Before: map[string]string{"status": status[!active]}, After: map[string]string{"status": status[active]}})
+	})
+	if err != nil {
+		return err
+	}
+	if c.unchanged {
+		return s.redirect(w, r, "/admin/users/"+id, c.m.Name+" is already "+status[active])
+	}
+	flash := c.m.Name + " has been deactivated and signed out"
+	if active {
+		flash = c.m.Name + " has been reactivated"
+	}
+	return s.memberChanged(w, r, c, "", flash)
+}
+
+// --- Audit log ---
+
+func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	q := r.URL.Query()
+	v := adminview.AuditView{Action: strings.TrimSpace(q.Get("action")), Actor: strings.TrimSpace(q.Get("actor")),
+		Object: strings.TrimSpace(q.Get("object")), From: strings.TrimSpace(q.Get("from")),
+		To: strings.TrimSpace(q.Get("to")), Errors: &form.Errors{}}
+	v.Filtered = v.Action != "" || v.Actor != "" || v.Object != "" || v.From != "" || v.To != ""
+	v.Actions = slices.Clone(audit.KnownActions)
+	if v.Action != "" && !slices.Contains(v.Actions, v.Action) {
+		v.Actions = append(v.Actions, v.Action)
+	}
+	f := audit.Filter{Action: v.Action, ActorEmail: v.Actor, ObjectID: v.Object, Limit: audit.DefaultPageSize + 1}
+	for _, fld := range []struct{ id, value, label string }{{"action", v.Action, "Action"}, {"actor", v.Actor, "Who"}, {"object", v.Object, "Object id"}} {
+		if len(fld.value) > auditFilterMaxLen {
+			v.Errors.Add(fld.id, fmt.Sprintf("%s must be %d characters or fewer", fld.label, auditFilterMaxLen))
+		}
+	}
+	var fromOK, toOK bool
+	if v.From != "" {
+		if f.From, fromOK = adminParseDate(v.From); !fromOK {
+			v.Errors.Add("from", "From date must be a real date, like 27/3/2026")
+		}
+	}
+	if v.To != "" {
+		var to time.Time
+		if to, toOK = adminParseDate(v.To); !toOK {
+			v.Errors.Add("to", "To date must be a real date, like 28/3/2026")
+		} else {
+			f.To = to.AddDate(0, 0, 1) // the whole of the last day
+		}
+	}
+	if fromOK && toOK && !f.To.After(f.From) {
+		v.Errors.Add("to", "To date must be the same as or after the from date")
+	}
+	if v.Errors.Any() {
+		p := s.adminPage(r, "Audit log", "audit")
+		p.HasError = true
+		return s.invalid(w, r, adminview.AuditLog(p, v))
+	}
+	if b := q.Get("before"); b != "" {
+		c, err := audit.ParseCursor(b)
+		if err != nil {
+			return apperr.Invalid("The link to older entries is not valid. Go back to the newest entries and try again.")
+		}
+		f.Before = &c
+		v.Newest = auditLogURL(v, "")
+	}
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		v.Entries, err = audit.List(ctx, tx, a.TenantID, f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(v.Entries) > audit.DefaultPageSize {
+		v.Entries = v.Entries[:audit.DefaultPageSize]
+		last := v.Entries[len(v.Entries)-1]
+		v.Older = auditLogURL(v, audit.Cursor{At: last.At, ID: last.ID}.String())
+	}
+	return s.ok(w, r, adminview.AuditLog(s.adminPage(r, "Audit log", "audit"), v))
+}
+
+// auditLogURL links to the audit log with the view's filters and, when before is set, from a place.
+func auditLogURL(v adminview.AuditView, before string) string {
+	q := url.Values{}
+	for k, val := range map[string]string{"action": v.Action, "actor": v.Actor, "object": v.Object,
+		"from": v.From, "to": v.To, "before": before} {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	if len(q) == 0 {
+		return "/admin/audit"
+	}
+	return "/admin/audit?" + q.Encode()
+}
+
+// adminParseDate reads a day as people type it (27/3/2026, 27-3-2026 or 2026-03-27) and returns
+// its start in UK time.
+func adminParseDate(s string) (time.Time, bool) {
+	for _, layout := range []string{"2/1/2006", "2-1-2006", "2.1.2006", "2006-01-02", "2006-1-2"} {
+		if t, err := time.ParseInLocation(layout, s, adminLondon); err == nil {
+			if t.Year() < 2000 || t.Year() > 9999 {
+				return time.Time{}, false
+			}
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// --- Settings ---
+
+func (s *Server) settingsForm(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var t tenant.Tenant
+	var without int
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if t, err = tenant.Get(ctx, tx, a.TenantID); err != nil {
+			return err
+		}
+		without, err = s.membersWithoutTOTP(r, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	f := adminview.SettingsForm{Require2FA: adminYesNo(t.Require2FA), Version: t.Version, WithoutTOTP: without, Errors: &form.Errors{}}
+	return s.ok(w, r, adminview.Settings(s.adminPage(r, "Settings", "settings"), f))
+}
+
+func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	version, err := adminVersion(r)
+	if err != nil {
+		return err
+	}
+	choice := r.PostFormValue("require_2fa")
+	f := adminview.SettingsForm{Require2FA: choice, Version: version, Errors: &form.Errors{}}
+	if choice != "yes" && choice != "no" {
+		f.Errors.Add("require_2fa", "Select yes if everyone must use two-factor sign-in")
+		err := s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			f.WithoutTOTP, err = s.membersWithoutTOTP(r, tx)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		p := s.adminPage(r, "Settings", "settings")
+		p.HasError = true
+		return s.invalid(w, r, adminview.Settings(p, f))
+	}
+	require := choice == "yes"
+	var unchanged bool
+	err = s.tx(r, func(tx pgx.Tx) error {
+		t, err := tenant.Get(ctx, tx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		if t.Version != version {
+			return apperr.Conflict(staleForm)
+		}
+		if t.Require2FA == require {
+			unchanged = true
+			return nil
+		}
+		if err := tenant.SetRequire2FA(ctx, tx, a.TenantID, require, version); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "tenant.settings_changed", ObjectType: "tenant", ObjectID: a.TenantID,
+			Before: map[string]bool{"require_2fa": t.Require2FA}, After: map[string]bool{"require_2fa": require}})
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case unchanged:
+		return s.redirect(w, r, "/admin/settings", "Nothing changed")
+	case require:
+		return s.redirect(w, r, "/admin/settings", "Everyone in "+a.TenantName+" must now use two-factor sign-in")
+	}
+	return s.redirect(w, r, "/admin/settings", "Two-factor sign-in is now optional in "+a.TenantName)
+}
+
+func (s *Server) membersWithoutTOTP(r *http.Request, tx pgx.Tx) (int, error) {
+	members, err := user.Members(r.Context(), tx, actorFrom(r.Context()).TenantID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range members {
+		if m.Active() && !m.TOTPEnabled {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func adminYesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

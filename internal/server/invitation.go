@@ -1,0 +1,269 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/form"
+	"thematic/internal/user"
+	authview "thematic/templates/auth"
+)
+
+// invitationFromLink finds the invitation a link names. When it cannot be used, or someone else
+// is signed in, it renders the page that says so and returns ok false.
+func (s *Server) invitationFromLink(w http.ResponseWriter, r *http.Request) (user.Invitation, authview.InvitationForm, bool, error) {
+	ctx := r.Context()
+	token := chi.URLParam(r, "token")
+	var inv user.Invitation
+	var err error
+	if token == "" || len(token) > linkTokenMaxLen {
+		err = apperr.NotFound("")
+	} else {
+		err = s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
+			inv, err = user.InvitationByToken(ctx, tx, auth.HashToken(token))
+			return err
+		})
+	}
+	f := authview.InvitationForm{Token: token, Email: inv.Email, TenantName: inv.TenantName,
+		RoleLabel: strings.ToLower(inv.Role.Label()), Name: inv.Name, Errors: &form.Errors{}}
+	switch {
+	case apperr.Is(err, apperr.CodeNotFound):
+		s.render(w, r, http.StatusNotFound, authview.InvitationUnusable(s.page(r, "This invitation link is not valid"),
+			"This invitation link is not valid", "Check you copied the whole link from the invitation email."))
+		return inv, f, false, nil
+	case err != nil:
+		return inv, f, false, err
+	case !inv.Usable(s.now()):
+		reason := "The invitation has expired."
+		switch {
+		case inv.AcceptedAt != nil:
+			reason = "The invitation has already been accepted. Each invitation link works once."
+		case inv.RevokedAt != nil:
+			reason = "The invitation has been withdrawn."
+		}
+		s.render(w, r, http.StatusGone, authview.InvitationUnusable(s.page(r, "This invitation can no longer be used"),
+			"This invitation can no longer be used", reason))
+		return inv, f, false, nil
+	}
+	if a := actorFrom(ctx); a != nil && user.NormaliseEmail(a.Email) != inv.Email {
+		status := http.StatusOK
+		if r.Method != http.MethodGet {
+			status = http.StatusConflict
+		}
+		s.render(w, r, status, authview.InvitationSignedInAsOther(s.page(r, "Sign out to accept this invitation"), f))
+		return inv, f, false, nil
+	}
+	return inv, f, true, nil
+}
+
+func invitationTitle(inv user.Invitation) string {
+	if inv.UserExists {
+		return "Sign in to accept"
+	}
+	return "Create your account"
+}
+
+func (s *Server) invitationForm(w http.ResponseWriter, r *http.Request) error {
+	inv, f, ok, err := s.invitationFromLink(w, r)
+	if !ok || err != nil {
+		return err
+	}
+	p := s.page(r, invitationTitle(inv))
+	if inv.UserExists {
+		return s.ok(w, r, authview.InvitationExistingAccount(p, f))
+	}
+	return s.ok(w, r, authview.InvitationNewAccount(p, f))
+}
+
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
+	inv, f, ok, err := s.invitationFromLink(w, r)
+	if !ok || err != nil {
+		return err
+	}
+	if inv.UserExists {
+		return s.acceptAsExistingUser(w, r, inv, f)
+	}
+	return s.acceptAsNewUser(w, r, inv, f)
+}
+
+// acceptAsNewUser creates the account, its membership and signs the new user in.
+func (s *Server) acceptAsNewUser(w http.ResponseWriter, r *http.Request, inv user.Invitation, f authview.InvitationForm) error {
+	ctx := r.Context()
+	f.Name = r.PostFormValue("name")
+	name := strings.TrimSpace(f.Name)
+	password, confirm := r.PostFormValue("password"), r.PostFormValue("confirm")
+	switch {
+	case name == "":
+		f.Errors.Add("name", "Enter your full name")
+	case !user.ValidName(name):
+		f.Errors.Add("name", "Name must be 200 characters or fewer")
+	}
+	checkChosenPassword(f.Errors, password, confirm, inv.Email)
+	if f.Errors.Any() {
+		p := s.page(r, invitationTitle(inv))
+		p.HasError = true
+		return s.invalid(w, r, authview.InvitationNewAccount(p, f))
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	var userID string
+	err = s.txScope(ctx, db.Scope{TenantID: inv.TenantID}, func(tx pgx.Tx) error {
+		if err := user.MarkInvitationAccepted(ctx, tx, inv.TenantID, inv.ID); err != nil {
+			return err
+		}
+		var err error
+		if userID, err = user.Create(ctx, tx, inv.Email, name, hash); err != nil {
+			return err
+		}
+		if err := user.AddMember(ctx, tx, inv.TenantID, userID, inv.Role); err != nil {
+			return err
+		}
+		return s.recordAcceptance(r, tx, inv, userID)
+	})
+	if err != nil {
+		return s.acceptFailed(w, r, err)
+	}
+	return s.signInInvited(w, r, inv, userID, false)
+}
+
+// acceptAsExistingUser checks the account's password, adds the membership and signs them in.
+// Wrong passwords count towards the same throttle as the sign-in page.
+func (s *Server) acceptAsExistingUser(w http.ResponseWriter, r *http.Request, inv user.Invitation, f authview.InvitationForm) error {
+	ctx := r.Context()
+	password := r.PostFormValue("password")
+	fail := func(status int, msg string) error {
+		f.Errors.Add("password", msg)
+		p := s.page(r, invitationTitle(inv))
+		p.HasError = true
+		s.render(w, r, status, authview.InvitationExistingAccount(p, f))
+		return nil
+	}
+	if password == "" {
+		return fail(http.StatusUnprocessableEntity, "Enter your password")
+	}
+	accountKey, addressKey := "account:"+inv.Email, "ip:"+clientIP(r)
+	since := s.now().Add(-throttleWindow)
+	var cred user.Credentials
+	var throttled bool
+	err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
+		na, err := user.Failures(ctx, tx, accountKey, since)
+		if err != nil {
+			return err
+		}
+		ni, err := user.Failures(ctx, tx, addressKey, since)
+		if err != nil {
+			return err
+		}
+		if na >= maxAccountFailures || ni >= maxAddressFailures {
+			throttled = true
+			return audit.Record(ctx, tx, audit.Event{ActorEmail: inv.Email, Action: "auth.sign_in_throttled"})
+		}
+		cred, err = user.CredentialsByEmail(ctx, tx, inv.Email)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if throttled {
+		return fail(http.StatusTooManyRequests, "There have been too many attempts to sign in. Wait 15 minutes and try again, or reset your password.")
+	}
+	if !auth.CheckPassword(cred.PasswordHash, password) || cred.ID == "" {
+		err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
+			if err := user.RecordFailure(ctx, tx, accountKey, addressKey); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Event{ActorID: cred.ID, ActorEmail: inv.Email, Action: "auth.sign_in_failed",
+				After: map[string]string{"reason": "wrong password", "via": "invitation"}})
+		})
+		if err != nil {
+			return err
+		}
+		return fail(http.StatusUnauthorized, "Enter the correct password for "+inv.Email)
+	}
+	err = s.txScope(ctx, db.Scope{TenantID: inv.TenantID}, func(tx pgx.Tx) error {
+		if err := user.MarkInvitationAccepted(ctx, tx, inv.TenantID, inv.ID); err != nil {
+			return err
+		}
+		if err := user.AddMember(ctx, tx, inv.TenantID, cred.ID, inv.Role); err != nil {
+			return err
+		}
+		return s.recordAcceptance(r, tx, inv, cred.ID)
+	})
+	if err != nil {
+		return s.acceptFailed(w, r, err)
+	}
+	return s.signInInvited(w, r, inv, cred.ID, cred.TOTPEnabled)
+}
+
+// recordAcceptance writes the audit entries of an accepted invitation, in its transaction.
+func (s *Server) recordAcceptance(r *http.Request, tx pgx.Tx, inv user.Invitation, userID string) error {
+	ctx := r.Context()
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
+		Action: "invitation.accepted", ObjectType: "invitation", ObjectID: inv.ID,
+		After: map[string]string{"email": inv.Email, "role": string(inv.Role)}}); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
+		Action: "membership.created", ObjectType: "user", ObjectID: userID,
+		After: map[string]string{"email": inv.Email, "role": string(inv.Role), "invitation": inv.ID}})
+}
+
+// acceptFailed answers an acceptance that lost a race: the invitation was used or withdrawn
+// meanwhile, or an account for the address was made by another request.
+func (s *Server) acceptFailed(w http.ResponseWriter, r *http.Request, err error) error {
+	switch apperr.CodeOf(err) {
+	case apperr.CodeInvalid:
+		s.render(w, r, http.StatusGone, authview.InvitationUnusable(s.page(r, "This invitation can no longer be used"),
+			"This invitation can no longer be used", "The invitation has already been accepted or has expired."))
+		return nil
+	case apperr.CodeConflict:
+		return apperr.Conflict("An account for this email address was created meanwhile. Open the invitation link again to accept with that account.")
+	}
+	return err
+}
+
+// signInInvited signs in someone who has just accepted, into the organisation they joined. An
+// account with two-factor sign-in still has to give its code.
+func (s *Server) signInInvited(w http.ResponseWriter, r *http.Request, inv user.Invitation, userID string, totp bool) error {
+	ctx := r.Context()
+	joined := "You have joined " + inv.TenantName + "."
+	if totp {
+		if err := s.sessions.RenewToken(ctx); err != nil {
+			return err
+		}
+		s.sessions.Put(ctx, "pending_user", userID)
+		s.sessions.Put(ctx, "pending_at", s.now().Unix())
+		s.sessions.Put(ctx, "pending_next", "/")
+		return s.redirect(w, r, "/sign-in/two-factor", joined+" Enter your code to finish signing in.")
+	}
+	var tenants []user.TenantChoice
+	err := s.txScope(ctx, db.Scope{UserID: userID}, func(tx pgx.Tx) error {
+		var err error
+		tenants, err = user.Tenants(ctx, tx, userID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// The organisation just joined comes first, so the session starts there.
+	for i, t := range tenants {
+		if t.ID == inv.TenantID {
+			tenants[0], tenants[i] = tenants[i], tenants[0]
+			break
+		}
+	}
+	if len(tenants) == 0 {
+		return s.redirect(w, r, "/sign-in", "")
+	}
+	s.sessions.Put(ctx, "flash", joined)
+	return s.completeSignIn(w, r, userID, tenants, "/", "invitation")
+}
