@@ -56,7 +56,7 @@ func Load(getenv func(string) string) (Config, error) {
 		return d
 	}
 	num := func(k, def string) int64 {
-		n, err := strconv.ParseInt(get(k, def), 10, 64)
+		n, err := strconv.ParseInt(get(k, def), 10, 31) // fits every use, DB_MAX_CONNS (int32) included
 		if err != nil || n <= 0 {
 			errs = append(errs, fmt.Errorf("%s: want a positive whole number", k))
 		}

@@ -11,8 +11,12 @@ func CheckAppRole(ctx context.Context, q Querier) error {
 	var name string
 	var super, bypass bool
 	var owned int
-	err := q.QueryRow(ctx, `SELECT r.rolname, r.rolsuper, r.rolbypassrls,
-			(SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p', 'v', 'm'))
+	// Ownership and RLS bypass also come through membership of another role, so both checks
+	// look at every role the current one is a member of.
+	err := q.QueryRow(ctx, `SELECT r.rolname,
+			EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolsuper AND pg_has_role(r.oid, g.oid, 'MEMBER')),
+			EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolbypassrls AND pg_has_role(r.oid, g.oid, 'MEMBER')),
+			(SELECT count(*) FROM pg_class c WHERE pg_has_role(r.oid, c.relowner, 'MEMBER') AND c.relkind IN ('r', 'p', 'v', 'm'))
 		FROM pg_roles r WHERE r.rolname = current_user`).Scan(&name, &super, &bypass, &owned)
 	if err != nil {
 		return fmt.Errorf("db: check role: %w", err)

@@ -344,7 +344,7 @@ func shellJoin(args []string) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		if a == "" || strings.ContainsAny(a, " '\"=") && !strings.HasPrefix(a, "-") {
+		if !strings.HasPrefix(a, "-") {
 			b.WriteString("'" + strings.ReplaceAll(a, "'", `'\''`) + "'")
 		} else {
 			b.WriteString(a)
