@@ -25,7 +25,8 @@ if (warning) {
       const s = Math.max(0, Math.round((ends - Date.now()) / 1000))
       countdown.textContent = s >= 60 ? Math.ceil(s / 60) + ' minute' + (s > 60 ? 's' : '') : s + ' seconds'
       if (s === 0) {
-        window.location.href = '/sign-in?timeout=1'
+        // A little after the server's deadline, so that the session has really ended.
+        setTimeout(() => { window.location.href = '/sign-in?timeout=1' }, 2000)
         return
       }
       endTimer = setTimeout(tick, 1000)
