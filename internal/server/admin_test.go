@@ -226,6 +226,10 @@ func TestInviteCreatesInvitationAndSendsMail(t *testing.T) {
 	if bytes.Contains(hash, []byte(m[1])) {
 		t.Error("the token itself is stored")
 	}
+	// The link leads to the page where the invited person creates their account.
+	if r := e.client().get("/invitations/" + m[1]); r.Status != http.StatusOK || !strings.Contains(r.Body, demo.TenantName) {
+		t.Errorf("invitation link: %d", r.Status)
+	}
 	if e.auditCount("invitation.created") != 1 {
 		t.Error("invitation not audited")
 	}
@@ -451,7 +455,7 @@ func TestCannotDeactivateSelfOrDemoteTheLastAdmin(t *testing.T) {
 	v := admVersion(t, page.Body)
 	r := admin.post("/admin/users/"+adminID+"/deactivate", url.Values{"version": {v}})
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "You cannot deactivate your own account") ||
-		!strings.Contains(r.Body, "govuk-error-summary") {
+		!strings.Contains(r.Body, "govuk-error-summary") || !strings.Contains(r.Body, `href="#status"`) || !strings.Contains(r.Body, `id="status"`) {
 		t.Fatalf("deactivate self: %d", r.Status)
 	}
 	r = admin.post("/admin/users/"+adminID+"/role", url.Values{"role": {"member"}, "version": {v}})

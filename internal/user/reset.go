@@ -23,4 +23,3 @@ func RecentResets(ctx context.Context, q db.Querier, userID string, since time.T
 	}
 	return n, nil
 }
-
