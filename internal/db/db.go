@@ -102,3 +102,24 @@ func MapError(err error) error {
 	}
 	return err
 }
+
+// ValidUUID reports whether s is a UUID in its usual text form, so that a malformed id in a URL
+// answers "not found" rather than a database error.
+func ValidUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

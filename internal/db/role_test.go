@@ -25,6 +25,7 @@ import (
 var globalTables = []string{
 	"auth_failures", "dev_mail", "goose_db_version", "password_resets", "recovery_codes", "sessions",
 	"tenants", "users",
+	"local_authorities", // public reference data: the English local authorities
 }
 
 func TestAppRoleCannotBypassRLS(t *testing.T) {

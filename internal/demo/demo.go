@@ -37,9 +37,9 @@ type Person struct {
 // authority contact) are given in the demo review; in the tenant they are members.
 var People = []Person{
 	{"admin@demo.test", "Alex Admin", auth.RoleAdmin, "tenant admin"},
-	{"lead@demo.test", "Lee Lead", auth.RoleMember, "review lead"},
-	{"inspector@demo.test", "Ira Inspector", auth.RoleMember, "inspector (Ofsted Early Years Inspector)"},
-	{"cqc.inspector@demo.test", "Cass Carter", auth.RoleMember, "inspector (CQC Children's Services Inspector)"},
+	{"lead@demo.test", "Lee Lead", auth.RoleStaff, "review lead"},
+	{"inspector@demo.test", "Ira Inspector", auth.RoleStaff, "inspector (Ofsted Early Years Inspector)"},
+	{"cqc.inspector@demo.test", "Cass Carter", auth.RoleStaff, "inspector (CQC Children's Services Inspector)"},
 	{"observer@demo.test", "Olu Observer", auth.RoleMember, "observer"},
 	{"la.contact@demo.test", "Lou Contact", auth.RoleMember, "local authority contact"},
 }

@@ -80,7 +80,7 @@ func TestAccountPage(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("account: %d", r.Status)
 	}
-	for _, want := range []string{"Lee Lead", "lead@demo.test", demo.TenantName, "Member", "Off",
+	for _, want := range []string{"Lee Lead", "lead@demo.test", demo.TenantName, "Inspectorate staff", "Off",
 		`href="/account/password"`, `href="/account/two-factor"`, `aria-current="page"`} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("account page lacks %q", want)

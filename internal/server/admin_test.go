@@ -369,7 +369,7 @@ func TestRoleChangeIsAuditedAndRenewsTheSession(t *testing.T) {
 		t.Fatalf("role = %s", role)
 	}
 	obj, b, a := e.admLastAudit("membership.role_changed")
-	if obj != leadID || b != `{"role":"member"}` || a != `{"role":"admin"}` {
+	if obj != leadID || b != `{"role":"staff"}` || a != `{"role":"admin"}` {
 		t.Errorf("audit: %s %s → %s", obj, b, a)
 	}
 	if !strings.Contains(admin.get("/admin/users/"+leadID).Body, "Lee Lead is now a tenant admin") {
@@ -554,7 +554,7 @@ func TestMemberIsRefusedEveryAdminRouteAndItIsAudited(t *testing.T) {
 	if got := e.auditCount("access.refused"); got != n {
 		t.Errorf("%d refusals audited, want %d", got, n)
 	}
-	if role, _ := e.admRole(e.admUserID("lead@demo.test")); role != "member" {
+	if role, _ := e.admRole(e.admUserID("lead@demo.test")); role != "staff" {
 		t.Error("a member changed their own role")
 	}
 }

@@ -158,7 +158,7 @@ func TestInvitationForAnExistingUserAddsAMembership(t *testing.T) {
 	if role := e.invRole(second, "lead@demo.test"); role != "admin" {
 		t.Fatalf("role in the second tenant = %q, want admin", role)
 	}
-	if role := e.invRole(e.invTenantID(demo.TenantSlug), "lead@demo.test"); role != "member" {
+	if role := e.invRole(e.invTenantID(demo.TenantSlug), "lead@demo.test"); role != "staff" {
 		t.Fatalf("role in the demo tenant changed to %q", role)
 	}
 	home := c.get("/")

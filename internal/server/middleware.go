@@ -15,12 +15,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
+	"thematic/internal/review"
 	"thematic/internal/user"
 	"thematic/templates/errorpage"
 )
@@ -285,6 +287,10 @@ func (s *Server) need(p auth.Permission, h handler) http.HandlerFunc {
 				s.renderError(w, r, apperr.Unauthenticated("Your session has ended. Sign in again."))
 				return
 			}
+			if p.InReview() && a.Review == nil {
+				s.renderError(w, r, apperr.NotFound(""))
+				return
+			}
 			s.refuse(w, r, p)
 			return
 		}
@@ -318,3 +324,32 @@ func humanBytes(n int64) string {
 func scopeFor(tenantID, userID string) db.Scope { return db.Scope{TenantID: tenantID, UserID: userID} }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// loadReview finds the actor's place in the review named by {reviewID}. Someone outside the
+// review gets no place, and the route's permission then answers 404.
+func (s *Server) loadReview(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := actorFrom(r.Context())
+		if a == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var acc auth.ReviewAccess
+		err := s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			acc, err = review.Access(r.Context(), tx, a.TenantID, chi.URLParam(r, "reviewID"), a.UserID)
+			return err
+		})
+		switch {
+		case apperr.Is(err, apperr.CodeNotFound):
+			next.ServeHTTP(w, r)
+			return
+		case err != nil:
+			s.renderError(w, r, err)
+			return
+		}
+		withReview := *a
+		withReview.Review = &acc
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyActor, &withReview)))
+	})
+}

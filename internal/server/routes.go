@@ -10,6 +10,21 @@ import (
 	"thematic/web"
 )
 
+// routeFunc registers one route with the permission it needs.
+type routeFunc func(method, pattern string, p auth.Permission, h handler)
+
+// registrar returns a routeFunc for r, whose routes sit under prefix.
+func (s *Server) registrar(r chi.Router, prefix string) routeFunc {
+	return func(method, pattern string, p auth.Permission, h handler) {
+		full := prefix + pattern
+		if prefix != "" && pattern == "/" {
+			full = prefix + "/"
+		}
+		s.perms[method+" "+full] = p
+		r.Method(method, pattern, s.need(p, h))
+	}
+}
+
 // routes is the table of contents of the service: every route and the permission it needs.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
@@ -23,10 +38,7 @@ func (s *Server) routes() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.limitBody, s.crossOrigin, s.sessions.LoadAndSave, s.loadActor, s.csrf)
-		route := func(method, pattern string, p auth.Permission, h handler) {
-			s.perms[method+" "+pattern] = p
-			r.Method(method, pattern, s.need(p, h))
-		}
+		route := s.registrar(r, "")
 		r.NotFound(s.adapt(func(w http.ResponseWriter, r *http.Request) error { return apperr.NotFound("") }))
 		r.MethodNotAllowed(s.adapt(func(w http.ResponseWriter, r *http.Request) error { return apperr.NotFound("") }))
 
@@ -71,6 +83,21 @@ func (s *Server) routes() http.Handler {
 		route("GET", "/admin/audit", auth.ManageTenant, s.auditLog)
 		route("GET", "/admin/settings", auth.ManageTenant, s.settingsForm)
 		route("POST", "/admin/settings", auth.ManageTenant, s.saveSettings)
+
+		// Reviews. Under /reviews/{reviewID} the actor's place in the review is loaded first;
+		// someone outside the review gets 404 from every route there.
+		s.reviewListRoutes(route)
+		s.visitTopRoutes(route)
+		r.Route("/reviews/{reviewID}", func(r chi.Router) {
+			r.Use(s.loadReview)
+			in := s.registrar(r, "/reviews/{reviewID}")
+			s.reviewRoutes(in)
+			s.enquiryRoutes(in)
+			s.frameworkRoutes(in)
+			s.areaRoutes(in)
+			s.memberRoutes(in)
+			s.visitRoutes(in)
+		})
 
 		if s.cfg.Dev() {
 			// Development only: the mail the service would have sent.

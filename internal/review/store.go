@@ -1,0 +1,132 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+)
+
+const reviewCols = `tenant_id, id, title, summary, key_question, fieldwork_start, fieldwork_end, planned_publication,
+	status, version, created_at, updated_at`
+
+func scanReview(r pgx.CollectableRow) (Review, error) {
+	var v Review
+	var status string
+	err := r.Scan(&v.TenantID, &v.ID, &v.Title, &v.Summary, &v.KeyQuestion, &v.FieldworkStart, &v.FieldworkEnd,
+		&v.PlannedPublication, &status, &v.Version, &v.CreatedAt, &v.UpdatedAt)
+	v.Status = Status(status)
+	return v, err
+}
+
+// Get reads one review of the tenant.
+func Get(ctx context.Context, q db.Querier, tenantID, id string) (Review, error) {
+	if !db.ValidUUID(id) {
+		return Review{}, apperr.NotFound("Review not found")
+	}
+	rows, err := q.Query(ctx, `SELECT `+reviewCols+` FROM reviews WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err != nil {
+		return Review{}, fmt.Errorf("review: get %s: %w", id, err)
+	}
+	v, err := pgx.CollectExactlyOneRow(rows, scanReview)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Review{}, apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return Review{}, fmt.Errorf("review: get %s: %w", id, err)
+	}
+	return v, nil
+}
+
+// Access reads the user's place in a review: NotFound when they are not a member, so that a
+// review outside their scope looks the same as one that does not exist.
+func Access(ctx context.Context, q db.Querier, tenantID, reviewID, userID string) (auth.ReviewAccess, error) {
+	if !db.ValidUUID(reviewID) {
+		return auth.ReviewAccess{}, apperr.NotFound("Review not found")
+	}
+	var a auth.ReviewAccess
+	var role string
+	var area *string
+	err := q.QueryRow(ctx, `SELECT id, role, area_id FROM review_members
+		WHERE tenant_id = $1 AND review_id = $2 AND user_id = $3`, tenantID, reviewID, userID).Scan(&a.MemberID, &role, &area)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return auth.ReviewAccess{}, apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return auth.ReviewAccess{}, fmt.Errorf("review: access %s: %w", reviewID, err)
+	}
+	a.ReviewID, a.Role = reviewID, auth.ReviewRole(role)
+	if area != nil {
+		a.AreaID = *area
+	}
+	return a, nil
+}
+
+// LoadFramework reads a review's groups and action areas in order, in one query.
+func LoadFramework(ctx context.Context, q db.Querier, tenantID, reviewID string) (Framework, error) {
+	rows, err := q.Query(ctx, `SELECT g.id, g.title, g.position, a.id, a.title, a.quote, a.citation, a.position
+		FROM framework_groups g
+		LEFT JOIN action_areas a ON a.tenant_id = g.tenant_id AND a.group_id = g.id
+		WHERE g.tenant_id = $1 AND g.review_id = $2
+		ORDER BY g.position, g.id, a.position, a.id`, tenantID, reviewID)
+	if err != nil {
+		return Framework{}, fmt.Errorf("review: load framework %s: %w", reviewID, err)
+	}
+	defer rows.Close()
+	var fw Framework
+	for rows.Next() {
+		var g Group
+		var aID, aTitle, aQuote, aCitation *string
+		var aPos *int
+		if err := rows.Scan(&g.ID, &g.Title, &g.Position, &aID, &aTitle, &aQuote, &aCitation, &aPos); err != nil {
+			return Framework{}, fmt.Errorf("review: scan framework: %w", err)
+		}
+		if n := len(fw.Groups); n == 0 || fw.Groups[n-1].ID != g.ID {
+			fw.Groups = append(fw.Groups, g)
+		}
+		if aID != nil {
+			last := &fw.Groups[len(fw.Groups)-1]
+			last.Areas = append(last.Areas, ActionArea{ID: *aID, GroupID: g.ID, Title: *aTitle, Quote: *aQuote,
+				Citation: *aCitation, Position: *aPos})
+		}
+	}
+	return fw, rows.Err()
+}
+
+// ReplaceFramework removes the review's framework and inserts fw in its place, in the caller's
+// transaction, so an import is all or nothing.
+func ReplaceFramework(ctx context.Context, q db.Querier, tenantID, reviewID string, fw Framework) error {
+	if _, err := q.Exec(ctx, `DELETE FROM framework_groups WHERE tenant_id = $1 AND review_id = $2`, tenantID, reviewID); err != nil {
+		return fmt.Errorf("review: clear framework %s: %w", reviewID, err)
+	}
+	return InsertFramework(ctx, q, tenantID, reviewID, fw)
+}
+
+// InsertFramework appends fw's groups after any the review has.
+func InsertFramework(ctx context.Context, q db.Querier, tenantID, reviewID string, fw Framework) error {
+	var start int
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(position), 0) FROM framework_groups WHERE tenant_id = $1 AND review_id = $2`,
+		tenantID, reviewID).Scan(&start); err != nil {
+		return fmt.Errorf("review: framework position: %w", err)
+	}
+	for gi, g := range fw.Groups {
+		var gid string
+		err := q.QueryRow(ctx, `INSERT INTO framework_groups (tenant_id, review_id, title, position) VALUES ($1, $2, $3, $4) RETURNING id`,
+			tenantID, reviewID, g.Title, start+gi+1).Scan(&gid)
+		if err != nil {
+			return fmt.Errorf("review: insert group: %w", err)
+		}
+		for ai, a := range g.Areas {
+			if _, err := q.Exec(ctx, `INSERT INTO action_areas (tenant_id, review_id, group_id, title, quote, citation, position)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, tenantID, reviewID, gid, a.Title, a.Quote, a.Citation, ai+1); err != nil {
+				return fmt.Errorf("review: insert action area: %w", err)
+			}
+		}
+	}
+	return nil
+}
