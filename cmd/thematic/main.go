@@ -280,6 +280,10 @@ func seedDemo(ctx context.Context, cfg config.Config, args []string, stdout io.W
 	for _, p := range demo.People {
 		fmt.Fprintf(stdout, "  %-26s %s\n", p.Email, p.About)
 	}
+	fmt.Fprintf(stdout, "The review %q has 6 areas, 6 visits in August 2023 and these inspectors too:\n", demo.ReviewTitle)
+	for _, p := range demo.Inspectors {
+		fmt.Fprintf(stdout, "  %-26s %s\n", p.Email, p.About)
+	}
 	return nil
 }
 

@@ -76,8 +76,8 @@ func TestSeedUserCommandsAndIdempotence(t *testing.T) {
 	if err := d.Super.QueryRow(ctx, `SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM memberships)`).Scan(&users, &members); err != nil {
 		t.Fatal(err)
 	}
-	if users != 6 || members != 6 {
-		t.Fatalf("after two seeds: %d users, %d memberships; want 6 and 6", users, members)
+	if users != 10 || members != 10 {
+		t.Fatalf("after two seeds: %d users, %d memberships; want 10 and 10", users, members)
 	}
 	err := run(ctx, []string{"user", "create", "--tenant", "demo-inspectorate", "--email", "New.User@demo.test", "--name", "New User",
 		"--role", "admin", "--password-stdin"}, getenv, strings.NewReader("a long pass phrase for a new user\n"), io.Discard, io.Discard)

@@ -37,11 +37,11 @@ type Person struct {
 // authority contact) are given in the demo review; in the tenant they are members.
 var People = []Person{
 	{"admin@demo.test", "Alex Admin", auth.RoleAdmin, "tenant admin"},
-	{"lead@demo.test", "Lee Lead", auth.RoleStaff, "review lead"},
+	{"lead@demo.test", "Lee Lead", auth.RoleStaff, "review lead of the Start for Life review"},
 	{"inspector@demo.test", "Ira Inspector", auth.RoleStaff, "inspector (Ofsted Early Years Inspector)"},
 	{"cqc.inspector@demo.test", "Cass Carter", auth.RoleStaff, "inspector (CQC Children's Services Inspector)"},
-	{"observer@demo.test", "Olu Observer", auth.RoleMember, "observer"},
-	{"la.contact@demo.test", "Lou Contact", auth.RoleMember, "local authority contact"},
+	{"observer@demo.test", "Olu Observer", auth.RoleMember, "observer (Department for Education)"},
+	{"la.contact@demo.test", "Lou Contact", auth.RoleMember, "local authority contact for Northumberland"},
 }
 
 // Seed creates the demo tenant and users with the owner pool.
@@ -64,7 +64,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 		return err
 	}
 	return db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
-		for _, p := range People {
+		for _, p := range append(append([]Person{}, People...), Inspectors...) {
 			id, created, err := EnsureUser(ctx, tx, p.Email, p.Name, hash)
 			if err != nil {
 				return err
@@ -80,7 +80,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 				return err
 			}
 		}
-		return nil
+		return seedReview(ctx, tx, tenantID, hash)
 	})
 }
 
