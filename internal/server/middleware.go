@@ -102,7 +102,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 
 // redactPath hides tokens carried in paths.
 func redactPath(p string) string {
-	for _, prefix := range []string{"/password/reset/", "/invitations/"} {
+	for _, prefix := range []string{"/password/reset/", "/invitations/", "/calendar/"} {
 		if strings.HasPrefix(p, prefix) {
 			return prefix + "[redacted]"
 		}
