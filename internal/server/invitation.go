@@ -12,6 +12,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 	"thematic/internal/user"
 	authview "thematic/templates/auth"
 )
@@ -212,9 +213,15 @@ func (s *Server) recordAcceptance(r *http.Request, tx pgx.Tx, inv user.Invitatio
 		After: map[string]string{"email": inv.Email, "role": string(inv.Role)}}); err != nil {
 		return err
 	}
-	return audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
 		Action: "membership.created", ObjectType: "user", ObjectID: userID,
-		After: map[string]string{"email": inv.Email, "role": string(inv.Role), "invitation": inv.ID}})
+		After: map[string]string{"email": inv.Email, "role": string(inv.Role), "invitation": inv.ID}}); err != nil {
+		return err
+	}
+	// Reviews the address was invited to: the new member takes their places there (each audited
+	// "review_member.added").
+	_, err := review.ClaimInvites(ctx, tx, inv.TenantID, inv.Email, userID)
+	return err
 }
 
 // acceptFailed answers an acceptance that lost a race: the invitation was used or withdrawn

@@ -3,15 +3,29 @@ package server
 import (
 	"net/http"
 
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/auth"
 	"thematic/internal/mail"
+	"thematic/internal/review"
 	"thematic/templates/dev"
 	"thematic/templates/home"
 )
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	a := actorFrom(r.Context())
+	v := home.View{CanCreate: auth.Allowed(a, auth.CreateReview)}
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		v.Reviews, err = review.List(r.Context(), tx, a.TenantID, a.UserID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	p := s.page(r, "Your reviews")
 	p.Nav = "home"
-	return s.ok(w, r, home.Page(p))
+	return s.ok(w, r, home.Page(p, v))
 }
 
 // accessibilityStatement is the service's accessibility statement, in plain paragraphs.

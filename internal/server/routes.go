@@ -84,19 +84,81 @@ func (s *Server) routes() http.Handler {
 		route("GET", "/admin/settings", auth.ManageTenant, s.settingsForm)
 		route("POST", "/admin/settings", auth.ManageTenant, s.saveSettings)
 
-		// Reviews. Under /reviews/{reviewID} the actor's place in the review is loaded first;
-		// someone outside the review gets 404 from every route there.
-		s.reviewListRoutes(route)
-		s.visitTopRoutes(route)
+		// Reviews the user belongs to, and setting up a new one.
+		route("GET", "/reviews", auth.SignedIn, s.reviewList)
+		route("GET", "/reviews/new", auth.CreateReview, s.reviewNewForm)
+		route("POST", "/reviews", auth.CreateReview, s.reviewCreate)
+
+		// Visits across reviews, and the private calendar feed (fetched by calendar programs,
+		// with the token as the credential).
+		route("GET", "/visits", auth.SignedIn, s.myVisits)
+		route("GET", "/account/calendar", auth.SignedIn, s.calendarPage)
+		route("POST", "/account/calendar", auth.SignedIn, s.calendarCreate)
+		route("POST", "/account/calendar/revoke", auth.SignedIn, s.calendarRevoke)
+		route("GET", "/calendar/{token}", auth.Public, s.calendarFeed)
+
+		// One review. The actor's place in it is loaded first; someone outside the review gets
+		// 404 from every route here, and a local authority contact sees only their own area.
 		r.Route("/reviews/{reviewID}", func(r chi.Router) {
 			r.Use(s.loadReview)
-			in := s.registrar(r, "/reviews/{reviewID}")
-			s.reviewRoutes(in)
-			s.enquiryRoutes(in)
-			s.frameworkRoutes(in)
-			s.areaRoutes(in)
-			s.memberRoutes(in)
-			s.visitRoutes(in)
+			route := s.registrar(r, "/reviews/{reviewID}")
+			route("GET", "/", auth.ReviewMember, s.reviewOverview)
+			route("GET", "/edit", auth.ReviewLeadOnly, s.reviewEditForm)
+			route("POST", "/edit", auth.ReviewLeadOnly, s.reviewEdit)
+			route("POST", "/status", auth.ReviewLeadOnly, s.reviewStatus)
+
+			// Lines of enquiry.
+			route("GET", "/enquiry", auth.ReviewStaff, s.enquiryPage)
+			route("POST", "/enquiry/groups", auth.ReviewLeadOnly, s.enquiryAddGroup)
+			route("POST", "/enquiry/groups/{enquiryGroupID}", auth.ReviewLeadOnly, s.enquiryRenameGroup)
+			route("POST", "/enquiry/groups/{enquiryGroupID}/move", auth.ReviewLeadOnly, s.enquiryMoveGroup)
+			route("POST", "/enquiry/groups/{enquiryGroupID}/delete", auth.ReviewLeadOnly, s.enquiryDeleteGroup)
+			route("POST", "/enquiry/lines", auth.ReviewLeadOnly, s.enquiryAddLine)
+			route("GET", "/enquiry/lines/{lineID}/edit", auth.ReviewLeadOnly, s.enquiryLineForm)
+			route("POST", "/enquiry/lines/{lineID}", auth.ReviewLeadOnly, s.enquiryEditLine)
+			route("POST", "/enquiry/lines/{lineID}/move", auth.ReviewLeadOnly, s.enquiryMoveLine)
+			route("POST", "/enquiry/lines/{lineID}/delete", auth.ReviewLeadOnly, s.enquiryDeleteLine)
+
+			// The framework: groups of action areas.
+			route("GET", "/framework", auth.ReviewStaff, s.frameworkPage)
+			route("GET", "/framework/export", auth.ReviewStaff, s.frameworkExport)
+			route("GET", "/framework/import", auth.ReviewLeadOnly, s.frameworkImportForm)
+			route("POST", "/framework/import", auth.ReviewLeadOnly, s.frameworkImport)
+			route("POST", "/framework/groups", auth.ReviewLeadOnly, s.frameworkAddGroup)
+			route("POST", "/framework/groups/{groupID}", auth.ReviewLeadOnly, s.frameworkRenameGroup)
+			route("POST", "/framework/groups/{groupID}/move", auth.ReviewLeadOnly, s.frameworkMoveGroup)
+			route("POST", "/framework/groups/{groupID}/delete", auth.ReviewLeadOnly, s.frameworkDeleteGroup)
+			route("POST", "/framework/areas", auth.ReviewLeadOnly, s.frameworkAddArea)
+			route("GET", "/framework/areas/{actionAreaID}/edit", auth.ReviewLeadOnly, s.frameworkEditArea)
+			route("POST", "/framework/areas/{actionAreaID}", auth.ReviewLeadOnly, s.frameworkUpdateArea)
+			route("POST", "/framework/areas/{actionAreaID}/move", auth.ReviewLeadOnly, s.frameworkMoveArea)
+			route("POST", "/framework/areas/{actionAreaID}/delete", auth.ReviewLeadOnly, s.frameworkDeleteArea)
+
+			// Local areas taking part.
+			route("GET", "/areas", auth.ReviewStaff, s.areasList)
+			route("GET", "/areas/add", auth.ReviewLeadOnly, s.areasSearch)
+			route("POST", "/areas", auth.ReviewLeadOnly, s.areasAdd)
+			route("GET", "/areas/{areaID}", auth.ReviewMember, s.areaShow)
+			route("POST", "/areas/{areaID}/remove", auth.ReviewLeadOnly, s.areaRemove)
+
+			// People and their roles in the review.
+			route("GET", "/people", auth.ReviewStaff, s.peopleList)
+			route("GET", "/people/add", auth.ReviewLeadOnly, s.peopleAddForm)
+			route("POST", "/people", auth.ReviewLeadOnly, s.peopleAdd)
+			route("GET", "/people/{memberID}/edit", auth.ReviewLeadOnly, s.peopleEditForm)
+			route("POST", "/people/{memberID}", auth.ReviewLeadOnly, s.peopleUpdate)
+			route("POST", "/people/{memberID}/remove", auth.ReviewLeadOnly, s.peopleRemove)
+			route("POST", "/people/invites/{inviteID}/remove", auth.ReviewLeadOnly, s.peopleInviteRemove)
+
+			// Visits, their teams and the fieldwork timeline.
+			route("GET", "/visits", auth.ReviewMember, s.visitList)
+			route("GET", "/visits/new", auth.ReviewLeadOnly, s.visitNewForm)
+			route("POST", "/visits", auth.ReviewLeadOnly, s.visitCreate)
+			route("GET", "/visits/timeline", auth.ReviewStaff, s.visitTimeline)
+			route("GET", "/visits/{visitID}", auth.ReviewMember, s.visitShow)
+			route("GET", "/visits/{visitID}/edit", auth.ReviewLeadOnly, s.visitEditForm)
+			route("POST", "/visits/{visitID}", auth.ReviewLeadOnly, s.visitUpdate)
+			route("POST", "/visits/{visitID}/delete", auth.ReviewLeadOnly, s.visitDelete)
 		})
 
 		if s.cfg.Dev() {

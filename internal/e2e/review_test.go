@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"thematic/internal/demo"
+	"thematic/internal/testenv"
+)
+
+// submitXPath clicks the button an XPath finds, waits for the next page and checks it with axe.
+func (b *B) submitXPath(xpath string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__thematicOldPage = true`))
+	b.do(chromedp.Click(chromedp.Search(xpath)))
+	b.waitNewPage()
+	b.Axe()
+}
+
+var overviewPathRE = regexp.MustCompile(`^/reviews/[0-9a-f-]{36}/$`)
+
+func TestJourneyCreateReviewFromTemplate(t *testing.T) {
+	t.Parallel()
+	b := newB(t, testenv.New(t))
+	b.signIn("lead@demo.test", demo.Password)
+
+	// From the home page to the create form.
+	b.ClickLink("Create a review")
+	if p := b.Path(); p != "/reviews/new" {
+		t.Fatalf("at %s, want the create form", p)
+	}
+	// A mistake first: the end of fieldwork is not a real date. What was typed stays.
+	b.Fill("title", "Start for Life services: second review")
+	b.Fill("fieldwork-start-day", "1")
+	b.Fill("fieldwork-start-month", "8")
+	b.Fill("fieldwork-start-year", "2025")
+	b.Fill("fieldwork-end-day", "31")
+	b.Fill("fieldwork-end-month", "9")
+	b.Fill("fieldwork-end-year", "2025")
+	b.Check("start-2") // the Start for Life template
+	b.Submit("form[action='/reviews'] button[type=submit]")
+	b.Expect("There is a problem")
+	b.Expect("End of fieldwork must be a real date")
+	if v, _ := b.value("title"); v != "Start for Life services: second review" {
+		t.Fatalf("title field = %q after the error, want what was typed", v)
+	}
+	b.Fill("fieldwork-end-day", "30")
+	b.Submit("form[action='/reviews'] button[type=submit]")
+
+	if p := b.Path(); !overviewPathRE.MatchString(p) {
+		t.Fatalf("after creating, at %s, want the review's overview", p)
+	}
+	b.Expect("Review created")
+	b.Expect("Start for Life services: second review")
+	b.Expect("6 action areas")
+	b.Expect("11 lines of enquiry")
+	b.Expect("1 August 2025 to 30 September 2025")
+
+	// The lines of enquiry: add one to the third group, then move it up to the top of its group.
+	b.ClickLink("Lines of enquiry")
+	b.Expect("3. Inspection of Start for Life services")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('group-id').selectedIndex = 2`))
+	b.Fill("question", "Do fathers feel included in Start for Life services?")
+	b.Submit("form[action$='/enquiry/lines'] button[type=submit]")
+	b.Expect("Line of enquiry added")
+	b.Expect("Do fathers feel included in Start for Life services?")
+
+	b.submitXPath(`//button[contains(normalize-space(.), 'Move up line 3.2')]`)
+	b.Expect("Line of enquiry moved up")
+	first := b.Text(`#main-content section:nth-of-type(3) tbody tr:first-child td:nth-child(2)`)
+	if !strings.Contains(first, "Do fathers feel included") {
+		t.Fatalf("first line of group 3 is %q, want the one moved up", first)
+	}
+	number := b.Text(`#main-content section:nth-of-type(3) tbody tr:first-child td:first-child`)
+	if strings.TrimSpace(number) != "3.1" {
+		t.Fatalf("the moved line is numbered %q, want 3.1", number)
+	}
+
+	// Change the line on its own page.
+	b.ClickLink("Change line 3.1")
+	b.Expect("Change line of enquiry 3.1")
+	b.Fill("question", "Do fathers and partners feel included?")
+	b.Submit("main form button[type=submit]:not(.govuk-button--warning)")
+	b.Expect("Line of enquiry saved")
+	b.Expect("Do fathers and partners feel included?")
+
+	// A group with lines cannot be deleted: the page says why.
+	b.do(chromedp.Click(chromedp.Search(`//summary[contains(normalize-space(.), 'Rename or delete group 3')]`)))
+	b.submitXPath(`//button[normalize-space(.)='Delete group 3']`)
+	b.Expect("There is a problem")
+	b.Expect("while it has 2 lines of enquiry")
+
+	// Back to the overview, which now counts 12, and on to change the details.
+	b.ClickLink("Back to the review")
+	b.Expect("12 lines of enquiry")
+	b.ClickLink("Change details")
+	b.Expect("Change the review’s details")
+	b.Fill("title", "")
+	b.Submit("form[action$='/edit'] button[type=submit]")
+	b.Expect("Enter a title for the review")
+	b.Fill("title", "Start for Life services: the second review")
+	b.Submit("form[action$='/edit'] button[type=submit]")
+	b.Expect("The review’s details have been saved")
+	b.Submit("#to")
+	b.Expect("The review is now at Fieldwork")
+}
+
+func TestJourneyContactSeesOnlyTheirArea(t *testing.T) {
+	t.Parallel()
+	b := newB(t, testenv.New(t))
+	b.signIn("la.contact@demo.test", demo.Password)
+	b.ClickLink(demo.ReviewTitle)
+	b.Expect("Your area")
+	b.Expect("Northumberland")
+	for _, never := range []string{"Sunderland", "Lines of enquiry", "Framework", "People"} {
+		if strings.Contains(b.Body(), never) {
+			t.Fatalf("the contact's overview shows %q", never)
+		}
+	}
+}

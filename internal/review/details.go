@@ -1,0 +1,220 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+)
+
+// ReviewStaleMessage is what a version mismatch says: someone changed the review since the page was shown.
+const ReviewStaleMessage = "Someone else changed this review while you were looking at the page. Go back, reload the page to see the latest details, and try again."
+
+// Update saves a review's details when version is still the one the form was shown with. It
+// returns the review as it was before and as it is now; a stale version gives apperr.Conflict.
+func Update(ctx context.Context, q db.Querier, tenantID, id string, version int, r Review) (before, after Review, err error) {
+	if before, err = detailsLockReview(ctx, q, tenantID, id); err != nil {
+		return Review{}, Review{}, err
+	}
+	if before.Version != version {
+		return before, Review{}, apperr.Conflict(ReviewStaleMessage)
+	}
+	rows, err := q.Query(ctx, `UPDATE reviews SET title = $3, summary = $4, key_question = $5, fieldwork_start = $6,
+			fieldwork_end = $7, planned_publication = $8, version = version + 1, updated_at = now()
+		WHERE tenant_id = $1 AND id = $2 AND version = $9
+		RETURNING `+reviewCols,
+		tenantID, id, r.Title, r.Summary, r.KeyQuestion, r.FieldworkStart, r.FieldworkEnd, r.PlannedPublication, version)
+	if err != nil {
+		return before, Review{}, fmt.Errorf("review: update %s: %w", id, err)
+	}
+	after, err = pgx.CollectExactlyOneRow(rows, scanReview)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return before, Review{}, apperr.Conflict(ReviewStaleMessage)
+	}
+	if err != nil {
+		return before, Review{}, fmt.Errorf("review: update %s: %w", id, err)
+	}
+	return before, after, nil
+}
+
+// StepError says a status move was refused because it is not one step forwards or back.
+type StepError struct{ From, To Status }
+
+func (e *StepError) Error() string {
+	if e.To.Index() < 0 {
+		return "Select the stage to move the review to"
+	}
+	var steps string
+	switch next, prev := e.From.Next(), e.From.Previous(); {
+	case next != "" && prev != "":
+		steps = "on to " + next.Label() + " or back to " + prev.Label()
+	case next != "":
+		steps = "on to " + next.Label()
+	case prev != "":
+		steps = "back to " + prev.Label()
+	}
+	return fmt.Sprintf("A review moves one stage at a time. From %s it can only move %s.", e.From.Label(), steps)
+}
+
+// SetStatus moves the review one step forwards or back, when version is still the one the page
+// was shown with. It returns the review as it was before and as it is now. A stale version gives
+// apperr.Conflict; a move of more than one step, or to an unknown status, gives *StepError.
+func SetStatus(ctx context.Context, q db.Querier, tenantID, id string, version int, to Status) (before, after Review, err error) {
+	if before, err = detailsLockReview(ctx, q, tenantID, id); err != nil {
+		return Review{}, Review{}, err
+	}
+	if before.Version != version {
+		return before, Review{}, apperr.Conflict(ReviewStaleMessage)
+	}
+	if !before.Status.CanMoveTo(to) {
+		return before, Review{}, &StepError{From: before.Status, To: to}
+	}
+	rows, err := q.Query(ctx, `UPDATE reviews SET status = $3, version = version + 1, updated_at = now()
+		WHERE tenant_id = $1 AND id = $2 AND version = $4
+		RETURNING `+reviewCols, tenantID, id, string(to), version)
+	if err != nil {
+		return before, Review{}, fmt.Errorf("review: set status %s: %w", id, err)
+	}
+	after, err = pgx.CollectExactlyOneRow(rows, scanReview)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return before, Review{}, apperr.Conflict(ReviewStaleMessage)
+	}
+	if err != nil {
+		return before, Review{}, fmt.Errorf("review: set status %s: %w", id, err)
+	}
+	return before, after, nil
+}
+
+// detailsLockReview reads a review and locks its row for the rest of the transaction, so that two
+// changes made from the same version queue and the second sees it is stale.
+func detailsLockReview(ctx context.Context, q db.Querier, tenantID, id string) (Review, error) {
+	if !db.ValidUUID(id) {
+		return Review{}, apperr.NotFound("Review not found")
+	}
+	rows, err := q.Query(ctx, `SELECT `+reviewCols+` FROM reviews WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, id)
+	if err != nil {
+		return Review{}, fmt.Errorf("review: lock %s: %w", id, err)
+	}
+	v, err := pgx.CollectExactlyOneRow(rows, scanReview)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Review{}, apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return Review{}, fmt.Errorf("review: lock %s: %w", id, err)
+	}
+	return v, nil
+}
+
+// Summary is one line of a list of reviews: a review and the user's role in it.
+type Summary struct {
+	ID             string
+	Title          string
+	Status         Status
+	Role           auth.ReviewRole
+	FieldworkStart *time.Time
+	FieldworkEnd   *time.Time
+	CreatedAt      time.Time
+}
+
+// List reads the reviews of the tenant that the user is a member of, newest first, in one query.
+func List(ctx context.Context, q db.Querier, tenantID, userID string) ([]Summary, error) {
+	rows, err := q.Query(ctx, `SELECT r.id, r.title, r.status, m.role, r.fieldwork_start, r.fieldwork_end, r.created_at
+		FROM reviews r
+		JOIN review_members m ON m.tenant_id = r.tenant_id AND m.review_id = r.id
+		WHERE r.tenant_id = $1 AND m.tenant_id = $1 AND m.user_id = $2
+		ORDER BY r.created_at DESC, r.id`, tenantID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("review: list for user %s: %w", userID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Summary, error) {
+		var s Summary
+		var status, role string
+		err := r.Scan(&s.ID, &s.Title, &status, &role, &s.FieldworkStart, &s.FieldworkEnd, &s.CreatedAt)
+		s.Status, s.Role = Status(status), auth.ReviewRole(role)
+		return s, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("review: list for user %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// Counts is how far a review's set-up has come: how many of each thing it has.
+type Counts struct {
+	Areas         int // local areas taking part
+	Visits        int
+	Members       int // people with a role in the review
+	Invites       int // people invited who have no account yet
+	FrameworkSets int // groups of action areas
+	ActionAreas   int
+	EnquiryGroups int
+	EnquiryLines  int
+}
+
+// Overview counts the review's areas, visits, people, framework and lines of enquiry in one query.
+func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string) (Counts, error) {
+	var c Counts
+	err := q.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM review_areas WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM visits WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM review_members WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM review_member_invites WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM framework_groups WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM action_areas WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2)`,
+		tenantID, reviewID).Scan(&c.Areas, &c.Visits, &c.Members, &c.Invites, &c.FrameworkSets, &c.ActionAreas,
+		&c.EnquiryGroups, &c.EnquiryLines)
+	if err != nil {
+		return Counts{}, fmt.Errorf("review: overview counts %s: %w", reviewID, err)
+	}
+	return c, nil
+}
+
+// AreaName is the name of one of the review's local areas (the local authority's name).
+func AreaName(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) (string, error) {
+	if !db.ValidUUID(areaID) {
+		return "", apperr.NotFound("Area not found")
+	}
+	var name string
+	err := q.QueryRow(ctx, `SELECT la.name FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
+		WHERE a.tenant_id = $1 AND a.review_id = $2 AND a.id = $3`, tenantID, reviewID, areaID).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", apperr.NotFound("Area not found")
+	}
+	if err != nil {
+		return "", fmt.Errorf("review: area name %s: %w", areaID, err)
+	}
+	return name, nil
+}
+
+// LockCreateKey makes creates carrying the same idempotency key take turns, for the rest of the
+// transaction: the second then finds the first's review with CreatedWithKey.
+func LockCreateKey(ctx context.Context, q db.Querier, tenantID, key string) error {
+	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1 || $2))`, tenantID, key); err != nil {
+		return fmt.Errorf("review: lock create key: %w", err)
+	}
+	return nil
+}
+
+// CreatedWithKey finds the review created with an idempotency key, from the audit log entry its
+// create wrote ("review.created" with after.idempotency_key). The schema has no column for the
+// key, so the audit entry, written in the same transaction as the review, is where it is kept.
+func CreatedWithKey(ctx context.Context, q db.Querier, tenantID, key string) (id string, found bool, err error) {
+	err = q.QueryRow(ctx, `SELECT object_id FROM audit_log
+		WHERE tenant_id = $1 AND action = 'review.created' AND object_type = 'review' AND after->>'idempotency_key' = $2
+		ORDER BY id LIMIT 1`, tenantID, key).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("review: find create key: %w", err)
+	}
+	return id, true, nil
+}

@@ -1,0 +1,343 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/db"
+)
+
+// Editing a review's lines of enquiry. Positions run 1, 2, 3… within the review (groups) and
+// within a group (lines): every change that adds, removes or moves one renumbers the rest, so
+// they stay contiguous. Changes to one review's lines of enquiry take turns (enqLock).
+
+// Limits shared with the database's checks.
+const (
+	MaxEnquiryTitle = 200  // a group's title
+	MaxQuestion     = 1000 // a line of enquiry
+)
+
+// ErrGroupNotEmpty refuses to delete a group that still has lines of enquiry.
+var ErrGroupNotEmpty = errors.New("review: enquiry group has lines")
+
+// ErrGroupTitleTaken refuses to give a group the title of another group of the review.
+var ErrGroupTitleTaken = errors.New("review: another enquiry group has that title")
+
+// CheckEnquiryTitle trims a group title and says what is wrong with it, or "".
+func CheckEnquiryTitle(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	switch n := utf8.RuneCountInString(s); {
+	case n == 0:
+		return s, "Enter a title for the group"
+	case n > MaxEnquiryTitle:
+		return s, "Group title must be 200 characters or fewer"
+	}
+	return s, ""
+}
+
+// CheckQuestion trims a line of enquiry and says what is wrong with it, or "".
+func CheckQuestion(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	switch n := utf8.RuneCountInString(s); {
+	case n == 0:
+		return s, "Enter the line of enquiry"
+	case n > MaxQuestion:
+		return s, "Line of enquiry must be 1,000 characters or fewer"
+	}
+	return s, ""
+}
+
+// enqLock makes changes to one review's lines of enquiry take turns until the transaction
+// ends, so that positions computed from what is there are not computed twice at once.
+func enqLock(ctx context.Context, q db.Querier, tenantID, reviewID string) error {
+	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('enquiry:' || $1 || ':' || $2))`, tenantID, reviewID); err != nil {
+		return fmt.Errorf("review: lock enquiry %s: %w", reviewID, err)
+	}
+	return nil
+}
+
+// GetEnquiryGroup reads one group of the review, with its lines. A group of another review is not found.
+func GetEnquiryGroup(ctx context.Context, q db.Querier, tenantID, reviewID, groupID string) (EnquiryGroup, error) {
+	if !db.ValidUUID(groupID) {
+		return EnquiryGroup{}, apperr.NotFound("Group not found")
+	}
+	var g EnquiryGroup
+	err := q.QueryRow(ctx, `SELECT id, title, position FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, groupID).Scan(&g.ID, &g.Title, &g.Position)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return EnquiryGroup{}, apperr.NotFound("Group not found")
+	}
+	if err != nil {
+		return EnquiryGroup{}, fmt.Errorf("review: get enquiry group %s: %w", groupID, err)
+	}
+	rows, err := q.Query(ctx, `SELECT id, group_id, question, position FROM enquiry_lines
+		WHERE tenant_id = $1 AND review_id = $2 AND group_id = $3 ORDER BY position, id`, tenantID, reviewID, groupID)
+	if err != nil {
+		return EnquiryGroup{}, fmt.Errorf("review: lines of group %s: %w", groupID, err)
+	}
+	g.Lines, err = pgx.CollectRows(rows, enqScanLine)
+	if err != nil {
+		return EnquiryGroup{}, fmt.Errorf("review: lines of group %s: %w", groupID, err)
+	}
+	return g, nil
+}
+
+func enqScanLine(r pgx.CollectableRow) (EnquiryLine, error) {
+	var l EnquiryLine
+	err := r.Scan(&l.ID, &l.GroupID, &l.Question, &l.Position)
+	return l, err
+}
+
+// GetEnquiryLine reads one line of the review. A line of another review is not found.
+func GetEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, lineID string) (EnquiryLine, error) {
+	if !db.ValidUUID(lineID) {
+		return EnquiryLine{}, apperr.NotFound("Line of enquiry not found")
+	}
+	rows, err := q.Query(ctx, `SELECT id, group_id, question, position FROM enquiry_lines
+		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, lineID)
+	if err != nil {
+		return EnquiryLine{}, fmt.Errorf("review: get line %s: %w", lineID, err)
+	}
+	l, err := pgx.CollectExactlyOneRow(rows, enqScanLine)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return EnquiryLine{}, apperr.NotFound("Line of enquiry not found")
+	}
+	if err != nil {
+		return EnquiryLine{}, fmt.Errorf("review: get line %s: %w", lineID, err)
+	}
+	return l, nil
+}
+
+// AddEnquiryGroup appends a group to the review's lines of enquiry. A group's title is its
+// natural key within the review: when a group of that title (in any case) is there already,
+// that group is returned with created false and nothing is added, so a form sent twice adds one.
+func AddEnquiryGroup(ctx context.Context, q db.Querier, tenantID, reviewID, title string) (g EnquiryGroup, created bool, err error) {
+	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
+		return EnquiryGroup{}, false, err
+	}
+	err = q.QueryRow(ctx, `SELECT id, title, position FROM enquiry_groups
+		WHERE tenant_id = $1 AND review_id = $2 AND lower(title) = lower($3) ORDER BY position LIMIT 1`,
+		tenantID, reviewID, title).Scan(&g.ID, &g.Title, &g.Position)
+	if err == nil {
+		return g, false, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return EnquiryGroup{}, false, fmt.Errorf("review: find enquiry group in %s: %w", reviewID, err)
+	}
+	g = EnquiryGroup{Title: title}
+	err = q.QueryRow(ctx, `INSERT INTO enquiry_groups (tenant_id, review_id, title, position)
+		VALUES ($1, $2, $3, (SELECT coalesce(max(position), 0) + 1 FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2))
+		RETURNING id, position`, tenantID, reviewID, title).Scan(&g.ID, &g.Position)
+	if err != nil {
+		return EnquiryGroup{}, false, fmt.Errorf("review: add enquiry group to %s: %w", reviewID, err)
+	}
+	return g, true, nil
+}
+
+// RenameEnquiryGroup changes a group's title and returns the group as it was. When was is not
+// its current title, someone else changed it since the page was shown: apperr.Conflict.
+func RenameEnquiryGroup(ctx context.Context, q db.Querier, tenantID, reviewID, groupID, was, title string) (EnquiryGroup, error) {
+	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
+		return EnquiryGroup{}, err
+	}
+	g, err := GetEnquiryGroup(ctx, q, tenantID, reviewID, groupID)
+	if err != nil {
+		return EnquiryGroup{}, err
+	}
+	if g.Title != was {
+		return g, apperr.Conflict("Someone else changed this group while you were looking at the page. Go back, reload the page and try again.")
+	}
+	var taken bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM enquiry_groups
+		WHERE tenant_id = $1 AND review_id = $2 AND id <> $3 AND lower(title) = lower($4))`,
+		tenantID, reviewID, groupID, title).Scan(&taken); err != nil {
+		return g, fmt.Errorf("review: check enquiry group title in %s: %w", reviewID, err)
+	}
+	if taken {
+		return g, ErrGroupTitleTaken
+	}
+	if _, err := q.Exec(ctx, `UPDATE enquiry_groups SET title = $4 WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, groupID, title); err != nil {
+		return g, fmt.Errorf("review: rename enquiry group %s: %w", groupID, err)
+	}
+	return g, nil
+}
+
+// DeleteEnquiryGroup removes an empty group and returns it; a group with lines gives
+// ErrGroupNotEmpty (with the group, so the caller can say which).
+func DeleteEnquiryGroup(ctx context.Context, q db.Querier, tenantID, reviewID, groupID string) (EnquiryGroup, error) {
+	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
+		return EnquiryGroup{}, err
+	}
+	g, err := GetEnquiryGroup(ctx, q, tenantID, reviewID, groupID)
+	if err != nil {
+		return EnquiryGroup{}, err
+	}
+	if len(g.Lines) > 0 {
+		return g, ErrGroupNotEmpty
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, groupID); err != nil {
+		return g, fmt.Errorf("review: delete enquiry group %s: %w", groupID, err)
+	}
+	return g, enqRenumberGroups(ctx, q, tenantID, reviewID)
+}
+
+// MoveEnquiryGroup swaps a group with the one above (up) or below it. It returns the group's
+// position before and after; they are equal when it is already at that end.
+func MoveEnquiryGroup(ctx context.Context, q db.Querier, tenantID, reviewID, groupID string, up bool) (from, to int, err error) {
+	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
+		return 0, 0, err
+	}
+	if err := enqRenumberGroups(ctx, q, tenantID, reviewID); err != nil {
+		return 0, 0, err
+	}
+	g, err := GetEnquiryGroup(ctx, q, tenantID, reviewID, groupID)
+	if err != nil {
+		return 0, 0, err
+	}
+	to = g.Position + 1
+	if up {
+		to = g.Position - 1
+	}
+	tag, err := q.Exec(ctx, `UPDATE enquiry_groups SET position = $4
+		WHERE tenant_id = $1 AND review_id = $2 AND position = $3`, tenantID, reviewID, to, g.Position)
+	if err != nil {
+		return 0, 0, fmt.Errorf("review: move enquiry group %s: %w", groupID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return g.Position, g.Position, nil // already first or last
+	}
+	if _, err := q.Exec(ctx, `UPDATE enquiry_groups SET position = $4 WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, groupID, to); err != nil {
+		return 0, 0, fmt.Errorf("review: move enquiry group %s: %w", groupID, err)
+	}
+	return g.Position, to, nil
+}
+
+// AddEnquiryLine appends a line to a group of the review. A question is its natural key within
+// its group: when the group has it already (in any case), that line is returned with created
+// false and nothing is added, so a form sent twice adds one line.
+func AddEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, groupID, question string) (l EnquiryLine, created bool, err error) {
+	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
+		return EnquiryLine{}, false, err
+	}
+	g, err := GetEnquiryGroup(ctx, q, tenantID, reviewID, groupID)
+	if err != nil {
+		return EnquiryLine{}, false, err
+	}
+	for _, x := range g.Lines {
+		if strings.EqualFold(x.Question, question) {
+			return x, false, nil
+		}
+	}
+	l = EnquiryLine{GroupID: groupID, Question: question}
+	err = q.QueryRow(ctx, `INSERT INTO enquiry_lines (tenant_id, review_id, group_id, question, position)
+		VALUES ($1, $2, $3, $4, (SELECT coalesce(max(position), 0) + 1 FROM enquiry_lines WHERE tenant_id = $1 AND group_id = $3))
+		RETURNING id, position`, tenantID, reviewID, groupID, question).Scan(&l.ID, &l.Position)
+	if err != nil {
+		return EnquiryLine{}, false, fmt.Errorf("review: add line to group %s: %w", groupID, err)
+	}
+	return l, true, nil
+}
+
+// UpdateEnquiryLine changes a line's question and returns the line as it was. When was is not
+// its current text, someone else changed it since the page was shown: apperr.Conflict.
+func UpdateEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, lineID, was, question string) (EnquiryLine, error) {
+	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
+		return EnquiryLine{}, err
+	}
+	l, err := GetEnquiryLine(ctx, q, tenantID, reviewID, lineID)
+	if err != nil {
+		return EnquiryLine{}, err
+	}
+	if l.Question != was {
+		return l, apperr.Conflict("Someone else changed this line of enquiry while you were looking at the page. Go back, reload the page and try again.")
+	}
+	if _, err := q.Exec(ctx, `UPDATE enquiry_lines SET question = $4 WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, lineID, question); err != nil {
+		return l, fmt.Errorf("review: update line %s: %w", lineID, err)
+	}
+	return l, nil
+}
+
+// DeleteEnquiryLine removes a line and returns it.
+func DeleteEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, lineID string) (EnquiryLine, error) {
+	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
+		return EnquiryLine{}, err
+	}
+	l, err := GetEnquiryLine(ctx, q, tenantID, reviewID, lineID)
+	if err != nil {
+		return EnquiryLine{}, err
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, lineID); err != nil {
+		return l, fmt.Errorf("review: delete line %s: %w", lineID, err)
+	}
+	return l, enqRenumberLines(ctx, q, tenantID, reviewID, l.GroupID)
+}
+
+// MoveEnquiryLine swaps a line with the one above (up) or below it in its group. It returns the
+// line's position before and after; they are equal when it is already at that end.
+func MoveEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, lineID string, up bool) (from, to int, err error) {
+	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
+		return 0, 0, err
+	}
+	l, err := GetEnquiryLine(ctx, q, tenantID, reviewID, lineID)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := enqRenumberLines(ctx, q, tenantID, reviewID, l.GroupID); err != nil {
+		return 0, 0, err
+	}
+	if l, err = GetEnquiryLine(ctx, q, tenantID, reviewID, lineID); err != nil {
+		return 0, 0, err
+	}
+	to = l.Position + 1
+	if up {
+		to = l.Position - 1
+	}
+	tag, err := q.Exec(ctx, `UPDATE enquiry_lines SET position = $5
+		WHERE tenant_id = $1 AND review_id = $2 AND group_id = $3 AND position = $4`, tenantID, reviewID, l.GroupID, to, l.Position)
+	if err != nil {
+		return 0, 0, fmt.Errorf("review: move line %s: %w", lineID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return l.Position, l.Position, nil
+	}
+	if _, err := q.Exec(ctx, `UPDATE enquiry_lines SET position = $4 WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, lineID, to); err != nil {
+		return 0, 0, fmt.Errorf("review: move line %s: %w", lineID, err)
+	}
+	return l.Position, to, nil
+}
+
+// enqRenumberGroups gives the review's groups the positions 1, 2, 3… in their current order.
+func enqRenumberGroups(ctx context.Context, q db.Querier, tenantID, reviewID string) error {
+	_, err := q.Exec(ctx, `UPDATE enquiry_groups g SET position = n.rn
+		FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rn FROM enquiry_groups
+			WHERE tenant_id = $1 AND review_id = $2) n
+		WHERE g.tenant_id = $1 AND g.review_id = $2 AND g.id = n.id AND g.position <> n.rn`, tenantID, reviewID)
+	if err != nil {
+		return fmt.Errorf("review: renumber enquiry groups of %s: %w", reviewID, err)
+	}
+	return nil
+}
+
+// enqRenumberLines gives a group's lines the positions 1, 2, 3… in their current order.
+func enqRenumberLines(ctx context.Context, q db.Querier, tenantID, reviewID, groupID string) error {
+	_, err := q.Exec(ctx, `UPDATE enquiry_lines l SET position = n.rn
+		FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rn FROM enquiry_lines
+			WHERE tenant_id = $1 AND review_id = $2 AND group_id = $3) n
+		WHERE l.tenant_id = $1 AND l.review_id = $2 AND l.id = n.id AND l.position <> n.rn`, tenantID, reviewID, groupID)
+	if err != nil {
+		return fmt.Errorf("review: renumber lines of group %s: %w", groupID, err)
+	}
+	return nil
+}

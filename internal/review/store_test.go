@@ -1,0 +1,479 @@
+package review_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/db/dbtest"
+	"thematic/internal/review"
+	"thematic/internal/tenant"
+	"thematic/internal/user"
+)
+
+// detWorld is a fresh database with one tenant and two of its users.
+type detWorld struct {
+	t               *testing.T
+	d               *dbtest.DB
+	tenantID        string
+	leadID, otherID string
+	ctx             context.Context
+}
+
+func detNew(t *testing.T) *detWorld {
+	t.Helper()
+	w := &detWorld{t: t, d: dbtest.New(t), ctx: context.Background()}
+	w.tenantID, w.leadID, w.otherID = w.tenant("det-a")
+	return w
+}
+
+// tenant makes a tenant with two staff members and returns their ids.
+func (w *detWorld) tenant(slug string) (tenantID, a, b string) {
+	w.t.Helper()
+	if err := w.d.Super.QueryRow(w.ctx, `SELECT gen_random_uuid()::text`).Scan(&tenantID); err != nil {
+		w.t.Fatal(err)
+	}
+	err := db.InTx(w.ctx, w.d.Owner, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
+		if err := tenant.Create(w.ctx, tx, tenantID, slug, "Tenant "+slug); err != nil {
+			return err
+		}
+		var err error
+		if a, err = user.Create(w.ctx, tx, "a@"+slug+".test", "A "+slug, "x"); err != nil {
+			return err
+		}
+		if b, err = user.Create(w.ctx, tx, "b@"+slug+".test", "B "+slug, "x"); err != nil {
+			return err
+		}
+		if err := user.AddMember(w.ctx, tx, tenantID, a, auth.RoleStaff); err != nil {
+			return err
+		}
+		return user.AddMember(w.ctx, tx, tenantID, b, auth.RoleStaff)
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return tenantID, a, b
+}
+
+// tx runs fn as the application role in the tenant.
+func (w *detWorld) tx(tenantID string, fn func(tx pgx.Tx) error) error {
+	return db.InTx(w.ctx, w.d.App, db.Scope{TenantID: tenantID}, fn)
+}
+
+func (w *detWorld) must(err error) {
+	w.t.Helper()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// create makes a review led by userID.
+func (w *detWorld) create(tenantID, userID, title string) string {
+	w.t.Helper()
+	var id string
+	w.must(w.tx(tenantID, func(tx pgx.Tx) error {
+		var err error
+		id, err = review.Create(w.ctx, tx, tenantID, userID, review.Review{Title: title})
+		return err
+	}))
+	return id
+}
+
+func TestUpdateChecksVersion(t *testing.T) {
+	t.Parallel()
+	w := detNew(t)
+	id := w.create(w.tenantID, w.leadID, "First title")
+	start := time.Date(2023, 8, 1, 0, 0, 0, 0, time.UTC)
+	var after review.Review
+	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+		var err error
+		_, after, err = review.Update(w.ctx, tx, w.tenantID, id, 1, review.Review{Title: "Second title", FieldworkStart: &start})
+		return err
+	}))
+	if after.Title != "Second title" || after.Version != 2 || after.FieldworkStart == nil || !after.FieldworkStart.Equal(start) {
+		t.Fatalf("after update: %+v", after)
+	}
+	// The same version again is stale.
+	err := w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, _, err := review.Update(w.ctx, tx, w.tenantID, id, 1, review.Review{Title: "Third title"})
+		return err
+	})
+	if !apperr.Is(err, apperr.CodeConflict) {
+		t.Fatalf("stale update: %v, want a conflict", err)
+	}
+	// Another tenant cannot reach it.
+	other, _, _ := w.tenant("det-b")
+	err = w.tx(other, func(tx pgx.Tx) error {
+		_, _, err := review.Update(w.ctx, tx, other, id, 2, review.Review{Title: "Stolen"})
+		return err
+	})
+	if !apperr.Is(err, apperr.CodeNotFound) {
+		t.Fatalf("update from another tenant: %v, want not found", err)
+	}
+	var title string
+	w.must(w.d.Super.QueryRow(w.ctx, `SELECT title FROM reviews WHERE id = $1`, id).Scan(&title))
+	if title != "Second title" {
+		t.Fatalf("title = %q", title)
+	}
+}
+
+func TestSetStatusOneStepAtATime(t *testing.T) {
+	t.Parallel()
+	w := detNew(t)
+	id := w.create(w.tenantID, w.leadID, "Status")
+	set := func(version int, to review.Status) (review.Review, error) {
+		var after review.Review
+		err := w.tx(w.tenantID, func(tx pgx.Tx) error {
+			var err error
+			_, after, err = review.SetStatus(w.ctx, tx, w.tenantID, id, version, to)
+			return err
+		})
+		return after, err
+	}
+	var step *review.StepError
+	if _, err := set(1, review.StatusAnalysis); !errors.As(err, &step) {
+		t.Fatalf("two steps forward: %v, want a step error", err)
+	}
+	if _, err := set(1, review.StatusSetup); !errors.As(err, &step) {
+		t.Fatalf("no move: %v, want a step error", err)
+	}
+	after, err := set(1, review.StatusFieldwork)
+	if err != nil || after.Status != review.StatusFieldwork || after.Version != 2 {
+		t.Fatalf("one step: %v %+v", err, after)
+	}
+	if _, err := set(1, review.StatusSetup); !apperr.Is(err, apperr.CodeConflict) {
+		t.Fatalf("stale version: %v, want a conflict", err)
+	}
+	after, err = set(2, review.StatusSetup)
+	if err != nil || after.Status != review.StatusSetup {
+		t.Fatalf("one step back: %v %+v", err, after)
+	}
+}
+
+func TestListShowsOnlyTheUsersReviewsNewestFirst(t *testing.T) {
+	t.Parallel()
+	w := detNew(t)
+	old := w.create(w.tenantID, w.leadID, "Older")
+	w.must(func() error {
+		_, err := w.d.Super.Exec(w.ctx, `UPDATE reviews SET created_at = now() - interval '1 day' WHERE id = $1`, old)
+		return err
+	}())
+	newer := w.create(w.tenantID, w.leadID, "Newer")
+	theirs := w.create(w.tenantID, w.otherID, "Someone else's")
+	// The other user is an inspector on the newer review.
+	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(w.ctx, `INSERT INTO review_members (tenant_id, review_id, user_id, role) VALUES ($1, $2, $3, 'inspector')`,
+			w.tenantID, newer, w.otherID)
+		return err
+	}))
+	list := func(userID string) []review.Summary {
+		var out []review.Summary
+		w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+			var err error
+			out, err = review.List(w.ctx, tx, w.tenantID, userID)
+			return err
+		}))
+		return out
+	}
+	lead := list(w.leadID)
+	if len(lead) != 2 || lead[0].ID != newer || lead[1].ID != old || lead[0].Role != auth.ReviewLead {
+		t.Fatalf("lead's list: %+v", lead)
+	}
+	other := list(w.otherID)
+	if len(other) != 2 || other[0].ID != theirs || other[1].ID != newer || other[1].Role != auth.ReviewInspector {
+		t.Fatalf("other's list: %+v", other)
+	}
+	// Another tenant's transaction sees none of them, even asking for this tenant.
+	otherTenant, _, _ := w.tenant("det-c")
+	w.must(w.tx(otherTenant, func(tx pgx.Tx) error {
+		out, err := review.List(w.ctx, tx, w.tenantID, w.leadID)
+		if err == nil && len(out) != 0 {
+			err = fmt.Errorf("another tenant sees %d reviews", len(out))
+		}
+		return err
+	}))
+}
+
+func TestOverviewCountsAndTemplate(t *testing.T) {
+	t.Parallel()
+	w := detNew(t)
+	id := w.create(w.tenantID, w.leadID, "Counted")
+	tpls, err := review.Templates()
+	w.must(err)
+	var c review.Counts
+	var name string
+	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+		if err := review.ApplyTemplate(w.ctx, tx, w.tenantID, id, tpls[review.StartForLife]); err != nil {
+			return err
+		}
+		var area string
+		if err := tx.QueryRow(w.ctx, `INSERT INTO review_areas (tenant_id, review_id, ons_code) VALUES ($1, $2, 'E06000057') RETURNING id`,
+			w.tenantID, id).Scan(&area); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(w.ctx, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days) VALUES ($1, $2, $3, '2023-08-08', 2)`,
+			w.tenantID, id, area); err != nil {
+			return err
+		}
+		var err error
+		if c, err = review.Overview(w.ctx, tx, w.tenantID, id); err != nil {
+			return err
+		}
+		name, err = review.AreaName(w.ctx, tx, w.tenantID, id, area)
+		return err
+	}))
+	want := review.Counts{Areas: 1, Visits: 1, Members: 1, FrameworkSets: 2, ActionAreas: 6, EnquiryGroups: 3, EnquiryLines: 11}
+	if c != want {
+		t.Fatalf("counts = %+v, want %+v", c, want)
+	}
+	if name != "Northumberland" {
+		t.Fatalf("area name = %q", name)
+	}
+}
+
+func TestCreatedWithKey(t *testing.T) {
+	t.Parallel()
+	w := detNew(t)
+	id := w.create(w.tenantID, w.leadID, "Keyed")
+	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+		if err := review.LockCreateKey(w.ctx, tx, w.tenantID, "k1"); err != nil {
+			return err
+		}
+		if _, found, err := review.CreatedWithKey(w.ctx, tx, w.tenantID, "k1"); err != nil || found {
+			return fmt.Errorf("before: found %v, %v", found, err)
+		}
+		return audit.Record(w.ctx, tx, audit.Event{TenantID: w.tenantID, Action: "review.created", ObjectType: "review",
+			ObjectID: id, After: map[string]string{"idempotency_key": "k1"}})
+	}))
+	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+		got, found, err := review.CreatedWithKey(w.ctx, tx, w.tenantID, "k1")
+		if err != nil || !found || got != id {
+			return fmt.Errorf("after: %q %v %v", got, found, err)
+		}
+		return nil
+	}))
+	other, _, _ := w.tenant("det-d")
+	w.must(w.tx(other, func(tx pgx.Tx) error {
+		if _, found, err := review.CreatedWithKey(w.ctx, tx, other, "k1"); err != nil || found {
+			return fmt.Errorf("another tenant finds the key: %v %v", found, err)
+		}
+		return nil
+	}))
+}
+
+// detPositions reads the review's groups and lines as "title:1,2,3" strings in order, checking
+// that positions run 1, 2, 3… without gaps.
+func (w *detWorld) positions(reviewID string) []review.EnquiryGroup {
+	w.t.Helper()
+	var gs []review.EnquiryGroup
+	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+		var err error
+		gs, err = review.LoadEnquiry(w.ctx, tx, w.tenantID, reviewID)
+		return err
+	}))
+	for gi, g := range gs {
+		if g.Position != gi+1 {
+			w.t.Fatalf("group %q at position %d, want %d", g.Title, g.Position, gi+1)
+		}
+		for li, l := range g.Lines {
+			if l.Position != li+1 {
+				w.t.Fatalf("line %q at position %d, want %d", l.Question, l.Position, li+1)
+			}
+		}
+	}
+	return gs
+}
+
+func TestEnquiryEditingKeepsPositionsContiguous(t *testing.T) {
+	t.Parallel()
+	w := detNew(t)
+	id := w.create(w.tenantID, w.leadID, "Enquiry")
+	do := func(fn func(tx pgx.Tx) error) { w.t.Helper(); w.must(w.tx(w.tenantID, fn)) }
+	var a, b, c review.EnquiryGroup
+	do(func(tx pgx.Tx) error {
+		var err error
+		if a, _, err = review.AddEnquiryGroup(w.ctx, tx, w.tenantID, id, "A"); err != nil {
+			return err
+		}
+		if b, _, err = review.AddEnquiryGroup(w.ctx, tx, w.tenantID, id, "B"); err != nil {
+			return err
+		}
+		c, _, err = review.AddEnquiryGroup(w.ctx, tx, w.tenantID, id, "C")
+		return err
+	})
+	// The same title again (in another case) adds nothing.
+	do(func(tx pgx.Tx) error {
+		g, created, err := review.AddEnquiryGroup(w.ctx, tx, w.tenantID, id, "b")
+		if err == nil && (created || g.ID != b.ID) {
+			err = fmt.Errorf("second B: created %v, id %s", created, g.ID)
+		}
+		return err
+	})
+	var lines []review.EnquiryLine
+	do(func(tx pgx.Tx) error {
+		for _, q := range []string{"a1?", "a2?", "a3?"} {
+			l, _, err := review.AddEnquiryLine(w.ctx, tx, w.tenantID, id, a.ID, q)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, l)
+		}
+		l, created, err := review.AddEnquiryLine(w.ctx, tx, w.tenantID, id, a.ID, "A2?")
+		if err == nil && (created || l.ID != lines[1].ID) {
+			err = fmt.Errorf("second a2: created %v", created)
+		}
+		return err
+	})
+	gs := w.positions(id)
+	if len(gs) != 3 || len(gs[0].Lines) != 3 {
+		t.Fatalf("after adding: %+v", gs)
+	}
+
+	// Move C up to the top, and a3 up to the top of A.
+	do(func(tx pgx.Tx) error {
+		for range 2 {
+			if _, _, err := review.MoveEnquiryGroup(w.ctx, tx, w.tenantID, id, c.ID, true); err != nil {
+				return err
+			}
+		}
+		from, to, err := review.MoveEnquiryGroup(w.ctx, tx, w.tenantID, id, c.ID, true)
+		if err == nil && from != to {
+			err = fmt.Errorf("moved past the top: %d → %d", from, to)
+		}
+		if err != nil {
+			return err
+		}
+		if _, _, err := review.MoveEnquiryLine(w.ctx, tx, w.tenantID, id, lines[2].ID, true); err != nil {
+			return err
+		}
+		_, _, err = review.MoveEnquiryLine(w.ctx, tx, w.tenantID, id, lines[2].ID, true)
+		return err
+	})
+	gs = w.positions(id)
+	if gs[0].Title != "C" || gs[1].Title != "A" || gs[2].Title != "B" {
+		t.Fatalf("order after moves: %s %s %s", gs[0].Title, gs[1].Title, gs[2].Title)
+	}
+	if q := gs[1].Lines; q[0].Question != "a3?" || q[1].Question != "a1?" || q[2].Question != "a2?" {
+		t.Fatalf("lines after moves: %+v", q)
+	}
+
+	// Deleting the middle line and an empty group renumbers the rest.
+	do(func(tx pgx.Tx) error {
+		if _, err := review.DeleteEnquiryLine(w.ctx, tx, w.tenantID, id, lines[0].ID); err != nil {
+			return err
+		}
+		_, err := review.DeleteEnquiryGroup(w.ctx, tx, w.tenantID, id, c.ID)
+		return err
+	})
+	gs = w.positions(id)
+	if len(gs) != 2 || gs[0].Title != "A" || len(gs[0].Lines) != 2 {
+		t.Fatalf("after deletes: %+v", gs)
+	}
+
+	// A group with lines is not deleted.
+	err := w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, err := review.DeleteEnquiryGroup(w.ctx, tx, w.tenantID, id, a.ID)
+		return err
+	})
+	if !errors.Is(err, review.ErrGroupNotEmpty) {
+		t.Fatalf("delete non-empty group: %v", err)
+	}
+
+	// Rename and edit check what the form was shown with.
+	do(func(tx pgx.Tx) error {
+		if _, err := review.RenameEnquiryGroup(w.ctx, tx, w.tenantID, id, a.ID, "A", "Experiences of families"); err != nil {
+			return err
+		}
+		_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[1].ID, "a2?", "To what extent?")
+		return err
+	})
+	err = w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, err := review.RenameEnquiryGroup(w.ctx, tx, w.tenantID, id, a.ID, "A", "Stale")
+		return err
+	})
+	if !apperr.Is(err, apperr.CodeConflict) {
+		t.Fatalf("stale rename: %v", err)
+	}
+	err = w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, err := review.RenameEnquiryGroup(w.ctx, tx, w.tenantID, id, a.ID, "Experiences of families", "b")
+		return err
+	})
+	if !errors.Is(err, review.ErrGroupTitleTaken) {
+		t.Fatalf("rename to another group's title: %v", err)
+	}
+	err = w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[1].ID, "a2?", "Stale")
+		return err
+	})
+	if !apperr.Is(err, apperr.CodeConflict) {
+		t.Fatalf("stale line edit: %v", err)
+	}
+}
+
+func TestEnquiryOfAnotherReviewIsNotFound(t *testing.T) {
+	t.Parallel()
+	w := detNew(t)
+	mine := w.create(w.tenantID, w.leadID, "Mine")
+	theirs := w.create(w.tenantID, w.otherID, "Theirs")
+	var g review.EnquiryGroup
+	var l review.EnquiryLine
+	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+		var err error
+		if g, _, err = review.AddEnquiryGroup(w.ctx, tx, w.tenantID, theirs, "Theirs"); err != nil {
+			return err
+		}
+		l, _, err = review.AddEnquiryLine(w.ctx, tx, w.tenantID, theirs, g.ID, "Theirs?")
+		return err
+	}))
+	attempts := map[string]func(tx pgx.Tx) error{
+		"rename group": func(tx pgx.Tx) error {
+			_, err := review.RenameEnquiryGroup(w.ctx, tx, w.tenantID, mine, g.ID, "Theirs", "Mine now")
+			return err
+		},
+		"delete group": func(tx pgx.Tx) error {
+			_, err := review.DeleteEnquiryGroup(w.ctx, tx, w.tenantID, mine, g.ID)
+			return err
+		},
+		"move group": func(tx pgx.Tx) error {
+			_, _, err := review.MoveEnquiryGroup(w.ctx, tx, w.tenantID, mine, g.ID, true)
+			return err
+		},
+		"add line": func(tx pgx.Tx) error {
+			_, _, err := review.AddEnquiryLine(w.ctx, tx, w.tenantID, mine, g.ID, "Mine?")
+			return err
+		},
+		"edit line": func(tx pgx.Tx) error {
+			_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, mine, l.ID, "Theirs?", "Mine?")
+			return err
+		},
+		"move line": func(tx pgx.Tx) error {
+			_, _, err := review.MoveEnquiryLine(w.ctx, tx, w.tenantID, mine, l.ID, false)
+			return err
+		},
+		"delete line": func(tx pgx.Tx) error {
+			_, err := review.DeleteEnquiryLine(w.ctx, tx, w.tenantID, mine, l.ID)
+			return err
+		},
+		"bad id": func(tx pgx.Tx) error {
+			_, err := review.GetEnquiryLine(w.ctx, tx, w.tenantID, mine, "nope")
+			return err
+		},
+	}
+	for name, fn := range attempts {
+		if err := w.tx(w.tenantID, fn); !apperr.Is(err, apperr.CodeNotFound) {
+			t.Errorf("%s: %v, want not found", name, err)
+		}
+	}
+	gs := w.positions(theirs)
+	if len(gs) != 1 || gs[0].Title != "Theirs" || len(gs[0].Lines) != 1 || gs[0].Lines[0].Question != "Theirs?" {
+		t.Fatalf("their enquiry changed: %+v", gs)
+	}
+}

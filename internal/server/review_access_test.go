@@ -1,0 +1,175 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/demo"
+	"thematic/internal/review"
+)
+
+// reviewRule gives the answer for each persona on a route under /reviews/{reviewID}: nobody
+// signed in; a tenant member outside the review (the tenant admin, even); the review's lead,
+// inspector and observer; its local authority contact on their own area's objects and on another
+// area's; and the admin of another tenant.
+type reviewRule struct {
+	anon, outsider, lead, inspector, observer, contact, contactOther, other expect
+}
+
+// reviewAccessTable is filled by each route group's test file (init functions), keyed
+// "METHOD pattern" as chi.Walk reports it.
+var reviewAccessTable = map[string]reviewRule{}
+
+// Common rules.
+var (
+	reviewAnyMember = reviewRule{signIn, missing, ok, ok, ok, ok, missing, missing} // contact: own area only
+	reviewReadStaff = reviewRule{signIn, missing, ok, ok, ok, forbid, forbid, missing}
+	reviewLeadWrite = reviewRule{signIn, missing, ok, forbid, forbid, forbid, forbid, missing}
+)
+
+// reviewFixture is a review in the demo tenant with two areas, one visit in each, people in every
+// role, and a framework and lines of enquiry from the Start for Life template.
+type reviewFixture struct {
+	fixture
+	tenantID, reviewID                     string
+	area1, area2, visit1, visit2           string
+	groupID, actionAreaID                  string
+	enquiryGroupID, lineID                 string
+	inspectorMember, contactMember, invite string
+}
+
+func newReviewFixture(t *testing.T, e *env) reviewFixture {
+	t.Helper()
+	ctx := context.Background()
+	f := reviewFixture{fixture: newFixture(t, e)}
+	ids := map[string]string{}
+	rows, err := e.db.Super.Query(ctx, `SELECT email, id::text FROM users`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var email, id string
+		if err := rows.Scan(&email, &id); err != nil {
+			t.Fatal(err)
+		}
+		ids[email] = id
+	}
+	if err := e.db.Super.QueryRow(ctx, `SELECT id FROM tenants WHERE slug = $1`, demo.TenantSlug).Scan(&f.tenantID); err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := review.Templates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2023, 8, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2023, 8, 31, 0, 0, 0, 0, time.UTC)
+	err = db.InTx(ctx, e.db.Owner, db.Scope{TenantID: f.tenantID}, func(tx pgx.Tx) error {
+		var err error
+		f.reviewID, err = review.Create(ctx, tx, f.tenantID, ids["lead@demo.test"],
+			review.Review{Title: "Access review", FieldworkStart: &start, FieldworkEnd: &end})
+		if err != nil {
+			return err
+		}
+		if err := review.ApplyTemplate(ctx, tx, f.tenantID, f.reviewID, tpl[review.StartForLife]); err != nil {
+			return err
+		}
+		q := func(dst *string, sql string, args ...any) {
+			if err == nil {
+				err = tx.QueryRow(ctx, sql, args...).Scan(dst)
+			}
+		}
+		q(&f.area1, `INSERT INTO review_areas (tenant_id, review_id, ons_code) VALUES ($1, $2, 'E06000057') RETURNING id`, f.tenantID, f.reviewID)
+		q(&f.area2, `INSERT INTO review_areas (tenant_id, review_id, ons_code) VALUES ($1, $2, 'E08000024') RETURNING id`, f.tenantID, f.reviewID)
+		q(&f.inspectorMember, `INSERT INTO review_members (tenant_id, review_id, user_id, role, inspectorate, job_title)
+			VALUES ($1, $2, $3, 'inspector', 'Ofsted', 'Early Years Inspector') RETURNING id`, f.tenantID, f.reviewID, ids["inspector@demo.test"])
+		var obs string
+		q(&obs, `INSERT INTO review_members (tenant_id, review_id, user_id, role) VALUES ($1, $2, $3, 'observer') RETURNING id`,
+			f.tenantID, f.reviewID, ids["observer@demo.test"])
+		q(&f.contactMember, `INSERT INTO review_members (tenant_id, review_id, user_id, role, area_id) VALUES ($1, $2, $3, 'la_contact', $4) RETURNING id`,
+			f.tenantID, f.reviewID, ids["la.contact@demo.test"], f.area1)
+		q(&f.invite, `INSERT INTO review_member_invites (tenant_id, review_id, email, name, role) VALUES ($1, $2, 'pending@demo.test', 'Pending Person', 'observer') RETURNING id`,
+			f.tenantID, f.reviewID)
+		q(&f.visit1, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days) VALUES ($1, $2, $3, '2023-08-03', 2) RETURNING id`,
+			f.tenantID, f.reviewID, f.area1)
+		q(&f.visit2, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days) VALUES ($1, $2, $3, '2023-08-24', 2) RETURNING id`,
+			f.tenantID, f.reviewID, f.area2)
+		if err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day) VALUES
+				($1, $2, $3, $4, '2023-08-03'), ($1, $2, $3, $4, '2023-08-04')`, f.tenantID, f.visit1, f.inspectorMember, ids["inspector@demo.test"])
+		}
+		q(&f.groupID, `SELECT id FROM framework_groups WHERE tenant_id = $1 AND review_id = $2 ORDER BY position LIMIT 1`, f.tenantID, f.reviewID)
+		q(&f.actionAreaID, `SELECT id FROM action_areas WHERE tenant_id = $1 AND review_id = $2 ORDER BY position LIMIT 1`, f.tenantID, f.reviewID)
+		q(&f.enquiryGroupID, `SELECT id FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2 ORDER BY position LIMIT 1`, f.tenantID, f.reviewID)
+		q(&f.lineID, `SELECT id FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 ORDER BY position LIMIT 1`, f.tenantID, f.reviewID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// reviewPath fills a pattern; own chooses the contact's own area and visit, or the other ones.
+func (f reviewFixture) reviewPath(pattern string, own bool) string {
+	area, visit := f.area1, f.visit1
+	if !own {
+		area, visit = f.area2, f.visit2
+	}
+	return strings.NewReplacer("{reviewID}", f.reviewID, "{areaID}", area, "{visitID}", visit,
+		"{groupID}", f.groupID, "{actionAreaID}", f.actionAreaID, "{enquiryGroupID}", f.enquiryGroupID,
+		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite).Replace(pattern)
+}
+
+func TestReviewAccessMatrix(t *testing.T) {
+	t.Parallel()
+	if len(reviewAccessTable) == 0 {
+		t.Fatal("no review routes in reviewAccessTable")
+	}
+	for key, rule := range reviewAccessTable {
+		method, pattern, _ := strings.Cut(key, " ")
+		t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			f := newReviewFixture(t, e)
+			contact := e.signedIn("la.contact@demo.test")
+			personas := []struct {
+				name string
+				want expect
+				c    *client
+				own  bool
+			}{
+				{"anonymous", rule.anon, e.client(), true},
+				{"tenant admin outside the review", rule.outsider, e.signedIn("admin@demo.test"), true},
+				{"other tenant's admin", rule.other, e.signedIn("admin@other.test"), true},
+				{"observer", rule.observer, e.signedIn("observer@demo.test"), true},
+				{"inspector", rule.inspector, e.signedIn("inspector@demo.test"), true},
+				{"contact, own area", rule.contact, contact, true},
+				{"contact, another area", rule.contactOther, contact, false},
+				{"lead", rule.lead, e.signedIn("lead@demo.test"), true},
+			}
+			for _, p := range personas {
+				path := f.reviewPath(pattern, p.own)
+				var r resp
+				if method == http.MethodGet {
+					r = p.c.get(path)
+				} else {
+					r = p.c.post(path, url.Values{})
+				}
+				if msg := check(p.want, method, r); msg != "" {
+					t.Errorf("%s %s as %s: %s", method, path, p.name, msg)
+				}
+			}
+		})
+	}
+}
+
+// The roles used above must stay what the fixture gives them.
+var _ = auth.ReviewContact

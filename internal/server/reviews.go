@@ -1,0 +1,413 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/form"
+	"thematic/internal/review"
+	"thematic/templates"
+	reviewview "thematic/templates/review"
+)
+
+// Reviews: the list of the user's reviews, creating one, its overview, its details and its stage.
+
+// rvKeyRE is the form of an idempotency key: 16 random bytes in hex.
+var rvKeyRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+func rvNewKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// rvVersion reads the hidden version a change form carries.
+func rvVersion(r *http.Request) (int, error) {
+	v, err := strconv.Atoi(r.PostFormValue("version"))
+	if err != nil || v < 0 {
+		return 0, apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
+	}
+	return v, nil
+}
+
+// rvDetails reads the details fields of the create and edit forms, as typed.
+func rvDetails(r *http.Request) review.Details {
+	date := func(id string) review.DateInput {
+		return review.DateInput{Day: r.PostFormValue(id + "-day"), Month: r.PostFormValue(id + "-month"),
+			Year: r.PostFormValue(id + "-year")}
+	}
+	return review.Details{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"),
+		KeyQuestion: r.PostFormValue("key_question"), FieldworkStart: date("fieldwork-start"),
+		FieldworkEnd: date("fieldwork-end"), PlannedPublication: date("planned-publication")}
+}
+
+func rvDetailsOf(v review.Review) review.Details {
+	return review.Details{Title: v.Title, Summary: v.Summary, KeyQuestion: v.KeyQuestion,
+		FieldworkStart: review.DateInputOf(v.FieldworkStart), FieldworkEnd: review.DateInputOf(v.FieldworkEnd),
+		PlannedPublication: review.DateInputOf(v.PlannedPublication), Version: v.Version}
+}
+
+// rvAuditDetails is what the audit log keeps of a review's details.
+func rvAuditDetails(v review.Review) map[string]string {
+	day := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	}
+	return map[string]string{"title": v.Title, "summary": v.Summary, "key_question": v.KeyQuestion,
+		"fieldwork_start": day(v.FieldworkStart), "fieldwork_end": day(v.FieldworkEnd),
+		"planned_publication": day(v.PlannedPublication)}
+}
+
+// rvChanged keeps only the fields that differ between before and after.
+func rvChanged(before, after map[string]string) (b, a map[string]string) {
+	b, a = map[string]string{}, map[string]string{}
+	for k, v := range after {
+		if before[k] != v {
+			b[k], a[k] = before[k], v
+		}
+	}
+	return b, a
+}
+
+func rvStartTemplate() (review.Template, error) {
+	tpls, err := review.Templates()
+	if err != nil {
+		return review.Template{}, err
+	}
+	t, ok := tpls[review.StartForLife]
+	if !ok {
+		return review.Template{}, fmt.Errorf("review: built-in template %s missing", review.StartForLife)
+	}
+	return t, nil
+}
+
+// --- The list and creating a review ---
+
+func (s *Server) reviewList(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	v := reviewview.ListView{CanCreate: auth.Allowed(a, auth.CreateReview)}
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		v.Reviews, err = review.List(ctx, tx, a.TenantID, a.UserID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p := s.page(r, "Reviews")
+	p.Nav = "reviews"
+	return s.ok(w, r, reviewview.List(p, v))
+}
+
+// rvSources lists the reviews the user leads: those they may copy a new review from.
+func (s *Server) rvSources(r *http.Request) ([]review.Summary, error) {
+	a := actorFrom(r.Context())
+	var all []review.Summary
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		all, err = review.List(r.Context(), tx, a.TenantID, a.UserID)
+		return err
+	})
+	var led []review.Summary
+	for _, x := range all {
+		if x.Role == auth.ReviewLead {
+			led = append(led, x)
+		}
+	}
+	return led, err
+}
+
+func (s *Server) reviewNewForm(w http.ResponseWriter, r *http.Request) error {
+	tpl, err := rvStartTemplate()
+	if err != nil {
+		return err
+	}
+	sources, err := s.rvSources(r)
+	if err != nil {
+		return err
+	}
+	f := reviewview.NewForm{Start: reviewview.StartTemplate, Key: rvNewKey(), Template: tpl, Sources: sources,
+		Errors: &form.Errors{}}
+	p := s.page(r, "Create a review")
+	p.Nav = "reviews"
+	return s.ok(w, r, reviewview.New(p, f))
+}
+
+// rvCreateForm is the create form as sent.
+type rvCreateForm struct {
+	reviewview.NewForm
+}
+
+// Validate checks the details, the start choice and the review to copy from.
+func (f rvCreateForm) Validate() (review.Review, *form.Errors) {
+	v, errs := f.Details.Validate()
+	switch f.Start {
+	case reviewview.StartBlank, reviewview.StartTemplate:
+	case reviewview.StartCopy:
+		if len(f.Sources) == 0 {
+			errs.Add("start", "You do not lead any other review to copy from: start from nothing or from the template")
+			break
+		}
+		found := false
+		for _, x := range f.Sources {
+			found = found || x.ID == f.CopyFrom
+		}
+		if !found {
+			errs.Add("copy-from", "Select a review you lead to copy from")
+		}
+	default:
+		errs.Add("start", "Select what the review starts from")
+	}
+	return v, errs
+}
+
+func (s *Server) reviewCreate(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	key := r.PostFormValue("idempotency_key")
+	if !rvKeyRE.MatchString(key) {
+		return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
+	}
+	tpl, err := rvStartTemplate()
+	if err != nil {
+		return err
+	}
+	sources, err := s.rvSources(r)
+	if err != nil {
+		return err
+	}
+	f := rvCreateForm{reviewview.NewForm{Details: rvDetails(r), Start: r.PostFormValue("start"),
+		CopyFrom: r.PostFormValue("copy_from"), Key: key, Template: tpl, Sources: sources}}
+	v, errs := f.Validate()
+	if errs.Any() {
+		f.Errors = errs
+		p := s.page(r, "Create a review")
+		p.Nav = "reviews"
+		p.HasError = true
+		return s.invalid(w, r, reviewview.New(p, f.NewForm))
+	}
+
+	var id string
+	var again bool
+	err = s.tx(r, func(tx pgx.Tx) error {
+		// A form sent twice carries the same key: the second waits for the first, finds the
+		// review it made in the audit log, and goes there instead of making another.
+		if err := review.LockCreateKey(ctx, tx, a.TenantID, key); err != nil {
+			return err
+		}
+		var err error
+		if id, again, err = review.CreatedWithKey(ctx, tx, a.TenantID, key); err != nil || again {
+			return err
+		}
+		if id, err = review.Create(ctx, tx, a.TenantID, a.UserID, v); err != nil {
+			return err
+		}
+		after := map[string]string{"title": v.Title, "start": f.Start, "idempotency_key": key}
+		switch f.Start {
+		case reviewview.StartTemplate:
+			after["template"] = review.StartForLife
+			if err := review.ApplyTemplate(ctx, tx, a.TenantID, id, tpl); err != nil {
+				return err
+			}
+		case reviewview.StartCopy:
+			after["copied_from"] = f.CopyFrom
+			if err := s.rvCopy(r, tx, f.CopyFrom, id); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "review.created", ObjectType: "review", ObjectID: id, After: after})
+	})
+	if err != nil {
+		return err
+	}
+	if again {
+		return s.redirect(w, r, reviewview.ReviewPath(id), "This review had already been created")
+	}
+	return s.redirect(w, r, reviewview.ReviewPath(id), "Review created. You are its lead.")
+}
+
+// rvCopy copies the framework and lines of enquiry of a review the user still leads.
+func (s *Server) rvCopy(r *http.Request, tx pgx.Tx, fromID, toID string) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	acc, err := review.Access(ctx, tx, a.TenantID, fromID, a.UserID)
+	if err != nil {
+		return err
+	}
+	if acc.Role != auth.ReviewLead {
+		return apperr.NotFound("Review not found")
+	}
+	fw, err := review.LoadFramework(ctx, tx, a.TenantID, fromID)
+	if err != nil {
+		return err
+	}
+	if err := review.InsertFramework(ctx, tx, a.TenantID, toID, fw); err != nil {
+		return err
+	}
+	enq, err := review.LoadEnquiry(ctx, tx, a.TenantID, fromID)
+	if err != nil {
+		return err
+	}
+	return review.InsertEnquiry(ctx, tx, a.TenantID, toID, enq)
+}
+
+// --- The overview ---
+
+func (s *Server) reviewOverview(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	if a.Review.Role == auth.ReviewContact {
+		// A local authority contact sees the review's title and question and their own area only.
+		v := reviewview.ContactView{AreaID: a.Review.AreaID}
+		err := s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+				return err
+			}
+			v.AreaName, err = review.AreaName(ctx, tx, a.TenantID, a.Review.ReviewID, a.Review.AreaID)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return s.ok(w, r, reviewview.ContactOverview(s.rvPage(r, v.Review.Title), v))
+	}
+	v, err := s.rvOverview(r)
+	if err != nil {
+		return err
+	}
+	return s.ok(w, r, reviewview.Overview(s.rvPage(r, v.Review.Title), v))
+}
+
+func (s *Server) rvPage(r *http.Request, title string) templates.Page {
+	p := s.page(r, title)
+	p.Nav = "reviews"
+	return p
+}
+
+// rvOverview reads what the staff overview shows: the review and its counts.
+func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	v := reviewview.OverviewView{Lead: a.Review.Role == auth.ReviewLead, Errors: &form.Errors{}}
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+			return err
+		}
+		v.Counts, err = review.Overview(ctx, tx, a.TenantID, a.Review.ReviewID)
+		return err
+	})
+	return v, err
+}
+
+// --- Details and stage ---
+
+func (s *Server) reviewEditForm(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var v review.Review
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		v, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	f := reviewview.EditForm{ReviewID: v.ID, Caption: v.Title, Details: rvDetailsOf(v), Errors: &form.Errors{}}
+	return s.ok(w, r, reviewview.Edit(s.rvPage(r, "Change the review’s details"), f))
+}
+
+func (s *Server) reviewEdit(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	version, err := rvVersion(r)
+	if err != nil {
+		return err
+	}
+	d := rvDetails(r)
+	d.Version = version
+	v, errs := d.Validate()
+	if errs.Any() {
+		var cur review.Review
+		err := s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			cur, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		p := s.rvPage(r, "Change the review’s details")
+		p.HasError = true
+		return s.invalid(w, r, reviewview.Edit(p, reviewview.EditForm{ReviewID: cur.ID, Caption: cur.Title, Details: d, Errors: errs}))
+	}
+	err = s.tx(r, func(tx pgx.Tx) error {
+		before, after, err := review.Update(ctx, tx, a.TenantID, a.Review.ReviewID, version, v)
+		if err != nil {
+			return err
+		}
+		b, aft := rvChanged(rvAuditDetails(before), rvAuditDetails(after))
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "review.updated", ObjectType: "review", ObjectID: a.Review.ReviewID, Before: b, After: aft})
+	})
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, reviewview.ReviewPath(a.Review.ReviewID), "The review’s details have been saved")
+}
+
+func (s *Server) reviewStatus(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	version, err := rvVersion(r)
+	if err != nil {
+		return err
+	}
+	to := review.Status(r.PostFormValue("to"))
+	var step *review.StepError
+	var after review.Review
+	err = s.tx(r, func(tx pgx.Tx) error {
+		before, aft, err := review.SetStatus(ctx, tx, a.TenantID, a.Review.ReviewID, version, to)
+		if errors.As(err, &step) {
+			return nil // refused: nothing changed
+		}
+		if err != nil {
+			return err
+		}
+		after = aft
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "review.status_changed", ObjectType: "review", ObjectID: a.Review.ReviewID,
+			Before: map[string]string{"status": string(before.Status)}, After: map[string]string{"status": string(after.Status)}})
+	})
+	if err != nil {
+		return err
+	}
+	if step != nil {
+		v, err := s.rvOverview(r)
+		if err != nil {
+			return err
+		}
+		v.Errors.Add("to", step.Error())
+		p := s.rvPage(r, v.Review.Title)
+		p.HasError = true
+		return s.invalid(w, r, reviewview.Overview(p, v))
+	}
+	return s.redirect(w, r, reviewview.ReviewPath(a.Review.ReviewID), "The review is now at "+after.Status.Label())
+}

@@ -1,0 +1,660 @@
+package visit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"thematic/internal/apperr"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/form"
+)
+
+// Every statement names the tenant explicitly on top of row-level security. Names of areas, people
+// and reviews are read by joins here rather than through other packages.
+
+// Refused is a change the rules forbid (a clash, a day outside fieldwork, an area or person not of
+// the review): the transaction must roll back, and the form is shown again with these errors.
+type Refused struct {
+	Errors *form.Errors
+}
+
+func (r *Refused) Error() string {
+	var msgs []string
+	for _, e := range r.Errors.List() {
+		msgs = append(msgs, e.Field+": "+e.Message)
+	}
+	return "visit: refused: " + strings.Join(msgs, "; ")
+}
+
+// StaleMessage is what a version mismatch says.
+const StaleMessage = "Someone else changed this visit while you were looking at it. Go back, reload the page to see the latest details, and try again."
+
+// GetReview reads the review's title and fieldwork window.
+func GetReview(ctx context.Context, q db.Querier, tenantID, reviewID string) (ReviewInfo, error) {
+	if !db.ValidUUID(reviewID) {
+		return ReviewInfo{}, apperr.NotFound("Review not found")
+	}
+	r := ReviewInfo{ID: reviewID}
+	err := q.QueryRow(ctx, `SELECT title, fieldwork_start, fieldwork_end FROM reviews WHERE tenant_id = $1 AND id = $2`,
+		tenantID, reviewID).Scan(&r.Title, &r.FieldworkStart, &r.FieldworkEnd)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ReviewInfo{}, apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return ReviewInfo{}, fmt.Errorf("visit: review %s: %w", reviewID, err)
+	}
+	return r, nil
+}
+
+// Areas lists the review's areas by name.
+func Areas(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]Area, error) {
+	rows, err := q.Query(ctx, `SELECT a.id, la.name, a.ons_code FROM review_areas a
+		JOIN local_authorities la ON la.ons_code = a.ons_code
+		WHERE a.tenant_id = $1 AND a.review_id = $2 ORDER BY la.name, a.id`, tenantID, reviewID)
+	if err != nil {
+		return nil, fmt.Errorf("visit: areas of %s: %w", reviewID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Area, error) {
+		var a Area
+		return a, r.Scan(&a.ID, &a.Name, &a.ONSCode)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("visit: areas of %s: %w", reviewID, err)
+	}
+	return out, nil
+}
+
+// EligibleMembers lists the review's leads and inspectors, who may be on a visit team, by name.
+func EligibleMembers(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]TeamMember, error) {
+	rows, err := q.Query(ctx, `SELECT m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title
+		FROM review_members m JOIN users u ON u.id = m.user_id
+		WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.role IN ('lead', 'inspector')
+		ORDER BY u.name, m.id`, tenantID, reviewID)
+	if err != nil {
+		return nil, fmt.Errorf("visit: team members of %s: %w", reviewID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TeamMember, error) {
+		var m TeamMember
+		var role string
+		err := r.Scan(&m.MemberID, &m.UserID, &m.Name, &role, &m.Inspectorate, &m.JobTitle)
+		m.Role = auth.ReviewRole(role)
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("visit: team members of %s: %w", reviewID, err)
+	}
+	return out, nil
+}
+
+const visitSelect = `SELECT v.id, v.review_id, r.title, v.area_id, la.name, la.ons_code, v.start_date, v.days, v.notes, v.version
+	FROM visits v
+	JOIN reviews r ON r.tenant_id = v.tenant_id AND r.id = v.review_id
+	JOIN review_areas a ON a.tenant_id = v.tenant_id AND a.id = v.area_id
+	JOIN local_authorities la ON la.ons_code = a.ons_code
+	WHERE v.tenant_id = $1 `
+
+const visitOrder = ` ORDER BY v.start_date, la.name, v.id`
+
+func scanVisit(r pgx.CollectableRow) (Visit, error) {
+	var v Visit
+	err := r.Scan(&v.ID, &v.ReviewID, &v.ReviewTitle, &v.AreaID, &v.AreaName, &v.ONSCode, &v.Start, &v.Days, &v.Notes, &v.Version)
+	return v, err
+}
+
+// queryVisits runs a visit query and then reads every team of the result in one more query.
+func queryVisits(ctx context.Context, q db.Querier, op, tenantID, sql string, args ...any) ([]Visit, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("visit: %s: %w", op, err)
+	}
+	visits, err := pgx.CollectRows(rows, scanVisit)
+	if err != nil {
+		return nil, fmt.Errorf("visit: %s: %w", op, err)
+	}
+	if len(visits) == 0 {
+		return visits, nil
+	}
+	ids := make([]string, len(visits))
+	for i, v := range visits {
+		ids[i] = v.ID
+	}
+	teams, err := loadTeams(ctx, q, tenantID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range visits {
+		visits[i].Team = teams[visits[i].ID]
+	}
+	return visits, nil
+}
+
+// loadTeams reads the teams of several visits in one query: visit id → members with their days.
+func loadTeams(ctx context.Context, q db.Querier, tenantID string, visitIDs []string) (map[string][]TeamMember, error) {
+	rows, err := q.Query(ctx, `SELECT d.visit_id, m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title,
+			array_agg(d.day ORDER BY d.day)
+		FROM visit_days d
+		JOIN review_members m ON m.tenant_id = d.tenant_id AND m.id = d.member_id
+		JOIN users u ON u.id = d.user_id
+		WHERE d.tenant_id = $1 AND d.visit_id = ANY($2::uuid[])
+		GROUP BY d.visit_id, m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title
+		ORDER BY d.visit_id, u.name, m.id`, tenantID, visitIDs)
+	if err != nil {
+		return nil, fmt.Errorf("visit: teams: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]TeamMember{}
+	for rows.Next() {
+		var visitID, role string
+		var m TeamMember
+		if err := rows.Scan(&visitID, &m.MemberID, &m.UserID, &m.Name, &role, &m.Inspectorate, &m.JobTitle, &m.Days); err != nil {
+			return nil, fmt.Errorf("visit: scan team: %w", err)
+		}
+		m.Role = auth.ReviewRole(role)
+		out[visitID] = append(out[visitID], m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("visit: teams: %w", err)
+	}
+	return out, nil
+}
+
+// List reads a review's visits by date with their areas and teams, in two queries. A non-empty
+// areaID keeps only that area's visits (what a local authority contact sees).
+func List(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) ([]Visit, error) {
+	if areaID != "" {
+		return queryVisits(ctx, q, "list "+reviewID, tenantID, visitSelect+`AND v.review_id = $2 AND v.area_id = $3`+visitOrder,
+			tenantID, reviewID, areaID)
+	}
+	return queryVisits(ctx, q, "list "+reviewID, tenantID, visitSelect+`AND v.review_id = $2`+visitOrder, tenantID, reviewID)
+}
+
+// Get reads one visit of a review with its team. A malformed or unknown id, or a visit of another
+// review, is not found.
+func Get(ctx context.Context, q db.Querier, tenantID, reviewID, visitID string) (Visit, error) {
+	if !db.ValidUUID(visitID) || !db.ValidUUID(reviewID) {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	vs, err := queryVisits(ctx, q, "get "+visitID, tenantID, visitSelect+`AND v.review_id = $2 AND v.id = $3`, tenantID, reviewID, visitID)
+	if err != nil {
+		return Visit{}, err
+	}
+	if len(vs) == 0 {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	return vs[0], nil
+}
+
+// ForUser reads, across the tenant's reviews, every visit the user is on the team of, and every
+// visit to an area they are the local authority contact for, by date.
+func ForUser(ctx context.Context, q db.Querier, tenantID, userID string) ([]Visit, error) {
+	return queryVisits(ctx, q, "visits of user "+userID, tenantID, visitSelect+`AND (
+			EXISTS (SELECT 1 FROM visit_days d WHERE d.tenant_id = $1 AND d.visit_id = v.id AND d.user_id = $2)
+			OR EXISTS (SELECT 1 FROM review_members m WHERE m.tenant_id = $1 AND m.review_id = v.review_id
+				AND m.user_id = $2 AND m.role = 'la_contact' AND m.area_id = v.area_id))`+visitOrder, tenantID, userID)
+}
+
+// --- Checks ---
+
+// lockReview makes changes to one review's visits take turns, so that a double-submitted form
+// finds the visit the first request made.
+func lockReview(ctx context.Context, q db.Querier, tenantID, reviewID string) error {
+	var one int
+	err := q.QueryRow(ctx, `SELECT 1 FROM reviews WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, reviewID).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return fmt.Errorf("visit: lock review %s: %w", reviewID, err)
+	}
+	return nil
+}
+
+// Check finds what is wrong with a plan that only the database can tell: the area is not one of
+// the review's; a person on the team is not a lead or inspector of it; a day is outside the
+// review's fieldwork window; the area already has a visit on those days; or someone is already on
+// site elsewhere on one of their days, in any visit of the tenant. exceptVisitID ("" for a new
+// visit) is the visit being changed, whose own days do not count. With no team (the first step of
+// the form) only the area and dates are checked.
+func Check(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID string, p Plan) (*form.Errors, error) {
+	errs := &form.Errors{}
+	rv, err := GetReview(ctx, q, tenantID, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	var areaName string
+	if db.ValidUUID(p.AreaID) {
+		err := q.QueryRow(ctx, `SELECT la.name FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
+			WHERE a.tenant_id = $1 AND a.review_id = $2 AND a.id = $3`, tenantID, reviewID, p.AreaID).Scan(&areaName)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("visit: check area %s: %w", p.AreaID, err)
+		}
+	}
+	if areaName == "" {
+		errs.Add("area", "Select an area of this review")
+	}
+	if rv.FieldworkStart != nil && p.Start.Before(*rv.FieldworkStart) {
+		errs.Add("start-day", fmt.Sprintf("The visit starts on %s, before fieldwork starts on %s",
+			FormatDate(p.Start), FormatDate(*rv.FieldworkStart)))
+	}
+	if rv.FieldworkEnd != nil && p.End().After(*rv.FieldworkEnd) {
+		field := "days"
+		if p.Start.After(*rv.FieldworkEnd) {
+			field = "start-day"
+		}
+		errs.Add(field, fmt.Sprintf("The visit ends on %s, after fieldwork ends on %s",
+			FormatDate(p.End()), FormatDate(*rv.FieldworkEnd)))
+	}
+	if areaName != "" {
+		if err := checkAreaFree(ctx, q, tenantID, reviewID, exceptVisitID, areaName, p, errs); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.Team) == 0 {
+		return errs, nil
+	}
+	if err := checkTeam(ctx, q, tenantID, reviewID, p, errs); err != nil {
+		return nil, err
+	}
+	if errs.Any() {
+		// Clashes are only worth reporting for a team whose people and days are right.
+		return errs, nil
+	}
+	return errs, clashes(ctx, q, tenantID, reviewID, exceptVisitID, p, errs)
+}
+
+// checkAreaFree refuses a second visit to one area on overlapping days.
+func checkAreaFree(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID, areaName string, p Plan, errs *form.Errors) error {
+	var start time.Time
+	var days int
+	err := q.QueryRow(ctx, `SELECT start_date, days FROM visits
+		WHERE tenant_id = $1 AND review_id = $2 AND area_id = $3 AND start_date <= $5 AND start_date + (days - 1) >= $4
+			AND id IS DISTINCT FROM $6::uuid
+		ORDER BY start_date LIMIT 1`, tenantID, reviewID, p.AreaID, p.Start, p.End(), nullID(exceptVisitID)).Scan(&start, &days)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("visit: check area %s is free: %w", p.AreaID, err)
+	}
+	errs.Add("start-day", fmt.Sprintf("%s already has a visit on %s", areaName, FormatRange(start, start.AddDate(0, 0, days-1))))
+	return nil
+}
+
+// checkTeam refuses people who are not leads or inspectors of the review.
+func checkTeam(ctx context.Context, q db.Querier, tenantID, reviewID string, p Plan, errs *form.Errors) error {
+	var ids []string
+	for id := range p.Team {
+		if !db.ValidUUID(id) {
+			errs.Add("team", "Choose people who are leads or inspectors of this review")
+			return nil
+		}
+		ids = append(ids, id)
+	}
+	rows, err := q.Query(ctx, `SELECT m.id, m.role, u.name FROM review_members m JOIN users u ON u.id = m.user_id
+		WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.id = ANY($3::uuid[]) ORDER BY u.name, m.id`, tenantID, reviewID, ids)
+	if err != nil {
+		return fmt.Errorf("visit: check team: %w", err)
+	}
+	defer rows.Close()
+	found := 0
+	for rows.Next() {
+		var id, role, name string
+		if err := rows.Scan(&id, &role, &name); err != nil {
+			return fmt.Errorf("visit: scan team check: %w", err)
+		}
+		found++
+		if r := auth.ReviewRole(role); !Eligible(r) {
+			errs.Add("team", fmt.Sprintf("%s is %s of this review: only leads and inspectors can be on a visit team",
+				name, articled(strings.ToLower(r.Label()))))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("visit: check team: %w", err)
+	}
+	if found != len(ids) {
+		errs.Add("team", "Choose people who are leads or inspectors of this review")
+	}
+	return nil
+}
+
+func articled(s string) string {
+	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
+}
+
+// clashes adds an error for each person already on site elsewhere on one of their days, naming
+// the other visit.
+func clashes(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID string, p Plan, errs *form.Errors) error {
+	var members []string
+	var days []time.Time
+	for id, ds := range p.Team {
+		for _, d := range ds {
+			members = append(members, id)
+			days = append(days, d)
+		}
+	}
+	rows, err := q.Query(ctx, `SELECT w.member_id, w.day, v.id, v.review_id, r.title, v.start_date, v.days, la.name, u.name
+		FROM unnest($2::uuid[], $3::date[]) AS w (member_id, day)
+		JOIN review_members m ON m.tenant_id = $1 AND m.id = w.member_id
+		JOIN visit_days d ON d.tenant_id = $1 AND d.user_id = m.user_id AND d.day = w.day
+		JOIN visits v ON v.tenant_id = $1 AND v.id = d.visit_id
+		JOIN reviews r ON r.tenant_id = $1 AND r.id = v.review_id
+		JOIN review_areas a ON a.tenant_id = $1 AND a.id = v.area_id
+		JOIN local_authorities la ON la.ons_code = a.ons_code
+		JOIN users u ON u.id = m.user_id
+		WHERE v.id IS DISTINCT FROM $4::uuid
+		ORDER BY u.name, w.member_id, v.start_date, v.id, w.day`, tenantID, members, days, nullID(exceptVisitID))
+	if err != nil {
+		return fmt.Errorf("visit: find clashes: %w", err)
+	}
+	defer rows.Close()
+	type key struct{ member, visit string }
+	type clash struct {
+		name, area, review, reviewID string
+		start                        time.Time
+		n                            int
+		days                         []time.Time
+	}
+	var order []key
+	found := map[key]*clash{}
+	for rows.Next() {
+		var k key
+		var c clash
+		var day time.Time
+		if err := rows.Scan(&k.member, &day, &k.visit, &c.reviewID, &c.review, &c.start, &c.n, &c.area, &c.name); err != nil {
+			return fmt.Errorf("visit: scan clash: %w", err)
+		}
+		if found[k] == nil {
+			found[k] = &c
+			order = append(order, k)
+		}
+		found[k].days = append(found[k].days, day)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("visit: find clashes: %w", err)
+	}
+	for _, k := range order {
+		c := found[k]
+		where := c.area
+		if c.reviewID != reviewID {
+			where += " for " + c.review
+		}
+		errs.Add(TeamField(k.member), fmt.Sprintf("%s is on site at %s (visit %s) on %s", c.name, where,
+			FormatRange(c.start, c.start.AddDate(0, 0, c.n-1)), FormatDays(c.days)))
+	}
+	return nil
+}
+
+func nullID(id string) *string {
+	if id == "" {
+		return nil
+	}
+	return &id
+}
+
+// --- Changes ---
+
+// Create schedules a visit after checking it, and returns its id. A form sent twice finds the
+// visit the first request made (same area, dates, notes and team) and returns it with duplicate
+// set, writing nothing: the review lock makes the two requests take turns.
+func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, p Plan) (id string, duplicate bool, err error) {
+	if err := lockReview(ctx, tx, tenantID, reviewID); err != nil {
+		return "", false, err
+	}
+	if id, err := identical(ctx, tx, tenantID, reviewID, p); err != nil || id != "" {
+		return id, id != "", err
+	}
+	errs, err := Check(ctx, tx, tenantID, reviewID, "", p)
+	if err != nil {
+		return "", false, err
+	}
+	if errs.Any() {
+		return "", false, &Refused{Errors: errs}
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days, notes)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, tenantID, reviewID, p.AreaID, p.Start, p.Days, p.Notes).Scan(&id)
+	if err != nil {
+		return "", false, fmt.Errorf("visit: create in %s: %w", reviewID, err)
+	}
+	if err := insertDays(ctx, tx, tenantID, reviewID, id, p); err != nil {
+		return "", false, err
+	}
+	return id, false, nil
+}
+
+// identical finds a visit of the review exactly like the plan.
+func identical(ctx context.Context, q db.Querier, tenantID, reviewID string, p Plan) (string, error) {
+	if !db.ValidUUID(p.AreaID) {
+		return "", nil
+	}
+	vs, err := queryVisits(ctx, q, "find identical", tenantID, visitSelect+`AND v.review_id = $2 AND v.area_id = $3
+		AND v.start_date = $4 AND v.days = $5 AND v.notes = $6`, tenantID, reviewID, p.AreaID, p.Start, p.Days, p.Notes)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range vs {
+		if sameTeam(v.Team, p.Team) {
+			return v.ID, nil
+		}
+	}
+	return "", nil
+}
+
+func sameTeam(team []TeamMember, want map[string][]time.Time) bool {
+	n := 0
+	for _, days := range want {
+		if len(days) > 0 {
+			n++
+		}
+	}
+	if len(team) != n {
+		return false
+	}
+	for _, m := range team {
+		if !slices.EqualFunc(m.Days, want[m.MemberID], time.Time.Equal) {
+			return false
+		}
+	}
+	return true
+}
+
+// insertDays writes the team's days, copying each person's user id from their membership. The
+// unique key (tenant, user, day) is the last line of defence against a clash that two people
+// scheduling at once both missed: its violation is turned into the same message as the check's.
+func insertDays(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, p Plan) error {
+	var members []string
+	var days []time.Time
+	for id, ds := range p.Team {
+		for _, d := range ds {
+			members = append(members, id)
+			days = append(days, d)
+		}
+	}
+	if len(members) == 0 {
+		return nil
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("visit: savepoint: %w", err)
+	}
+	defer func() { _ = sp.Rollback(ctx) }()
+	tag, err := sp.Exec(ctx, `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day)
+		SELECT $1, $2, m.id, m.user_id, w.day FROM unnest($3::uuid[], $4::date[]) AS w (member_id, day)
+		JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $5 AND m.id = w.member_id
+			AND m.role IN ('lead', 'inspector')`, tenantID, visitID, members, days, reviewID)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		if err := sp.Rollback(ctx); err != nil {
+			return fmt.Errorf("visit: roll back to savepoint: %w", err)
+		}
+		errs := &form.Errors{}
+		if err := clashes(ctx, tx, tenantID, reviewID, visitID, p, errs); err != nil {
+			return err
+		}
+		if !errs.Any() {
+			errs.Add("team", "Someone else changed a visit of one of these people at the same time. Check the team and try again.")
+		}
+		return &Refused{Errors: errs}
+	}
+	if err != nil {
+		return fmt.Errorf("visit: insert team of %s: %w", visitID, err)
+	}
+	if int(tag.RowsAffected()) != len(members) {
+		// A member was removed from the review or changed role since the check.
+		errs := &form.Errors{}
+		errs.Add("team", "Choose people who are leads or inspectors of this review")
+		return &Refused{Errors: errs}
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return fmt.Errorf("visit: release savepoint: %w", err)
+	}
+	return nil
+}
+
+// lockVisit locks a visit of the review and checks the version the user saw.
+func lockVisit(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int) (Visit, error) {
+	if !db.ValidUUID(visitID) {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	if err := lockReview(ctx, tx, tenantID, reviewID); err != nil {
+		return Visit{}, err
+	}
+	var current int
+	err := tx.QueryRow(ctx, `SELECT version FROM visits WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE`,
+		tenantID, reviewID, visitID).Scan(&current)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	if err != nil {
+		return Visit{}, fmt.Errorf("visit: lock %s: %w", visitID, err)
+	}
+	if current != version {
+		return Visit{}, apperr.Conflict(StaleMessage)
+	}
+	return Get(ctx, tx, tenantID, reviewID, visitID)
+}
+
+// Update changes a visit after checking it, if version is still the visit's; it returns the visit
+// as it was. A form sent twice finds the visit already as asked: changed is then false and
+// nothing is written.
+func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int, p Plan) (before Visit, changed bool, err error) {
+	before, err = lockVisit(ctx, tx, tenantID, reviewID, visitID, version)
+	if apperr.Is(err, apperr.CodeConflict) {
+		now, gerr := Get(ctx, tx, tenantID, reviewID, visitID)
+		if gerr != nil {
+			return Visit{}, false, gerr
+		}
+		if now.AreaID == p.AreaID && now.Start.Equal(p.Start) && now.Days == p.Days && now.Notes == p.Notes && sameTeam(now.Team, p.Team) {
+			return now, false, nil
+		}
+	}
+	if err != nil {
+		return Visit{}, false, err
+	}
+	errs, err := Check(ctx, tx, tenantID, reviewID, visitID, p)
+	if err != nil {
+		return Visit{}, false, err
+	}
+	if errs.Any() {
+		return Visit{}, false, &Refused{Errors: errs}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE visits SET area_id = $4, start_date = $5, days = $6, notes = $7, version = version + 1
+		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, visitID, p.AreaID, p.Start, p.Days, p.Notes); err != nil {
+		return Visit{}, false, fmt.Errorf("visit: update %s: %w", visitID, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM visit_days WHERE tenant_id = $1 AND visit_id = $2`, tenantID, visitID); err != nil {
+		return Visit{}, false, fmt.Errorf("visit: clear team of %s: %w", visitID, err)
+	}
+	if err := insertDays(ctx, tx, tenantID, reviewID, visitID, p); err != nil {
+		return Visit{}, false, err
+	}
+	return before, true, nil
+}
+
+// Delete removes a visit and its team days, if version is still the visit's; it returns the visit
+// as it was.
+func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int) (Visit, error) {
+	before, err := lockVisit(ctx, tx, tenantID, reviewID, visitID, version)
+	if err != nil {
+		return Visit{}, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM visits WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, visitID); err != nil {
+		return Visit{}, fmt.Errorf("visit: delete %s: %w", visitID, err)
+	}
+	return before, nil
+}
+
+// --- Calendar feeds ---
+
+// Feed says when the user's calendar feed token was made, or nil when they have none.
+func Feed(ctx context.Context, q db.Querier, tenantID, userID string) (*time.Time, error) {
+	var created time.Time
+	err := q.QueryRow(ctx, `SELECT created_at FROM calendar_feeds WHERE tenant_id = $1 AND user_id = $2`,
+		tenantID, userID).Scan(&created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("visit: calendar feed of %s: %w", userID, err)
+	}
+	return &created, nil
+}
+
+// SaveFeed stores the hash of the user's new feed token, replacing any earlier one (which stops
+// working). It reports whether there was one.
+func SaveFeed(ctx context.Context, q db.Querier, tenantID, userID string, hash []byte) (replaced bool, err error) {
+	err = q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM calendar_feeds WHERE tenant_id = $1 AND user_id = $2)`,
+		tenantID, userID).Scan(&replaced)
+	if err != nil {
+		return false, fmt.Errorf("visit: read calendar feed of %s: %w", userID, err)
+	}
+	_, err = q.Exec(ctx, `INSERT INTO calendar_feeds (tenant_id, user_id, token_hash) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant_id, user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now()`,
+		tenantID, userID, hash)
+	if err != nil {
+		return false, fmt.Errorf("visit: save calendar feed of %s: %w", userID, err)
+	}
+	return replaced, nil
+}
+
+// RevokeFeed deletes the user's feed token; it reports whether there was one.
+func RevokeFeed(ctx context.Context, q db.Querier, tenantID, userID string) (bool, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM calendar_feeds WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+	if err != nil {
+		return false, fmt.Errorf("visit: revoke calendar feed of %s: %w", userID, err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// FeedOwner finds whose feed a token hash is, before any tenant is known, through the SECURITY
+// DEFINER function calendar_feed_owner (an active membership only). Unknown: not found.
+func FeedOwner(ctx context.Context, q db.Querier, hash []byte) (tenantID, userID string, err error) {
+	err = q.QueryRow(ctx, `SELECT tenant_id, user_id FROM calendar_feed_owner($1)`, hash).Scan(&tenantID, &userID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", apperr.NotFound("Calendar not found")
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("visit: calendar feed owner: %w", err)
+	}
+	return tenantID, userID, nil
+}
+
+// TenantName reads the tenant's name, for the calendar's name.
+func TenantName(ctx context.Context, q db.Querier, tenantID string) (string, error) {
+	var name string
+	if err := q.QueryRow(ctx, `SELECT name FROM tenants WHERE id = $1`, tenantID).Scan(&name); err != nil {
+		return "", fmt.Errorf("visit: tenant %s: %w", tenantID, err)
+	}
+	return name, nil
+}
