@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -120,4 +121,17 @@ func TestJourneyContactSeesOnlyTheirArea(t *testing.T) {
 			t.Fatalf("the contact's overview shows %q", never)
 		}
 	}
+	// Another area's page does not exist for them, and the framework editor is not theirs.
+	var reviewID, sunderland string
+	err := b.Env.DB.Super.QueryRow(context.Background(), `SELECT r.id, a.id FROM reviews r
+		JOIN review_areas a ON a.review_id = r.id AND a.ons_code = 'E08000024' WHERE r.title = $1`, demo.ReviewTitle).Scan(&reviewID, &sunderland)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Visit("/reviews/" + reviewID + "/areas/" + sunderland)
+	b.Expect("Page not found")
+	b.Visit("/reviews/" + reviewID + "/framework")
+	b.Expect("You do not have permission to see this page")
+	b.Visit("/reviews/" + reviewID + "/framework/import")
+	b.Expect("You do not have permission to see this page")
 }
