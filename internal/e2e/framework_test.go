@@ -159,6 +159,8 @@ func TestJourneyBuildFrameworkFromBlank(t *testing.T) {
 
 	// From the review overview, its link leads to the same framework.
 	b.Visit("/reviews/" + id + "/")
+	b.Expect("3 groups")
+	b.Expect("7 action areas")
 	if !b.Has(fmt.Sprintf("a[href='%s']", base)) {
 		t.Fatalf("the review overview has no link to the framework:\n%s", b.Body())
 	}
