@@ -28,8 +28,9 @@ type EnquiryLine struct {
 func Create(ctx context.Context, q db.Querier, tenantID, creatorID string, r Review) (string, error) {
 	var id string
 	err := q.QueryRow(ctx, `INSERT INTO reviews (tenant_id, title, summary, key_question, fieldwork_start, fieldwork_end,
-			planned_publication, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		tenantID, r.Title, r.Summary, r.KeyQuestion, r.FieldworkStart, r.FieldworkEnd, r.PlannedPublication, creatorID).Scan(&id)
+			planned_publication, created_by, create_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, '')) RETURNING id`,
+		tenantID, r.Title, r.Summary, r.KeyQuestion, r.FieldworkStart, r.FieldworkEnd, r.PlannedPublication, creatorID,
+		r.CreateKey).Scan(&id)
 	if err != nil {
 		return "", fmt.Errorf("review: create: %w", err)
 	}

@@ -203,13 +203,9 @@ func LockCreateKey(ctx context.Context, q db.Querier, tenantID, key string) erro
 	return nil
 }
 
-// CreatedWithKey finds the review created with an idempotency key, from the audit log entry its
-// create wrote ("review.created" with after.idempotency_key). The schema has no column for the
-// key, so the audit entry, written in the same transaction as the review, is where it is kept.
+// CreatedWithKey finds the review created with an idempotency key (reviews.create_key).
 func CreatedWithKey(ctx context.Context, q db.Querier, tenantID, key string) (id string, found bool, err error) {
-	err = q.QueryRow(ctx, `SELECT object_id FROM audit_log
-		WHERE tenant_id = $1 AND action = 'review.created' AND object_type = 'review' AND after->>'idempotency_key' = $2
-		ORDER BY id LIMIT 1`, tenantID, key).Scan(&id)
+	err = q.QueryRow(ctx, `SELECT id FROM reviews WHERE tenant_id = $1 AND create_key = $2`, tenantID, key).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", false, nil
 	}

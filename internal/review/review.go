@@ -87,6 +87,7 @@ type Review struct {
 	PlannedPublication *time.Time
 	Status             Status
 	Version            int
+	CreateKey          string // the idempotency key of the form that created it, if any
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/db/dbtest"
@@ -242,7 +241,7 @@ func TestOverviewCountsAndTemplate(t *testing.T) {
 func TestCreatedWithKey(t *testing.T) {
 	t.Parallel()
 	w := detNew(t)
-	id := w.create(w.tenantID, w.leadID, "Keyed")
+	var id string
 	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
 		if err := review.LockCreateKey(w.ctx, tx, w.tenantID, "k1"); err != nil {
 			return err
@@ -250,8 +249,9 @@ func TestCreatedWithKey(t *testing.T) {
 		if _, found, err := review.CreatedWithKey(w.ctx, tx, w.tenantID, "k1"); err != nil || found {
 			return fmt.Errorf("before: found %v, %v", found, err)
 		}
-		return audit.Record(w.ctx, tx, audit.Event{TenantID: w.tenantID, Action: "review.created", ObjectType: "review",
-			ObjectID: id, After: map[string]string{"idempotency_key": "k1"}})
+		var err error
+		id, err = review.Create(w.ctx, tx, w.tenantID, w.leadID, review.Review{Title: "Keyed", CreateKey: "k1"})
+		return err
 	}))
 	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
 		got, found, err := review.CreatedWithKey(w.ctx, tx, w.tenantID, "k1")
@@ -260,6 +260,14 @@ func TestCreatedWithKey(t *testing.T) {
 		}
 		return nil
 	}))
+	// The key is unique in the tenant: a second review with it is refused by the database.
+	err := w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, err := review.Create(w.ctx, tx, w.tenantID, w.leadID, review.Review{Title: "Again", CreateKey: "k1"})
+		return err
+	})
+	if err == nil {
+		t.Fatal("a second review with the same key was created")
+	}
 	other, _, _ := w.tenant("det-d")
 	w.must(w.tx(other, func(tx pgx.Tx) error {
 		if _, found, err := review.CreatedWithKey(w.ctx, tx, other, "k1"); err != nil || found {

@@ -205,7 +205,7 @@ func (s *Server) reviewCreate(w http.ResponseWriter, r *http.Request) error {
 	var again bool
 	err = s.tx(r, func(tx pgx.Tx) error {
 		// A form sent twice carries the same key: the second waits for the first, finds the
-		// review it made in the audit log, and goes there instead of making another.
+		// review it made, and goes there instead of making another.
 		if err := review.LockCreateKey(ctx, tx, a.TenantID, key); err != nil {
 			return err
 		}
@@ -213,6 +213,7 @@ func (s *Server) reviewCreate(w http.ResponseWriter, r *http.Request) error {
 		if id, again, err = review.CreatedWithKey(ctx, tx, a.TenantID, key); err != nil || again {
 			return err
 		}
+		v.CreateKey = key
 		if id, err = review.Create(ctx, tx, a.TenantID, a.UserID, v); err != nil {
 			return err
 		}
