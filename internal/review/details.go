@@ -183,7 +183,7 @@ func AreaName(ctx context.Context, q db.Querier, tenantID, reviewID, areaID stri
 		return "", apperr.NotFound("Area not found")
 	}
 	var name string
-	err := q.QueryRow(ctx, `SELECT la.name FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
+	err := q.QueryRow(ctx, `SELECT la.display_name FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
 		WHERE a.tenant_id = $1 AND a.review_id = $2 AND a.id = $3`, tenantID, reviewID, areaID).Scan(&name)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", apperr.NotFound("Area not found")

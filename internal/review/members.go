@@ -98,7 +98,7 @@ func (e *OnVisitError) Error() string {
 }
 
 // memberSelect reads members with their name, email and area name in one statement.
-const memberSelect = `SELECT m.id, m.review_id, m.user_id, u.name, u.email, m.role, m.area_id, la.name,
+const memberSelect = `SELECT m.id, m.review_id, m.user_id, u.name, u.email, m.role, m.area_id, la.display_name,
 		m.inspectorate, m.job_title, m.version, m.created_at
 	FROM review_members m
 	JOIN users u ON u.id = m.user_id
@@ -117,19 +117,9 @@ func scanMember(r pgx.CollectableRow) (Member, error) {
 		m.AreaID = *areaID
 	}
 	if areaName != nil {
-		m.AreaName = displayAreaName(*areaName)
+		m.AreaName = *areaName
 	}
 	return m, err
-}
-
-// displayAreaName drops the ", City of" or ", County of" suffix of an official name.
-func displayAreaName(name string) string {
-	for _, suffix := range []string{", City of", ", County of"} {
-		if s, ok := strings.CutSuffix(name, suffix); ok {
-			return s
-		}
-	}
-	return name
 }
 
 // roleOrder sorts members as forms offer the roles.
@@ -279,7 +269,7 @@ func UpdateMember(ctx context.Context, q db.Querier, tenantID, reviewID, memberI
 // checkNotOnVisit answers *OnVisitError when the member is on a visit team.
 func checkNotOnVisit(ctx context.Context, q db.Querier, tenantID string, m Member) error {
 	var e OnVisitError
-	err := q.QueryRow(ctx, `SELECT la.name, v.start_date FROM visit_days d
+	err := q.QueryRow(ctx, `SELECT la.display_name, v.start_date FROM visit_days d
 		JOIN visits v ON v.tenant_id = d.tenant_id AND v.id = d.visit_id
 		JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
 		JOIN local_authorities la ON la.ons_code = ra.ons_code
@@ -291,7 +281,7 @@ func checkNotOnVisit(ctx context.Context, q db.Querier, tenantID string, m Membe
 	if err != nil {
 		return fmt.Errorf("review: visits of member %s: %w", m.ID, err)
 	}
-	e.Name, e.Area = m.Name, displayAreaName(e.Area)
+	e.Name = m.Name
 	return &e
 }
 
@@ -321,7 +311,7 @@ func RemoveMember(ctx context.Context, q db.Querier, tenantID, reviewID, memberI
 
 // ListMemberInvites reads a review's pending invitations, by email, with the area's name.
 func ListMemberInvites(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]MemberInvite, error) {
-	rows, err := q.Query(ctx, `SELECT i.id, i.review_id, i.email, i.name, i.role, i.area_id, la.name, i.inspectorate,
+	rows, err := q.Query(ctx, `SELECT i.id, i.review_id, i.email, i.name, i.role, i.area_id, la.display_name, i.inspectorate,
 			i.job_title, i.created_at
 		FROM review_member_invites i
 		LEFT JOIN review_areas ra ON ra.tenant_id = i.tenant_id AND ra.id = i.area_id
@@ -341,7 +331,7 @@ func ListMemberInvites(ctx context.Context, q db.Querier, tenantID, reviewID str
 			i.AreaID = *areaID
 		}
 		if areaName != nil {
-			i.AreaName = displayAreaName(*areaName)
+			i.AreaName = *areaName
 		}
 		return i, err
 	})

@@ -56,9 +56,9 @@ func GetReview(ctx context.Context, q db.Querier, tenantID, reviewID string) (Re
 
 // Areas lists the review's areas by name.
 func Areas(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]Area, error) {
-	rows, err := q.Query(ctx, `SELECT a.id, la.name, a.ons_code FROM review_areas a
+	rows, err := q.Query(ctx, `SELECT a.id, la.display_name, a.ons_code FROM review_areas a
 		JOIN local_authorities la ON la.ons_code = a.ons_code
-		WHERE a.tenant_id = $1 AND a.review_id = $2 ORDER BY la.name, a.id`, tenantID, reviewID)
+		WHERE a.tenant_id = $1 AND a.review_id = $2 ORDER BY la.display_name, a.id`, tenantID, reviewID)
 	if err != nil {
 		return nil, fmt.Errorf("visit: areas of %s: %w", reviewID, err)
 	}
@@ -94,14 +94,14 @@ func EligibleMembers(ctx context.Context, q db.Querier, tenantID, reviewID strin
 	return out, nil
 }
 
-const visitSelect = `SELECT v.id, v.review_id, r.title, v.area_id, la.name, la.ons_code, v.start_date, v.days, v.notes, v.version
+const visitSelect = `SELECT v.id, v.review_id, r.title, v.area_id, la.display_name, la.ons_code, v.start_date, v.days, v.notes, v.version
 	FROM visits v
 	JOIN reviews r ON r.tenant_id = v.tenant_id AND r.id = v.review_id
 	JOIN review_areas a ON a.tenant_id = v.tenant_id AND a.id = v.area_id
 	JOIN local_authorities la ON la.ons_code = a.ons_code
 	WHERE v.tenant_id = $1 `
 
-const visitOrder = ` ORDER BY v.start_date, la.name, v.id`
+const visitOrder = ` ORDER BY v.start_date, la.display_name, v.id`
 
 func scanVisit(r pgx.CollectableRow) (Visit, error) {
 	var v Visit
@@ -231,7 +231,7 @@ func Check(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID 
 	}
 	var areaName string
 	if db.ValidUUID(p.AreaID) {
-		err := q.QueryRow(ctx, `SELECT la.name FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
+		err := q.QueryRow(ctx, `SELECT la.display_name FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
 			WHERE a.tenant_id = $1 AND a.review_id = $2 AND a.id = $3`, tenantID, reviewID, p.AreaID).Scan(&areaName)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return nil, fmt.Errorf("visit: check area %s: %w", p.AreaID, err)
@@ -343,7 +343,7 @@ func clashes(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitI
 			days = append(days, d)
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT w.member_id, w.day, v.id, v.review_id, r.title, v.start_date, v.days, la.name, u.name
+	rows, err := q.Query(ctx, `SELECT w.member_id, w.day, v.id, v.review_id, r.title, v.start_date, v.days, la.display_name, u.name
 		FROM unnest($2::uuid[], $3::date[]) AS w (member_id, day)
 		JOIN review_members m ON m.tenant_id = $1 AND m.id = w.member_id
 		JOIN visit_days d ON d.tenant_id = $1 AND d.user_id = m.user_id AND d.day = w.day
