@@ -127,7 +127,7 @@ func newB(t *testing.T, env *testenv.Env) *B {
 	parent := startBrowser(t)
 	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(cancelT)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open tab: %v", err)
@@ -183,7 +183,7 @@ func (b *B) ClickLink(text string) {
 
 func (b *B) waitNewPage() {
 	b.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		done, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.__thematicOldPage !== true && document.readyState === 'complete'`))
 		if err == nil && done {
@@ -191,7 +191,7 @@ func (b *B) waitNewPage() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	b.t.Fatalf("no new page after 20 s; still at %s", b.Path())
+	b.t.Fatalf("no new page after 60 s; still at %s", b.Path())
 }
 
 // Path is the current path and query.
