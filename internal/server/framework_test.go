@@ -238,21 +238,7 @@ func fwVersion(t *testing.T, body, action string) string {
 
 func (e *env) fwTagNotes(areaID string, n int) {
 	e.t.Helper()
-	ctx := context.Background()
-	// Evidence tagging arrives with a later migration; stand in for its table.
-	if _, err := e.db.Owner.Exec(ctx, `CREATE TABLE IF NOT EXISTS evidence_note_action_areas (tenant_id uuid NOT NULL,
-		note_id uuid NOT NULL, action_area_id uuid NOT NULL)`); err != nil {
-		e.t.Fatal(err)
-	}
-	if _, err := e.db.Owner.Exec(ctx, `GRANT SELECT ON evidence_note_action_areas TO thematic_app`); err != nil {
-		e.t.Fatal(err)
-	}
-	for i := 0; i < n; i++ {
-		if _, err := e.db.Super.Exec(ctx, `INSERT INTO evidence_note_action_areas
-			SELECT tenant_id, gen_random_uuid(), id FROM action_areas WHERE id = $1`, areaID); err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	tagNotes(e.t, e.db.Super, areaID, n)
 }
 
 // --- tests ---

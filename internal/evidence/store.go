@@ -1,0 +1,374 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/db"
+	"thematic/internal/form"
+)
+
+// Refused is input the database shows to be wrong (an action area of another review, a date
+// outside the visit): field messages for the form, nothing saved. It unwraps to apperr.Invalid.
+type Refused struct {
+	Errors *form.Errors
+}
+
+func (r *Refused) Error() string {
+	if l := r.Errors.List(); len(l) > 0 {
+		return l[0].Message
+	}
+	return "The note was refused"
+}
+
+func (r *Refused) Unwrap() error { return apperr.Invalid("%s", r.Error()) }
+
+// StaleError says the note changed since the editor opened it; Current is the note as it is now,
+// for a page that shows both versions. It unwraps to apperr.Conflict.
+type StaleError struct {
+	Current Note
+}
+
+// StaleMessage is shown when an edit started from an old version.
+const StaleMessage = "Someone else changed this note since you opened it"
+
+func (e *StaleError) Error() string { return StaleMessage }
+func (e *StaleError) Unwrap() error { return apperr.Conflict(StaleMessage) }
+
+const noteColumns = `n.id, n.review_id, n.visit_id, n.area_id, n.author_id, n.source_id, coalesce(n.role_id::text, ''),
+	n.note_date, n.body, n.judgement, n.good_practice, n.family_words, n.safeguarding, n.version,
+	n.deleted_at, n.locked_at, n.created_at, n.updated_at,
+	coalesce((SELECT array_agg(a.action_area_id::text ORDER BY aa.position) FROM evidence_note_action_areas a
+		JOIN action_areas aa ON aa.tenant_id = a.tenant_id AND aa.id = a.action_area_id
+		WHERE a.tenant_id = n.tenant_id AND a.note_id = n.id), '{}'),
+	coalesce((SELECT array_agg(l.line_id::text ORDER BY el.position) FROM evidence_note_lines l
+		JOIN enquiry_lines el ON el.tenant_id = l.tenant_id AND el.id = l.line_id
+		WHERE l.tenant_id = n.tenant_id AND l.note_id = n.id), '{}'),
+	coalesce((SELECT array_agg(t.name ORDER BY lower(t.name)) FROM evidence_note_tags nt
+		JOIN evidence_tags t ON t.tenant_id = nt.tenant_id AND t.id = nt.tag_id
+		WHERE nt.tenant_id = n.tenant_id AND nt.note_id = n.id), '{}')`
+
+func scanNote(row pgx.Row) (Note, error) {
+	var n Note
+	err := row.Scan(&n.ID, &n.ReviewID, &n.VisitID, &n.AreaID, &n.AuthorID, &n.SourceID, &n.RoleID,
+		&n.NoteDate, &n.Body, &n.Judgement, &n.GoodPractice, &n.FamilyWords, &n.Safeguarding, &n.Version,
+		&n.DeletedAt, &n.LockedAt, &n.CreatedAt, &n.UpdatedAt, &n.ActionAreas, &n.Lines, &n.Tags)
+	return n, err
+}
+
+// Get returns a note of the review with its action areas, lines and tags, in one query. A deleted
+// note is not found unless withDeleted.
+func Get(ctx context.Context, q db.Querier, tenantID, reviewID, noteID string, withDeleted bool) (Note, error) {
+	return getNote(ctx, q, tenantID, reviewID, noteID, withDeleted, "")
+}
+
+func getNote(ctx context.Context, q db.Querier, tenantID, reviewID, noteID string, withDeleted bool, lock string) (Note, error) {
+	if !db.ValidUUID(noteID) {
+		return Note{}, apperr.NotFound("Note not found")
+	}
+	n, err := scanNote(q.QueryRow(ctx, `SELECT `+noteColumns+` FROM evidence_notes n
+		WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.id = $3 AND ($4 OR n.deleted_at IS NULL) `+lock,
+		tenantID, reviewID, noteID, withDeleted))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Note{}, apperr.NotFound("Note not found")
+	}
+	if err != nil {
+		return Note{}, fmt.Errorf("evidence: get note %s: %w", noteID, err)
+	}
+	return n, nil
+}
+
+// checked is what check learnt from the database about valid input.
+type checked struct {
+	areaID string
+	roleID *string
+	tagIDs []string
+}
+
+// check verifies, inside the transaction, that everything the input names belongs to the review,
+// and that the date lies within the visit's days. Tags are created as needed.
+func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteInput) (checked, error) {
+	var c checked
+	if errs := in.Validate(); errs.Any() {
+		return c, &Refused{errs}
+	}
+	if !db.ValidUUID(in.VisitID) {
+		return c, apperr.NotFound("Visit not found")
+	}
+	var start time.Time
+	var days int
+	err := tx.QueryRow(ctx, `SELECT area_id, start_date, days FROM visits
+		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, in.VisitID).Scan(&c.areaID, &start, &days)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, apperr.NotFound("Visit not found")
+	}
+	if err != nil {
+		return c, fmt.Errorf("evidence: check visit: %w", err)
+	}
+	errs := &form.Errors{}
+	var needsRole bool
+	err = tx.QueryRow(ctx, `SELECT needs_role FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, in.SourceID).Scan(&needsRole)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		errs.Add("source", "Select where the evidence came from")
+	case err != nil:
+		return c, fmt.Errorf("evidence: check source: %w", err)
+	}
+	if needsRole {
+		if in.RoleID == "" {
+			errs.Add("role", "Select the professional's role")
+		} else {
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2 AND id = $3)`,
+				tenantID, reviewID, in.RoleID).Scan(&ok); err != nil {
+				return c, fmt.Errorf("evidence: check role: %w", err)
+			}
+			if !ok {
+				errs.Add("role", "Select the professional's role")
+			}
+			c.roleID = &in.RoleID
+		}
+	}
+	if d, last := in.Date(), start.AddDate(0, 0, days-1); d.Before(start) || d.After(last) {
+		errs.Add("note-date", fmt.Sprintf("Date of the evidence must be during the visit, from %s to %s",
+			start.Format("2 January 2006"), last.Format("2 January 2006")))
+	}
+	in.ActionAreas = dedupe(in.ActionAreas)
+	in.Lines = dedupe(in.Lines)
+	var nAreas, nLines int
+	if err := tx.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($3::uuid[])),
+		(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($4::uuid[]))`,
+		tenantID, reviewID, in.ActionAreas, in.Lines).Scan(&nAreas, &nLines); err != nil {
+		return c, fmt.Errorf("evidence: check action areas and lines: %w", err)
+	}
+	if nAreas != len(in.ActionAreas) {
+		errs.Add("action-areas", "Select action areas of this review")
+	}
+	if nLines != len(in.Lines) {
+		errs.Add("lines", "Select lines of enquiry of this review")
+	}
+	if errs.Any() {
+		return c, &Refused{errs}
+	}
+	if len(in.Tags) > 0 {
+		// Inserted in a fixed order, so that two notes creating the same tags at once cannot deadlock.
+		sorted := slices.Clone(in.Tags)
+		slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+		if _, err := tx.Exec(ctx, `INSERT INTO evidence_tags (tenant_id, review_id, name)
+			SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`, tenantID, reviewID, sorted); err != nil {
+			return c, fmt.Errorf("evidence: create tags: %w", err)
+		}
+		lower := make([]string, len(in.Tags))
+		for i, t := range in.Tags {
+			lower[i] = strings.ToLower(t)
+		}
+		rows, _ := tx.Query(ctx, `SELECT id::text FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = ANY($3::text[])`,
+			tenantID, reviewID, lower)
+		if c.tagIDs, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return c, fmt.Errorf("evidence: find tags: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func dedupe(ids []string) []string {
+	out := []string{}
+	for _, id := range ids {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Create saves a new note by authorID. It is idempotent: a second call with the same key (a retry,
+// a double click, a replayed offline queue) returns the first note's id and created=false, even
+// when the calls run at once.
+func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in NoteInput) (id string, created bool, err error) {
+	in.Key = strings.TrimSpace(in.Key)
+	if in.Key == "" || len(in.Key) > MaxKey {
+		return "", false, apperr.Invalid("The form has expired. Copy your note, reload the page and try again.")
+	}
+	if id, err := byKey(ctx, tx, tenantID, reviewID, in.Key); err != nil || id != "" {
+		return id, false, err
+	}
+	c, err := check(ctx, tx, tenantID, reviewID, &in)
+	if err != nil {
+		return "", false, err
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO evidence_notes (tenant_id, review_id, visit_id, area_id, author_id, source_id, role_id,
+		note_date, body, judgement, good_practice, family_words, safeguarding, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id::text`,
+		tenantID, reviewID, in.VisitID, c.areaID, authorID, in.SourceID, c.roleID, in.Date(), in.Body, in.Judgement,
+		in.GoodPractice, in.FamilyWords, in.Safeguarding, in.Key).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Another call with this key committed first.
+		id, err := byKey(ctx, tx, tenantID, reviewID, in.Key)
+		return id, false, err
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("evidence: insert note: %w", err)
+	}
+	if err := link(ctx, tx, tenantID, reviewID, id, in.ActionAreas, in.Lines, c.tagIDs); err != nil {
+		return "", false, err
+	}
+	n, err := getNote(ctx, tx, tenantID, reviewID, id, true, "")
+	if err != nil {
+		return "", false, err
+	}
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: authorID, Action: "evidence.created",
+		ObjectType: "evidence_note", ObjectID: id, After: fields(n)}); err != nil {
+		return "", false, err
+	}
+	return id, true, nil
+}
+
+func byKey(ctx context.Context, q db.Querier, tenantID, reviewID, key string) (string, error) {
+	var id, rid string
+	err := q.QueryRow(ctx, `SELECT id::text, review_id::text FROM evidence_notes WHERE tenant_id = $1 AND idempotency_key = $2`,
+		tenantID, key).Scan(&id, &rid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("evidence: find note by key: %w", err)
+	}
+	if rid != reviewID {
+		return "", apperr.Conflict("The form has expired. Copy your note, reload the page and try again.")
+	}
+	return id, nil
+}
+
+// link replaces the note's action areas, lines and tags.
+func link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID string, areas, lines, tagIDs []string) error {
+	b := &pgx.Batch{}
+	b.Queue(`DELETE FROM evidence_note_action_areas WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
+	b.Queue(`DELETE FROM evidence_note_lines WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
+	b.Queue(`DELETE FROM evidence_note_tags WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
+	b.Queue(`INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
+		SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, areas, reviewID)
+	b.Queue(`INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
+		SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, lines, reviewID)
+	b.Queue(`INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id) SELECT $1, $2, unnest($3::uuid[])`,
+		tenantID, noteID, tagIDs)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("evidence: link note %s: %w", noteID, err)
+	}
+	return nil
+}
+
+// fields are a note's own fields as the audit log keeps them.
+func fields(n Note) map[string]any {
+	return map[string]any{
+		"visit_id": n.VisitID, "source_id": n.SourceID, "role_id": n.RoleID,
+		"note_date": n.NoteDate.Format(dateLayout), "body": n.Body, "judgement": n.Judgement,
+		"good_practice": n.GoodPractice, "family_words": n.FamilyWords, "safeguarding": n.Safeguarding,
+		"action_areas": n.ActionAreas, "lines": n.Lines, "tags": n.Tags,
+	}
+}
+
+// diff keeps the fields that changed, before and after.
+func diff(a, b Note) (before, after map[string]any) {
+	fa, fb := fields(a), fields(b)
+	before, after = map[string]any{}, map[string]any{}
+	for k, va := range fa {
+		if fmt.Sprint(va) != fmt.Sprint(fb[k]) {
+			before[k], after[k] = va, fb[k]
+		}
+	}
+	return before, after
+}
+
+// Update edits a note, from the version the editor started from. A stale version gives a
+// *StaleError holding the current note; a locked or deleted note cannot be edited. An empty
+// in.VisitID keeps the note's visit.
+func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID string, version int, in NoteInput) (Note, error) {
+	cur, err := getNote(ctx, tx, tenantID, reviewID, noteID, false, "FOR UPDATE OF n")
+	if err != nil {
+		return Note{}, err
+	}
+	if cur.LockedAt != nil {
+		return Note{}, apperr.Forbidden("This note is locked and can no longer be changed")
+	}
+	if cur.Version != version {
+		return Note{}, &StaleError{Current: cur}
+	}
+	if in.VisitID == "" {
+		in.VisitID = cur.VisitID
+	}
+	c, err := check(ctx, tx, tenantID, reviewID, &in)
+	if err != nil {
+		return Note{}, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE evidence_notes SET visit_id = $4, area_id = $5, source_id = $6, role_id = $7,
+		note_date = $8, body = $9, judgement = $10, good_practice = $11, family_words = $12, safeguarding = $13,
+		version = version + 1, updated_at = now()
+		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, noteID, in.VisitID, c.areaID, in.SourceID, c.roleID, in.Date(), in.Body, in.Judgement,
+		in.GoodPractice, in.FamilyWords, in.Safeguarding); err != nil {
+		return Note{}, fmt.Errorf("evidence: update note %s: %w", noteID, err)
+	}
+	if err := link(ctx, tx, tenantID, reviewID, noteID, in.ActionAreas, in.Lines, c.tagIDs); err != nil {
+		return Note{}, err
+	}
+	after, err := getNote(ctx, tx, tenantID, reviewID, noteID, false, "")
+	if err != nil {
+		return Note{}, err
+	}
+	b, a := diff(cur, after)
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: "evidence.updated",
+		ObjectType: "evidence_note", ObjectID: noteID, Before: b, After: a}); err != nil {
+		return Note{}, err
+	}
+	return after, nil
+}
+
+// SoftDelete hides a note; Undelete brings it back.
+func SoftDelete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID string) error {
+	return setDeleted(ctx, tx, tenantID, reviewID, noteID, actorID, true)
+}
+
+// Undelete restores a soft-deleted note.
+func Undelete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID string) error {
+	return setDeleted(ctx, tx, tenantID, reviewID, noteID, actorID, false)
+}
+
+func setDeleted(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID string, del bool) error {
+	cur, err := getNote(ctx, tx, tenantID, reviewID, noteID, true, "FOR UPDATE OF n")
+	if err != nil {
+		return err
+	}
+	if cur.LockedAt != nil {
+		return apperr.Forbidden("This note is locked and can no longer be changed")
+	}
+	if (cur.DeletedAt != nil) == del {
+		return nil // already so: an undo clicked twice
+	}
+	sql := `UPDATE evidence_notes SET deleted_at = now(), deleted_by = $4, version = version + 1, updated_at = now()
+		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`
+	args := []any{tenantID, reviewID, noteID, actorID}
+	action, before, after := "evidence.deleted", map[string]any{"deleted": false}, map[string]any{"deleted": true}
+	if !del {
+		sql = `UPDATE evidence_notes SET deleted_at = NULL, deleted_by = NULL, version = version + 1, updated_at = now()
+			WHERE tenant_id = $1 AND review_id = $2 AND id = $3`
+		args = args[:3]
+		action, before, after = "evidence.restored", after, before
+	}
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("evidence: %s %s: %w", action, noteID, err)
+	}
+	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: action,
+		ObjectType: "evidence_note", ObjectID: noteID, Before: before, After: after})
+}
