@@ -138,6 +138,7 @@ var KnownActions = []string{
 	"enquiry.line_moved",
 	"evidence.created",
 	"evidence.deleted",
+	"evidence.personal_data_confirmed",
 	"evidence.restored",
 	"evidence.updated",
 	"framework.area_added",

@@ -113,6 +113,8 @@ const (
 	ReviewStaff
 	// ReviewLeadOnly routes change how the review is set up: its lead only.
 	ReviewLeadOnly
+	// ReviewRecord routes write evidence: the review's leads and inspectors.
+	ReviewRecord
 )
 
 func (p Permission) String() string {
@@ -131,6 +133,8 @@ func (p Permission) String() string {
 		return "review staff"
 	case ReviewLeadOnly:
 		return "review lead"
+	case ReviewRecord:
+		return "review lead or inspector"
 	}
 	return "unknown"
 }
@@ -138,7 +142,7 @@ func (p Permission) String() string {
 // InReview reports whether the permission is about one review: without a place in that review,
 // the review does not exist as far as the actor can tell (404, not 403).
 func (p Permission) InReview() bool {
-	return p == ReviewMember || p == ReviewStaff || p == ReviewLeadOnly
+	return p == ReviewMember || p == ReviewStaff || p == ReviewLeadOnly || p == ReviewRecord
 }
 
 // Allowed is the one place that decides whether an actor (nil when nobody is signed in) holds a
@@ -159,6 +163,8 @@ func Allowed(a *Actor, p Permission) bool {
 		return a != nil && a.Review != nil && a.Review.Role != ReviewContact
 	case ReviewLeadOnly:
 		return a != nil && a.Review != nil && a.Review.Role == ReviewLead
+	case ReviewRecord:
+		return a != nil && a.Review != nil && (a.Review.Role == ReviewLead || a.Review.Role == ReviewInspector)
 	}
 	return false
 }

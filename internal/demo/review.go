@@ -140,12 +140,14 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 		}
 		memberIDs[m.email] = id
 	}
+	visitIDs := map[string]string{}
 	for _, v := range visits {
 		var visitID string
 		if err := tx.QueryRow(ctx, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days) VALUES ($1, $2, $3, $4, 2) RETURNING id`,
 			tenantID, reviewID, areaIDs[v.area], v.start).Scan(&visitID); err != nil {
 			return fmt.Errorf("demo: visit %s: %w", v.area, err)
 		}
+		visitIDs[v.area] = visitID
 		day1 := *date(v.start)
 		day2 := day1.AddDate(0, 0, 1)
 		cqcDay := day1
@@ -162,6 +164,9 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 				return fmt.Errorf("demo: team %s %s: %w", v.area, p.email, err)
 			}
 		}
+	}
+	if err := seedNotes(ctx, tx, tenantID, reviewID, visitIDs, ids); err != nil {
+		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "seed", Action: "review.created",
 		ObjectType: "review", ObjectID: reviewID, After: map[string]string{"title": ReviewTitle, "start": "template " + review.StartForLife}})

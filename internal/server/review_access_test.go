@@ -13,6 +13,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/demo"
+	"thematic/internal/evidence"
 	"thematic/internal/review"
 )
 
@@ -44,6 +45,7 @@ type reviewFixture struct {
 	groupID, actionAreaID                  string
 	enquiryGroupID, lineID                 string
 	inspectorMember, contactMember, invite string
+	noteID                                 string
 }
 
 func newReviewFixture(t *testing.T, e *env) reviewFixture {
@@ -109,6 +111,22 @@ func newReviewFixture(t *testing.T, e *env) reviewFixture {
 		q(&f.actionAreaID, `SELECT id FROM action_areas WHERE tenant_id = $1 AND review_id = $2 ORDER BY position LIMIT 1`, f.tenantID, f.reviewID)
 		q(&f.enquiryGroupID, `SELECT id FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2 ORDER BY position LIMIT 1`, f.tenantID, f.reviewID)
 		q(&f.lineID, `SELECT id FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 ORDER BY position LIMIT 1`, f.tenantID, f.reviewID)
+		if err != nil {
+			return err
+		}
+		// A note from the visit to the contact's own area.
+		if err := evidence.SeedDefaults(ctx, tx, f.tenantID, f.reviewID); err != nil {
+			return err
+		}
+		var source string
+		q(&source, `SELECT id FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 AND NOT needs_role ORDER BY position LIMIT 1`,
+			f.tenantID, f.reviewID)
+		if err != nil {
+			return err
+		}
+		f.noteID, _, err = evidence.Create(ctx, tx, f.tenantID, f.reviewID, ids["inspector@demo.test"], evidence.NoteInput{
+			VisitID: f.visit1, SourceID: source, NoteDate: "2023-08-03", Body: "Parents at the baby group spoke about the infant feeding support.",
+			ActionAreas: []string{f.actionAreaID}, Judgement: "neutral", Key: "access-fixture-note"})
 		return err
 	})
 	if err != nil {
@@ -125,7 +143,7 @@ func (f reviewFixture) reviewPath(pattern string, own bool) string {
 	}
 	return strings.NewReplacer("{reviewID}", f.reviewID, "{areaID}", area, "{visitID}", visit,
 		"{groupID}", f.groupID, "{actionAreaID}", f.actionAreaID, "{enquiryGroupID}", f.enquiryGroupID,
-		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite).Replace(pattern)
+		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite, "{noteID}", f.noteID).Replace(pattern)
 }
 
 func TestReviewAccessMatrix(t *testing.T) {

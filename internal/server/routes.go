@@ -150,6 +150,21 @@ func (s *Server) routes() http.Handler {
 			route("POST", "/people/{memberID}/remove", auth.ReviewLeadOnly, s.peopleRemove)
 			route("POST", "/people/invites/{inviteID}/remove", auth.ReviewLeadOnly, s.peopleInviteRemove)
 
+			// Evidence notes: recorded from a visit by its leads and inspectors, read by the
+			// review's staff, never by local authority contacts.
+			route("GET", "/visits/{visitID}/notes/new", auth.ReviewRecord, s.noteNew)
+			route("POST", "/visits/{visitID}/notes", auth.ReviewRecord, s.noteCreate)
+			route("GET", "/notes/{noteID}", auth.ReviewStaff, s.noteShow)
+			route("GET", "/notes/{noteID}/edit", auth.ReviewRecord, s.noteEdit)
+			route("POST", "/notes/{noteID}", auth.ReviewRecord, s.noteUpdate)
+			route("POST", "/notes/{noteID}/delete", auth.ReviewRecord, s.noteDelete)
+			route("GET", "/notes/{noteID}/deleted", auth.ReviewRecord, s.noteDeleted)
+			route("POST", "/notes/{noteID}/restore", auth.ReviewRecord, s.noteRestore)
+
+			// The evidence base: filtered, searched, exported.
+			route("GET", "/evidence", auth.ReviewStaff, s.evidenceBase)
+			route("GET", "/evidence.csv", auth.ReviewStaff, s.evidenceCSV)
+
 			// Visits, their teams and the fieldwork timeline.
 			route("GET", "/visits", auth.ReviewMember, s.visitList)
 			route("GET", "/visits/new", auth.ReviewLeadOnly, s.visitNewForm)

@@ -1,0 +1,598 @@
+package evidence
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/db"
+	"thematic/internal/form"
+)
+
+// List limits.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+	excerptLen   = 300
+)
+
+// Filter narrows the evidence base. Every field comes from a query parameter (ParseFilter), so
+// that every filter state is a shareable URL.
+type Filter struct {
+	AreaIDs      []string
+	VisitID      string
+	ActionAreaID string
+	LineID       string
+	Tag          string // a tag's name, whatever its case
+	SourceID     string
+	Judgement    string
+	GoodPractice *bool
+	AuthorID     string
+	From, To     *time.Time // note dates, inclusive
+	Query        string     // full text, websearch syntax
+	After        string     // opaque cursor from Page.Next
+	Limit        int
+}
+
+// Segment is a piece of a row's excerpt; Mark is a search match, shown in <mark>.
+type Segment struct {
+	Text string
+	Mark bool
+}
+
+// Row is one note of the evidence base.
+type Row struct {
+	ID           string
+	NoteDate     time.Time
+	AreaName     string
+	VisitStart   time.Time
+	SourceName   string
+	RoleName     string
+	AuthorName   string
+	Judgement    string
+	GoodPractice bool
+	FamilyWords  bool
+	CreatedAt    time.Time
+	Rank         float32
+	Excerpt      []Segment // first 300 characters, or the search headline with its matches marked
+	ActionAreas  []string  // titles
+	Tags         []string
+}
+
+// Page is one page of the list; Next is the cursor of the next page, "" on the last.
+type Page struct {
+	Rows []Row
+	Next string
+}
+
+// cursor is the position after the last row: (created_at, id), or (rank, id) for a search.
+type cursor struct {
+	search  bool
+	created time.Time
+	rank    float32
+	id      string
+}
+
+func (c cursor) encode() string {
+	var s string
+	if c.search {
+		s = "r|" + strconv.FormatUint(uint64(math.Float32bits(c.rank)), 16) + "|" + c.id
+	} else {
+		s = "t|" + strconv.FormatInt(c.created.UnixMicro(), 10) + "|" + c.id
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func decodeCursor(s string) (cursor, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, false
+	}
+	parts := strings.Split(string(b), "|")
+	if len(parts) != 3 || !db.ValidUUID(parts[2]) {
+		return cursor{}, false
+	}
+	c := cursor{id: parts[2]}
+	switch parts[0] {
+	case "r":
+		bits, err := strconv.ParseUint(parts[1], 16, 32)
+		if err != nil {
+			return cursor{}, false
+		}
+		c.search, c.rank = true, math.Float32frombits(uint32(bits))
+		if math.IsNaN(float64(c.rank)) || math.IsInf(float64(c.rank), 0) {
+			return cursor{}, false
+		}
+	case "t":
+		us, err := strconv.ParseInt(parts[1], 10, 64)
+		if err != nil {
+			return cursor{}, false
+		}
+		c.created = time.UnixMicro(us).UTC()
+	default:
+		return cursor{}, false
+	}
+	return c, true
+}
+
+// ParseFilter reads a filter from query parameters: area (repeated), visit, action-area, line,
+// tag, source, judgement, good-practice (yes/no), author, from-day/-month/-year, to-day/-month/
+// -year, q, after, limit. Field errors use those names as ids (dates: "from" and "to").
+func ParseFilter(v url.Values) (Filter, *form.Errors) {
+	errs := &form.Errors{}
+	f := Filter{Query: strings.TrimSpace(v.Get("q")), Tag: strings.TrimSpace(v.Get("tag")), After: strings.TrimSpace(v.Get("after"))}
+	for _, id := range v["area"] {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if !db.ValidUUID(id) {
+			errs.Add("area", "Select areas from the list")
+			break
+		}
+		f.AreaIDs = append(f.AreaIDs, strings.ToLower(id))
+	}
+	ids := []struct {
+		name, msg string
+		dst       *string
+	}{
+		{"visit", "Select a visit from the list", &f.VisitID},
+		{"action-area", "Select an action area from the list", &f.ActionAreaID},
+		{"line", "Select a line of enquiry from the list", &f.LineID},
+		{"source", "Select a source from the list", &f.SourceID},
+		{"author", "Select an author from the list", &f.AuthorID},
+	}
+	for _, p := range ids {
+		s := strings.TrimSpace(v.Get(p.name))
+		if s != "" && !db.ValidUUID(s) {
+			errs.Add(p.name, p.msg)
+			continue
+		}
+		*p.dst = strings.ToLower(s)
+	}
+	switch j := v.Get("judgement"); j {
+	case "", Strength, Development, Neutral:
+		f.Judgement = j
+	default:
+		errs.Add("judgement", "Select strength, area for development or neutral")
+	}
+	switch v.Get("good-practice") {
+	case "":
+	case "yes":
+		t := true
+		f.GoodPractice = &t
+	case "no":
+		b := false
+		f.GoodPractice = &b
+	default:
+		errs.Add("good-practice", "Select whether to show good practice examples")
+	}
+	if utf8Len(f.Tag) > MaxTag {
+		errs.Add("tag", fmt.Sprintf("Theme must be %d characters or fewer", MaxTag))
+	}
+	if utf8Len(f.Query) > 500 {
+		errs.Add("q", "Search must be 500 characters or fewer")
+	}
+	f.From = parseDate(v, "from", "Date from", errs)
+	f.To = parseDate(v, "to", "Date to", errs)
+	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
+		errs.Add("to", "Date to must be the same as or after date from")
+	}
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > MaxLimit {
+			errs.Add("limit", fmt.Sprintf("Notes per page must be a number from 1 to %d", MaxLimit))
+		}
+		f.Limit = n
+	}
+	if f.After != "" {
+		if c, ok := decodeCursor(f.After); !ok || c.search != (f.Query != "") {
+			errs.Add("after", "The page link is not valid: go back to the first page")
+		}
+	}
+	return f, errs
+}
+
+func utf8Len(s string) int { return len([]rune(s)) }
+
+// parseDate reads a GOV.UK date input (<name>-day, -month, -year); nil when all are empty.
+func parseDate(v url.Values, name, label string, errs *form.Errors) *time.Time {
+	d, m, y := strings.TrimSpace(v.Get(name+"-day")), strings.TrimSpace(v.Get(name+"-month")), strings.TrimSpace(v.Get(name+"-year"))
+	if d == "" && m == "" && y == "" {
+		return nil
+	}
+	dn, e1 := strconv.Atoi(d)
+	mn, e2 := strconv.Atoi(m)
+	yn, e3 := strconv.Atoi(y)
+	if e1 != nil || e2 != nil || e3 != nil || yn < 1900 || yn > 2200 || mn < 1 || mn > 12 || dn < 1 || dn > 31 {
+		errs.Add(name, label+" must be a real date")
+		return nil
+	}
+	t := time.Date(yn, time.Month(mn), dn, 0, 0, 0, 0, time.UTC)
+	if t.Day() != dn {
+		errs.Add(name, label+" must be a real date")
+		return nil
+	}
+	return &t
+}
+
+// Values is the filter as query parameters (without the cursor), for links and the CSV.
+func (f Filter) Values() url.Values {
+	v := url.Values{}
+	for _, id := range f.AreaIDs {
+		v.Add("area", id)
+	}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("visit", f.VisitID)
+	set("action-area", f.ActionAreaID)
+	set("line", f.LineID)
+	set("tag", f.Tag)
+	set("source", f.SourceID)
+	set("judgement", f.Judgement)
+	set("author", f.AuthorID)
+	set("q", f.Query)
+	if f.GoodPractice != nil {
+		v.Set("good-practice", map[bool]string{true: "yes", false: "no"}[*f.GoodPractice])
+	}
+	for name, d := range map[string]*time.Time{"from": f.From, "to": f.To} {
+		if d != nil {
+			v.Set(name+"-day", strconv.Itoa(d.Day()))
+			v.Set(name+"-month", strconv.Itoa(int(d.Month())))
+			v.Set(name+"-year", strconv.Itoa(d.Year()))
+		}
+	}
+	return v
+}
+
+// where builds the filter's conditions; args start with tenant and review ($1, $2).
+func (f Filter) where(tenantID, reviewID string) ([]string, []any) {
+	args := []any{tenantID, reviewID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	where := []string{"n.tenant_id = $1", "n.review_id = $2", "n.deleted_at IS NULL", "NOT n.safeguarding"}
+	if len(f.AreaIDs) > 0 {
+		where = append(where, "n.area_id = ANY("+arg(f.AreaIDs)+"::uuid[])")
+	}
+	if f.VisitID != "" {
+		where = append(where, "n.visit_id = "+arg(f.VisitID)+"::uuid")
+	}
+	if f.ActionAreaID != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM evidence_note_action_areas x WHERE x.tenant_id = n.tenant_id
+			AND x.note_id = n.id AND x.action_area_id = `+arg(f.ActionAreaID)+`::uuid)`)
+	}
+	if f.LineID != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM evidence_note_lines x WHERE x.tenant_id = n.tenant_id
+			AND x.note_id = n.id AND x.line_id = `+arg(f.LineID)+`::uuid)`)
+	}
+	if f.Tag != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM evidence_note_tags x JOIN evidence_tags t ON t.tenant_id = x.tenant_id
+			AND t.id = x.tag_id WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id AND lower(t.name) = lower(`+arg(f.Tag)+`))`)
+	}
+	if f.SourceID != "" {
+		where = append(where, "n.source_id = "+arg(f.SourceID)+"::uuid")
+	}
+	if f.Judgement != "" {
+		where = append(where, "n.judgement = "+arg(f.Judgement))
+	}
+	if f.GoodPractice != nil {
+		where = append(where, "n.good_practice = "+arg(*f.GoodPractice))
+	}
+	if f.AuthorID != "" {
+		where = append(where, "n.author_id = "+arg(f.AuthorID)+"::uuid")
+	}
+	if f.From != nil {
+		where = append(where, "n.note_date >= "+arg(*f.From)+"::date")
+	}
+	if f.To != nil {
+		where = append(where, "n.note_date <= "+arg(*f.To)+"::date")
+	}
+	if f.Query != "" {
+		where = append(where, "n.search @@ websearch_to_tsquery('english', "+arg(f.Query)+")")
+	}
+	return where, args
+}
+
+// rowFrom joins what every row shows: area, visit, source, role and author.
+const rowFrom = ` FROM evidence_notes n
+	JOIN review_areas ra ON ra.tenant_id = n.tenant_id AND ra.id = n.area_id
+	JOIN local_authorities la ON la.ons_code = ra.ons_code
+	JOIN visits v ON v.tenant_id = n.tenant_id AND v.id = n.visit_id
+	JOIN evidence_sources s ON s.tenant_id = n.tenant_id AND s.id = n.source_id
+	LEFT JOIN evidence_roles ro ON ro.tenant_id = n.tenant_id AND ro.id = n.role_id
+	JOIN users u ON u.id = n.author_id
+	CROSS JOIN LATERAL (SELECT
+		coalesce((SELECT array_agg(aa.title ORDER BY aa.position) FROM evidence_note_action_areas x
+			JOIN action_areas aa ON aa.tenant_id = x.tenant_id AND aa.id = x.action_area_id
+			WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id), '{}') AS action_areas,
+		coalesce((SELECT array_agg(el.question ORDER BY el.position) FROM evidence_note_lines x
+			JOIN enquiry_lines el ON el.tenant_id = x.tenant_id AND el.id = x.line_id
+			WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id), '{}') AS lines,
+		coalesce((SELECT array_agg(t.name ORDER BY lower(t.name)) FROM evidence_note_tags x
+			JOIN evidence_tags t ON t.tenant_id = x.tenant_id AND t.id = x.tag_id
+			WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id), '{}') AS tags) links`
+
+// Headline delimiters: control characters that cannot be mistaken for markup, split in Go.
+const (
+	markStart = "\x01"
+	markStop  = "\x02"
+)
+
+// listSQL builds the single statement of a list page and its arguments.
+//
+// Without a search the order is newest first, (created_at, id) descending, with a keyset on that
+// pair (the index evidence_notes_review_created_idx serves it). With a search the order is by
+// relevance, (ts_rank, id) descending, with a keyset on that pair: ts_rank is a deterministic
+// function of the note and the query, so the same row gets the same rank on every page and the
+// keyset is exact (no offset, no row seen twice or missed). The GIN index finds the matches; the
+// rank is computed for matching rows only.
+func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
+	where, args := f.where(tenantID, reviewID)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	var c cursor
+	if f.After != "" {
+		var ok bool
+		if c, ok = decodeCursor(f.After); !ok || c.search != (f.Query != "") {
+			return "", nil, fmt.Errorf("evidence: bad cursor")
+		}
+	}
+	var rank, excerpt, order string
+	if f.Query != "" {
+		q := arg(f.Query)
+		tsq := "websearch_to_tsquery('english', " + q + ")"
+		rank = "ts_rank(n.search, " + tsq + ")"
+		excerpt = "ts_headline('english', replace(replace(n.body, E'\\x01', ''), E'\\x02', ''), " + tsq +
+			", " + arg("StartSel="+markStart+", StopSel="+markStop+", MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"") + ")"
+		order = "rank DESC, n.id DESC"
+		if f.After != "" {
+			where = append(where, "("+rank+", n.id) < ("+arg(c.rank)+"::real, "+arg(c.id)+"::uuid)")
+		}
+	} else {
+		rank = "0::real"
+		excerpt = "left(n.body, " + strconv.Itoa(excerptLen) + ")"
+		order = "n.created_at DESC, n.id DESC"
+		if f.After != "" {
+			where = append(where, "(n.created_at, n.id) < ("+arg(c.created)+"::timestamptz, "+arg(c.id)+"::uuid)")
+		}
+	}
+	sql := `SELECT n.id, n.note_date, la.display_name, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
+		n.good_practice, n.family_words, n.created_at, ` + rank + ` AS rank, ` + excerpt + `, links.action_areas, links.tags` +
+		rowFrom + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit+1)
+	return sql, args, nil
+}
+
+// List returns a page of the review's evidence base in one statement: never deleted notes, never
+// notes marked as safeguarding concerns.
+func List(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter) (Page, error) {
+	sql, args, err := listSQL(tenantID, reviewID, f)
+	if err != nil {
+		return Page{}, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("evidence: list notes of %s: %w", reviewID, err)
+	}
+	defer rows.Close()
+	var p Page
+	for rows.Next() {
+		var r Row
+		var text string
+		if err := rows.Scan(&r.ID, &r.NoteDate, &r.AreaName, &r.VisitStart, &r.SourceName, &r.RoleName, &r.AuthorName,
+			&r.Judgement, &r.GoodPractice, &r.FamilyWords, &r.CreatedAt, &r.Rank, &text, &r.ActionAreas, &r.Tags); err != nil {
+			return Page{}, fmt.Errorf("evidence: list notes of %s: %w", reviewID, err)
+		}
+		if f.Query != "" {
+			r.Excerpt = Segments(text)
+		} else {
+			r.Excerpt = []Segment{{Text: text}}
+		}
+		p.Rows = append(p.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("evidence: list notes of %s: %w", reviewID, err)
+	}
+	if len(p.Rows) > limit {
+		p.Rows = p.Rows[:limit]
+		last := p.Rows[limit-1]
+		p.Next = cursor{search: f.Query != "", created: last.CreatedAt, rank: last.Rank, id: last.ID}.encode()
+	}
+	return p, nil
+}
+
+// Segments splits a headline made with the \x01 / \x02 delimiters into plain and marked text.
+// Everything is text: the view escapes it, so no HTML from the database is trusted.
+func Segments(h string) []Segment {
+	var out []Segment
+	mark := false
+	for h != "" {
+		i := strings.IndexAny(h, markStart+markStop)
+		if i < 0 {
+			out = append(out, Segment{Text: h, Mark: mark})
+			break
+		}
+		if i > 0 {
+			out = append(out, Segment{Text: h[:i], Mark: mark})
+		}
+		mark = h[i] == markStart[0]
+		h = h[i+1:]
+	}
+	return out
+}
+
+// FilterOption is a choice in the filter form.
+type FilterOption struct {
+	ID   string
+	Name string
+}
+
+// FilterOptions is what the filter form offers.
+type FilterOptions struct {
+	ReviewTitle string
+	Areas       []FilterOption
+	Visits      []FilterOption // "Area, 1 August 2023"
+	ActionAreas []FilterOption
+	Lines       []FilterOption
+	Tags        []string
+	Sources     []FilterOption
+	Authors     []FilterOption
+}
+
+// FilterChoices reads the filter form's choices in one batch, one round trip (Options in the brief: that
+// name belongs to the note form's lists in history.go).
+func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string) (FilterOptions, error) {
+	var o FilterOptions
+	lists := []struct {
+		name string
+		dst  *[]FilterOption
+		sql  string
+	}{
+		{"areas", &o.Areas, `SELECT ra.id::text, la.display_name FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE ra.tenant_id = $1 AND ra.review_id = $2 ORDER BY la.display_name`},
+		{"visits", &o.Visits, `SELECT v.id::text, la.display_name || ', ' || to_char(v.start_date, 'FMDD FMMonth YYYY') FROM visits v
+			JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
+			JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE v.tenant_id = $1 AND v.review_id = $2 ORDER BY v.start_date, la.display_name`},
+		{"action areas", &o.ActionAreas, `SELECT aa.id::text, aa.title FROM action_areas aa
+			JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
+			WHERE aa.tenant_id = $1 AND aa.review_id = $2 ORDER BY g.position, aa.position`},
+		{"lines", &o.Lines, `SELECT el.id::text, el.question FROM enquiry_lines el
+			JOIN enquiry_groups g ON g.tenant_id = el.tenant_id AND g.id = el.group_id
+			WHERE el.tenant_id = $1 AND el.review_id = $2 ORDER BY g.position, el.position`},
+		{"sources", &o.Sources, `SELECT id::text, name FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 ORDER BY position`},
+		{"authors", &o.Authors, `SELECT u.id::text, u.name FROM users u WHERE u.id IN (SELECT DISTINCT author_id FROM evidence_notes
+			WHERE tenant_id = $1 AND review_id = $2 AND deleted_at IS NULL AND NOT safeguarding) ORDER BY u.name`},
+	}
+	// One round trip: the review's title, the six lists and the tags, as a batch.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT title FROM reviews WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID)
+	for _, l := range lists {
+		b.Queue(l.sql, tenantID, reviewID)
+	}
+	b.Queue(`SELECT name FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2 ORDER BY lower(name)`, tenantID, reviewID)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	if err := br.QueryRow().Scan(&o.ReviewTitle); err != nil {
+		return o, fmt.Errorf("evidence: options of %s: review: %w", reviewID, err)
+	}
+	for _, l := range lists {
+		rows, _ := br.Query()
+		var err error
+		*l.dst, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (FilterOption, error) {
+			var o FilterOption
+			return o, r.Scan(&o.ID, &o.Name)
+		})
+		if err != nil {
+			return o, fmt.Errorf("evidence: options of %s: %s: %w", reviewID, l.name, err)
+		}
+	}
+	rows, _ := br.Query()
+	var err error
+	if o.Tags, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return o, fmt.Errorf("evidence: options of %s: tags: %w", reviewID, err)
+	}
+	if err := br.Close(); err != nil {
+		return o, fmt.Errorf("evidence: options of %s: %w", reviewID, err)
+	}
+	return o, nil
+}
+
+// CSVHeader is the export's first row.
+var CSVHeader = []string{"Date", "Area", "Visit start", "Source", "Role", "Author", "Judgement", "Good practice",
+	"Family's own words", "Action areas", "Lines of enquiry", "Themes", "Text"}
+
+// ExportCSV streams every matching note (no limit, newest first) to w, row by row from the
+// database cursor. Cells that a spreadsheet would read as a formula are prefixed with a quote.
+func ExportCSV(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter, w io.Writer) error {
+	f.After = ""
+	where, args := f.where(tenantID, reviewID)
+	sql := `SELECT n.note_date, la.display_name, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
+		n.good_practice, n.family_words, links.action_areas, links.lines, links.tags, n.body` +
+		rowFrom + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY n.created_at DESC, n.id DESC`
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("evidence: export notes of %s: %w", reviewID, err)
+	}
+	defer rows.Close()
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return fmt.Errorf("evidence: export notes of %s: %w", reviewID, err)
+	}
+	yesNo := map[bool]string{true: "Yes", false: "No"}
+	n := 0
+	for rows.Next() {
+		var date, start time.Time
+		var area, source, role, author, judgement, body string
+		var good, family bool
+		var areas, lines, tags []string
+		if err := rows.Scan(&date, &area, &start, &source, &role, &author, &judgement, &good, &family, &areas, &lines, &tags, &body); err != nil {
+			return fmt.Errorf("evidence: export notes of %s: %w", reviewID, err)
+		}
+		rec := []string{date.Format(dateLayout), area, start.Format(dateLayout), source, role, author, JudgementName(judgement),
+			yesNo[good], yesNo[family], strings.Join(areas, "; "), strings.Join(lines, "; "), strings.Join(tags, "; "), body}
+		for i := range rec {
+			rec[i] = SafeCell(rec[i])
+		}
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("evidence: export notes of %s: %w", reviewID, err)
+		}
+		if n++; n%100 == 0 {
+			if cw.Flush(); cw.Error() != nil {
+				return fmt.Errorf("evidence: export notes of %s: %w", reviewID, cw.Error())
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("evidence: export notes of %s: %w", reviewID, err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("evidence: export notes of %s: %w", reviewID, err)
+	}
+	return nil
+}
+
+// SafeCell defuses CSV formula injection: a cell starting with =, +, -, @ (or a tab or carriage
+// return) is prefixed with a single quote.
+func SafeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// JudgementName is how a judgement reads.
+func JudgementName(j string) string {
+	switch j {
+	case Strength:
+		return "Strength"
+	case Development:
+		return "Area for development"
+	}
+	return "Neutral"
+}

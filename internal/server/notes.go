@@ -1,0 +1,452 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/evidence"
+	"thematic/internal/form"
+	"thematic/internal/review"
+	"thematic/internal/visit"
+	evidenceview "thematic/templates/evidence"
+)
+
+// Evidence notes: recording a note from a visit, reading it with its history, changing it (a stale
+// edit shows both versions for merging), and a soft delete with undo. Leads and inspectors write;
+// observers read; local authority contacts never see evidence (the permissions refuse them).
+//
+
+const noteDateLayout = "2006-01-02"
+
+func noteKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func noteDateInput(d time.Time) review.DateInput {
+	return review.DateInput{Day: strconv.Itoa(d.Day()), Month: strconv.Itoa(int(d.Month())), Year: strconv.Itoa(d.Year())}
+}
+
+// noteReadForm reads the note form as typed.
+func noteReadForm(r *http.Request) (evidence.NoteInput, review.DateInput, string) {
+	d := review.DateInput{Day: r.PostFormValue("note-date-day"), Month: r.PostFormValue("note-date-month"),
+		Year: r.PostFormValue("note-date-year")}
+	in := evidence.NoteInput{SourceID: r.PostFormValue("source"), RoleID: r.PostFormValue("role"),
+		Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n"), ActionAreas: r.PostForm["action_areas"],
+		Lines: r.PostForm["lines"], Judgement: r.PostFormValue("judgement"),
+		GoodPractice: r.PostFormValue("good_practice") == "yes", FamilyWords: r.PostFormValue("family_words") == "yes",
+		Key: r.PostFormValue("idempotency_key")}
+	if t, ok := d.Parse(); ok {
+		in.NoteDate = t.Format(noteDateLayout)
+	} else if !d.Empty() {
+		in.NoteDate = "not a date"
+	}
+	tagsText := r.PostFormValue("tags")
+	in.Tags = strings.Split(tagsText, ",")
+	return in, d, tagsText
+}
+
+// noteFormView loads what the form shows besides what was typed, seeding the review's sources
+// and roles when it has none.
+func (s *Server) noteFormView(r *http.Request, tx pgx.Tx, visitID string) (evidenceview.FormView, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	v := evidenceview.FormView{Errors: &form.Errors{}}
+	var err error
+	if v.Review, err = visit.GetReview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+		return v, err
+	}
+	if !db.ValidUUID(visitID) {
+		return v, apperr.NotFound("Visit not found")
+	}
+	if v.Visit, err = visit.Get(ctx, tx, a.TenantID, a.Review.ReviewID, visitID); err != nil {
+		return v, err
+	}
+	if !a.Review.SeesArea(v.Visit.AreaID) {
+		return v, apperr.NotFound("Visit not found")
+	}
+	if v.Opts, err = evidence.LoadOptions(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+		return v, err
+	}
+	if len(v.Opts.Sources) == 0 {
+		if err := evidence.SeedDefaults(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+			return v, err
+		}
+		if v.Opts, err = evidence.LoadOptions(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+			return v, err
+		}
+	}
+	if v.Framework, err = review.LoadFramework(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+		return v, err
+	}
+	v.Enquiry, err = review.LoadEnquiry(ctx, tx, a.TenantID, a.Review.ReviewID)
+	return v, err
+}
+
+func (s *Server) noteFormPage(w http.ResponseWriter, r *http.Request, v evidenceview.FormView) error {
+	p := s.page(r, v.Heading()+" – "+v.Review.Title)
+	if v.Conflict != nil {
+		p.HasError = true
+		s.render(w, r, http.StatusConflict, evidenceview.Form(p, v))
+		return nil
+	}
+	if v.Errors.Any() || len(v.Findings) > 0 {
+		p.HasError = true
+		return s.invalid(w, r, evidenceview.Form(p, v))
+	}
+	return s.ok(w, r, evidenceview.Form(p, v))
+}
+
+func (s *Server) noteNew(w http.ResponseWriter, r *http.Request) error {
+	var v evidenceview.FormView
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		v, err = s.noteFormView(r, tx, chi.URLParam(r, "visitID"))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	v.Key = noteKey()
+	v.In.Judgement = evidence.Neutral
+	// Today when it falls within the visit, else the visit's first day; "save and add another"
+	// passes the date and source on.
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	if day.Before(v.Visit.Start) || day.After(v.Visit.End()) {
+		day = v.Visit.Start
+	}
+	if d, err := time.Parse(noteDateLayout, r.URL.Query().Get("date")); err == nil && !d.Before(v.Visit.Start) && !d.After(v.Visit.End()) {
+		day = d
+	}
+	v.Date = noteDateInput(day)
+	if src := r.URL.Query().Get("source"); src != "" {
+		for _, o := range v.Opts.Sources {
+			if o.ID == src {
+				v.In.SourceID = src
+			}
+		}
+	}
+	return s.noteFormPage(w, r, v)
+}
+
+// noteFindings is what the personal data guard flags, unless the user confirmed it.
+func noteFindings(r *http.Request, in evidence.NoteInput, names []string) (found []evidence.Finding, confirmed bool) {
+	found = evidence.Scan(in.Body, names)
+	return found, r.PostFormValue("confirm_personal_data") == "yes"
+}
+
+func noteKinds(found []evidence.Finding) []string {
+	var kinds []string
+	for _, f := range found {
+		if !containsString(kinds, f.Kind) {
+			kinds = append(kinds, f.Kind)
+		}
+	}
+	return kinds
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	in, d, tagsText := noteReadForm(r)
+	in.VisitID = chi.URLParam(r, "visitID")
+	var v evidenceview.FormView
+	var id string
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if v, err = s.noteFormView(r, tx, in.VisitID); err != nil {
+			return err
+		}
+		v.In, v.Date, v.TagsText, v.Key = in, d, tagsText, in.Key
+		check := in
+		if errs := check.Validate(); errs.Any() {
+			v.Errors = errs
+			return nil
+		}
+		found, confirmed := noteFindings(r, in, v.Opts.Names)
+		if len(found) > 0 && !confirmed {
+			v.Findings = found
+			v.Errors.Add("body", evidence.Summary(found)+". Change the text, or confirm it is not personal data")
+			return nil
+		}
+		var created bool
+		if id, created, err = evidence.Create(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in); err != nil {
+			return err
+		}
+		if created && len(found) > 0 {
+			return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+				Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: id,
+				After: map[string]any{"personal_data_confirmed": noteKinds(found)}})
+		}
+		return nil
+	})
+	var refused *evidence.Refused
+	if errors.As(err, &refused) {
+		v.Errors = refused.Errors
+		return s.noteFormPage(w, r, v)
+	}
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return s.noteFormPage(w, r, v)
+	}
+	if r.PostFormValue("action") == "another" {
+		q := url.Values{"source": {in.SourceID}, "date": {in.NoteDate}}
+		return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/visits/"+in.VisitID+"/notes/new?"+q.Encode(), "Note saved")
+	}
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+id, "Note saved")
+}
+
+// noteLoad reads the note named in the path (withDeleted for the undo pages).
+func noteLoad(r *http.Request, tx pgx.Tx, withDeleted bool) (evidence.Note, error) {
+	a := actorFrom(r.Context())
+	id := chi.URLParam(r, "noteID")
+	if !db.ValidUUID(id) {
+		return evidence.Note{}, apperr.NotFound("Note not found")
+	}
+	n, err := evidence.Get(r.Context(), tx, a.TenantID, a.Review.ReviewID, id, withDeleted)
+	if err != nil {
+		return n, err
+	}
+	if !a.Review.SeesArea(n.AreaID) {
+		return evidence.Note{}, apperr.NotFound("Note not found")
+	}
+	return n, nil
+}
+
+func (s *Server) noteShow(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var v evidenceview.ShowView
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if v.Note, err = noteLoad(r, tx, true); err != nil {
+			return err
+		}
+		fv, err := s.noteFormView(r, tx, v.Note.VisitID)
+		if err != nil {
+			return err
+		}
+		v.Review, v.Visit, v.Opts, v.Framework, v.Enquiry = fv.Review, fv.Visit, fv.Opts, fv.Framework, fv.Enquiry
+		if v.Author, err = evidence.UserName(ctx, tx, v.Note.AuthorID); err != nil {
+			return err
+		}
+		v.History, err = evidence.History(ctx, tx, a.TenantID, v.Note.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range v.History {
+		if kinds, ok := c.After["personal_data_confirmed"].([]any); ok {
+			for _, k := range kinds {
+				if ks, ok := k.(string); ok && !containsString(v.Confirmed, ks) {
+					v.Confirmed = append(v.Confirmed, strings.ReplaceAll(ks, "_", " "))
+				}
+			}
+		}
+	}
+	v.CanWrite = auth.Allowed(a, auth.ReviewRecord)
+	return s.ok(w, r, evidenceview.Show(s.page(r, "Note from the visit to "+v.Visit.AreaName), v))
+}
+
+// noteFormOf fills a form view with a stored note's fields.
+func noteFormOf(v *evidenceview.FormView, n evidence.Note) {
+	v.NoteID, v.Version = n.ID, n.Version
+	v.In = evidence.NoteInput{VisitID: n.VisitID, SourceID: n.SourceID, RoleID: n.RoleID,
+		NoteDate: n.NoteDate.Format(noteDateLayout), Body: n.Body, ActionAreas: n.ActionAreas, Lines: n.Lines,
+		Tags: n.Tags, Judgement: n.Judgement, GoodPractice: n.GoodPractice, FamilyWords: n.FamilyWords,
+		Safeguarding: n.Safeguarding}
+	v.Date = noteDateInput(n.NoteDate)
+	v.TagsText = strings.Join(n.Tags, ", ")
+}
+
+func (s *Server) noteEdit(w http.ResponseWriter, r *http.Request) error {
+	var v evidenceview.FormView
+	err := s.tx(r, func(tx pgx.Tx) error {
+		n, err := noteLoad(r, tx, false)
+		if err != nil {
+			return err
+		}
+		if v, err = s.noteFormView(r, tx, n.VisitID); err != nil {
+			return err
+		}
+		noteFormOf(&v, n)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.noteFormPage(w, r, v)
+}
+
+// noteChanged lists the fields where the user's version differs from the current one.
+func noteChanged(mine evidence.NoteInput, cur evidence.Note) []string {
+	var out []string
+	add := func(differ bool, label string) {
+		if differ {
+			out = append(out, label)
+		}
+	}
+	add(mine.Body != cur.Body, "text")
+	add(mine.SourceID != cur.SourceID, "source")
+	add(mine.RoleID != cur.RoleID, "professional role")
+	add(mine.NoteDate != cur.NoteDate.Format(noteDateLayout), "date")
+	add(mine.Judgement != cur.Judgement, "judgement")
+	add(strings.Join(mine.ActionAreas, ",") != strings.Join(cur.ActionAreas, ","), "action areas")
+	add(strings.Join(mine.Lines, ",") != strings.Join(cur.Lines, ","), "lines of enquiry")
+	add(strings.ToLower(strings.Join(mine.Tags, ",")) != strings.ToLower(strings.Join(cur.Tags, ",")), "themes")
+	add(mine.GoodPractice != cur.GoodPractice, "good-practice example")
+	add(mine.FamilyWords != cur.FamilyWords, "family’s own words")
+	return out
+}
+
+func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	in, d, tagsText := noteReadForm(r)
+	version, verr := strconv.Atoi(r.PostFormValue("version"))
+	if verr != nil {
+		return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
+	}
+	var v evidenceview.FormView
+	var saved bool
+	var cur evidence.Note
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if cur, err = noteLoad(r, tx, false); err != nil {
+			return err
+		}
+		if v, err = s.noteFormView(r, tx, cur.VisitID); err != nil {
+			return err
+		}
+		v.NoteID, v.Version = cur.ID, version
+		v.In, v.Date, v.TagsText = in, d, tagsText
+		in.Safeguarding = cur.Safeguarding
+		check := in
+		if errs := check.Validate(); errs.Any() {
+			v.Errors = errs
+			return nil
+		}
+		found, confirmed := noteFindings(r, in, v.Opts.Names)
+		if len(found) > 0 && !confirmed {
+			v.Findings = found
+			v.Errors.Add("body", evidence.Summary(found)+". Change the text, or confirm it is not personal data")
+			return nil
+		}
+		if _, err := evidence.Update(ctx, tx, a.TenantID, a.Review.ReviewID, cur.ID, a.UserID, version, in); err != nil {
+			return err
+		}
+		saved = true
+		if len(found) > 0 {
+			return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+				Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: cur.ID,
+				After: map[string]any{"personal_data_confirmed": noteKinds(found)}})
+		}
+		return nil
+	})
+	var refused *evidence.Refused
+	var stale *evidence.StaleError
+	switch {
+	case errors.As(err, &refused):
+		v.Errors = refused.Errors
+		return s.noteFormPage(w, r, v)
+	case errors.As(err, &stale):
+		mine := in
+		mine.Tags = v.In.Tags
+		v.Conflict = &evidenceview.ConflictView{Current: stale.Current, Mine: mine, Changed: noteChanged(mine, stale.Current)}
+		noteFormOf(&v, stale.Current)
+		v.In.Body = in.Body // the user's text, to merge
+		return s.noteFormPage(w, r, v)
+	case err != nil:
+		return err
+	}
+	if !saved {
+		return s.noteFormPage(w, r, v)
+	}
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+cur.ID, "Note saved")
+}
+
+func (s *Server) noteDelete(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var n evidence.Note
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if n, err = noteLoad(r, tx, true); err != nil {
+			return err
+		}
+		return evidence.SoftDelete(ctx, tx, a.TenantID, a.Review.ReviewID, n.ID, a.UserID)
+	})
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+n.ID+"/deleted", "")
+}
+
+func (s *Server) noteDeleted(w http.ResponseWriter, r *http.Request) error {
+	var v evidenceview.DeletedView
+	restored := false
+	err := s.tx(r, func(tx pgx.Tx) error {
+		n, err := noteLoad(r, tx, true)
+		if err != nil {
+			return err
+		}
+		if n.DeletedAt == nil {
+			restored = true // undone already, or never deleted: show the note
+			v.NoteID = n.ID
+			return nil
+		}
+		v.NoteID, v.VisitID = n.ID, n.VisitID
+		v.Review, err = visit.GetReview(r.Context(), tx, actorFrom(r.Context()).TenantID, n.ReviewID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if restored {
+		return s.redirect(w, r, "/reviews/"+actorFrom(r.Context()).Review.ReviewID+"/notes/"+v.NoteID, "")
+	}
+	return s.ok(w, r, evidenceview.Deleted(s.page(r, "Note deleted"), v))
+}
+
+func (s *Server) noteRestore(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var n evidence.Note
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if n, err = noteLoad(r, tx, true); err != nil {
+			return err
+		}
+		return evidence.Undelete(ctx, tx, a.TenantID, a.Review.ReviewID, n.ID, a.UserID)
+	})
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+n.ID, "Note restored")
+}
