@@ -152,25 +152,7 @@ func (s *Server) acceptAsExistingUser(w http.ResponseWriter, r *http.Request, in
 		return fail(http.StatusUnprocessableEntity, "Enter your password")
 	}
 	accountKey, addressKey := "account:"+inv.Email, "ip:"+clientIP(r)
-	since := s.now().Add(-throttleWindow)
-	var cred user.Credentials
-	var throttled bool
-	err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
-		na, err := user.Failures(ctx, tx, accountKey, since)
-		if err != nil {
-			return err
-		}
-		ni, err := user.Failures(ctx, tx, addressKey, since)
-		if err != nil {
-			return err
-		}
-		if na >= maxAccountFailures || ni >= maxAddressFailures {
-			throttled = true
-			return audit.Record(ctx, tx, audit.Event{ActorEmail: inv.Email, Action: "auth.sign_in_throttled"})
-		}
-		cred, err = user.CredentialsByEmail(ctx, tx, inv.Email)
-		return err
-	})
+	cred, throttled, err := s.credentials(ctx, inv.Email, accountKey, addressKey)
 	if err != nil {
 		return err
 	}

@@ -58,25 +58,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	accountKey, addressKey := "account:"+email, "ip:"+clientIP(r)
-	since := s.now().Add(-throttleWindow)
-	var cred user.Credentials
-	var throttled bool
-	err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
-		na, err := user.Failures(ctx, tx, accountKey, since)
-		if err != nil {
-			return err
-		}
-		ni, err := user.Failures(ctx, tx, addressKey, since)
-		if err != nil {
-			return err
-		}
-		if na >= maxAccountFailures || ni >= maxAddressFailures {
-			throttled = true
-			return audit.Record(ctx, tx, audit.Event{ActorEmail: email, Action: "auth.sign_in_throttled"})
-		}
-		cred, err = user.CredentialsByEmail(ctx, tx, email)
-		return err
-	})
+	cred, throttled, err := s.credentials(ctx, email, accountKey, addressKey)
 	if err != nil {
 		return err
 	}
@@ -300,4 +282,27 @@ func (s *Server) extendSession(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.redirect(w, r, safeNext(back), "You are still signed in.")
+}
+
+// credentials looks up an account for a password check, unless the account or the address has
+// failed too often lately; a refusal is audited. Sign-in and accepting an invitation share it.
+func (s *Server) credentials(ctx context.Context, email, accountKey, addressKey string) (cred user.Credentials, throttled bool, err error) {
+	since := s.now().Add(-throttleWindow)
+	err = s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
+		na, err := user.Failures(ctx, tx, accountKey, since)
+		if err != nil {
+			return err
+		}
+		ni, err := user.Failures(ctx, tx, addressKey, since)
+		if err != nil {
+			return err
+		}
+		if na >= maxAccountFailures || ni >= maxAddressFailures {
+			throttled = true
+			return audit.Record(ctx, tx, audit.Event{ActorEmail: email, Action: "auth.sign_in_throttled"})
+		}
+		cred, err = user.CredentialsByEmail(ctx, tx, email)
+		return err
+	})
+	return cred, throttled, err
 }
