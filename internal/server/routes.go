@@ -165,6 +165,12 @@ func (s *Server) routes() http.Handler {
 			route("GET", "/evidence", auth.ReviewStaff, s.evidenceBase)
 			route("GET", "/evidence.csv", auth.ReviewStaff, s.evidenceCSV)
 
+			// Safeguarding concerns and the lock on a review's evidence.
+			s.safeguardingRoutes(route)
+
+			// Coverage of the framework and the lines of enquiry by the evidence.
+			s.coverageRoutes(route)
+
 			// Visits, their teams and the fieldwork timeline.
 			route("GET", "/visits", auth.ReviewMember, s.visitList)
 			route("GET", "/visits/new", auth.ReviewLeadOnly, s.visitNewForm)

@@ -6,8 +6,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/config"
 	"thematic/internal/db/dbtest"
@@ -21,32 +26,82 @@ type Env struct {
 	Server *server.Server
 	HTTP   *httptest.Server
 	Config config.Config
+
+	statements atomic.Int64
+	down       atomic.Bool
 }
 
 // URL is the service's base address, such as http://127.0.0.1:41234.
 func (e *Env) URL() string { return e.HTTP.URL }
+
+// Statements is how many SQL statements the service has sent so far: tests compare it before and
+// after a request to prove a page runs a fixed number of queries, however many rows it shows.
+func (e *Env) Statements() int64 { return e.statements.Load() }
+
+// SetReachable makes the service unreachable (false): every new request has its connection
+// dropped without an answer, as when the network is down. true brings it back.
+func (e *Env) SetReachable(ok bool) { e.down.Store(!ok) }
+
+// counter is a pgx tracer that counts statements.
+type counter struct{ n *atomic.Int64 }
+
+func (c counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (c counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // New starts the service over a fresh database seeded with the demo data; mods may change the
 // configuration first. Everything stops when the test ends.
 func New(t testing.TB, mods ...func(*config.Config)) *Env {
 	t.Helper()
 	d := dbtest.New(t)
-	if err := demo.Seed(context.Background(), d.Owner); err != nil {
+	ctx := context.Background()
+	if err := demo.Seed(ctx, d.Owner); err != nil {
 		t.Fatalf("testenv: seed: %v", err)
 	}
 	cfg, err := config.Load(func(k string) string { return map[string]string{"DATABASE_URL": d.OwnerURL}[k] })
 	if err != nil {
 		t.Fatalf("testenv: config: %v", err)
 	}
+	e := &Env{DB: d, Config: cfg}
+	// The service gets its own application-role pool, traced, so that statements can be counted.
+	pc, err := pgxpool.ParseConfig(d.AppURL)
+	if err != nil {
+		t.Fatalf("testenv: pool config: %v", err)
+	}
+	pc.MaxConns = 8
+	pc.ConnConfig.Tracer = counter{&e.statements}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		t.Fatalf("testenv: pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+
 	ts := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + ts.Listener.Addr().String()
 	for _, m := range mods {
 		m(&cfg)
 	}
-	srv := server.New(cfg, d.App, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e.Config = cfg
+	srv := server.New(cfg, pool, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(srv.Close)
-	ts.Config.Handler = srv
+	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e.down.Load() {
+			// Drop the connection without a response: the client sees a network error.
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					_ = conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		}
+		srv.ServeHTTP(w, r)
+	})
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &Env{DB: d, Server: srv, HTTP: ts, Config: cfg}
+	e.Server, e.HTTP = srv, ts
+	return e
 }
