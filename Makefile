@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GOVUK := node_modules/govuk-frontend/dist/govuk
 TEST_DATA ?= .data/test
 
-.PHONY: help run test build assets generate check schema clean db-stop
+.PHONY: help run test bench build assets generate check schema clean db-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,13 @@ run: build ## start PostgreSQL if needed, migrate, load demo data, serve on http
 test: assets ## run the whole suite against a private PostgreSQL it starts itself
 	@status=0; \
 	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 30m ./... || status=$$?; \
+	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
+	exit $$status
+
+BENCH ?= .
+bench: assets ## benchmarks on national-scale data (200,000 notes); BENCH=regexp picks some
+	@status=0; \
+	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 60m -run '^$$' -bench '$(BENCH)' -benchtime 200x ./internal/bulk/ || status=$$?; \
 	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
 	exit $$status
 

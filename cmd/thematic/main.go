@@ -23,6 +23,7 @@ import (
 
 	"thematic/internal/audit"
 	"thematic/internal/auth"
+	"thematic/internal/bulk"
 	"thematic/internal/config"
 	"thematic/internal/db"
 	"thematic/internal/demo"
@@ -52,6 +53,7 @@ Usage:
   thematic serve                       migrate, then serve HTTP on ADDR
   thematic migrate up|down|status      manage the database schema
   thematic seed demo                   create the demo tenant and users (idempotent)
+  thematic seed national [--notes N]   add a review of every English area with N generated notes
   thematic tenant create               create a tenant
   thematic user create                 create a user in a tenant
   thematic user set-password           set a user's password
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, logger, rest, stdout)
 	case "migrate up", "migrate down", "migrate status":
 		return migrate(ctx, cfg, sub, rest, stdout)
+	case "seed national":
+		return seedNational(ctx, cfg, rest, stdout)
 	case "seed demo":
 		return seedDemo(ctx, cfg, rest, stdout)
 	case "tenant create":
@@ -284,6 +288,37 @@ func seedDemo(ctx context.Context, cfg config.Config, args []string, stdout io.W
 	for _, p := range demo.Inspectors {
 		fmt.Fprintf(stdout, "  %-26s %s\n", p.Email, p.About)
 	}
+	return nil
+}
+
+func seedNational(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flags("seed national [--notes N] [--areas N]", "Add to the demo tenant a review of English local areas "+
+		"with generated evidence notes, for measuring the service at national scale.", stdout)
+	notes := fs.Int("notes", 200000, "evidence notes to generate")
+	areas := fs.Int("areas", 153, "local areas taking part (at most 153)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pool, err := ownerPool(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := demo.Seed(ctx, pool); err != nil {
+		return err
+	}
+	tenantID, leadID, authors, err := bulk.DemoPeople(ctx, pool)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("National review (%d generated notes)", *notes)
+	r, err := bulk.Load(ctx, pool, tenantID, bulk.Options{Title: title, Areas: *areas, Notes: *notes,
+		LeadID: leadID, AuthorIDs: authors})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Added %q (%d areas, %d notes) in %s: sign in as lead@demo.test to see it.\n",
+		title, len(r.AreaIDs), *notes, r.Took.Round(time.Second))
 	return nil
 }
 

@@ -256,8 +256,9 @@ func (f Filter) Values() url.Values {
 	return v
 }
 
-// where builds the filter's conditions; args start with tenant and review ($1, $2).
-func (f Filter) where(tenantID, reviewID string) ([]string, []any) {
+// where builds the filter's conditions on notes named n; args start with tenant and review ($1,
+// $2). fromSearch says n is already evidence_search_notes, so the search itself is not added.
+func (f Filter) where(tenantID, reviewID string, fromSearch bool) ([]string, []any) {
 	args := []any{tenantID, reviewID}
 	arg := func(v any) string {
 		args = append(args, v)
@@ -300,14 +301,18 @@ func (f Filter) where(tenantID, reviewID string) ([]string, []any) {
 	if f.To != nil {
 		where = append(where, "n.note_date <= "+arg(*f.To)+"::date")
 	}
-	if f.Query != "" {
-		where = append(where, "n.search @@ websearch_to_tsquery('english', "+arg(f.Query)+")")
+	if f.Query != "" && !fromSearch {
+		// The index search runs in evidence_search_notes (see migrations/00009_evidence_search.sql).
+		where = append(where, "n.id IN (SELECT x.id FROM evidence_search_notes($2::uuid, "+arg(f.Query)+") x)")
 	}
 	return where, args
 }
 
 // rowFrom joins what every row shows: area, visit, source, role and author.
-const rowFrom = ` FROM evidence_notes n
+const rowFrom = ` FROM evidence_notes n` + rowJoins
+
+// rowJoins are rowFrom's joins, for a query that picks its notes in a subquery named n.
+const rowJoins = `
 	JOIN review_areas ra ON ra.tenant_id = n.tenant_id AND ra.id = n.area_id
 	JOIN local_authorities la ON la.ons_code = ra.ons_code
 	JOIN visits v ON v.tenant_id = n.tenant_id AND v.id = n.visit_id
@@ -340,7 +345,9 @@ const (
 // keyset is exact (no offset, no row seen twice or missed). The GIN index finds the matches; the
 // rank is computed for matching rows only.
 func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
-	where, args := f.where(tenantID, reviewID)
+	// With a search, the notes come from evidence_search_notes, named n, with their rank: the
+	// filter conditions apply to it as they would to evidence_notes.
+	where, args := f.where(tenantID, reviewID, f.Query != "")
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -357,28 +364,35 @@ func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
 			return "", nil, fmt.Errorf("evidence: bad cursor")
 		}
 	}
-	var rank, excerpt, order string
+	var source, rank, excerpt, order string
 	if f.Query != "" {
 		q := arg(f.Query)
-		tsq := "websearch_to_tsquery('english', " + q + ")"
-		rank = "ts_rank(n.search, " + tsq + ")"
-		excerpt = "ts_headline('english', replace(replace(n.body, E'\\x01', ''), E'\\x02', ''), " + tsq +
-			", " + arg("StartSel="+markStart+", StopSel="+markStop+", MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"") + ")"
-		order = "rank DESC, n.id DESC"
+		source = "evidence_search_notes($2::uuid, " + q + ")"
+		rank = "n.rank"
+		excerpt = "ts_headline('english', replace(replace(b.body, E'\\x01', ''), E'\\x02', ''), websearch_to_tsquery('english', " + q +
+			"), " + arg("StartSel="+markStart+", StopSel="+markStop+", MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"") + ")"
+		order = "n.rank DESC, n.id DESC"
 		if f.After != "" {
-			where = append(where, "("+rank+", n.id) < ("+arg(c.rank)+"::real, "+arg(c.id)+"::uuid)")
+			where = append(where, "(n.rank, n.id) < ("+arg(c.rank)+"::real, "+arg(c.id)+"::uuid)")
 		}
 	} else {
+		source = "evidence_notes"
 		rank = "0::real"
-		excerpt = "left(n.body, " + strconv.Itoa(excerptLen) + ")"
+		excerpt = "left(b.body, " + strconv.Itoa(excerptLen) + ")"
 		order = "n.created_at DESC, n.id DESC"
 		if f.After != "" {
 			where = append(where, "(n.created_at, n.id) < ("+arg(c.created)+"::timestamptz, "+arg(c.id)+"::uuid)")
 		}
 	}
+	// The page's notes are chosen first, on the notes alone (their indexes serve the order and the
+	// filters), and only those rows are joined to their text and what they show.
 	sql := `SELECT n.id, n.note_date, la.display_name, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
-		n.good_practice, n.family_words, n.created_at, ` + rank + ` AS rank, ` + excerpt + `, links.action_areas, links.tags` +
-		rowFrom + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit+1)
+		n.good_practice, n.family_words, n.created_at, n.rank, ` + excerpt + `, links.action_areas, links.tags
+		FROM (SELECT n.tenant_id, n.id, n.note_date, n.area_id, n.visit_id, n.source_id, n.role_id, n.author_id,
+			n.judgement, n.good_practice, n.family_words, n.created_at, ` + rank + ` AS rank
+			FROM ` + source + ` n WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit+1) +
+		`) n
+	JOIN evidence_notes b ON b.tenant_id = n.tenant_id AND b.id = n.id` + rowJoins + ` ORDER BY ` + order
 	return sql, args, nil
 }
 
@@ -485,8 +499,10 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 			JOIN enquiry_groups g ON g.tenant_id = el.tenant_id AND g.id = el.group_id
 			WHERE el.tenant_id = $1 AND el.review_id = $2 ORDER BY g.position, el.position`},
 		{"sources", &o.Sources, `SELECT id::text, name FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 ORDER BY position`},
-		{"authors", &o.Authors, `SELECT u.id::text, u.name FROM users u WHERE u.id IN (SELECT DISTINCT author_id FROM evidence_notes
-			WHERE tenant_id = $1 AND review_id = $2 AND deleted_at IS NULL AND NOT safeguarding) ORDER BY u.name`},
+		// One index probe per member of the tenant, not a read of every note.
+		{"authors", &o.Authors, `SELECT u.id::text, u.name FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE m.tenant_id = $1 AND EXISTS (SELECT 1 FROM evidence_notes n WHERE n.tenant_id = $1 AND n.review_id = $2
+				AND n.author_id = m.user_id AND n.deleted_at IS NULL AND NOT n.safeguarding) ORDER BY u.name`},
 	}
 	// One round trip: the review's title, the six lists and the tags, as a batch.
 	b := &pgx.Batch{}
@@ -530,7 +546,7 @@ var CSVHeader = []string{"Date", "Area", "Visit start", "Source", "Role", "Autho
 // database cursor. Cells that a spreadsheet would read as a formula are prefixed with a quote.
 func ExportCSV(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter, w io.Writer) error {
 	f.After = ""
-	where, args := f.where(tenantID, reviewID)
+	where, args := f.where(tenantID, reviewID, false)
 	sql := `SELECT n.note_date, la.display_name, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
 		n.good_practice, n.family_words, links.action_areas, links.lines, links.tags, n.body` +
 		rowFrom + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY n.created_at DESC, n.id DESC`
