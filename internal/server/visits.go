@@ -11,6 +11,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
+	"thematic/internal/evidence"
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
@@ -141,16 +142,20 @@ func (s *Server) visLoad(r *http.Request, tx pgx.Tx) (visit.ReviewInfo, visit.Vi
 func (s *Server) visitShow(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r.Context())
 	var v visitview.ShowView
+	v.Lead = a.Review.Role == auth.ReviewLead
+	v.Staff = a.Review.Role != auth.ReviewContact
+	v.Record = a.Review.Role == auth.ReviewLead || a.Review.Role == auth.ReviewInspector
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
-		v.Review, v.Visit, err = s.visLoad(r, tx)
+		if v.Review, v.Visit, err = s.visLoad(r, tx); err != nil || !v.Staff {
+			return err
+		}
+		v.Notes, err = evidence.ForVisit(r.Context(), tx, a.TenantID, v.Visit.ID, a.UserID)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	v.Lead = a.Review.Role == auth.ReviewLead
-	v.Staff = a.Review.Role != auth.ReviewContact
 	return s.ok(w, r, visitview.Show(s.page(r, "Visit to "+v.Visit.AreaName), v))
 }
 

@@ -110,3 +110,17 @@ func longDateTime(t time.Time) string {
 	}
 	return t.Format("3:04pm") + " on " + t.Format("2 January 2006")
 }
+
+// excerpt shortens a note's opening to a link text, on a word boundary.
+func excerpt(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= 120 {
+		return s
+	}
+	cut := string(r[:120])
+	if i := strings.LastIndex(cut, " "); i > 60 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
