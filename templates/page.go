@@ -2,7 +2,11 @@
 // take typed view models; they never query the database.
 package templates
 
-import "thematic/internal/auth"
+import (
+	"strconv"
+
+	"thematic/internal/auth"
+)
 
 // Page is what the layout needs on every page.
 type Page struct {
@@ -15,7 +19,11 @@ type Page struct {
 	HasError    bool        // prefix the title with "Error: " (GOV.UK pattern)
 	ManyTenants bool        // the user can switch organisation
 	IdleSeconds int         // the session's idle timeout, for the timeout warning
-	Asset       func(name string) string
+	// OpenConcerns counts the open safeguarding concerns of the review the page is about, for its
+	// leads only (0 for everyone else); ConcernsURL is their list.
+	OpenConcerns int
+	ConcernsURL  string
+	Asset        func(name string) string
 }
 
 // FullTitle is the document title in GOV.UK style.
@@ -25,6 +33,14 @@ func (p Page) FullTitle() string {
 		t = "Error: " + t
 	}
 	return t
+}
+
+// ConcernsLine is the leads' banner: "2 open safeguarding concerns need action".
+func (p Page) ConcernsLine() string {
+	if p.OpenConcerns == 1 {
+		return "1 open safeguarding concern needs action"
+	}
+	return strconv.Itoa(p.OpenConcerns) + " open safeguarding concerns need action"
 }
 
 // SignedIn reports whether someone is signed in.

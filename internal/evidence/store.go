@@ -45,7 +45,8 @@ func (e *StaleError) Unwrap() error { return apperr.Conflict(StaleMessage) }
 
 const noteColumns = `n.id, n.review_id, n.visit_id, n.area_id, n.author_id, n.source_id, coalesce(n.role_id::text, ''),
 	n.note_date, n.body, n.judgement, n.good_practice, n.family_words, n.safeguarding, n.version,
-	n.deleted_at, n.locked_at, n.created_at, n.updated_at,
+	n.deleted_at, coalesce(n.locked_at, (SELECT r.evidence_locked_at FROM reviews r WHERE r.tenant_id = n.tenant_id AND r.id = n.review_id)),
+	n.created_at, n.updated_at,
 	coalesce((SELECT array_agg(a.action_area_id::text ORDER BY aa.position) FROM evidence_note_action_areas a
 		JOIN action_areas aa ON aa.tenant_id = a.tenant_id AND aa.id = a.action_area_id
 		WHERE a.tenant_id = n.tenant_id AND a.note_id = n.id), '{}'),
@@ -203,6 +204,9 @@ func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string,
 	if id, err := byKey(ctx, tx, tenantID, reviewID, in.Key); err != nil || id != "" {
 		return id, false, err
 	}
+	if err := ensureUnlocked(ctx, tx, tenantID, reviewID); err != nil {
+		return "", false, err
+	}
 	c, err := check(ctx, tx, tenantID, reviewID, &in)
 	if err != nil {
 		return "", false, err
@@ -228,9 +232,18 @@ func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string,
 	if err != nil {
 		return "", false, err
 	}
+	after := fields(n)
+	if n.Safeguarding {
+		withhold(after)
+	}
 	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: authorID, Action: "evidence.created",
-		ObjectType: "evidence_note", ObjectID: id, After: fields(n)}); err != nil {
+		ObjectType: "evidence_note", ObjectID: id, After: after}); err != nil {
 		return "", false, err
+	}
+	if n.Safeguarding {
+		if err := raise(ctx, tx, tenantID, reviewID, id, authorID); err != nil {
+			return "", false, err
+		}
 	}
 	return id, true, nil
 }
@@ -279,6 +292,16 @@ func fields(n Note) map[string]any {
 	}
 }
 
+// Withheld stands for a safeguarding concern's text in the audit log, which tenant admins read.
+const Withheld = "(withheld: safeguarding concern)"
+
+// withhold keeps a concern's text out of an audit entry.
+func withhold(m map[string]any) {
+	if _, ok := m["body"]; ok {
+		m["body"] = Withheld
+	}
+}
+
 // diff keeps the fields that changed, before and after.
 func diff(a, b Note) (before, after map[string]any) {
 	fa, fb := fields(a), fields(b)
@@ -299,6 +322,9 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID 
 	if err != nil {
 		return Note{}, err
 	}
+	if err := ensureUnlocked(ctx, tx, tenantID, reviewID); err != nil {
+		return Note{}, err
+	}
 	if cur.LockedAt != nil {
 		return Note{}, apperr.Forbidden("This note is locked and can no longer be changed")
 	}
@@ -307,6 +333,21 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID 
 	}
 	if in.VisitID == "" {
 		in.VisitID = cur.VisitID
+	}
+	// A concern stays a concern; only its author or a lead may mark a note as one (anyone else
+	// would lose sight of it as they saved).
+	raised := in.Safeguarding && !cur.Safeguarding
+	in.Safeguarding = in.Safeguarding || cur.Safeguarding
+	if raised && cur.AuthorID != actorID {
+		lead, err := isLead(ctx, tx, tenantID, reviewID, actorID)
+		if err != nil {
+			return Note{}, err
+		}
+		if !lead {
+			errs := &form.Errors{}
+			errs.Add("safeguarding", "Only the note’s author or a review lead can mark it as a safeguarding concern. Tell a review lead, or record your own note as a concern.")
+			return Note{}, &Refused{errs}
+		}
 	}
 	c, err := check(ctx, tx, tenantID, reviewID, &in)
 	if err != nil {
@@ -328,9 +369,18 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID 
 		return Note{}, err
 	}
 	b, a := diff(cur, after)
+	if after.Safeguarding {
+		withhold(b)
+		withhold(a)
+	}
 	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: "evidence.updated",
 		ObjectType: "evidence_note", ObjectID: noteID, Before: b, After: a}); err != nil {
 		return Note{}, err
+	}
+	if raised {
+		if err := raise(ctx, tx, tenantID, reviewID, noteID, actorID); err != nil {
+			return Note{}, err
+		}
 	}
 	return after, nil
 }
@@ -350,8 +400,14 @@ func setDeleted(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, acto
 	if err != nil {
 		return err
 	}
+	if err := ensureUnlocked(ctx, tx, tenantID, reviewID); err != nil {
+		return err
+	}
 	if cur.LockedAt != nil {
 		return apperr.Forbidden("This note is locked and can no longer be changed")
+	}
+	if cur.Safeguarding && del {
+		return apperr.Forbidden("A safeguarding concern cannot be deleted. A review lead can close it once action has been taken.")
 	}
 	if (cur.DeletedAt != nil) == del {
 		return nil // already so: an undo clicked twice

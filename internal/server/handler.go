@@ -111,6 +111,7 @@ func (s *Server) page(r *http.Request, title string) templates.Page {
 	if p.Actor != nil {
 		p.IdleSeconds = int(s.cfg.IdleTimeout.Seconds())
 	}
+	s.concernsBanner(r, &p)
 	return p
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -15,7 +16,6 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
-	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/evidence"
 	"thematic/internal/form"
@@ -49,7 +49,7 @@ func noteReadForm(r *http.Request) (evidence.NoteInput, review.DateInput, string
 		Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n"), ActionAreas: r.PostForm["action_areas"],
 		Lines: r.PostForm["lines"], Judgement: r.PostFormValue("judgement"),
 		GoodPractice: r.PostFormValue("good_practice") == "yes", FamilyWords: r.PostFormValue("family_words") == "yes",
-		Key: r.PostFormValue("idempotency_key")}
+		Safeguarding: r.PostFormValue("safeguarding") == "yes", Key: r.PostFormValue("idempotency_key")}
 	if t, ok := d.Parse(); ok {
 		in.NoteDate = t.Format(noteDateLayout)
 	} else if !d.Empty() {
@@ -97,6 +97,17 @@ func (s *Server) noteFormView(r *http.Request, tx pgx.Tx, visitID string) (evide
 	return v, err
 }
 
+// noteSuggestTags puts the review's tags, most used first, in the form's suggestions (in place of
+// the options' alphabetical list), for a form about to be shown; a save does not pay for it.
+func noteSuggestTags(r *http.Request, tx pgx.Tx, v *evidenceview.FormView) error {
+	a := actorFrom(r.Context())
+	tags, err := evidence.TagSuggestions(r.Context(), tx, a.TenantID, a.Review.ReviewID, evidence.MaxSuggestions)
+	if err == nil {
+		v.Opts.Tags = tags
+	}
+	return err
+}
+
 func (s *Server) noteFormPage(w http.ResponseWriter, r *http.Request, v evidenceview.FormView) error {
 	p := s.page(r, v.Heading()+" – "+v.Review.Title)
 	if v.Conflict != nil {
@@ -115,8 +126,17 @@ func (s *Server) noteNew(w http.ResponseWriter, r *http.Request) error {
 	var v evidenceview.FormView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
-		v, err = s.noteFormView(r, tx, chi.URLParam(r, "visitID"))
-		return err
+		if v, err = s.noteFormView(r, tx, chi.URLParam(r, "visitID")); err != nil {
+			return err
+		}
+		// A locked review takes no new notes: say so before anything is typed.
+		a := actorFrom(r.Context())
+		if l, err := evidence.GetLock(r.Context(), tx, a.TenantID, a.Review.ReviewID); err != nil {
+			return err
+		} else if l.Locked() {
+			return apperr.Forbidden(evidence.LockedMessage + ", so no new notes can be recorded")
+		}
+		return noteSuggestTags(r, tx, &v)
 	})
 	if err != nil {
 		return err
@@ -173,8 +193,15 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(ctx)
 	in, d, tagsText := noteReadForm(r)
 	in.VisitID = chi.URLParam(r, "visitID")
+	asJSON := noteWantsJSON(r)
+	if owner := r.PostFormValue("owner_key"); asJSON && owner != "" && owner != evidenceview.DraftOwner(a) {
+		// A note queued in this browser by someone else, replayed while another user is signed in.
+		return noteJSON(w, http.StatusConflict, noteAnswer{Code: "owner",
+			Message: "This note was written by someone else signed in on this device"})
+	}
 	var v evidenceview.FormView
 	var id string
+	var created bool
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		if v, err = s.noteFormView(r, tx, in.VisitID); err != nil {
@@ -184,15 +211,20 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 		check := in
 		if errs := check.Validate(); errs.Any() {
 			v.Errors = errs
-			return nil
+			if asJSON {
+				return nil
+			}
+			return noteSuggestTags(r, tx, &v)
 		}
 		found, confirmed := noteFindings(r, in, v.Opts.Names)
 		if len(found) > 0 && !confirmed {
 			v.Findings = found
 			v.Errors.Add("body", evidence.Summary(found)+". Change the text, or confirm it is not personal data")
-			return nil
+			if asJSON {
+				return nil
+			}
+			return noteSuggestTags(r, tx, &v)
 		}
-		var created bool
 		if id, created, err = evidence.Create(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in); err != nil {
 			return err
 		}
@@ -206,19 +238,99 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 	var refused *evidence.Refused
 	if errors.As(err, &refused) {
 		v.Errors = refused.Errors
+		if asJSON {
+			return noteJSONInvalid(w, v)
+		}
 		return s.noteFormPage(w, r, v)
 	}
 	if err != nil {
+		if asJSON {
+			return s.noteJSONError(w, r, err)
+		}
 		return err
 	}
 	if id == "" {
+		if asJSON {
+			return noteJSONInvalid(w, v)
+		}
 		return s.noteFormPage(w, r, v)
+	}
+	if in.Safeguarding {
+		s.safeguardingNotify(r, id) // tell the review's leads, now that the note is committed
+	}
+	if asJSON {
+		status := http.StatusOK // the same key again: the note saved before
+		if created {
+			status = http.StatusCreated
+		}
+		return noteJSON(w, status, noteAnswer{ID: id, URL: "/reviews/" + a.Review.ReviewID + "/notes/" + id, Created: created})
 	}
 	if r.PostFormValue("action") == "another" {
 		q := url.Values{"source": {in.SourceID}, "date": {in.NoteDate}}
 		return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/visits/"+in.VisitID+"/notes/new?"+q.Encode(), "Note saved")
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+id, "Note saved")
+}
+
+// noteWantsJSON reports whether the note form was sent by the page's script (fetch with
+// Accept: application/json), which reads a JSON answer instead of a page.
+func noteWantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// noteAnswer is the JSON answer to a script's note form: the note (201 new, 200 the same
+// idempotency key again), or why it was not saved.
+type noteAnswer struct {
+	ID       string              `json:"id,omitempty"`
+	URL      string              `json:"url,omitempty"`
+	Created  bool                `json:"created,omitempty"`
+	Code     string              `json:"code,omitempty"`
+	Message  string              `json:"message,omitempty"`
+	Errors   []noteAnswerError   `json:"errors,omitempty"`
+	Findings []noteAnswerFinding `json:"findings,omitempty"`
+}
+
+type noteAnswerFinding struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Text    string `json:"text"`
+}
+
+type noteAnswerError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func noteJSON(w http.ResponseWriter, status int, body noteAnswer) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(body)
+}
+
+// noteJSONInvalid answers 422 with the field errors and what the personal data guard found.
+func noteJSONInvalid(w http.ResponseWriter, v evidenceview.FormView) error {
+	body := noteAnswer{Code: "invalid", Message: "The note has a problem"}
+	for _, f := range v.Findings {
+		body.Findings = append(body.Findings, noteAnswerFinding{Kind: f.Kind, Message: f.Message, Text: f.Text})
+	}
+	for _, e := range v.Errors.List() {
+		body.Errors = append(body.Errors, noteAnswerError{Field: e.Field, Message: e.Message})
+	}
+	return noteJSON(w, http.StatusUnprocessableEntity, body)
+}
+
+// noteJSONError answers an error with its status and message.
+func (s *Server) noteJSONError(w http.ResponseWriter, r *http.Request, err error) error {
+	ev := errorView(err)
+	if ev.Status >= 500 {
+		s.logger(r.Context()).Error("request failed", "err", err, "status", ev.Status)
+	}
+	msg := ev.Message
+	if msg == "" {
+		msg = ev.Heading
+	}
+	return noteJSON(w, ev.Status, noteAnswer{Code: "error", Message: msg})
 }
 
 // noteLoad reads the note named in the path (withDeleted for the undo pages).
@@ -235,27 +347,18 @@ func noteLoad(r *http.Request, tx pgx.Tx, withDeleted bool) (evidence.Note, erro
 	if !a.Review.SeesArea(n.AreaID) {
 		return evidence.Note{}, apperr.NotFound("Note not found")
 	}
+	// A safeguarding concern is its author's and the leads' only (row-level security agrees).
+	if !evidence.CanSeeConcern(n, a.UserID, isReviewLead(a)) {
+		return evidence.Note{}, apperr.NotFound("Note not found")
+	}
 	return n, nil
 }
 
 func (s *Server) noteShow(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	var v evidenceview.ShowView
+	var v evidenceview.NotePage
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
-		if v.Note, err = noteLoad(r, tx, true); err != nil {
-			return err
-		}
-		fv, err := s.noteFormView(r, tx, v.Note.VisitID)
-		if err != nil {
-			return err
-		}
-		v.Review, v.Visit, v.Opts, v.Framework, v.Enquiry = fv.Review, fv.Visit, fv.Opts, fv.Framework, fv.Enquiry
-		if v.Author, err = evidence.UserName(ctx, tx, v.Note.AuthorID); err != nil {
-			return err
-		}
-		v.History, err = evidence.History(ctx, tx, a.TenantID, v.Note.ID)
+		v, err = s.notePage(r, tx)
 		return err
 	})
 	if err != nil {
@@ -270,8 +373,7 @@ func (s *Server) noteShow(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	v.CanWrite = auth.Allowed(a, auth.ReviewRecord)
-	return s.ok(w, r, evidenceview.Show(s.page(r, "Note from the visit to "+v.Visit.AreaName), v))
+	return s.notePageRender(w, r, v)
 }
 
 // noteFormOf fills a form view with a stored note's fields.
@@ -291,6 +393,9 @@ func (s *Server) noteEdit(w http.ResponseWriter, r *http.Request) error {
 		n, err := noteLoad(r, tx, false)
 		if err != nil {
 			return err
+		}
+		if n.LockedAt != nil {
+			return apperr.Forbidden(evidence.LockedMessage)
 		}
 		if v, err = s.noteFormView(r, tx, n.VisitID); err != nil {
 			return err
@@ -346,7 +451,7 @@ func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.NoteID, v.Version = cur.ID, version
 		v.In, v.Date, v.TagsText = in, d, tagsText
-		in.Safeguarding = cur.Safeguarding
+		in.Safeguarding = in.Safeguarding || cur.Safeguarding // a concern stays one
 		check := in
 		if errs := check.Validate(); errs.Any() {
 			v.Errors = errs
@@ -387,6 +492,10 @@ func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !saved {
 		return s.noteFormPage(w, r, v)
+	}
+	if in.Safeguarding && !cur.Safeguarding {
+		s.safeguardingNotify(r, cur.ID) // tell the review's leads, now that the change is committed
+		return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+cur.ID, "Note saved as a safeguarding concern. The review’s leads have been told.")
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+cur.ID, "Note saved")
 }

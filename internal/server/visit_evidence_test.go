@@ -50,3 +50,31 @@ func TestVisitPageShowsItsEvidence(t *testing.T) {
 		t.Errorf("observer: want the count, no record button and none of the inspector's notes")
 	}
 }
+
+// TestLockedReviewTakesNoNewNotes: once the lead has locked the evidence, the visit page says so
+// instead of offering to record a note, and the note form is refused.
+func TestLockedReviewTakesNoNewNotes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	var reviewID, visitID string
+	if err := e.db.Super.QueryRow(ctx, `SELECT review_id, id FROM visits LIMIT 1`).Scan(&reviewID, &visitID); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signedIn("inspector@demo.test")
+	path := "/reviews/" + reviewID + "/visits/" + visitID
+	if r := c.get(path + "/notes/new"); r.Status != http.StatusOK {
+		t.Fatalf("note form before the lock: %d", r.Status)
+	}
+	if _, err := e.db.Super.Exec(ctx, `UPDATE reviews SET status = 'drafting', evidence_locked_at = now(),
+		evidence_locked_by = (SELECT id FROM users WHERE email = 'lead@demo.test') WHERE id = $1`, reviewID); err != nil {
+		t.Fatal(err)
+	}
+	r := c.get(path)
+	if !strings.Contains(r.Body, "so no new notes can be recorded") || strings.Contains(r.Body, "Record a note") {
+		t.Errorf("visit page of a locked review should say it is locked and offer no recording")
+	}
+	if r := c.get(path + "/notes/new"); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "locked") {
+		t.Errorf("note form of a locked review: %d, want 403 saying it is locked", r.Status)
+	}
+}

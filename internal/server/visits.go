@@ -11,8 +11,8 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
-	"thematic/internal/evidence"
 	"thematic/internal/db"
+	"thematic/internal/evidence"
 	"thematic/internal/form"
 	"thematic/internal/review"
 	"thematic/internal/visit"
@@ -150,7 +150,11 @@ func (s *Server) visitShow(w http.ResponseWriter, r *http.Request) error {
 		if v.Review, v.Visit, err = s.visLoad(r, tx); err != nil || !v.Staff {
 			return err
 		}
-		v.Notes, err = evidence.ForVisit(r.Context(), tx, a.TenantID, v.Visit.ID, a.UserID)
+		if v.Notes, err = evidence.ForVisit(r.Context(), tx, a.TenantID, v.Visit.ID, a.UserID); err != nil || !v.Record {
+			return err
+		}
+		l, err := evidence.GetLock(r.Context(), tx, a.TenantID, a.Review.ReviewID)
+		v.Locked = l.Locked()
 		return err
 	})
 	if err != nil {

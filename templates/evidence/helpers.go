@@ -231,11 +231,3 @@ func needsRoleHint(o ev.Options) string {
 	}
 	return "Needed for: " + strings.Join(n, ", ")
 }
-
-func tagHint(o ev.Options) string {
-	s := "Separate themes with commas."
-	if len(o.Tags) > 0 {
-		s += " Themes already used in this review: " + strings.Join(o.Tags, ", ") + "."
-	}
-	return s
-}

@@ -1,5 +1,6 @@
 // Enhancements only: every page works without this file.
 import { initAll } from './govuk/govuk-frontend.min.js'
+import './notes.js' // never lose a note: drafts, background saving, the offline queue
 
 initAll()
 

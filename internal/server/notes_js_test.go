@@ -1,0 +1,190 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The note form's script sends the form with fetch and Accept: application/json; noteCreate then
+// answers JSON. These tests hold the script's side of the contract.
+
+// postJSON sends a form as the note form's script does, with the session's CSRF token unless the
+// form carries one.
+func (c *client) postJSON(path string, form url.Values) (resp, map[string]any) {
+	c.t.Helper()
+	if _, ok := form["csrf_token"]; !ok {
+		form.Set("csrf_token", c.csrf())
+	}
+	req, _ := http.NewRequest("POST", c.e.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	r := c.do(req)
+	var body map[string]any
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+			c.t.Fatalf("JSON answer: %v\n%s", err, r.Body)
+		}
+	}
+	return r, body
+}
+
+const njsKey = "0b7f1c2e-4d5a-4e6f-9a8b-7c6d5e4f3a2b" // as crypto.randomUUID makes them
+
+func TestNoteJSONCreateIsIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	c := e.signedIn("inspector@demo.test")
+	form := f.ntForm(t, c)
+	form.Set("idempotency_key", njsKey)
+	r, body := c.postJSON(f.postPath(), form)
+	if r.Status != http.StatusCreated || body == nil {
+		t.Fatalf("create: %d %s\n%s", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	id, _ := body["id"].(string)
+	if id == "" || body["url"] != f.notePath(id) || body["created"] != true {
+		t.Fatalf("answer = %v", body)
+	}
+	// The same key again (a replayed queue, a retry after a lost answer): the same note, 200.
+	form.Del("csrf_token")
+	r, body = c.postJSON(f.postPath(), form)
+	if r.Status != http.StatusOK || body["id"] != id || body["url"] != f.notePath(id) {
+		t.Fatalf("replay: %d %v", r.Status, body)
+	}
+	if n := f.notes(); n != 1 {
+		t.Fatalf("%d notes, want 1", n)
+	}
+	var created int
+	if err := e.db.Super.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'evidence.created' AND object_id = $1`, id).Scan(&created); err != nil {
+		t.Fatal(err)
+	}
+	if created != 1 {
+		t.Errorf("%d evidence.created entries, want 1", created)
+	}
+	vtWant(t, c.get(f.notePath(id)), http.StatusOK, "Parents said the hub", "Access; outreach")
+}
+
+func TestNoteJSONInvalidAnswersFieldErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	c := e.signedIn("inspector@demo.test")
+	form := f.ntForm(t, c)
+	form.Set("body", " ")
+	form.Set("note-date-day", "31")
+	form.Set("note-date-month", "2")
+	r, body := c.postJSON(f.postPath(), form)
+	if r.Status != http.StatusUnprocessableEntity || body == nil {
+		t.Fatalf("empty text: %d\n%s", r.Status, r.Body)
+	}
+	fields := map[string]string{}
+	errs, _ := body["errors"].([]any)
+	for _, x := range errs {
+		m, _ := x.(map[string]any)
+		fields[m["field"].(string)], _ = m["message"].(string)
+	}
+	if fields["body"] != "Enter the evidence" || fields["note-date"] == "" {
+		t.Errorf("errors = %v", body["errors"])
+	}
+	// Personal data: 422 with what was found; confirmed, it saves.
+	form = f.ntForm(t, c)
+	form.Set("body", "Mrs Smith said the hub was easy to reach; call 07700 900123.")
+	r, body = c.postJSON(f.postPath(), form)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("personal data: %d\n%s", r.Status, r.Body)
+	}
+	found, _ := body["findings"].([]any)
+	if len(found) < 2 || !strings.Contains(r.Body, `"text":"Mrs Smith"`) || !strings.Contains(r.Body, `"field":"body"`) {
+		t.Errorf("findings = %s", r.Body)
+	}
+	// An action area of another review: refused by the store, 422 too.
+	form.Set("confirm_personal_data", "yes")
+	form["action_areas"] = []string{f.otherArea}
+	form.Del("csrf_token")
+	if r, _ := c.postJSON(f.postPath(), form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `"field":"action-areas"`) {
+		t.Errorf("other review's area: %d %s", r.Status, r.Body)
+	}
+	if n := f.notes(); n != 0 {
+		t.Fatalf("%d notes saved, want 0", n)
+	}
+	form["action_areas"] = []string{f.area}
+	form.Del("csrf_token")
+	if r, _ := c.postJSON(f.postPath(), form); r.Status != http.StatusCreated {
+		t.Fatalf("confirmed: %d %s", r.Status, r.Body)
+	}
+}
+
+var njsOwnerRE = regexp.MustCompile(`data-owner="([0-9a-f]+)"`)
+
+func TestNoteJSONChecksCSRFAndOwner(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	c := e.signedIn("inspector@demo.test")
+	form := f.ntForm(t, c)
+	form.Set("csrf_token", "forged")
+	if r, _ := c.postJSON(f.postPath(), form); r.Status != http.StatusForbidden {
+		t.Errorf("forged token: %d", r.Status)
+	}
+	form.Set("csrf_token", "")
+	if r, _ := c.postJSON(f.postPath(), form); r.Status != http.StatusForbidden {
+		t.Errorf("no token: %d", r.Status)
+	}
+	// Signed out: the sign-in page, as for any page (the script keeps the note queued).
+	anon := e.client()
+	form.Del("csrf_token")
+	if r, _ := anon.postJSON(f.postPath(), form); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/sign-in") {
+		t.Errorf("signed out: %d %s", r.Status, r.Location)
+	}
+	// A note queued by another user of this device is not theirs to send.
+	m := njsOwnerRE.FindStringSubmatch(c.get(f.newPath()).Body)
+	if m == nil {
+		t.Fatal("the form has no owner key")
+	}
+	lead := e.signedIn("lead@demo.test")
+	lm := njsOwnerRE.FindStringSubmatch(lead.get(f.newPath()).Body)
+	if lm == nil || lm[1] == m[1] {
+		t.Fatalf("owner keys %v %v", m, lm)
+	}
+	form.Set("owner_key", m[1])
+	form.Del("csrf_token")
+	r, body := lead.postJSON(f.postPath(), form)
+	if r.Status != http.StatusConflict || body["code"] != "owner" {
+		t.Errorf("another user's queued note: %d %s", r.Status, r.Body)
+	}
+	if n := f.notes(); n != 0 {
+		t.Fatalf("%d notes saved, want 0", n)
+	}
+	form.Del("csrf_token")
+	if r, _ := c.postJSON(f.postPath(), form); r.Status != http.StatusCreated {
+		t.Fatalf("own note: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestNoteFormSuggestsTagsMostUsedFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	c := e.signedIn("inspector@demo.test")
+	for i, tags := range []string{"Access, outreach", "outreach", "Zebra crossing, Outreach"} {
+		form := f.ntForm(t, c)
+		form.Set("tags", tags)
+		form.Set("idempotency_key", njsKey[:35]+string(rune('a'+i)))
+		if r, _ := c.postJSON(f.postPath(), form); r.Status != http.StatusCreated {
+			t.Fatalf("note %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	body := c.get(f.newPath()).Body
+	want := `<datalist id="tags-list"><option value="outreach"></option><option value="Access"></option><option value="Zebra crossing"></option></datalist>`
+	if !strings.Contains(body, want) || !strings.Contains(body, `list="tags-list"`) {
+		t.Errorf("no datalist of tags most used first in\n%s", body)
+	}
+	if !strings.Contains(body, "Most used in this review: outreach, Access, Zebra crossing.") {
+		t.Errorf("hint does not name the most used themes")
+	}
+}

@@ -1,0 +1,310 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/auth"
+	"thematic/internal/evidence"
+	"thematic/internal/form"
+	"thematic/internal/mail"
+	"thematic/internal/visit"
+	"thematic/templates"
+	evidenceview "thematic/templates/evidence"
+)
+
+// Safeguarding concerns and the lock on a review's evidence. A note marked as a concern is seen
+// by its author and the review's leads only (noteLoad answers 404 to anyone else, and row-level
+// security hides it from the server's role); the leads see a banner on the review's pages and get
+// an email without the note's text; the author and the leads record the actions taken until a lead
+// closes the concern. Once the review is past analysis a lead may lock its evidence.
+
+func (s *Server) safeguardingRoutes(route routeFunc) {
+	route("GET", "/safeguarding", auth.ReviewLeadOnly, s.safeguardingList)
+	route("POST", "/notes/{noteID}/safeguarding/actions", auth.ReviewRecord, s.safeguardingAction)
+	route("POST", "/notes/{noteID}/safeguarding/close", auth.ReviewLeadOnly, s.safeguardingClose)
+	route("GET", "/evidence/lock", auth.ReviewLeadOnly, s.evidenceLockPage)
+	route("POST", "/evidence/lock", auth.ReviewLeadOnly, s.evidenceLock)
+	route("POST", "/evidence/unlock", auth.ReviewLeadOnly, s.evidenceUnlock)
+}
+
+func isReviewLead(a *auth.Actor) bool {
+	return a != nil && a.Review != nil && a.Review.Role == auth.ReviewLead
+}
+
+// concernsBanner counts the review's open concerns for its leads' banner: one read of a partial
+// index, only for a lead on a page of their review.
+func (s *Server) concernsBanner(r *http.Request, p *templates.Page) {
+	a := p.Actor
+	if !isReviewLead(a) {
+		return
+	}
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		p.OpenConcerns, err = evidence.OpenConcerns(r.Context(), tx, a.TenantID, a.Review.ReviewID)
+		return err
+	})
+	if err != nil {
+		s.logger(r.Context()).Error("count open safeguarding concerns", "err", err)
+		return
+	}
+	p.ConcernsURL = "/reviews/" + a.Review.ReviewID + "/safeguarding"
+}
+
+// safeguardingNotify tells the review's leads of a concern just raised, once: call it after the
+// transaction that raised it committed. The claim commits before the mail goes, so a retried
+// request sends nothing twice; the email never holds the note's text.
+func (s *Server) safeguardingNotify(r *http.Request, noteID string) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var n evidence.Notice
+	var ok bool
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		n, ok, err = evidence.ClaimNotice(ctx, tx, a.TenantID, a.Review.ReviewID, noteID)
+		return err
+	})
+	if err != nil {
+		s.logger(ctx).Error("claim safeguarding notice", "err", err, "note", noteID)
+		return
+	}
+	if !ok {
+		return
+	}
+	link := s.cfg.BaseURL + "/reviews/" + a.Review.ReviewID + "/notes/" + noteID
+	for _, l := range n.Leads {
+		if l.Email == a.Email {
+			continue // the lead who raised it knows
+		}
+		err := s.mail.Send(ctx, mail.Message{To: l.Email, Subject: "Safeguarding concern raised in " + n.ReviewTitle,
+			Body: safeguardingMailBody(l.Name, n, link)})
+		if err != nil {
+			s.logger(ctx).Error("send safeguarding notice", "err", err, "note", noteID)
+		}
+	}
+}
+
+func safeguardingMailBody(name string, n evidence.Notice, link string) string {
+	return fmt.Sprintf(`Dear %s,
+
+%s has raised a safeguarding concern in the review "%s" (visit to %s).
+
+Sign in and open this link to read it and record the action taken:
+
+%s
+
+This email does not contain the concern itself.
+`, name, n.RaisedBy, n.ReviewTitle, n.AreaName, link)
+}
+
+// notePage builds a note's page: the note, its history, the lock and, for a concern, its actions.
+func (s *Server) notePage(r *http.Request, tx pgx.Tx) (evidenceview.NotePage, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var v evidenceview.NotePage
+	var err error
+	if v.Note, err = noteLoad(r, tx, true); err != nil {
+		return v, err
+	}
+	fv, err := s.noteFormView(r, tx, v.Note.VisitID)
+	if err != nil {
+		return v, err
+	}
+	v.Review, v.Visit, v.Opts, v.Framework, v.Enquiry = fv.Review, fv.Visit, fv.Opts, fv.Framework, fv.Enquiry
+	if v.Author, err = evidence.UserName(ctx, tx, v.Note.AuthorID); err != nil {
+		return v, err
+	}
+	if v.History, err = evidence.History(ctx, tx, a.TenantID, v.Note.ID); err != nil {
+		return v, err
+	}
+	if v.Lock, err = evidence.GetLock(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+		return v, err
+	}
+	v.IsLead = isReviewLead(a)
+	v.CanWrite = auth.Allowed(a, auth.ReviewRecord)
+	if v.Note.Safeguarding {
+		c, err := evidence.GetConcern(ctx, tx, a.TenantID, a.Review.ReviewID, v.Note.ID)
+		if err != nil {
+			return v, err
+		}
+		v.Concern = &c
+		v.CanAct = v.IsLead || v.Note.AuthorID == a.UserID
+		v.ActionKey = noteKey()
+	}
+	return v, nil
+}
+
+func (s *Server) notePageRender(w http.ResponseWriter, r *http.Request, v evidenceview.NotePage) error {
+	p := s.page(r, "Note from the visit to "+v.Visit.AreaName)
+	if v.Errors.Any() {
+		p.HasError = true
+		return s.invalid(w, r, evidenceview.Show(p, v))
+	}
+	return s.ok(w, r, evidenceview.Show(p, v))
+}
+
+func (s *Server) safeguardingList(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var v evidenceview.ConcernsView
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if v.Review, err = visit.GetReview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+			return err
+		}
+		v.Concerns, err = evidence.Concerns(ctx, tx, a.TenantID, a.Review.ReviewID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.ok(w, r, evidenceview.Concerns(s.page(r, "Safeguarding concerns – "+v.Review.Title), v))
+}
+
+// safeguardingAction records an action taken on a concern: its author or a lead.
+func (s *Server) safeguardingAction(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	in := evidence.ActionInput{Body: r.PostFormValue("action"), Key: r.PostFormValue("idempotency_key")}
+	var n evidence.Note
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if n, err = noteLoad(r, tx, true); err != nil {
+			return err
+		}
+		if !n.Safeguarding {
+			return apperr.NotFound("Note not found")
+		}
+		if n.AuthorID != a.UserID && !isReviewLead(a) {
+			return apperr.Forbidden("Only the note’s author and the review’s leads can record actions on a safeguarding concern")
+		}
+		_, err = evidence.RecordAction(ctx, tx, a.TenantID, a.Review.ReviewID, n.ID, a.UserID, in)
+		return err
+	})
+	var refused *evidence.Refused
+	if errors.As(err, &refused) {
+		return s.safeguardingFormAgain(w, r, refused.Errors, in.Body, "")
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+n.ID, "Action recorded")
+}
+
+// safeguardingClose closes a concern: leads only.
+func (s *Server) safeguardingClose(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	closing := r.PostFormValue("closing")
+	var n evidence.Note
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if n, err = noteLoad(r, tx, true); err != nil {
+			return err
+		}
+		if !n.Safeguarding {
+			return apperr.NotFound("Note not found")
+		}
+		_, err = evidence.CloseConcern(ctx, tx, a.TenantID, a.Review.ReviewID, n.ID, a.UserID, closing)
+		return err
+	})
+	var refused *evidence.Refused
+	if errors.As(err, &refused) {
+		return s.safeguardingFormAgain(w, r, refused.Errors, "", closing)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+n.ID, "Concern closed")
+}
+
+// safeguardingFormAgain shows the note's page again with the form's errors and what was typed.
+func (s *Server) safeguardingFormAgain(w http.ResponseWriter, r *http.Request, errs *form.Errors, action, closing string) error {
+	var v evidenceview.NotePage
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		v, err = s.notePage(r, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	v.Errors, v.ActionText, v.ClosingText = errs, action, closing
+	if k := r.PostFormValue("idempotency_key"); k != "" {
+		v.ActionKey = k
+	}
+	return s.notePageRender(w, r, v)
+}
+
+func (s *Server) evidenceLockView(r *http.Request, tx pgx.Tx) (evidenceview.LockView, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	v := evidenceview.LockView{Errors: &form.Errors{}}
+	var err error
+	if v.Review, err = visit.GetReview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+		return v, err
+	}
+	v.Lock, err = evidence.GetLock(ctx, tx, a.TenantID, a.Review.ReviewID)
+	return v, err
+}
+
+func (s *Server) evidenceLockPage(w http.ResponseWriter, r *http.Request) error {
+	var v evidenceview.LockView
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		v, err = s.evidenceLockView(r, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	title := "Lock the evidence"
+	if v.Lock.Locked() {
+		title = "The evidence is locked"
+	}
+	return s.ok(w, r, evidenceview.LockPage(s.page(r, title+" – "+v.Review.Title), v))
+}
+
+func (s *Server) evidenceLock(w http.ResponseWriter, r *http.Request) error {
+	return s.evidenceSetLock(w, r, true)
+}
+
+func (s *Server) evidenceUnlock(w http.ResponseWriter, r *http.Request) error {
+	return s.evidenceSetLock(w, r, false)
+}
+
+func (s *Server) evidenceSetLock(w http.ResponseWriter, r *http.Request, lock bool) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	err := s.tx(r, func(tx pgx.Tx) error {
+		_, err := evidence.SetLock(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, lock)
+		return err
+	})
+	if apperr.Is(err, apperr.CodeInvalid) {
+		// Not past analysis yet: the page again, saying why.
+		var v evidenceview.LockView
+		if err := s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			v, err = s.evidenceLockView(r, tx)
+			return err
+		}); err != nil {
+			return err
+		}
+		v.Errors.Add("lock", apperr.MessageOf(err))
+		p := s.page(r, "Lock the evidence – "+v.Review.Title)
+		p.HasError = true
+		return s.invalid(w, r, evidenceview.LockPage(p, v))
+	}
+	if err != nil {
+		return err
+	}
+	flash := "The evidence is locked"
+	if !lock {
+		flash = "The evidence is unlocked"
+	}
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/evidence/lock", flash)
+}

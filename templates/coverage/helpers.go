@@ -1,0 +1,85 @@
+// Package coverage holds the coverage page: matrices of areas × action areas and areas × lines of
+// enquiry, a theme frequency table, and charts whose data tables stand beside them.
+package coverage
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	cov "thematic/internal/coverage"
+	"thematic/internal/form"
+)
+
+// View is the coverage page.
+type View struct {
+	ReviewID  string
+	Cov       cov.Coverage
+	Lead      bool   // may set the threshold
+	Threshold string // the threshold field as typed (or as stored)
+	Errors    *form.Errors
+}
+
+func (v View) errs() *form.Errors {
+	if v.Errors == nil {
+		return &form.Errors{}
+	}
+	return v.Errors
+}
+
+func reviewURL(id string, parts ...string) templ.SafeURL {
+	s := "/reviews/" + url.PathEscape(id)
+	for _, p := range parts {
+		s += "/" + p
+	}
+	return templ.SafeURL(s)
+}
+
+func (v View) evidenceURL(q url.Values) templ.SafeURL {
+	u := string(reviewURL(v.ReviewID, "evidence"))
+	if e := q.Encode(); e != "" {
+		u += "?" + e
+	}
+	return templ.SafeURL(u)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// count is one figure of a cell: its link to the notes it counts, or plain text for none.
+type count struct {
+	n         int
+	one, many string
+	href      templ.SafeURL
+}
+
+func counts(v View, area, param, col string, c cov.Counts) []count {
+	return []count{
+		{c.Total(), "note", "notes", v.evidenceURL(cov.Query(area, param, col, ""))},
+		{c.Strength, "strength", "strengths", v.evidenceURL(cov.Query(area, param, col, "strength"))},
+		{c.Development, "for development", "for development", v.evidenceURL(cov.Query(area, param, col, "development"))},
+	}
+}
+
+func themeCounts(v View, t cov.Theme) []count {
+	return []count{
+		{t.Strength, "", "", v.evidenceURL(cov.ThemeQuery(t.Name, "strength"))},
+		{t.Development, "", "", v.evidenceURL(cov.ThemeQuery(t.Name, "development"))},
+		{t.Neutral, "", "", v.evidenceURL(cov.ThemeQuery(t.Name, "neutral"))},
+		{t.Total(), "", "", v.evidenceURL(cov.ThemeQuery(t.Name, ""))},
+	}
+}
+
+func (c count) text() string {
+	if c.one == "" {
+		return strconv.Itoa(c.n)
+	}
+	return plural(c.n, c.one, c.many)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
