@@ -35,6 +35,7 @@ test: assets ## run the whole suite against a private PostgreSQL it starts itsel
 	@status=0; \
 	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 30m ./... || status=$$?; \
 	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
+	rm -rf $(TEST_DATA); \
 	exit $$status
 
 BENCH ?= .

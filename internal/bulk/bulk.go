@@ -75,8 +75,9 @@ var (
 		"Not all partners shared this view.", "The data shown to us confirmed the trend."}
 )
 
-// Load creates the review in the tenant and fills it. About one note in 97 is a safeguarding
-// concern and one in 89 is deleted, so that pages that leave them out have something to leave. pool is the owner's pool (the role that
+// Load creates the review in the tenant and fills it. One note in 4,999 is a safeguarding concern
+// (40 in 200,000: disclosures are rare, and each open one costs a lead's banner a policy check)
+// and one in 89 is deleted, so that pages that leave them out have something to leave. pool is the owner's pool (the role that
 // migrations and seeding use); row-level security applies through the tenant scope.
 func Load(ctx context.Context, pool *pgxpool.Pool, tenantID string, o Options) (Review, error) {
 	start := time.Now()
@@ -157,7 +158,7 @@ func notes(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, authors []
 			($6::text[])[1 + g % cardinality($6::text[])] || ' ' || ($7::text[])[1 + (g / 20) % cardinality($7::text[])] || ' ' ||
 				($8::text[])[1 + (g / 300) % cardinality($8::text[])] || '. ' || ($9::text[])[1 + (g / 11) % cardinality($9::text[])],
 			(ARRAY['strength', 'development', 'neutral', 'strength', 'development'])[1 + (g / 5) % 5],
-			g % 17 = 0, g % 9 = 0, g % 97 = 0,
+			g % 17 = 0, g % 9 = 0, g % 4999 = 1,
 			CASE WHEN g % 89 = 0 THEN timestamptz '2025-12-31 17:00+00' END,
 			CASE WHEN g % 89 = 0 THEN ($3::uuid[])[1 + g % cardinality($3::uuid[])] END, $10 || g,
 			timestamptz '2025-01-06 09:00+00' + make_interval(secs => g * 60),

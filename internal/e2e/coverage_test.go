@@ -34,5 +34,8 @@ func TestJourneyCoverage(t *testing.T) {
 
 	b.Visit("/reviews/" + review + "/")
 	b.ClickLink("Coverage of the evidence")
+	b.ClickLink("Lines of enquiry")
+	b.Expect("Notes by area and line of enquiry")
+	b.ClickLink("Themes")
 	b.Expect("Themes by number of notes")
 }

@@ -23,7 +23,8 @@ func (s *Server) coverageRoutes(route routeFunc) {
 func (s *Server) coverageView(r *http.Request) (covview.View, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	v := covview.View{ReviewID: a.Review.ReviewID, Lead: auth.Allowed(a, auth.ReviewLeadOnly), Errors: &form.Errors{}}
+	v := covview.View{ReviewID: a.Review.ReviewID, Lead: auth.Allowed(a, auth.ReviewLeadOnly), Errors: &form.Errors{},
+		By: covview.ParseBy(r.URL.Query().Get("by"))}
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		v.Cov, err = coverage.Load(ctx, tx, a.TenantID, a.Review.ReviewID)

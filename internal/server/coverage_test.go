@@ -38,16 +38,33 @@ func TestCoveragePageShowsDemoCounts(t *testing.T) {
 	review := demoReviewID(t, e)
 	ctx := context.Background()
 	for _, who := range []string{"lead@demo.test", "inspector@demo.test", "observer@demo.test"} {
-		r := e.signedIn(who).get("/reviews/" + review + "/coverage")
+		c := e.signedIn(who)
+		r := c.get("/reviews/" + review + "/coverage")
 		if r.Status != http.StatusOK {
 			t.Fatalf("%s: status %d\n%s", who, r.Status, r.Body)
 		}
-		for _, want := range []string{"<h1 class=\"govuk-heading-l\">Coverage of the evidence</h1>", "Northumberland", "Isle of Wight",
-			"Seamless support for families", "Leadership for change", `role="img"`, "aria-labelledby=\"chart-action-areas-title chart-action-areas-desc\"",
-			"accessible alternative to this chart", "Notes by area and line of enquiry", "Themes by number of notes"} {
-			if !strings.Contains(r.Body, want) {
-				t.Errorf("%s: page lacks %q", who, want)
+		// Three views, one table each: action areas (the default), lines of enquiry and themes.
+		views := map[string][]string{
+			"": {"<h1 class=\"govuk-heading-l\">Coverage of the evidence</h1>", "Northumberland", "Isle of Wight",
+				"Seamless support for families", "Leadership for change", `role="img"`,
+				"aria-labelledby=\"chart-action-areas-title chart-action-areas-desc\"", "accessible alternative to this chart",
+				"Notes by area and action area", `aria-current="page">Action areas`},
+			"?by=lines":  {"Notes by area and line of enquiry", "chart-lines-title", `aria-current="page">Lines of enquiry`},
+			"?by=themes": {"Themes by number of notes", `aria-current="page">Themes`},
+		}
+		for q, wants := range views {
+			body := r.Body
+			if q != "" {
+				body = c.get("/reviews/" + review + "/coverage" + q).Body
 			}
+			for _, want := range wants {
+				if !strings.Contains(body, want) {
+					t.Errorf("%s: coverage%s lacks %q", who, q, want)
+				}
+			}
+		}
+		if strings.Contains(r.Body, "Notes by area and line of enquiry") || strings.Contains(r.Body, "Themes by number of notes") {
+			t.Errorf("%s: the action areas view should show one table", who)
 		}
 		if strings.Contains(r.Body, "Save threshold") != (who == "lead@demo.test") {
 			t.Errorf("%s: threshold form shown to the wrong people", who)
@@ -65,6 +82,8 @@ func TestCoveragePageShowsDemoCounts(t *testing.T) {
 	if !strings.Contains(page, ">"+strconv.Itoa(visible)+" notes</a>") {
 		t.Errorf("grand total of %d notes not shown", visible)
 	}
+	page += c.get("/reviews/" + review + "/coverage?by=lines").Body
+	page += c.get("/reviews/" + review + "/coverage?by=themes").Body
 	// Counts link to the evidence base filtered to exactly the notes counted: try a sample of
 	// cells, totals and themes.
 	links := evidenceLinkRE.FindAllStringSubmatch(page, -1)

@@ -4,17 +4,23 @@ package testenv
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/config"
+	"thematic/internal/db"
 	"thematic/internal/db/dbtest"
 	"thematic/internal/demo"
 	"thematic/internal/server"
@@ -61,15 +67,40 @@ func (c counter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQuery
 
 func (c counter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
-// New starts the service over a fresh database seeded with the demo data; mods may change the
-// configuration first. Everything stops when the test ends.
+// demoSeed puts the demo data in the template database once. Its key is a hash of the test
+// binary, so that any change to the code that writes the demo data makes a new template.
+var demoSeed = dbtest.Seed{Key: "demo " + binaryHash(), Run: func(ctx context.Context, url string) error {
+	pool, err := db.Open(ctx, url, 2)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return demo.Seed(ctx, pool)
+}}
+
+// binaryHash is the SHA-256 of the running executable, or a unique value if it cannot be read.
+func binaryHash() string {
+	h := sha256.New()
+	path, err := os.Executable()
+	if err == nil {
+		var f *os.File
+		if f, err = os.Open(path); err == nil {
+			_, err = io.Copy(h, f)
+			f.Close()
+		}
+	}
+	if err != nil {
+		return fmt.Sprintf("unread %d", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// New starts the service over a fresh database with the demo data (cloned from a template); mods
+// may change the configuration first. Everything stops when the test ends.
 func New(t testing.TB, mods ...func(*config.Config)) *Env {
 	t.Helper()
-	d := dbtest.New(t)
+	d := dbtest.New(t, demoSeed)
 	ctx := context.Background()
-	if err := demo.Seed(ctx, d.Owner); err != nil {
-		t.Fatalf("testenv: seed: %v", err)
-	}
 	cfg, err := config.Load(func(k string) string { return map[string]string{"DATABASE_URL": d.OwnerURL}[k] })
 	if err != nil {
 		t.Fatalf("testenv: config: %v", err)

@@ -18,7 +18,40 @@ type View struct {
 	Cov       cov.Coverage
 	Lead      bool   // may set the threshold
 	Threshold string // the threshold field as typed (or as stored)
+	By        string // which view: ByActionAreas, ByLines or ByThemes
 	Errors    *form.Errors
+}
+
+// The page's views: one matrix or the themes at a time, so that a national review's page stays
+// a readable size.
+const (
+	ByActionAreas = "action-areas"
+	ByLines       = "lines"
+	ByThemes      = "themes"
+)
+
+// ParseBy reads the ?by= parameter; anything else gives the action areas.
+func ParseBy(s string) string {
+	switch s {
+	case ByLines, ByThemes:
+		return s
+	}
+	return ByActionAreas
+}
+
+type tab struct {
+	label   string
+	href    templ.SafeURL
+	current bool
+}
+
+func (v View) tabs() []tab {
+	base := string(reviewURL(v.ReviewID, "coverage"))
+	return []tab{
+		{"Action areas", templ.SafeURL(base), v.By == ByActionAreas},
+		{"Lines of enquiry", templ.SafeURL(base + "?by=" + ByLines), v.By == ByLines},
+		{"Themes", templ.SafeURL(base + "?by=" + ByThemes), v.By == ByThemes},
+	}
 }
 
 func (v View) errs() *form.Errors {

@@ -5,6 +5,7 @@ package dbtest
 
 import (
 	"context"
+	"database/sql"
 	"net"
 	"net/url"
 	"os"
@@ -53,8 +54,35 @@ func Server(t testing.TB) devdb.Server {
 	return server
 }
 
-// New returns a fresh, migrated database for this test; it is dropped when the test ends.
-func New(t testing.TB) *DB {
+// Seed is data to put in the template that a test's database is cloned from, so that tests
+// sharing it do not each write it again. Key names the data: a template is reused only while the
+// migrations and the Key are unchanged.
+type Seed struct {
+	Key string
+	Run func(ctx context.Context, ownerURL string) error
+}
+
+// seeded runs the migrations, then the seed, once per template.
+type seeded struct {
+	pgtestdb.Migrator
+	seed Seed
+}
+
+func (m seeded) Hash() (string, error) {
+	h, err := m.Migrator.Hash()
+	return h + " " + m.seed.Key, err
+}
+
+func (m seeded) Migrate(ctx context.Context, db *sql.DB, conf pgtestdb.Config) error {
+	if err := m.Migrator.Migrate(ctx, db, conf); err != nil {
+		return err
+	}
+	return m.seed.Run(ctx, conf.URL())
+}
+
+// New returns a fresh, migrated database for this test, with the seed's data if one is given; it
+// is dropped when the test ends.
+func New(t testing.TB, seed ...Seed) *DB {
 	t.Helper()
 	srv := Server(t)
 	conf := pgtestdb.Config{
@@ -72,7 +100,10 @@ func New(t testing.TB) *DB {
 		},
 		ForceTerminateConnections: true,
 	}
-	m := goosemigrator.New(".", goosemigrator.WithFS(migrations.FS))
+	var m pgtestdb.Migrator = goosemigrator.New(".", goosemigrator.WithFS(migrations.FS))
+	if len(seed) > 0 {
+		m = seeded{Migrator: m, seed: seed[0]}
+	}
 	c := pgtestdb.Custom(t, conf, m)
 	d := &DB{OwnerURL: c.URL(), AppURL: withUser(c.URL(), devdb.AppRole, srv.Password)}
 	ctx := context.Background()
