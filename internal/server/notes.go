@@ -401,7 +401,7 @@ func (s *Server) noteEdit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		noteFormOf(&v, n)
-		return nil
+		return noteSuggestTags(r, tx, &v)
 	})
 	if err != nil {
 		return err

@@ -171,18 +171,25 @@ func TestNoteFormSuggestsTagsMostUsedFirst(t *testing.T) {
 	e := newEnv(t)
 	f := newNoteFixture(t, e)
 	c := e.signedIn("inspector@demo.test")
+	var last string
 	for i, tags := range []string{"Access, outreach", "outreach", "Zebra crossing, Outreach"} {
 		form := f.ntForm(t, c)
 		form.Set("tags", tags)
 		form.Set("idempotency_key", njsKey[:35]+string(rune('a'+i)))
-		if r, _ := c.postJSON(f.postPath(), form); r.Status != http.StatusCreated {
+		r, v := c.postJSON(f.postPath(), form)
+		if r.Status != http.StatusCreated {
 			t.Fatalf("note %d: %d %s", i, r.Status, r.Body)
 		}
+		last, _ = v["url"].(string)
 	}
 	body := c.get(f.newPath()).Body
 	want := `<datalist id="tags-list"><option value="outreach"></option><option value="Access"></option><option value="Zebra crossing"></option></datalist>`
 	if !strings.Contains(body, want) || !strings.Contains(body, `list="tags-list"`) {
 		t.Errorf("no datalist of tags most used first in\n%s", body)
+	}
+	// The form that changes a note suggests them in the same order.
+	if edit := c.get(last + "/edit").Body; !strings.Contains(edit, want) {
+		t.Errorf("the change form does not suggest the tags most used first")
 	}
 	if !strings.Contains(body, "Most used in this review: outreach, Access, Zebra crossing.") {
 		t.Errorf("hint does not name the most used themes")
