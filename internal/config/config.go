@@ -23,6 +23,7 @@ type Config struct {
 	SMTPURL        string        // SMTP_URL: smtp://user:pass@host:port; unset → development mailbox
 	MailFrom       string        // MAIL_FROM
 	MaxBodyBytes   int64         // MAX_BODY_BYTES: limit for form posts
+	MaxUploadBytes int64         // MAX_UPLOAD_BYTES: limit for an uploaded document
 	IdleTimeout    time.Duration // SESSION_IDLE_TIMEOUT
 	Lifetime       time.Duration // SESSION_LIFETIME
 	ShutdownGrace  time.Duration // SHUTDOWN_TIMEOUT
@@ -72,6 +73,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SMTPURL:        get("SMTP_URL", ""),
 		MailFrom:       get("MAIL_FROM", "thematic <no-reply@thematic.localhost>"),
 		MaxBodyBytes:   num("MAX_BODY_BYTES", "1048576"),
+		MaxUploadBytes: num("MAX_UPLOAD_BYTES", "26214400"),
 		IdleTimeout:    dur("SESSION_IDLE_TIMEOUT", "30m"),
 		Lifetime:       dur("SESSION_LIFETIME", "12h"),
 		ShutdownGrace:  dur("SHUTDOWN_TIMEOUT", "20s"),

@@ -21,17 +21,18 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		Addr:          "localhost:8080",
-		BaseURL:       "http://localhost:8080",
-		DataDir:       ".data/dev",
-		Env:           "development",
-		MailFrom:      "thematic <no-reply@thematic.localhost>",
-		MaxBodyBytes:  1 << 20,
-		IdleTimeout:   30 * time.Minute,
-		Lifetime:      12 * time.Hour,
-		ShutdownGrace: 20 * time.Second,
-		DBMaxConns:    20,
-		LogLevel:      "info",
+		Addr:           "localhost:8080",
+		BaseURL:        "http://localhost:8080",
+		DataDir:        ".data/dev",
+		Env:            "development",
+		MailFrom:       "thematic <no-reply@thematic.localhost>",
+		MaxBodyBytes:   1 << 20,
+		MaxUploadBytes: 25 << 20,
+		IdleTimeout:    30 * time.Minute,
+		Lifetime:       12 * time.Hour,
+		ShutdownGrace:  20 * time.Second,
+		DBMaxConns:     20,
+		LogLevel:       "info",
 	}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)

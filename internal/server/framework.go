@@ -547,6 +547,10 @@ func (s *Server) frameworkImport(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Invalid("The file could not be read. Choose it again and try again.")
 	case hdr.Filename == "" && hdr.Size == 0:
 		f.NoFile = true // the browser sends an empty part when no file was chosen
+	case hdr.Size > s.cfg.MaxBodyBytes:
+		// Uploads may be large; a framework file never is.
+		file.Close()
+		f.Problems = []review.Problem{{Message: "The file must be smaller than " + humanBytes(s.cfg.MaxBodyBytes) + "."}}
 	default:
 		defer file.Close()
 		f.Framework, err = review.ParseFile(file)

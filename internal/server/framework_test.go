@@ -612,11 +612,11 @@ func TestFrameworkImportBadFiles(t *testing.T) {
 			t.Errorf("%s: the chosen mode is not kept", tc.name)
 		}
 	}
-	// A file over the body limit gets the 413 page.
+	// A file over the form limit is refused with the limit named, before it is parsed.
 	big := `{"format":"thematic-framework","version":1,"groups":[{"title":"` + strings.Repeat("x", int(e.cfg.MaxBodyBytes)) + `"}]}`
 	r := fwImport(lead, rid, "add", "big.json", []byte(big))
-	if r.Status != http.StatusRequestEntityTooLarge {
-		t.Errorf("large file: %d, want 413", r.Status)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "The file must be smaller than 1 MB") {
+		t.Errorf("large file: %d, want 422 naming the limit", r.Status)
 	}
 	if !bytes.Equal(fwExport(lead, rid), before) {
 		t.Fatal("a refused import changed the framework")

@@ -145,14 +145,31 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody bounds request bodies; a larger one fails to parse and gets a 413 page.
+// uploadFieldBytes is the room a multipart upload has for its form fields besides the file.
+const uploadFieldBytes = 64 << 10
+
+// limitBody bounds request bodies while they are read; a larger one fails to parse and gets a 413
+// page. A multipart form (a file upload) may be up to MaxUploadBytes plus room for its fields; one
+// that says it is larger is refused before any of it is read.
+// bodyLimit is how large r's body may be, and the page that says it was too large: uploads
+// (multipart forms) may carry MaxUploadBytes of files, other posts MaxBodyBytes.
+func (s *Server) bodyLimit(r *http.Request) (int64, errorpage.View) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return max(s.cfg.MaxBodyBytes, s.cfg.MaxUploadBytes+uploadFieldBytes), errorpage.View{
+			Status: http.StatusRequestEntityTooLarge, Heading: "The file is too large",
+			Message: "The file must be smaller than " + humanBytes(s.cfg.MaxUploadBytes) + "."}
+	}
+	return s.cfg.MaxBodyBytes, tooLarge(s.cfg.MaxBodyBytes)
+}
+
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			s.renderStatus(w, r, tooLarge(s.cfg.MaxBodyBytes))
+		limit, view := s.bodyLimit(r)
+		if r.ContentLength > limit {
+			s.renderStatus(w, r, view)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }
@@ -246,7 +263,8 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			if err := parseForm(r); err != nil {
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
-					s.renderStatus(w, r, tooLarge(s.cfg.MaxBodyBytes))
+					_, view := s.bodyLimit(r)
+					s.renderStatus(w, r, view)
 					return
 				}
 				s.renderError(w, r, apperr.Invalid("The form could not be read."))

@@ -45,7 +45,7 @@ type reviewFixture struct {
 	groupID, actionAreaID                  string
 	enquiryGroupID, lineID                 string
 	inspectorMember, contactMember, invite string
-	noteID                                 string
+	noteID, documentID                     string
 }
 
 func newReviewFixture(t *testing.T, e *env) reviewFixture {
@@ -127,6 +127,11 @@ func newReviewFixture(t *testing.T, e *env) reviewFixture {
 		f.noteID, _, err = evidence.Create(ctx, tx, f.tenantID, f.reviewID, ids["inspector@demo.test"], evidence.NoteInput{
 			VisitID: f.visit1, SourceID: source, NoteDate: "2023-08-03", Body: "Parents at the baby group spoke about the infant feeding support.",
 			ActionAreas: []string{f.actionAreaID}, Judgement: "neutral", Key: "access-fixture-note"})
+		// A document of the contact's area, uploaded by the lead (so only the lead may delete it).
+		q(&f.documentID, `INSERT INTO area_documents (tenant_id, review_id, area_id, title, filename, content_type, size, sha256,
+			content, scan_status, idempotency_key, uploaded_by) VALUES ($1, $2, $3, 'Fixture', 'fixture.pdf', 'application/pdf', 5,
+			sha256('%PDF-'::bytea), '%PDF-'::bytea, 'clean', 'access-fixture-document', $4) RETURNING id`,
+			f.tenantID, f.reviewID, f.area1, ids["lead@demo.test"])
 		return err
 	})
 	if err != nil {
@@ -143,7 +148,7 @@ func (f reviewFixture) reviewPath(pattern string, own bool) string {
 	}
 	return strings.NewReplacer("{reviewID}", f.reviewID, "{areaID}", area, "{visitID}", visit,
 		"{groupID}", f.groupID, "{actionAreaID}", f.actionAreaID, "{enquiryGroupID}", f.enquiryGroupID,
-		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite, "{noteID}", f.noteID).Replace(pattern)
+		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite, "{noteID}", f.noteID, "{documentID}", f.documentID).Replace(pattern)
 }
 
 func TestReviewAccessMatrix(t *testing.T) {

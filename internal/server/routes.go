@@ -170,6 +170,9 @@ func (s *Server) routes() http.Handler {
 
 			// Coverage of the framework and the lines of enquiry by the evidence.
 			s.coverageRoutes(route)
+			s.selfAssessRoutes(route)
+			s.documentRoutes(route)
+			s.questionnaireRoutes(route)
 
 			// Visits, their teams and the fieldwork timeline.
 			route("GET", "/visits", auth.ReviewMember, s.visitList)

@@ -17,6 +17,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/config"
 	"thematic/internal/db"
+	"thematic/internal/document"
 	"thematic/internal/mail"
 )
 
@@ -32,6 +33,7 @@ type Server struct {
 	now      func() time.Time
 	perms    map[string]auth.Permission // "GET /path/{id}" → what it needs, filled by the route table
 	handler  http.Handler
+	scan     document.Scanner // checks uploaded files; nil accepts everything
 }
 
 // Options carry the collaborators; zero values get defaults.

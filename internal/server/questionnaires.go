@@ -1,0 +1,192 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/area"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/questionnaire"
+	qview "thematic/templates/questionnaire"
+)
+
+// Family questionnaires: an area's results, read by the review's staff and the area's own
+// contact, imported as CSV (a file or pasted text) by the lead and the area's contact; and every
+// area's respondents with their total, for the review's staff.
+func (s *Server) questionnaireRoutes(route routeFunc) {
+	route("GET", "/areas/{areaID}/questionnaire", auth.ReviewMember, s.questionnaireShow)
+	route("POST", "/areas/{areaID}/questionnaire", auth.ReviewMember, s.questionnaireImport)
+	route("GET", "/questionnaires", auth.ReviewStaff, s.questionnaireTotals)
+}
+
+// canImportQuestionnaire: the lead, or the area's own contact (areaParam has checked the area).
+func canImportQuestionnaire(a *auth.Actor) bool {
+	return a.Review.Role == auth.ReviewLead || a.Review.Role == auth.ReviewContact
+}
+
+// questionnaireView reads the area's page.
+func (s *Server) questionnaireView(r *http.Request, tx pgx.Tx, areaID string) (qview.AreaView, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	v := qview.AreaView{Staff: a.Review.Role != auth.ReviewContact, CanImport: canImportQuestionnaire(a)}
+	rv, err := s.areasReview(r, tx)
+	if err != nil {
+		return v, err
+	}
+	v.Review = qview.Review{ID: rv.ID, Title: rv.Title}
+	ar, err := area.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
+	if err != nil {
+		return v, err
+	}
+	v.AreaID, v.AreaName = ar.ID, ar.Name
+	v.Results, err = questionnaire.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
+	return v, err
+}
+
+func (s *Server) questionnaireShow(w http.ResponseWriter, r *http.Request) error {
+	id, err := areaParam(r)
+	if err != nil {
+		return err
+	}
+	var v qview.AreaView
+	if err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		v, err = s.questionnaireView(r, tx, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	return s.ok(w, r, qview.Area(s.page(r, "Family questionnaire – "+v.AreaName), v))
+}
+
+// questionnaireCSV reads the CSV sent: the file when one was chosen, else the pasted text. The
+// field at fault is "csv-file" or "csv-text"; msg is set when nothing usable was sent.
+func questionnaireCSV(r *http.Request) (data []byte, field, pasted, msg string) {
+	pasted = r.PostFormValue("csv_text")
+	if r.MultipartForm != nil {
+		if fhs := r.MultipartForm.File["csv_file"]; len(fhs) > 0 && fhs[0].Filename != "" {
+			fh := fhs[0]
+			if fh.Size > questionnaire.MaxBytes {
+				return nil, "csv-file", pasted, "The selected file must be smaller than 2 MB"
+			}
+			f, err := fh.Open()
+			if err != nil {
+				return nil, "csv-file", pasted, "The selected file could not be read. Try again."
+			}
+			defer f.Close()
+			b, err := questionnaire.ReadLimited(f)
+			switch {
+			case errors.Is(err, questionnaire.ErrTooLarge):
+				return nil, "csv-file", pasted, "The selected file must be smaller than 2 MB"
+			case err != nil:
+				return nil, "csv-file", pasted, "The selected file could not be read. Try again."
+			case len(b) == 0:
+				return nil, "csv-file", pasted, "The selected file is empty"
+			}
+			return b, "csv-file", pasted, ""
+		}
+	}
+	if strings.TrimSpace(pasted) == "" {
+		return nil, "csv-file", pasted, "Choose a CSV file of results, or paste the results into the box"
+	}
+	if len(pasted) > questionnaire.MaxBytes {
+		return nil, "csv-text", "", "The pasted results must be smaller than 2 MB"
+	}
+	return []byte(pasted), "csv-text", pasted, ""
+}
+
+// questionnaireImport replaces the area's results with a valid CSV; a CSV with any problem is
+// refused with its lines at fault, and nothing is stored.
+func (s *Server) questionnaireImport(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	id, err := areaParam(r)
+	if err != nil {
+		return err
+	}
+	if !canImportQuestionnaire(a) {
+		s.refuse(w, r, auth.ReviewLeadOnly)
+		return nil
+	}
+	data, field, pasted, msg := questionnaireCSV(r)
+	var problems []string
+	var rows []questionnaire.Row
+	if msg == "" {
+		var perr *questionnaire.ParseError
+		rows, err = questionnaire.Parse(data)
+		switch {
+		case errors.As(err, &perr):
+			problems = perr.Lines()
+			msg = "The CSV has " + problemCount(len(perr.Problems)+perr.More) + ". Nothing was imported."
+		case errors.Is(err, questionnaire.ErrTooLarge):
+			msg = "The CSV must be smaller than 2 MB"
+		case err != nil:
+			return err
+		}
+	}
+	if msg != "" {
+		var v qview.AreaView
+		if err := s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			v, err = s.questionnaireView(r, tx, id)
+			return err
+		}); err != nil {
+			return err
+		}
+		v.Field, v.Message, v.Problems = field, msg, problems
+		if field == "csv-text" || len(pasted) <= questionnaire.MaxBytes {
+			v.Pasted = pasted
+		}
+		p := s.page(r, "Family questionnaire – "+v.AreaName)
+		p.HasError = true
+		return s.invalid(w, r, qview.Area(p, v))
+	}
+	var imp questionnaire.Import
+	if err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		imp, err = questionnaire.Replace(ctx, tx, a.TenantID, a.Review.ReviewID, id, a.UserID, rows)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "questionnaire.imported", ObjectType: "review_area", ObjectID: id,
+			After: map[string]string{"review": a.Review.ReviewID, "rows": strconv.Itoa(imp.Rows),
+				"total": strconv.FormatInt(imp.Total, 10), "respondents": strconv.FormatInt(imp.Respondents, 10)}})
+	}); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/reviews/"+url.PathEscape(a.Review.ReviewID)+"/areas/"+url.PathEscape(id)+"/questionnaire",
+		"Questionnaire results imported: "+strconv.Itoa(imp.Rows)+" rows")
+}
+
+func problemCount(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return strconv.Itoa(n) + " problems"
+}
+
+// questionnaireTotals lists every area's respondents and their total.
+func (s *Server) questionnaireTotals(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var v qview.TotalsView
+	if err := s.tx(r, func(tx pgx.Tx) error {
+		rv, err := s.areasReview(r, tx)
+		if err != nil {
+			return err
+		}
+		v.Review = qview.Review{ID: rv.ID, Title: rv.Title}
+		v.Totals, err = questionnaire.Totals(ctx, tx, a.TenantID, a.Review.ReviewID)
+		return err
+	}); err != nil {
+		return err
+	}
+	return s.ok(w, r, qview.Totals(s.page(r, "Family questionnaires – "+v.Review.Title), v))
+}
