@@ -168,6 +168,9 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 	if err := seedNotes(ctx, tx, tenantID, reviewID, visitIDs, ids); err != nil {
 		return err
 	}
+	if err := seedLocalAuthorities(ctx, tx, tenantID, reviewID, areaIDs, ids); err != nil {
+		return err
+	}
 	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "seed", Action: "review.created",
 		ObjectType: "review", ObjectID: reviewID, After: map[string]string{"title": ReviewTitle, "start": "template " + review.StartForLife}})
 }

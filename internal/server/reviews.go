@@ -13,10 +13,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
+	"thematic/internal/area"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/review"
+	"thematic/internal/selfassess"
 	"thematic/templates"
 	reviewview "thematic/templates/review"
 )
@@ -311,7 +313,10 @@ func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 		if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
-		v.Counts, err = review.Overview(ctx, tx, a.TenantID, a.Review.ReviewID)
+		if v.Counts, err = review.Overview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
+			return err
+		}
+		v.LateSelfAssessments, err = selfassess.LateCount(ctx, tx, a.TenantID, a.Review.ReviewID, area.Today(s.now()))
 		return err
 	})
 	return v, err

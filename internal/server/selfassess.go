@@ -350,26 +350,12 @@ func (s *Server) saLeadRender(w http.ResponseWriter, r *http.Request, status int
 		if err != nil {
 			return err
 		}
-		due, err := selfassess.Deadlines(ctx, tx, a.TenantID, a.Review.ReviewID)
-		if err != nil {
-			return err
-		}
-		progress, err := selfassess.Progress(ctx, tx, a.TenantID, a.Review.ReviewID)
+		grid, err := selfassess.LoadGrid(ctx, tx, a.TenantID, a.Review.ReviewID, area.Today(s.now()))
 		if err != nil {
 			return err
 		}
 		for _, ar := range areas {
-			la := saview.LeadArea{ID: ar.ID, Name: ar.Name, Status: progress[ar.ID]}
-			switch la.Status {
-			case "":
-				la.Status = selfassess.TaskNotStarted
-			case selfassess.TaskCompleted:
-				la.Status = "Submitted"
-			}
-			if d, ok := due[ar.ID]; ok {
-				la.Deadline = area.LongDate(d)
-				la.Day, la.Month, la.Year = strconv.Itoa(d.Day()), strconv.Itoa(int(d.Month())), strconv.Itoa(d.Year())
-			}
+			la := saLeadArea(v.Template, ar, grid[ar.ID])
 			v.Areas = append(v.Areas, la)
 		}
 		return nil
@@ -381,6 +367,32 @@ func (s *Server) saLeadRender(w http.ResponseWriter, r *http.Request, status int
 	p.HasError = errs.Any()
 	s.render(w, r, status, saview.Lead(p, v))
 	return nil
+}
+
+// saLeadArea is one area's row of the lead's page: deadline, status, lateness and, once
+// submitted, its ratings in the template's order.
+func saLeadArea(t selfassess.Template, ar area.Area, st *selfassess.AreaState) saview.LeadArea {
+	la := saview.LeadArea{ID: ar.ID, Name: ar.Name, Status: selfassess.TaskNotStarted}
+	if st == nil {
+		return la
+	}
+	la.Status, la.Late, la.Submitted = st.Status, st.Late, st.Submitted
+	if st.Submitted {
+		la.Status = "Submitted"
+		for _, e := range t.Elements {
+			r := st.Responses[e.ID]
+			c := saview.LeadCell{Element: e.Title, Commentary: r.Commentary}
+			if l, ok := t.Level(r.LevelID); ok {
+				c.Label = l.Label
+			}
+			la.Cells = append(la.Cells, c)
+		}
+	}
+	if d := st.Deadline; d != nil {
+		la.Deadline = area.LongDate(*d)
+		la.Day, la.Month, la.Year = strconv.Itoa(d.Day()), strconv.Itoa(int(d.Month())), strconv.Itoa(d.Year())
+	}
+	return la
 }
 
 func (s *Server) saLeadPage(w http.ResponseWriter, r *http.Request) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -269,5 +270,67 @@ func TestSelfAssessLeadEditsTemplate(t *testing.T) {
 		if e.auditCount(a) != 1 {
 			t.Errorf("%s audited %d times, want 1", a, e.auditCount(a))
 		}
+	}
+}
+
+func TestSelfAssessLeadGridAndLate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newReviewFixture(t, e)
+	lead := e.signedIn("lead@demo.test")
+	page := "/reviews/" + f.reviewID + "/self-assessment"
+	overview := "/reviews/" + f.reviewID + "/"
+	if r := lead.get(overview); strings.Contains(r.Body, "late with") {
+		t.Error("overview warns of late areas before any deadline")
+	}
+	// Northumberland (area1) answers every element and submits; Sunderland (area2) does nothing.
+	contact := e.signedIn("la.contact@demo.test")
+	base := "/reviews/" + f.reviewID + "/areas/" + f.area1 + "/self-assessment"
+	contact.get(base)
+	elements, levels := saIDs(t, e, f.reviewID)
+	for i, el := range elements {
+		wantStatus(t, "answer", contact.post(base+"/question", url.Values{"element_id": {el}, "version": {"0"}, "level": {levels[i]},
+			"commentary": {"Grid commentary " + strconv.Itoa(i)}, "action": {"continue"}}), http.StatusSeeOther)
+	}
+	wantStatus(t, "submit", contact.post(base+"/submit", nil), http.StatusSeeOther)
+	r := lead.get(page)
+	wantStatus(t, "lead page", r, http.StatusOK)
+	if strings.Contains(r.Body, "govuk-tag--red") {
+		t.Error("an area is tagged late before any deadline")
+	}
+	// Both deadlines passed yesterday: only Sunderland, not submitted, is late.
+	if _, err := e.db.Super.Exec(context.Background(), `INSERT INTO sa_deadlines (tenant_id, area_id, review_id, due)
+		VALUES ($1, $2, $4, current_date - 1), ($1, $3, $4, current_date - 1)`, f.tenantID, f.area1, f.area2, f.reviewID); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"lead@demo.test", "inspector@demo.test", "observer@demo.test"} {
+		r := e.signedIn(who).get(page)
+		wantStatus(t, who+" reads the grid", r, http.StatusOK)
+		grid := r.Body[strings.Index(r.Body, `id="ratings-grid"`):]
+		for _, want := range []string{"Ratings by area", "Co-location", "Governance", "Not yet started", "Embedded",
+			"View commentary", "Grid commentary 2", "Not submitted"} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("%s: page lacks %q", who, want)
+			}
+		}
+		sunderland := grid[strings.Index(grid, "Sunderland"):]
+		if i := strings.Index(sunderland, "</th>"); i < 0 || !strings.Contains(sunderland[:i], ">Late</strong>") {
+			t.Errorf("%s: Sunderland not tagged Late in the grid", who)
+		}
+		north := grid[strings.Index(grid, "Northumberland"):]
+		if i := strings.Index(north, "</th>"); i < 0 || strings.Contains(north[:i], "Late") {
+			t.Errorf("%s: submitted Northumberland tagged Late", who)
+		}
+		if !strings.Contains(r.Body, "Not started (1)") || !strings.Contains(r.Body, "Submitted (1)") {
+			t.Errorf("%s: progress summary wrong", who)
+		}
+	}
+	wantStatus(t, "contact", contact.get(page), http.StatusForbidden)
+	r = lead.get(overview)
+	if !strings.Contains(r.Body, "1 area is late with its self-assessment") || !strings.Contains(r.Body, `href="`+page+`"`) {
+		t.Errorf("lead's overview lacks the late warning and its link")
+	}
+	if r = e.signedIn("inspector@demo.test").get(overview); strings.Contains(r.Body, "late with") {
+		t.Error("inspector's overview shows the lead's late warning")
 	}
 }
