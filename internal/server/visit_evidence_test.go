@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"strings"
 	"testing"
@@ -38,6 +39,7 @@ func TestVisitPageShowsItsEvidence(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("inspector: %d", r.Status)
 	}
+	latest = html.EscapeString(latest) // as the page writes it
 	for _, want := range []string{"Evidence from this visit", count, link, "Record a note",
 		fmt.Sprintf("Your latest 5 of %d notes", mine), latest} {
 		if !strings.Contains(r.Body, want) {
