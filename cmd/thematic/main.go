@@ -29,6 +29,7 @@ import (
 	"thematic/internal/demo"
 	"thematic/internal/devdb"
 	"thematic/internal/mail"
+	"thematic/internal/reminder"
 	"thematic/internal/server"
 	"thematic/internal/tenant"
 	"thematic/internal/user"
@@ -177,6 +178,20 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	}
 	srv := server.New(cfg, pool, server.Options{Mail: mailer, Logger: logger, SessionCleanup: 5 * time.Minute})
 	defer srv.Close()
+	// Background jobs (self-assessment reminders) run beside HTTP on the same pool; their queue is
+	// in the database, so jobs due while the service was down run when it is back.
+	jobs, err := reminder.NewClient(pool, reminder.Options{Mail: mailer, BaseURL: cfg.BaseURL, Logger: logger})
+	if err != nil {
+		return err
+	}
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
+	}
+	defer func() { // on any return: cancel jobs still running, so the pool can close
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = jobs.StopAndCancel(c)
+	}()
 	httpSrv := &http.Server{
 		Addr: cfg.Addr, Handler: srv,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second,
@@ -205,6 +220,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	defer cancel()
 	if err := httpSrv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	// Then let jobs in flight finish (a job stopped part way is retried after the next start).
+	if err := jobs.Stop(sctx); err != nil {
+		return fmt.Errorf("stop background jobs: %w", err)
 	}
 	logger.Info("stopped")
 	return nil

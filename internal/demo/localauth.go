@@ -9,6 +9,7 @@ import (
 
 	"thematic/internal/document"
 	"thematic/internal/questionnaire"
+	"thematic/internal/reminder"
 	"thematic/internal/selfassess"
 )
 
@@ -173,6 +174,9 @@ func seedLocalAuthorities(ctx context.Context, tx pgx.Tx, tenantID, reviewID str
 		due[areaIDs[v.area]] = &d
 	}
 	if err := selfassess.SetDeadlines(ctx, tx, tenantID, reviewID, due); err != nil {
+		return err
+	}
+	if _, err := reminder.Schedule(ctx, tx, tenantID, reviewID, due, time.Now()); err != nil {
 		return err
 	}
 	for _, sa := range demoSelfAssessments {

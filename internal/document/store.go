@@ -143,3 +143,26 @@ func Delete(ctx context.Context, q db.Querier, tenantID, reviewID, areaID, id, b
 	}
 	return nil
 }
+
+// CitingCounts counts, per document of an area, the evidence notes citing it, as the evidence base
+// lists them: not deleted, never a safeguarding concern (row-level security hides those from whoever
+// may not read them; the evidence base shows none, so neither does the count). Documents no note
+// cites are absent. One statement; for the review's staff only (a contact never sees notes).
+func CitingCounts(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) (map[string]int, error) {
+	rows, err := q.Query(ctx, `SELECT nd.document_id::text, count(*)::int FROM evidence_note_documents nd
+		JOIN area_documents d ON d.tenant_id = nd.tenant_id AND d.id = nd.document_id
+		JOIN evidence_notes n ON n.tenant_id = nd.tenant_id AND n.id = nd.note_id
+		WHERE nd.tenant_id = $1 AND d.review_id = $2 AND d.area_id = $3 AND n.review_id = $2
+			AND n.deleted_at IS NULL AND NOT n.safeguarding
+		GROUP BY nd.document_id`, tenantID, reviewID, areaID)
+	if err != nil {
+		return nil, fmt.Errorf("document: citing counts: %w", err)
+	}
+	out := map[string]int{}
+	var id string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error { out[id] = n; return nil }); err != nil {
+		return nil, fmt.Errorf("document: citing counts: %w", err)
+	}
+	return out, nil
+}

@@ -79,6 +79,7 @@ type NoteInput struct {
 	ActionAreas  []string
 	Lines        []string
 	Tags         []string // names; created on the fly, reused whatever their case
+	Documents    []string // ids of the area's supporting documents the note cites
 	Judgement    string
 	GoodPractice bool
 	FamilyWords  bool
@@ -93,7 +94,8 @@ func (in NoteInput) Date() time.Time {
 }
 
 // Validate checks what can be checked without the database. Field ids: source, role, note-date,
-// body, action-areas, lines, tags, judgement.
+// body, action-areas, lines, tags, judgement (documents are checked against the area by the store,
+// whose message names the area: field id documents).
 func (in *NoteInput) Validate() *form.Errors {
 	errs := &form.Errors{}
 	if !db.ValidUUID(in.SourceID) {
@@ -179,4 +181,5 @@ type Note struct {
 	ActionAreas  []string // ids
 	Lines        []string // ids
 	Tags         []string // names, sorted
+	Documents    []string // ids of the cited supporting documents, sorted
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/db"
+	"thematic/internal/document"
 )
 
 // SourceOption is one of a review's sources, for a form.
@@ -26,12 +27,14 @@ type RoleOption struct {
 }
 
 // Options are the lists a note form offers: the review's sources and roles, its existing tags and
-// the names of its members (for the personal data guard).
+// the names of its members (for the personal data guard). Documents, the visit's area's available
+// supporting documents a note may cite, are filled by whoever knows the area (LoadOptions does not).
 type Options struct {
-	Sources []SourceOption
-	Roles   []RoleOption
-	Tags    []string
-	Names   []string
+	Sources   []SourceOption
+	Roles     []RoleOption
+	Tags      []string
+	Names     []string
+	Documents []document.Document
 }
 
 // LoadOptions reads a review's form lists in one batch.

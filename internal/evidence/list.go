@@ -37,6 +37,7 @@ type Filter struct {
 	Judgement    string
 	GoodPractice *bool
 	AuthorID     string
+	DocumentID   string     // notes citing this supporting document
 	From, To     *time.Time // note dates, inclusive
 	Query        string     // full text, websearch syntax
 	After        string     // opaque cursor from Page.Next
@@ -125,7 +126,7 @@ func decodeCursor(s string) (cursor, bool) {
 }
 
 // ParseFilter reads a filter from query parameters: area (repeated), visit, action-area, line,
-// tag, source, judgement, good-practice (yes/no), author, from-day/-month/-year, to-day/-month/
+// tag, source, judgement, good-practice (yes/no), author, document, from-day/-month/-year, to-day/-month/
 // -year, q, after, limit. Field errors use those names as ids (dates: "from" and "to").
 func ParseFilter(v url.Values) (Filter, *form.Errors) {
 	errs := &form.Errors{}
@@ -149,6 +150,7 @@ func ParseFilter(v url.Values) (Filter, *form.Errors) {
 		{"line", "Select a line of enquiry from the list", &f.LineID},
 		{"source", "Select a source from the list", &f.SourceID},
 		{"author", "Select an author from the list", &f.AuthorID},
+		{"document", "Select a supporting document from the list", &f.DocumentID},
 	}
 	for _, p := range ids {
 		s := strings.TrimSpace(v.Get(p.name))
@@ -242,6 +244,7 @@ func (f Filter) Values() url.Values {
 	set("source", f.SourceID)
 	set("judgement", f.Judgement)
 	set("author", f.AuthorID)
+	set("document", f.DocumentID)
 	set("q", f.Query)
 	if f.GoodPractice != nil {
 		v.Set("good-practice", map[bool]string{true: "yes", false: "no"}[*f.GoodPractice])
@@ -294,6 +297,10 @@ func (f Filter) where(tenantID, reviewID string, fromSearch bool) ([]string, []a
 	}
 	if f.AuthorID != "" {
 		where = append(where, "n.author_id = "+arg(f.AuthorID)+"::uuid")
+	}
+	if f.DocumentID != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM evidence_note_documents x WHERE x.tenant_id = n.tenant_id
+			AND x.note_id = n.id AND x.document_id = `+arg(f.DocumentID)+`::uuid)`)
 	}
 	if f.From != nil {
 		where = append(where, "n.note_date >= "+arg(*f.From)+"::date")
@@ -475,6 +482,7 @@ type FilterOptions struct {
 	Tags        []string
 	Sources     []FilterOption
 	Authors     []FilterOption
+	Documents   []FilterOption // "Area: title", the review's available supporting documents
 }
 
 // FilterChoices reads the filter form's choices in one batch, one round trip (Options in the brief: that
@@ -503,8 +511,13 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 		{"authors", &o.Authors, `SELECT u.id::text, u.name FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.tenant_id = $1 AND EXISTS (SELECT 1 FROM evidence_notes n WHERE n.tenant_id = $1 AND n.review_id = $2
 				AND n.author_id = m.user_id AND n.deleted_at IS NULL AND NOT n.safeguarding) ORDER BY u.name`},
+		{"documents", &o.Documents, `SELECT d.id::text, la.display_name || ': ' || d.title FROM area_documents d
+			JOIN review_areas ra ON ra.tenant_id = d.tenant_id AND ra.id = d.area_id
+			JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.deleted_at IS NULL AND d.scan_status = 'clean'
+			ORDER BY la.display_name, lower(d.title), d.id`},
 	}
-	// One round trip: the review's title, the six lists and the tags, as a batch.
+	// One round trip: the review's title, the seven lists and the tags, as a batch.
 	b := &pgx.Batch{}
 	b.Queue(`SELECT title FROM reviews WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID)
 	for _, l := range lists {

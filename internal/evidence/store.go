@@ -55,13 +55,15 @@ const noteColumns = `n.id, n.review_id, n.visit_id, n.area_id, n.author_id, n.so
 		WHERE l.tenant_id = n.tenant_id AND l.note_id = n.id), '{}'),
 	coalesce((SELECT array_agg(t.name ORDER BY lower(t.name)) FROM evidence_note_tags nt
 		JOIN evidence_tags t ON t.tenant_id = nt.tenant_id AND t.id = nt.tag_id
-		WHERE nt.tenant_id = n.tenant_id AND nt.note_id = n.id), '{}')`
+		WHERE nt.tenant_id = n.tenant_id AND nt.note_id = n.id), '{}'),
+	coalesce((SELECT array_agg(nd.document_id::text ORDER BY nd.document_id) FROM evidence_note_documents nd
+		WHERE nd.tenant_id = n.tenant_id AND nd.note_id = n.id), '{}')`
 
 func scanNote(row pgx.Row) (Note, error) {
 	var n Note
 	err := row.Scan(&n.ID, &n.ReviewID, &n.VisitID, &n.AreaID, &n.AuthorID, &n.SourceID, &n.RoleID,
 		&n.NoteDate, &n.Body, &n.Judgement, &n.GoodPractice, &n.FamilyWords, &n.Safeguarding, &n.Version,
-		&n.DeletedAt, &n.LockedAt, &n.CreatedAt, &n.UpdatedAt, &n.ActionAreas, &n.Lines, &n.Tags)
+		&n.DeletedAt, &n.LockedAt, &n.CreatedAt, &n.UpdatedAt, &n.ActionAreas, &n.Lines, &n.Tags, &n.Documents)
 	return n, err
 }
 
@@ -158,6 +160,9 @@ func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteIn
 	if nLines != len(in.Lines) {
 		errs.Add("lines", "Select lines of enquiry of this review")
 	}
+	if err := checkDocuments(ctx, tx, tenantID, reviewID, c.areaID, in, errs); err != nil {
+		return c, err
+	}
 	if errs.Any() {
 		return c, &Refused{errs}
 	}
@@ -180,6 +185,39 @@ func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteIn
 		}
 	}
 	return c, nil
+}
+
+// DocumentsMessage is the field error for a cited document that is not one of the area's
+// available documents (another area's or review's, deleted, not yet scanned, or made up).
+func DocumentsMessage(areaName string) string { return "Choose documents sent by " + areaName }
+
+// checkDocuments verifies that every cited document is an available document of the note's area
+// in this review, in one query (which also names the area for the message).
+func checkDocuments(ctx context.Context, tx pgx.Tx, tenantID, reviewID, areaID string, in *NoteInput, errs *form.Errors) error {
+	in.Documents = dedupe(in.Documents)
+	if len(in.Documents) == 0 {
+		return nil
+	}
+	valid := make([]string, 0, len(in.Documents))
+	for _, id := range in.Documents {
+		if db.ValidUUID(id) {
+			valid = append(valid, id)
+		}
+	}
+	var name string
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT la.display_name FROM review_areas ra
+			JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = $3), 'this area'),
+		(SELECT count(*) FROM area_documents d WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.area_id = $3
+			AND d.id = ANY($4::uuid[]) AND d.deleted_at IS NULL AND d.scan_status = 'clean')`,
+		tenantID, reviewID, areaID, valid).Scan(&name, &n); err != nil {
+		return fmt.Errorf("evidence: check documents: %w", err)
+	}
+	if len(valid) != len(in.Documents) || n != len(valid) {
+		errs.Add("documents", DocumentsMessage(name))
+	}
+	return nil
 }
 
 func dedupe(ids []string) []string {
@@ -225,7 +263,7 @@ func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string,
 	if err != nil {
 		return "", false, fmt.Errorf("evidence: insert note: %w", err)
 	}
-	if err := link(ctx, tx, tenantID, reviewID, id, in.ActionAreas, in.Lines, c.tagIDs); err != nil {
+	if err := link(ctx, tx, tenantID, reviewID, id, in.ActionAreas, in.Lines, c.tagIDs, in.Documents); err != nil {
 		return "", false, err
 	}
 	n, err := getNote(ctx, tx, tenantID, reviewID, id, true, "")
@@ -264,18 +302,22 @@ func byKey(ctx context.Context, q db.Querier, tenantID, reviewID, key string) (s
 	return id, nil
 }
 
-// link replaces the note's action areas, lines and tags.
-func link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID string, areas, lines, tagIDs []string) error {
+// link replaces the note's action areas, lines, tags and cited documents: each set in one
+// statement, the whole in one round trip.
+func link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID string, areas, lines, tagIDs, documents []string) error {
 	b := &pgx.Batch{}
 	b.Queue(`DELETE FROM evidence_note_action_areas WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
 	b.Queue(`DELETE FROM evidence_note_lines WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
 	b.Queue(`DELETE FROM evidence_note_tags WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
+	b.Queue(`DELETE FROM evidence_note_documents WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
 	b.Queue(`INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
 		SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, areas, reviewID)
 	b.Queue(`INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
 		SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, lines, reviewID)
 	b.Queue(`INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id) SELECT $1, $2, unnest($3::uuid[])`,
 		tenantID, noteID, tagIDs)
+	b.Queue(`INSERT INTO evidence_note_documents (tenant_id, note_id, document_id) SELECT $1, $2, unnest($3::uuid[])`,
+		tenantID, noteID, documents)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("evidence: link note %s: %w", noteID, err)
 	}
@@ -288,7 +330,7 @@ func fields(n Note) map[string]any {
 		"visit_id": n.VisitID, "source_id": n.SourceID, "role_id": n.RoleID,
 		"note_date": n.NoteDate.Format(dateLayout), "body": n.Body, "judgement": n.Judgement,
 		"good_practice": n.GoodPractice, "family_words": n.FamilyWords, "safeguarding": n.Safeguarding,
-		"action_areas": n.ActionAreas, "lines": n.Lines, "tags": n.Tags,
+		"action_areas": n.ActionAreas, "lines": n.Lines, "tags": n.Tags, "documents": n.Documents,
 	}
 }
 
@@ -361,7 +403,7 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID 
 		in.GoodPractice, in.FamilyWords, in.Safeguarding); err != nil {
 		return Note{}, fmt.Errorf("evidence: update note %s: %w", noteID, err)
 	}
-	if err := link(ctx, tx, tenantID, reviewID, noteID, in.ActionAreas, in.Lines, c.tagIDs); err != nil {
+	if err := link(ctx, tx, tenantID, reviewID, noteID, in.ActionAreas, in.Lines, c.tagIDs, in.Documents); err != nil {
 		return Note{}, err
 	}
 	after, err := getNote(ctx, tx, tenantID, reviewID, noteID, false, "")

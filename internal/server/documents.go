@@ -76,17 +76,27 @@ func (s *Server) documentList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := docview.ListView{CanUpload: mayUpload(a, areaID)}
+	// Citing counts are for the review's staff: a local authority contact never sees evidence notes.
+	v := docview.ListView{CanUpload: mayUpload(a, areaID), Citations: a.Review.Role != auth.ReviewContact}
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		if v.Where, err = s.documentWhere(r, tx, areaID); err != nil {
 			return err
 		}
 		docs, err := document.List(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
-		for _, d := range docs {
-			v.Rows = append(v.Rows, docview.Row{Doc: d, CanDelete: mayDelete(a, areaID, d)})
+		if err != nil {
+			return err
 		}
-		return err
+		counts := map[string]int{}
+		if v.Citations && len(docs) > 0 {
+			if counts, err = document.CitingCounts(ctx, tx, a.TenantID, a.Review.ReviewID, areaID); err != nil {
+				return err
+			}
+		}
+		for _, d := range docs {
+			v.Rows = append(v.Rows, docview.Row{Doc: d, CanDelete: mayDelete(a, areaID, d), Citing: counts[d.ID]})
+		}
+		return nil
 	})
 	if err != nil {
 		return err

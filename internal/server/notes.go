@@ -17,6 +17,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/db"
+	"thematic/internal/document"
 	"thematic/internal/evidence"
 	"thematic/internal/form"
 	"thematic/internal/review"
@@ -47,7 +48,7 @@ func noteReadForm(r *http.Request) (evidence.NoteInput, review.DateInput, string
 		Year: r.PostFormValue("note-date-year")}
 	in := evidence.NoteInput{SourceID: r.PostFormValue("source"), RoleID: r.PostFormValue("role"),
 		Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n"), ActionAreas: r.PostForm["action_areas"],
-		Lines: r.PostForm["lines"], Judgement: r.PostFormValue("judgement"),
+		Lines: r.PostForm["lines"], Documents: r.PostForm["document"], Judgement: r.PostFormValue("judgement"),
 		GoodPractice: r.PostFormValue("good_practice") == "yes", FamilyWords: r.PostFormValue("family_words") == "yes",
 		Safeguarding: r.PostFormValue("safeguarding") == "yes", Key: r.PostFormValue("idempotency_key")}
 	if t, ok := d.Parse(); ok {
@@ -89,6 +90,10 @@ func (s *Server) noteFormView(r *http.Request, tx pgx.Tx, visitID string) (evide
 		if v.Opts, err = evidence.LoadOptions(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return v, err
 		}
+	}
+	// The area's supporting documents, which a note may cite.
+	if v.Opts.Documents, err = document.List(ctx, tx, a.TenantID, a.Review.ReviewID, v.Visit.AreaID); err != nil {
+		return v, err
 	}
 	if v.Framework, err = review.LoadFramework(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 		return v, err
@@ -381,7 +386,7 @@ func noteFormOf(v *evidenceview.FormView, n evidence.Note) {
 	v.NoteID, v.Version = n.ID, n.Version
 	v.In = evidence.NoteInput{VisitID: n.VisitID, SourceID: n.SourceID, RoleID: n.RoleID,
 		NoteDate: n.NoteDate.Format(noteDateLayout), Body: n.Body, ActionAreas: n.ActionAreas, Lines: n.Lines,
-		Tags: n.Tags, Judgement: n.Judgement, GoodPractice: n.GoodPractice, FamilyWords: n.FamilyWords,
+		Tags: n.Tags, Documents: n.Documents, Judgement: n.Judgement, GoodPractice: n.GoodPractice, FamilyWords: n.FamilyWords,
 		Safeguarding: n.Safeguarding}
 	v.Date = noteDateInput(n.NoteDate)
 	v.TagsText = strings.Join(n.Tags, ", ")
@@ -425,9 +430,31 @@ func noteChanged(mine evidence.NoteInput, cur evidence.Note) []string {
 	add(strings.Join(mine.ActionAreas, ",") != strings.Join(cur.ActionAreas, ","), "action areas")
 	add(strings.Join(mine.Lines, ",") != strings.Join(cur.Lines, ","), "lines of enquiry")
 	add(strings.ToLower(strings.Join(mine.Tags, ",")) != strings.ToLower(strings.Join(cur.Tags, ",")), "themes")
+	add(!sameSet(mine.Documents, cur.Documents), "cited documents")
 	add(mine.GoodPractice != cur.GoodPractice, "good-practice example")
 	add(mine.FamilyWords != cur.FamilyWords, "family’s own words")
 	return out
+}
+
+// sameSet reports whether two lists of ids hold the same ids, whatever their order or case.
+func sameSet(a, b []string) bool {
+	set := func(l []string) map[string]bool {
+		m := map[string]bool{}
+		for _, x := range l {
+			m[strings.ToLower(x)] = true
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for x := range sa {
+		if !sb[x] {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/db"
+	"thematic/internal/document"
 	"thematic/internal/review"
 )
 
@@ -296,4 +297,122 @@ func ntCopy(form url.Values) url.Values {
 		}
 	}
 	return out
+}
+
+// ntDocument stores an available document of an area of the fixture's review, uploaded by the lead.
+func (f *noteFixture) ntDocument(t *testing.T, areaID, title string, content []byte) string {
+	t.Helper()
+	var id string
+	err := db.InTx(context.Background(), f.e.db.Owner, db.Scope{TenantID: f.tenantID}, func(tx pgx.Tx) error {
+		var err error
+		id, _, err = document.Create(context.Background(), tx, f.tenantID, f.reviewID, areaID, f.users["lead@demo.test"],
+			document.Upload{Title: title, Filename: strings.ToLower(strings.ReplaceAll(title, " ", "-")) + ".csv",
+				ContentType: document.TypeCSV, Content: content, Key: "doc-" + title})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (f *noteFixture) citations() int {
+	return f.count(`SELECT count(*) FROM evidence_note_documents d JOIN evidence_notes n ON n.id = d.note_id WHERE n.review_id = $1`, f.reviewID)
+}
+
+// A note cites its area's documents: the form offers them only when the area has some, a document
+// of another area is refused (by form and by script) with nothing stored, the note page lists the
+// cited document with its download, and the area's documents page counts the citing notes for
+// the review's staff only, linking to exactly those notes in the evidence base.
+func TestNoteCitesAreaDocuments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	c := e.signedIn("inspector@demo.test")
+	if r := c.get(f.newPath()); r.Status != http.StatusOK || strings.Contains(r.Body, "Documents this note cites") ||
+		strings.Contains(r.Body, `name="document"`) {
+		t.Fatalf("the form offers documents the area has not sent: %d", r.Status)
+	}
+	own := f.ntDocument(t, f.sunderland, "Hub timetable", []byte("day,session\nMonday,Stay and play\n"))
+	other := f.ntDocument(t, f.torbay, "Torbay outreach plan", []byte("week,visits\n1,12\n"))
+	form := f.ntForm(t, c)
+	r := c.get(f.newPath())
+	vtWant(t, r, http.StatusOK, "Documents this note cites", "Supporting documents sent by Sunderland",
+		`name="document" type="checkbox" value="`+own+`"`, "Hub timetable", "CSV")
+	if strings.Contains(r.Body, other) {
+		t.Error("the form offers another area's document")
+	}
+
+	// Another area's document: 422 with the message, nothing stored; the same by script.
+	form.Set("document", other)
+	vtWant(t, c.post(f.postPath(), form), http.StatusUnprocessableEntity, "There is a problem",
+		"Choose documents sent by Sunderland", "Parents said the hub")
+	jr, body := c.postJSON(f.postPath(), form)
+	if jr.Status != http.StatusUnprocessableEntity || !strings.Contains(jr.Body, `"field":"documents"`) ||
+		!strings.Contains(jr.Body, "Choose documents sent by Sunderland") {
+		t.Errorf("script post citing another area's document: %d %v", jr.Status, body)
+	}
+	if n, l := f.notes(), f.citations(); n != 0 || l != 0 {
+		t.Fatalf("%d notes and %d citations stored after refusals", n, l)
+	}
+
+	// The script's path carries the repeated field as the form does.
+	form.Set("document", own)
+	jr, body = c.postJSON(f.postPath(), form)
+	if jr.Status != http.StatusCreated {
+		t.Fatalf("script post citing the area's document: %d %s", jr.Status, jr.Body)
+	}
+	id, _ := body["id"].(string)
+	if f.citations() != 1 {
+		t.Fatalf("%d citations after the script's post", f.citations())
+	}
+	page := c.get(f.notePath(id))
+	vtWant(t, page, http.StatusOK, "Documents cited", "Hub timetable", "CSV",
+		`href="/reviews/`+f.reviewID+`/areas/`+f.sunderland+`/documents/`+own+`"`)
+	if d := c.get("/reviews/" + f.reviewID + "/areas/" + f.sunderland + "/documents/" + own); d.Status != http.StatusOK ||
+		d.Body != "day,session\nMonday,Stay and play\n" {
+		t.Errorf("download of the cited document: %d %q", d.Status, d.Body)
+	}
+	// The edit form keeps it ticked; unticking it drops the link.
+	vtWant(t, c.get(f.notePath(id, "/edit")), http.StatusOK, `value="`+own+`" checked`)
+	edit := url.Values{}
+	for k, v := range form {
+		edit[k] = v
+	}
+	edit.Del("idempotency_key")
+	edit.Del("document")
+	edit.Set("version", "1")
+	edit.Set("document", other)
+	vtWant(t, c.post(f.notePath(id), edit), http.StatusUnprocessableEntity, "Choose documents sent by Sunderland")
+	if f.citations() != 1 {
+		t.Fatalf("a refused edit changed the citations: %d", f.citations())
+	}
+	edit.Del("document")
+	if r := c.post(f.notePath(id), edit); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit without the document: %d\n%s", r.Status, r.Body)
+	}
+	if f.citations() != 0 {
+		t.Fatalf("unticking left %d citations", f.citations())
+	}
+	vtWant(t, c.get(f.notePath(id)), http.StatusOK, "cited documents") // the history names the change
+	edit.Set("document", own)
+	edit.Set("version", "2")
+	if r := c.post(f.notePath(id), edit); r.Status != http.StatusSeeOther || f.citations() != 1 {
+		t.Fatalf("citing again: %d, %d citations", r.Status, f.citations())
+	}
+
+	// Documents page: the lead sees one citing note, linking to the filtered evidence base.
+	docs := "/reviews/" + f.reviewID + "/areas/" + f.sunderland + "/documents"
+	filtered := "/reviews/" + f.reviewID + "/evidence?document=" + own
+	vtWant(t, e.signedIn("lead@demo.test").get(docs), http.StatusOK, "Cited by", `href="`+filtered+`"`, "1 note")
+	vtWant(t, e.signedIn("observer@demo.test").get(docs), http.StatusOK, "Cited by", "1 note")
+	base := c.get(filtered)
+	vtWant(t, base, http.StatusOK, "Showing 1 note", "Parents said the hub", "Supporting document cited", `/notes/`+id)
+	vtWant(t, c.get("/reviews/"+f.reviewID+"/evidence?document="+other), http.StatusOK, "No notes match these filters")
+	// The contact of the area sees their documents, never how notes cite them.
+	cr := e.signedIn("la.contact@demo.test").get(docs)
+	vtWant(t, cr, http.StatusOK, "Hub timetable")
+	if strings.Contains(cr.Body, "Cited by") || strings.Contains(cr.Body, "1 note") || strings.Contains(cr.Body, "/evidence") {
+		t.Error("the contact's documents page shows citing notes")
+	}
 }

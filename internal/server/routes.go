@@ -171,6 +171,7 @@ func (s *Server) routes() http.Handler {
 			// Coverage of the framework and the lines of enquiry by the evidence.
 			s.coverageRoutes(route)
 			s.selfAssessRoutes(route)
+			s.selfAssessSheetRoutes(route)
 			s.documentRoutes(route)
 			s.questionnaireRoutes(route)
 

@@ -15,6 +15,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/reminder"
 	"thematic/internal/review"
 	"thematic/internal/selfassess"
 	saview "thematic/templates/selfassess"
@@ -718,6 +719,9 @@ func (s *Server) saDeadlines(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if err := selfassess.SetDeadlines(ctx, tx, a.TenantID, a.Review.ReviewID, due); err != nil {
+			return err
+		}
+		if _, err := reminder.Schedule(ctx, tx, a.TenantID, a.Review.ReviewID, due, s.now()); err != nil {
 			return err
 		}
 		after := map[string]string{}

@@ -201,6 +201,7 @@ var fieldLabels = map[string]string{
 	"body": "text", "judgement": "judgement", "good_practice": "good-practice example",
 	"family_words": "family's own words", "safeguarding": "safeguarding", "action_areas": "action areas",
 	"lines": "lines of enquiry", "tags": "themes", "deleted": "deleted", "personal_data_confirmed": "personal data confirmed",
+	"documents": "cited documents",
 }
 
 func fieldList(fields []string) string {

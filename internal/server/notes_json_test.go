@@ -135,10 +135,10 @@ func TestNoteJSONChecksCSRFAndOwner(t *testing.T) {
 	if r, _ := c.postJSON(f.postPath(), form); r.Status != http.StatusForbidden {
 		t.Errorf("no token: %d", r.Status)
 	}
-	// Signed out: the sign-in page, as for any page (the script keeps the note queued).
+	// Signed out: 401 for a JSON request (the script keeps the note queued and says so).
 	anon := e.client()
 	form.Del("csrf_token")
-	if r, _ := anon.postJSON(f.postPath(), form); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/sign-in") {
+	if r, _ := anon.postJSON(f.postPath(), form); r.Status != http.StatusUnauthorized {
 		t.Errorf("signed out: %d %s", r.Status, r.Location)
 	}
 	// A note queued by another user of this device is not theirs to send.
