@@ -30,6 +30,7 @@ import (
 	"thematic/internal/devdb"
 	"thematic/internal/mail"
 	"thematic/internal/reminder"
+	"thematic/internal/report"
 	"thematic/internal/server"
 	"thematic/internal/tenant"
 	"thematic/internal/user"
@@ -58,6 +59,8 @@ Usage:
   thematic tenant create               create a tenant
   thematic user create                 create a user in a tenant
   thematic user set-password           set a user's password
+  thematic report export               write a review's report as HTML, Govspeak, DOCX or PDF
+  thematic review export|import        write a whole review to a JSON archive, or import one as a new review
   thematic db start|stop|url           start, stop or print the URL of the private PostgreSQL
 
 Every command takes --help. Configuration comes from the environment (see README.md).
@@ -98,6 +101,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCommand(ctx, cfg, sub, rest, stdin, stdout)
 	case "db start", "db stop", "db url":
 		return dbCommand(ctx, cfg, sub, rest, stdout)
+	case "report export":
+		return reportExport(ctx, cfg, rest, stdout)
+	case "review export", "review import":
+		return reviewArchive(ctx, cfg, sub, rest, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", strings.TrimSpace(cmd+" "+sub))
@@ -486,4 +493,112 @@ func dbCommand(ctx context.Context, cfg config.Config, sub string, args []string
 	}
 	fmt.Fprintf(stdout, "PostgreSQL is running in %s on 127.0.0.1:%d\n", srv.Dir, srv.Port)
 	return nil
+}
+
+// reportExport writes a review's report, built from its data as the service builds it, in one of
+// the published formats: to --out, or to standard output.
+func reportExport(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flags("report export --review ID --format html|govspeak|docx|pdf [--out FILE]",
+		"Write a review's report for publication (without flags or the evidence trail). PDF needs Chromium.", stdout)
+	reviewID := fs.String("review", "", "the review's id")
+	format := fs.String("format", "", "html, govspeak, docx or pdf")
+	out := fs.String("out", "", "the file to write (standard output when empty)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !db.ValidUUID(*reviewID) {
+		fs.Usage()
+		return errors.New("give --review with the review's id")
+	}
+	switch *format {
+	case "html", "govspeak", "docx", "pdf":
+	default:
+		fs.Usage()
+		return errors.New("give --format html, govspeak, docx or pdf")
+	}
+	// When the report goes to standard output, nothing else may: starting the private database
+	// says nothing then.
+	logTo := stdout
+	if *out == "" {
+		logTo = io.Discard
+	}
+	pool, err := ownerPool(ctx, cfg, logTo)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	tenantID, err := reviewTenant(ctx, pool, *reviewID)
+	if err != nil {
+		return err
+	}
+	var doc report.Doc
+	err = db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
+		data, err := report.Load(ctx, tx, tenantID, *reviewID)
+		if err != nil {
+			return err
+		}
+		doc, _ = report.Build(data)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("build the report: %w", err)
+	}
+	write := func(w io.Writer) error {
+		switch *format {
+		case "html":
+			return report.WriteHTML(w, &doc, report.HTMLOptions{})
+		case "govspeak":
+			return report.WriteGovspeak(w, &doc)
+		case "docx":
+			return report.WriteDOCX(w, &doc)
+		}
+		return report.WritePDF(ctx, w, &doc)
+	}
+	if *out == "" {
+		bw := bufio.NewWriter(stdout)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(*out)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", *out)
+	return nil
+}
+
+// reviewTenant finds the tenant of a review: row-level security shows a tenant's reviews only
+// inside its scope, so each tenant (the owner sees them all) is asked in turn.
+func reviewTenant(ctx context.Context, pool *pgxpool.Pool, reviewID string) (string, error) {
+	rows, err := pool.Query(ctx, `SELECT id::text FROM tenants ORDER BY created_at`)
+	if err != nil {
+		return "", fmt.Errorf("list tenants: %w", err)
+	}
+	tenants, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", fmt.Errorf("list tenants: %w", err)
+	}
+	for _, t := range tenants {
+		var found bool
+		err := db.InTx(ctx, pool, db.Scope{TenantID: t}, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reviews WHERE tenant_id = $1 AND id = $2)`, t, reviewID).Scan(&found)
+		})
+		if err != nil {
+			return "", fmt.Errorf("find the review: %w", err)
+		}
+		if found {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("no review has the id %s", reviewID)
 }

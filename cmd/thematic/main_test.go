@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"context"
@@ -9,12 +10,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"thematic/internal/db/dbtest"
+	"thematic/internal/demo"
 )
 
 // lockedBuffer is written by the server goroutine and read by the test.
@@ -46,7 +49,7 @@ func envFor(d *dbtest.DB, extra map[string]string) func(string) string {
 func TestHelpForEveryCommand(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "up", "--help"}, {"seed", "demo", "--help"},
-		{"tenant", "create", "--help"}, {"user", "create", "--help"}, {"user", "set-password", "--help"}, {"db", "start", "--help"}, {"db", "stop", "--help"}} {
+		{"tenant", "create", "--help"}, {"user", "create", "--help"}, {"user", "set-password", "--help"}, {"db", "start", "--help"}, {"db", "stop", "--help"}, {"report", "export", "--help"}} {
 		var out bytes.Buffer
 		err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, io.Discard)
 		if err != nil && err.Error() != "flag: help requested" {
@@ -76,8 +79,8 @@ func TestSeedUserCommandsAndIdempotence(t *testing.T) {
 	if err := d.Super.QueryRow(ctx, `SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM memberships)`).Scan(&users, &members); err != nil {
 		t.Fatal(err)
 	}
-	if users != 10 || members != 10 {
-		t.Fatalf("after two seeds: %d users, %d memberships; want 10 and 10", users, members)
+	if users != 11 || members != 11 {
+		t.Fatalf("after two seeds: %d users, %d memberships; want 11 and 11", users, members)
 	}
 	err := run(ctx, []string{"user", "create", "--tenant", "demo-inspectorate", "--email", "New.User@demo.test", "--name", "New User",
 		"--role", "admin", "--password-stdin"}, getenv, strings.NewReader("a long pass phrase for a new user\n"), io.Discard, io.Discard)
@@ -175,4 +178,51 @@ func waitForAddr(t *testing.T, logs *lockedBuffer) string {
 	}
 	t.Fatalf("server did not start: %s", logs.String())
 	return ""
+}
+
+func TestReportExportCommand(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	getenv := envFor(d, nil)
+	if err := run(ctx, []string{"seed", "demo"}, getenv, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var reviewID string
+	if err := d.Super.QueryRow(ctx, `SELECT id FROM reviews WHERE title = $1`, demo.ReviewTitle).Scan(&reviewID); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"report", "export", "--review", reviewID, "--format", "govspeak"}, getenv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "## Methodology") || !strings.Contains(out.String(), "[^1]") {
+		t.Errorf("govspeak on standard output:\n%s", out.String())
+	}
+	file := filepath.Join(t.TempDir(), "report.docx")
+	out.Reset()
+	if err := run(ctx, []string{"report", "export", "--review", reviewID, "--format", "docx", "--out", file}, getenv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	z, err := zip.OpenReader(file)
+	if err != nil {
+		t.Fatalf("the DOCX is not a zip: %v", err)
+	}
+	defer z.Close()
+	found := false
+	for _, f := range z.File {
+		found = found || f.Name == "word/document.xml"
+	}
+	if !found || !strings.Contains(out.String(), "wrote "+file) {
+		t.Errorf("DOCX without word/document.xml, or no message: %q", out.String())
+	}
+	for _, args := range [][]string{
+		{"report", "export", "--review", "not-an-id", "--format", "html"},
+		{"report", "export", "--review", reviewID, "--format", "rtf"},
+		{"report", "export", "--review", "00000000-0000-4000-8000-000000000000", "--format", "html"},
+	} {
+		if err := run(ctx, args, getenv, nil, io.Discard, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
 }

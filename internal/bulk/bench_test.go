@@ -9,22 +9,28 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"thematic/internal/bulk"
+	"thematic/internal/db"
 	"thematic/internal/demo"
+	reportpkg "thematic/internal/report"
 	"thematic/internal/testenv"
 )
 
-// BenchmarkEvidencePages measures the evidence pages through the whole service (HTTP, session,
+// BenchmarkNational measures the evidence pages through the whole service (HTTP, session,
 // row-level security, SQL, templates) on a review of 153 areas and 200,000 notes
-// (THEMATIC_BENCH_NOTES changes the number). Each sub-benchmark reports its 50th and 99th
-// percentile as p50-ms and p99-ms. Run it with `make bench`.
-func BenchmarkEvidencePages(b *testing.B) {
+// (THEMATIC_BENCH_NOTES changes the number), then building its report with 300 findings as HTML
+// and DOCX. Each sub-benchmark reports its 50th and 99th percentile as p50-ms and p99-ms. Run it
+// with `make bench`.
+func BenchmarkNational(b *testing.B) {
 	notes := 200000
 	if s := os.Getenv("THEMATIC_BENCH_NOTES"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -85,7 +91,7 @@ func BenchmarkEvidencePages(b *testing.B) {
 				}
 				times = append(times, time.Since(t0))
 			}
-			report(b, times)
+			percentiles(b, times)
 		})
 	}
 
@@ -114,12 +120,59 @@ func BenchmarkEvidencePages(b *testing.B) {
 			}
 			times = append(times, time.Since(t0))
 		}
-		report(b, times)
+		percentiles(b, times)
 	})
+
+	// The report: 300 findings each supported by 60 notes, examples, recommendations and
+	// authored text, built from the database as the application role and written out. Each
+	// build takes a second or so, so at most 20 are timed whatever -benchtime says.
+	t0 := time.Now()
+	if err := bulk.Synthesis(ctx, env.DB.Owner, tenantID, r.ID, leadID, 300, 60); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("wrote 300 findings in %s", time.Since(t0).Round(time.Millisecond))
+	for _, format := range []string{"html", "docx"} {
+		b.Run("report-"+format, func(b *testing.B) {
+			build := func() error {
+				return db.InTx(ctx, env.DB.App, db.Scope{TenantID: tenantID, UserID: leadID}, func(tx pgx.Tx) error {
+					data, err := reportpkg.Load(ctx, tx, tenantID, r.ID)
+					if err != nil {
+						return err
+					}
+					doc, _ := reportpkg.Build(data)
+					if format == "docx" {
+						return reportpkg.WriteDOCX(io.Discard, &doc)
+					}
+					return reportpkg.WriteHTML(io.Discard, &doc, reportpkg.HTMLOptions{})
+				})
+			}
+			if err := build(); err != nil {
+				b.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			n := min(b.N, 20)
+			times := make([]time.Duration, 0, n)
+			b.ResetTimer()
+			for range n {
+				t0 := time.Now()
+				if err := build(); err != nil {
+					b.Fatal(err)
+				}
+				times = append(times, time.Since(t0))
+			}
+			b.StopTimer()
+			runtime.ReadMemStats(&after)
+			percentiles(b, times)
+			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(n)/(1<<20), "alloc-MB/build")
+			b.ReportMetric(float64(after.Sys-before.Sys)/(1<<20), "sys-MB-growth")
+		})
+	}
 }
 
-// report adds the 50th and 99th percentiles of the measured times.
-func report(b *testing.B, times []time.Duration) {
+// percentiles adds the 50th and 99th percentiles of the measured times.
+func percentiles(b *testing.B, times []time.Duration) {
 	slices.Sort(times)
 	at := func(p float64) float64 {
 		i := int(float64(len(times)-1) * p)

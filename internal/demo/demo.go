@@ -38,6 +38,7 @@ type Person struct {
 var People = []Person{
 	{"admin@demo.test", "Alex Admin", auth.RoleAdmin, "tenant admin"},
 	{"lead@demo.test", "Lee Lead", auth.RoleStaff, "review lead of the Start for Life review"},
+	{"qa.lead@demo.test", "Hana Hughes", auth.RoleStaff, "second lead of the Start for Life review, for quality assurance of the report"},
 	{"inspector@demo.test", "Ira Inspector", auth.RoleStaff, "inspector (Ofsted Early Years Inspector)"},
 	{"cqc.inspector@demo.test", "Cass Carter", auth.RoleStaff, "inspector (CQC Children's Services Inspector)"},
 	{"observer@demo.test", "Olu Observer", auth.RoleMember, "observer (Department for Education)"},

@@ -50,7 +50,7 @@ func TestDemoReviewMatchesTheSeeds(t *testing.T) {
 		{"action areas with quote and citation", `SELECT count(*) FROM action_areas WHERE quote <> '' AND citation LIKE '%1,001 critical days%'`, 6},
 		{"enquiry groups", `SELECT count(*) FROM enquiry_groups`, 3},
 		{"lines of enquiry", `SELECT count(*) FROM enquiry_lines`, 11},
-		{"leads", `SELECT count(*) FROM review_members WHERE role = 'lead'`, 1},
+		{"leads", `SELECT count(*) FROM review_members WHERE role = 'lead'`, 2},
 		{"inspectors", `SELECT count(*) FROM review_members WHERE role = 'inspector'`, 6},
 		{"observers", `SELECT count(*) FROM review_members WHERE role = 'observer'`, 1},
 		{"contacts with an area", `SELECT count(*) FROM review_members WHERE role = 'la_contact' AND area_id IS NOT NULL`, 1},

@@ -31,6 +31,7 @@ type reviewMember struct {
 
 var reviewMembers = []reviewMember{
 	{"lead@demo.test", "lead", "Ofsted", "His Majesty's Inspector", ""},
+	{"qa.lead@demo.test", "lead", "Ofsted", "Senior His Majesty's Inspector", ""},
 	{"inspector@demo.test", "inspector", "Ofsted", "Early Years Inspector", ""},
 	{"priya.shah@demo.test", "inspector", "Ofsted", "Early Years Inspector", ""},
 	{"tom.hughes@demo.test", "inspector", "Ofsted", "Early Years Inspector", ""},
@@ -169,6 +170,9 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 		return err
 	}
 	if err := seedLocalAuthorities(ctx, tx, tenantID, reviewID, areaIDs, ids); err != nil {
+		return err
+	}
+	if err := seedSynthesis(ctx, tx, tenantID, reviewID, ids["lead@demo.test"]); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "seed", Action: "review.created",

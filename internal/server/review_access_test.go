@@ -46,6 +46,8 @@ type reviewFixture struct {
 	enquiryGroupID, lineID                 string
 	inspectorMember, contactMember, invite string
 	noteID, documentID                     string
+	findingID                              string
+	exampleID, recommendationID            string
 }
 
 func newReviewFixture(t *testing.T, e *env) reviewFixture {
@@ -127,11 +129,31 @@ func newReviewFixture(t *testing.T, e *env) reviewFixture {
 		f.noteID, _, err = evidence.Create(ctx, tx, f.tenantID, f.reviewID, ids["inspector@demo.test"], evidence.NoteInput{
 			VisitID: f.visit1, SourceID: source, NoteDate: "2023-08-03", Body: "Parents at the baby group spoke about the infant feeding support.",
 			ActionAreas: []string{f.actionAreaID}, Judgement: "neutral", Key: "access-fixture-note"})
+		// A finding of the action area, supported by the note.
+		q(&f.findingID, `INSERT INTO findings (tenant_id, review_id, action_area_id, position, body, idempotency_key, created_by)
+			VALUES ($1, $2, $3, 1, 'Parents valued the feeding support.', 'access-fixture-finding', $4) RETURNING id`,
+			f.tenantID, f.reviewID, f.actionAreaID, ids["lead@demo.test"])
+		if err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO finding_notes (tenant_id, finding_id, note_id, stance) VALUES ($1, $2, $3, 'supports')`,
+				f.tenantID, f.findingID, f.noteID)
+		}
+		// A saved version of the report (number 1).
+		if err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO report_versions (tenant_id, review_id, number, doc, created_by)
+				VALUES ($1, $2, 1, '{"title": "Access review", "blocks": []}', $3)`, f.tenantID, f.reviewID, ids["lead@demo.test"])
+		}
 		// A document of the contact's area, uploaded by the lead (so only the lead may delete it).
 		q(&f.documentID, `INSERT INTO area_documents (tenant_id, review_id, area_id, title, filename, content_type, size, sha256,
 			content, scan_status, idempotency_key, uploaded_by) VALUES ($1, $2, $3, 'Fixture', 'fixture.pdf', 'application/pdf', 5,
 			sha256('%PDF-'::bytea), '%PDF-'::bytea, 'clean', 'access-fixture-document', $4) RETURNING id`,
 			f.tenantID, f.reviewID, f.area1, ids["lead@demo.test"])
+		// A good-practice example from the note, and a recommendation.
+		q(&f.exampleID, `INSERT INTO practice_examples (tenant_id, review_id, action_area_id, note_id, area_id, position, body,
+			idempotency_key, created_by) VALUES ($1, $2, $3, $4, $5, 1, 'A fixture example.', 'access-fixture-example', $6) RETURNING id`,
+			f.tenantID, f.reviewID, f.actionAreaID, f.noteID, f.area1, ids["lead@demo.test"])
+		q(&f.recommendationID, `INSERT INTO recommendations (tenant_id, review_id, position, body, addressee, idempotency_key, created_by)
+			VALUES ($1, $2, 1, 'A fixture recommendation.', 'Local areas', 'access-fixture-recommendation', $3) RETURNING id`,
+			f.tenantID, f.reviewID, ids["lead@demo.test"])
 		return err
 	})
 	if err != nil {
@@ -148,7 +170,8 @@ func (f reviewFixture) reviewPath(pattern string, own bool) string {
 	}
 	return strings.NewReplacer("{reviewID}", f.reviewID, "{areaID}", area, "{visitID}", visit,
 		"{groupID}", f.groupID, "{actionAreaID}", f.actionAreaID, "{enquiryGroupID}", f.enquiryGroupID,
-		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite, "{noteID}", f.noteID, "{documentID}", f.documentID).Replace(pattern)
+		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite, "{noteID}", f.noteID, "{documentID}", f.documentID, "{findingID}", f.findingID, "{number}", "1", "{format}", "html",
+		"{exampleID}", f.exampleID, "{recommendationID}", f.recommendationID).Replace(pattern)
 }
 
 func TestReviewAccessMatrix(t *testing.T) {

@@ -482,7 +482,7 @@ func TestOverviewByRole(t *testing.T) {
 	path := "/reviews/" + f.reviewID + "/"
 
 	lead := e.signedIn("lead@demo.test").get(path)
-	for _, want := range []string{demo.ReviewTitle, "6 action areas", "11 lines of enquiry", "6 areas", "6 visits", "9 people",
+	for _, want := range []string{demo.ReviewTitle, "6 action areas", "11 lines of enquiry", "6 areas", "6 visits", "10 people",
 		"Change details", "Move on to Fieldwork", "/framework", "/enquiry", "/areas", "/people", "/visits", "/visits/timeline"} {
 		if !strings.Contains(lead.Body, want) {
 			t.Errorf("lead's overview does not show %q", want)

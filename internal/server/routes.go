@@ -88,6 +88,7 @@ func (s *Server) routes() http.Handler {
 		route("GET", "/reviews", auth.SignedIn, s.reviewList)
 		route("GET", "/reviews/new", auth.CreateReview, s.reviewNewForm)
 		route("POST", "/reviews", auth.CreateReview, s.reviewCreate)
+		s.archiveImportRoutes(route)
 
 		// Visits across reviews, and the private calendar feed (fetched by calendar programs,
 		// with the token as the credential).
@@ -174,6 +175,12 @@ func (s *Server) routes() http.Handler {
 			s.selfAssessSheetRoutes(route)
 			s.documentRoutes(route)
 			s.questionnaireRoutes(route)
+
+			// Synthesis: findings, good-practice examples, recommendations, and the report.
+			s.synthesisRoutes(route)
+			s.practiceRoutes(route)
+			s.reportRoutes(route)
+			s.archiveRoutes(route)
 
 			// Visits, their teams and the fieldwork timeline.
 			route("GET", "/visits", auth.ReviewMember, s.visitList)

@@ -95,6 +95,9 @@ func binaryHash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// DemoDB returns a fresh database holding the demo data (cloned from the shared template).
+func DemoDB(t testing.TB) *dbtest.DB { return dbtest.New(t, demoSeed) }
+
 // New starts the service over a fresh database with the demo data (cloned from a template); mods
 // may change the configuration first. Everything stops when the test ends.
 func New(t testing.TB, mods ...func(*config.Config)) *Env {

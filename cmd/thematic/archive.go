@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/archive"
+	"thematic/internal/audit"
+	"thematic/internal/config"
+	"thematic/internal/db"
+	"thematic/internal/tenant"
+	"thematic/internal/user"
+)
+
+// maxArchiveBytes is the largest archive the command line imports.
+const maxArchiveBytes = 200 << 20
+
+// reviewArchive runs "review export" and "review import". Messages go to stderr when the archive
+// itself goes to standard output.
+func reviewArchive(ctx context.Context, cfg config.Config, sub string, args []string, stdout, stderr io.Writer) error {
+	if sub == "export" {
+		return reviewExport(ctx, cfg, args, stdout, stderr)
+	}
+	return reviewImport(ctx, cfg, args, stdout)
+}
+
+// archiveReviewTenant finds which tenant a review belongs to: the owner sees every tenant, and each
+// tenant's reviews within its scope.
+func archiveReviewTenant(ctx context.Context, pool *pgxpool.Pool, reviewID string) (string, error) {
+	rows, err := pool.Query(ctx, `SELECT id::text FROM tenants ORDER BY created_at`)
+	if err != nil {
+		return "", fmt.Errorf("list tenants: %w", err)
+	}
+	tenants, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", fmt.Errorf("list tenants: %w", err)
+	}
+	for _, t := range tenants {
+		var found bool
+		err := db.InTx(ctx, pool, db.Scope{TenantID: t}, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reviews WHERE tenant_id = $1 AND id = $2)`, t, reviewID).Scan(&found)
+		})
+		if err != nil {
+			return "", err
+		}
+		if found {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("no review has the id %s", reviewID)
+}
+
+func reviewExport(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := flags("review export --review ID [--out FILE]", "Write a whole review to one JSON archive "+
+		"(format: internal/archive/schema.json). Safeguarding concerns and deleted notes are left out.", stdout)
+	id := fs.String("review", "", "the review's id")
+	out := fs.String("out", "", "the file to write; standard output when not given")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !db.ValidUUID(*id) {
+		fs.Usage()
+		return errors.New("give --review with the review's id")
+	}
+	msgs := stdout
+	if *out == "" {
+		msgs = stderr
+	}
+	pool, err := ownerPool(ctx, cfg, msgs)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	tenantID, err := archiveReviewTenant(ctx, pool, *id)
+	if err != nil {
+		return err
+	}
+	w, tmp := stdout, ""
+	var f *os.File
+	if *out != "" {
+		// Written beside the destination and renamed at the end: a failure leaves no half file.
+		if f, err = os.CreateTemp(filepath.Dir(*out), ".archive-*.json"); err != nil {
+			return fmt.Errorf("create %s: %w", *out, err)
+		}
+		tmp, w = f.Name(), f
+		defer func() {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}()
+	}
+	var counts archive.Counts
+	err = db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
+		var err error
+		if counts, err = archive.Export(ctx, tx, tenantID, *id, w, time.Now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "command line", Action: "review.archive_exported",
+			ObjectType: "review", ObjectID: *id, After: counts})
+	})
+	if err != nil {
+		return err
+	}
+	if f != nil {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", *out, err)
+		}
+		if err := os.Rename(tmp, *out); err != nil {
+			return fmt.Errorf("write %s: %w", *out, err)
+		}
+	}
+	fmt.Fprintf(msgs, "exported %d areas, %d visits, %d notes, %d findings, %d examples, %d recommendations\n",
+		counts.Areas, counts.Visits, counts.Notes, counts.Findings, counts.Examples, counts.Recommendations)
+	return nil
+}
+
+func reviewImport(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flags("review import --tenant SLUG --as EMAIL --file FILE [--title TITLE]", "Import a review archive as a new "+
+		"review of a tenant. Everything is checked first; an archive with any problem imports nothing.", stdout)
+	slug := fs.String("tenant", "", "the tenant's slug")
+	as := fs.String("as", "", "the email of the tenant's user who imports (lead of the new review)")
+	file := fs.String("file", "", "the archive file")
+	title := fs.String("title", "", "the new review's title (default: the archive's title followed by \"(imported)\")")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	email := user.NormaliseEmail(*as)
+	if *slug == "" || !user.ValidEmail(email) || *file == "" {
+		fs.Usage()
+		return errors.New("give --tenant, --as and --file")
+	}
+	if n := len([]rune(strings.TrimSpace(*title))); n > archive.MaxTitle {
+		return fmt.Errorf("the title must be %d characters or fewer", archive.MaxTitle)
+	}
+	f, err := os.Open(*file)
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxArchiveBytes+1))
+	_ = f.Close()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", *file, err)
+	}
+	if len(data) > maxArchiveBytes {
+		return fmt.Errorf("%s is larger than %d MB", *file, maxArchiveBytes>>20)
+	}
+	a, err := archive.Parse(data)
+	if err != nil {
+		return archiveProblems(stdout, err)
+	}
+	pool, err := ownerPool(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	tenantID, err := tenant.IDBySlug(ctx, pool, *slug)
+	if err != nil {
+		return err
+	}
+	var userID string
+	err = db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT u.id::text FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE m.tenant_id = $1 AND u.email = $2 AND m.deactivated_at IS NULL`, tenantID, email).Scan(&userID)
+	})
+	if errors.Is(err, pgx.ErrNoRows) || (err != nil && strings.Contains(err.Error(), "Not found")) {
+		return fmt.Errorf("%s is not an active user of %s", email, *slug)
+	}
+	if err != nil {
+		return err
+	}
+	var res archive.Result
+	err = db.InTx(ctx, pool, db.Scope{TenantID: tenantID, UserID: userID}, func(tx pgx.Tx) error {
+		var err error
+		res, err = archive.Import(ctx, tx, archive.Target{TenantID: tenantID, UserID: userID, Email: email,
+			Title: strings.TrimSpace(*title)}, a, time.Now())
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: userID, ActorEmail: email, Action: "review.imported",
+			ObjectType: "review", ObjectID: res.ReviewID, After: res.Summary()})
+	})
+	if err != nil {
+		return archiveProblems(stdout, err)
+	}
+	fmt.Fprintf(stdout, "imported %q as review %s: %d areas, %d visits, %d notes, %d findings, %d examples, %d recommendations\n",
+		res.Title, res.ReviewID, res.Counts.Areas, res.Counts.Visits, res.Counts.Notes, res.Counts.Findings, res.Counts.Examples,
+		res.Counts.Recommendations)
+	if len(res.Invited) > 0 {
+		fmt.Fprintf(stdout, "invited to the review (not users of %s): %s\n", *slug, strings.Join(res.Invited, ", "))
+	}
+	if len(res.Reattributed) > 0 {
+		fmt.Fprintf(stdout, "objects by people who are not users of %s are now %s's (kept in the audit log)\n", *slug, email)
+	}
+	if res.TeamDaysSkipped > 0 {
+		fmt.Fprintf(stdout, "%d days on site were left out (people invited, or already on site elsewhere that day)\n", res.TeamDaysSkipped)
+	}
+	return nil
+}
+
+// archiveProblems prints an invalid archive's problems (the first 50) and says nothing was
+// imported; any other error passes through.
+func archiveProblems(w io.Writer, err error) error {
+	var inv *archive.Invalid
+	if !errors.As(err, &inv) {
+		p, ok := archive.Refused(err)
+		if !ok {
+			return err
+		}
+		inv = &archive.Invalid{Problems: []archive.Problem{p}}
+	}
+	lines, more := inv.Lines(50)
+	for _, l := range lines {
+		fmt.Fprintln(w, "  "+l)
+	}
+	if more > 0 {
+		fmt.Fprintf(w, "  and %d more problems\n", more)
+	}
+	if len(inv.Problems) == 1 {
+		return errors.New("the archive has 1 problem: nothing was imported")
+	}
+	return fmt.Errorf("the archive has %d problems: nothing was imported", len(inv.Problems))
+}

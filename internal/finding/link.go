@@ -1,0 +1,144 @@
+package finding
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/db"
+	"thematic/internal/form"
+)
+
+// NoteMessage is the refusal for a note that cannot be linked: another review's, deleted, a
+// safeguarding concern, or made up.
+const NoteMessage = "Choose notes from this review’s evidence"
+
+// Link links notes to a finding with a stance (a note already linked changes stance). Every note
+// must be a live note of the same review.
+func Link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, stance string, noteIDs []string) error {
+	if stance != Supports && stance != Contradicts {
+		return apperr.Invalid("finding: unknown stance %q", stance)
+	}
+	ids := make([]string, 0, len(noteIDs))
+	for _, id := range noteIDs {
+		if !db.ValidUUID(id) {
+			return refuseNotes()
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		errs := &form.Errors{}
+		errs.Add("notes", "Select at least one note")
+		return &Refused{errs}
+	}
+	var ok bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE)`,
+		tenantID, reviewID, findingID).Scan(&ok); err != nil {
+		return fmt.Errorf("finding: link: %w", err)
+	}
+	if !ok {
+		return apperr.NotFound("finding")
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO finding_notes (tenant_id, finding_id, note_id, stance)
+		SELECT $1, $3, n.id, $4 FROM evidence_notes n
+		WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.id = ANY($5::uuid[]) AND `+liveNote+`
+		ON CONFLICT (tenant_id, finding_id, note_id) DO UPDATE SET stance = EXCLUDED.stance`,
+		tenantID, reviewID, findingID, stance, ids)
+	if err != nil {
+		return fmt.Errorf("finding: link: %w", err)
+	}
+	if int(tag.RowsAffected()) != len(dedupe(ids)) {
+		return refuseNotes()
+	}
+	return nil
+}
+
+func refuseNotes() error {
+	errs := &form.Errors{}
+	errs.Add("notes", NoteMessage)
+	return &Refused{errs}
+}
+
+func dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Unlink removes a note from a finding; it reports whether it was linked.
+func Unlink(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, noteID string) (bool, error) {
+	if !db.ValidUUID(findingID) || !db.ValidUUID(noteID) {
+		return false, apperr.NotFound("note")
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM finding_notes fn USING findings f
+		WHERE fn.tenant_id = $1 AND fn.finding_id = $3 AND fn.note_id = $4
+			AND f.tenant_id = $1 AND f.id = fn.finding_id AND f.review_id = $2`, tenantID, reviewID, findingID, noteID)
+	if err != nil {
+		return false, fmt.Errorf("finding: unlink: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// LinkedNote is a note linked to a finding, as the finding's page lists it.
+type LinkedNote struct {
+	NoteID     string
+	Stance     string
+	AreaID     string
+	AreaName   string
+	NoteDate   time.Time
+	Body       string // the note's first 300 characters
+	Judgement  string
+	Tagged     bool // still tagged to the finding's action area
+	Deleted    bool
+	Concern    bool // marked a safeguarding concern since it was linked
+	SourceName string
+}
+
+// Counts reports whether the note counts towards the finding's prevalence.
+func (n LinkedNote) Counts() bool {
+	return n.Stance == Supports && n.Tagged && !n.Deleted && !n.Concern
+}
+
+// Notes lists the notes linked to the findings given (all of a review's when ids is nil), by
+// finding id, supporting notes first, in one query.
+func Notes(ctx context.Context, q db.Querier, tenantID, reviewID string, ids []string) (map[string][]LinkedNote, error) {
+	rows, err := q.Query(ctx, `SELECT fn.finding_id::text, n.id::text, fn.stance, n.area_id::text, la.display_name, n.note_date,
+			left(n.body, 300), n.judgement, n.deleted_at IS NOT NULL, n.safeguarding, s.name,
+			EXISTS (SELECT 1 FROM evidence_note_action_areas x
+				WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id AND x.action_area_id = f.action_area_id)
+		FROM finding_notes fn
+		JOIN findings f ON f.tenant_id = fn.tenant_id AND f.id = fn.finding_id
+		JOIN evidence_notes n ON n.tenant_id = fn.tenant_id AND n.id = fn.note_id
+		JOIN review_areas ra ON ra.tenant_id = n.tenant_id AND ra.id = n.area_id
+		JOIN local_authorities la ON la.ons_code = ra.ons_code
+		JOIN evidence_sources s ON s.tenant_id = n.tenant_id AND s.id = n.source_id
+		WHERE fn.tenant_id = $1 AND f.review_id = $2 AND ($3::uuid[] IS NULL OR fn.finding_id = ANY($3::uuid[]))
+		ORDER BY fn.finding_id, fn.stance DESC, la.display_name, n.note_date, n.id`, tenantID, reviewID, ids)
+	// (300 characters keep the sort in memory when a report's findings link tens of thousands of notes.)
+	if err != nil {
+		return nil, fmt.Errorf("finding: linked notes: %w", err)
+	}
+	out := map[string][]LinkedNote{}
+	for rows.Next() {
+		var fid string
+		var n LinkedNote
+		if err := rows.Scan(&fid, &n.NoteID, &n.Stance, &n.AreaID, &n.AreaName, &n.NoteDate, &n.Body, &n.Judgement,
+			&n.Deleted, &n.Concern, &n.SourceName, &n.Tagged); err != nil {
+			return nil, fmt.Errorf("finding: linked notes: %w", err)
+		}
+		out[fid] = append(out[fid], n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("finding: linked notes: %w", err)
+	}
+	return out, nil
+}

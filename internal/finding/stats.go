@@ -1,0 +1,53 @@
+package finding
+
+import (
+	"context"
+	"fmt"
+
+	"thematic/internal/db"
+)
+
+// AreaStat is what the synthesis overview counts for one action area: the notes tagged to it
+// that count as evidence (live, not safeguarding concerns) and those among them flagged as
+// good-practice candidates.
+type AreaStat struct {
+	Notes      int
+	Candidates int
+}
+
+// AreaStats counts a review's evidence by action area in one statement, keyed by action area id
+// (action areas without notes are absent).
+func AreaStats(ctx context.Context, q db.Querier, tenantID, reviewID string) (map[string]AreaStat, error) {
+	rows, err := q.Query(ctx, `SELECT x.action_area_id::text, count(*), count(*) FILTER (WHERE n.good_practice)
+		FROM evidence_note_action_areas x
+		JOIN evidence_notes n ON n.tenant_id = x.tenant_id AND n.id = x.note_id
+		WHERE x.tenant_id = $1 AND n.review_id = $2 AND `+liveNote+`
+		GROUP BY x.action_area_id`, tenantID, reviewID)
+	if err != nil {
+		return nil, fmt.Errorf("finding: area stats: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]AreaStat{}
+	for rows.Next() {
+		var id string
+		var s AreaStat
+		if err := rows.Scan(&id, &s.Notes, &s.Candidates); err != nil {
+			return nil, fmt.Errorf("finding: area stats: %w", err)
+		}
+		out[id] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("finding: area stats: %w", err)
+	}
+	return out, nil
+}
+
+// NoScaleWord reports a finding that should state its prevalence with the scale's word but has
+// evidence for which the scale has none (the lead's bands leave a gap) and no other words.
+func (f Finding) NoScaleWord() bool {
+	return f.Style == StyleWord && f.Areas > 0 && f.ScaleWord == "" && f.WordOverride == ""
+}
+
+// Flagged reports a finding that needs the lead's attention: no supporting evidence, words out
+// of date, or no word on the scale.
+func (f Finding) Flagged() bool { return f.Unsupported() || f.Stale() || f.NoScaleWord() }

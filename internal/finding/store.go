@@ -1,0 +1,403 @@
+package finding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/db"
+	"thematic/internal/form"
+)
+
+// StaleMessage is shown when a finding changed since the editor opened it.
+const StaleMessage = "Someone else changed this finding after you opened it"
+
+// Refused is a change refused with messages for the form.
+type Refused struct{ Errors *form.Errors }
+
+func (r *Refused) Error() string {
+	msgs := []string{}
+	for _, fe := range r.Errors.List() {
+		msgs = append(msgs, fe.Message)
+	}
+	return "finding: " + strings.Join(msgs, "; ")
+}
+
+// Unwrap makes a refusal a 422.
+func (r *Refused) Unwrap() error { return apperr.Invalid("%s", r.Error()) }
+
+// StaleError is an edit from an old version; Current is the finding as it is now.
+type StaleError struct{ Current Finding }
+
+func (e *StaleError) Error() string { return StaleMessage }
+
+// Unwrap makes a stale edit a 409.
+func (e *StaleError) Unwrap() error { return apperr.Conflict(StaleMessage) }
+
+// visitedSQL lists a review's visited areas ($1 tenant, $2 review): those with a visit that has
+// begun. Areas whose visit is still to come do not count towards "all areas".
+const visitedSQL = `SELECT DISTINCT v.area_id FROM visits v
+	WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.start_date <= current_date`
+
+// liveNote is the condition on n for a note that counts: not deleted and not a safeguarding
+// concern (concerns never reach the evidence base, so they never support a finding).
+const liveNote = `n.deleted_at IS NULL AND NOT n.safeguarding`
+
+// Visited counts a review's visited areas.
+func Visited(ctx context.Context, q db.Querier, tenantID, reviewID string) (int, error) {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM (`+visitedSQL+`) v`, tenantID, reviewID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("finding: count visited areas: %w", err)
+	}
+	return n, nil
+}
+
+// LoadScale reads a review's quantifier scale, writing the default scale the first time.
+func LoadScale(ctx context.Context, q db.Querier, tenantID, reviewID string) (Scale, error) {
+	s, err := readScale(ctx, q, tenantID, reviewID)
+	if err != nil || len(s) > 0 {
+		return s, err
+	}
+	// Two first readers at once: the advisory lock lets one write the defaults.
+	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('quantifier_bands:' || $1, 0))`, reviewID); err != nil {
+		return nil, fmt.Errorf("finding: lock scale: %w", err)
+	}
+	if s, err = readScale(ctx, q, tenantID, reviewID); err != nil || len(s) > 0 {
+		return s, err
+	}
+	b := &pgx.Batch{}
+	for _, d := range DefaultBands {
+		var special any
+		if d.Special != "" {
+			special = d.Special
+		}
+		b.Queue(`INSERT INTO quantifier_bands (tenant_id, review_id, label, special, min_percent, min_areas)
+			VALUES ($1, $2, $3, $4, $5, $6)`, tenantID, reviewID, d.Label, special, d.MinPercent, d.MinAreas)
+	}
+	if err := q.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("finding: write default scale: %w", err)
+	}
+	return readScale(ctx, q, tenantID, reviewID)
+}
+
+func readScale(ctx context.Context, q db.Querier, tenantID, reviewID string) (Scale, error) {
+	rows, err := q.Query(ctx, `SELECT id::text, label, coalesce(special, ''), min_percent, min_areas, version
+		FROM quantifier_bands WHERE tenant_id = $1 AND review_id = $2
+		ORDER BY special = 'all' DESC NULLS LAST, special = 'one' ASC NULLS FIRST, min_percent DESC, label`, tenantID, reviewID)
+	if err != nil {
+		return nil, fmt.Errorf("finding: read scale: %w", err)
+	}
+	s, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Band, error) {
+		var b Band
+		err := r.Scan(&b.ID, &b.Label, &b.Special, &b.MinPercent, &b.MinAreas, &b.Version)
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finding: read scale: %w", err)
+	}
+	return Scale(s), nil
+}
+
+// SaveScale writes the lead's changes to the bands' words and shares, each from the version the
+// lead saw. It returns the scale before the change, for the audit log.
+func SaveScale(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, bands []Band) (Scale, error) {
+	before, err := LoadScale(ctx, tx, tenantID, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	next := make(Scale, 0, len(before))
+	byID := map[string]Band{}
+	for _, b := range bands {
+		byID[b.ID] = b
+	}
+	for _, cur := range before {
+		b, ok := byID[cur.ID]
+		if !ok {
+			next = append(next, cur)
+			continue
+		}
+		if b.Version != cur.Version {
+			return nil, apperr.Conflict("Someone else changed the scale after you opened it")
+		}
+		cur.Label, cur.MinPercent, cur.MinAreas = strings.TrimSpace(b.Label), b.MinPercent, max(b.MinAreas, 1)
+		next = append(next, cur)
+	}
+	if p := next.Problems(); len(p) > 0 {
+		errs := &form.Errors{}
+		errs.Add("scale", strings.Join(p, ". "))
+		return nil, &Refused{errs}
+	}
+	batch := &pgx.Batch{}
+	for _, b := range next {
+		batch.Queue(`UPDATE quantifier_bands SET label = $3, min_percent = $4, min_areas = $5, version = version + 1
+			WHERE tenant_id = $1 AND id = $2 AND (label, min_percent, min_areas) IS DISTINCT FROM ($3, $4, $5)`,
+			tenantID, b.ID, b.Label, b.MinPercent, b.MinAreas)
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return nil, fmt.Errorf("finding: save scale: %w", err)
+	}
+	return before, nil
+}
+
+// selectFindings reads findings with their prevalence in one statement; where adds conditions on
+// f with parameters from $3. The links are read once and counted per finding: a supporting note
+// counts towards the areas when it is live, still tagged to the finding's action area and from a
+// visited area. The CTEs are materialised so that the plan stays one pass over the links however
+// many findings there are.
+func selectFindings(where string) string {
+	return `WITH visited AS MATERIALIZED (` + visitedSQL + `),
+	fs AS MATERIALIZED (SELECT f.* FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 ` + where + `),
+	agg AS MATERIALIZED (
+		SELECT fn.finding_id,
+			count(*) FILTER (WHERE fn.stance = 'supports') AS supporting,
+			count(*) FILTER (WHERE fn.stance = 'contradicts') AS contradicting,
+			count(DISTINCT n.area_id) FILTER (WHERE fn.stance = 'supports' AND v.area_id IS NOT NULL
+				AND x.note_id IS NOT NULL) AS areas,
+			array_agg(n.id::text ORDER BY n.id) FILTER (WHERE fn.stance = 'supports' AND v.area_id IS NOT NULL
+				AND x.note_id IS NOT NULL) AS counted
+		FROM fs
+		JOIN finding_notes fn ON fn.tenant_id = fs.tenant_id AND fn.finding_id = fs.id
+		JOIN evidence_notes n ON n.tenant_id = fn.tenant_id AND n.id = fn.note_id AND ` + liveNote + `
+		LEFT JOIN visited v ON v.area_id = n.area_id
+		LEFT JOIN evidence_note_action_areas x ON x.tenant_id = n.tenant_id AND x.note_id = n.id
+			AND x.action_area_id = fs.action_area_id
+		GROUP BY fn.finding_id)
+	SELECT f.id::text, f.review_id::text, f.action_area_id::text, f.position, f.body, f.prevalence_style,
+		f.word_override, f.override_reason, f.confirmed_areas, f.version,
+		coalesce(agg.supporting, 0), coalesce(agg.contradicting, 0), coalesce(agg.areas, 0),
+		(SELECT count(*) FROM visited), coalesce(agg.counted, '{}')
+	FROM fs f
+	JOIN action_areas aa ON aa.tenant_id = f.tenant_id AND aa.id = f.action_area_id
+	JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
+	LEFT JOIN agg ON agg.finding_id = f.id
+	ORDER BY g.position, aa.position, f.position, f.created_at`
+}
+
+func collect(rows pgx.Rows, scale Scale) ([]Finding, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Finding, error) {
+		var f Finding
+		err := r.Scan(&f.ID, &f.ReviewID, &f.ActionAreaID, &f.Position, &f.Body, &f.Style, &f.WordOverride,
+			&f.OverrideReason, &f.ConfirmedAreas, &f.Version, &f.Supporting, &f.Contradicting, &f.Areas, &f.Visited, &f.NoteIDs)
+		f.ScaleWord, _ = scale.Word(f.Areas, f.Visited)
+		return f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finding: list: %w", err)
+	}
+	return out, nil
+}
+
+// List reads a review's findings in report order (framework group, action area, position) with
+// their prevalence; actionAreaID narrows them to one action area.
+func List(ctx context.Context, q db.Querier, tenantID, reviewID, actionAreaID string) ([]Finding, error) {
+	scale, err := LoadScale(ctx, q, tenantID, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	sql, args := selectFindings(""), []any{tenantID, reviewID}
+	if actionAreaID != "" {
+		sql, args = selectFindings("AND f.action_area_id = $3"), append(args, actionAreaID)
+	}
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("finding: list: %w", err)
+	}
+	return collect(rows, scale)
+}
+
+// Get reads one finding.
+func Get(ctx context.Context, q db.Querier, tenantID, reviewID, id string) (Finding, error) {
+	if !db.ValidUUID(id) {
+		return Finding{}, apperr.NotFound("finding")
+	}
+	scale, err := LoadScale(ctx, q, tenantID, reviewID)
+	if err != nil {
+		return Finding{}, err
+	}
+	rows, err := q.Query(ctx, selectFindings("AND f.id = $3"), tenantID, reviewID, id)
+	if err != nil {
+		return Finding{}, fmt.Errorf("finding: get: %w", err)
+	}
+	fs, err := collect(rows, scale)
+	if err != nil {
+		return Finding{}, err
+	}
+	if len(fs) == 0 {
+		return Finding{}, apperr.NotFound("finding")
+	}
+	return fs[0], nil
+}
+
+// checkActionArea verifies the action area is the review's.
+func checkActionArea(ctx context.Context, q db.Querier, tenantID, reviewID, id string) error {
+	var ok bool
+	if db.ValidUUID(id) {
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND id = $3)`,
+			tenantID, reviewID, id).Scan(&ok); err != nil {
+			return fmt.Errorf("finding: check action area: %w", err)
+		}
+	}
+	if !ok {
+		errs := &form.Errors{}
+		errs.Add("action-area", "Choose an action area of this review")
+		return &Refused{errs}
+	}
+	return nil
+}
+
+// Create adds a finding at the end of its action area. It is idempotent on in.Key: a double
+// submission returns the first finding's id and created=false.
+func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, in Input) (id string, created bool, err error) {
+	in.Key = strings.TrimSpace(in.Key)
+	if in.Key == "" || len(in.Key) > 64 {
+		return "", false, apperr.Invalid("The form has expired. Copy your finding, reload the page and try again.")
+	}
+	if errs := in.Validate(); errs.Any() {
+		return "", false, &Refused{errs}
+	}
+	if err := checkActionArea(ctx, tx, tenantID, reviewID, in.ActionAreaID); err != nil {
+		return "", false, err
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO findings (tenant_id, review_id, action_area_id, position, body, prevalence_style,
+			word_override, override_reason, idempotency_key, created_by)
+		VALUES ($1, $2, $3, (SELECT coalesce(max(position), 0) + 1 FROM findings WHERE tenant_id = $1 AND action_area_id = $3),
+			$4, $5, $6, $7, $8, $9)
+		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id::text`,
+		tenantID, reviewID, in.ActionAreaID, in.Body, in.Style, in.WordOverride, in.OverrideReason, in.Key, actorID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = tx.QueryRow(ctx, `SELECT id::text FROM findings WHERE tenant_id = $1 AND review_id = $2 AND idempotency_key = $3`,
+			tenantID, reviewID, in.Key).Scan(&id)
+		if err != nil {
+			return "", false, fmt.Errorf("finding: create: find by key: %w", err)
+		}
+		return id, false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("finding: create: %w", db.MapError(err))
+	}
+	return id, true, nil
+}
+
+// lock reads a finding for update and checks the editor's version.
+func lock(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int) (Finding, error) {
+	if !db.ValidUUID(id) {
+		return Finding{}, apperr.NotFound("finding")
+	}
+	var v int
+	err := tx.QueryRow(ctx, `SELECT version FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE`,
+		tenantID, reviewID, id).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Finding{}, apperr.NotFound("finding")
+	}
+	if err != nil {
+		return Finding{}, fmt.Errorf("finding: lock: %w", err)
+	}
+	cur, err := Get(ctx, tx, tenantID, reviewID, id)
+	if err != nil {
+		return Finding{}, err
+	}
+	if version != cur.Version {
+		return Finding{}, &StaleError{Current: cur}
+	}
+	return cur, nil
+}
+
+// Update edits a finding from the version the editor saw. Saving confirms the prevalence the
+// editor was shown, so the finding is no longer flagged as stale. It returns the finding before
+// and after.
+func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in Input) (Finding, Finding, error) {
+	if errs := in.Validate(); errs.Any() {
+		return Finding{}, Finding{}, &Refused{errs}
+	}
+	cur, err := lock(ctx, tx, tenantID, reviewID, id, in.Version)
+	if err != nil {
+		return Finding{}, Finding{}, err
+	}
+	if in.ActionAreaID == "" {
+		in.ActionAreaID = cur.ActionAreaID
+	}
+	if err := checkActionArea(ctx, tx, tenantID, reviewID, in.ActionAreaID); err != nil {
+		return Finding{}, Finding{}, err
+	}
+	moved := in.ActionAreaID != cur.ActionAreaID
+	if _, err := tx.Exec(ctx, `UPDATE findings SET action_area_id = $4, body = $5, prevalence_style = $6,
+			word_override = $7, override_reason = $8, version = version + 1, updated_at = now(),
+			position = CASE WHEN $9 THEN (SELECT coalesce(max(position), 0) + 1 FROM findings
+				WHERE tenant_id = $1 AND action_area_id = $4) ELSE position END
+		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, id, in.ActionAreaID, in.Body, in.Style, in.WordOverride, in.OverrideReason, moved); err != nil {
+		return Finding{}, Finding{}, fmt.Errorf("finding: update: %w", db.MapError(err))
+	}
+	if err := confirm(ctx, tx, tenantID, reviewID, id); err != nil {
+		return Finding{}, Finding{}, err
+	}
+	after, err := Get(ctx, tx, tenantID, reviewID, id)
+	return cur, after, err
+}
+
+// confirm records the finding's current number of areas as the one the lead has seen.
+func confirm(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string) error {
+	f, err := Get(ctx, tx, tenantID, reviewID, id)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE findings SET confirmed_areas = $3 WHERE tenant_id = $1 AND id = $2`,
+		tenantID, id, f.Areas); err != nil {
+		return fmt.Errorf("finding: confirm: %w", err)
+	}
+	return nil
+}
+
+// Confirm accepts the finding's words as its evidence now stands (after a note moved away).
+func Confirm(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int) (Finding, error) {
+	cur, err := lock(ctx, tx, tenantID, reviewID, id, version)
+	if err != nil {
+		return Finding{}, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE findings SET confirmed_areas = $3, version = version + 1, updated_at = now()
+		WHERE tenant_id = $1 AND id = $2`, tenantID, id, cur.Areas); err != nil {
+		return Finding{}, fmt.Errorf("finding: confirm: %w", err)
+	}
+	return cur, nil
+}
+
+// Delete removes a finding and its links (the audit log keeps what it said).
+func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int) (Finding, error) {
+	cur, err := lock(ctx, tx, tenantID, reviewID, id, version)
+	if err != nil {
+		return Finding{}, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		tenantID, reviewID, id); err != nil {
+		return Finding{}, fmt.Errorf("finding: delete: %w", err)
+	}
+	return cur, nil
+}
+
+// Move swaps a finding with its neighbour in its action area: dir -1 up, +1 down.
+func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, dir int) error {
+	if !db.ValidUUID(id) {
+		return apperr.NotFound("finding")
+	}
+	order := "DESC"
+	cmp := "<"
+	if dir > 0 {
+		order, cmp = "ASC", ">"
+	}
+	_, err := tx.Exec(ctx, `WITH me AS (
+			SELECT id, action_area_id, position FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE),
+		other AS (
+			SELECT f.id, f.position FROM findings f, me
+			WHERE f.tenant_id = $1 AND f.action_area_id = me.action_area_id AND f.position `+cmp+` me.position
+			ORDER BY f.position `+order+` LIMIT 1 FOR UPDATE OF f)
+		UPDATE findings f SET position = CASE WHEN f.id = me.id THEN other.position ELSE me.position END
+		FROM me, other WHERE f.tenant_id = $1 AND f.id IN (me.id, other.id)`, tenantID, reviewID, id)
+	if err != nil {
+		return fmt.Errorf("finding: move: %w", err)
+	}
+	return nil // at the top or bottom already, nothing changed
+}

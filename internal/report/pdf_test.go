@@ -1,0 +1,167 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// needChromium fails the test without Chromium: CI installs Debian's chromium, as the browser
+// tests need it too.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	p := ChromiumPath()
+	if p == "" {
+		t.Fatal("Chromium not found: install Debian's chromium package (apt-get install chromium)")
+	}
+	return p
+}
+
+var pdfPageRE = regexp.MustCompile(`/Type\s*/Page\b[^s]`)
+
+func TestPDF(t *testing.T) {
+	t.Parallel()
+	needChromium(t)
+	doc := demoDoc(t)
+	var buf bytes.Buffer
+	start := time.Now()
+	if err := WritePDF(context.Background(), &buf, doc); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %.20q", b)
+	}
+	if n := len(pdfPageRE.FindAll(b, -1)); n < 2 {
+		t.Errorf("%d pages, want more than one", n)
+	}
+	t.Logf("PDF of %d pages, %d bytes in %v", len(pdfPageRE.FindAll(b, -1)), len(b), time.Since(start))
+}
+
+func TestPDFWithoutChromium(t *testing.T) {
+	t.Parallel()
+	doc := demoDoc(t)
+	var buf bytes.Buffer
+	for _, p := range []string{"", filepath.Join(t.TempDir(), "no-chromium")} {
+		err := writePDF(context.Background(), &buf, doc, p)
+		if !errors.Is(err, ErrNoChromium) {
+			t.Fatalf("path %q: %v", p, err)
+		}
+	}
+	if buf.Len() != 0 {
+		t.Error("wrote something")
+	}
+	if !strings.Contains(ErrNoChromium.Error(), "the HTML, Govspeak and DOCX exports work without it") {
+		t.Error(ErrNoChromium)
+	}
+}
+
+type axeResult struct {
+	Violations []struct {
+		ID, Impact, Help string
+		Nodes            []struct {
+			HTML string `json:"html"`
+		} `json:"nodes"`
+	} `json:"violations"`
+}
+
+// TestHTMLAxe runs axe-core (WCAG 2.2 A and AA and best practice, as the browser tests do) on the
+// published HTML, the internal preview and the evidence trail.
+func TestHTMLAxe(t *testing.T) {
+	t.Parallel()
+	path := needChromium(t)
+	axe, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core missing (run npm ci): %v", err)
+	}
+	doc := demoDoc(t)
+	doc.Published = "7 May 2024"
+	dir := t.TempDir()
+	pages := map[string]string{}
+	write := func(name string, fn func(*bytes.Buffer) error) {
+		var b bytes.Buffer
+		if err := fn(&b); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		pages[name] = p
+	}
+	write("published.html", func(b *bytes.Buffer) error { return WriteHTML(b, doc, HTMLOptions{}) })
+	write("internal.html", func(b *bytes.Buffer) error {
+		return WriteHTML(b, doc, HTMLOptions{Internal: true, OriginHref: func(o Origin) string { return "#trail-" + o.ID }})
+	})
+	write("trail.html", func(b *bytes.Buffer) error {
+		b.WriteString(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Evidence trail</title><style>` + HTMLStylesheet() +
+			`</style></head><body><main><h1>Preview</h1>`)
+		if err := WriteHTML(b, doc, HTMLOptions{Internal: true, Fragment: true}); err != nil {
+			return err
+		}
+		if err := WriteTrailHTML(b, doc); err != nil {
+			return err
+		}
+		b.WriteString(`</main></body></html>`)
+		return nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bctx, stop, err := startChromium(ctx, path, filepath.Join(dir, "profile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	for name, p := range pages {
+		if err := chromedp.Do(bctx, chromedp.Navigate((&url.URL{Scheme: "file", Path: p}).String()),
+			chromedp.Evaluate[chromedp.Void](string(axe))); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		raw, err := chromedp.Run(bctx, chromedp.Evaluate[string](`axe.run(document, {runOnly: {type: 'tag',
+			values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}}).then(r => JSON.stringify(r))`,
+			func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
+		if err != nil {
+			t.Fatalf("%s: axe: %v", name, err)
+		}
+		var res axeResult
+		if err := json.Unmarshal([]byte(raw), &res); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range res.Violations {
+			var where []string
+			for _, n := range v.Nodes {
+				where = append(where, n.HTML)
+			}
+			t.Errorf("axe on %s: %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
+		}
+		if len(res.Violations) == 0 {
+			t.Logf("axe: %s has no violations", name)
+		}
+	}
+}
+
+func TestPDFStopsWithItsContext(t *testing.T) {
+	t.Parallel()
+	path := needChromium(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var buf bytes.Buffer
+	start := time.Now()
+	if err := writePDF(ctx, &buf, demoDoc(t), path); err == nil || buf.Len() != 0 {
+		t.Fatalf("cancelled export: %v, %d bytes", err, buf.Len())
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+}

@@ -1,0 +1,232 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/archive"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/form"
+	archiveview "thematic/templates/archive"
+)
+
+// Review archives: the lead downloads a whole review as one JSON file; staff who may set up
+// reviews import such a file as a new review. The format's JSON Schema is published for anyone
+// signed in.
+func (s *Server) archiveRoutes(route routeFunc) {
+	route("GET", "/archive", auth.ReviewLeadOnly, s.archiveDownload)
+}
+
+func (s *Server) archiveImportRoutes(route routeFunc) {
+	route("GET", "/reviews/import", auth.CreateReview, s.archiveImportForm)
+	route("POST", "/reviews/import", auth.CreateReview, s.archiveImport)
+	route("GET", "/archive/schema.json", auth.SignedIn, s.archiveSchema)
+}
+
+// maxImportProblems is how many of an archive's problems the page lists.
+const maxImportProblems = 50
+
+// startedWriter remembers whether anything was written, so that a failure half-way through a
+// download is not followed by an error page in the same response.
+type startedWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (sw *startedWriter) Write(b []byte) (int, error) {
+	sw.started = true
+	return sw.w.Write(b)
+}
+
+// slug makes a file name from a title: "start-for-life-services-thematic-review".
+func slug(title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if out == "" {
+		return "review"
+	}
+	return out
+}
+
+// archiveDownload streams the review's archive: the notes are written as they are read.
+func (s *Server) archiveDownload(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	sw := &startedWriter{w: w}
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var title string
+		if err := tx.QueryRow(ctx, `SELECT title FROM reviews WHERE tenant_id = $1 AND id = $2`, a.TenantID, a.Review.ReviewID).
+			Scan(&title); err != nil {
+			return fmt.Errorf("archive: review title: %w", err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+slug(title)+`-archive.json"`)
+		counts, err := archive.Export(ctx, tx, a.TenantID, a.Review.ReviewID, sw, s.now())
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "review.archive_exported", ObjectType: "review", ObjectID: a.Review.ReviewID, After: counts})
+	})
+	if err != nil && sw.started {
+		// The headers and part of the file are gone: the browser sees a broken download.
+		s.logger(ctx).Error("archive download failed part way", "err", err)
+		return nil
+	}
+	if err != nil {
+		w.Header().Del("Content-Disposition")
+	}
+	return err
+}
+
+func (s *Server) archiveSchema(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/schema+json")
+	_, err := w.Write(archive.SchemaJSON)
+	return err
+}
+
+func (s *Server) archiveImportView(title, key string) archiveview.ImportView {
+	if key == "" {
+		key = newFormKey()
+	}
+	return archiveview.ImportView{Title: title, Key: key, Limit: humanBytes(s.cfg.MaxUploadBytes), Errors: &form.Errors{}}
+}
+
+func (s *Server) archiveImportForm(w http.ResponseWriter, r *http.Request) error {
+	return s.ok(w, r, archiveview.Import(s.page(r, "Import a review"), s.archiveImportView("", "")))
+}
+
+// archiveUpload reads the chosen file, never more than the upload limit; msg says what is wrong.
+func (s *Server) archiveUpload(r *http.Request) (data []byte, msg string) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File["archive_file"]) == 0 || r.MultipartForm.File["archive_file"][0].Filename == "" {
+		return nil, "Choose a review archive file to import"
+	}
+	fh := r.MultipartForm.File["archive_file"][0]
+	limit := humanBytes(s.cfg.MaxUploadBytes)
+	if fh.Size > s.cfg.MaxUploadBytes {
+		return nil, "The selected file must be smaller than " + limit
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, "The selected file could not be read. Try again."
+	}
+	defer f.Close()
+	data, err = io.ReadAll(io.LimitReader(f, s.cfg.MaxUploadBytes+1))
+	switch {
+	case err != nil:
+		return nil, "The selected file could not be read. Try again."
+	case int64(len(data)) > s.cfg.MaxUploadBytes:
+		return nil, "The selected file must be smaller than " + limit
+	case len(data) == 0:
+		return nil, "The selected file is empty"
+	}
+	return data, ""
+}
+
+// archiveImport checks the whole archive, then writes it as a new review in one transaction, or
+// shows every problem (422) and writes nothing.
+func (s *Server) archiveImport(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	if err := parseForm(r); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return s.archiveRefused(w, r, "", "", "The selected file must be smaller than "+humanBytes(s.cfg.MaxUploadBytes))
+		}
+		return s.archiveRefused(w, r, "", "", "The form could not be read. Try again.")
+	}
+	title := strings.TrimSpace(r.PostFormValue("title"))
+	key := strings.TrimSpace(r.PostFormValue("key"))
+	if len(key) > 64 {
+		key = ""
+	}
+	v := s.archiveImportView(title, key)
+	if n := utf8.RuneCountInString(title); n > archive.MaxTitle {
+		v.Errors.Add("title", "Title must be "+strconv.Itoa(archive.MaxTitle)+" characters or fewer")
+	}
+	data, msg := s.archiveUpload(r)
+	if msg != "" {
+		v.Errors.Add("archive-file", msg)
+	}
+	if v.Errors.Any() {
+		return s.archiveInvalid(w, r, v)
+	}
+	parsed, err := archive.Parse(data)
+	if err != nil {
+		return s.archiveProblems(w, r, v, err)
+	}
+	var res archive.Result
+	err = s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		res, err = archive.Import(ctx, tx, archive.Target{TenantID: a.TenantID, UserID: a.UserID, Email: a.Email, Title: title,
+			CreateKey: key}, parsed, s.now())
+		if err != nil || res.Duplicate {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+			Action: "review.imported", ObjectType: "review", ObjectID: res.ReviewID, After: res.Summary()})
+	})
+	if err != nil {
+		return s.archiveProblems(w, r, v, err)
+	}
+	to := "/reviews/" + url.PathEscape(res.ReviewID)
+	if res.Duplicate {
+		return s.redirect(w, r, to, "")
+	}
+	flash := fmt.Sprintf("Review imported: %d areas, %d visits, %d notes, %d findings", res.Counts.Areas, res.Counts.Visits,
+		res.Counts.Notes, res.Counts.Findings)
+	if n := len(res.Invited); n > 0 {
+		flash += fmt.Sprintf("; %d people who do not use the service here were invited to the review", n)
+	}
+	return s.redirect(w, r, to, flash)
+}
+
+// archiveProblems shows the archive's problems, or passes on an error that is not about the file.
+func (s *Server) archiveProblems(w http.ResponseWriter, r *http.Request, v archiveview.ImportView, err error) error {
+	var inv *archive.Invalid
+	if !errors.As(err, &inv) {
+		p, ok := archive.Refused(err)
+		if !ok {
+			return err
+		}
+		inv = &archive.Invalid{Problems: []archive.Problem{p}}
+	}
+	v.Errors.Add("archive-file", "The archive has "+problemCount(len(inv.Problems))+". Nothing was imported.")
+	v.Problems, v.More = inv.Lines(maxImportProblems)
+	return s.archiveInvalid(w, r, v)
+}
+
+func (s *Server) archiveRefused(w http.ResponseWriter, r *http.Request, title, key, msg string) error {
+	v := s.archiveImportView(title, key)
+	v.Errors.Add("archive-file", msg)
+	return s.archiveInvalid(w, r, v)
+}
+
+func (s *Server) archiveInvalid(w http.ResponseWriter, r *http.Request, v archiveview.ImportView) error {
+	p := s.page(r, "Import a review")
+	p.HasError = true
+	return s.invalid(w, r, archiveview.Import(p, v))
+}
