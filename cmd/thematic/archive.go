@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/archive"
 	"thematic/internal/audit"
@@ -31,32 +30,6 @@ func reviewArchive(ctx context.Context, cfg config.Config, sub string, args []st
 		return reviewExport(ctx, cfg, args, stdout, stderr)
 	}
 	return reviewImport(ctx, cfg, args, stdout)
-}
-
-// archiveReviewTenant finds which tenant a review belongs to: the owner sees every tenant, and each
-// tenant's reviews within its scope.
-func archiveReviewTenant(ctx context.Context, pool *pgxpool.Pool, reviewID string) (string, error) {
-	rows, err := pool.Query(ctx, `SELECT id::text FROM tenants ORDER BY created_at`)
-	if err != nil {
-		return "", fmt.Errorf("list tenants: %w", err)
-	}
-	tenants, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return "", fmt.Errorf("list tenants: %w", err)
-	}
-	for _, t := range tenants {
-		var found bool
-		err := db.InTx(ctx, pool, db.Scope{TenantID: t}, func(tx pgx.Tx) error {
-			return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reviews WHERE tenant_id = $1 AND id = $2)`, t, reviewID).Scan(&found)
-		})
-		if err != nil {
-			return "", err
-		}
-		if found {
-			return t, nil
-		}
-	}
-	return "", fmt.Errorf("no review has the id %s", reviewID)
 }
 
 func reviewExport(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
@@ -80,7 +53,7 @@ func reviewExport(ctx context.Context, cfg config.Config, args []string, stdout,
 		return err
 	}
 	defer pool.Close()
-	tenantID, err := archiveReviewTenant(ctx, pool, *id)
+	tenantID, err := reviewTenant(ctx, pool, *id)
 	if err != nil {
 		return err
 	}
