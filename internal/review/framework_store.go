@@ -333,6 +333,13 @@ func DeleteActionArea(ctx context.Context, q db.Querier, tenantID, reviewID, are
 		return ActionArea{}, &FrameworkInUseError{fmt.Sprintf("%s tagged to this action area. Move them to another action area before deleting it.",
 			fwPlural(n, "note is", "notes are"))}
 	}
+	if n, err = SynthesisCount(ctx, q, tenantID, reviewID, areaID); err != nil {
+		return ActionArea{}, err
+	}
+	if n > 0 {
+		return ActionArea{}, &FrameworkInUseError{fmt.Sprintf("This action area has %s. Move or delete them before deleting it.",
+			fwPlural(n, "finding or example", "findings and examples"))}
+	}
 	if _, err := q.Exec(ctx, `DELETE FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
 		tenantID, reviewID, areaID); err != nil {
 		return ActionArea{}, fmt.Errorf("review: delete action area %s: %w", areaID, err)
@@ -405,6 +412,19 @@ func TaggedNoteCount(ctx context.Context, q db.Querier, tenantID, actionAreaID s
 	if err := q.QueryRow(ctx, `SELECT count(*) FROM evidence_note_action_areas WHERE tenant_id = $1 AND action_area_id = $2`,
 		tenantID, actionAreaID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("review: count notes tagged to %s: %w", actionAreaID, err)
+	}
+	return n, nil
+}
+
+// SynthesisCount counts the findings and good-practice examples written under an action area,
+// or under any of the review's when actionAreaID is "".
+func SynthesisCount(ctx context.Context, q db.Querier, tenantID, reviewID, actionAreaID string) (int, error) {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM findings WHERE tenant_id = $1 AND review_id = $2 AND ($3 = '' OR action_area_id::text = $3)) +
+			(SELECT count(*) FROM practice_examples WHERE tenant_id = $1 AND review_id = $2 AND ($3 = '' OR action_area_id::text = $3))`,
+		tenantID, reviewID, actionAreaID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("review: count findings and examples: %w", err)
 	}
 	return n, nil
 }

@@ -418,3 +418,30 @@ func TestFrameworkImportStore(t *testing.T) {
 		t.Fatal("the stored framework exports differently from the file")
 	}
 }
+
+func TestActionAreaWithFindingsIsNotDeleted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newFwStore(t)
+	g := s.addGroup("G")
+	a := s.addArea(g.ID, "With a finding", "", "")
+	var userID string
+	if err := s.d.Super.QueryRow(ctx, `SELECT id FROM users LIMIT 1`).Scan(&userID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.d.Super.Exec(ctx, `INSERT INTO findings (tenant_id, review_id, action_area_id, position, body, idempotency_key, created_by)
+		VALUES ($1, $2, $3, 1, 'Hubs were welcoming.', 'k1', $4)`, s.tenantID, s.reviewID, a.ID, userID); err != nil {
+		t.Fatal(err)
+	}
+	err := s.try(func(tx pgx.Tx) error {
+		_, err := review.DeleteActionArea(ctx, tx, s.tenantID, s.reviewID, a.ID, a.Version())
+		return err
+	})
+	var inUse *review.FrameworkInUseError
+	if !errors.As(err, &inUse) || !strings.HasPrefix(inUse.Message, "This action area has 1 finding or example") {
+		t.Fatalf("deleting an action area with a finding: %v", err)
+	}
+	if got := s.outline(s.reviewID); got != "G: With a finding" {
+		t.Fatalf("framework: %s", got)
+	}
+}

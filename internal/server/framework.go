@@ -596,6 +596,13 @@ func (s *Server) frameworkImport(w http.ResponseWriter, r *http.Request) error {
 					fwPluralNotes(n)))
 				return nil
 			}
+			if n, err = review.SynthesisCount(ctx, tx, a.TenantID, reviewID, ""); err != nil {
+				return err
+			}
+			if n > 0 {
+				errs.Add("mode", "The current framework cannot be replaced: findings or good-practice examples are written under its action areas. Add to the framework instead.")
+				return nil
+			}
 			err = review.ReplaceFramework(ctx, tx, a.TenantID, reviewID, f.Framework)
 		} else {
 			err = review.InsertFramework(ctx, tx, a.TenantID, reviewID, f.Framework)
