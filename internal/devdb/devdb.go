@@ -36,6 +36,7 @@ const (
 type Options struct {
 	Dir  string // data folder, e.g. ".data/dev"
 	Fast bool   // fsync off: for tests only
+	Port int    // the port to listen on; 0 picks a free one
 	Log  func(format string, args ...any)
 }
 
@@ -157,8 +158,10 @@ func Ensure(ctx context.Context, opts Options) (Server, error) {
 			return srv, bootstrap(ctx, srv)
 		}
 	}
-	if srv.Port, err = freePort(); err != nil {
-		return Server{}, err
+	if srv.Port = opts.Port; srv.Port == 0 {
+		if srv.Port, err = freePort(); err != nil {
+			return Server{}, err
+		}
 	}
 	opts.Log("starting PostgreSQL on 127.0.0.1:%d", srv.Port)
 	conf := []string{
@@ -178,8 +181,14 @@ func Ensure(ctx context.Context, opts Options) (Server, error) {
 	return srv, bootstrap(ctx, srv)
 }
 
+// Kill stops the server in dir at once, as a crash would (immediate shutdown: no checkpoint,
+// recovery on the next start). Fault tests use it.
+func Kill(dir string) error { return stop(dir, "immediate") }
+
 // Stop stops the server in dir if it is running.
-func Stop(dir string) error {
+func Stop(dir string) error { return stop(dir, "fast") }
+
+func stop(dir, mode string) error {
 	dir, err := ResolveDir(dir)
 	if err != nil {
 		return err
@@ -192,7 +201,7 @@ func Stop(dir string) error {
 	if err != nil {
 		return err
 	}
-	out, err := asPostgres(filepath.Join(bin, "pg_ctl"), "-D", pgdata, "-m", "fast", "-w", "stop").CombinedOutput()
+	out, err := asPostgres(filepath.Join(bin, "pg_ctl"), "-D", pgdata, "-m", mode, "-w", "stop").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("devdb: pg_ctl stop: %w: %s", err, out)
 	}

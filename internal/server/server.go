@@ -72,7 +72,8 @@ func New(cfg config.Config, pool *pgxpool.Pool, o Options) *Server {
 		sm.Cookie.Secure = true
 	}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		s.renderError(w, r, err)
+		// The session store is the database: an outage there is a 503 like any other.
+		s.renderError(w, r, db.MapError(err))
 	}
 	s.sessions = sm
 	s.handler = s.routes()
