@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -183,6 +184,13 @@ func ParseFilter(v url.Values) (Filter, *form.Errors) {
 	if utf8Len(f.Query) > 500 {
 		errs.Add("q", "Search must be 500 characters or fewer")
 	}
+	// PostgreSQL refuses text that is not UTF-8 or holds NUL: say so rather than fail the query.
+	if !pgText(f.Tag) {
+		errs.Add("tag", "Theme must only include letters, numbers and punctuation")
+	}
+	if !pgText(f.Query) {
+		errs.Add("q", "Search must only include letters, numbers and punctuation")
+	}
 	f.From = parseDate(v, "from", "Date from", errs)
 	f.To = parseDate(v, "to", "Date to", errs)
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
@@ -192,8 +200,9 @@ func ParseFilter(v url.Values) (Filter, *form.Errors) {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > MaxLimit {
 			errs.Add("limit", fmt.Sprintf("Notes per page must be a number from 1 to %d", MaxLimit))
+		} else {
+			f.Limit = n
 		}
-		f.Limit = n
 	}
 	if f.After != "" {
 		if c, ok := decodeCursor(f.After); !ok || c.search != (f.Query != "") {
@@ -204,6 +213,9 @@ func ParseFilter(v url.Values) (Filter, *form.Errors) {
 }
 
 func utf8Len(s string) int { return len([]rune(s)) }
+
+// pgText reports whether PostgreSQL accepts s as text: valid UTF-8 without NUL.
+func pgText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // parseDate reads a GOV.UK date input (<name>-day, -month, -year); nil when all are empty.
 func parseDate(v url.Values, name, label string, errs *form.Errors) *time.Time {

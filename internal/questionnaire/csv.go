@@ -127,7 +127,7 @@ func Parse(data []byte) ([]Row, error) {
 	if len(data) > MaxBytes {
 		return nil, ErrTooLarge
 	}
-	if !utf8.Valid(data) {
+	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 { // PostgreSQL text cannot hold NUL either
 		ps.add(0, "The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8” and try again.")
 		return nil, ps.err()
 	}
@@ -140,10 +140,16 @@ func Parse(data []byte) ([]Row, error) {
 
 	header, err := cr.Read()
 	if err != nil {
-		ps.add(1, "the header row could not be read (%s)", csvReason(err))
+		line := 1
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			line = pe.StartLine // blank lines before the header are skipped
+		}
+		ps.add(line, "the header row could not be read (%s)", csvReason(err))
 		return nil, ps.err()
 	}
-	col, ok := headerColumns(header, ps)
+	headerLine, _ := cr.FieldPos(0) // not 1 when blank lines come first
+	col, ok := headerColumns(header, headerLine, ps)
 	if !ok {
 		return nil, ps.err()
 	}
@@ -224,7 +230,7 @@ func Parse(data []byte) ([]Row, error) {
 }
 
 // headerColumns finds the question, answer and count columns in the header row.
-func headerColumns(header []string, ps *problems) ([3]int, bool) {
+func headerColumns(header []string, line int, ps *problems) ([3]int, bool) {
 	col := [3]int{-1, -1, -1}
 	names := []string{"question", "answer", "count"}
 	var unknown []string
@@ -249,10 +255,10 @@ func headerColumns(header []string, ps *problems) ([3]int, bool) {
 	}
 	switch {
 	case len(missing) > 0:
-		ps.add(1, "the header row must be %s; the %s column is missing", headerFormat, joinAnd(missing))
+		ps.add(line, "the header row must be %s; the %s column is missing", headerFormat, joinAnd(missing))
 		return col, false
 	case len(unknown) > 0:
-		ps.add(1, "the header row must be %s; remove the column %q", headerFormat, unknown[0])
+		ps.add(line, "the header row must be %s; remove the column %q", headerFormat, unknown[0])
 		return col, false
 	}
 	return col, true
