@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GOVUK := node_modules/govuk-frontend/dist/govuk
 TEST_DATA ?= .data/test
 
-.PHONY: help run test bench build assets generate check schema clean db-stop
+.PHONY: help run test bench fuzz build assets generate check schema clean db-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,17 @@ bench: assets ## benchmarks on national-scale data (200,000 notes); BENCH=regexp
 	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 60m -run '^$$' -bench '$(BENCH)' -benchtime 200x ./internal/bulk/ || status=$$?; \
 	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
 	exit $$status
+
+FUZZTIME ?= 60s
+FUZZ_TARGETS := internal/review:FuzzParseFramework internal/archive:FuzzParseArchive \
+	internal/report:FuzzParseMarkdown internal/questionnaire:FuzzParseQuestionnaire \
+	internal/selfassess:FuzzReadWorkbook internal/selfassess:FuzzReadWorkbookCells \
+	internal/evidence:FuzzParseFilter internal/evidence:FuzzSegments
+fuzz: ## run every fuzz target in turn for FUZZTIME (default 60s); crashers land in testdata/fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t#*:}"; \
+		go test ./$${t%%:*}/ -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1000x -parallel 1; \
+	done
 
 check: ## formatting, vet and generated code up to date
 	test -z "$$(gofmt -l cmd internal templates web migrations)"
