@@ -16,6 +16,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/form"
+	"thematic/internal/report"
 	archiveview "thematic/templates/archive"
 )
 
@@ -47,30 +48,6 @@ func (sw *startedWriter) Write(b []byte) (int, error) {
 	return sw.w.Write(b)
 }
 
-// slug makes a file name from a title: "start-for-life-services-thematic-review".
-func slug(title string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(title) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-		if b.Len() >= 60 {
-			break
-		}
-	}
-	out := strings.Trim(b.String(), "-")
-	if out == "" {
-		return "review"
-	}
-	return out
-}
-
 // archiveDownload streams the review's archive: the notes are written as they are read.
 func (s *Server) archiveDownload(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -83,7 +60,7 @@ func (s *Server) archiveDownload(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("archive: review title: %w", err)
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+slug(title)+`-archive.json"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+report.FileName(title+" archive", "json")+`"`)
 		counts, err := archive.Export(ctx, tx, a.TenantID, a.Review.ReviewID, sw, s.now())
 		if err != nil {
 			return err
