@@ -118,64 +118,43 @@ func (c Coverage) ThinCells(m Matrix) int {
 	return n
 }
 
-// Load reads the whole page's data in one round trip of six statements, one per table of the
-// page, whatever the number of areas or notes.
+// Load reads the whole page's data in two statements, whatever the number of areas or notes: the
+// review with its areas, columns and themes as JSON, then the non-zero counters as rows.
 func Load(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (Coverage, error) {
 	var c Coverage
-	b := &pgx.Batch{}
-	b.Queue(`SELECT title, coverage_threshold FROM reviews WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID)
-	b.Queue(`SELECT ra.id::text, la.display_name FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
-		WHERE ra.tenant_id = $1 AND ra.review_id = $2 ORDER BY la.display_name, ra.id`, tenantID, reviewID)
-	b.Queue(`SELECT aa.id::text, aa.title, g.title FROM action_areas aa
-		JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
-		WHERE aa.tenant_id = $1 AND aa.review_id = $2 ORDER BY g.position, aa.position, aa.id`, tenantID, reviewID)
-	b.Queue(`SELECT l.id::text, l.question, g.title FROM enquiry_lines l
-		JOIN enquiry_groups g ON g.tenant_id = l.tenant_id AND g.id = l.group_id
-		WHERE l.tenant_id = $1 AND l.review_id = $2 ORDER BY g.position, l.position, l.id`, tenantID, reviewID)
-	b.Queue(`SELECT dimension, area_id::text, key_id::text, strength, development, neutral FROM evidence_counts
-		WHERE tenant_id = $1 AND review_id = $2 AND dimension IN ('note', 'action_area', 'line')
-		AND (strength, development, neutral) <> (0, 0, 0)`, tenantID, reviewID)
-	b.Queue(`SELECT t.name, c.strength, c.development, c.neutral
-		FROM (SELECT key_id, sum(strength)::int AS strength, sum(development)::int AS development, sum(neutral)::int AS neutral
-			FROM evidence_counts WHERE tenant_id = $1 AND review_id = $2 AND dimension = 'tag' GROUP BY key_id) c
-		JOIN evidence_tags t ON t.tenant_id = $1 AND t.id = c.key_id AND t.review_id = $2
-		WHERE c.strength + c.development + c.neutral <> 0
-		ORDER BY c.strength + c.development + c.neutral DESC, lower(t.name), t.id`, tenantID, reviewID)
-	br := tx.SendBatch(ctx, b)
-	defer br.Close()
-
-	err := br.QueryRow().Scan(&c.ReviewTitle, &c.Threshold)
+	var areas [][2]string
+	var aa, lines []Column
+	err := tx.QueryRow(ctx, `SELECT r.title, r.coverage_threshold,
+		(SELECT coalesce(json_agg(json_build_array(ra.id, la.display_name) ORDER BY la.display_name, ra.id), '[]')
+			FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE ra.tenant_id = $1 AND ra.review_id = $2),
+		(SELECT coalesce(json_agg(json_build_object('ID', aa.id, 'Title', aa.title, 'Group', g.title)
+				ORDER BY g.position, aa.position, aa.id), '[]')
+			FROM action_areas aa JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
+			WHERE aa.tenant_id = $1 AND aa.review_id = $2),
+		(SELECT coalesce(json_agg(json_build_object('ID', l.id, 'Title', l.question, 'Group', g.title)
+				ORDER BY g.position, l.position, l.id), '[]')
+			FROM enquiry_lines l JOIN enquiry_groups g ON g.tenant_id = l.tenant_id AND g.id = l.group_id
+			WHERE l.tenant_id = $1 AND l.review_id = $2),
+		(SELECT coalesce(json_agg(json_build_object('Name', t.name, 'Strength', c.strength,
+				'Development', c.development, 'Neutral', c.neutral)
+				ORDER BY c.strength + c.development + c.neutral DESC, lower(t.name), t.id), '[]')
+			FROM (SELECT key_id, sum(strength)::int AS strength, sum(development)::int AS development,
+					sum(neutral)::int AS neutral
+				FROM evidence_counts WHERE tenant_id = $1 AND review_id = $2 AND dimension = 'tag' GROUP BY key_id) c
+			JOIN evidence_tags t ON t.tenant_id = $1 AND t.id = c.key_id AND t.review_id = $2
+			WHERE c.strength + c.development + c.neutral <> 0)
+		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).Scan(&c.ReviewTitle, &c.Threshold,
+		&areas, &aa, &lines, &c.Themes)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, apperr.NotFound("Review not found")
 	}
 	if err != nil {
 		return c, fmt.Errorf("coverage: load review %s: %w", reviewID, err)
 	}
-	columns := func(what string) ([]Column, error) {
-		rows, _ := br.Query()
-		cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Column, error) {
-			var c Column
-			return c, r.Scan(&c.ID, &c.Title, &c.Group)
-		})
-		if err != nil {
-			return nil, fmt.Errorf("coverage: load %s of %s: %w", what, reviewID, err)
-		}
-		return cols, nil
-	}
-	rows, _ := br.Query()
-	if c.Areas, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Area, error) {
-		var a Area
-		return a, r.Scan(&a.ID, &a.Name)
-	}); err != nil {
-		return c, fmt.Errorf("coverage: load areas of %s: %w", reviewID, err)
-	}
-	aa, err := columns("action areas")
-	if err != nil {
-		return c, err
-	}
-	lines, err := columns("lines of enquiry")
-	if err != nil {
-		return c, err
+	c.Areas = make([]Area, len(areas))
+	for i, a := range areas {
+		c.Areas[i] = Area{ID: a[0], Name: a[1]}
 	}
 	c.ActionAreas = newMatrix("action-area", c.Areas, aa)
 	c.Lines = newMatrix("line", c.Areas, lines)
@@ -184,7 +163,9 @@ func Load(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (Coverage, 
 		areaIdx[a.ID] = i
 	}
 	aaIdx, lineIdx := index(aa), index(lines)
-	rows, _ = br.Query()
+	rows, _ := tx.Query(ctx, `SELECT dimension, area_id::text, key_id::text, strength, development, neutral FROM evidence_counts
+		WHERE tenant_id = $1 AND review_id = $2 AND dimension IN ('note', 'action_area', 'line')
+		AND (strength, development, neutral) <> (0, 0, 0)`, tenantID, reviewID)
 	var dim, area, key string
 	var n Counts
 	_, err = pgx.ForEachRow(rows, []any{&dim, &area, &key, &n.Strength, &n.Development, &n.Neutral}, func() error {
@@ -213,16 +194,6 @@ func Load(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (Coverage, 
 	})
 	if err != nil {
 		return c, fmt.Errorf("coverage: load counts of %s: %w", reviewID, err)
-	}
-	rows, _ = br.Query()
-	if c.Themes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Theme, error) {
-		var t Theme
-		return t, r.Scan(&t.Name, &t.Strength, &t.Development, &t.Neutral)
-	}); err != nil {
-		return c, fmt.Errorf("coverage: load themes of %s: %w", reviewID, err)
-	}
-	if err := br.Close(); err != nil {
-		return c, fmt.Errorf("coverage: load %s: %w", reviewID, err)
 	}
 	return c, nil
 }

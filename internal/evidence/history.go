@@ -37,31 +37,33 @@ type Options struct {
 	Documents []document.Document
 }
 
-// LoadOptions reads a review's form lists in one batch.
+// LoadOptions reads a review's form lists in one statement, each list as JSON in its order.
 func LoadOptions(ctx context.Context, q db.Querier, tenantID, reviewID string) (Options, error) {
 	var o Options
-	rows, _ := q.Query(ctx, `SELECT id::text, name, needs_role FROM evidence_sources
-		WHERE tenant_id = $1 AND review_id = $2 ORDER BY position, name`, tenantID, reviewID)
-	var err error
-	if o.Sources, err = pgx.CollectRows(rows, pgx.RowToStructByPos[SourceOption]); err != nil {
-		return o, fmt.Errorf("evidence: sources of %s: %w", reviewID, err)
-	}
-	rows, _ = q.Query(ctx, `SELECT id::text, name FROM evidence_roles
-		WHERE tenant_id = $1 AND review_id = $2 ORDER BY position, name`, tenantID, reviewID)
-	if o.Roles, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RoleOption]); err != nil {
-		return o, fmt.Errorf("evidence: roles of %s: %w", reviewID, err)
-	}
-	rows, _ = q.Query(ctx, `SELECT name FROM evidence_tags
-		WHERE tenant_id = $1 AND review_id = $2 ORDER BY lower(name)`, tenantID, reviewID)
-	if o.Tags, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-		return o, fmt.Errorf("evidence: tags of %s: %w", reviewID, err)
-	}
-	rows, _ = q.Query(ctx, `SELECT u.name FROM review_members m JOIN users u ON u.id = m.user_id
-		WHERE m.tenant_id = $1 AND m.review_id = $2 ORDER BY u.name`, tenantID, reviewID)
-	if o.Names, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-		return o, fmt.Errorf("evidence: member names of %s: %w", reviewID, err)
+	err := q.QueryRow(ctx, `SELECT
+		(SELECT coalesce(json_agg(json_build_object('ID', id, 'Name', name, 'NeedsRole', needs_role)
+			ORDER BY position, name), '[]') FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2),
+		(SELECT coalesce(json_agg(json_build_object('ID', id, 'Name', name) ORDER BY position, name), '[]')
+			FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2),
+		(SELECT coalesce(json_agg(name ORDER BY lower(name)), '[]') FROM evidence_tags
+			WHERE tenant_id = $1 AND review_id = $2),
+		(SELECT coalesce(json_agg(u.name ORDER BY u.name), '[]') FROM review_members m JOIN users u ON u.id = m.user_id
+			WHERE m.tenant_id = $1 AND m.review_id = $2)`, tenantID, reviewID).Scan(&o.Sources, &o.Roles, &o.Tags, &o.Names)
+	if err != nil {
+		return o, fmt.Errorf("evidence: form lists of %s: %w", reviewID, err)
 	}
 	return o, nil
+}
+
+// MemberNames is the names of a review's members, which a note's text should not hold.
+func MemberNames(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]string, error) {
+	rows, _ := q.Query(ctx, `SELECT u.name FROM review_members m JOIN users u ON u.id = m.user_id
+		WHERE m.tenant_id = $1 AND m.review_id = $2 ORDER BY u.name`, tenantID, reviewID)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("evidence: member names of %s: %w", reviewID, err)
+	}
+	return names, nil
 }
 
 // UserName is a user's name, "" when unknown.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -12,8 +13,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/db"
 	"thematic/internal/form"
@@ -497,70 +496,63 @@ type FilterOptions struct {
 	Documents   []FilterOption // "Area: title", the review's available supporting documents
 }
 
-// FilterChoices reads the filter form's choices in one batch, one round trip (Options in the brief: that
-// name belongs to the note form's lists in history.go).
+// FilterChoices reads the filter form's choices in one statement: the review's title and each
+// list as a JSON array of [id, name] pairs, in order (Options in the brief: that name belongs to
+// the note form's lists in history.go).
 func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string) (FilterOptions, error) {
 	var o FilterOptions
-	lists := []struct {
-		name string
-		dst  *[]FilterOption
-		sql  string
-	}{
-		{"areas", &o.Areas, `SELECT ra.id::text, la.display_name FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
-			WHERE ra.tenant_id = $1 AND ra.review_id = $2 ORDER BY la.display_name`},
-		{"visits", &o.Visits, `SELECT v.id::text, la.display_name || ', ' || to_char(v.start_date, 'FMDD FMMonth YYYY') FROM visits v
-			JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
+	var areas, visits, actionAreas, lines, sources, authors, documents pairs
+	var tags []string
+	err := q.QueryRow(ctx, `SELECT r.title,
+		(SELECT coalesce(json_agg(json_build_array(ra.id, la.display_name) ORDER BY la.display_name, ra.id), '[]')
+			FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE ra.tenant_id = $1 AND ra.review_id = $2),
+		(SELECT coalesce(json_agg(json_build_array(v.id, la.display_name || ', ' || to_char(v.start_date, 'FMDD FMMonth YYYY'))
+				ORDER BY v.start_date, la.display_name, v.id), '[]')
+			FROM visits v JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
 			JOIN local_authorities la ON la.ons_code = ra.ons_code
-			WHERE v.tenant_id = $1 AND v.review_id = $2 ORDER BY v.start_date, la.display_name`},
-		{"action areas", &o.ActionAreas, `SELECT aa.id::text, aa.title FROM action_areas aa
-			JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
-			WHERE aa.tenant_id = $1 AND aa.review_id = $2 ORDER BY g.position, aa.position`},
-		{"lines", &o.Lines, `SELECT el.id::text, el.question FROM enquiry_lines el
-			JOIN enquiry_groups g ON g.tenant_id = el.tenant_id AND g.id = el.group_id
-			WHERE el.tenant_id = $1 AND el.review_id = $2 ORDER BY g.position, el.position`},
-		{"sources", &o.Sources, `SELECT id::text, name FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 ORDER BY position`},
-		// One index probe per member of the tenant, not a read of every note.
-		{"authors", &o.Authors, `SELECT u.id::text, u.name FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE v.tenant_id = $1 AND v.review_id = $2),
+		(SELECT coalesce(json_agg(json_build_array(aa.id, aa.title) ORDER BY g.position, aa.position, aa.id), '[]')
+			FROM action_areas aa JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
+			WHERE aa.tenant_id = $1 AND aa.review_id = $2),
+		(SELECT coalesce(json_agg(json_build_array(el.id, el.question) ORDER BY g.position, el.position, el.id), '[]')
+			FROM enquiry_lines el JOIN enquiry_groups g ON g.tenant_id = el.tenant_id AND g.id = el.group_id
+			WHERE el.tenant_id = $1 AND el.review_id = $2),
+		(SELECT coalesce(json_agg(json_build_array(id, name) ORDER BY position, id), '[]') FROM evidence_sources
+			WHERE tenant_id = $1 AND review_id = $2),
+		-- One index probe per member of the tenant, not a read of every note.
+		(SELECT coalesce(json_agg(json_build_array(u.id, u.name) ORDER BY u.name, u.id), '[]')
+			FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.tenant_id = $1 AND EXISTS (SELECT 1 FROM evidence_notes n WHERE n.tenant_id = $1 AND n.review_id = $2
-				AND n.author_id = m.user_id AND n.deleted_at IS NULL AND NOT n.safeguarding) ORDER BY u.name`},
-		{"documents", &o.Documents, `SELECT d.id::text, la.display_name || ': ' || d.title FROM area_documents d
-			JOIN review_areas ra ON ra.tenant_id = d.tenant_id AND ra.id = d.area_id
+				AND n.author_id = m.user_id AND n.deleted_at IS NULL AND NOT n.safeguarding)),
+		(SELECT coalesce(json_agg(json_build_array(d.id, la.display_name || ': ' || d.title) ORDER BY la.display_name, lower(d.title), d.id), '[]')
+			FROM area_documents d JOIN review_areas ra ON ra.tenant_id = d.tenant_id AND ra.id = d.area_id
 			JOIN local_authorities la ON la.ons_code = ra.ons_code
-			WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.deleted_at IS NULL AND d.scan_status = 'clean'
-			ORDER BY la.display_name, lower(d.title), d.id`},
-	}
-	// One round trip: the review's title, the seven lists and the tags, as a batch.
-	b := &pgx.Batch{}
-	b.Queue(`SELECT title FROM reviews WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID)
-	for _, l := range lists {
-		b.Queue(l.sql, tenantID, reviewID)
-	}
-	b.Queue(`SELECT name FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2 ORDER BY lower(name)`, tenantID, reviewID)
-	br := q.SendBatch(ctx, b)
-	defer br.Close()
-	if err := br.QueryRow().Scan(&o.ReviewTitle); err != nil {
-		return o, fmt.Errorf("evidence: options of %s: review: %w", reviewID, err)
-	}
-	for _, l := range lists {
-		rows, _ := br.Query()
-		var err error
-		*l.dst, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (FilterOption, error) {
-			var o FilterOption
-			return o, r.Scan(&o.ID, &o.Name)
-		})
-		if err != nil {
-			return o, fmt.Errorf("evidence: options of %s: %s: %w", reviewID, l.name, err)
-		}
-	}
-	rows, _ := br.Query()
-	var err error
-	if o.Tags, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-		return o, fmt.Errorf("evidence: options of %s: tags: %w", reviewID, err)
-	}
-	if err := br.Close(); err != nil {
+			WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.deleted_at IS NULL AND d.scan_status = 'clean'),
+		(SELECT coalesce(json_agg(name ORDER BY lower(name), name), '[]') FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2)
+		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).Scan(&o.ReviewTitle,
+		&areas, &visits, &actionAreas, &lines, &sources, &authors, &documents, &tags)
+	if err != nil {
 		return o, fmt.Errorf("evidence: options of %s: %w", reviewID, err)
 	}
+	o.Areas, o.Visits, o.ActionAreas, o.Lines, o.Sources, o.Authors, o.Documents, o.Tags =
+		areas, visits, actionAreas, lines, sources, authors, documents, tags
 	return o, nil
+}
+
+// pairs is a JSON array of [id, name] pairs read as options.
+type pairs []FilterOption
+
+func (p *pairs) UnmarshalJSON(b []byte) error {
+	var raw [][2]string
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("evidence: decode choices: %w", err)
+	}
+	*p = make([]FilterOption, len(raw))
+	for i, r := range raw {
+		(*p)[i] = FilterOption{ID: r[0], Name: r[1]}
+	}
+	return nil
 }
 
 // CSVHeader is the export's first row.

@@ -106,10 +106,25 @@ func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteIn
 	if !db.ValidUUID(in.VisitID) {
 		return c, apperr.NotFound("Visit not found")
 	}
+	in.ActionAreas = dedupe(in.ActionAreas)
+	in.Lines = dedupe(in.Lines)
+	// The visit, the source (NULL: not the review's), the role (when one is given) and how many of
+	// the action areas and lines are the review's, in one statement.
 	var start time.Time
-	var days int
-	err := tx.QueryRow(ctx, `SELECT area_id, start_date, days FROM visits
-		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, in.VisitID).Scan(&c.areaID, &start, &days)
+	var days, nAreas, nLines int
+	var needsRole, roleOK *bool
+	var role any
+	if in.RoleID != "" {
+		role = in.RoleID
+	}
+	err := tx.QueryRow(ctx, `SELECT v.area_id, v.start_date, v.days,
+			(SELECT needs_role FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 AND id = $4),
+			(SELECT EXISTS (SELECT 1 FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2 AND id = $5::uuid)),
+			(SELECT count(*) FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($6::uuid[])),
+			(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($7::uuid[]))
+		FROM visits v WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3`,
+		tenantID, reviewID, in.VisitID, in.SourceID, role, in.ActionAreas, in.Lines).Scan(&c.areaID, &start, &days,
+		&needsRole, &roleOK, &nAreas, &nLines)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, apperr.NotFound("Visit not found")
 	}
@@ -117,25 +132,14 @@ func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteIn
 		return c, fmt.Errorf("evidence: check visit: %w", err)
 	}
 	errs := &form.Errors{}
-	var needsRole bool
-	err = tx.QueryRow(ctx, `SELECT needs_role FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
-		tenantID, reviewID, in.SourceID).Scan(&needsRole)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	if needsRole == nil {
 		errs.Add("source", "Select where the evidence came from")
-	case err != nil:
-		return c, fmt.Errorf("evidence: check source: %w", err)
 	}
-	if needsRole {
+	if needsRole != nil && *needsRole {
 		if in.RoleID == "" {
 			errs.Add("role", "Select the professional's role")
 		} else {
-			var ok bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2 AND id = $3)`,
-				tenantID, reviewID, in.RoleID).Scan(&ok); err != nil {
-				return c, fmt.Errorf("evidence: check role: %w", err)
-			}
-			if !ok {
+			if roleOK == nil || !*roleOK {
 				errs.Add("role", "Select the professional's role")
 			}
 			c.roleID = &in.RoleID
@@ -144,15 +148,6 @@ func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteIn
 	if d, last := in.Date(), start.AddDate(0, 0, days-1); d.Before(start) || d.After(last) {
 		errs.Add("note-date", fmt.Sprintf("Date of the evidence must be during the visit, from %s to %s",
 			start.Format("2 January 2006"), last.Format("2 January 2006")))
-	}
-	in.ActionAreas = dedupe(in.ActionAreas)
-	in.Lines = dedupe(in.Lines)
-	var nAreas, nLines int
-	if err := tx.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($3::uuid[])),
-		(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($4::uuid[]))`,
-		tenantID, reviewID, in.ActionAreas, in.Lines).Scan(&nAreas, &nLines); err != nil {
-		return c, fmt.Errorf("evidence: check action areas and lines: %w", err)
 	}
 	if nAreas != len(in.ActionAreas) {
 		errs.Add("action-areas", "Select action areas of this review")
@@ -263,7 +258,7 @@ func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string,
 	if err != nil {
 		return "", false, fmt.Errorf("evidence: insert note: %w", err)
 	}
-	if err := link(ctx, tx, tenantID, reviewID, id, in.ActionAreas, in.Lines, c.tagIDs, in.Documents); err != nil {
+	if err := link(ctx, tx, tenantID, reviewID, id, true, in.ActionAreas, in.Lines, c.tagIDs, in.Documents); err != nil {
 		return "", false, err
 	}
 	n, err := getNote(ctx, tx, tenantID, reviewID, id, true, "")
@@ -304,20 +299,33 @@ func byKey(ctx context.Context, q db.Querier, tenantID, reviewID, key string) (s
 
 // link replaces the note's action areas, lines, tags and cited documents: each set in one
 // statement, the whole in one round trip.
-func link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID string, areas, lines, tagIDs, documents []string) error {
+func link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID string, fresh bool, areas, lines, tagIDs, documents []string) error {
 	b := &pgx.Batch{}
-	b.Queue(`DELETE FROM evidence_note_action_areas WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
-	b.Queue(`DELETE FROM evidence_note_lines WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
-	b.Queue(`DELETE FROM evidence_note_tags WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
-	b.Queue(`DELETE FROM evidence_note_documents WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
-	b.Queue(`INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
-		SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, areas, reviewID)
-	b.Queue(`INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
-		SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, lines, reviewID)
-	b.Queue(`INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id) SELECT $1, $2, unnest($3::uuid[])`,
-		tenantID, noteID, tagIDs)
-	b.Queue(`INSERT INTO evidence_note_documents (tenant_id, note_id, document_id) SELECT $1, $2, unnest($3::uuid[])`,
-		tenantID, noteID, documents)
+	if !fresh { // a new note has no links to clear
+		b.Queue(`DELETE FROM evidence_note_action_areas WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
+		b.Queue(`DELETE FROM evidence_note_lines WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
+		b.Queue(`DELETE FROM evidence_note_tags WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
+		b.Queue(`DELETE FROM evidence_note_documents WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
+	}
+	if len(areas) > 0 {
+		b.Queue(`INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
+			SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, areas, reviewID)
+	}
+	if len(lines) > 0 {
+		b.Queue(`INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
+			SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, lines, reviewID)
+	}
+	if len(tagIDs) > 0 {
+		b.Queue(`INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id) SELECT $1, $2, unnest($3::uuid[])`,
+			tenantID, noteID, tagIDs)
+	}
+	if len(documents) > 0 {
+		b.Queue(`INSERT INTO evidence_note_documents (tenant_id, note_id, document_id) SELECT $1, $2, unnest($3::uuid[])`,
+			tenantID, noteID, documents)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("evidence: link note %s: %w", noteID, err)
 	}
@@ -403,7 +411,7 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID 
 		in.GoodPractice, in.FamilyWords, in.Safeguarding); err != nil {
 		return Note{}, fmt.Errorf("evidence: update note %s: %w", noteID, err)
 	}
-	if err := link(ctx, tx, tenantID, reviewID, noteID, in.ActionAreas, in.Lines, c.tagIDs, in.Documents); err != nil {
+	if err := link(ctx, tx, tenantID, reviewID, noteID, false, in.ActionAreas, in.Lines, c.tagIDs, in.Documents); err != nil {
 		return Note{}, err
 	}
 	after, err := getNote(ctx, tx, tenantID, reviewID, noteID, false, "")

@@ -33,6 +33,7 @@ const (
 	keyRequestID ctxKey = iota
 	keyActor
 	keySessionLoaded
+	keyReviewLoaded
 )
 
 func requestIDFrom(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
@@ -185,6 +186,8 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 
 // loadActor reads the session's user and tenant on every request and checks they are still good:
 // a deactivated membership ends the session at once; a changed role renews the session token.
+// On a review's pages the actor's place in the review and a lead's open concerns come in the
+// same statement (user.LoadRequest), for loadReview and the banner to use.
 func (s *Server) loadActor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), keySessionLoaded, true)
@@ -194,12 +197,15 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
-		var sess user.Session
-		err := s.txScope(ctx, scopeFor(tenantID, userID), func(tx pgx.Tx) error {
-			var err error
-			sess, err = user.LoadSession(ctx, tx, userID, tenantID)
-			return err
-		})
+		if !s.stillActive(ctx, r.URL.Path) {
+			s.endSession(ctx)
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		reviewID := reviewIDFromPath(r.URL.Path)
+		rq, err := user.LoadRequest(ctx, s.pool, userID, tenantID, reviewID)
+		err = db.MapError(err)
+		sess := rq.Session
 		switch {
 		case apperr.Is(err, apperr.CodeNotFound):
 			s.endSession(ctx)
@@ -225,6 +231,10 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		}
 		a := sess.Actor
 		ctx = context.WithValue(ctx, keyActor, &a)
+		if reviewID != "" {
+			ctx = context.WithValue(ctx, keyReviewLoaded, &reviewLoaded{reviewID: reviewID, access: rq.Review,
+				concerns: rq.OpenConcerns})
+		}
 		if sess.Require2FA && !a.TOTP && !twoFactorSetupPath(r.URL.Path) {
 			if r.Method == http.MethodGet {
 				s.sessions.Put(ctx, "flash", "Your organisation requires two-factor sign-in. Set it up to continue.")
@@ -237,6 +247,53 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// reviewLoaded is the actor's place in the review of the request's path, read with the actor.
+type reviewLoaded struct {
+	reviewID string
+	access   *auth.ReviewAccess // nil: not a member of the review
+	concerns int                // open safeguarding concerns for a lead's banner; -1 for others
+}
+
+func reviewLoadedFrom(ctx context.Context, reviewID string) *reviewLoaded {
+	l, _ := ctx.Value(keyReviewLoaded).(*reviewLoaded)
+	if l == nil || l.reviewID != reviewID {
+		return nil
+	}
+	return l
+}
+
+// reviewIDFromPath is the review id of a path under /reviews/{reviewID}, or "".
+func reviewIDFromPath(p string) string {
+	rest, ok := strings.CutPrefix(p, "/reviews/")
+	if !ok || len(rest) < 36 || (len(rest) > 36 && rest[36] != '/') {
+		return ""
+	}
+	if id := rest[:36]; db.ValidUUID(id) {
+		return id
+	}
+	return ""
+}
+
+// seenStep is how stale the session's last-seen time may get before a request writes it again.
+// The idle timeout is kept here rather than by the session manager, which would write the
+// session to the database on every request just to move its expiry.
+func (s *Server) seenStep() time.Duration { return min(time.Minute, s.cfg.IdleTimeout/10) }
+
+// stillActive checks the idle timeout of a signed-in session and notes this request as its last
+// activity, writing the session only when the time noted is more than seenStep old. A request for
+// /session/extend always notes it.
+func (s *Server) stillActive(ctx context.Context, path string) bool {
+	now := s.now()
+	seen := s.sessions.GetInt64(ctx, "seen")
+	if seen != 0 && now.Sub(time.UnixMilli(seen)) > s.cfg.IdleTimeout {
+		return false
+	}
+	if seen == 0 || now.Sub(time.UnixMilli(seen)) > s.seenStep() || path == "/session/extend" {
+		s.sessions.Put(ctx, "seen", now.UnixMilli())
+	}
+	return true
 }
 
 // twoFactorSetupPath lists what a user who must set up two-factor sign-in may still reach.
@@ -352,10 +409,21 @@ func (s *Server) loadReview(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		reviewID := chi.URLParam(r, "reviewID")
+		if l := reviewLoadedFrom(r.Context(), reviewID); l != nil {
+			if l.access == nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			withReview := *a
+			withReview.Review = l.access
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyActor, &withReview)))
+			return
+		}
 		var acc auth.ReviewAccess
 		err := s.tx(r, func(tx pgx.Tx) error {
 			var err error
-			acc, err = review.Access(r.Context(), tx, a.TenantID, chi.URLParam(r, "reviewID"), a.UserID)
+			acc, err = review.Access(r.Context(), tx, a.TenantID, reviewID, a.UserID)
 			return err
 		})
 		switch {

@@ -204,31 +204,27 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 		return noteJSON(w, http.StatusConflict, noteAnswer{Code: "owner",
 			Message: "This note was written by someone else signed in on this device"})
 	}
+	// The form's lists are read only when the form is shown again: a save that succeeds needs
+	// just the members' names, for the personal data check.
 	var v evidenceview.FormView
 	var id string
 	var created bool
+	var errs *form.Errors
+	var found []evidence.Finding
 	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v, err = s.noteFormView(r, tx, in.VisitID); err != nil {
+		check := in // Validate tidies what it checks; the form shows what was typed
+		if errs = check.Validate(); errs.Any() {
+			return nil
+		}
+		names, err := evidence.MemberNames(ctx, tx, a.TenantID, a.Review.ReviewID)
+		if err != nil {
 			return err
 		}
-		v.In, v.Date, v.TagsText, v.Key = in, d, tagsText, in.Key
-		check := in
-		if errs := check.Validate(); errs.Any() {
-			v.Errors = errs
-			if asJSON {
-				return nil
-			}
-			return noteSuggestTags(r, tx, &v)
-		}
-		found, confirmed := noteFindings(r, in, v.Opts.Names)
-		if len(found) > 0 && !confirmed {
-			v.Findings = found
-			v.Errors.Add("body", evidence.Summary(found)+". Change the text, or confirm it is not personal data")
-			if asJSON {
-				return nil
-			}
-			return noteSuggestTags(r, tx, &v)
+		var confirmed bool
+		if found, confirmed = noteFindings(r, in, names); len(found) > 0 && !confirmed {
+			errs = &form.Errors{}
+			errs.Add("body", evidence.Summary(found)+". Change the text, or confirm it is not personal data")
+			return nil
 		}
 		if id, created, err = evidence.Create(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in); err != nil {
 			return err
@@ -242,11 +238,7 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 	})
 	var refused *evidence.Refused
 	if errors.As(err, &refused) {
-		v.Errors = refused.Errors
-		if asJSON {
-			return noteJSONInvalid(w, v)
-		}
-		return s.noteFormPage(w, r, v)
+		errs, err = refused.Errors, nil
 	}
 	if err != nil {
 		if asJSON {
@@ -255,6 +247,31 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if id == "" {
+		// Not saved: the form again, with what was typed and why.
+		err := s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			if v, err = s.noteFormView(r, tx, in.VisitID); err != nil {
+				return err
+			}
+			v.In, v.Date, v.TagsText, v.Key = in, d, tagsText, in.Key
+			if errs == nil {
+				errs = &form.Errors{}
+			}
+			v.Errors = errs
+			if refused == nil && len(found) > 0 {
+				v.Findings = found
+			}
+			if asJSON {
+				return nil
+			}
+			return noteSuggestTags(r, tx, &v)
+		})
+		if err != nil {
+			if asJSON {
+				return s.noteJSONError(w, r, err)
+			}
+			return err
+		}
 		if asJSON {
 			return noteJSONInvalid(w, v)
 		}

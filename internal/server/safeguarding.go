@@ -43,6 +43,11 @@ func (s *Server) concernsBanner(r *http.Request, p *templates.Page) {
 	if !isReviewLead(a) {
 		return
 	}
+	p.ConcernsURL = "/reviews/" + a.Review.ReviewID + "/safeguarding"
+	if l := reviewLoadedFrom(r.Context(), a.Review.ReviewID); l != nil && l.concerns >= 0 {
+		p.OpenConcerns = l.concerns
+		return
+	}
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		p.OpenConcerns, err = evidence.OpenConcerns(r.Context(), tx, a.TenantID, a.Review.ReviewID)
@@ -50,9 +55,8 @@ func (s *Server) concernsBanner(r *http.Request, p *templates.Page) {
 	})
 	if err != nil {
 		s.logger(r.Context()).Error("count open safeguarding concerns", "err", err)
-		return
+		p.ConcernsURL = ""
 	}
-	p.ConcernsURL = "/reviews/" + a.Review.ReviewID + "/safeguarding"
 }
 
 // safeguardingNotify tells the review's leads of a concern just raised, once: call it after the

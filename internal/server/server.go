@@ -59,7 +59,8 @@ func New(cfg config.Config, pool *pgxpool.Pool, o Options) *Server {
 	s.store = pgxstore.NewWithCleanupInterval(pool, o.SessionCleanup)
 	sm := scs.New()
 	sm.Store = s.store
-	sm.IdleTimeout = cfg.IdleTimeout
+	// The idle timeout is checked by loadActor (stillActive), which writes the session only when
+	// its last-seen time is stale; the manager's own would write it on every request.
 	sm.Lifetime = cfg.Lifetime
 	sm.Cookie.Name = "thematic_session"
 	sm.Cookie.HttpOnly = true

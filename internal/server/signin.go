@@ -148,6 +148,7 @@ func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, userID s
 		s.sessions.Remove(ctx, k)
 	}
 	s.sessions.Put(ctx, "user_id", userID)
+	s.sessions.Put(ctx, "seen", s.now().UnixMilli())
 	s.sessions.Put(ctx, "tenant_id", t.ID)
 	s.sessions.Put(ctx, "user_ver", sess.UserVersion)
 	s.sessions.Put(ctx, "member_ver", sess.MemberVersion)

@@ -121,11 +121,12 @@ func (s *Server) synOverview(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) synWorkspaceView(r *http.Request, tx pgx.Tx, q url.Values, v *synview.WorkspaceView) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	base, fw, err := synBase(r, tx)
+	// The review's title comes with the filter's choices below, so the framework is read alone.
+	v.Base = synview.Base{ReviewID: a.Review.ReviewID, Lead: isReviewLead(a)}
+	fw, err := review.LoadFramework(ctx, tx, a.TenantID, a.Review.ReviewID)
 	if err != nil {
 		return err
 	}
-	v.Base = base
 	if v.Area, err = synActionArea(fw, chi.URLParam(r, "actionAreaID")); err != nil {
 		return err
 	}
@@ -143,12 +144,16 @@ func (s *Server) synWorkspaceView(r *http.Request, tx pgx.Tx, q url.Values, v *s
 	if v.Findings, err = finding.List(ctx, tx, a.TenantID, a.Review.ReviewID, v.Area.ID); err != nil {
 		return err
 	}
-	if v.Visited, err = finding.Visited(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+	// Each finding carries the number of areas visited; only a page without findings asks for it.
+	if len(v.Findings) > 0 {
+		v.Visited = v.Findings[0].Visited
+	} else if v.Visited, err = finding.Visited(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 		return err
 	}
 	if v.Opts, err = evidence.FilterChoices(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 		return err
 	}
+	v.ReviewTitle = v.Opts.ReviewTitle
 	if ferrs.Any() {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ type Env struct {
 	Config config.Config
 
 	statements atomic.Int64
+	log        *statementLog
 	down       atomic.Bool
 }
 
@@ -48,11 +50,41 @@ func (e *Env) Statements() int64 { return e.statements.Load() }
 // dropped without an answer, as when the network is down. true brings it back.
 func (e *Env) SetReachable(ok bool) { e.down.Store(!ok) }
 
-// counter is a pgx tracer that counts statements.
-type counter struct{ n *atomic.Int64 }
+// StatementsSince is the SQL text of the statements sent since the count was n (up to the last
+// 200 kept), for a test to say which statements a request sent.
+func (e *Env) StatementsSince(n int64) []string { return e.log.since(n, e.statements.Load()) }
 
-func (c counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
+// statementLog keeps the text of the last statements sent, by their number.
+type statementLog struct {
+	mu  sync.Mutex
+	sql [200]string
+}
+
+func (l *statementLog) add(n int64, sql string) {
+	l.mu.Lock()
+	l.sql[n%int64(len(l.sql))] = sql
+	l.mu.Unlock()
+}
+
+func (l *statementLog) since(from, to int64) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	from = max(from, to-int64(len(l.sql)))
+	var out []string
+	for i := from + 1; i <= to; i++ {
+		out = append(out, l.sql[i%int64(len(l.sql))])
+	}
+	return out
+}
+
+// counter is a pgx tracer that counts statements.
+type counter struct {
+	n   *atomic.Int64
+	log *statementLog
+}
+
+func (c counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	c.log.add(c.n.Add(1), d.SQL)
 	return ctx
 }
 
@@ -63,7 +95,9 @@ func (c counter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBa
 	return ctx
 }
 
-func (c counter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { c.n.Add(1) }
+func (c counter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	c.log.add(c.n.Add(1), d.SQL)
+}
 
 func (c counter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
@@ -108,14 +142,14 @@ func New(t testing.TB, mods ...func(*config.Config)) *Env {
 	if err != nil {
 		t.Fatalf("testenv: config: %v", err)
 	}
-	e := &Env{DB: d, Config: cfg}
+	e := &Env{DB: d, Config: cfg, log: &statementLog{}}
 	// The service gets its own application-role pool, traced, so that statements can be counted.
 	pc, err := pgxpool.ParseConfig(d.AppURL)
 	if err != nil {
 		t.Fatalf("testenv: pool config: %v", err)
 	}
 	pc.MaxConns = 8
-	pc.ConnConfig.Tracer = counter{&e.statements}
+	pc.ConnConfig.Tracer = counter{&e.statements, e.log}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		t.Fatalf("testenv: pool: %v", err)

@@ -119,6 +119,56 @@ func LoadSession(ctx context.Context, q db.Querier, userID, tenantID string) (Se
 	return s, nil
 }
 
+// Request is what a signed-in request knows before its own work: the session's user and
+// membership, their place in the review the path names (nil outside one or when not a member),
+// and, for a lead of that review, its open safeguarding concerns (-1 otherwise).
+type Request struct {
+	Session
+	Review       *auth.ReviewAccess
+	OpenConcerns int
+}
+
+// LoadRequest reads a Request in one statement (app_request, which scopes itself to the tenant
+// and user under row-level security), without a transaction of its own. reviewID may be "".
+// It answers NotFound when the membership no longer exists.
+func LoadRequest(ctx context.Context, q db.Querier, userID, tenantID, reviewID string) (Request, error) {
+	var rq Request
+	if !db.ValidUUID(userID) || !db.ValidUUID(tenantID) {
+		return Request{}, apperr.NotFound("Membership not found")
+	}
+	var review *string
+	if reviewID != "" && db.ValidUUID(reviewID) {
+		review = &reviewID
+	}
+	var role string
+	var memberID, reviewRole, areaID *string
+	var concerns *int
+	s := &rq.Session
+	err := q.QueryRow(ctx, `SELECT user_id, email, name, totp_enabled, user_version, tenant_id, tenant_name,
+			require_2fa, role, member_version, deactivated, review_member_id, review_role, review_area_id, open_concerns
+		FROM app_request($1, $2, $3)`, tenantID, userID, review).Scan(&s.Actor.UserID, &s.Actor.Email, &s.Actor.Name,
+		&s.Actor.TOTP, &s.UserVersion, &s.Actor.TenantID, &s.Actor.TenantName, &s.Require2FA, &role, &s.MemberVersion,
+		&s.Deactivated, &memberID, &reviewRole, &areaID, &concerns)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Request{}, apperr.NotFound("Membership not found")
+	}
+	if err != nil {
+		return Request{}, fmt.Errorf("user: load request %s/%s: %w", userID, tenantID, err)
+	}
+	s.Actor.Role = auth.Role(role)
+	if memberID != nil {
+		rq.Review = &auth.ReviewAccess{ReviewID: reviewID, MemberID: *memberID, Role: auth.ReviewRole(*reviewRole)}
+		if areaID != nil {
+			rq.Review.AreaID = *areaID
+		}
+	}
+	rq.OpenConcerns = -1
+	if concerns != nil {
+		rq.OpenConcerns = *concerns
+	}
+	return rq, nil
+}
+
 // TenantChoice is a tenant the signed-in user may act in.
 type TenantChoice struct {
 	ID   string

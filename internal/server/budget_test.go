@@ -1,0 +1,156 @@
+package server_test
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"thematic/internal/testenv"
+)
+
+// requestBudget is the most SQL statements one request may send, everything included: the
+// session read and write, the actor, transactions (BEGIN, set_config, COMMIT), the page's reads.
+const requestBudget = 10
+
+// overBudget lists the pages known to send more than requestBudget statements, with how many
+// they send; BENCHMARKS.md says why each is over and what would bring it down. The test fails
+// when one of them gets worse, or when another page goes over.
+var overBudget = map[string]int64{
+	"GET /reviews/{reviewID}/archive":                                    35,
+	"GET /reviews/{reviewID}/report":                                     22,
+	"GET /reviews/{reviewID}/report/check":                               22,
+	"GET /reviews/{reviewID}/report/trail":                               20,
+	"GET /reviews/{reviewID}/report/sections/edit":                       20,
+	"GET /reviews/{reviewID}/report/export/{format}":                     19,
+	"GET /reviews/{reviewID}/notes/{noteID}":                             16,
+	"GET /reviews/{reviewID}/notes/{noteID}/edit":                        14,
+	"GET /reviews/{reviewID}/visits/{visitID}/notes/new":                 14,
+	"GET /reviews/{reviewID}/areas/{areaID}/self-assessment":             14,
+	"GET /reviews/{reviewID}/areas/{areaID}/self-assessment/check":       14,
+	"GET /reviews/{reviewID}/areas/{areaID}/self-assessment/question":    14,
+	"GET /reviews/{reviewID}/areas/{areaID}/self-assessment/spreadsheet": 14,
+	"GET /reviews/{reviewID}/areas/{areaID}/self-assessment/submitted":   14,
+	"GET /reviews/{reviewID}/areas/{areaID}/self-assessment/upload":      14,
+	"GET /reviews/{reviewID}/self-assessment":                            13,
+	"GET /reviews/{reviewID}/recommendations/{recommendationID}/edit":    13,
+	"GET /reviews/{reviewID}/findings/{findingID}":                       12,
+	"GET /reviews/{reviewID}/findings/{findingID}/edit":                  11,
+	"GET /reviews/{reviewID}/synthesis":                                  11,
+	"GET /reviews/{reviewID}/visits/{visitID}/edit":                      11,
+}
+
+// saveBudget is what saving a note sends today, over requestBudget: see BENCHMARKS.md.
+const saveBudget = 18
+
+// budgetQuery is the query string pages that need one are opened with.
+var budgetQuery = map[string]string{
+	"GET /reviews/{reviewID}/report/sections/edit": "?key=background",
+	"GET /reviews/{reviewID}/report/compare":       "?from=1&to=1",
+}
+
+// countStatements requests path as c three times and returns the fewest statements one request
+// sent (so that a background statement of the server cannot blur the figure), the SQL of that
+// request, and its status.
+func countStatements(t *testing.T, te *testenv.Env, c *client, method, path string) (int64, []string, int) {
+	t.Helper()
+	best, status := int64(-1), 0
+	var sql []string
+	for range 3 {
+		before := te.Statements()
+		var r resp
+		if method == http.MethodGet {
+			r = c.get(path)
+		} else {
+			r = c.post(path, nil)
+		}
+		n := te.Statements() - before
+		if best < 0 || n < best {
+			best, sql, status = n, te.StatementsSince(before), r.Status
+		}
+	}
+	return best, sql, status
+}
+
+// TestEveryPageWithinTheStatementBudget requests every page a review's lead can open, and every
+// page outside reviews as the tenant's admin, and counts the statements each sends.
+func TestEveryPageWithinTheStatementBudget(t *testing.T) {
+	t.Parallel()
+	te := testenv.New(t)
+	e := &env{t: t, db: te.DB, srv: te.Server, ts: te.HTTP, cfg: te.Config}
+	f := newReviewFixture(t, e)
+	lead := e.signedIn("lead@demo.test")
+	admin := e.signedIn("admin@demo.test")
+
+	type page struct {
+		key, path string
+		c         *client
+	}
+	var pages []page
+	for key, rule := range reviewAccessTable {
+		method, pattern, _ := strings.Cut(key, " ")
+		if method == http.MethodGet && rule.lead == ok {
+			pages = append(pages, page{key, f.reviewPath(pattern, true) + budgetQuery[key], lead})
+		}
+	}
+	for key, rule := range accessTable {
+		method, pattern, _ := strings.Cut(key, " ")
+		if method != http.MethodGet || strings.HasPrefix(pattern, "/assets/") || strings.HasPrefix(pattern, "/static/") {
+			continue
+		}
+		switch {
+		case rule.admin == ok:
+			pages = append(pages, page{key, f.path(pattern), admin})
+		case rule.member == ok:
+			pages = append(pages, page{key, f.path(pattern), lead})
+		}
+	}
+	sort.Slice(pages, func(i, j int) bool { return pages[i].key < pages[j].key })
+	if len(pages) < 50 {
+		t.Fatalf("only %d pages to measure", len(pages))
+	}
+	worst := int64(0)
+	for _, p := range pages {
+		n, sql, status := countStatements(t, te, p.c, http.MethodGet, p.path)
+		if status >= 400 && status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d", p.key, status)
+			continue
+		}
+		worst = max(worst, n)
+		limit, known := overBudget[p.key]
+		if !known {
+			limit = requestBudget
+		}
+		if n > limit {
+			t.Errorf("%s sends %d statements, more than %d:\n  %s", p.key, n, limit, strings.Join(sql, "\n  "))
+		}
+		if known && n <= requestBudget {
+			t.Errorf("%s is within the budget now (%d): take it out of overBudget", p.key, n)
+		}
+		t.Logf("%3d %s", n, p.key)
+	}
+	t.Logf("%d pages, the most statements one sent: %d", len(pages), worst)
+}
+
+// TestSavingANoteWithinTheStatementBudget counts the statements of the request inspectors send
+// most: saving a note through the form.
+func TestSavingANoteWithinTheStatementBudget(t *testing.T) {
+	t.Parallel()
+	te := testenv.New(t)
+	e := &env{t: t, db: te.DB, srv: te.Server, ts: te.HTTP, cfg: te.Config}
+	f := newNoteFixture(t, e)
+	c := e.signedIn("inspector@demo.test")
+	form := f.ntForm(t, c)
+	form.Set("csrf_token", c.csrf())
+	before := te.Statements()
+	r := c.post(f.postPath(), form)
+	n := te.Statements() - before
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", r.Status, r.Body)
+	}
+	t.Logf("saving a note: %d statements", n)
+	if n > saveBudget {
+		t.Errorf("saving a note sends %d statements, more than %d:\n  %s", n, saveBudget,
+			strings.Join(te.StatementsSince(before), "\n  "))
+	}
+}
