@@ -82,21 +82,49 @@ type exporter struct {
 	elements, levels *refs
 	notes, findings  *refs
 	counts           Counts
+	small            map[string][]jsonRow // the small tables' rows by section, read by reviewRow
 }
 
 // Export writes the review as an archive to w, streaming the notes one at a time, with a fixed
 // number of queries whatever the review's size. now is the export's time.
 func Export(ctx context.Context, q db.Querier, tenantID, reviewID string, w io.Writer, now time.Time) (Counts, error) {
-	e := &exporter{ctx: ctx, q: q, tenant: tenantID, review: reviewID, w: bufio.NewWriterSize(w, 64<<10), first: true,
+	x, err := Prepare(ctx, q, tenantID, reviewID)
+	if err != nil {
+		return Counts{}, err
+	}
+	return x.WriteTo(w, now)
+}
+
+// Exporter is a review's archive with everything but the notes and their links to findings read:
+// one statement whatever the review's size (every table but those two is small; each is read as
+// one JSON column of rows). WriteTo then streams the notes and the links, a statement each.
+type Exporter struct {
+	e  *exporter
+	rv Review
+}
+
+// Prepare reads the review and its small tables, for WriteTo.
+func Prepare(ctx context.Context, q db.Querier, tenantID, reviewID string) (*Exporter, error) {
+	e := &exporter{ctx: ctx, q: q, tenant: tenantID, review: reviewID, first: true,
 		areas: newRefs("area"), lines: newRefs("line"), groups: newRefs("group"), actionAreas: newRefs("action-area"),
 		visits: newRefs("visit"), sources: newRefs("source"), roles: newRefs("role"), elements: newRefs("element"),
-		levels: newRefs("level"), notes: newRefs("note"), findings: newRefs("finding")}
+		levels: newRefs("level"), notes: newRefs("note"), findings: newRefs("finding"), small: map[string][]jsonRow{}}
 	e.enc = json.NewEncoder(&e.buf)
 	e.enc.SetEscapeHTML(false)
 	rv, err := e.reviewRow()
 	if err != nil {
-		return Counts{}, err
+		return nil, err
 	}
+	return &Exporter{e: e, rv: rv}, nil
+}
+
+// Title is the review's title.
+func (x *Exporter) Title() string { return x.rv.Title }
+
+// WriteTo writes the archive to w; now is the export's time.
+func (x *Exporter) WriteTo(w io.Writer, now time.Time) (Counts, error) {
+	e, rv := x.e, x.rv
+	e.w = bufio.NewWriterSize(w, 64<<10)
 	if _, err := e.w.WriteString("{"); err != nil {
 		return Counts{}, err
 	}
@@ -179,22 +207,204 @@ func stampPtr(t *time.Time) *string {
 	return &s
 }
 
+// smallSections are the queries of the small tables, each a JSON array of rows (each row an
+// array of its columns) in the order of the query: all are read in reviewRow's one statement.
+var smallSections = []struct{ what, sql string }{
+	{"enquiry groups", `(SELECT coalesce(json_agg(json_build_array(id::text, title) ORDER BY position, id), '[]')
+		FROM enquiry_groups
+		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"lines of enquiry", `(SELECT coalesce(json_agg(json_build_array(l.id::text, l.group_id::text, l.question) ORDER BY g.position, g.id, l.position, l.id), '[]')
+		FROM enquiry_lines l
+		JOIN enquiry_groups g ON g.tenant_id = l.tenant_id AND g.id = l.group_id
+		WHERE l.tenant_id = $1 AND l.review_id = $2)`},
+	{"framework groups", `(SELECT coalesce(json_agg(json_build_array(id::text, title) ORDER BY position, id), '[]')
+		FROM framework_groups
+		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"action areas", `(SELECT coalesce(json_agg(json_build_array(a.id::text, a.group_id::text, a.title, a.quote, a.citation) ORDER BY g.position, g.id, a.position, a.id), '[]')
+		FROM action_areas a
+		JOIN framework_groups g ON g.tenant_id = a.tenant_id AND g.id = a.group_id
+		WHERE a.tenant_id = $1 AND a.review_id = $2)`},
+	{"areas", `(SELECT coalesce(json_agg(json_build_array(ra.id::text, ra.ons_code, la.display_name) ORDER BY ra.ons_code), '[]')
+		FROM review_areas ra
+		JOIN local_authorities la ON la.ons_code = ra.ons_code
+		WHERE ra.tenant_id = $1 AND ra.review_id = $2)`},
+	{"members", `(SELECT coalesce(json_agg(json_build_array(email, name, role, area_id::text, inspectorate, job_title) ORDER BY email, pending), '[]')
+		FROM (
+			SELECT u.email, u.name, m.role, m.area_id, m.inspectorate, m.job_title, 0 AS pending
+			FROM review_members m JOIN users u ON u.id = m.user_id
+			WHERE m.tenant_id = $1 AND m.review_id = $2
+			UNION ALL
+			SELECT i.email, i.name, i.role, i.area_id, i.inspectorate, i.job_title, 1
+			FROM review_member_invites i WHERE i.tenant_id = $1 AND i.review_id = $2) p)`},
+	{"visits", `(SELECT coalesce(json_agg(json_build_array(v.id::text, v.area_id::text, v.start_date, v.days, v.notes) ORDER BY v.start_date, ra.ons_code, v.id), '[]')
+		FROM visits v
+		JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
+		WHERE v.tenant_id = $1 AND v.review_id = $2)`},
+	{"team days", `(SELECT coalesce(json_agg(json_build_array(d.visit_id::text, u.email, d.day) ORDER BY d.visit_id, u.email, d.day), '[]')
+		FROM visit_days d
+		JOIN visits v ON v.tenant_id = d.tenant_id AND v.id = d.visit_id
+		JOIN users u ON u.id = d.user_id
+		WHERE d.tenant_id = $1 AND v.review_id = $2)`},
+	{"evidence sources", `(SELECT coalesce(json_agg(json_build_array(id::text, name, needs_role) ORDER BY position, id), '[]')
+		FROM evidence_sources
+		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"evidence roles", `(SELECT coalesce(json_agg(json_build_array(id::text, name) ORDER BY position, id), '[]')
+		FROM evidence_roles
+		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"themes", `(SELECT coalesce(json_agg(json_build_array(name) ORDER BY lower(name), name), '[]')
+		FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2)`},
+	{"self-assessment settings", `(SELECT coalesce(json_agg(json_build_array(commentary_required)), '[]')
+		FROM sa_settings
+		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"self-assessment elements", `(SELECT coalesce(json_agg(json_build_array(id::text, title, guidance) ORDER BY position, id), '[]')
+		FROM sa_elements
+		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"self-assessment levels", `(SELECT coalesce(json_agg(json_build_array(id::text, label, description) ORDER BY position, id), '[]')
+		FROM sa_levels
+		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"self-assessment deadlines", `(SELECT coalesce(json_agg(json_build_array(d.area_id::text, d.due) ORDER BY ra.ons_code), '[]')
+		FROM sa_deadlines d
+		JOIN review_areas ra ON ra.tenant_id = d.tenant_id AND ra.id = d.area_id
+		WHERE d.tenant_id = $1 AND d.review_id = $2)`},
+	{"self-assessment submissions", `(SELECT coalesce(json_agg(json_build_array(s.area_id::text, s.status, s.submitted_at, sb.email,
+			s.reopened_at, rb.email, s.reopen_reason) ORDER BY ra.ons_code), '[]')
+		FROM sa_submissions s
+		JOIN review_areas ra ON ra.tenant_id = s.tenant_id AND ra.id = s.area_id
+		LEFT JOIN users sb ON sb.id = s.submitted_by
+		LEFT JOIN users rb ON rb.id = s.reopened_by
+		WHERE s.tenant_id = $1 AND s.review_id = $2)`},
+	{"self-assessment answers", `(SELECT coalesce(json_agg(json_build_array(x.area_id::text, x.element_id::text, x.level_id::text, x.commentary,
+			u.email, x.updated_at) ORDER BY ra.ons_code, el.position, el.id), '[]')
+		FROM sa_responses x
+		JOIN review_areas ra ON ra.tenant_id = x.tenant_id AND ra.id = x.area_id
+		JOIN sa_elements el ON el.tenant_id = x.tenant_id AND el.id = x.element_id
+		LEFT JOIN users u ON u.id = x.updated_by
+		WHERE x.tenant_id = $1 AND x.review_id = $2)`},
+	{"questionnaires", `(SELECT coalesce(json_agg(json_build_array(qi.id::text, qi.area_id::text, u.email, qi.imported_at) ORDER BY ra.ons_code), '[]')
+		FROM questionnaire_imports qi
+		JOIN review_areas ra ON ra.tenant_id = qi.tenant_id AND ra.id = qi.area_id
+		LEFT JOIN users u ON u.id = qi.imported_by
+		WHERE qi.tenant_id = $1 AND qi.review_id = $2)`},
+	{"questionnaire counts", `(SELECT coalesce(json_agg(json_build_array(c.import_id::text, c.question, c.answer, c.count) ORDER BY c.import_id, c.position), '[]')
+		FROM questionnaire_counts c
+		JOIN questionnaire_imports qi ON qi.tenant_id = c.tenant_id AND qi.id = c.import_id
+		WHERE c.tenant_id = $1 AND qi.review_id = $2)`},
+	{"quantifier scale", `(SELECT coalesce(json_agg(json_build_array(id::text, label, special, min_percent, min_areas) ORDER BY special = 'all' DESC NULLS LAST, special = 'one' ASC NULLS FIRST, min_percent DESC, label, id), '[]')
+		FROM quantifier_bands
+		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"findings", `(SELECT coalesce(json_agg(json_build_array(f.id::text, f.action_area_id::text, f.body, f.prevalence_style, f.word_override,
+			f.override_reason, f.confirmed_areas, u.email) ORDER BY g.position, g.id, a.position, a.id, f.position, f.created_at, f.id), '[]')
+		FROM findings f
+		JOIN action_areas a ON a.tenant_id = f.tenant_id AND a.id = f.action_area_id
+		JOIN framework_groups g ON g.tenant_id = a.tenant_id AND g.id = a.group_id
+		LEFT JOIN users u ON u.id = f.created_by
+		WHERE f.tenant_id = $1 AND f.review_id = $2)`},
+	{"examples", `(SELECT coalesce(json_agg(json_build_array(x.id::text, x.action_area_id::text, x.area_id::text, x.note_id::text, x.title, x.body, u.email) ORDER BY g.position, g.id, a.position, a.id, x.position, x.created_at, x.id), '[]')
+		FROM practice_examples x
+		JOIN action_areas a ON a.tenant_id = x.tenant_id AND a.id = x.action_area_id
+		JOIN framework_groups g ON g.tenant_id = a.tenant_id AND g.id = a.group_id
+		LEFT JOIN users u ON u.id = x.created_by
+		WHERE x.tenant_id = $1 AND x.review_id = $2)`},
+	{"recommendations", `(SELECT coalesce(json_agg(json_build_array(r.id::text, r.body, r.addressee, u.email) ORDER BY r.position, r.created_at, r.id), '[]')
+		FROM recommendations r
+		LEFT JOIN users u ON u.id = r.created_by
+		WHERE r.tenant_id = $1 AND r.review_id = $2)`},
+	{"recommendation findings", `(SELECT coalesce(json_agg(json_build_array(rf.recommendation_id::text, rf.finding_id::text)), '[]')
+		FROM recommendation_findings rf
+		JOIN recommendations r ON r.tenant_id = rf.tenant_id AND r.id = rf.recommendation_id
+		WHERE rf.tenant_id = $1 AND r.review_id = $2)`},
+	{"report texts", `(SELECT coalesce(json_agg(json_build_array(key, body)), '[]')
+		FROM report_texts WHERE tenant_id = $1 AND review_id = $2)`},
+}
+
+// smallSQL reads the review and every small section in one statement.
+var smallSQL = func() string {
+	var b strings.Builder
+	b.WriteString(`SELECT title, summary, key_question, fieldwork_start, fieldwork_end, planned_publication,
+			status, coverage_threshold, evidence_locked_at IS NOT NULL`)
+	for _, sec := range smallSections {
+		b.WriteString(",\n\t\t" + sec.sql)
+	}
+	b.WriteString("\n\tFROM reviews WHERE tenant_id = $1 AND id = $2")
+	return b.String()
+}()
+
+// reviewRow reads the review and keeps the small sections' rows for their steps.
 func (e *exporter) reviewRow() (Review, error) {
 	var rv Review
 	var start, end, pub *time.Time
-	err := e.q.QueryRow(e.ctx, `SELECT title, summary, key_question, fieldwork_start, fieldwork_end, planned_publication,
-			status, coverage_threshold, evidence_locked_at IS NOT NULL
-		FROM reviews WHERE tenant_id = $1 AND id = $2`, e.tenant, e.review).
-		Scan(&rv.Title, &rv.Summary, &rv.KeyQuestion, &start, &end, &pub, &rv.Status, &rv.CoverageThreshold, &rv.EvidenceLocked)
-	if err != nil {
+	dest := []any{&rv.Title, &rv.Summary, &rv.KeyQuestion, &start, &end, &pub, &rv.Status, &rv.CoverageThreshold, &rv.EvidenceLocked}
+	rows := make([][]jsonRow, len(smallSections))
+	for i := range rows {
+		dest = append(dest, &rows[i])
+	}
+	if err := e.q.QueryRow(e.ctx, smallSQL, e.tenant, e.review).Scan(dest...); err != nil {
 		return rv, wrap("review", err)
+	}
+	for i, sec := range smallSections {
+		e.small[sec.what] = rows[i]
 	}
 	rv.FieldworkStart, rv.FieldworkEnd, rv.PlannedPublication = dateStr(start), dateStr(end), dateStr(pub)
 	return rv, nil
 }
 
+// rowScanner is a row of a query or of a small section.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// jsonRow is a row of a small section: a JSON array of its columns. Scan reads each column as
+// encoding/json does, and dates and times as PostgreSQL writes them in JSON.
+type jsonRow []json.RawMessage
+
+func (r jsonRow) Scan(dest ...any) error {
+	if len(r) != len(dest) {
+		return fmt.Errorf("%d columns, %d destinations", len(r), len(dest))
+	}
+	for i, d := range dest {
+		var err error
+		switch d := d.(type) {
+		case *time.Time:
+			*d, err = jsonTime(r[i])
+		case **time.Time:
+			*d = nil
+			if string(r[i]) != "null" {
+				var t time.Time
+				t, err = jsonTime(r[i])
+				*d = &t
+			}
+		default:
+			err = json.Unmarshal(r[i], d)
+		}
+		if err != nil {
+			return fmt.Errorf("column %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// jsonTime reads a date ("2024-01-31") or a time with its offset as PostgreSQL writes them in JSON.
+func jsonTime(raw json.RawMessage) (time.Time, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return time.Time{}, err
+	}
+	if len(s) == len(time.DateOnly) {
+		return time.Parse(time.DateOnly, s)
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// rows calls scan for every row of a small section.
+func (e *exporter) rows(what string, scan func(r rowScanner) error) error {
+	for _, r := range e.small[what] {
+		if err := scan(r); err != nil {
+			return wrap(what, err)
+		}
+	}
+	return nil
+}
+
 // each runs a query of the review and calls scan for every row.
-func (e *exporter) each(what, sql string, scan func(r pgx.Rows) error) error {
+func (e *exporter) each(what, sql string, scan func(r rowScanner) error) error {
 	rows, err := e.query(what, sql)
 	if err != nil {
 		return err
@@ -212,8 +422,7 @@ func (e *exporter) enquiry() error {
 	groups := []EnquiryGroup{}
 	at := map[string]int{}
 	gr := newRefs("enquiry-group")
-	err := e.each("enquiry groups", `SELECT id::text, title FROM enquiry_groups
-		WHERE tenant_id = $1 AND review_id = $2 ORDER BY position, id`, func(r pgx.Rows) error {
+	err := e.rows("enquiry groups", func(r rowScanner) error {
 		var id string
 		g := EnquiryGroup{Lines: []Line{}}
 		if err := r.Scan(&id, &g.Title); err != nil {
@@ -227,9 +436,7 @@ func (e *exporter) enquiry() error {
 	if err != nil {
 		return err
 	}
-	err = e.each("lines of enquiry", `SELECT l.id::text, l.group_id::text, l.question FROM enquiry_lines l
-		JOIN enquiry_groups g ON g.tenant_id = l.tenant_id AND g.id = l.group_id
-		WHERE l.tenant_id = $1 AND l.review_id = $2 ORDER BY g.position, g.id, l.position, l.id`, func(r pgx.Rows) error {
+	err = e.rows("lines of enquiry", func(r rowScanner) error {
 		var id, group string
 		var l Line
 		if err := r.Scan(&id, &group, &l.Question); err != nil {
@@ -250,8 +457,7 @@ func (e *exporter) enquiry() error {
 func (e *exporter) framework() error {
 	groups := []FrameworkGroup{}
 	at := map[string]int{}
-	err := e.each("framework groups", `SELECT id::text, title FROM framework_groups
-		WHERE tenant_id = $1 AND review_id = $2 ORDER BY position, id`, func(r pgx.Rows) error {
+	err := e.rows("framework groups", func(r rowScanner) error {
 		var id string
 		g := FrameworkGroup{ActionAreas: []ActionArea{}}
 		if err := r.Scan(&id, &g.Title); err != nil {
@@ -265,9 +471,7 @@ func (e *exporter) framework() error {
 	if err != nil {
 		return err
 	}
-	err = e.each("action areas", `SELECT a.id::text, a.group_id::text, a.title, a.quote, a.citation FROM action_areas a
-		JOIN framework_groups g ON g.tenant_id = a.tenant_id AND g.id = a.group_id
-		WHERE a.tenant_id = $1 AND a.review_id = $2 ORDER BY g.position, g.id, a.position, a.id`, func(r pgx.Rows) error {
+	err = e.rows("action areas", func(r rowScanner) error {
 		var id, group string
 		var a ActionArea
 		if err := r.Scan(&id, &group, &a.Title, &a.Quote, &a.Citation); err != nil {
@@ -287,9 +491,7 @@ func (e *exporter) framework() error {
 
 func (e *exporter) areaList() error {
 	list := []Area{}
-	err := e.each("areas", `SELECT ra.id::text, ra.ons_code, la.display_name FROM review_areas ra
-		JOIN local_authorities la ON la.ons_code = ra.ons_code
-		WHERE ra.tenant_id = $1 AND ra.review_id = $2 ORDER BY ra.ons_code`, func(r pgx.Rows) error {
+	err := e.rows("areas", func(r rowScanner) error {
 		var id string
 		var a Area
 		if err := r.Scan(&id, &a.ONSCode, &a.Name); err != nil {
@@ -323,14 +525,7 @@ func (e *exporter) areaRef(id *string) *string {
 func (e *exporter) members() error {
 	list := []Member{}
 	seen := map[string]bool{}
-	err := e.each("members", `SELECT email, name, role, area_id::text, inspectorate, job_title FROM (
-			SELECT u.email, u.name, m.role, m.area_id, m.inspectorate, m.job_title, 0 AS pending
-			FROM review_members m JOIN users u ON u.id = m.user_id
-			WHERE m.tenant_id = $1 AND m.review_id = $2
-			UNION ALL
-			SELECT i.email, i.name, i.role, i.area_id, i.inspectorate, i.job_title, 1
-			FROM review_member_invites i WHERE i.tenant_id = $1 AND i.review_id = $2) p
-		ORDER BY email, pending`, func(r pgx.Rows) error {
+	err := e.rows("members", func(r rowScanner) error {
 		var m Member
 		var area *string
 		if err := r.Scan(&m.Email, &m.Name, &m.Role, &area, &m.Inspectorate, &m.JobTitle); err != nil {
@@ -354,9 +549,7 @@ func (e *exporter) members() error {
 func (e *exporter) visitList() error {
 	list := []Visit{}
 	at := map[string]int{}
-	err := e.each("visits", `SELECT v.id::text, v.area_id::text, v.start_date, v.days, v.notes FROM visits v
-		JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
-		WHERE v.tenant_id = $1 AND v.review_id = $2 ORDER BY v.start_date, ra.ons_code, v.id`, func(r pgx.Rows) error {
+	err := e.rows("visits", func(r rowScanner) error {
 		var id, area string
 		var start time.Time
 		v := Visit{Team: []TeamDays{}}
@@ -371,10 +564,7 @@ func (e *exporter) visitList() error {
 	if err != nil {
 		return err
 	}
-	err = e.each("team days", `SELECT d.visit_id::text, u.email, d.day FROM visit_days d
-		JOIN visits v ON v.tenant_id = d.tenant_id AND v.id = d.visit_id
-		JOIN users u ON u.id = d.user_id
-		WHERE d.tenant_id = $1 AND v.review_id = $2 ORDER BY d.visit_id, u.email, d.day`, func(r pgx.Rows) error {
+	err = e.rows("team days", func(r rowScanner) error {
 		var visit, email string
 		var day time.Time
 		if err := r.Scan(&visit, &email, &day); err != nil {
@@ -402,8 +592,7 @@ func (e *exporter) visitList() error {
 
 func (e *exporter) sourceList() error {
 	sources := []Source{}
-	err := e.each("evidence sources", `SELECT id::text, name, needs_role FROM evidence_sources
-		WHERE tenant_id = $1 AND review_id = $2 ORDER BY position, id`, func(r pgx.Rows) error {
+	err := e.rows("evidence sources", func(r rowScanner) error {
 		var id string
 		var s Source
 		if err := r.Scan(&id, &s.Name, &s.NeedsRole); err != nil {
@@ -420,8 +609,7 @@ func (e *exporter) sourceList() error {
 		return err
 	}
 	roles := []Role{}
-	err = e.each("evidence roles", `SELECT id::text, name FROM evidence_roles
-		WHERE tenant_id = $1 AND review_id = $2 ORDER BY position, id`, func(r pgx.Rows) error {
+	err = e.rows("evidence roles", func(r rowScanner) error {
 		var id string
 		var x Role
 		if err := r.Scan(&id, &x.Name); err != nil {
@@ -439,8 +627,7 @@ func (e *exporter) sourceList() error {
 
 func (e *exporter) themes() error {
 	names := []string{}
-	err := e.each("themes", `SELECT name FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2
-		ORDER BY lower(name), name`, func(r pgx.Rows) error {
+	err := e.rows("themes", func(r rowScanner) error {
 		var n string
 		if err := r.Scan(&n); err != nil {
 			return err
@@ -464,8 +651,7 @@ func emailOf(s *string) *string {
 
 func (e *exporter) selfAssessment() error {
 	sa := SelfAssessment{Elements: []Element{}, Levels: []Level{}, Deadlines: []Deadline{}, Submissions: []Submission{}, Answers: []Answer{}}
-	err := e.each("self-assessment settings", `SELECT commentary_required FROM sa_settings
-		WHERE tenant_id = $1 AND review_id = $2`, func(r pgx.Rows) error {
+	err := e.rows("self-assessment settings", func(r rowScanner) error {
 		var b bool
 		if err := r.Scan(&b); err != nil {
 			return err
@@ -476,8 +662,7 @@ func (e *exporter) selfAssessment() error {
 	if err != nil {
 		return err
 	}
-	err = e.each("self-assessment elements", `SELECT id::text, title, guidance FROM sa_elements
-		WHERE tenant_id = $1 AND review_id = $2 ORDER BY position, id`, func(r pgx.Rows) error {
+	err = e.rows("self-assessment elements", func(r rowScanner) error {
 		var id string
 		var el Element
 		if err := r.Scan(&id, &el.Title, &el.Guidance); err != nil {
@@ -490,8 +675,7 @@ func (e *exporter) selfAssessment() error {
 	if err != nil {
 		return err
 	}
-	err = e.each("self-assessment levels", `SELECT id::text, label, description FROM sa_levels
-		WHERE tenant_id = $1 AND review_id = $2 ORDER BY position, id`, func(r pgx.Rows) error {
+	err = e.rows("self-assessment levels", func(r rowScanner) error {
 		var id string
 		var l Level
 		if err := r.Scan(&id, &l.Label, &l.Description); err != nil {
@@ -504,9 +688,7 @@ func (e *exporter) selfAssessment() error {
 	if err != nil {
 		return err
 	}
-	err = e.each("self-assessment deadlines", `SELECT d.area_id::text, d.due FROM sa_deadlines d
-		JOIN review_areas ra ON ra.tenant_id = d.tenant_id AND ra.id = d.area_id
-		WHERE d.tenant_id = $1 AND d.review_id = $2 ORDER BY ra.ons_code`, func(r pgx.Rows) error {
+	err = e.rows("self-assessment deadlines", func(r rowScanner) error {
 		var area string
 		var due time.Time
 		if err := r.Scan(&area, &due); err != nil {
@@ -518,13 +700,7 @@ func (e *exporter) selfAssessment() error {
 	if err != nil {
 		return err
 	}
-	err = e.each("self-assessment submissions", `SELECT s.area_id::text, s.status, s.submitted_at, sb.email,
-			s.reopened_at, rb.email, s.reopen_reason
-		FROM sa_submissions s
-		JOIN review_areas ra ON ra.tenant_id = s.tenant_id AND ra.id = s.area_id
-		LEFT JOIN users sb ON sb.id = s.submitted_by
-		LEFT JOIN users rb ON rb.id = s.reopened_by
-		WHERE s.tenant_id = $1 AND s.review_id = $2 ORDER BY ra.ons_code`, func(r pgx.Rows) error {
+	err = e.rows("self-assessment submissions", func(r rowScanner) error {
 		var area string
 		var sub Submission
 		var submittedAt, reopenedAt *time.Time
@@ -539,13 +715,7 @@ func (e *exporter) selfAssessment() error {
 	if err != nil {
 		return err
 	}
-	err = e.each("self-assessment answers", `SELECT x.area_id::text, x.element_id::text, x.level_id::text, x.commentary,
-			u.email, x.updated_at
-		FROM sa_responses x
-		JOIN review_areas ra ON ra.tenant_id = x.tenant_id AND ra.id = x.area_id
-		JOIN sa_elements el ON el.tenant_id = x.tenant_id AND el.id = x.element_id
-		LEFT JOIN users u ON u.id = x.updated_by
-		WHERE x.tenant_id = $1 AND x.review_id = $2 ORDER BY ra.ons_code, el.position, el.id`, func(r pgx.Rows) error {
+	err = e.rows("self-assessment answers", func(r rowScanner) error {
 		var area, element string
 		var level *string
 		var a Answer
@@ -570,11 +740,7 @@ func (e *exporter) selfAssessment() error {
 func (e *exporter) questionnaires() error {
 	list := []Questionnaire{}
 	at := map[string]int{}
-	err := e.each("questionnaires", `SELECT qi.id::text, qi.area_id::text, u.email, qi.imported_at
-		FROM questionnaire_imports qi
-		JOIN review_areas ra ON ra.tenant_id = qi.tenant_id AND ra.id = qi.area_id
-		LEFT JOIN users u ON u.id = qi.imported_by
-		WHERE qi.tenant_id = $1 AND qi.review_id = $2 ORDER BY ra.ons_code`, func(r pgx.Rows) error {
+	err := e.rows("questionnaires", func(r rowScanner) error {
 		var id, area string
 		var when time.Time
 		q := Questionnaire{Counts: []Count{}}
@@ -589,10 +755,7 @@ func (e *exporter) questionnaires() error {
 	if err != nil {
 		return err
 	}
-	err = e.each("questionnaire counts", `SELECT c.import_id::text, c.question, c.answer, c.count
-		FROM questionnaire_counts c
-		JOIN questionnaire_imports qi ON qi.tenant_id = c.tenant_id AND qi.id = c.import_id
-		WHERE c.tenant_id = $1 AND qi.review_id = $2 ORDER BY c.import_id, c.position`, func(r pgx.Rows) error {
+	err = e.rows("questionnaire counts", func(r rowScanner) error {
 		var imp string
 		var c Count
 		if err := r.Scan(&imp, &c.Question, &c.Answer, &c.Count); err != nil {
@@ -612,9 +775,7 @@ func (e *exporter) questionnaires() error {
 func (e *exporter) scale() error {
 	list := []Band{}
 	br := newRefs("band")
-	err := e.each("quantifier scale", `SELECT id::text, label, special, min_percent, min_areas FROM quantifier_bands
-		WHERE tenant_id = $1 AND review_id = $2
-		ORDER BY special = 'all' DESC NULLS LAST, special = 'one' ASC NULLS FIRST, min_percent DESC, label, id`, func(r pgx.Rows) error {
+	err := e.rows("quantifier scale", func(r rowScanner) error {
 		var id string
 		var b Band
 		if err := r.Scan(&id, &b.Label, &b.Special, &b.MinPercent, &b.MinAreas); err != nil {
@@ -649,7 +810,7 @@ func (e *exporter) noteList() error {
 				WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id ORDER BY lower(t.name), t.name)
 		FROM evidence_notes n JOIN users u ON u.id = n.author_id
 		WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.deleted_at IS NULL AND NOT n.safeguarding
-		ORDER BY n.created_at, n.id`, func(r pgx.Rows) error {
+		ORDER BY n.created_at, n.id`, func(r rowScanner) error {
 		var id, visit, source string
 		var role *string
 		var date, created time.Time
@@ -688,14 +849,7 @@ func (e *exporter) noteList() error {
 func (e *exporter) findingList() error {
 	list := []Finding{}
 	at := map[string]int{}
-	err := e.each("findings", `SELECT f.id::text, f.action_area_id::text, f.body, f.prevalence_style, f.word_override,
-			f.override_reason, f.confirmed_areas, u.email
-		FROM findings f
-		JOIN action_areas a ON a.tenant_id = f.tenant_id AND a.id = f.action_area_id
-		JOIN framework_groups g ON g.tenant_id = a.tenant_id AND g.id = a.group_id
-		LEFT JOIN users u ON u.id = f.created_by
-		WHERE f.tenant_id = $1 AND f.review_id = $2
-		ORDER BY g.position, g.id, a.position, a.id, f.position, f.created_at, f.id`, func(r pgx.Rows) error {
+	err := e.rows("findings", func(r rowScanner) error {
 		var id, aa string
 		f := Finding{SupportingNotes: []string{}, ContradictingNotes: []string{}}
 		if err := r.Scan(&id, &aa, &f.Body, &f.PrevalenceStyle, &f.WordOverride, &f.OverrideReason, &f.ConfirmedAreas, &f.CreatedBy); err != nil {
@@ -713,7 +867,7 @@ func (e *exporter) findingList() error {
 	links := map[string]*link{}
 	err = e.each("finding notes", `SELECT fn.finding_id::text, fn.note_id::text, fn.stance FROM finding_notes fn
 		JOIN findings f ON f.tenant_id = fn.tenant_id AND f.id = fn.finding_id
-		WHERE fn.tenant_id = $1 AND f.review_id = $2`, func(r pgx.Rows) error {
+		WHERE fn.tenant_id = $1 AND f.review_id = $2`, func(r rowScanner) error {
 		var finding, note, stance string
 		if err := r.Scan(&finding, &note, &stance); err != nil {
 			return err
@@ -745,13 +899,7 @@ func (e *exporter) findingList() error {
 func (e *exporter) exampleList() error {
 	list := []Example{}
 	xr := newRefs("example")
-	err := e.each("examples", `SELECT x.id::text, x.action_area_id::text, x.area_id::text, x.note_id::text, x.title, x.body, u.email
-		FROM practice_examples x
-		JOIN action_areas a ON a.tenant_id = x.tenant_id AND a.id = x.action_area_id
-		JOIN framework_groups g ON g.tenant_id = a.tenant_id AND g.id = a.group_id
-		LEFT JOIN users u ON u.id = x.created_by
-		WHERE x.tenant_id = $1 AND x.review_id = $2
-		ORDER BY g.position, g.id, a.position, a.id, x.position, x.created_at, x.id`, func(r pgx.Rows) error {
+	err := e.rows("examples", func(r rowScanner) error {
 		var id, aa, area string
 		var note *string
 		var x Example
@@ -778,9 +926,7 @@ func (e *exporter) recommendationList() error {
 	list := []Recommendation{}
 	at := map[string]int{}
 	rr := newRefs("recommendation")
-	err := e.each("recommendations", `SELECT r.id::text, r.body, r.addressee, u.email FROM recommendations r
-		LEFT JOIN users u ON u.id = r.created_by
-		WHERE r.tenant_id = $1 AND r.review_id = $2 ORDER BY r.position, r.created_at, r.id`, func(r pgx.Rows) error {
+	err := e.rows("recommendations", func(r rowScanner) error {
 		var id string
 		x := Recommendation{Findings: []string{}}
 		if err := r.Scan(&id, &x.Body, &x.Addressee, &x.CreatedBy); err != nil {
@@ -795,9 +941,7 @@ func (e *exporter) recommendationList() error {
 		return err
 	}
 	answers := map[string][]string{}
-	err = e.each("recommendation findings", `SELECT rf.recommendation_id::text, rf.finding_id::text FROM recommendation_findings rf
-		JOIN recommendations r ON r.tenant_id = rf.tenant_id AND r.id = rf.recommendation_id
-		WHERE rf.tenant_id = $1 AND r.review_id = $2`, func(r pgx.Rows) error {
+	err = e.rows("recommendation findings", func(r rowScanner) error {
 		var rec, f string
 		if err := r.Scan(&rec, &f); err != nil {
 			return err
@@ -825,7 +969,7 @@ func (e *exporter) reportTexts() error {
 		t    ReportText
 	}
 	var texts []text
-	err := e.each("report texts", `SELECT key, body FROM report_texts WHERE tenant_id = $1 AND review_id = $2`, func(r pgx.Rows) error {
+	err := e.rows("report texts", func(r rowScanner) error {
 		var key, body string
 		if err := r.Scan(&key, &body); err != nil {
 			return err

@@ -71,6 +71,24 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, s Scope, fn func(tx pgx.Tx) e
 	return nil
 }
 
+// InTxSelfScoped runs fn in a transaction that sets no scope of its own: fn's first statement
+// must set it (app_request does, for the rest of the transaction). Until then row-level
+// security shows no tenant's rows. It saves the set_config statement of InTx.
+func InTxSelfScoped(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return MapError(fmt.Errorf("db: begin: %w", err))
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(tx); err != nil {
+		return MapError(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return MapError(fmt.Errorf("db: commit: %w", err))
+	}
+	return nil
+}
+
 // MapError turns database errors users can act on into apperr values, in one place.
 func MapError(err error) error {
 	if err == nil {

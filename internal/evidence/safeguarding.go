@@ -174,7 +174,7 @@ func concernForUpdate(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID
 // who). It works on a locked review too. A second call with the same key records nothing more.
 func RecordAction(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID string, in ActionInput) (recorded bool, err error) {
 	if errs := in.Validate(); errs.Any() {
-		return false, &Refused{errs}
+		return false, &Refused{Errors: errs}
 	}
 	in.Key = strings.TrimSpace(in.Key)
 	if in.Key == "" || len(in.Key) > MaxKey {
@@ -214,7 +214,7 @@ func CloseConcern(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, ac
 		errs.Add("closing", "The closing note must be 5,000 characters or fewer")
 	}
 	if errs.Any() {
-		return false, &Refused{errs}
+		return false, &Refused{Errors: errs}
 	}
 	already, err := concernForUpdate(ctx, tx, tenantID, reviewID, noteID)
 	if err != nil || already {

@@ -20,6 +20,7 @@ import (
 // outside the visit): field messages for the form, nothing saved. It unwraps to apperr.Invalid.
 type Refused struct {
 	Errors *form.Errors
+	Found  []Finding // personal data found in the text, when that is why
 }
 
 func (r *Refused) Error() string {
@@ -101,7 +102,7 @@ type checked struct {
 func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteInput) (checked, error) {
 	var c checked
 	if errs := in.Validate(); errs.Any() {
-		return c, &Refused{errs}
+		return c, &Refused{Errors: errs}
 	}
 	if !db.ValidUUID(in.VisitID) {
 		return c, apperr.NotFound("Visit not found")
@@ -159,7 +160,7 @@ func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteIn
 		return c, err
 	}
 	if errs.Any() {
-		return c, &Refused{errs}
+		return c, &Refused{Errors: errs}
 	}
 	if len(in.Tags) > 0 {
 		// Inserted in a fixed order, so that two notes creating the same tags at once cannot deadlock.
@@ -224,61 +225,6 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
-}
-
-// Create saves a new note by authorID. It is idempotent: a second call with the same key (a retry,
-// a double click, a replayed offline queue) returns the first note's id and created=false, even
-// when the calls run at once.
-func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in NoteInput) (id string, created bool, err error) {
-	in.Key = strings.TrimSpace(in.Key)
-	if in.Key == "" || len(in.Key) > MaxKey {
-		return "", false, apperr.Invalid("The form has expired. Copy your note, reload the page and try again.")
-	}
-	if id, err := byKey(ctx, tx, tenantID, reviewID, in.Key); err != nil || id != "" {
-		return id, false, err
-	}
-	if err := ensureUnlocked(ctx, tx, tenantID, reviewID); err != nil {
-		return "", false, err
-	}
-	c, err := check(ctx, tx, tenantID, reviewID, &in)
-	if err != nil {
-		return "", false, err
-	}
-	err = tx.QueryRow(ctx, `INSERT INTO evidence_notes (tenant_id, review_id, visit_id, area_id, author_id, source_id, role_id,
-		note_date, body, judgement, good_practice, family_words, safeguarding, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id::text`,
-		tenantID, reviewID, in.VisitID, c.areaID, authorID, in.SourceID, c.roleID, in.Date(), in.Body, in.Judgement,
-		in.GoodPractice, in.FamilyWords, in.Safeguarding, in.Key).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		// Another call with this key committed first.
-		id, err := byKey(ctx, tx, tenantID, reviewID, in.Key)
-		return id, false, err
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("evidence: insert note: %w", err)
-	}
-	if err := link(ctx, tx, tenantID, reviewID, id, true, in.ActionAreas, in.Lines, c.tagIDs, in.Documents); err != nil {
-		return "", false, err
-	}
-	n, err := getNote(ctx, tx, tenantID, reviewID, id, true, "")
-	if err != nil {
-		return "", false, err
-	}
-	after := fields(n)
-	if n.Safeguarding {
-		withhold(after)
-	}
-	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: authorID, Action: "evidence.created",
-		ObjectType: "evidence_note", ObjectID: id, After: after}); err != nil {
-		return "", false, err
-	}
-	if n.Safeguarding {
-		if err := raise(ctx, tx, tenantID, reviewID, id, authorID); err != nil {
-			return "", false, err
-		}
-	}
-	return id, true, nil
 }
 
 func byKey(ctx context.Context, q db.Querier, tenantID, reviewID, key string) (string, error) {
@@ -396,7 +342,7 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID 
 		if !lead {
 			errs := &form.Errors{}
 			errs.Add("safeguarding", "Only the note’s author or a review lead can mark it as a safeguarding concern. Tell a review lead, or record your own note as a concern.")
-			return Note{}, &Refused{errs}
+			return Note{}, &Refused{Errors: errs}
 		}
 	}
 	c, err := check(ctx, tx, tenantID, reviewID, &in)

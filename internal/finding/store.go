@@ -211,25 +211,58 @@ func List(ctx context.Context, q db.Querier, tenantID, reviewID, actionAreaID st
 
 // Get reads one finding.
 func Get(ctx context.Context, q db.Querier, tenantID, reviewID, id string) (Finding, error) {
+	f, _, err := GetScaled(ctx, q, tenantID, reviewID, id)
+	return f, err
+}
+
+// GetScaled reads one finding and the review's scale it was read with.
+func GetScaled(ctx context.Context, q db.Querier, tenantID, reviewID, id string) (Finding, Scale, error) {
 	if !db.ValidUUID(id) {
-		return Finding{}, apperr.NotFound("finding")
+		return Finding{}, nil, apperr.NotFound("finding")
 	}
 	scale, err := LoadScale(ctx, q, tenantID, reviewID)
 	if err != nil {
-		return Finding{}, err
+		return Finding{}, nil, err
 	}
 	rows, err := q.Query(ctx, selectFindings("AND f.id = $3"), tenantID, reviewID, id)
 	if err != nil {
-		return Finding{}, fmt.Errorf("finding: get: %w", err)
+		return Finding{}, nil, fmt.Errorf("finding: get: %w", err)
 	}
 	fs, err := collect(rows, scale)
 	if err != nil {
-		return Finding{}, err
+		return Finding{}, nil, err
 	}
 	if len(fs) == 0 {
-		return Finding{}, apperr.NotFound("finding")
+		return Finding{}, nil, apperr.NotFound("finding")
 	}
-	return fs[0], nil
+	return fs[0], scale, nil
+}
+
+// GetNumbered reads one finding and its number (from 1) among the findings of its action area in
+// List's order, in two statements.
+func GetNumbered(ctx context.Context, q db.Querier, tenantID, reviewID, id string) (Finding, int, error) {
+	if !db.ValidUUID(id) {
+		return Finding{}, 0, apperr.NotFound("finding")
+	}
+	scale, err := LoadScale(ctx, q, tenantID, reviewID)
+	if err != nil {
+		return Finding{}, 0, err
+	}
+	rows, err := q.Query(ctx, selectFindings(`AND f.action_area_id = (SELECT x.action_area_id FROM findings x
+		WHERE x.tenant_id = $1 AND x.review_id = $2 AND x.id = $3)`), tenantID, reviewID, id)
+	if err != nil {
+		return Finding{}, 0, fmt.Errorf("finding: get: %w", err)
+	}
+	fs, err := collect(rows, scale)
+	if err != nil {
+		return Finding{}, 0, err
+	}
+	for i, f := range fs {
+		if strings.EqualFold(f.ID, id) {
+			return f, i + 1, nil
+		}
+	}
+	return Finding{}, 0, apperr.NotFound("finding")
 }
 
 // checkActionArea verifies the action area is the review's.

@@ -37,70 +37,70 @@ type SourceCount struct {
 	Notes  int
 }
 
-// LoadFacts reads the methodology's facts in a few statements. Only visits that have begun
-// count, as for prevalence; safeguarding concerns and deleted notes are never counted.
-func LoadFacts(ctx context.Context, q db.Querier, tenantID, reviewID string) (Facts, error) {
-	var f Facts
-	rows, err := q.Query(ctx, `SELECT la.display_name, min(v.start_date)
-		FROM visits v JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
-		JOIN local_authorities la ON la.ons_code = ra.ons_code
-		WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.start_date <= current_date
-		GROUP BY la.display_name ORDER BY min(v.start_date), la.display_name`, tenantID, reviewID)
-	if err != nil {
-		return f, fmt.Errorf("report: visited areas: %w", err)
-	}
-	for rows.Next() {
-		var name string
-		var first time.Time
-		if err := rows.Scan(&name, &first); err != nil {
-			return f, fmt.Errorf("report: visited areas: %w", err)
-		}
-		f.Areas = append(f.Areas, name)
-	}
-	if err := rows.Err(); err != nil {
-		return f, fmt.Errorf("report: visited areas: %w", err)
-	}
-	// Months of the visits and their lengths.
-	err = q.QueryRow(ctx, `SELECT
-			coalesce(array_agg(DISTINCT date_trunc('month', d)::date ORDER BY date_trunc('month', d)::date), '{}'),
-			coalesce((SELECT array_agg(days ORDER BY start_date) FROM visits
-				WHERE tenant_id = $1 AND review_id = $2 AND start_date <= current_date), '{}')
-		FROM visits v, generate_series(v.start_date, v.start_date + v.days - 1, interval '1 day') d
-		WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.start_date <= current_date`,
-		tenantID, reviewID).Scan(&f.Months, &f.VisitDays)
-	if err != nil {
-		return f, fmt.Errorf("report: fieldwork months: %w", err)
-	}
+// factsCols reads the methodology's facts as columns of one statement ($1 tenant, $2 review).
+// Only visits that have begun count, as for prevalence; safeguarding concerns and deleted notes
+// are never counted.
+const factsCols = `(SELECT array_agg(x.name ORDER BY x.first, x.name) FROM (
+			SELECT la.display_name AS name, min(v.start_date) AS first
+			FROM visits v JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
+			JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.start_date <= current_date
+			GROUP BY la.display_name) x),
+		(SELECT coalesce(array_agg(DISTINCT date_trunc('month', d)::date ORDER BY date_trunc('month', d)::date), '{}')
+			FROM visits v, generate_series(v.start_date, v.start_date + v.days - 1, interval '1 day') d
+			WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.start_date <= current_date),
+		coalesce((SELECT array_agg(days ORDER BY start_date) FROM visits
+			WHERE tenant_id = $1 AND review_id = $2 AND start_date <= current_date), '{}'),
+		(SELECT coalesce(json_agg(json_build_object('Visit', t.visit_id, 'Insp', t.inspectorate, 'Title', t.job_title,
+				'Member', t.member_id, 'N', t.n) ORDER BY t.visit_id, t.inspectorate, t.job_title, t.member_id), '[]') FROM (
+			SELECT vd.visit_id, m.inspectorate, m.job_title, vd.member_id, count(*) AS n
+			FROM visit_days vd
+			JOIN visits v ON v.tenant_id = vd.tenant_id AND v.id = vd.visit_id
+			JOIN review_members m ON m.tenant_id = vd.tenant_id AND m.id = vd.member_id
+			WHERE vd.tenant_id = $1 AND v.review_id = $2 AND v.start_date <= current_date
+			GROUP BY vd.visit_id, m.inspectorate, m.job_title, vd.member_id) t),
+		(SELECT coalesce(json_agg(json_build_object('Source', s.name, 'Notes', s.n) ORDER BY s.n DESC, s.position), 'null') FROM (
+			SELECT s.name, s.position, count(*) AS n FROM evidence_notes n
+			JOIN evidence_sources s ON s.tenant_id = n.tenant_id AND s.id = n.source_id
+			WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.deleted_at IS NULL AND NOT n.safeguarding
+			GROUP BY s.name, s.position) s),
+		(SELECT count(*) FROM sa_submissions WHERE tenant_id = $1 AND review_id = $2 AND status = 'submitted'),
+		(SELECT count(*) FROM questionnaire_imports WHERE tenant_id = $1 AND review_id = $2),
+		(SELECT coalesce(sum(respondents), 0) FROM questionnaire_imports WHERE tenant_id = $1 AND review_id = $2)`
+
+// teamRow is one member's days on site in one visit, by inspectorate and job title.
+type teamRow struct {
+	Visit, Insp, Title, Member string
+	N                          int
+}
+
+// factsRow holds the columns of factsCols.
+type factsRow struct {
+	f    Facts
+	team []teamRow
+}
+
+func (r *factsRow) dest() []any {
+	return []any{&r.f.Areas, &r.f.Months, &r.f.VisitDays, &r.team, &r.f.Sources, &r.f.SelfAssessed, &r.f.Questionnaires,
+		&r.f.Respondents}
+}
+
+// facts works out the typical team and the number of notes from the columns read.
+func (r *factsRow) facts() Facts {
+	f := r.f
 	// Team make-up: for each visit, people on site by inspectorate and job title and their days.
-	rows, err = q.Query(ctx, `SELECT vd.visit_id::text, m.inspectorate, m.job_title, vd.member_id::text, count(*)
-		FROM visit_days vd
-		JOIN visits v ON v.tenant_id = vd.tenant_id AND v.id = vd.visit_id
-		JOIN review_members m ON m.tenant_id = vd.tenant_id AND m.id = vd.member_id
-		WHERE vd.tenant_id = $1 AND v.review_id = $2 AND v.start_date <= current_date
-		GROUP BY vd.visit_id, m.inspectorate, m.job_title, vd.member_id`, tenantID, reviewID)
-	if err != nil {
-		return f, fmt.Errorf("report: team make-up: %w", err)
-	}
 	type key struct{ insp, title string }
 	perVisit := map[key]map[string]int{} // role → visit → people
 	days := map[key]map[int]int{}        // role → days on site → how often
 	order := []key{}
-	for rows.Next() {
-		var visit, member string
-		var k key
-		var n int
-		if err := rows.Scan(&visit, &k.insp, &k.title, &member, &n); err != nil {
-			return f, fmt.Errorf("report: team make-up: %w", err)
-		}
+	for _, t := range r.team {
+		k := key{t.Insp, t.Title}
 		if perVisit[k] == nil {
 			perVisit[k], days[k] = map[string]int{}, map[int]int{}
 			order = append(order, k)
 		}
-		perVisit[k][visit]++
-		days[k][n]++
-	}
-	if err := rows.Err(); err != nil {
-		return f, fmt.Errorf("report: team make-up: %w", err)
+		perVisit[k][t.Visit]++
+		days[k][t.N]++
 	}
 	for _, k := range order {
 		counts := map[int]int{}
@@ -116,34 +116,20 @@ func LoadFacts(ctx context.Context, q db.Querier, tenantID, reviewID string) (Fa
 		}
 		return a.Inspectorate+a.JobTitle < b.Inspectorate+b.JobTitle
 	})
-	// Notes by source.
-	rows, err = q.Query(ctx, `SELECT s.name, count(*) FROM evidence_notes n
-		JOIN evidence_sources s ON s.tenant_id = n.tenant_id AND s.id = n.source_id
-		WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.deleted_at IS NULL AND NOT n.safeguarding
-		GROUP BY s.name, s.position ORDER BY count(*) DESC, s.position`, tenantID, reviewID)
-	if err != nil {
-		return f, fmt.Errorf("report: notes by source: %w", err)
-	}
-	for rows.Next() {
-		var sc SourceCount
-		if err := rows.Scan(&sc.Source, &sc.Notes); err != nil {
-			return f, fmt.Errorf("report: notes by source: %w", err)
-		}
-		f.Sources = append(f.Sources, sc)
+	f.Notes = 0
+	for _, sc := range f.Sources {
 		f.Notes += sc.Notes
 	}
-	if err := rows.Err(); err != nil {
-		return f, fmt.Errorf("report: notes by source: %w", err)
+	return f
+}
+
+// LoadFacts reads the methodology's facts in one statement.
+func LoadFacts(ctx context.Context, q db.Querier, tenantID, reviewID string) (Facts, error) {
+	var r factsRow
+	if err := q.QueryRow(ctx, `SELECT `+factsCols, tenantID, reviewID).Scan(r.dest()...); err != nil {
+		return Facts{}, fmt.Errorf("report: facts: %w", err)
 	}
-	err = q.QueryRow(ctx, `SELECT
-			(SELECT count(*) FROM sa_submissions WHERE tenant_id = $1 AND review_id = $2 AND status = 'submitted'),
-			(SELECT count(*) FROM questionnaire_imports WHERE tenant_id = $1 AND review_id = $2),
-			(SELECT coalesce(sum(respondents), 0) FROM questionnaire_imports WHERE tenant_id = $1 AND review_id = $2)`,
-		tenantID, reviewID).Scan(&f.SelfAssessed, &f.Questionnaires, &f.Respondents)
-	if err != nil {
-		return f, fmt.Errorf("report: self-assessments and questionnaires: %w", err)
-	}
-	return f, nil
+	return r.facts(), nil
 }
 
 // mode is the most common value (the larger on a tie).

@@ -46,84 +46,172 @@ func Seed(ctx context.Context, q db.Querier, tenantID, reviewID string) (bool, e
 	return true, nil
 }
 
-// LoadTemplate reads a review's template, seeding the defaults first when it has none.
-func LoadTemplate(ctx context.Context, q db.Querier, tenantID, reviewID string) (Template, error) {
-	var t Template
-	if _, err := Seed(ctx, q, tenantID, reviewID); err != nil {
-		return t, err
-	}
-	if err := q.QueryRow(ctx, `SELECT commentary_required, version FROM sa_settings WHERE tenant_id = $1 AND review_id = $2`,
-		tenantID, reviewID).Scan(&t.CommentaryRequired, &t.Version); err != nil {
-		return t, fmt.Errorf("selfassess: settings of %s: %w", reviewID, err)
-	}
-	rows, err := q.Query(ctx, `SELECT e.id::text, e.title, e.guidance, e.position, e.version,
-			(SELECT count(*) FROM sa_responses r WHERE r.tenant_id = e.tenant_id AND r.element_id = e.id
-				AND (r.level_id IS NOT NULL OR r.commentary <> ''))::int
-		FROM sa_elements e WHERE e.tenant_id = $1 AND e.review_id = $2 ORDER BY e.position, e.id`, tenantID, reviewID)
-	if err != nil {
-		return t, fmt.Errorf("selfassess: elements of %s: %w", reviewID, err)
-	}
-	t.Elements, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Element, error) {
-		var e Element
-		err := r.Scan(&e.ID, &e.Title, &e.Guidance, &e.Position, &e.Version, &e.Answered)
-		return e, err
-	})
-	if err != nil {
-		return t, fmt.Errorf("selfassess: elements of %s: %w", reviewID, err)
-	}
-	rows, err = q.Query(ctx, `SELECT l.id::text, l.label, l.description, l.position, l.version,
-			(SELECT count(*) FROM sa_responses r WHERE r.tenant_id = l.tenant_id AND r.level_id = l.id)::int
-		FROM sa_levels l WHERE l.tenant_id = $1 AND l.review_id = $2 ORDER BY l.position, l.id`, tenantID, reviewID)
-	if err != nil {
-		return t, fmt.Errorf("selfassess: levels of %s: %w", reviewID, err)
-	}
-	t.Levels, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Level, error) {
-		var l Level
-		err := r.Scan(&l.ID, &l.Label, &l.Description, &l.Position, &l.Version, &l.InUse)
-		return l, err
-	})
-	if err != nil {
-		return t, fmt.Errorf("selfassess: levels of %s: %w", reviewID, err)
-	}
-	return t, nil
+// elementsJSON and levelsJSON are a review's elements and levels as JSON, in order, each with
+// how many answers use it, for review $2 of tenant $1.
+const elementsJSON = `(SELECT coalesce(json_agg(json_build_object('ID', e.id, 'Title', e.title, 'Guidance', e.guidance,
+			'Position', e.position, 'Version', e.version,
+			'Answered', (SELECT count(*) FROM sa_responses r WHERE r.tenant_id = e.tenant_id AND r.element_id = e.id
+				AND (r.level_id IS NOT NULL OR r.commentary <> ''))) ORDER BY e.position, e.id), '[]')
+		FROM sa_elements e WHERE e.tenant_id = $1 AND e.review_id = $2)`
+
+const levelsJSON = `(SELECT coalesce(json_agg(json_build_object('ID', l.id, 'Label', l.label, 'Description', l.description,
+			'Position', l.position, 'Version', l.version,
+			'InUse', (SELECT count(*) FROM sa_responses r WHERE r.tenant_id = l.tenant_id AND r.level_id = l.id))
+			ORDER BY l.position, l.id), '[]')
+		FROM sa_levels l WHERE l.tenant_id = $1 AND l.review_id = $2)`
+
+// areaColumns are area $3's deadline, submission and answers (as JSON), from areaJoins.
+const areaColumns = `d.due, s.status, s.submitted_at, su.name, s.reopened_at, ru.name, s.reopen_reason, s.version,
+		(SELECT coalesce(json_agg(json_build_object('ElementID', x.element_id, 'LevelID', coalesce(x.level_id::text, ''),
+				'Commentary', x.commentary, 'Version', x.version)), '[]')
+			FROM sa_responses x WHERE x.tenant_id = $1 AND x.review_id = $2 AND x.area_id = $3)`
+
+const areaJoins = `
+		LEFT JOIN sa_deadlines d ON d.tenant_id = $1 AND d.review_id = $2 AND d.area_id = $3
+		LEFT JOIN sa_submissions s ON s.tenant_id = $1 AND s.review_id = $2 AND s.area_id = $3
+		LEFT JOIN users su ON su.id = s.submitted_by
+		LEFT JOIN users ru ON ru.id = s.reopened_by`
+
+// areaScan holds areaColumns as scanned.
+type areaScan struct {
+	due                  *time.Time
+	status, by, reopener *string
+	submittedAt, reopAt  *time.Time
+	reason               *string
+	version              *int
+	responses            []Response
 }
 
-// LoadArea reads one area's deadline, submission and answers.
-func LoadArea(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) (Area, error) {
-	a := Area{Submission: Submission{Status: StatusDraft}, Responses: map[string]Response{}}
-	var due *time.Time
-	err := q.QueryRow(ctx, `SELECT due FROM sa_deadlines WHERE tenant_id = $1 AND review_id = $2 AND area_id = $3`,
-		tenantID, reviewID, areaID).Scan(&due)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return a, fmt.Errorf("selfassess: deadline of %s: %w", areaID, err)
-	}
-	a.Deadline = due
+func (x *areaScan) dest() []any {
+	return []any{&x.due, &x.status, &x.submittedAt, &x.by, &x.reopAt, &x.reopener, &x.reason, &x.version, &x.responses}
+}
+
+func (x *areaScan) area() Area {
+	a := Area{Deadline: x.due, Submission: Submission{Status: StatusDraft, SubmittedAt: x.submittedAt, ReopenedAt: x.reopAt},
+		Responses: map[string]Response{}}
 	s := &a.Submission
-	err = q.QueryRow(ctx, `SELECT s.status, s.submitted_at, coalesce(su.name, ''), s.reopened_at, coalesce(ru.name, ''),
-			s.reopen_reason, s.version
-		FROM sa_submissions s LEFT JOIN users su ON su.id = s.submitted_by LEFT JOIN users ru ON ru.id = s.reopened_by
-		WHERE s.tenant_id = $1 AND s.review_id = $2 AND s.area_id = $3`, tenantID, reviewID, areaID).
-		Scan(&s.Status, &s.SubmittedAt, &s.SubmittedBy, &s.ReopenedAt, &s.ReopenedBy, &s.ReopenReason, &s.Version)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return a, fmt.Errorf("selfassess: submission of %s: %w", areaID, err)
+	if x.status != nil {
+		s.Status = *x.status
 	}
-	rows, err := q.Query(ctx, `SELECT element_id::text, coalesce(level_id::text, ''), commentary, version
-		FROM sa_responses WHERE tenant_id = $1 AND review_id = $2 AND area_id = $3`, tenantID, reviewID, areaID)
+	if x.by != nil {
+		s.SubmittedBy = *x.by
+	}
+	if x.reopener != nil {
+		s.ReopenedBy = *x.reopener
+	}
+	if x.reason != nil {
+		s.ReopenReason = *x.reason
+	}
+	if x.version != nil {
+		s.Version = *x.version
+	}
+	for _, r := range x.responses {
+		a.Responses[r.ElementID] = r
+	}
+	return a
+}
+
+// templateScan holds a template's columns as scanned: the settings are NULL when the review has
+// none yet (it has not been seeded).
+type templateScan struct {
+	required *bool
+	version  *int
+	t        Template
+}
+
+func (x *templateScan) dest() []any {
+	return []any{&x.required, &x.version, &x.t.Elements, &x.t.Levels}
+}
+
+// LoadTemplate reads a review's template, seeding the defaults first when it has none.
+func LoadTemplate(ctx context.Context, q db.Querier, tenantID, reviewID string) (Template, error) {
+	_, t, err := LoadTemplateTitled(ctx, q, tenantID, reviewID)
+	return t, err
+}
+
+// LoadTemplateTitled reads a review's title and template in one statement, seeding the defaults
+// first (and reading again) when it has none.
+func LoadTemplateTitled(ctx context.Context, q db.Querier, tenantID, reviewID string) (string, Template, error) {
+	for seeded := false; ; seeded = true {
+		var title string
+		var x templateScan
+		err := q.QueryRow(ctx, `SELECT r.title, st.commentary_required, st.version, `+elementsJSON+`, `+levelsJSON+`
+			FROM reviews r LEFT JOIN sa_settings st ON st.tenant_id = r.tenant_id AND st.review_id = r.id
+			WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).Scan(append([]any{&title}, x.dest()...)...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "", Template{}, apperr.NotFound("Review not found")
+		}
+		if err != nil {
+			return "", Template{}, fmt.Errorf("selfassess: template of %s: %w", reviewID, err)
+		}
+		if x.required != nil {
+			x.t.CommentaryRequired, x.t.Version = *x.required, *x.version
+			return title, x.t, nil
+		}
+		if seeded {
+			return "", Template{}, fmt.Errorf("selfassess: settings of %s: %w", reviewID, pgx.ErrNoRows)
+		}
+		if _, err := Seed(ctx, q, tenantID, reviewID); err != nil {
+			return "", Template{}, err
+		}
+	}
+}
+
+// LoadArea reads one area's deadline, submission and answers, in one statement.
+func LoadArea(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) (Area, error) {
+	var x areaScan
+	err := q.QueryRow(ctx, `SELECT `+areaColumns+` FROM (SELECT 1) one`+areaJoins, tenantID, reviewID, areaID).Scan(x.dest()...)
 	if err != nil {
-		return a, fmt.Errorf("selfassess: answers of %s: %w", areaID, err)
+		return Area{}, fmt.Errorf("selfassess: self-assessment of %s: %w", areaID, err)
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Response, error) {
-		var x Response
-		err := r.Scan(&x.ElementID, &x.LevelID, &x.Commentary, &x.Version)
-		return x, err
-	})
-	if err != nil {
-		return a, fmt.Errorf("selfassess: answers of %s: %w", areaID, err)
+	return x.area(), nil
+}
+
+// Page is what every page of an area's self-assessment shows: the review's title, the area's
+// local authority (its name as stored), the template and the area's answers.
+type Page struct {
+	ReviewTitle string
+	AreaName    string
+	Template    Template
+	Area        Area
+}
+
+// LoadPage reads an area's self-assessment page in one statement, seeding the review's template
+// first (and reading again) when it has none. An area of another review, or none, is not found.
+func LoadPage(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) (Page, error) {
+	if !db.ValidUUID(areaID) || !db.ValidUUID(reviewID) {
+		return Page{}, apperr.NotFound("Area not found")
 	}
-	for _, x := range list {
-		a.Responses[x.ElementID] = x
+	for seeded := false; ; seeded = true {
+		var p Page
+		var tx templateScan
+		var ax areaScan
+		dest := append([]any{&p.ReviewTitle, &p.AreaName}, tx.dest()...)
+		err := q.QueryRow(ctx, `SELECT r.title, la.name, st.commentary_required, st.version, `+elementsJSON+`, `+levelsJSON+`,
+				`+areaColumns+`
+			FROM reviews r
+			JOIN review_areas ra ON ra.tenant_id = r.tenant_id AND ra.review_id = r.id AND ra.id = $3
+			JOIN local_authorities la ON la.ons_code = ra.ons_code
+			LEFT JOIN sa_settings st ON st.tenant_id = r.tenant_id AND st.review_id = r.id`+areaJoins+`
+			WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID, areaID).Scan(append(dest, ax.dest()...)...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Page{}, apperr.NotFound("Area not found")
+		}
+		if err != nil {
+			return Page{}, fmt.Errorf("selfassess: page of %s: %w", areaID, err)
+		}
+		if tx.required != nil {
+			tx.t.CommentaryRequired, tx.t.Version = *tx.required, *tx.version
+			p.Template, p.Area = tx.t, ax.area()
+			return p, nil
+		}
+		if seeded {
+			return Page{}, fmt.Errorf("selfassess: settings of %s: %w", reviewID, pgx.ErrNoRows)
+		}
+		if _, err := Seed(ctx, q, tenantID, reviewID); err != nil {
+			return Page{}, err
+		}
 	}
-	return a, nil
 }
 
 // lockSubmission takes the area's submission row (creating it as a draft), so that saves, submit

@@ -54,14 +54,13 @@ func (s *Server) archiveDownload(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(ctx)
 	sw := &startedWriter{w: w}
 	err := s.tx(r, func(tx pgx.Tx) error {
-		var title string
-		if err := tx.QueryRow(ctx, `SELECT title FROM reviews WHERE tenant_id = $1 AND id = $2`, a.TenantID, a.Review.ReviewID).
-			Scan(&title); err != nil {
-			return fmt.Errorf("archive: review title: %w", err)
+		x, err := archive.Prepare(ctx, tx, a.TenantID, a.Review.ReviewID)
+		if err != nil {
+			return err
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+report.FileName(title+" archive", "json")+`"`)
-		counts, err := archive.Export(ctx, tx, a.TenantID, a.Review.ReviewID, sw, s.now())
+		w.Header().Set("Content-Disposition", `attachment; filename="`+report.FileName(x.Title()+" archive", "json")+`"`)
+		counts, err := x.WriteTo(sw, s.now())
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,6 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/db"
-	"thematic/internal/document"
 	"thematic/internal/evidence"
 	"thematic/internal/form"
 	"thematic/internal/review"
@@ -64,42 +63,40 @@ func noteReadForm(r *http.Request) (evidence.NoteInput, review.DateInput, string
 // noteFormView loads what the form shows besides what was typed, seeding the review's sources
 // and roles when it has none.
 func (s *Server) noteFormView(r *http.Request, tx pgx.Tx, visitID string) (evidenceview.FormView, error) {
+	v, _, err := s.noteFormData(r, tx, visitID, false)
+	return v, err
+}
+
+// noteFormData is noteFormView in two statements (the visit with its review; every list of the
+// form with the evidence lock), with suggest the tags most used first (noteSuggestTags' list).
+func (s *Server) noteFormData(r *http.Request, tx pgx.Tx, visitID string, suggest bool) (evidenceview.FormView, evidence.Lock, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	v := evidenceview.FormView{Errors: &form.Errors{}}
-	var err error
-	if v.Review, err = visit.GetReview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-		return v, err
-	}
 	if !db.ValidUUID(visitID) {
-		return v, apperr.NotFound("Visit not found")
+		return v, evidence.Lock{}, apperr.NotFound("Visit not found")
 	}
-	if v.Visit, err = visit.Get(ctx, tx, a.TenantID, a.Review.ReviewID, visitID); err != nil {
-		return v, err
+	var err error
+	if v.Review, v.Visit, err = visit.GetWithReview(ctx, tx, a.TenantID, a.Review.ReviewID, visitID); err != nil {
+		return v, evidence.Lock{}, err
 	}
 	if !a.Review.SeesArea(v.Visit.AreaID) {
-		return v, apperr.NotFound("Visit not found")
+		return v, evidence.Lock{}, apperr.NotFound("Visit not found")
 	}
-	if v.Opts, err = evidence.LoadOptions(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-		return v, err
+	l, err := evidence.LoadFormLists(ctx, tx, a.TenantID, a.Review.ReviewID, visitID, suggest)
+	if err != nil {
+		return v, l.Lock, err
 	}
-	if len(v.Opts.Sources) == 0 {
+	if len(l.Sources) == 0 {
 		if err := evidence.SeedDefaults(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return v, err
+			return v, l.Lock, err
 		}
-		if v.Opts, err = evidence.LoadOptions(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return v, err
+		if l, err = evidence.LoadFormLists(ctx, tx, a.TenantID, a.Review.ReviewID, visitID, suggest); err != nil {
+			return v, l.Lock, err
 		}
 	}
-	// The area's supporting documents, which a note may cite.
-	if v.Opts.Documents, err = document.List(ctx, tx, a.TenantID, a.Review.ReviewID, v.Visit.AreaID); err != nil {
-		return v, err
-	}
-	if v.Framework, err = review.LoadFramework(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-		return v, err
-	}
-	v.Enquiry, err = review.LoadEnquiry(ctx, tx, a.TenantID, a.Review.ReviewID)
-	return v, err
+	v.Opts, v.Framework, v.Enquiry = l.Options, l.Framework, l.Enquiry
+	return v, l.Lock, nil
 }
 
 // noteSuggestTags puts the review's tags, most used first, in the form's suggestions (in place of
@@ -130,18 +127,16 @@ func (s *Server) noteFormPage(w http.ResponseWriter, r *http.Request, v evidence
 func (s *Server) noteNew(w http.ResponseWriter, r *http.Request) error {
 	var v evidenceview.FormView
 	err := s.tx(r, func(tx pgx.Tx) error {
+		var l evidence.Lock
 		var err error
-		if v, err = s.noteFormView(r, tx, chi.URLParam(r, "visitID")); err != nil {
+		if v, l, err = s.noteFormData(r, tx, chi.URLParam(r, "visitID"), true); err != nil {
 			return err
 		}
 		// A locked review takes no new notes: say so before anything is typed.
-		a := actorFrom(r.Context())
-		if l, err := evidence.GetLock(r.Context(), tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return err
-		} else if l.Locked() {
+		if l.Locked() {
 			return apperr.Forbidden(evidence.LockedMessage + ", so no new notes can be recorded")
 		}
-		return noteSuggestTags(r, tx, &v)
+		return nil
 	})
 	if err != nil {
 		return err
@@ -204,47 +199,39 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 		return noteJSON(w, http.StatusConflict, noteAnswer{Code: "owner",
 			Message: "This note was written by someone else signed in on this device"})
 	}
-	// The form's lists are read only when the form is shown again: a save that succeeds needs
-	// just the members' names, for the personal data check.
+	// The form's lists are read only when the form is shown again: a save that succeeds reads
+	// what its checks need in one statement (evidence.CreateChecked).
 	var v evidenceview.FormView
 	var id string
 	var created bool
-	var errs *form.Errors
+	check := in // Validate tidies what it checks; the form shows what was typed
+	errs := check.Validate()
+	var err error
+	if !errs.Any() {
+		err = s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			id, created, err = evidence.CreateChecked(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in,
+				evidence.PersonalData{Scan: true, Confirmed: r.PostFormValue("confirm_personal_data") == "yes"})
+			return err
+		})
+	}
 	var found []evidence.Finding
-	err := s.tx(r, func(tx pgx.Tx) error {
-		check := in // Validate tidies what it checks; the form shows what was typed
-		if errs = check.Validate(); errs.Any() {
-			return nil
-		}
-		names, err := evidence.MemberNames(ctx, tx, a.TenantID, a.Review.ReviewID)
-		if err != nil {
-			return err
-		}
-		var confirmed bool
-		if found, confirmed = noteFindings(r, in, names); len(found) > 0 && !confirmed {
-			errs = &form.Errors{}
-			errs.Add("body", evidence.Summary(found)+". Change the text, or confirm it is not personal data")
-			return nil
-		}
-		if id, created, err = evidence.Create(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in); err != nil {
-			return err
-		}
-		if created && len(found) > 0 {
-			return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-				Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: id,
-				After: map[string]any{"personal_data_confirmed": noteKinds(found)}})
-		}
-		return nil
-	})
 	var refused *evidence.Refused
 	if errors.As(err, &refused) {
-		errs, err = refused.Errors, nil
+		errs, found, err = refused.Errors, refused.Found, nil
 	}
 	if err != nil {
 		if asJSON {
 			return s.noteJSONError(w, r, err)
 		}
 		return err
+	}
+	if id == "" && asJSON {
+		if errs == nil {
+			errs = &form.Errors{}
+		}
+		v.Errors, v.Findings = errs, found
+		return noteJSONInvalid(w, v)
 	}
 	if id == "" {
 		// Not saved: the form again, with what was typed and why.
@@ -258,22 +245,11 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 				errs = &form.Errors{}
 			}
 			v.Errors = errs
-			if refused == nil && len(found) > 0 {
-				v.Findings = found
-			}
-			if asJSON {
-				return nil
-			}
+			v.Findings = found
 			return noteSuggestTags(r, tx, &v)
 		})
 		if err != nil {
-			if asJSON {
-				return s.noteJSONError(w, r, err)
-			}
 			return err
-		}
-		if asJSON {
-			return noteJSONInvalid(w, v)
 		}
 		return s.noteFormPage(w, r, v)
 	}
@@ -419,11 +395,11 @@ func (s *Server) noteEdit(w http.ResponseWriter, r *http.Request) error {
 		if n.LockedAt != nil {
 			return apperr.Forbidden(evidence.LockedMessage)
 		}
-		if v, err = s.noteFormView(r, tx, n.VisitID); err != nil {
+		if v, _, err = s.noteFormData(r, tx, n.VisitID, true); err != nil {
 			return err
 		}
 		noteFormOf(&v, n)
-		return noteSuggestTags(r, tx, &v)
+		return nil
 	})
 	if err != nil {
 		return err

@@ -80,12 +80,7 @@ func (s *Server) prAudit(r *http.Request, tx pgx.Tx, action, objectType, id stri
 func prFramework(r *http.Request, tx pgx.Tx) (string, review.Framework, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	rv, err := review.Get(ctx, tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return "", review.Framework{}, err
-	}
-	fw, err := review.LoadFramework(ctx, tx, a.TenantID, a.Review.ReviewID)
-	return rv.Title, fw, err
+	return review.LoadFrameworkTitled(ctx, tx, a.TenantID, a.Review.ReviewID)
 }
 
 // actionAreaTitles maps the framework's action areas to their titles.
@@ -533,15 +528,18 @@ func (s *Server) recsList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) recFormLoad(r *http.Request, v *practiceview.RecFormView) error {
+	return s.tx(r, func(tx pgx.Tx) error { return recFormLoadTx(r, tx, v) })
+}
+
+// recFormLoadTx is recFormLoad in the caller's transaction.
+func recFormLoadTx(r *http.Request, tx pgx.Tx, v *practiceview.RecFormView) error {
 	v.ReviewID = actorFrom(r.Context()).Review.ReviewID
 	if v.Errors == nil {
 		v.Errors = &form.Errors{}
 	}
-	return s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		v.ReviewTitle, v.Groups, _, err = recFindings(r, tx)
-		return err
-	})
+	var err error
+	v.ReviewTitle, v.Groups, _, err = recFindings(r, tx)
+	return err
 }
 
 func (s *Server) recFormPage(w http.ResponseWriter, r *http.Request, v practiceview.RecFormView) error {
@@ -656,12 +654,12 @@ func (s *Server) recEdit(w http.ResponseWriter, r *http.Request) error {
 	err := s.tx(r, func(tx pgx.Tx) error {
 		rec, err := s.recLoad(r, tx)
 		recFormOf(&v, rec)
-		return err
+		if err != nil {
+			return err
+		}
+		return recFormLoadTx(r, tx, &v)
 	})
 	if err != nil {
-		return err
-	}
-	if err := s.recFormLoad(r, &v); err != nil {
 		return err
 	}
 	return s.recFormPage(w, r, v)

@@ -43,39 +43,35 @@ func (s *Server) reportRoutes(route routeFunc) {
 
 // built is a review's report as built now, with what is needed around it.
 type built struct {
-	data     report.Data
-	doc      report.Doc
-	problems map[string][]report.Problem
-	state    report.State
+	data      report.Data
+	doc       report.Doc
+	problems  map[string][]report.Problem
+	state     report.State
+	texts     map[string]report.Authored
+	terms     report.Terms               // with report.LoadOptions.WithCheck
+	overrides map[string]report.Override // with report.LoadOptions.WithCheck
 }
 
-// reportBuild reads the review's data and state and builds the report.
-func reportBuild(r *http.Request, tx pgx.Tx) (built, error) {
+// reportBuild reads the review's data and state (and what opt asks for besides) and builds the
+// report.
+func reportBuild(r *http.Request, tx pgx.Tx, opt report.LoadOptions) (built, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	var b built
-	var err error
-	if b.data, err = report.Load(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-		return b, err
+	l, err := report.LoadAll(ctx, tx, a.TenantID, a.Review.ReviewID, opt)
+	if err != nil {
+		return built{}, err
 	}
+	b := built{data: l.Data, state: l.State, texts: l.Texts, terms: l.Terms, overrides: l.Overrides}
 	b.doc, b.problems = report.Build(b.data)
-	b.state, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID)
-	return b, err
+	return b, nil
 }
 
-// reportHits runs the publication check over a built report.
-func reportHits(r *http.Request, tx pgx.Tx, b *built) ([]report.Hit, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	terms, err := report.LoadTerms(ctx, tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return nil, err
-	}
-	overrides, err := report.Overrides(ctx, tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return nil, err
-	}
-	return report.Check(&b.doc, terms, overrides), nil
+// withCheck reads what the publication check needs too.
+var withCheck = report.LoadOptions{WithCheck: true}
+
+// reportHits runs the publication check over a report built withCheck.
+func reportHits(b *built) []report.Hit {
+	return report.Check(&b.doc, b.terms, b.overrides)
 }
 
 func reportBase(r *http.Request, b built) repview.Base {
@@ -118,14 +114,11 @@ func excerptOf(s string, n int) string {
 func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) error {
 	var v repview.ReportView
 	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx)
+		b, err := reportBuild(r, tx, withCheck)
 		if err != nil {
 			return err
 		}
-		hits, err := reportHits(r, tx, &b)
-		if err != nil {
-			return err
-		}
+		hits := reportHits(&b)
 		v = reportView(r, b, hits)
 		return nil
 	})
@@ -152,7 +145,7 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 	err = s.tx(r, func(tx pgx.Tx) error {
 		published := 0
 		if to == report.StatusPublished {
-			b, err := reportBuild(r, tx)
+			b, err := reportBuild(r, tx, withCheck)
 			if err != nil {
 				return err
 			}
@@ -161,10 +154,7 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 				_, err := report.Move(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, to, note, version, 0)
 				return err
 			}
-			hits, err := reportHits(r, tx, &b)
-			if err != nil {
-				return err
-			}
+			hits := reportHits(&b)
 			if n := report.Blocking(hits); n > 0 {
 				refusal = fmt.Sprintf("The report cannot be published: the publication check found %s. Fix or keep each one first.",
 					map[bool]string{true: "1 thing that blocks publication", false: strconv.Itoa(n) + " things that block publication"}[n == 1])
@@ -221,14 +211,11 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note, msg string) error {
 	var v repview.ReportView
 	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx)
+		b, err := reportBuild(r, tx, withCheck)
 		if err != nil {
 			return err
 		}
-		hits, err := reportHits(r, tx, &b)
-		if err != nil {
-			return err
-		}
+		hits := reportHits(&b)
 		v = reportView(r, b, hits)
 		return nil
 	})
@@ -251,13 +238,11 @@ func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note,
 
 // reportSectionView reads the authoring page of the section key as stored.
 func reportSectionView(r *http.Request, tx pgx.Tx, key string) (repview.SectionView, report.Authored, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
 	var v repview.SectionView
 	if key == "" {
 		return v, report.Authored{}, apperr.Invalid("Choose a section of the report to edit")
 	}
-	b, err := reportBuild(r, tx)
+	b, err := reportBuild(r, tx, report.LoadOptions{})
 	if err != nil {
 		return v, report.Authored{}, err
 	}
@@ -268,11 +253,7 @@ func reportSectionView(r *http.Request, tx pgx.Tx, key string) (repview.SectionV
 	if b.state.Locked() {
 		return v, report.Authored{}, apperr.Forbidden("The report is published and can no longer be changed")
 	}
-	texts, err := report.LoadTexts(ctx, tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return v, report.Authored{}, err
-	}
-	cur := texts[sec.Key]
+	cur := b.texts[sec.Key]
 	v = repview.SectionView{Base: reportBase(r, b), Section: sec, Body: cur.Body, Version: cur.Version, Errors: &form.Errors{}}
 	if sec.Key == report.TextMethodology {
 		facts := report.Doc{Title: b.doc.Title}
@@ -450,7 +431,7 @@ func (s *Server) reportVersionSave(w http.ResponseWriter, r *http.Request) error
 	}
 	var number int
 	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx)
+		b, err := reportBuild(r, tx, report.LoadOptions{})
 		if err != nil {
 			return err
 		}
@@ -563,7 +544,7 @@ func (s *Server) reportCompare(w http.ResponseWriter, r *http.Request) error {
 		}
 		load := func(field string, n int) (*report.Doc, error) {
 			if n == 0 {
-				b, err := reportBuild(r, tx)
+				b, err := reportBuild(r, tx, report.LoadOptions{})
 				return &b.doc, err
 			}
 			ver, err := report.LoadVersion(ctx, tx, a.TenantID, a.Review.ReviewID, n)
@@ -641,14 +622,11 @@ func reportCheckView(r *http.Request, b built, hits []report.Hit) repview.CheckV
 func (s *Server) reportCheck(w http.ResponseWriter, r *http.Request) error {
 	var v repview.CheckView
 	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx)
+		b, err := reportBuild(r, tx, withCheck)
 		if err != nil {
 			return err
 		}
-		hits, err := reportHits(r, tx, &b)
-		if err != nil {
-			return err
-		}
+		hits := reportHits(&b)
 		v = reportCheckView(r, b, hits)
 		return nil
 	})
@@ -666,17 +644,14 @@ func (s *Server) reportOverride(w http.ResponseWriter, r *http.Request) error {
 	var v repview.CheckView
 	var kept *report.Hit
 	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx)
+		b, err := reportBuild(r, tx, withCheck)
 		if err != nil {
 			return err
 		}
 		if b.state.Locked() {
 			return apperr.Forbidden("The report is published and can no longer be changed")
 		}
-		hits, err := reportHits(r, tx, &b)
-		if err != nil {
-			return err
-		}
+		hits := reportHits(&b)
 		v = reportCheckView(r, b, hits)
 		for i := range hits {
 			if hits[i].Key == key {
@@ -722,14 +697,10 @@ func (s *Server) reportTrail(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r.Context())
 	var v repview.TrailView
 	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx)
+		b, err := reportBuild(r, tx, report.LoadOptions{WithTrail: true})
 		if err != nil {
 			return err
 		}
-		if err := report.LoadTrail(r.Context(), tx, a.TenantID, a.Review.ReviewID, &b.data); err != nil {
-			return err
-		}
-		b.doc, b.problems = report.Build(b.data)
 		v.Base = reportBase(r, b)
 		v.Trail = b.doc.Trail
 		if !isReviewLead(a) {
@@ -792,7 +763,7 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	var doc report.Doc
 	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx)
+		b, err := reportBuild(r, tx, report.LoadOptions{})
 		doc = b.doc
 		return err
 	})

@@ -114,18 +114,12 @@ func (s *Server) notePage(r *http.Request, tx pgx.Tx) (evidenceview.NotePage, er
 	if v.Note, err = noteLoad(r, tx, true); err != nil {
 		return v, err
 	}
-	fv, err := s.noteFormView(r, tx, v.Note.VisitID)
+	fv, lock, err := s.noteFormData(r, tx, v.Note.VisitID, false)
 	if err != nil {
 		return v, err
 	}
-	v.Review, v.Visit, v.Opts, v.Framework, v.Enquiry = fv.Review, fv.Visit, fv.Opts, fv.Framework, fv.Enquiry
-	if v.Author, err = evidence.UserName(ctx, tx, v.Note.AuthorID); err != nil {
-		return v, err
-	}
-	if v.History, err = evidence.History(ctx, tx, a.TenantID, v.Note.ID); err != nil {
-		return v, err
-	}
-	if v.Lock, err = evidence.GetLock(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+	v.Review, v.Visit, v.Opts, v.Framework, v.Enquiry, v.Lock = fv.Review, fv.Visit, fv.Opts, fv.Framework, fv.Enquiry, lock
+	if v.Author, v.History, err = evidence.NoteTrail(ctx, tx, a.TenantID, v.Note.ID, v.Note.AuthorID); err != nil {
 		return v, err
 	}
 	v.IsLead = isReviewLead(a)

@@ -16,7 +16,6 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/reminder"
-	"thematic/internal/review"
 	"thematic/internal/selfassess"
 	saview "thematic/templates/selfassess"
 )
@@ -54,20 +53,14 @@ func (s *Server) saLoad(r *http.Request, tx pgx.Tx, areaID string) (saState, err
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	var st saState
-	rv, err := review.Get(ctx, tx, a.TenantID, a.Review.ReviewID)
+	pg, err := selfassess.LoadPage(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
 	if err != nil {
 		return st, err
 	}
-	ar, err := area.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
-	if err != nil {
-		return st, err
-	}
-	st.ctx = saview.Context{ReviewID: rv.ID, ReviewTitle: rv.Title, AreaID: ar.ID, AreaName: ar.Name}
-	if st.tpl, err = selfassess.LoadTemplate(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-		return st, err
-	}
-	st.area, err = selfassess.LoadArea(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
-	return st, err
+	st.ctx = saview.Context{ReviewID: a.Review.ReviewID, ReviewTitle: pg.ReviewTitle, AreaID: areaID,
+		AreaName: area.DisplayName(pg.AreaName)}
+	st.tpl, st.area = pg.Template, pg.Area
+	return st, nil
 }
 
 func (s *Server) saAudit(r *http.Request, tx pgx.Tx, action, objectType, objectID string, before, after any) error {
@@ -339,14 +332,11 @@ func (s *Server) saLeadRender(w http.ResponseWriter, r *http.Request, status int
 	a := actorFrom(ctx)
 	v := saview.LeadView{IsLead: a.Review.Role == auth.ReviewLead, Typed: typed, Errors: errs}
 	err := s.tx(r, func(tx pgx.Tx) error {
-		rv, err := review.Get(ctx, tx, a.TenantID, a.Review.ReviewID)
+		title, tpl, err := selfassess.LoadTemplateTitled(ctx, tx, a.TenantID, a.Review.ReviewID)
 		if err != nil {
 			return err
 		}
-		v.Ctx = saview.Context{ReviewID: rv.ID, ReviewTitle: rv.Title}
-		if v.Template, err = selfassess.LoadTemplate(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return err
-		}
+		v.Ctx, v.Template = saview.Context{ReviewID: a.Review.ReviewID, ReviewTitle: title}, tpl
 		areas, err := area.List(ctx, tx, a.TenantID, a.Review.ReviewID)
 		if err != nil {
 			return err

@@ -74,13 +74,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	ok := auth.CheckPassword(cred.PasswordHash, password)
 	var tenants []user.TenantChoice
 	if ok {
-		err = s.txScope(ctx, db.Scope{UserID: cred.ID}, func(tx pgx.Tx) error {
-			var err error
-			tenants, err = user.Tenants(ctx, tx, cred.ID)
-			return err
-		})
-		if err != nil {
-			return err
+		if tenants, err = user.TenantsOf(ctx, s.pool, cred.ID); err != nil {
+			return db.MapError(err)
 		}
 	}
 	if !ok || len(tenants) == 0 {
@@ -127,11 +122,13 @@ func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, userID s
 	ctx := r.Context()
 	t := tenants[0]
 	var sess user.Session
-	err := s.txScope(ctx, scopeFor(t.ID, userID), func(tx pgx.Tx) error {
-		var err error
-		if sess, err = user.LoadSession(ctx, tx, userID, t.ID); err != nil {
+	// app_request reads the session's user and scopes the rest of the transaction to the tenant.
+	err := db.InTxSelfScoped(ctx, s.pool, func(tx pgx.Tx) error {
+		rq, err := user.LoadRequest(ctx, tx, userID, t.ID, "")
+		if err != nil {
 			return err
 		}
+		sess = rq.Session
 		if err := user.ClearFailures(ctx, tx, "account:"+sess.Actor.Email, s.now().Add(-24*time.Hour)); err != nil {
 			return err
 		}
@@ -288,22 +285,14 @@ func (s *Server) extendSession(w http.ResponseWriter, r *http.Request) error {
 // credentials looks up an account for a password check, unless the account or the address has
 // failed too often lately; a refusal is audited. Sign-in and accepting an invitation share it.
 func (s *Server) credentials(ctx context.Context, email, accountKey, addressKey string) (cred user.Credentials, throttled bool, err error) {
-	since := s.now().Add(-throttleWindow)
-	err = s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
-		na, err := user.Failures(ctx, tx, accountKey, since)
-		if err != nil {
-			return err
-		}
-		ni, err := user.Failures(ctx, tx, addressKey, since)
-		if err != nil {
-			return err
-		}
-		if na >= maxAccountFailures || ni >= maxAddressFailures {
-			throttled = true
+	cred, na, ni, err := user.SignInCheck(ctx, s.pool, email, accountKey, addressKey, s.now().Add(-throttleWindow))
+	if err != nil {
+		return user.Credentials{}, false, db.MapError(err)
+	}
+	if na >= maxAccountFailures || ni >= maxAddressFailures {
+		return user.Credentials{}, true, s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
 			return audit.Record(ctx, tx, audit.Event{ActorEmail: email, Action: "auth.sign_in_throttled"})
-		}
-		cred, err = user.CredentialsByEmail(ctx, tx, email)
-		return err
-	})
-	return cred, throttled, err
+		})
+	}
+	return cred, false, nil
 }

@@ -19,7 +19,6 @@ import (
 	"thematic/internal/finding"
 	"thematic/internal/form"
 	"thematic/internal/review"
-	"thematic/internal/visit"
 	synview "thematic/templates/synthesis"
 )
 
@@ -47,12 +46,8 @@ func synBase(r *http.Request, tx pgx.Tx) (synview.Base, review.Framework, error)
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	b := synview.Base{ReviewID: a.Review.ReviewID, Lead: isReviewLead(a)}
-	rev, err := visit.GetReview(ctx, tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return b, review.Framework{}, err
-	}
-	b.ReviewTitle = rev.Title
-	fw, err := review.LoadFramework(ctx, tx, a.TenantID, a.Review.ReviewID)
+	title, fw, err := review.LoadFrameworkTitled(ctx, tx, a.TenantID, a.Review.ReviewID)
+	b.ReviewTitle = title
 	return b, fw, err
 }
 
@@ -86,7 +81,10 @@ func (s *Server) synOverview(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if v.Visited, err = finding.Visited(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+		// Each finding carries the number of areas visited; only a review without findings asks.
+		if len(fs) > 0 {
+			v.Visited = fs[0].Visited
+		} else if v.Visited, err = finding.Visited(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
 		type tally struct{ n, flagged int }
@@ -223,6 +221,20 @@ func findingPreview(v *synview.FormView, in finding.Input, cur *finding.Finding,
 func (s *Server) findingFormView(r *http.Request, tx pgx.Tx, actionAreaID string, cur *finding.Finding, in finding.Input) (synview.FormView, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
+	scale, err := finding.LoadScale(ctx, tx, a.TenantID, a.Review.ReviewID)
+	if err != nil {
+		return synview.FormView{}, err
+	}
+	visited, err := finding.Visited(ctx, tx, a.TenantID, a.Review.ReviewID)
+	if err != nil {
+		return synview.FormView{}, err
+	}
+	return s.findingFormViewOf(r, tx, actionAreaID, cur, in, scale, visited)
+}
+
+// findingFormViewOf is findingFormView with the scale and the number of areas visited known.
+func (s *Server) findingFormViewOf(r *http.Request, tx pgx.Tx, actionAreaID string, cur *finding.Finding, in finding.Input,
+	scale finding.Scale, visited int) (synview.FormView, error) {
 	var v synview.FormView
 	base, fw, err := synBase(r, tx)
 	if err != nil {
@@ -233,14 +245,6 @@ func (s *Server) findingFormView(r *http.Request, tx pgx.Tx, actionAreaID string
 		return v, err
 	}
 	v.In, v.Errors = in, &form.Errors{}
-	scale, err := finding.LoadScale(ctx, tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return v, err
-	}
-	visited, err := finding.Visited(ctx, tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return v, err
-	}
 	if cur != nil {
 		v.FindingID, v.Version = cur.ID, cur.Version
 	}
@@ -345,10 +349,15 @@ func (s *Server) findingShow(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(ctx)
 	var v synview.FindingView
 	err := s.tx(r, func(tx pgx.Tx) error {
-		f, err := findingLoad(r, tx)
+		id := chi.URLParam(r, "findingID")
+		if !db.ValidUUID(id) {
+			return apperr.NotFound("Finding not found")
+		}
+		f, number, err := finding.GetNumbered(ctx, tx, a.TenantID, a.Review.ReviewID, id)
 		if err != nil {
 			return err
 		}
+		v.Number = number
 		base, fw, err := synBase(r, tx)
 		if err != nil {
 			return err
@@ -372,13 +381,7 @@ func (s *Server) findingShow(w http.ResponseWriter, r *http.Request) error {
 			}
 			v.Notes = kept
 		}
-		siblings, err := finding.List(ctx, tx, a.TenantID, a.Review.ReviewID, f.ActionAreaID)
-		for i, x := range siblings {
-			if x.ID == f.ID {
-				v.Number = i + 1
-			}
-		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
@@ -394,11 +397,16 @@ func findingInputOf(f finding.Finding) finding.Input {
 func (s *Server) findingEdit(w http.ResponseWriter, r *http.Request) error {
 	var v synview.FormView
 	err := s.tx(r, func(tx pgx.Tx) error {
-		f, err := findingLoad(r, tx)
+		id := chi.URLParam(r, "findingID")
+		if !db.ValidUUID(id) {
+			return apperr.NotFound("Finding not found")
+		}
+		a := actorFrom(r.Context())
+		f, scale, err := finding.GetScaled(r.Context(), tx, a.TenantID, a.Review.ReviewID, id)
 		if err != nil {
 			return err
 		}
-		v, err = s.findingFormView(r, tx, f.ActionAreaID, &f, findingInputOf(f))
+		v, err = s.findingFormViewOf(r, tx, f.ActionAreaID, &f, findingInputOf(f), scale, f.Visited)
 		return err
 	})
 	if err != nil {

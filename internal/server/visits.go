@@ -48,13 +48,7 @@ func (s *Server) visFormView(r *http.Request, tx pgx.Tx, visitID string, f visit
 	a := actorFrom(ctx)
 	v := visitview.FormView{VisitID: visitID, Form: f, Step: 1, Errors: &form.Errors{}}
 	var err error
-	if v.Review, err = visit.GetReview(ctx, tx, a.TenantID, visReviewID(r)); err != nil {
-		return v, err
-	}
-	if v.Areas, err = visit.Areas(ctx, tx, a.TenantID, v.Review.ID); err != nil {
-		return v, err
-	}
-	v.Eligible, err = visit.EligibleMembers(ctx, tx, a.TenantID, v.Review.ID)
+	v.Review, v.Areas, v.Eligible, err = visit.FormLists(ctx, tx, a.TenantID, visReviewID(r))
 	return v, err
 }
 
@@ -125,11 +119,7 @@ func (s *Server) visitList(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) visLoad(r *http.Request, tx pgx.Tx) (visit.ReviewInfo, visit.Visit, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	rv, err := visit.GetReview(ctx, tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return rv, visit.Visit{}, err
-	}
-	v, err := visit.Get(ctx, tx, a.TenantID, a.Review.ReviewID, chi.URLParam(r, "visitID"))
+	rv, v, err := visit.GetWithReview(ctx, tx, a.TenantID, a.Review.ReviewID, chi.URLParam(r, "visitID"))
 	if err != nil {
 		return rv, v, err
 	}

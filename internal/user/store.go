@@ -37,6 +37,44 @@ func CredentialsByEmail(ctx context.Context, q db.Querier, email string) (Creden
 	return c, nil
 }
 
+// SignInCheck reads, in one statement and outside any transaction, how many recent failures
+// the account's and the address's keys have since since, and the credentials of email (zero
+// when there is no such user).
+func SignInCheck(ctx context.Context, q db.Querier, email, accountKey, addressKey string, since time.Time) (c Credentials, accountFailures, addressFailures int, err error) {
+	var id, mail, name, hash *string
+	var totp *bool
+	err = q.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM auth_failures WHERE key = $2 AND at > $4),
+			(SELECT count(*) FROM auth_failures WHERE key = $3 AND at > $4),
+			u.id, u.email, coalesce(u.name, ''), coalesce(u.password_hash, ''), coalesce(u.totp_enabled, false)
+		FROM (SELECT 1) one LEFT JOIN auth_user_by_email($1) u ON true`,
+		NormaliseEmail(email), accountKey, addressKey, since).Scan(&accountFailures, &addressFailures,
+		&id, &mail, &name, &hash, &totp)
+	if err != nil {
+		return Credentials{}, 0, 0, fmt.Errorf("user: sign-in check: %w", err)
+	}
+	if id != nil {
+		c = Credentials{ID: *id, Email: *mail, Name: *name, PasswordHash: *hash, TOTPEnabled: *totp}
+	}
+	return c, accountFailures, addressFailures, nil
+}
+
+// TenantsOf lists the active memberships of a user in one statement that scopes itself to the
+// user (app_tenants), outside any transaction.
+func TenantsOf(ctx context.Context, q db.Querier, userID string) ([]TenantChoice, error) {
+	rows, err := q.Query(ctx, `SELECT id, name, role FROM app_tenants($1)`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("user: tenants of %s: %w", userID, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TenantChoice, error) {
+		var c TenantChoice
+		var role string
+		err := r.Scan(&c.ID, &c.Name, &role)
+		c.Role = auth.Role(role)
+		return c, err
+	})
+}
+
 // Get reads a user visible in the current scope (themself, or a member of the current tenant).
 func Get(ctx context.Context, q db.Querier, id string) (User, error) {
 	var u User

@@ -2,6 +2,7 @@ package visit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -176,20 +177,112 @@ func List(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) 
 	return queryVisits(ctx, q, "list "+reviewID, tenantID, visitSelect+`AND v.review_id = $2`+visitOrder, tenantID, reviewID)
 }
 
-// Get reads one visit of a review with its team. A malformed or unknown id, or a visit of another
-// review, is not found.
+// Get reads one visit of a review with its team, in one statement. A malformed or unknown id, or a
+// visit of another review, is not found.
 func Get(ctx context.Context, q db.Querier, tenantID, reviewID, visitID string) (Visit, error) {
+	_, v, err := GetWithReview(ctx, q, tenantID, reviewID, visitID)
+	return v, err
+}
+
+// teamJSON is a visit's team as JSON (members by name, each with their days), for one visit v of
+// tenant $1: the same as loadTeams reads for several.
+const teamJSON = `(SELECT json_agg(json_build_object('MemberID', t.id, 'UserID', t.user_id, 'Name', t.name, 'Role', t.role,
+		'Inspectorate', t.inspectorate, 'JobTitle', t.job_title, 'Days', t.days) ORDER BY t.name, t.id)
+	FROM (SELECT m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title,
+			array_agg(to_char(d.day, 'YYYY-MM-DD') ORDER BY d.day) AS days
+		FROM visit_days d
+		JOIN review_members m ON m.tenant_id = d.tenant_id AND m.id = d.member_id
+		JOIN users u ON u.id = d.user_id
+		WHERE d.tenant_id = $1 AND d.visit_id = v.id
+		GROUP BY m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title) t)`
+
+// memberList decodes team members from JSON, days given as YYYY-MM-DD (read as UTC midnight, as
+// pgx reads a date).
+type memberList []TeamMember
+
+func (l *memberList) UnmarshalJSON(b []byte) error {
+	var raw []struct {
+		MemberID, UserID, Name, Role, Inspectorate, JobTitle string
+		Days                                                 []string
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if raw == nil {
+		*l = nil
+		return nil
+	}
+	out := make(memberList, len(raw))
+	for i, m := range raw {
+		out[i] = TeamMember{MemberID: m.MemberID, UserID: m.UserID, Name: m.Name, Role: auth.ReviewRole(m.Role),
+			Inspectorate: m.Inspectorate, JobTitle: m.JobTitle}
+		for _, d := range m.Days {
+			day, err := time.Parse(time.DateOnly, d)
+			if err != nil {
+				return err
+			}
+			out[i].Days = append(out[i].Days, day)
+		}
+	}
+	*l = out
+	return nil
+}
+
+// GetWithReview reads one visit of a review with its team, and the review's title and fieldwork
+// window, in one statement. A malformed or unknown id, or a visit of another review, is not found.
+func GetWithReview(ctx context.Context, q db.Querier, tenantID, reviewID, visitID string) (ReviewInfo, Visit, error) {
 	if !db.ValidUUID(visitID) || !db.ValidUUID(reviewID) {
-		return Visit{}, apperr.NotFound("Visit not found")
+		return ReviewInfo{}, Visit{}, apperr.NotFound("Visit not found")
 	}
-	vs, err := queryVisits(ctx, q, "get "+visitID, tenantID, visitSelect+`AND v.review_id = $2 AND v.id = $3`, tenantID, reviewID, visitID)
+	rv := ReviewInfo{ID: reviewID}
+	var v Visit
+	var team memberList
+	err := q.QueryRow(ctx, `SELECT v.id, v.review_id, r.title, v.area_id, la.display_name, la.ons_code, v.start_date,
+			v.days, v.notes, v.version, r.fieldwork_start, r.fieldwork_end, `+teamJSON+`
+		FROM visits v
+		JOIN reviews r ON r.tenant_id = v.tenant_id AND r.id = v.review_id
+		JOIN review_areas a ON a.tenant_id = v.tenant_id AND a.id = v.area_id
+		JOIN local_authorities la ON la.ons_code = a.ons_code
+		WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3`, tenantID, reviewID, visitID).
+		Scan(&v.ID, &v.ReviewID, &v.ReviewTitle, &v.AreaID, &v.AreaName, &v.ONSCode, &v.Start, &v.Days, &v.Notes,
+			&v.Version, &rv.FieldworkStart, &rv.FieldworkEnd, &team)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ReviewInfo{}, Visit{}, apperr.NotFound("Visit not found")
+	}
 	if err != nil {
-		return Visit{}, err
+		return ReviewInfo{}, Visit{}, fmt.Errorf("visit: get %s: %w", visitID, err)
 	}
-	if len(vs) == 0 {
-		return Visit{}, apperr.NotFound("Visit not found")
+	rv.Title, v.Team = v.ReviewTitle, team
+	return rv, v, nil
+}
+
+// FormLists reads what the visit form offers, in one statement: the review's title and fieldwork
+// window, its areas by name and the people who may be on a team (as Areas and EligibleMembers).
+func FormLists(ctx context.Context, q db.Querier, tenantID, reviewID string) (ReviewInfo, []Area, []TeamMember, error) {
+	if !db.ValidUUID(reviewID) {
+		return ReviewInfo{}, nil, nil, apperr.NotFound("Review not found")
 	}
-	return vs[0], nil
+	rv := ReviewInfo{ID: reviewID}
+	var areas []Area
+	var members memberList
+	err := q.QueryRow(ctx, `SELECT r.title, r.fieldwork_start, r.fieldwork_end,
+			(SELECT coalesce(json_agg(json_build_object('ID', a.id, 'Name', la.display_name, 'ONSCode', a.ons_code)
+				ORDER BY la.display_name, a.id), '[]')
+				FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
+				WHERE a.tenant_id = $1 AND a.review_id = $2),
+			(SELECT coalesce(json_agg(json_build_object('MemberID', m.id, 'UserID', m.user_id, 'Name', u.name,
+					'Role', m.role, 'Inspectorate', m.inspectorate, 'JobTitle', m.job_title) ORDER BY u.name, m.id), '[]')
+				FROM review_members m JOIN users u ON u.id = m.user_id
+				WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.role IN ('lead', 'inspector'))
+		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).
+		Scan(&rv.Title, &rv.FieldworkStart, &rv.FieldworkEnd, &areas, &members)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ReviewInfo{}, nil, nil, apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return ReviewInfo{}, nil, nil, fmt.Errorf("visit: form lists of %s: %w", reviewID, err)
+	}
+	return rv, areas, members, nil
 }
 
 // ForUser reads, across the tenant's reviews, every visit the user is on the team of, and every

@@ -1,0 +1,247 @@
+package evidence
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/db"
+	"thematic/internal/form"
+)
+
+// Saving a note is the request inspectors send most, so Create keeps to four statements in the
+// common case: one that reads everything the checks need, one that writes the note with its
+// tags and links, one that reads the note back for the audit log, and the audit entry.
+
+// PersonalData asks Create to scan the note's text for personal data (Scan, with the names of the
+// review's members): found and not confirmed, the note is refused with what was found; found
+// and confirmed, the confirmation is audited.
+type PersonalData struct {
+	Scan      bool
+	Confirmed bool
+}
+
+// Create saves a new note by authorID. It is idempotent: a second call with the same key (a retry,
+// a double click, a replayed offline queue) returns the first note's id and created=false, even
+// when the calls run at once.
+func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in NoteInput) (id string, created bool, err error) {
+	return CreateChecked(ctx, tx, tenantID, reviewID, authorID, in, PersonalData{})
+}
+
+// CreateChecked is Create with the personal data check pd.
+func CreateChecked(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in NoteInput, pd PersonalData) (id string, created bool, err error) {
+	in.Key = strings.TrimSpace(in.Key)
+	if in.Key == "" || len(in.Key) > MaxKey {
+		return "", false, apperr.Invalid("The form has expired. Copy your note, reload the page and try again.")
+	}
+	if errs := in.Validate(); errs.Any() {
+		return "", false, &Refused{Errors: errs}
+	}
+	if !db.ValidUUID(in.VisitID) {
+		return "", false, apperr.NotFound("Visit not found")
+	}
+	in.ActionAreas, in.Lines, in.Documents = dedupe(in.ActionAreas), dedupe(in.Lines), dedupe(in.Documents)
+	c, existing, found, err := prepare(ctx, tx, tenantID, reviewID, &in, pd)
+	if err != nil || existing != "" {
+		return existing, false, err
+	}
+	id, created, err = insertNote(ctx, tx, tenantID, reviewID, authorID, in, c)
+	if err != nil || !created {
+		return id, false, err
+	}
+	n, err := getNote(ctx, tx, tenantID, reviewID, id, true, "")
+	if err != nil {
+		return "", false, err
+	}
+	after := fields(n)
+	if n.Safeguarding {
+		withhold(after)
+	}
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: authorID, Action: "evidence.created",
+		ObjectType: "evidence_note", ObjectID: id, After: after}); err != nil {
+		return "", false, err
+	}
+	if len(found) > 0 {
+		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: authorID,
+			Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: id,
+			After: map[string]any{"personal_data_confirmed": Kinds(found)}}); err != nil {
+			return "", false, err
+		}
+	}
+	if n.Safeguarding {
+		if err := raise(ctx, tx, tenantID, reviewID, id, authorID); err != nil {
+			return "", false, err
+		}
+	}
+	return id, true, nil
+}
+
+// Kinds is the kinds of personal data found, each once, in the order first found.
+func Kinds(found []Finding) []string {
+	var kinds []string
+	for _, f := range found {
+		if !slices.Contains(kinds, f.Kind) {
+			kinds = append(kinds, f.Kind)
+		}
+	}
+	return kinds
+}
+
+// prepare reads in one statement what the checks of a new note need: a note already saved under
+// its key, whether the review's evidence is locked (taking a share lock on the review, so that a
+// lock cannot land before this note commits), the visit, the source and role, how many of the
+// action areas, lines and documents are the review's (the documents: its area's available
+// ones), the area's name, and the members' names when pd asks for the personal data check. It
+// answers the existing note's id, or the checks' verdict, or the personal data confirmed.
+func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteInput, pd PersonalData) (c checked, existing string, found []Finding, err error) {
+	var role any
+	if in.RoleID != "" {
+		role = in.RoleID
+	}
+	validDocs := make([]string, 0, len(in.Documents))
+	for _, d := range in.Documents {
+		if db.ValidUUID(d) {
+			validDocs = append(validDocs, d)
+		}
+	}
+	var keyNote, keyReview, areaID, areaName *string
+	var locked, needsRole, roleOK *bool
+	var start *time.Time
+	var days *int
+	var nAreas, nLines, nDocs int
+	var names []string
+	err = tx.QueryRow(ctx, `SELECT k.id::text, k.review_id::text,
+			(SELECT r.evidence_locked_at IS NOT NULL FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2 FOR KEY SHARE),
+			v.area_id::text, v.start_date, v.days,
+			(SELECT la.display_name FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+				WHERE ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = v.area_id),
+			(SELECT needs_role FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 AND id = $5),
+			(SELECT EXISTS (SELECT 1 FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2 AND id = $6::uuid)),
+			(SELECT count(*) FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($7::uuid[])),
+			(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($8::uuid[])),
+			(SELECT count(*) FROM area_documents d WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.area_id = v.area_id
+				AND d.id = ANY($9::uuid[]) AND d.deleted_at IS NULL AND d.scan_status = 'clean'),
+			CASE WHEN $10 THEN (SELECT coalesce(array_agg(u.name ORDER BY u.name), '{}') FROM review_members m
+				JOIN users u ON u.id = m.user_id WHERE m.tenant_id = $1 AND m.review_id = $2) END
+		FROM (SELECT 1) one
+		LEFT JOIN evidence_notes k ON k.tenant_id = $1 AND k.idempotency_key = $3
+		LEFT JOIN visits v ON v.tenant_id = $1 AND v.review_id = $2 AND v.id = $4`,
+		tenantID, reviewID, in.Key, in.VisitID, in.SourceID, role, in.ActionAreas, in.Lines, validDocs, pd.Scan).Scan(
+		&keyNote, &keyReview, &locked, &areaID, &start, &days, &areaName, &needsRole, &roleOK, &nAreas, &nLines, &nDocs, &names)
+	if err != nil {
+		return c, "", nil, fmt.Errorf("evidence: check new note: %w", err)
+	}
+	switch {
+	case keyNote != nil && *keyReview != reviewID:
+		return c, "", nil, apperr.Conflict("The form has expired. Copy your note, reload the page and try again.")
+	case keyNote != nil:
+		return c, *keyNote, nil, nil
+	case locked == nil:
+		return c, "", nil, apperr.NotFound("Review not found")
+	case *locked:
+		return c, "", nil, apperr.Forbidden(LockedMessage)
+	case areaID == nil:
+		return c, "", nil, apperr.NotFound("Visit not found")
+	}
+	c.areaID = *areaID
+	errs := &form.Errors{}
+	if needsRole == nil {
+		errs.Add("source", "Select where the evidence came from")
+	} else if *needsRole {
+		if in.RoleID == "" || roleOK == nil || !*roleOK {
+			errs.Add("role", "Select the professional's role")
+		}
+		if in.RoleID != "" {
+			c.roleID = &in.RoleID
+		}
+	}
+	if d, last := in.Date(), start.AddDate(0, 0, *days-1); d.Before(*start) || d.After(last) {
+		errs.Add("note-date", fmt.Sprintf("Date of the evidence must be during the visit, from %s to %s",
+			start.Format("2 January 2006"), last.Format("2 January 2006")))
+	}
+	if nAreas != len(in.ActionAreas) {
+		errs.Add("action-areas", "Select action areas of this review")
+	}
+	if nLines != len(in.Lines) {
+		errs.Add("lines", "Select lines of enquiry of this review")
+	}
+	if len(validDocs) != len(in.Documents) || nDocs != len(validDocs) {
+		name := "this area"
+		if areaName != nil {
+			name = *areaName
+		}
+		errs.Add("documents", DocumentsMessage(name))
+	}
+	if errs.Any() {
+		return c, "", nil, &Refused{Errors: errs}
+	}
+	if pd.Scan {
+		if found = Scan(in.Body, names); len(found) > 0 && !pd.Confirmed {
+			errs.Add("body", Summary(found)+". Change the text, or confirm it is not personal data")
+			return c, "", nil, &Refused{Errors: errs, Found: found}
+		}
+	}
+	return c, "", found, nil
+}
+
+// insertNote writes the note, its new tags and its links in one statement, and answers the new
+// note's id (created), or the id saved first under the same key by a call that committed first.
+func insertNote(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in NoteInput, c checked) (string, bool, error) {
+	// New tags are inserted in a fixed order, so that two notes creating the same tags at once
+	// cannot deadlock.
+	sorted := slices.Clone(in.Tags)
+	slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	lower := make([]string, 0, len(in.Tags))
+	for _, t := range in.Tags {
+		if l := strings.ToLower(t); !slices.Contains(lower, l) {
+			lower = append(lower, l)
+		}
+	}
+	var id *string
+	var tagged int
+	err := tx.QueryRow(ctx, `WITH new_tags AS (
+			INSERT INTO evidence_tags (tenant_id, review_id, name) SELECT $1, $2, unnest($14::text[])
+			ON CONFLICT DO NOTHING RETURNING id),
+		tags AS (SELECT id FROM new_tags UNION
+			SELECT id FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = ANY($15::text[])),
+		note AS (
+			INSERT INTO evidence_notes (tenant_id, review_id, visit_id, area_id, author_id, source_id, role_id,
+				note_date, body, judgement, good_practice, family_words, safeguarding, idempotency_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16)
+			ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id),
+		areas AS (INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
+			SELECT $1, note.id, unnest($17::uuid[]), $2 FROM note),
+		lines AS (INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
+			SELECT $1, note.id, unnest($18::uuid[]), $2 FROM note),
+		note_tags AS (INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id) SELECT $1, note.id, tags.id FROM note, tags),
+		docs AS (INSERT INTO evidence_note_documents (tenant_id, note_id, document_id)
+			SELECT $1, note.id, unnest($19::uuid[]) FROM note)
+		SELECT (SELECT id::text FROM note), (SELECT count(*) FROM tags)`,
+		tenantID, reviewID, in.VisitID, c.areaID, authorID, in.SourceID, c.roleID, in.Date(), in.Body, in.Judgement,
+		in.GoodPractice, in.FamilyWords, in.Safeguarding, sorted, lower, in.Key, in.ActionAreas, in.Lines,
+		in.Documents).Scan(&id, &tagged)
+	if err != nil {
+		return "", false, fmt.Errorf("evidence: insert note: %w", err)
+	}
+	if id == nil {
+		// Another call with this key committed first.
+		existing, err := byKey(ctx, tx, tenantID, reviewID, in.Key)
+		return existing, false, err
+	}
+	if tagged < len(lower) {
+		// A tag created by another note that committed after this statement began is not in its
+		// snapshot: link the note's tags again from a fresh one.
+		if _, err := tx.Exec(ctx, `INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id)
+			SELECT $1, $2, id FROM evidence_tags WHERE tenant_id = $1 AND review_id = $3 AND lower(name) = ANY($4::text[])
+			ON CONFLICT DO NOTHING`, tenantID, *id, reviewID, lower); err != nil {
+			return "", false, fmt.Errorf("evidence: link tags: %w", err)
+		}
+	}
+	return *id, true, nil
+}
