@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GOVUK := node_modules/govuk-frontend/dist/govuk
 TEST_DATA ?= .data/test
 
-.PHONY: help run test bench fuzz build assets generate check schema clean db-stop
+.PHONY: help run test bench bench-pages fuzz build assets generate check schema clean db-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,10 +39,32 @@ test: assets ## run the whole suite against a private PostgreSQL it starts itsel
 	exit $$status
 
 BENCH ?= .
-bench: assets ## benchmarks on national-scale data (200,000 notes); BENCH=regexp picks some
+bench-pages: assets ## Go benchmarks of the evidence pages on national-scale data (200,000 notes); BENCH=regexp picks some
 	@status=0; \
 	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 60m -run '^$$' -bench '$(BENCH)' -benchtime 200x ./internal/bulk/ || status=$$?; \
 	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
+	exit $$status
+
+# make bench: the load harness (cmd/thematic-load) over HTTP against a server built with -tags
+# loadbase (which adds the baseline route), on `thematic seed scale` data in its own durable
+# PostgreSQL in BENCH_DIR. The data is reused when BENCH_DIR/manifest.json names a review the
+# database holds (each run adds the notes it saves); BENCH_FRESH=1 generates it again.
+# BENCH_FLAGS passes flags to the harness (e.g. --scenarios save,pages --page-duration 10s).
+BENCH_DIR ?= .data/bench
+BENCH_FLAGS ?=
+BENCH_ENV := env -u DATABASE_URL -u APP_DATABASE_URL DATA_DIR=$(BENCH_DIR)
+bench: assets ## load harness on national-scale data: throughput, p50/p95/p99, errors, memory per scenario
+	go build -tags loadbase -o bin/thematic-bench ./cmd/thematic
+	go build -o bin/thematic-load ./cmd/thematic-load
+	@status=0; \
+	$(BENCH_ENV) ./bin/thematic-bench db start --dir $(BENCH_DIR) && \
+	$(BENCH_ENV) ./bin/thematic-bench migrate up && \
+	{ { [ -z "$(BENCH_FRESH)" ] && ./bin/thematic-load --check-manifest --manifest $(BENCH_DIR)/manifest.json --data-dir $(BENCH_DIR) 2>/dev/null \
+		&& echo "reusing the scale data of $(BENCH_DIR)/manifest.json (BENCH_FRESH=1 generates it again)"; } || \
+	  $(BENCH_ENV) ./bin/thematic-bench seed scale --replace --manifest $(BENCH_DIR)/manifest.json; } && \
+	./bin/thematic-load --manifest $(BENCH_DIR)/manifest.json --serve-binary bin/thematic-bench --data-dir $(BENCH_DIR) \
+		--out $(BENCH_DIR)/results.json --server-log $(BENCH_DIR)/server.log $(BENCH_FLAGS) || status=$$?; \
+	$(BENCH_ENV) ./bin/thematic-bench db stop --dir $(BENCH_DIR) >/dev/null 2>&1 || true; \
 	exit $$status
 
 FUZZTIME ?= 60s

@@ -56,6 +56,7 @@ Usage:
   thematic migrate up|down|status      manage the database schema
   thematic seed demo                   create the demo tenant and users (idempotent)
   thematic seed national [--notes N]   add a review of every English area with N generated notes
+  thematic seed scale [--manifest F]   generate national-scale tenants and 1,000,000 notes for load tests
   thematic tenant create               create a tenant
   thematic user create                 create a user in a tenant
   thematic user set-password           set a user's password
@@ -95,6 +96,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return seedNational(ctx, cfg, rest, stdout)
 	case "seed demo":
 		return seedDemo(ctx, cfg, rest, stdout)
+	case "seed scale":
+		return seedScale(ctx, cfg, rest, stdout)
 	case "tenant create":
 		return tenantCreate(ctx, cfg, rest, stdout)
 	case "user create", "user set-password":

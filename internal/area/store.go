@@ -113,21 +113,20 @@ func Remove(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string
 	if !db.ValidUUID(areaID) {
 		return Area{}, apperr.NotFound("Area not found")
 	}
-	var locked string
-	err := q.QueryRow(ctx, `SELECT id FROM review_areas WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE`,
-		tenantID, reviewID, areaID).Scan(&locked)
+	// The area is read and locked in one statement.
+	rows, err := q.Query(ctx, areaSelect+` AND ra.id = $3 FOR UPDATE OF ra`, tenantID, reviewID, areaID)
+	if err != nil {
+		return Area{}, fmt.Errorf("area: lock %s: %w", areaID, err)
+	}
+	a, err := pgx.CollectExactlyOneRow(rows, scanArea)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Area{}, apperr.NotFound("Area not found")
 	}
 	if err != nil {
 		return Area{}, fmt.Errorf("area: lock %s: %w", areaID, err)
 	}
-	a, err := Get(ctx, q, tenantID, reviewID, areaID)
-	if err != nil {
-		return Area{}, err
-	}
 	inUse := &InUseError{Area: a.Name, Visits: len(a.Visits)}
-	rows, err := q.Query(ctx, `SELECT 'contact', u.name FROM review_members m JOIN users u ON u.id = m.user_id
+	rows, err = q.Query(ctx, `SELECT 'contact', u.name FROM review_members m JOIN users u ON u.id = m.user_id
 			WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.area_id = $3
 		UNION ALL
 		SELECT 'invite', i.email FROM review_member_invites i

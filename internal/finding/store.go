@@ -66,22 +66,44 @@ func LoadScale(ctx context.Context, q db.Querier, tenantID, reviewID string) (Sc
 	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('quantifier_bands:' || $1, 0))`, reviewID); err != nil {
 		return nil, fmt.Errorf("finding: lock scale: %w", err)
 	}
-	if s, err = readScale(ctx, q, tenantID, reviewID); err != nil || len(s) > 0 {
-		return s, err
-	}
-	b := &pgx.Batch{}
+	// Under the lock, one statement writes the defaults unless another reader wrote them first,
+	// and reads the scale as it then stands (the rows written, or those already there).
+	var labels []string
+	var specials []*string
+	var pcts, mins []int
 	for _, d := range DefaultBands {
-		var special any
+		var special *string
 		if d.Special != "" {
-			special = d.Special
+			special = &d.Special
 		}
-		b.Queue(`INSERT INTO quantifier_bands (tenant_id, review_id, label, special, min_percent, min_areas)
-			VALUES ($1, $2, $3, $4, $5, $6)`, tenantID, reviewID, d.Label, special, d.MinPercent, d.MinAreas)
+		labels, specials = append(labels, d.Label), append(specials, special)
+		pcts, mins = append(pcts, d.MinPercent), append(mins, d.MinAreas)
 	}
-	if err := q.SendBatch(ctx, b).Close(); err != nil {
+	rows, err := q.Query(ctx, `WITH written AS (
+			INSERT INTO quantifier_bands (tenant_id, review_id, label, special, min_percent, min_areas)
+			SELECT $1, $2, d.label, d.special, d.min_percent, d.min_areas
+			FROM unnest($3::text[], $4::text[], $5::int[], $6::int[]) AS d(label, special, min_percent, min_areas)
+			WHERE NOT EXISTS (SELECT 1 FROM quantifier_bands b WHERE b.tenant_id = $1 AND b.review_id = $2)
+			RETURNING id, label, special, min_percent, min_areas, version)
+		SELECT id::text, label, coalesce(special, ''), min_percent, min_areas, version FROM (
+			SELECT id, label, special, min_percent, min_areas, version FROM written
+			UNION ALL
+			SELECT id, label, special, min_percent, min_areas, version FROM quantifier_bands
+			WHERE tenant_id = $1 AND review_id = $2) b
+		ORDER BY special = 'all' DESC NULLS LAST, special = 'one' ASC NULLS FIRST, min_percent DESC, label`,
+		tenantID, reviewID, labels, specials, pcts, mins)
+	if err != nil {
 		return nil, fmt.Errorf("finding: write default scale: %w", err)
 	}
-	return readScale(ctx, q, tenantID, reviewID)
+	s, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Band, error) {
+		var b Band
+		err := r.Scan(&b.ID, &b.Label, &b.Special, &b.MinPercent, &b.MinAreas, &b.Version)
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finding: write default scale: %w", err)
+	}
+	return Scale(s), nil
 }
 
 func readScale(ctx context.Context, q db.Querier, tenantID, reviewID string) (Scale, error) {
@@ -194,9 +216,17 @@ func collect(rows pgx.Rows, scale Scale) ([]Finding, error) {
 // List reads a review's findings in report order (framework group, action area, position) with
 // their prevalence; actionAreaID narrows them to one action area.
 func List(ctx context.Context, q db.Querier, tenantID, reviewID, actionAreaID string) ([]Finding, error) {
-	scale, err := LoadScale(ctx, q, tenantID, reviewID)
-	if err != nil {
-		return nil, err
+	return ListScaled(ctx, q, tenantID, reviewID, actionAreaID, nil)
+}
+
+// ListScaled is List with the review's scale read already (in LoadScale's order); without one
+// (nil or empty) it reads the scale, writing the default scale the first time, as List does.
+func ListScaled(ctx context.Context, q db.Querier, tenantID, reviewID, actionAreaID string, scale Scale) ([]Finding, error) {
+	if len(scale) == 0 {
+		var err error
+		if scale, err = LoadScale(ctx, q, tenantID, reviewID); err != nil {
+			return nil, err
+		}
 	}
 	sql, args := selectFindings(""), []any{tenantID, reviewID}
 	if actionAreaID != "" {
@@ -207,6 +237,33 @@ func List(ctx context.Context, q db.Querier, tenantID, reviewID, actionAreaID st
 		return nil, fmt.Errorf("finding: list: %w", err)
 	}
 	return collect(rows, scale)
+}
+
+// ListBeside reads one finding and every finding of its action area (List's order), in two
+// statements; the finding is among them.
+func ListBeside(ctx context.Context, q db.Querier, tenantID, reviewID, id string) (Finding, []Finding, error) {
+	if !db.ValidUUID(id) {
+		return Finding{}, nil, apperr.NotFound("finding")
+	}
+	scale, err := LoadScale(ctx, q, tenantID, reviewID)
+	if err != nil {
+		return Finding{}, nil, err
+	}
+	rows, err := q.Query(ctx, selectFindings(`AND f.action_area_id = (SELECT o.action_area_id FROM findings o
+		WHERE o.tenant_id = $1 AND o.review_id = $2 AND o.id = $3)`), tenantID, reviewID, id)
+	if err != nil {
+		return Finding{}, nil, fmt.Errorf("finding: list beside %s: %w", id, err)
+	}
+	fs, err := collect(rows, scale)
+	if err != nil {
+		return Finding{}, nil, err
+	}
+	for _, f := range fs {
+		if strings.EqualFold(f.ID, id) {
+			return f, fs, nil
+		}
+	}
+	return Finding{}, nil, apperr.NotFound("finding")
 }
 
 // Get reads one finding.

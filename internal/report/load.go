@@ -19,17 +19,21 @@ import (
 // state, the authored texts with their versions and, when asked for, what the publication check
 // looks for and the hits kept on purpose.
 type Loaded struct {
-	Data      Data
-	State     State
-	Texts     map[string]Authored
-	Terms     Terms               // only WithCheck
-	Overrides map[string]Override // only WithCheck
+	Data        Data
+	State       State
+	Texts       map[string]Authored
+	Terms       Terms               // only WithCheck
+	Overrides   map[string]Override // only WithCheck
+	LastVersion *Version            // only ForVersion; nil when none is saved
 }
 
 // LoadOptions says what LoadAll reads besides the report's data and state.
 type LoadOptions struct {
 	WithCheck bool // the publication check's terms and overrides
 	WithTrail bool // the notes behind every finding (Data.Linked)
+	// ForVersion locks the review's row (FOR UPDATE: versions are numbered per review) and reads
+	// the newest saved version (Loaded.LastVersion), with the quantifier scale in the same statement.
+	ForVersion bool
 }
 
 // Load reads everything the report is built from, in a fixed number of statements whatever the
@@ -58,6 +62,18 @@ func LoadTrail(ctx context.Context, q db.Querier, tenantID, reviewID string, d *
 // recommendations and the methodology's facts in one statement: each list is one column, a JSON
 // array in the order of the list's own query ($1 tenant, $2 review). withCheck adds the terms of
 // the publication check and the overrides.
+// versionCols are the columns LoadOptions.ForVersion adds: the quantifier scale (finding.LoadScale's
+// order) and the newest saved version.
+const versionCols = `,
+		(SELECT coalesce(json_agg(json_build_object('ID', b.id, 'Label', b.label, 'Special', coalesce(b.special, ''),
+				'MinPercent', b.min_percent, 'MinAreas', b.min_areas, 'Version', b.version)
+				ORDER BY b.special = 'all' DESC NULLS LAST, b.special = 'one' ASC NULLS FIRST, b.min_percent DESC, b.label), '[]')
+			FROM quantifier_bands b WHERE b.tenant_id = $1 AND b.review_id = $2),
+		coalesce((SELECT json_build_object('ID', v.id, 'Number', v.number, 'Label', v.label, 'CreatedBy', vu.name,
+				'CreatedAt', v.created_at, 'Doc', v.doc)
+			FROM report_versions v JOIN users vu ON vu.id = v.created_by
+			WHERE v.tenant_id = $1 AND v.review_id = $2 ORDER BY v.number DESC LIMIT 1), 'null')`
+
 func loadSQL(withCheck bool) string {
 	sql := `SELECT rv.title, rv.planned_publication, rv.key_question,
 		st.review_id IS NOT NULL, coalesce(st.status, ''), coalesce(st.status_note, ''), st.status_by::text, coalesce(u.name, ''),
@@ -139,7 +155,13 @@ func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt L
 		dest = append(dest, tr.dest()...)
 		dest = append(dest, &overrides)
 	}
-	err := q.QueryRow(ctx, loadSQL(opt.WithCheck), tenantID, reviewID).Scan(dest...)
+	sql := loadSQL(opt.WithCheck)
+	var scale finding.Scale
+	if opt.ForVersion {
+		sql = strings.Replace(sql, "\n\tFROM reviews rv\n", versionCols+"\n\tFROM reviews rv\n", 1) + " FOR UPDATE OF rv"
+		dest = append(dest, &scale, &l.LastVersion)
+	}
+	err := q.QueryRow(ctx, sql, tenantID, reviewID).Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Loaded{}, apperr.NotFound("Review not found")
 	}
@@ -179,7 +201,7 @@ func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt L
 			l.Overrides[o.Key] = o
 		}
 	}
-	if d.Findings, err = finding.List(ctx, q, tenantID, reviewID, ""); err != nil {
+	if d.Findings, err = finding.ListScaled(ctx, q, tenantID, reviewID, "", scale); err != nil {
 		return l, err
 	}
 	if opt.WithTrail {

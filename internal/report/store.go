@@ -260,8 +260,22 @@ func SaveVersion(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, la
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM reviews WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenantID, reviewID); err != nil {
 		return Version{}, fmt.Errorf("report: save version: lock: %w", err)
 	}
+	return saveVersion(ctx, tx, tenantID, reviewID, actorID, label, body)
+}
+
+// SaveVersionLocked is SaveVersion when the caller holds the review's row lock already (it read
+// the report with LoadOptions.ForVersion in this transaction).
+func SaveVersionLocked(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, label string, d *Doc) (Version, error) {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return Version{}, fmt.Errorf("report: save version: %w", err)
+	}
+	return saveVersion(ctx, tx, tenantID, reviewID, actorID, label, body)
+}
+
+func saveVersion(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, label string, body []byte) (Version, error) {
 	v := Version{Label: strings.TrimSpace(label)}
-	err = tx.QueryRow(ctx, `INSERT INTO report_versions (tenant_id, review_id, number, label, doc, created_by)
+	err := tx.QueryRow(ctx, `INSERT INTO report_versions (tenant_id, review_id, number, label, doc, created_by)
 		VALUES ($1, $2, (SELECT coalesce(max(number), 0) + 1 FROM report_versions WHERE tenant_id = $1 AND review_id = $2), $3, $4, $5)
 		RETURNING id::text, number, created_at`, tenantID, reviewID, v.Label, body, actorID).Scan(&v.ID, &v.Number, &v.CreatedAt)
 	if err != nil {

@@ -272,13 +272,21 @@ func DeleteEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, li
 	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
 		return EnquiryLine{}, err
 	}
-	l, err := GetEnquiryLine(ctx, q, tenantID, reviewID, lineID)
-	if err != nil {
-		return EnquiryLine{}, err
+	if !db.ValidUUID(lineID) {
+		return EnquiryLine{}, apperr.NotFound("Line of enquiry not found")
 	}
-	if _, err := q.Exec(ctx, `DELETE FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
-		tenantID, reviewID, lineID); err != nil {
-		return l, fmt.Errorf("review: delete line %s: %w", lineID, err)
+	// Deleted and read in one statement.
+	rows, err := q.Query(ctx, `DELETE FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = $3
+		RETURNING id, group_id, question, position`, tenantID, reviewID, lineID)
+	if err != nil {
+		return EnquiryLine{}, fmt.Errorf("review: delete line %s: %w", lineID, err)
+	}
+	l, err := pgx.CollectExactlyOneRow(rows, enqScanLine)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return EnquiryLine{}, apperr.NotFound("Line of enquiry not found")
+	}
+	if err != nil {
+		return EnquiryLine{}, fmt.Errorf("review: delete line %s: %w", lineID, err)
 	}
 	return l, enqRenumberLines(ctx, q, tenantID, reviewID, l.GroupID)
 }

@@ -207,8 +207,7 @@ func Deadlines(ctx context.Context, q db.Querier, tenantID, reviewID string) (ma
 	return out, nil
 }
 
-// SetDeadlines replaces the deadlines of the given areas (nil: no deadline), in one statement
-// each way. Areas outside the review are ignored by the foreign key on review_areas.
+// SetDeadlines replaces the deadlines of the given areas (nil: no deadline), in one statement. Areas outside the review are ignored by the foreign key on review_areas.
 func SetDeadlines(ctx context.Context, q db.Querier, tenantID, reviewID string, due map[string]*time.Time) error {
 	var set, clear []string
 	var dates []time.Time
@@ -220,14 +219,13 @@ func SetDeadlines(ctx context.Context, q db.Querier, tenantID, reviewID string, 
 			dates = append(dates, *d)
 		}
 	}
-	if _, err := q.Exec(ctx, `DELETE FROM sa_deadlines WHERE tenant_id = $1 AND review_id = $2 AND area_id = ANY($3::uuid[])`,
-		tenantID, reviewID, clear); err != nil {
-		return fmt.Errorf("selfassess: clear deadlines of %s: %w", reviewID, err)
-	}
-	if _, err := q.Exec(ctx, `INSERT INTO sa_deadlines (tenant_id, area_id, review_id, due)
+	// One statement: the areas cleared and the areas set are different areas.
+	if _, err := q.Exec(ctx, `WITH cleared AS (
+			DELETE FROM sa_deadlines WHERE tenant_id = $1 AND review_id = $2 AND area_id = ANY($5::uuid[]))
+		INSERT INTO sa_deadlines (tenant_id, area_id, review_id, due)
 		SELECT $1, d.area_id, $2, d.due FROM unnest($3::uuid[], $4::date[]) AS d(area_id, due)
 		JOIN review_areas ra ON ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = d.area_id
-		ON CONFLICT (tenant_id, area_id) DO UPDATE SET due = EXCLUDED.due`, tenantID, reviewID, set, dates); err != nil {
+		ON CONFLICT (tenant_id, area_id) DO UPDATE SET due = EXCLUDED.due`, tenantID, reviewID, set, dates, clear); err != nil {
 		return fmt.Errorf("selfassess: set deadlines of %s: %w", reviewID, db.MapError(err))
 	}
 	return nil

@@ -213,6 +213,27 @@ func (s *Server) areaShowView(r *http.Request, tx pgx.Tx, areaID string, errs *f
 	if v.Area, err = area.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID); err != nil {
 		return v, err
 	}
+	return s.areaShowViewRest(r, tx, v)
+}
+
+// areaShowViewOf is areaShowView for an area already read.
+func (s *Server) areaShowViewOf(r *http.Request, tx pgx.Tx, ar area.Area, errs *form.Errors) (areaview.ShowView, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	v := areaview.ShowView{Today: area.Today(s.now()), Staff: a.Review.Role != auth.ReviewContact,
+		Lead: a.Review.Role == auth.ReviewLead, Errors: errs, Area: ar}
+	var err error
+	if v.Review, err = s.areasReview(r, tx); err != nil {
+		return v, err
+	}
+	return s.areaShowViewRest(r, tx, v)
+}
+
+func (s *Server) areaShowViewRest(r *http.Request, tx pgx.Tx, v areaview.ShowView) (areaview.ShowView, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	areaID := v.Area.ID
+	var err error
 	if v.Visits, err = area.Visits(ctx, tx, a.TenantID, a.Review.ReviewID, areaID); err != nil {
 		return v, err
 	}
@@ -247,9 +268,18 @@ func (s *Server) areaRemove(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var removed area.Area
+	var v areaview.ShowView
+	var viewErr error
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		if removed, err = area.Remove(ctx, tx, a.TenantID, a.Review.ReviewID, id); err != nil {
+			var inUse *area.InUseError
+			if errors.As(err, &inUse) {
+				// The area's page again, read in this transaction (rolled back: nothing changed).
+				errs := &form.Errors{}
+				errs.Add("remove", inUse.Reason())
+				v, viewErr = s.areaShowViewOf(r, tx, removed, errs)
+			}
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
@@ -258,16 +288,8 @@ func (s *Server) areaRemove(w http.ResponseWriter, r *http.Request) error {
 	})
 	var inUse *area.InUseError
 	if errors.As(err, &inUse) {
-		errs := &form.Errors{}
-		errs.Add("remove", inUse.Reason())
-		var v areaview.ShowView
-		err = s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			v, err = s.areaShowView(r, tx, id, errs)
-			return err
-		})
-		if err != nil {
-			return err
+		if viewErr != nil {
+			return viewErr
 		}
 		p := s.page(r, v.Area.Name)
 		p.HasError = true

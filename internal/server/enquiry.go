@@ -57,14 +57,23 @@ func (s *Server) enqLoad(r *http.Request, v *reviewview.EnquiryView) error {
 	if v.Errors == nil {
 		v.Errors = &form.Errors{}
 	}
-	return s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return err
-		}
-		v.Groups, err = review.LoadEnquiry(ctx, tx, a.TenantID, a.Review.ReviewID)
+	return s.tx(r, func(tx pgx.Tx) error { return enqLoadTx(r, tx, v) })
+}
+
+// enqLoadTx reads what the enquiry page needs in a transaction already open.
+func enqLoadTx(r *http.Request, tx pgx.Tx, v *reviewview.EnquiryView) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	v.Lead = a.Review.Role == auth.ReviewLead
+	if v.Errors == nil {
+		v.Errors = &form.Errors{}
+	}
+	var err error
+	if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 		return err
-	})
+	}
+	v.Groups, err = review.LoadEnquiry(ctx, tx, a.TenantID, a.Review.ReviewID)
+	return err
 }
 
 // enqGroupIn reports whether the view's review has the group.
@@ -224,12 +233,13 @@ func (s *Server) enquiryDeleteGroup(w http.ResponseWriter, r *http.Request) erro
 	}
 	var g review.EnquiryGroup
 	var notEmpty bool
+	v := reviewview.EnquiryView{OpenGroup: id, Errors: &form.Errors{}}
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		g, err = review.DeleteEnquiryGroup(ctx, tx, a.TenantID, a.Review.ReviewID, id)
 		if errors.Is(err, review.ErrGroupNotEmpty) {
 			notEmpty = true
-			return nil
+			return enqLoadTx(r, tx, &v) // the page again, in this transaction
 		}
 		if err != nil {
 			return err
@@ -241,10 +251,6 @@ func (s *Server) enquiryDeleteGroup(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if notEmpty {
-		v := reviewview.EnquiryView{OpenGroup: id, Errors: &form.Errors{}}
-		if err := s.enqLoad(r, &v); err != nil {
-			return err
-		}
 		lines := "1 line of enquiry"
 		if n := len(g.Lines); n != 1 {
 			lines = strconv.Itoa(n) + " lines of enquiry"

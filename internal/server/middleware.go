@@ -341,12 +341,16 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 func (s *Server) csrfToken(ctx context.Context) string {
 	t := s.sessions.GetString(ctx, "csrf")
 	if t == "" {
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		t = base64.RawURLEncoding.EncodeToString(b)
+		t = newCSRFToken()
 		s.sessions.Put(ctx, "csrf", t)
 	}
 	return t
+}
+
+func newCSRFToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // need guards a route with the permission the route table gives it.

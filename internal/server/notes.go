@@ -567,12 +567,19 @@ func (s *Server) noteRestore(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	var n evidence.Note
+	id := chi.URLParam(r, "noteID")
+	if !db.ValidUUID(id) {
+		return apperr.NotFound("Note not found")
+	}
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
-		if n, err = noteLoad(r, tx, true); err != nil {
-			return err
-		}
-		return evidence.Undelete(ctx, tx, a.TenantID, a.Review.ReviewID, n.ID, a.UserID)
+		n, err = evidence.Restore(ctx, tx, a.TenantID, a.Review.ReviewID, id, a.UserID, func(n evidence.Note) error {
+			if !a.Review.SeesArea(n.AreaID) || !evidence.CanSeeConcern(n, a.UserID, isReviewLead(a)) {
+				return apperr.NotFound("Note not found")
+			}
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return err

@@ -420,6 +420,17 @@ func (s *Server) peopleRemove(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := &form.Errors{}
 	var removed review.Member
+	v := peopleview.FormView{Errors: errs}
+	// The member's page again, when refused: read in this transaction, with the member as read.
+	again := func(tx pgx.Tx) error {
+		var err error
+		if _, v.Review, err = s.peopleReview(r, tx); err != nil {
+			return err
+		}
+		v.Member = removed
+		v.Areas, err = peopleAreas(r, tx)
+		return err
+	}
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		removed, err = review.RemoveMember(ctx, tx, a.TenantID, a.Review.ReviewID, id)
@@ -427,10 +438,10 @@ func (s *Server) peopleRemove(w http.ResponseWriter, r *http.Request) error {
 		switch {
 		case errors.Is(err, review.ErrLastLead):
 			errs.Add("remove", review.LastLeadMessage+". Make someone else a lead before removing "+removed.Name+".")
-			return nil
+			return again(tx)
 		case errors.As(err, &onVisit):
 			errs.Add("remove", onVisit.Error())
-			return nil
+			return again(tx)
 		case err != nil:
 			return err
 		}
@@ -441,10 +452,6 @@ func (s *Server) peopleRemove(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if errs.Any() {
-		v := peopleview.FormView{Errors: errs}
-		if err := s.tx(r, func(tx pgx.Tx) error { return s.peopleEditView(r, tx, id, &v) }); err != nil {
-			return err
-		}
 		v.Input, v.Version = review.MemberInputOf(v.Member), v.Member.Version
 		p := s.page(r, v.Member.Name)
 		p.HasError = true

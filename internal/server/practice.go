@@ -357,39 +357,46 @@ func (s *Server) exampleUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	in := exampleInput(r)
 	var after practice.Example
+	var refused *practice.Refused
+	var stale *practice.StaleError
+	// When refused, the form again is read in the same transaction (rolled back: nothing changed).
+	var v practiceview.ExampleFormView
+	var viewErr error
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var before practice.Example
 		var err error
 		if before, after, err = practice.Update(ctx, tx, a.TenantID, a.Review.ReviewID, id, in); err != nil {
+			switch {
+			case errors.As(err, &stale):
+				cur := stale.Current
+				v = practiceview.ExampleFormView{ExampleID: id, Version: cur.Version, In: in, Mine: in, Conflict: &cur}
+				v.In.NoteID = cur.NoteID
+				viewErr = s.exampleForm(r, tx, &v, cur.NoteID, cur.NoteID == "")
+			case errors.As(err, &refused):
+				v = practiceview.ExampleFormView{ExampleID: id, Version: in.Version, In: in}
+				cur, err := practice.Get(ctx, tx, a.TenantID, a.Review.ReviewID, id)
+				if err != nil {
+					viewErr = err
+				} else {
+					viewErr = s.exampleForm(r, tx, &v, cur.NoteID, cur.NoteID == "")
+					v.In.NoteID = cur.NoteID
+				}
+			}
 			return err
 		}
 		return s.prAudit(r, tx, "example.updated", "practice_example", id, exampleAudit(before), exampleAudit(after))
 	})
-	var refused *practice.Refused
-	var stale *practice.StaleError
 	switch {
 	case errors.As(err, &stale):
-		cur := stale.Current
-		v := practiceview.ExampleFormView{ExampleID: id, Version: cur.Version, In: in, Mine: in, Conflict: &cur}
-		v.In.NoteID = cur.NoteID
-		if err := s.tx(r, func(tx pgx.Tx) error { return s.exampleForm(r, tx, &v, cur.NoteID, cur.NoteID == "") }); err != nil {
-			return err
+		if viewErr != nil {
+			return viewErr
 		}
 		v.Errors = &form.Errors{}
 		return s.exampleFormPage(w, r, v)
 	case errors.As(err, &refused):
-		v := practiceview.ExampleFormView{ExampleID: id, Version: in.Version, In: in}
-		var cur practice.Example
-		if err := s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			if cur, err = practice.Get(ctx, tx, a.TenantID, a.Review.ReviewID, id); err != nil {
-				return err
-			}
-			return s.exampleForm(r, tx, &v, cur.NoteID, cur.NoteID == "")
-		}); err != nil {
-			return err
+		if viewErr != nil {
+			return viewErr
 		}
-		v.In.NoteID = cur.NoteID
 		v.Errors = refused.Errors
 		return s.exampleFormPage(w, r, v)
 	case err != nil:
@@ -675,35 +682,35 @@ func (s *Server) recUpdate(w http.ResponseWriter, r *http.Request) error {
 	in, v := recRead(r)
 	v.RecID = id
 	var after recommendation.Recommendation
+	var refused *recommendation.Refused
+	var stale *recommendation.StaleError
+	// When refused, the form again is read in the same transaction (rolled back: nothing changed).
+	var viewErr error
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var before recommendation.Recommendation
 		var err error
 		if before, after, err = recommendation.Update(ctx, tx, a.TenantID, a.Review.ReviewID, id, in); err != nil {
+			switch {
+			case errors.As(err, &stale):
+				cur := stale.Current
+				v.Conflict, v.Version, v.Number = &cur, cur.Version, cur.Number
+				viewErr = recFormLoadTx(r, tx, &v)
+			case errors.As(err, &refused):
+				v.Errors = recErrors(refused.Errors, v.Choice)
+				cur, err := recommendation.Get(ctx, tx, a.TenantID, a.Review.ReviewID, id)
+				v.Number = cur.Number
+				if viewErr = err; err == nil {
+					viewErr = recFormLoadTx(r, tx, &v)
+				}
+			}
 			return err
 		}
 		return s.prAudit(r, tx, "recommendation.updated", "recommendation", id, recAudit(before), recAudit(after))
 	})
-	var refused *recommendation.Refused
-	var stale *recommendation.StaleError
 	switch {
-	case errors.As(err, &stale):
-		cur := stale.Current
-		v.Conflict, v.Version, v.Number = &cur, cur.Version, cur.Number
-		if err := s.recFormLoad(r, &v); err != nil {
-			return err
-		}
-		return s.recFormPage(w, r, v)
-	case errors.As(err, &refused):
-		v.Errors = recErrors(refused.Errors, v.Choice)
-		if err := s.tx(r, func(tx pgx.Tx) error {
-			cur, err := recommendation.Get(ctx, tx, a.TenantID, a.Review.ReviewID, id)
-			v.Number = cur.Number
-			return err
-		}); err != nil {
-			return err
-		}
-		if err := s.recFormLoad(r, &v); err != nil {
-			return err
+	case errors.As(err, &stale), errors.As(err, &refused):
+		if viewErr != nil {
+			return viewErr
 		}
 		return s.recFormPage(w, r, v)
 	case err != nil:

@@ -50,6 +50,7 @@ type built struct {
 	texts     map[string]report.Authored
 	terms     report.Terms               // with report.LoadOptions.WithCheck
 	overrides map[string]report.Override // with report.LoadOptions.WithCheck
+	last      *report.Version            // with report.LoadOptions.ForVersion
 }
 
 // reportBuild reads the review's data and state (and what opt asks for besides) and builds the
@@ -61,7 +62,7 @@ func reportBuild(r *http.Request, tx pgx.Tx, opt report.LoadOptions) (built, err
 	if err != nil {
 		return built{}, err
 	}
-	b := built{data: l.Data, state: l.State, texts: l.Texts, terms: l.Terms, overrides: l.Overrides}
+	b := built{data: l.Data, state: l.State, texts: l.Texts, terms: l.Terms, overrides: l.Overrides, last: l.LastVersion}
 	b.doc, b.problems = report.Build(b.data)
 	return b, nil
 }
@@ -431,7 +432,8 @@ func (s *Server) reportVersionSave(w http.ResponseWriter, r *http.Request) error
 	}
 	var number int
 	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx, report.LoadOptions{})
+		// The review's row is locked as the report is read, with the newest version.
+		b, err := reportBuild(r, tx, report.LoadOptions{ForVersion: true})
 		if err != nil {
 			return err
 		}
@@ -439,13 +441,11 @@ func (s *Server) reportVersionSave(w http.ResponseWriter, r *http.Request) error
 			return apperr.Forbidden("The report is published and can no longer be changed")
 		}
 		// A second press of the button (or a save with nothing changed) makes no new version.
-		if last, err := reportLastVersion(r, tx); err != nil {
-			return err
-		} else if last != nil && last.Label == label && sameDoc(last.Doc, &b.doc) {
+		if last := b.last; last != nil && last.Label == label && sameDoc(last.Doc, &b.doc) {
 			number = last.Number
 			return nil
 		}
-		v, err := report.SaveVersion(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, label, &b.doc)
+		v, err := report.SaveVersionLocked(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, label, &b.doc)
 		if err != nil {
 			return err
 		}
@@ -458,22 +458,6 @@ func (s *Server) reportVersionSave(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/report/versions", fmt.Sprintf("Version %d saved", number))
-}
-
-// reportLastVersion reads the newest saved version with its document, or nil when there is none.
-func reportLastVersion(r *http.Request, tx pgx.Tx) (*report.Version, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(number), 0) FROM report_versions WHERE tenant_id = $1 AND review_id = $2`,
-		a.TenantID, a.Review.ReviewID).Scan(&n); err != nil {
-		return nil, fmt.Errorf("report: last version: %w", err)
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	v, err := report.LoadVersion(ctx, tx, a.TenantID, a.Review.ReviewID, n)
-	return &v, err
 }
 
 // sameDoc reports whether two built reports have the same content.

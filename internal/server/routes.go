@@ -35,6 +35,7 @@ func (s *Server) routes() http.Handler {
 	r.Method("GET", "/assets/*", web.AssetsHandler())
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	s.mountBaseline(r) // the load harness's bare note save, in a -tags loadbase build only (baseline.go)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.limitBody, s.crossOrigin, s.sessions.LoadAndSave, s.loadActor, s.csrf)

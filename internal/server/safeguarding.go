@@ -278,19 +278,20 @@ func (s *Server) evidenceUnlock(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) evidenceSetLock(w http.ResponseWriter, r *http.Request, lock bool) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
+	var v evidenceview.LockView
+	var viewErr error
 	err := s.tx(r, func(tx pgx.Tx) error {
 		_, err := evidence.SetLock(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, lock)
+		if apperr.Is(err, apperr.CodeInvalid) {
+			// Read what the page needs again in this transaction (rolled back: nothing changed).
+			v, viewErr = s.evidenceLockView(r, tx)
+		}
 		return err
 	})
 	if apperr.Is(err, apperr.CodeInvalid) {
 		// Not past analysis yet: the page again, saying why.
-		var v evidenceview.LockView
-		if err := s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			v, err = s.evidenceLockView(r, tx)
-			return err
-		}); err != nil {
-			return err
+		if viewErr != nil {
+			return viewErr
 		}
 		v.Errors.Add("lock", apperr.MessageOf(err))
 		p := s.page(r, "Lock the evidence – "+v.Review.Title)

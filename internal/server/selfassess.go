@@ -234,17 +234,23 @@ func (s *Server) saSubmit(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Forbidden("")
 	}
 	var missing *selfassess.MissingError
+	var st saState
+	var stErr error
 	err = s.tx(r, func(tx pgx.Tx) error {
 		done, err := selfassess.Submit(ctx, tx, a.TenantID, a.Review.ReviewID, id, a.UserID)
+		if errors.As(err, &missing) {
+			// The check page again, read in this transaction (rolled back: nothing changed; the
+			// draft submission it may have started reads as none).
+			st, stErr = s.saLoad(r, tx, id)
+		}
 		if err != nil || !done {
 			return err
 		}
 		return s.saAudit(r, tx, "selfassess.submitted", "self_assessment", id, nil, map[string]string{"status": selfassess.StatusSubmitted})
 	})
 	if errors.As(err, &missing) {
-		var st saState
-		if err := s.tx(r, func(tx pgx.Tx) error { st, err = s.saLoad(r, tx, id); return err }); err != nil {
-			return err
+		if stErr != nil {
+			return stErr
 		}
 		errs := &form.Errors{}
 		missing.Add(errs)
@@ -675,35 +681,16 @@ func (s *Server) saDeadlines(w http.ResponseWriter, r *http.Request) error {
 	errs := &form.Errors{}
 	typed := map[string]string{}
 	due := map[string]*time.Time{}
-	var areas []area.Area
-	if err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		areas, err = area.List(ctx, tx, a.TenantID, a.Review.ReviewID)
-		return err
-	}); err != nil {
-		return err
-	}
-	for _, ar := range areas {
-		id := "deadline-" + ar.ID
-		day := strings.TrimSpace(r.PostFormValue(id + "-day"))
-		month := strings.TrimSpace(r.PostFormValue(id + "-month"))
-		year := strings.TrimSpace(r.PostFormValue(id + "-year"))
-		typed[id], typed[id+"-month"], typed[id+"-year"] = day, month, year
-		if day == "" && month == "" && year == "" {
-			due[ar.ID] = nil
-			continue
-		}
-		d, ok := saDate(day, month, year)
-		if !ok {
-			errs.Add(id, "Deadline for "+ar.Name+" must be a real date, for example 27 3 2024")
-			continue
-		}
-		due[ar.ID] = &d
-	}
-	if errs.Any() {
-		return s.saLeadRender(w, r, http.StatusUnprocessableEntity, typed, errs)
-	}
+	// One transaction: the areas are read, the dates checked against them, then saved.
 	err := s.tx(r, func(tx pgx.Tx) error {
+		areas, err := area.List(ctx, tx, a.TenantID, a.Review.ReviewID)
+		if err != nil {
+			return err
+		}
+		saDeadlinesRead(r, areas, errs, typed, due)
+		if errs.Any() {
+			return errDeadlinesInvalid
+		}
 		before, err := selfassess.Deadlines(ctx, tx, a.TenantID, a.Review.ReviewID)
 		if err != nil {
 			return err
@@ -726,10 +713,37 @@ func (s *Server) saDeadlines(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.saAudit(r, tx, "selfassess.deadlines_changed", "review", a.Review.ReviewID, b, after)
 	})
+	if errs.Any() {
+		return s.saLeadRender(w, r, http.StatusUnprocessableEntity, typed, errs)
+	}
 	if err != nil {
 		return err
 	}
 	return s.redirect(w, r, s.saLeadURL(r), "Deadlines saved")
+}
+
+// errDeadlinesInvalid rolls back a deadlines form that has errors.
+var errDeadlinesInvalid = errors.New("selfassess: deadlines invalid")
+
+// saDeadlinesRead reads the deadline of each area from the form.
+func saDeadlinesRead(r *http.Request, areas []area.Area, errs *form.Errors, typed map[string]string, due map[string]*time.Time) {
+	for _, ar := range areas {
+		id := "deadline-" + ar.ID
+		day := strings.TrimSpace(r.PostFormValue(id + "-day"))
+		month := strings.TrimSpace(r.PostFormValue(id + "-month"))
+		year := strings.TrimSpace(r.PostFormValue(id + "-year"))
+		typed[id], typed[id+"-month"], typed[id+"-year"] = day, month, year
+		if day == "" && month == "" && year == "" {
+			due[ar.ID] = nil
+			continue
+		}
+		d, ok := saDate(day, month, year)
+		if !ok {
+			errs.Add(id, "Deadline for "+ar.Name+" must be a real date, for example 27 3 2024")
+			continue
+		}
+		due[ar.ID] = &d
+	}
 }
 
 // saDate reads a GOV.UK date input.

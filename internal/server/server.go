@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -27,7 +26,7 @@ type Server struct {
 	cfg      config.Config
 	pool     *pgxpool.Pool
 	sessions *scs.SessionManager
-	store    *pgxstore.PostgresStore
+	store    sessionStore
 	mail     mail.Sender
 	log      *slog.Logger
 	now      func() time.Time
@@ -56,7 +55,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, o Options) *Server {
 	if s.mail == nil {
 		s.mail = mail.Mailbox{Pool: pool}
 	}
-	s.store = pgxstore.NewWithCleanupInterval(pool, o.SessionCleanup)
+	s.store = newSessionStore(pool, o.SessionCleanup)
 	sm := scs.New()
 	sm.Store = s.store
 	// The idle timeout is checked by loadActor (stillActive), which writes the session only when

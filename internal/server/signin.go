@@ -141,9 +141,12 @@ func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, userID s
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	for _, k := range []string{"pending_user", "pending_at", "pending_next", "csrf"} {
+	for _, k := range []string{"pending_user", "pending_at", "pending_next"} {
 		s.sessions.Remove(ctx, k)
 	}
+	// A new CSRF token with the new session token, written with it, so that the first page after
+	// signing in need not write the session again to make one.
+	s.sessions.Put(ctx, "csrf", newCSRFToken())
 	s.sessions.Put(ctx, "user_id", userID)
 	s.sessions.Put(ctx, "seen", s.now().UnixMilli())
 	s.sessions.Put(ctx, "tenant_id", t.ID)

@@ -117,6 +117,12 @@ func (s *Server) synOverview(w http.ResponseWriter, r *http.Request) error {
 // synWorkspaceView reads the workspace of the action area in the path, with the evidence the
 // query's filter selects (the action area fixed).
 func (s *Server) synWorkspaceView(r *http.Request, tx pgx.Tx, q url.Values, v *synview.WorkspaceView) error {
+	return s.synWorkspaceFill(r, tx, q, v, nil)
+}
+
+// synWorkspaceFill is synWorkspaceView; findings, when not nil, are the action area's findings
+// read already.
+func (s *Server) synWorkspaceFill(r *http.Request, tx pgx.Tx, q url.Values, v *synview.WorkspaceView, findings []finding.Finding) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	// The review's title comes with the filter's choices below, so the framework is read alone.
@@ -139,7 +145,9 @@ func (s *Server) synWorkspaceView(r *http.Request, tx pgx.Tx, q url.Values, v *s
 	for _, fe := range ferrs.List() {
 		v.Errors.Add(fe.Field, fe.Message)
 	}
-	if v.Findings, err = finding.List(ctx, tx, a.TenantID, a.Review.ReviewID, v.Area.ID); err != nil {
+	if findings != nil {
+		v.Findings = findings
+	} else if v.Findings, err = finding.List(ctx, tx, a.TenantID, a.Review.ReviewID, v.Area.ID); err != nil {
 		return err
 	}
 	// Each finding carries the number of areas visited; only a page without findings asks for it.
@@ -605,15 +613,29 @@ func (s *Server) findingLink(w http.ResponseWriter, r *http.Request) error {
 	stance := r.PostFormValue("stance")
 	filter := synFilterQuery(r.PostFormValue("filter"))
 	var f finding.Finding
+	v := synview.WorkspaceView{Stance: stance, Selected: map[string]bool{}}
+	var viewErr error
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
-		if f, err = findingLoad(r, tx); err != nil {
-			return err
-		}
 		if stance != finding.Supports && stance != finding.Contradicts {
+			// Back to the workspace, read in this transaction with the finding and its neighbours.
+			id := chi.URLParam(r, "findingID")
+			if !db.ValidUUID(id) {
+				return apperr.NotFound("Finding not found")
+			}
+			var beside []finding.Finding
+			if f, beside, err = finding.ListBeside(ctx, tx, a.TenantID, a.Review.ReviewID, id); err != nil {
+				return err
+			}
 			errs := &form.Errors{}
 			errs.Add("stance", "Choose whether the notes support the finding or cut against it")
+			v.Errors = errs
+			r = withURLParam(r, "actionAreaID", f.ActionAreaID)
+			viewErr = s.synWorkspaceFill(r, tx, filter, &v, beside)
 			return &finding.Refused{Errors: errs}
+		}
+		if f, err = findingLoad(r, tx); err != nil {
+			return err
 		}
 		if err := finding.Link(ctx, tx, a.TenantID, a.Review.ReviewID, f.ID, stance, noteIDs); err != nil {
 			return err
@@ -625,13 +647,17 @@ func (s *Server) findingLink(w http.ResponseWriter, r *http.Request) error {
 	var refused *finding.Refused
 	if errors.As(err, &refused) {
 		// Back to the workspace with the message and the selection kept; nothing was stored.
-		r = withURLParam(r, "actionAreaID", f.ActionAreaID)
-		v := synview.WorkspaceView{Errors: refused.Errors, Stance: stance, Selected: map[string]bool{}}
+		if v.Errors == nil {
+			// Refused by Link: the workspace is read again.
+			r = withURLParam(r, "actionAreaID", f.ActionAreaID)
+			v.Errors = refused.Errors
+			viewErr = s.tx(r, func(tx pgx.Tx) error { return s.synWorkspaceView(r, tx, filter, &v) })
+		}
+		if viewErr != nil {
+			return viewErr
+		}
 		for _, id := range noteIDs {
 			v.Selected[id] = true
-		}
-		if err := s.tx(r, func(tx pgx.Tx) error { return s.synWorkspaceView(r, tx, filter, &v) }); err != nil {
-			return err
 		}
 		return s.synWorkspaceRender(w, r, v)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,6 +37,8 @@ type Env struct {
 
 	statements atomic.Int64
 	log        *statementLog
+	overMu     sync.Mutex
+	over       []overBudget
 	down       atomic.Bool
 }
 
@@ -53,6 +56,61 @@ func (e *Env) SetReachable(ok bool) { e.down.Store(!ok) }
 // StatementsSince is the SQL text of the statements sent since the count was n (up to the last
 // 200 kept), for a test to say which statements a request sent.
 func (e *Env) StatementsSince(n int64) []string { return e.log.since(n, e.statements.Load()) }
+
+// RequestBudget is the most statements one request should send (issue 7). Every request a test
+// sends through the service is counted (statements run with the request's context: the
+// session store's, the actor's, the handler's); those over the budget are reported when the
+// test ends, in the test's log and, when THEMATIC_BUDGET_LOG names a file, as a line there.
+const RequestBudget = 10
+
+type requestCounter struct{}
+
+func countForRequest(ctx context.Context) {
+	if n, ok := ctx.Value(requestCounter{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
+}
+
+// overBudget is a request that sent more than RequestBudget statements.
+type overBudget struct {
+	method, path string
+	statements   int64
+}
+
+func (e *Env) noteRequest(r *http.Request, n int64) {
+	if n <= RequestBudget {
+		return
+	}
+	e.overMu.Lock()
+	e.over = append(e.over, overBudget{r.Method, r.URL.Path, n})
+	e.overMu.Unlock()
+}
+
+func (e *Env) reportRequests(t testing.TB) {
+	e.overMu.Lock()
+	defer e.overMu.Unlock()
+	if len(e.over) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, o := range e.over {
+		fmt.Fprintf(&b, "%d\t%s %s\t%s\n", o.statements, o.method, o.path, t.Name())
+	}
+	t.Logf("requests over the budget of %d statements:\n%s", RequestBudget, b.String())
+	if name := os.Getenv("THEMATIC_BUDGET_LOG"); name != "" {
+		if f, err := os.OpenFile(name, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			_, _ = f.WriteString(b.String())
+			_ = f.Close()
+		}
+	}
+}
+
+// OverBudget is how many requests so far sent more than RequestBudget statements.
+func (e *Env) OverBudget() int {
+	e.overMu.Lock()
+	defer e.overMu.Unlock()
+	return len(e.over)
+}
 
 // statementLog keeps the text of the last statements sent, by their number.
 type statementLog struct {
@@ -85,6 +143,7 @@ type counter struct {
 
 func (c counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	c.log.add(c.n.Add(1), d.SQL)
+	countForRequest(ctx)
 	return ctx
 }
 
@@ -95,8 +154,9 @@ func (c counter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBa
 	return ctx
 }
 
-func (c counter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+func (c counter) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
 	c.log.add(c.n.Add(1), d.SQL)
+	countForRequest(ctx)
 }
 
 func (c counter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
@@ -175,9 +235,12 @@ func New(t testing.TB, mods ...func(*config.Config)) *Env {
 			}
 			panic(http.ErrAbortHandler)
 		}
-		srv.ServeHTTP(w, r)
+		n := new(atomic.Int64)
+		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestCounter{}, n)))
+		e.noteRequest(r, n.Load())
 	})
 	ts.Start()
+	t.Cleanup(func() { e.reportRequests(t) })
 	t.Cleanup(ts.Close)
 	e.Server, e.HTTP = srv, ts
 	return e
