@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GOVUK := node_modules/govuk-frontend/dist/govuk
 TEST_DATA ?= .data/test
 
-.PHONY: help run test bench bench-pages fuzz build assets generate check schema clean db-stop
+.PHONY: help run test bench bench-pages faults fuzz build assets generate check schema clean db-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,16 @@ bench: assets ## load harness on national-scale data: throughput, p50/p95/p99, e
 	./bin/thematic-load --manifest $(BENCH_DIR)/manifest.json --serve-binary bin/thematic-bench --data-dir $(BENCH_DIR) \
 		--out $(BENCH_DIR)/results.json --server-log $(BENCH_DIR)/server.log $(BENCH_FLAGS) || status=$$?; \
 	$(BENCH_ENV) ./bin/thematic-bench db stop --dir $(BENCH_DIR) >/dev/null 2>&1 || true; \
+	exit $$status
+
+faults: assets ## the fault tests at full length: a 10 s database outage in 60 s of saves, a stop under load, concurrent edits, replays
+	@status=0; \
+	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) THEMATIC_FAULT_LONG=1 go test -count=1 -timeout 20m -v \
+		-run 'TestDatabaseOutageDuringNoteLoad|TestServeStopDuringNoteLoad' ./cmd/thematic/ || status=$$?; \
+	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 20m -v \
+		-run 'TestConcurrentEditsOfOneFindingOneWinsEachRound|TestReplayedNoteSubmissionMakesOneNote' ./internal/server/ || status=$$?; \
+	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
+	rm -rf $(TEST_DATA); \
 	exit $$status
 
 FUZZTIME ?= 60s

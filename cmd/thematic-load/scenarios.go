@@ -27,7 +27,7 @@ const (
 // scenarios whose every request failed (a harness failure), or an error when setting up failed.
 func drive(ctx context.Context, o options, m *Manifest, base string, rss *rssSampler, rep *Report) ([]string, error) {
 	tr := &http.Transport{Proxy: nil, MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: 90 * time.Second,
-		DisableCompression: true, ForceAttemptHTTP2: false}
+		ForceAttemptHTTP2: false} // gzip accepted, as browsers do
 	defer tr.CloseIdleConnections()
 	run := runID()
 	review := "/reviews/" + m.ReviewID

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -63,7 +62,6 @@ type Row struct {
 	GoodPractice bool
 	FamilyWords  bool
 	CreatedAt    time.Time
-	Rank         float32
 	Excerpt      []Segment // first 300 characters, or the search headline with its matches marked
 	ActionAreas  []string  // titles
 	Tags         []string
@@ -75,22 +73,19 @@ type Page struct {
 	Next string
 }
 
-// cursor is the position after the last row: (created_at, id), or (rank, id) for a search.
+// cursor is the position after the last row, (created_at, id), and whether it is a search's.
 type cursor struct {
 	search  bool
 	created time.Time
-	rank    float32
 	id      string
 }
 
 func (c cursor) encode() string {
-	var s string
+	kind := "t"
 	if c.search {
-		s = "r|" + strconv.FormatUint(uint64(math.Float32bits(c.rank)), 16) + "|" + c.id
-	} else {
-		s = "t|" + strconv.FormatInt(c.created.UnixMicro(), 10) + "|" + c.id
+		kind = "s"
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(s))
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + "|" + strconv.FormatInt(c.created.UnixMicro(), 10) + "|" + c.id))
 }
 
 func decodeCursor(s string) (cursor, bool) {
@@ -99,30 +94,14 @@ func decodeCursor(s string) (cursor, bool) {
 		return cursor{}, false
 	}
 	parts := strings.Split(string(b), "|")
-	if len(parts) != 3 || !db.ValidUUID(parts[2]) {
+	if len(parts) != 3 || !db.ValidUUID(parts[2]) || (parts[0] != "t" && parts[0] != "s") {
 		return cursor{}, false
 	}
-	c := cursor{id: parts[2]}
-	switch parts[0] {
-	case "r":
-		bits, err := strconv.ParseUint(parts[1], 16, 32)
-		if err != nil {
-			return cursor{}, false
-		}
-		c.search, c.rank = true, math.Float32frombits(uint32(bits))
-		if math.IsNaN(float64(c.rank)) || math.IsInf(float64(c.rank), 0) {
-			return cursor{}, false
-		}
-	case "t":
-		us, err := strconv.ParseInt(parts[1], 10, 64)
-		if err != nil {
-			return cursor{}, false
-		}
-		c.created = time.UnixMicro(us).UTC()
-	default:
+	us, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
 		return cursor{}, false
 	}
-	return c, true
+	return cursor{search: parts[0] == "s", created: time.UnixMicro(us).UTC(), id: parts[2]}, true
 }
 
 // ParseFilter reads a filter from query parameters: area (repeated), visit, action-area, line,
@@ -271,7 +250,7 @@ func (f Filter) Values() url.Values {
 }
 
 // where builds the filter's conditions on notes named n; args start with tenant and review ($1,
-// $2). fromSearch says n is already evidence_search_notes, so the search itself is not added.
+// $2). fromSearch says the caller adds the search itself (listSQL, on evidence_note_matches).
 func (f Filter) where(tenantID, reviewID string, fromSearch bool) ([]string, []any) {
 	args := []any{tenantID, reviewID}
 	arg := func(v any) string {
@@ -320,7 +299,8 @@ func (f Filter) where(tenantID, reviewID string, fromSearch bool) ([]string, []a
 		where = append(where, "n.note_date <= "+arg(*f.To)+"::date")
 	}
 	if f.Query != "" && !fromSearch {
-		// The index search runs in evidence_search_notes (see migrations/00009_evidence_search.sql).
+		// Every match, for the export: the index search runs in evidence_search_notes (see
+		// migrations/00009_evidence_search.sql).
 		where = append(where, "n.id IN (SELECT x.id FROM evidence_search_notes($2::uuid, "+arg(f.Query)+") x)")
 	}
 	return where, args
@@ -356,15 +336,13 @@ const (
 
 // listSQL builds the single statement of a list page and its arguments.
 //
-// Without a search the order is newest first, (created_at, id) descending, with a keyset on that
-// pair (the index evidence_notes_review_created_idx serves it). With a search the order is by
-// relevance, (ts_rank, id) descending, with a keyset on that pair: ts_rank is a deterministic
-// function of the note and the query, so the same row gets the same rank on every page and the
-// keyset is exact (no offset, no row seen twice or missed). The GIN index finds the matches; the
-// rank is computed for matching rows only.
+// The order is newest first, (created_at, id) descending, with a keyset on that pair (the index
+// evidence_notes_review_created_idx serves it), with or without a search. A search reads the
+// view evidence_note_matches (migration 00021), where the planner may use the text index for
+// rare words or walk the date index checking each note for common ones: either way it stops at
+// the page's end. (Ranking every match by relevance cost a sort of every note holding a common
+// word.)
 func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
-	// With a search, the notes come from evidence_search_notes, named n, with their rank: the
-	// filter conditions apply to it as they would to evidence_notes.
 	where, args := f.where(tenantID, reviewID, f.Query != "")
 	arg := func(v any) string {
 		args = append(args, v)
@@ -381,33 +359,24 @@ func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
 		if c, ok = decodeCursor(f.After); !ok || c.search != (f.Query != "") {
 			return "", nil, fmt.Errorf("evidence: bad cursor")
 		}
+		where = append(where, "(n.created_at, n.id) < ("+arg(c.created)+"::timestamptz, "+arg(c.id)+"::uuid)")
 	}
-	var source, rank, excerpt, order string
+	source := "evidence_notes"
+	excerpt := "left(b.body, " + strconv.Itoa(excerptLen) + ")"
 	if f.Query != "" {
-		q := arg(f.Query)
-		source = "evidence_search_notes($2::uuid, " + q + ")"
-		rank = "n.rank"
-		excerpt = "ts_headline('english', replace(replace(b.body, E'\\x01', ''), E'\\x02', ''), websearch_to_tsquery('english', " + q +
-			"), " + arg("StartSel="+markStart+", StopSel="+markStop+", MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"") + ")"
-		order = "n.rank DESC, n.id DESC"
-		if f.After != "" {
-			where = append(where, "(n.rank, n.id) < ("+arg(c.rank)+"::real, "+arg(c.id)+"::uuid)")
-		}
-	} else {
-		source = "evidence_notes"
-		rank = "0::real"
-		excerpt = "left(b.body, " + strconv.Itoa(excerptLen) + ")"
-		order = "n.created_at DESC, n.id DESC"
-		if f.After != "" {
-			where = append(where, "(n.created_at, n.id) < ("+arg(c.created)+"::timestamptz, "+arg(c.id)+"::uuid)")
-		}
+		q := "websearch_to_tsquery('english', " + arg(f.Query) + ")"
+		source = "evidence_note_matches"
+		where = append(where, "n.search @@ "+q)
+		excerpt = "ts_headline('english', replace(replace(b.body, E'\\x01', ''), E'\\x02', ''), " + q +
+			", " + arg("StartSel="+markStart+", StopSel="+markStop+", MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"") + ")"
 	}
+	const order = "n.created_at DESC, n.id DESC"
 	// The page's notes are chosen first, on the notes alone (their indexes serve the order and the
 	// filters), and only those rows are joined to their text and what they show.
 	sql := `SELECT n.id, n.note_date, la.display_name, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
-		n.good_practice, n.family_words, n.created_at, n.rank, ` + excerpt + `, links.action_areas, links.tags
+		n.good_practice, n.family_words, n.created_at, ` + excerpt + `, links.action_areas, links.tags
 		FROM (SELECT n.tenant_id, n.id, n.note_date, n.area_id, n.visit_id, n.source_id, n.role_id, n.author_id,
-			n.judgement, n.good_practice, n.family_words, n.created_at, ` + rank + ` AS rank
+			n.judgement, n.good_practice, n.family_words, n.created_at
 			FROM ` + source + ` n WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit+1) +
 		`) n
 	JOIN evidence_notes b ON b.tenant_id = n.tenant_id AND b.id = n.id` + rowJoins + ` ORDER BY ` + order
@@ -436,7 +405,7 @@ func List(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter
 		var r Row
 		var text string
 		if err := rows.Scan(&r.ID, &r.NoteDate, &r.AreaName, &r.VisitStart, &r.SourceName, &r.RoleName, &r.AuthorName,
-			&r.Judgement, &r.GoodPractice, &r.FamilyWords, &r.CreatedAt, &r.Rank, &text, &r.ActionAreas, &r.Tags); err != nil {
+			&r.Judgement, &r.GoodPractice, &r.FamilyWords, &r.CreatedAt, &text, &r.ActionAreas, &r.Tags); err != nil {
 			return Page{}, fmt.Errorf("evidence: list notes of %s: %w", reviewID, err)
 		}
 		if f.Query != "" {
@@ -452,7 +421,7 @@ func List(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter
 	if len(p.Rows) > limit {
 		p.Rows = p.Rows[:limit]
 		last := p.Rows[limit-1]
-		p.Next = cursor{search: f.Query != "", created: last.CreatedAt, rank: last.Rank, id: last.ID}.encode()
+		p.Next = cursor{search: f.Query != "", created: last.CreatedAt, id: last.ID}.encode()
 	}
 	return p, nil
 }

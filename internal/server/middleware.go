@@ -329,7 +329,7 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			}
 			got = r.PostFormValue("csrf_token")
 		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+		if !csrfMatches(want, got) {
 			s.renderError(w, r, apperr.Forbidden("The form you sent has expired or was not sent from this service. Go back, reload the page and try again."))
 			return
 		}
@@ -337,14 +337,43 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 	})
 }
 
-// csrfToken returns the session's token, making one on first use.
+// csrfToken returns the session's token for a page, making one on first use. Pages are
+// compressed, so the token is masked afresh for every page (a random pad, then the token XOR the
+// pad): the secret's bytes never repeat from one response to the next, which a compression side
+// channel (BREACH) would need.
 func (s *Server) csrfToken(ctx context.Context) string {
 	t := s.sessions.GetString(ctx, "csrf")
 	if t == "" {
 		t = newCSRFToken()
 		s.sessions.Put(ctx, "csrf", t)
 	}
-	return t
+	raw, err := base64.RawURLEncoding.DecodeString(t)
+	if err != nil {
+		return ""
+	}
+	masked := make([]byte, 2*len(raw))
+	_, _ = rand.Read(masked[:len(raw)])
+	for i, b := range raw {
+		masked[len(raw)+i] = b ^ masked[i]
+	}
+	return base64.RawURLEncoding.EncodeToString(masked)
+}
+
+// csrfMatches reports whether got, a token masked by csrfToken, is the session's token want.
+func csrfMatches(want, got string) bool {
+	raw, err := base64.RawURLEncoding.DecodeString(want)
+	if want == "" || err != nil {
+		return false
+	}
+	masked, err := base64.RawURLEncoding.DecodeString(got)
+	if err != nil || len(masked) != 2*len(raw) {
+		return false
+	}
+	unmasked := make([]byte, len(raw))
+	for i := range raw {
+		unmasked[i] = masked[i] ^ masked[len(raw)+i]
+	}
+	return subtle.ConstantTimeCompare(raw, unmasked) == 1
 }
 
 func newCSRFToken() string {
