@@ -45,17 +45,17 @@ var Themes = []string{"Access", "Waiting times", "Information sharing", "Workfor
 // The note texts are put together from these parts, so that full-text search meets a varied
 // vocabulary rather than one sentence repeated.
 var (
-	subjects = []string{"Parents in the focus group", "The health visiting lead", "Practitioners at the hub",
+	Subjects = []string{"Parents in the focus group", "The health visiting lead", "Practitioners at the hub",
 		"The family hub manager", "Midwives we spoke to", "Fathers attending the session",
 		"The early help coordinator", "Volunteers at the drop-in", "The commissioning manager",
 		"Staff at the children's centre", "The infant feeding specialist", "Young parents",
 		"The perinatal mental health team", "The speech and language therapist", "The data analyst",
 		"Families who had moved to the area", "The strategic partnership board", "Receptionists at the hub",
 		"The designated safeguarding lead", "Community health workers"}
-	verbs = []string{"described", "told us about", "showed us", "explained", "were positive about",
+	Verbs = []string{"described", "told us about", "showed us", "explained", "were positive about",
 		"raised concerns about", "gave examples of", "were unclear about", "praised", "were frustrated by",
 		"had not heard of", "pointed to", "questioned", "welcomed", "compared"}
-	objects = []string{"the waiting list for speech and language support", "the breastfeeding peer support offer",
+	Objects = []string{"the waiting list for speech and language support", "the breastfeeding peer support offer",
 		"the single point of access to the hub", "the shared care record between midwifery and health visiting",
 		"the outreach sessions in rural villages", "the digital start for life offer",
 		"the interpreter service for antenatal appointments", "the parenting programme for fathers",
@@ -68,7 +68,7 @@ var (
 		"the timetable of groups published online", "the joint commissioning of infant feeding",
 		"the space available for confidential conversations", "the follow-up after missed appointments",
 		"the feedback families give after sessions"}
-	endings = []string{"Families said this made a real difference.", "Staff could not say how this was measured.",
+	Endings = []string{"Families said this made a real difference.", "Staff could not say how this was measured.",
 		"This was consistent across the sessions we observed.", "Leaders knew this was an area to improve.",
 		"The self-assessment did not mention this.", "Several parents gave the same account.",
 		"Records we reviewed supported this.", "This had changed since the programme began.",
@@ -164,7 +164,7 @@ func notes(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, authors []
 			timestamptz '2025-01-06 09:00+00' + make_interval(secs => g * 60),
 			timestamptz '2025-01-06 09:00+00' + make_interval(secs => g * 60)
 		FROM generate_series($4::int, $5::int) g, v, s`,
-		tenantID, reviewID, authors, first, last, subjects, verbs, objects, endings, keyPrefix(reviewID))
+		tenantID, reviewID, authors, first, last, Subjects, Verbs, Objects, Endings, keyPrefix(reviewID))
 	if err != nil {
 		return fmt.Errorf("bulk: notes %d-%d: %w", first, last, err)
 	}

@@ -26,7 +26,7 @@ func Synthesis(ctx context.Context, pool *pgxpool.Pool, tenantID, reviewID, lead
 					|| ' ' || ($7::text[])[1 + (f / 3) % cardinality($7::text[])] || ' (finding ' || f || ').',
 				$8 || 'finding-' || f, $4
 			FROM generate_series(0, $3::int - 1) f, a`,
-			tenantID, reviewID, findings, leadID, subjects, verbs, objects, key); err != nil {
+			tenantID, reviewID, findings, leadID, Subjects, Verbs, Objects, key); err != nil {
 			return fmt.Errorf("bulk: findings: %w", err)
 		}
 		// Finding f's notes are the notes numbered f + k·step: the same action area as the finding
@@ -67,7 +67,7 @@ func Synthesis(ctx context.Context, pool *pgxpool.Pool, tenantID, reviewID, lead
 		if _, err := tx.Exec(ctx, `INSERT INTO recommendations (tenant_id, review_id, position, body, addressee, idempotency_key, created_by)
 			SELECT $1, $2, r, 'Central government works with local areas on ' || ($3::text[])[1 + r % cardinality($3::text[])] || '.',
 				(ARRAY['Central government', 'Central and local government', 'Local areas'])[1 + r % 3], $4 || 'rec-' || r, $5
-			FROM generate_series(1, 10) r`, tenantID, reviewID, objects, key, leadID); err != nil {
+			FROM generate_series(1, 10) r`, tenantID, reviewID, Objects, key, leadID); err != nil {
 			return fmt.Errorf("bulk: recommendations: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO recommendation_findings (tenant_id, recommendation_id, finding_id)

@@ -1,41 +1,17 @@
 package scale
 
-import "strings"
+import (
+	"strings"
+
+	"thematic/internal/bulk"
+)
 
 // The note texts are put together from parts, so that full-text search meets a realistic
-// vocabulary: the parts of bulk.go (each word of them in hundreds or thousands of notes), a
+// vocabulary: the parts bulk.go exports (each word of them in hundreds or thousands of notes), a
 // sentence in one note of 7 from a list of 30 (each in about 1 note of 200), one in 101 notes
 // from a list of 50 rarer sentences (each in about 1 note of 5,000), and one in 4,001 notes a word
 // found almost nowhere else (a few notes each).
 var (
-	subjects = []string{"Parents in the focus group", "The health visiting lead", "Practitioners at the hub",
-		"The family hub manager", "Midwives we spoke to", "Fathers attending the session",
-		"The early help coordinator", "Volunteers at the drop-in", "The commissioning manager",
-		"Staff at the children's centre", "The infant feeding specialist", "Young parents",
-		"The perinatal mental health team", "The speech and language therapist", "The data analyst",
-		"Families who had moved to the area", "The strategic partnership board", "Receptionists at the hub",
-		"The designated safeguarding lead", "Community health workers"}
-	verbs = []string{"described", "told us about", "showed us", "explained", "were positive about",
-		"raised concerns about", "gave examples of", "were unclear about", "praised", "were frustrated by",
-		"had not heard of", "pointed to", "questioned", "welcomed", "compared"}
-	objects = []string{"the waiting list for speech and language support", "the breastfeeding peer support offer",
-		"the single point of access to the hub", "the shared care record between midwifery and health visiting",
-		"the outreach sessions in rural villages", "the digital start for life offer",
-		"the interpreter service for antenatal appointments", "the parenting programme for fathers",
-		"the transition from midwife to health visitor", "the perinatal mental health pathway",
-		"the opening hours of the hub", "the information given before birth",
-		"the home visits in the first two weeks", "the drop-in baby weighing clinic",
-		"the referral route into early help", "the volunteer befriending scheme",
-		"the outcomes framework used by the partnership", "the training offered to new practitioners",
-		"the safe sleep messages shared with families", "the support for parents of premature babies",
-		"the timetable of groups published online", "the joint commissioning of infant feeding",
-		"the space available for confidential conversations", "the follow-up after missed appointments",
-		"the feedback families give after sessions"}
-	endings = []string{"Families said this made a real difference.", "Staff could not say how this was measured.",
-		"This was consistent across the sessions we observed.", "Leaders knew this was an area to improve.",
-		"The self-assessment did not mention this.", "Several parents gave the same account.",
-		"Records we reviewed supported this.", "This had changed since the programme began.",
-		"Not all partners shared this view.", "The data shown to us confirmed the trend."}
 	often = []string{"Health visitors carried caseloads above the recommended level.",
 		"Families valued seeing the same practitioner each time.", "The hub was hard to reach by public transport.",
 		"Partners did not share a single record of contacts.", "Leaflets were only available in English.",
@@ -86,13 +62,13 @@ var (
 func Body(n int) string {
 	var b strings.Builder
 	b.Grow(200)
-	b.WriteString(subjects[n%len(subjects)])
+	b.WriteString(bulk.Subjects[n%len(bulk.Subjects)])
 	b.WriteByte(' ')
-	b.WriteString(verbs[(n/20)%len(verbs)])
+	b.WriteString(bulk.Verbs[(n/20)%len(bulk.Verbs)])
 	b.WriteByte(' ')
-	b.WriteString(objects[(n/300)%len(objects)])
+	b.WriteString(bulk.Objects[(n/300)%len(bulk.Objects)])
 	b.WriteString(". ")
-	b.WriteString(endings[(n/11)%len(endings)])
+	b.WriteString(bulk.Endings[(n/11)%len(bulk.Endings)])
 	if n%7 == 0 {
 		b.WriteByte(' ')
 		b.WriteString(often[(n/7)%len(often)])

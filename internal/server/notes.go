@@ -169,16 +169,6 @@ func noteFindings(r *http.Request, in evidence.NoteInput, names []string) (found
 	return found, r.PostFormValue("confirm_personal_data") == "yes"
 }
 
-func noteKinds(found []evidence.Finding) []string {
-	var kinds []string
-	for _, f := range found {
-		if !containsString(kinds, f.Kind) {
-			kinds = append(kinds, f.Kind)
-		}
-	}
-	return kinds
-}
-
 func containsString(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -490,7 +480,7 @@ func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
 		if len(found) > 0 {
 			return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
 				Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: cur.ID,
-				After: map[string]any{"personal_data_confirmed": noteKinds(found)}})
+				After: map[string]any{"personal_data_confirmed": evidence.Kinds(found)}})
 		}
 		return nil
 	})
