@@ -17,7 +17,7 @@ func demoDoc(t testing.TB) *Doc {
 	d := demoData()
 	d.Title = `Start for Life <script>alert("x")</script> & "friends"`
 	d.Texts[TextSummary] = "Families have a **positive** experience of [services](https://www.gov.uk/start-for-life).^[Ofsted, 2024]\n\n" +
-		"## What we found\n\n- one <b>bold</b> claim\n- two & three\n\n1. first step\n2. second step\n\n" +
+		"## What we found\n\n- one \\<b>bold\\</b> claim\n- two & three\n\n1. first step\n2. second step\n\n" +
 		"### A detail\n\nText with _emphasis_ and 50% \\* a star."
 	doc, problems := Build(d)
 	if len(problems) != 0 {

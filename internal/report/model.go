@@ -29,7 +29,10 @@ type Span struct {
 	Emph   bool   `json:"emph,omitempty"`
 	Link   string `json:"link,omitempty"`
 	Note   string `json:"note,omitempty"` // footnote text; Text is empty
-	Ref    int    `json:"ref,omitempty"`  // the footnote's number, set by Finish
+	// NoteText is the footnote's text with its marks and links, when it has any (Note is then
+	// its plain text). It never holds a footnote reference of its own.
+	NoteText Text `json:"note_text,omitempty"`
+	Ref      int  `json:"ref,omitempty"` // the footnote's number, set by Finish
 }
 
 // Text is a run of spans.
@@ -109,7 +112,11 @@ func (d *Doc) Finish() {
 				continue
 			}
 			n := len(d.Footnotes) + 1
-			d.Footnotes = append(d.Footnotes, Footnote{N: n, Text: Text{{Text: t[i].Note}}})
+			text := t[i].NoteText
+			if len(text) == 0 {
+				text = Text{{Text: t[i].Note}}
+			}
+			d.Footnotes = append(d.Footnotes, Footnote{N: n, Text: text})
 			t[i].Ref = n
 		}
 	}
