@@ -102,7 +102,8 @@ type TrailNote struct {
 }
 
 // Finish numbers footnotes in order of use (each reference has its own number, as in GOV.UK
-// publications, even when two cite the same source) and fills the contents list.
+// publications, even when two cite the same source) and fills the contents list, whose headings
+// carry no footnote references (the footnote belongs to the heading in the text, once).
 func (d *Doc) Finish() {
 	d.Footnotes = nil
 	d.Contents = nil
@@ -132,7 +133,14 @@ func (d *Doc) Finish() {
 			}
 		}
 		if b.Kind == Heading && b.Level <= 3 {
-			d.Contents = append(d.Contents, *b)
+			c := *b
+			c.Text = nil
+			for _, s := range b.Text {
+				if s.Note == "" {
+					c.Text = append(c.Text, s)
+				}
+			}
+			d.Contents = append(d.Contents, c)
 		}
 	}
 }
