@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -112,36 +113,63 @@ func (footnoteParser) Parse(parent ast.Node, block text.Reader, pc parser.Contex
 	}
 	n := &footnote{}
 	n.SetPos(seg.Start)
-	savedLine, savedPos := block.Position()
+	end, closed := closers(parent, block.Source(), pc)[seg.Start+1]
 	block.Advance(2)
-	depth := 1
+	if !closed {
+		// Only the ^[ is taken, and the rest is read as usual.
+		n.open = true
+		return n
+	}
 	for {
-		line, _ := block.PeekLine()
+		line, seg := block.PeekLine()
 		if line == nil {
-			break
+			return n // not reached: the ] is in the block
 		}
-		for i := 0; i < len(line); i++ {
-			switch line[i] {
-			case '\\':
-				i++
-			case '[':
-				depth++
-			case ']':
-				if depth--; depth == 0 {
-					n.raw = append(n.raw, line[:i]...)
-					block.Advance(i + 1)
-					return n
-				}
-			}
+		if end < seg.Stop {
+			i := end - seg.Start + seg.Padding
+			n.raw = append(n.raw, line[:i]...)
+			block.Advance(i + 1)
+			return n
 		}
 		n.raw = append(n.raw, line...)
 		block.AdvanceLine()
 	}
-	// Never closed: only the ^[ is taken, and the rest is read as usual.
-	block.SetPosition(savedLine, savedPos)
-	block.Advance(2)
-	n.raw, n.open = nil, true
-	return n
+}
+
+var closersKey = parser.NewContextKey()
+
+type blockClosers struct {
+	block ast.Node
+	at    map[int]int // offset of a [ → offset of its ]
+}
+
+// closers matches the brackets of the block being read, once for the block, so that finding a
+// footnote's end (or that it has none) does not read the rest of the block again each time.
+func closers(block ast.Node, src []byte, pc parser.Context) map[int]int {
+	if c, ok := pc.Get(closersKey).(*blockClosers); ok && c.block == block {
+		return c.at
+	}
+	c := &blockClosers{block: block, at: map[int]int{}}
+	var open []int
+	lines := block.Lines()
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		for j := seg.Start; j < seg.Stop; j++ {
+			switch src[j] {
+			case '\\':
+				j++
+			case '[':
+				open = append(open, j)
+			case ']':
+				if len(open) > 0 {
+					c.at[open[len(open)-1]] = j
+					open = open[:len(open)-1]
+				}
+			}
+		}
+	}
+	pc.Set(closersKey, c)
+	return c.at
 }
 
 // Parse turns authored text into blocks of the given origin, with any problems found, in order
@@ -164,6 +192,7 @@ func Parse(src string, origin Origin) ([]Block, []Problem) {
 		r.block(c)
 	}
 	r.unmatched(pc)
+	r.htmlProblems()
 	sort.SliceStable(r.problems, func(i, j int) bool { return r.problems[i].Line < r.problems[j].Line })
 	return r.blocks, r.problems
 }
@@ -175,7 +204,7 @@ type mdReader struct {
 	first    int   // the line number of the source's first line
 	origin   Origin
 	inNote   bool
-	html     map[int]int // the problem about HTML in each line
+	html     map[int][]string // the HTML tags in each line, quoted
 	blocks   []Block
 	problems []Problem
 }
@@ -506,8 +535,11 @@ func (r *mdReader) spans(t *Text, n ast.Node, m marks) {
 			}
 			add(label, mm)
 		case *ast.Image:
-			r.problem(r.pos(c), "images cannot be printed: the image %q is left out and its description, if any, printed in its place",
-				string(util.UnescapePunctuations(c.Destination)))
+			image := fmt.Sprintf("%q", util.UnescapePunctuations(c.Destination))
+			if len(c.Title) > 0 {
+				image += fmt.Sprintf(" (titled %q)", oneLine(string(util.UnescapePunctuations(c.Title))))
+			}
+			r.problem(r.pos(c), "images cannot be printed: the image %s is left out and its description, if any, printed in its place", image)
 			r.spans(t, c, m)
 		case *ast.CodeSpan:
 			r.problem(r.pos(c), "code (between backticks) is printed as ordinary text")
@@ -526,21 +558,24 @@ func (r *mdReader) spans(t *Text, n ast.Node, m marks) {
 	}
 }
 
-// htmlTag reports HTML in a line, once for the line, naming each tag.
+// htmlTag notes HTML in a line, to be reported once for the line, naming each tag.
 func (r *mdReader) htmlTag(pos int, tag string) {
 	line := r.line(pos)
 	if r.html == nil {
-		r.html = map[int]int{}
+		r.html = map[int][]string{}
 	}
-	i, ok := r.html[line]
-	if !ok {
-		r.problem(pos, "HTML is not read: %q is printed as typed", tag)
-		r.html[line] = len(r.problems) - 1
-		return
+	r.html[line] = append(r.html[line], strconv.Quote(tag))
+}
+
+// htmlProblems reports the HTML of each line.
+func (r *mdReader) htmlProblems() {
+	for line, tags := range r.html {
+		verb := "is"
+		if len(tags) > 1 {
+			verb = "are"
+		}
+		r.problems = append(r.problems, Problem{line, fmt.Sprintf("HTML is not read: %s %s printed as typed", strings.Join(tags, ", "), verb)})
 	}
-	p := &r.problems[i]
-	tags := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(p.Message, "HTML is not read: "), " is printed as typed"), " are printed as typed")
-	p.Message = fmt.Sprintf("HTML is not read: %s, %q are printed as typed", tags, tag)
 }
 
 // footnote reads a footnote's text on its own and adds its reference.
@@ -549,6 +584,11 @@ func (r *mdReader) footnote(t *Text, n *footnote, m marks) {
 	if n.open {
 		r.problem(n.Pos(), "a footnote ^[ is not closed with ]: it is printed as typed")
 		add("^[")
+		return
+	}
+	if r.inNote {
+		r.problem(n.Pos(), "a footnote cannot hold another footnote: the inner one is printed in its text as typed")
+		add("^[" + oneLine(string(n.raw)) + "]")
 		return
 	}
 	sub := newMDReader(n.raw, r.line(n.Pos())-1, r.origin)
@@ -560,14 +600,8 @@ func (r *mdReader) footnote(t *Text, n *footnote, m marks) {
 		note = joinText(note, sub.inline(p))
 	}
 	sub.unmatched(pc)
+	sub.htmlProblems()
 	r.problems = append(r.problems, sub.problems...)
-	if r.inNote {
-		r.problem(n.Pos(), "a footnote cannot hold another footnote: the inner one is printed in its text as typed")
-		add("^[")
-		*t = append(*t, note...)
-		add("]")
-		return
-	}
 	if len(note) == 0 {
 		r.problem(n.Pos(), "a footnote ^[] has no text")
 		return
@@ -638,16 +672,25 @@ func joinText(a, b Text) Text {
 // tidy drops empty spans, joins neighbours with the same marks and trims the ends.
 func tidy(t Text) Text {
 	var out Text
+	var run strings.Builder // the text of the last span of out, while it grows
 	for _, s := range t {
 		if s.Note == "" && s.Text == "" {
 			continue
 		}
 		if n := len(out); n > 0 && s.Note == "" && out[n-1].Note == "" &&
 			out[n-1].Strong == s.Strong && out[n-1].Emph == s.Emph && out[n-1].Link == s.Link {
-			out[n-1].Text += s.Text
+			run.WriteString(s.Text)
 			continue
 		}
+		if n := len(out); n > 0 && out[n-1].Note == "" {
+			out[n-1].Text = run.String()
+		}
+		run.Reset()
+		run.WriteString(s.Text)
 		out = append(out, s)
+	}
+	if n := len(out); n > 0 && out[n-1].Note == "" {
+		out[n-1].Text = run.String()
 	}
 	for len(out) > 0 && out[0].Note == "" {
 		if out[0].Text = strings.TrimLeft(out[0].Text, " \t"); out[0].Text != "" {

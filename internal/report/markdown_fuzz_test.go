@@ -41,6 +41,7 @@ func FuzzParseMarkdown(f *testing.F) {
 	f.Add("***\n\n---\n\n___\n\n[ref]: https://ref.test \"R\"\n\n[use][ref] &amp; &copy; &#65;")
 	f.Add("0) 0\n  ```0")
 	f.Add("> > ```label\n> > code\n- > ~~~x\n  > y")
+	f.Add("![](0 \"0\")0")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, src string) {
 		if len(src) > 1<<16 {

@@ -130,6 +130,7 @@ func blocksOf(blocks []Block) string {
 }
 
 func TestParseInline(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, src, want string }{
 		{"emphasis with *", "An *important* word", "paragraph: An <em>important</em> word"},
 		{"emphasis with _", "An _important_ word", "paragraph: An <em>important</em> word"},
@@ -151,6 +152,8 @@ func TestParseInline(t *testing.T) {
 		{"footnote with marks and a link", "Cited.^[*The best start for life*, [GOV.UK](https://www.gov.uk), 2021]",
 			"paragraph: Cited.^[<em>The best start for life</em>, [GOV.UK](https://www.gov.uk), 2021|The best start for life, GOV.UK, 2021]"},
 		{"footnote over two lines", "Cited.^[first\nsecond]", "paragraph: Cited.^[|first second]"},
+		{"footnote over lines of a quote", "> a^[b\n> c] d", "quote: a^[|b c] d"},
+		{"footnote over a tab-indented line of an item", "- a^[b\n\tc *d*] e", "bullets: a^[b c <em>d</em>|b c d] e"},
 		{"footnote with brackets", `Cited.^[a [b] \] c]`, "paragraph: Cited.^[|a [b] ] c]"},
 		{"footnote in a heading", "## Heading^[Its source]", "heading3: Heading^[|Its source]"},
 		{"footnote in a link", "[a^[n] b](https://x.test)", "paragraph: [a](https://x.test)^[|n][ b](https://x.test)"},
@@ -158,6 +161,7 @@ func TestParseInline(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // the parsers are shared
 			blocks, problems := Parse(c.src, Origin{Section: "summary"})
 			if len(problems) != 0 {
 				t.Errorf("problems %v", problems)
@@ -170,6 +174,7 @@ func TestParseInline(t *testing.T) {
 }
 
 func TestParseBlocksNested(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, src, want string }{
 		{"headings", "## Two\n\n### Three", "heading3: Two\nheading4: Three"},
 		{"marks in a bulleted item", "- one *emphasis*\n- two __strong__ and [link](https://x.test)\n  continued",
@@ -184,6 +189,7 @@ func TestParseBlocksNested(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // the parsers are shared
 			blocks, problems := Parse(c.src, Origin{Section: "summary"})
 			if len(problems) != 0 {
 				t.Errorf("problems %v", problems)
@@ -197,6 +203,7 @@ func TestParseBlocksNested(t *testing.T) {
 
 // TestParseRefuses: what the document model cannot carry is kept as text and reported at its line.
 func TestParseRefuses(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, src, want, problem string }{
 		{"level 1 heading", "Text\n\n# Title", "paragraph: Text\nheading3: Title", "Line 3: a heading with one # (or underlined with ===) would be a second title"},
 		{"setext level 1 heading", "Title\n=====", "heading3: Title", "Line 1: a heading with one #"},
@@ -230,6 +237,7 @@ func TestParseRefuses(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // the parsers are shared
 			blocks, problems := Parse(c.src, Origin{Section: "summary"})
 			if got := blocksOf(blocks); got != c.want {
 				t.Errorf("\n got %s\nwant %s", got, c.want)
