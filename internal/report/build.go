@@ -118,12 +118,19 @@ func Build(d Data) (Doc, map[string][]Problem) {
 		for _, aa := range g.Areas {
 			section := "area:" + aa.ID
 			heading(3, "area-"+aa.ID, aa.Title, section)
-			if q := strings.TrimSpace(aa.Quote); q != "" {
+			q, c := strings.TrimSpace(aa.Quote), strings.TrimSpace(aa.Citation)
+			switch {
+			case q != "":
 				t := Text{{Text: q}}
-				if c := strings.TrimSpace(aa.Citation); c != "" {
+				if c != "" {
 					t = append(t, Span{Note: c})
 				}
 				doc.Blocks = append(doc.Blocks, Block{Kind: Quote, Text: t, Origin: Origin{Section: section, Kind: "quote"}})
+			case c != "":
+				// A citation with no quote cites the whole section: a footnote on its heading,
+				// rather than being lost.
+				h := &doc.Blocks[len(doc.Blocks)-1]
+				h.Text = append(h.Text, Span{Note: c})
 			}
 			authored(section)
 			for _, f := range findings[aa.ID] {

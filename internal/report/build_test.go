@@ -129,3 +129,76 @@ func TestFactsChangeTheMethodology(t *testing.T) {
 		}
 	}
 }
+
+// citedDoc is a small report whose framework has an action area with a citation and no quote
+// (Area B) between two with quotes, and authored text with footnotes before and after it. Its
+// footnotes, in reading order: the background's, Area A's quote, Area B's heading, Area B's
+// prose, Area C's quote.
+func citedDoc(t testing.TB) *Doc {
+	t.Helper()
+	doc, problems := Build(Data{
+		Title: "Cited report",
+		Texts: map[string]string{TextBackground: "Background.^[Background source]", "area:b": "Prose of B.^[Prose source]"},
+		Groups: []Group{{ID: "g", Title: "The group", Areas: []ActionArea{
+			{ID: "a", Title: "Area A", Quote: "‘Quote A.’", Citation: "Source A"},
+			{ID: "b", Title: "Area B", Citation: " Source B, 2021 "},
+			{ID: "c", Title: "Area C", Quote: "‘Quote C.’", Citation: "Source C"},
+			{ID: "d", Title: "Area D", Citation: "  "},
+		}}},
+	})
+	if len(problems) != 0 {
+		t.Fatalf("problems %v", problems)
+	}
+	return &doc
+}
+
+// citedNotes is the footnotes of citedDoc in order.
+var citedNotes = []string{"Background source", "Source A", "Source B, 2021", "Prose source", "Source C"}
+
+func TestBuildCitationWithoutQuoteFootnotesTheHeading(t *testing.T) {
+	doc := citedDoc(t)
+	var notes []string
+	for _, f := range doc.Footnotes {
+		notes = append(notes, f.Text.Plain())
+	}
+	if strings.Join(notes, "|") != strings.Join(citedNotes, "|") {
+		t.Fatalf("footnotes %q, want %q", notes, citedNotes)
+	}
+	for _, b := range doc.Blocks {
+		if b.Origin.Section == "area:b" && b.Kind == Quote {
+			t.Errorf("a quote block for an area with no quote: %+v", b)
+		}
+		if b.Kind != Heading {
+			continue
+		}
+		refs := 0
+		for _, s := range b.Text {
+			if s.Note != "" {
+				refs++
+				if b.ID != "area-b" || s.Ref != 3 || s.Note != "Source B, 2021" {
+					t.Errorf("heading %q has footnote %d %q", b.Text.Plain(), s.Ref, s.Note)
+				}
+			}
+		}
+		if b.ID == "area-b" && (refs != 1 || b.Text.Plain() != "Area B") {
+			t.Errorf("Area B's heading: %+v", b.Text)
+		}
+	}
+	// The contents list names the heading without its footnote, which is counted once.
+	var contents []string
+	for _, c := range doc.Contents {
+		for _, s := range c.Text {
+			if s.Note != "" || s.Ref != 0 {
+				t.Errorf("contents entry %q carries a footnote", c.Text.Plain())
+			}
+		}
+		contents = append(contents, c.Text.Plain())
+	}
+	if got := strings.Join(contents, "|"); got != "Background|Executive summary|Introduction|Methodology|The group|Area A|Area B|Area C|Area D|Recommendations" {
+		t.Errorf("contents %s", got)
+	}
+	doc.Finish() // finishing again numbers the same way
+	if len(doc.Footnotes) != len(citedNotes) || doc.Footnotes[2].Text.Plain() != "Source B, 2021" {
+		t.Errorf("footnotes after a second Finish: %+v", doc.Footnotes)
+	}
+}

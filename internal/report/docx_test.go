@@ -4,8 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
+	"os/exec"
 	"path"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -335,5 +338,73 @@ func TestDOCXKeepsXMLValid(t *testing.T) {
 	// Every row has as many cells as the grid has columns.
 	if n := bytes.Count(parts["word/document.xml"], []byte("<w:tc>")); n != 4 {
 		t.Errorf("%d cells", n)
+	}
+}
+
+// TestDOCXFootnoteOnHeading: an action area cited without a quote has a real footnote reference
+// inside its Heading 2 paragraph, and its footnote in footnotes.xml in order with the others;
+// pandoc, when installed, reads the same back.
+func TestDOCXFootnoteOnHeading(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := WriteDOCX(&buf, citedDoc(t)); err != nil {
+		t.Fatal(err)
+	}
+	parts := docxParts(t, buf.Bytes())
+	var headings []string
+	for _, p := range docxParagraphs(docxElems(t, parts["word/document.xml"])) {
+		if strings.HasPrefix(p.Style, "Heading") {
+			headings = append(headings, p.Style+" "+p.Text)
+		}
+	}
+	if got := strings.Join(headings, "|"); !strings.Contains(got, "|Heading2 Area A|Heading2 Area B[^3]|Heading2 Area C|Heading2 Area D|") {
+		t.Errorf("headings %s", got)
+	}
+	// The reference is a footnoteReference run inside the heading's paragraph.
+	for _, e := range docxElems(t, parts["word/document.xml"]) {
+		if e.Name == "footnoteReference" && e.Attr["id"] == "3" && strings.Join(e.Path, "/") != "document/body/p/r" {
+			t.Errorf("footnote 3 referenced at %s", strings.Join(e.Path, "/"))
+		}
+	}
+	var notes []string
+	for _, e := range docxElems(t, parts["word/footnotes.xml"]) {
+		switch {
+		case e.Name == "footnote" && e.Attr["type"] == "":
+			notes = append(notes, e.Attr["id"]+":")
+		case e.Name == "t" && len(notes) > 0 && contains(e.Path, "footnote"):
+			notes[len(notes)-1] += e.Text
+		}
+	}
+	var want []string
+	for i, n := range citedNotes {
+		want = append(want, fmt.Sprintf("%d: %s", i+1, n))
+	}
+	if strings.Join(notes, "|") != strings.Join(want, "|") {
+		t.Errorf("footnotes %q, want %q", notes, want)
+	}
+
+	pandoc, err := exec.LookPath("pandoc")
+	if err != nil {
+		t.Log("pandoc not installed: DOCX not read back")
+		return
+	}
+	cmd := exec.Command(pandoc, "-f", "docx", "-t", "markdown")
+	cmd.Stdin = bytes.NewReader(buf.Bytes())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pandoc: %v", err)
+	}
+	md := string(out)
+	for _, w := range []string{"## Area B[^3]\n\nProse of B.[^4]\n", "[^3]: Source B, 2021\n\n[^4]: Prose source\n"} {
+		if !strings.Contains(md, w) {
+			t.Errorf("pandoc reads no %q:\n%s", w, md)
+		}
+	}
+	var defs []int
+	for i := range citedNotes {
+		defs = append(defs, strings.Index(md, fmt.Sprintf("[^%d]: ", i+1)))
+	}
+	if !sort.IntsAreSorted(defs) || defs[0] < 0 {
+		t.Errorf("pandoc reads the footnotes out of order: %v\n%s", defs, md)
 	}
 }

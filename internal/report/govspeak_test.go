@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -83,5 +84,25 @@ func TestGovspeakEscapes(t *testing.T) {
 	}
 	if got := govspeakLine(Text{{Text: "bad", Link: "javascript:alert(1)"}}); got != "bad" {
 		t.Errorf("unsafe link: %q", got)
+	}
+}
+
+func TestGovspeakFootnoteOnHeading(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := WriteGovspeak(&buf, citedDoc(t)); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	want := "### Area B[^3]\n\nProse of B.[^4]\n"
+	if !strings.Contains(s, want) {
+		t.Errorf("Govspeak lacks %q:\n%s", want, s)
+	}
+	var defs []string
+	for i, n := range citedNotes {
+		defs = append(defs, fmt.Sprintf("[^%d]: %s", i+1, n))
+	}
+	if !strings.HasSuffix(s, "\n\n"+strings.Join(defs, "\n")+"\n") {
+		t.Errorf("footnotes not in order at the end:\n%s", s)
 	}
 }

@@ -17,7 +17,7 @@ func demoDoc(t testing.TB) *Doc {
 	d := demoData()
 	d.Title = `Start for Life <script>alert("x")</script> & "friends"`
 	d.Texts[TextSummary] = "Families have a **positive** experience of [services](https://www.gov.uk/start-for-life).^[Ofsted, 2024]\n\n" +
-		"## What we found\n\n- one <b>bold</b> claim\n- two & three\n\n1. first step\n2. second step\n\n" +
+		"## What we found\n\n- one \\<b>bold\\</b> claim\n- two & three\n\n1. first step\n2. second step\n\n" +
 		"### A detail\n\nText with _emphasis_ and 50% \\* a star."
 	doc, problems := Build(d)
 	if len(problems) != 0 {
@@ -251,5 +251,57 @@ func TestHTMLAnchorsAreUnique(t *testing.T) {
 		if got[i] != w {
 			t.Errorf("anchor %d = %q, want %q", i, got[i], w)
 		}
+	}
+}
+
+// TestHTMLFootnoteOnHeading: an action area cited without a quote has its footnote reference in
+// its heading, its footnote in order with the others, and a contents entry without the marker.
+func TestHTMLFootnoteOnHeading(t *testing.T) {
+	t.Parallel()
+	doc := citedDoc(t)
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, doc, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	root := parseHTML(t, buf.String())
+	var heading, contents string
+	var notes []string
+	refs := map[string]int{}
+	walk(root, func(n *html.Node) {
+		if n.Type != html.ElementNode {
+			return
+		}
+		switch {
+		case n.DataAtom == atom.H3 && attr(n, "id") == "area-b":
+			heading = textOf(n)
+			walk(n, func(c *html.Node) {
+				if c.DataAtom == atom.A && attr(c, "href") != "#footnote-3" {
+					t.Errorf("link in the heading goes to %q", attr(c, "href"))
+				}
+			})
+		case n.DataAtom == atom.A && attr(n, "href") == "#area-b":
+			contents += textOf(n)
+		case n.DataAtom == atom.Li && strings.HasPrefix(attr(n, "id"), "footnote-"):
+			notes = append(notes, strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(textOf(n)), "↩︎")))
+		case n.DataAtom == atom.Sup:
+			refs[attr(n, "id")]++
+		}
+	})
+	if heading != "Area B[footnote 3]" {
+		t.Errorf("heading %q", heading)
+	}
+	if contents != "Area B" {
+		t.Errorf("contents entry %q", contents)
+	}
+	if strings.Join(notes, "|") != strings.Join(citedNotes, "|") {
+		t.Errorf("footnotes %q", notes)
+	}
+	for i := range citedNotes {
+		if id := fmt.Sprintf("footnote-ref-%d", i+1); refs[id] != 1 {
+			t.Errorf("%d references %s", refs[id], id)
+		}
+	}
+	if !strings.Contains(buf.String(), `<h3 id="area-b">Area B<sup class="footnote-ref" id="footnote-ref-3"><a href="#footnote-3">[footnote 3]</a></sup></h3>`) {
+		t.Errorf("heading HTML:\n%s", buf.String())
 	}
 }

@@ -29,7 +29,10 @@ type Span struct {
 	Emph   bool   `json:"emph,omitempty"`
 	Link   string `json:"link,omitempty"`
 	Note   string `json:"note,omitempty"` // footnote text; Text is empty
-	Ref    int    `json:"ref,omitempty"`  // the footnote's number, set by Finish
+	// NoteText is the footnote's text with its marks and links, when it has any (Note is then
+	// its plain text). It never holds a footnote reference of its own.
+	NoteText Text `json:"note_text,omitempty"`
+	Ref      int  `json:"ref,omitempty"` // the footnote's number, set by Finish
 }
 
 // Text is a run of spans.
@@ -99,7 +102,8 @@ type TrailNote struct {
 }
 
 // Finish numbers footnotes in order of use (each reference has its own number, as in GOV.UK
-// publications, even when two cite the same source) and fills the contents list.
+// publications, even when two cite the same source) and fills the contents list, whose headings
+// carry no footnote references (the footnote belongs to the heading in the text, once).
 func (d *Doc) Finish() {
 	d.Footnotes = nil
 	d.Contents = nil
@@ -109,7 +113,11 @@ func (d *Doc) Finish() {
 				continue
 			}
 			n := len(d.Footnotes) + 1
-			d.Footnotes = append(d.Footnotes, Footnote{N: n, Text: Text{{Text: t[i].Note}}})
+			text := t[i].NoteText
+			if len(text) == 0 {
+				text = Text{{Text: t[i].Note}}
+			}
+			d.Footnotes = append(d.Footnotes, Footnote{N: n, Text: text})
 			t[i].Ref = n
 		}
 	}
@@ -125,7 +133,14 @@ func (d *Doc) Finish() {
 			}
 		}
 		if b.Kind == Heading && b.Level <= 3 {
-			d.Contents = append(d.Contents, *b)
+			c := *b
+			c.Text = nil
+			for _, s := range b.Text {
+				if s.Note == "" {
+					c.Text = append(c.Text, s)
+				}
+			}
+			d.Contents = append(d.Contents, c)
 		}
 	}
 }

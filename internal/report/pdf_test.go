@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -163,5 +164,28 @@ func TestPDFStopsWithItsContext(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("took %v", d)
+	}
+}
+
+// TestPDFFootnoteOnHeading: the PDF prints the HTML, so an action area cited without a quote has
+// its reference in its heading as a link to its footnote, and the footnote links back.
+func TestPDFFootnoteOnHeading(t *testing.T) {
+	t.Parallel()
+	needChromium(t)
+	var buf bytes.Buffer
+	if err := WritePDF(context.Background(), &buf, citedDoc(t)); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	for i := range citedNotes {
+		// A link to each footnote and back, and a destination at each.
+		for _, w := range []string{"/Dest /footnote-%d", "/Dest /footnote-ref-%d", "/footnote-%d [", "/footnote-ref-%d ["} {
+			if w = fmt.Sprintf(w, i+1); !bytes.Contains(b, []byte(w)) {
+				t.Errorf("PDF lacks %q", w)
+			}
+		}
+	}
+	if !bytes.Contains(b, []byte("/Title (Area B")) {
+		t.Error("PDF outline lacks Area B")
 	}
 }

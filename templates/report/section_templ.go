@@ -14,7 +14,7 @@ import (
 	"thematic/templates/layout"
 )
 
-// Section is the authoring page of one section: the text in the report's Markdown subset, a
+// Section is the authoring page of one section: the text in Markdown (CommonMark), a
 // preview of it without saving, and for the methodology the facts computed from the data.
 func Section(p templates.Page, v SectionView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -410,7 +410,7 @@ func help() templ.Component {
 			templ_7745c5c3_Var18 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<details class=\"govuk-details\"><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">How to format the text</span></summary><div class=\"govuk-details__text\"><ul class=\"govuk-list govuk-list--bullet\"><li>Leave a blank line between paragraphs.</li><li><code>## A sub-heading</code> and <code>### A smaller one</code>.</li><li><code>- an item</code> makes a bulleted list and <code>1. an item</code> a numbered list.</li><li><code>&gt; a quotation</code>.</li><li><code>**strong text**</code> and <code>_emphasis_</code>.</li><li><code>[link text](https://www.gov.uk/…)</code>: links start with https://, http:// or mailto:.</li><li><code>^[the footnote’s text]</code> right after the words it is about: footnotes are numbered for you.</li><li>A backslash keeps the next character as it is: <code>\\*</code>.</li></ul></div></details>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<details class=\"govuk-details\"><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">How to format the text</span></summary><div class=\"govuk-details__text\"><p class=\"govuk-body\">The text is Markdown (CommonMark):</p><ul class=\"govuk-list govuk-list--bullet\"><li>Leave a blank line between paragraphs. A single line break is read as a space.</li><li><code>## A sub-heading</code> and <code>### A smaller one</code>.</li><li><code>- an item</code> makes a bulleted list and <code>1. an item</code> a numbered list, numbered from 1. Lists have one level: a list inside a list is printed as items of the outer one.</li><li><code>&gt; a quotation</code>.</li><li><code>*emphasis*</code> or <code>_emphasis_</code>, and <code>**strong text**</code> or <code>__strong text__</code>.</li><li><code>[link text](https://www.gov.uk/…)</code> or <code>&lt;https://www.gov.uk/…&gt;</code>: links start with https://, http:// or mailto:.</li><li>A table: a header row such as <code>| Source | Number |</code>, then <code>| --- | --- |</code>, then a line for each row.</li><li><code>^[the footnote’s text]</code> right after the words it is about: footnotes are numbered for you, and their text may have emphasis and links.</li><li>A backslash keeps the next character as it is: <code>\\*</code> prints a star.</li><li>Images, HTML, code and lines of <code>---</code> cannot be printed: their text is kept and each is listed as a problem with its line, as are headings with one <code>#</code> or more than three.</li></ul></div></details>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
