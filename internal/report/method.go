@@ -274,6 +274,9 @@ func (f Facts) team() (teamView, bool) {
 		t.sizeLo, t.sizeHi = min(t.sizeLo, len(v.Team)), max(t.sizeHi, len(v.Team))
 		for _, m := range v.Team {
 			name := clean(m.Inspectorate)
+			if name == "" {
+				name = titleInspectorate(m.Role, names)
+			}
 			gi := slices.IndexFunc(t.insps, func(g inspGroup) bool { return strings.EqualFold(g.name, name) })
 			if gi < 0 {
 				t.insps = append(t.insps, inspGroup{name: name})
@@ -327,6 +330,19 @@ func unnamed(g inspGroup) int {
 		return 1
 	}
 	return 0
+}
+
+// titleInspectorate is the inspectorate a title begins with, for a member with none recorded:
+// an "HMI Probation Inspector" is counted with HMI Probation, so that the sentence names it once.
+func titleInspectorate(title string, names []string) string {
+	title = clean(title)
+	best := ""
+	for _, n := range names {
+		if len(n) > len(best) && len(title) > len(n) && strings.EqualFold(title[:len(n)], n) && title[len(n)] == ' ' {
+			best = n
+		}
+	}
+	return best
 }
 
 // uniform says whether every visit had the same team make-up.

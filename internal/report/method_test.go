@@ -2,7 +2,11 @@ package report
 
 import (
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +226,271 @@ func TestMethodologySentences(t *testing.T) {
 				t.Errorf("\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(c.want, "\n     "))
 			}
 		})
+	}
+}
+
+var (
+	numberRe = regexp.MustCompile(`\d[\d,]*`)
+	monthRe  = regexp.MustCompile(`(January|February|March|April|May|June|July|August|September|October|November|December)( \d{4})?`)
+	onSomeRe = regexp.MustCompile(`on (one|[\d,]+) of the ([\d,]+) visits`)
+	articles = regexp.MustCompile(`\ba [aeiou]|\ban [b-df-hj-np-tv-z]|\b1 (days|visits|inspectors)\b`)
+)
+
+// numbers are the numerals in s.
+func numbers(s string) []int {
+	var out []int
+	for _, m := range numberRe.FindAllString(s, -1) {
+		n, err := strconv.Atoi(strings.ReplaceAll(m, ",", ""))
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// generated makes a review's visits from r: areas areas, dates known, partly known or unknown,
+// 1 to 5 inspectorates, visits of 1 to 10 days, teams and days on site uniform or varying.
+func generated(r *rand.Rand, areas int) Facts {
+	insps := []string{"Ofsted", "CQC", "HMICFRS", "HMI Probation", "Estyn", ""}
+	roles := []string{"", "Lead inspector", "Children's Services Inspector", "Early Years Inspector", "GP adviser",
+		"His Majesty's Inspector", "SEND Adviser", "Deputy", "Social care staff", "HMI Probation Inspector"}
+	ninsp := 1 + r.IntN(5)
+	used := insps[:ninsp]
+	if r.IntN(4) == 0 { // some people with no inspectorate
+		used = append(used[:ninsp:ninsp], "")
+	}
+	dates := r.IntN(3) // 0 all known, 1 partly, 2 none
+	length := []int{1, 2, 5, 10}[r.IntN(4)]
+	varyLength, varyTeam, varyDays := r.IntN(2) == 0, r.IntN(2) == 0, r.IntN(2) == 0
+	base := time.Date(2023, time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
+	spread := []int{0, 20, 60, 300}[r.IntN(4)] // days over which visits start
+	type slot struct {
+		insp, role string
+		n          int
+	}
+	var usual []slot
+	partOnSite := map[string]bool{} // inspectorates whose members may be on site for part of a visit
+	for _, insp := range used {
+		partOnSite[insp] = varyDays && r.IntN(2) == 0
+		for _, role := range roles {
+			if r.IntN(4) == 0 && !(role == "HMI Probation Inspector" && insp != "HMI Probation" && insp != "") {
+				usual = append(usual, slot{insp, role, 1 + r.IntN(3)})
+			}
+		}
+	}
+	if len(usual) == 0 {
+		usual = append(usual, slot{used[0], "", 1 + r.IntN(3)})
+	}
+	solo := r.IntN(8) == 0 // one person a visit
+	var visits []Visit
+	for a := range areas {
+		for range 1 + r.IntN(2)*r.IntN(2) { // now and then a second visit to an area
+			v := Visit{Area: fmt.Sprintf("Area %d", a+1), Days: length}
+			if varyLength {
+				v.Days = 1 + r.IntN(10)
+			}
+			if dates == 0 || dates == 1 && r.IntN(3) > 0 {
+				v.Start = after(base.Format(time.DateOnly), r.IntN(spread+1))
+			}
+			one := r.IntN(len(usual))
+			for i, s := range usual {
+				n := s.n
+				switch {
+				case solo && i == one:
+					n = 1
+				case solo:
+					n = 0
+				case varyTeam:
+					n = r.IntN(s.n + 2)
+				}
+				for range n {
+					d := v.Days
+					if partOnSite[s.insp] {
+						d = 1 + r.IntN(v.Days)
+					}
+					if v.Start == nil || r.IntN(20) == 0 {
+						d = 0
+					}
+					v.Team = append(v.Team, Member{s.insp, s.role, d})
+				}
+			}
+			visits = append(visits, v)
+		}
+	}
+	return factsOf(visits...)
+}
+
+// TestMethodologyClaimsOnlyWhatTheVisitsSupport checks generated reviews: no sentence states a
+// number or month the visits do not bear out, or names an inspectorate twice.
+func TestMethodologyClaimsOnlyWhatTheVisitsSupport(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 5))
+	nameRes := map[string]*regexp.Regexp{}
+	for _, name := range []string{"Ofsted", "CQC", "HMICFRS", "HMI Probation", "Estyn"} {
+		nameRes[name] = regexp.MustCompile(`\b` + name + `\b`)
+	}
+	for n := range 1000 {
+		f := generated(r, []int{1, 2, 6, 153}[n%4])
+		fail := func(format string, args ...any) {
+			t.Helper()
+			t.Errorf("review %d: %s\n%s", n, fmt.Sprintf(format, args...), strings.Join(paragraph(f), "\n"))
+		}
+		// What the visits bear out.
+		lenLo, lenHi, sizeLo, sizeHi, dayLo, dayHi := 99, 0, 999, 0, 99, 0
+		months, known, teams, short, unknownDays := map[time.Time]bool{}, true, true, false, false
+		lengths := map[int]bool{}
+		for _, v := range f.Visits {
+			lenLo, lenHi = min(lenLo, v.Days), max(lenHi, v.Days)
+			lengths[v.Days] = true
+			sizeLo, sizeHi = min(sizeLo, len(v.Team)), max(sizeHi, len(v.Team))
+			teams = teams && len(v.Team) > 0
+			if v.Start == nil {
+				known = false
+			} else {
+				for d := range v.Days {
+					day := v.Start.AddDate(0, 0, d)
+					months[time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)] = true
+				}
+			}
+			for _, m := range v.Team {
+				if m.Days == 0 {
+					unknownDays = true
+					continue
+				}
+				dayLo, dayHi = min(dayLo, m.Days), max(dayHi, m.Days)
+				short = short || m.Days != v.Days
+			}
+		}
+		names := map[string]bool{}
+		for _, v := range f.Visits {
+			for _, m := range v.Team {
+				if m.Inspectorate != "" {
+					names[m.Inspectorate] = true
+				}
+			}
+		}
+		within := func(what, s string, lo, hi int, both bool) {
+			t.Helper()
+			got := numbers(s)
+			for _, x := range got {
+				if x < lo || x > hi {
+					fail("%s: %d is outside %d to %d", what, x, lo, hi)
+				}
+			}
+			if both && (!slices.Contains(got, lo) || !slices.Contains(got, hi)) {
+				fail("%s: %v does not give %d to %d", what, got, lo, hi)
+			}
+		}
+		all := paragraph(f)
+		for _, s := range all {
+			if m := articles.FindString(s); m != "" {
+				fail("%q in %q", m, s)
+			}
+			if strings.Count(s, " Inspector") != strings.Count(s, " Majesty's Inspector") {
+				fail("a job title in capitals: %q", s)
+			}
+			for name := range names {
+				if c := len(nameRes[name].FindAllString(s, -1)); c > 1 {
+					fail("%s named %d times in %q", name, c, s)
+				}
+			}
+		}
+
+		// The areas.
+		if want := len(visitedAreas(f.Visits)); f.AreasSentence() != "The review visited one local area:" || want != 1 {
+			within("areas", f.AreasSentence(), want, want, true)
+		}
+
+		// When and for how long.
+		s := f.VisitSentence()
+		when, rest, found := strings.Cut(s, ", inspectors")
+		if !found {
+			when, rest = "", s
+		}
+		if !known && monthRe.MatchString(s) {
+			fail("a month printed though a start is unknown")
+		}
+		if known {
+			var printed []time.Time
+			ms := monthRe.FindAllStringSubmatch(when, -1)
+			for i, m := range ms {
+				year := ""
+				for _, later := range ms[i:] {
+					if year = strings.TrimSpace(later[2]); year != "" {
+						break
+					}
+				}
+				p, err := time.Parse("January 2006", m[1]+" "+year)
+				if err != nil {
+					fail("month %q: %v", m[0], err)
+					continue
+				}
+				printed = append(printed, p)
+				if !months[p] {
+					fail("%s printed but no visit was then", m[0])
+				}
+			}
+			sorted := slices.SortedFunc(maps.Keys(months), time.Time.Compare)
+			if len(printed) == 0 || !printed[0].Equal(sorted[0]) || !printed[len(printed)-1].Equal(sorted[len(sorted)-1]) ||
+				strings.HasPrefix(when, "In") && len(printed) != len(sorted) {
+				fail("months %v printed for %v", printed, sorted)
+			}
+		}
+		if made := regexp.MustCompile(`made ([\d,]+) visits to (these ([\d,]+) local areas|this local area)`).FindStringSubmatch(rest); made != nil {
+			within("visits", made[1], len(f.Visits), len(f.Visits), true)
+			rest = strings.Replace(rest, made[0], "", 1)
+		}
+		within("visit length", rest, lenLo, lenHi, true)
+
+		// Teams.
+		ts := f.TeamSentences()
+		if !teams {
+			if len(ts) > 0 || f.DaysSentence() != "" {
+				fail("teams described though a visit has none")
+			}
+			continue
+		}
+		if len(ts) == 0 {
+			fail("no team sentence")
+		}
+		if len(ts) == 2 || strings.HasPrefix(ts[0], "Visits were carried out by teams of") {
+			within("team size", ts[0], sizeLo, sizeHi, true)
+		}
+		composition := ts[len(ts)-1]
+		for _, m := range onSomeRe.FindAllStringSubmatch(composition, -1) {
+			if numbers(m[2])[0] != len(f.Visits) || m[1] != "one" && numbers(m[1])[0] >= len(f.Visits) {
+				fail("%q with %d visits", m[0], len(f.Visits))
+			}
+		}
+		within("team make-up", onSomeRe.ReplaceAllString(composition, ""), 1, sizeHi, false)
+		for name := range names {
+			if !strings.Contains(composition, name) {
+				fail("%s missing from the team", name)
+			}
+		}
+
+		// Days on site.
+		d := f.DaysSentence()
+		switch {
+		case !short && d != "":
+			fail("days on site given though everyone was there throughout")
+		case short && d == "":
+			fail("no days on site though some were not there throughout")
+		case d == "":
+			continue
+		}
+		if unknownDays != strings.HasPrefix(d, "Where days on site are known, ") {
+			fail("unknown days on site %v, but %q", unknownDays, d)
+		}
+		if strings.Contains(d, "both days") && (len(lengths) != 1 || !lengths[2]) {
+			fail("both days, with visits of %v days", lengths)
+		}
+		if all := regexp.MustCompile(`all ([\d,]+) days`).FindStringSubmatch(d); all != nil {
+			if len(lengths) != 1 || !lengths[numbers(all[1])[0]] {
+				fail("%s, with visits of %v days", all[0], lengths)
+			}
+			d = strings.ReplaceAll(d, all[0], "")
+		}
+		within("days on site", d, dayLo, dayHi, false)
 	}
 }
