@@ -198,9 +198,8 @@ func methodology(d Data) []Block {
 	f := d.Facts
 	o := Origin{Section: TextMethodology, Kind: "facts"}
 	var out []Block
-	if len(f.Areas) > 0 {
-		out = append(out, Block{Kind: Paragraph, Origin: o,
-			Text: Text{{Text: fmt.Sprintf("The review visited %d local %s:", len(f.Areas), map[bool]string{true: "area", false: "areas"}[len(f.Areas) == 1])}}})
+	if s := f.AreasSentence(); s != "" {
+		out = append(out, Block{Kind: Paragraph, Origin: o, Text: Text{{Text: s}}})
 		list := Block{Kind: Bullets, Origin: o}
 		for _, a := range f.Areas {
 			list.Items = append(list.Items, Text{{Text: a}})
@@ -208,22 +207,12 @@ func methodology(d Data) []Block {
 		out = append(out, list)
 	}
 	var visit []string
-	if when := f.Fieldwork(); when != "" {
-		s := "In " + when
-		if strings.HasPrefix(when, "between") {
-			s = strings.ToUpper(when[:1]) + when[1:]
-		}
-		s += ", inspectors visited each of these local areas"
-		if l := f.VisitLength(); l != "" {
-			s += " over a period of " + l
-		}
-		visit = append(visit, s+".")
+	if s := f.VisitSentence(); s != "" {
+		visit = append(visit, s)
 	}
-	if t := f.TeamSentence(); t != "" {
-		visit = append(visit, t)
-	}
-	if t := f.DaysSentence(); t != "" {
-		visit = append(visit, t)
+	visit = append(visit, f.TeamSentences()...)
+	if s := f.DaysSentence(); s != "" {
+		visit = append(visit, s)
 	}
 	if len(visit) > 0 {
 		out = append(out, Block{Kind: Paragraph, Origin: o, Text: Text{{Text: strings.Join(visit, " ")}}})
@@ -243,11 +232,11 @@ func methodology(d Data) []Block {
 	}
 	var also []string
 	if f.SelfAssessed > 0 {
-		also = append(also, fmt.Sprintf("Inspectors reviewed %d %s from local authorities.", f.SelfAssessed,
+		also = append(also, fmt.Sprintf("Inspectors reviewed %s %s from local authorities.", num(f.SelfAssessed),
 			map[bool]string{true: "self-assessment", false: "self-assessments"}[f.SelfAssessed == 1]))
 	}
 	if f.Questionnaires > 0 {
-		also = append(also, fmt.Sprintf("Questionnaires sent to families in %d local %s gathered %s responses.", f.Questionnaires,
+		also = append(also, fmt.Sprintf("Questionnaires sent to families in %s local %s gathered %s responses.", num(f.Questionnaires),
 			map[bool]string{true: "area", false: "areas"}[f.Questionnaires == 1], thousands(f.Respondents)))
 	}
 	if len(also) > 0 {

@@ -8,8 +8,15 @@ import (
 	"thematic/internal/finding"
 )
 
+// seedTeam is a seed visit's team: two early years inspectors on site both days and a CQC
+// inspector one day.
+func seedTeam() []Member {
+	return []Member{{"Ofsted", "Early Years Inspector", 2}, {"Ofsted", "Early Years Inspector", 2},
+		{"CQC", "Children's Services Inspector", 1}}
+}
+
 func demoData() Data {
-	aug := time.Date(2023, 8, 1, 0, 0, 0, 0, time.UTC)
+	aug8, aug15 := time.Date(2023, 8, 8, 0, 0, 0, 0, time.UTC), time.Date(2023, 8, 15, 0, 0, 0, 0, time.UTC)
 	return Data{
 		Title:       "Start for Life services: thematic review",
 		KeyQuestion: "To what extent do families have a positive experience of Start for Life services?",
@@ -38,8 +45,8 @@ func demoData() Data {
 			{ID: "r2", Text: "A common set of national outcomes be established.", Addressee: "Central and local government"},
 		},
 		Facts: Facts{
-			Areas: []string{"Northumberland", "Sunderland"}, Months: []time.Time{aug}, VisitDays: []int{2, 2},
-			Team:    []TeamRole{{"Ofsted", "Early Years Inspector", 2, 2}, {"CQC", "Children's Services Inspector", 1, 1}},
+			Areas:   []string{"Northumberland", "Sunderland"},
+			Visits:  []Visit{{"Northumberland", &aug8, 2, seedTeam()}, {"Sunderland", &aug15, 2, seedTeam()}},
 			Sources: []SourceCount{{"Focus group with parents", 1200}, {"Observation", 30}}, Notes: 1230,
 			SelfAssessed: 2, Questionnaires: 2, Respondents: 340,
 		},
@@ -98,8 +105,8 @@ func TestBuildFollowsTheFrameworkAndNumbersFootnotes(t *testing.T) {
 	}
 	m := strings.Join(text("facts"), "\n")
 	for _, w := range []string{"The review visited 2 local areas:", "Northumberland", "In August 2023, inspectors visited each of these local areas over a period of 2 days.",
-		"Each visit was carried out by 2 Early Years Inspectors from Ofsted and 1 Children's Services Inspector from CQC.",
-		"The Ofsted inspectors were on site for 2 days and the CQC inspector for 1 day.", "Inspectors recorded 1,230 pieces of evidence:",
+		"Each visit was carried out by 2 early years inspectors from Ofsted and a children's services inspector from CQC.",
+		"The Ofsted inspectors were on site for both days and the CQC inspector for 1 day.", "Inspectors recorded 1,230 pieces of evidence:",
 		"Inspectors reviewed 2 self-assessments", "in 2 local areas gathered 340 responses", "Based on our visits to these 2 local areas"} {
 		if !strings.Contains(m, w) {
 			t.Errorf("methodology lacks %q:\n%s", w, m)
@@ -112,8 +119,9 @@ func TestBuildFollowsTheFrameworkAndNumbersFootnotes(t *testing.T) {
 
 func TestFactsChangeTheMethodology(t *testing.T) {
 	d := demoData()
-	d.Facts.Months = append(d.Facts.Months, time.Date(2023, 9, 1, 0, 0, 0, 0, time.UTC))
-	d.Facts.VisitDays = []int{1, 3}
+	sep := time.Date(2023, 9, 4, 0, 0, 0, 0, time.UTC)
+	d.Facts.Visits[0].Days = 1
+	d.Facts.Visits = append(d.Facts.Visits, Visit{"Torbay", &sep, 3, seedTeam()})
 	d.Facts.Areas = append(d.Facts.Areas, "Torbay")
 	doc, _ := Build(d)
 	var all []string
@@ -123,7 +131,7 @@ func TestFactsChangeTheMethodology(t *testing.T) {
 		}
 	}
 	s := strings.Join(all, "\n")
-	for _, w := range []string{"The review visited 3 local areas:", "In August and September 2023", "over a period of 1 to 3 days", "these 3 local areas"} {
+	for _, w := range []string{"The review visited 3 local areas:", "In August and September 2023", "over a period of between 1 and 3 days", "these 3 local areas"} {
 		if !strings.Contains(s, w) {
 			t.Errorf("lacks %q:\n%s", w, s)
 		}
