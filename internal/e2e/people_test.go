@@ -44,8 +44,12 @@ func peopleJourneyReview(t *testing.T, env *testenv.Env, title string) string {
 	var id string
 	err := db.InTx(ctx, env.DB.Owner, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
 		var err error
-		id, err = review.Create(ctx, tx, tenantID, leadID, review.Review{Title: title})
-		return err
+		if id, err = review.Create(ctx, tx, tenantID, leadID, review.Review{Title: title}); err != nil {
+			return err
+		}
+		v := review.StartForLifeVocabulary()
+		v.TeamRoles = append(v.TeamRoles, "Head of Early Help")
+		return review.SeedVocabulary(ctx, tx, tenantID, id, v)
 	})
 	if err != nil {
 		t.Fatal(err)
