@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/review"
 )
 
 // MaxTitle is the longest review title (reviews.title).
@@ -125,7 +127,7 @@ func Import(ctx context.Context, tx pgx.Tx, t Target, a *Archive, now time.Time)
 	if err := w.review(); err != nil || w.res.Duplicate {
 		return w.res, err
 	}
-	for _, step := range []func() error{w.enquiry, w.framework, w.areas, w.members, w.visits, w.sources,
+	for _, step := range []func() error{w.enquiry, w.framework, w.areas, w.vocabularies, w.members, w.visits, w.sources,
 		w.selfAssessment, w.questionnaires, w.scale, w.notes, w.findings, w.examples, w.recommendations, w.reportTexts, w.lock} {
 		if err := step(); err != nil {
 			return Result{}, err
@@ -382,13 +384,13 @@ func (w *writer) members() error {
 	}
 	w.res.Counts.Members = len(w.a.Members)
 	if err := w.exec("members", `INSERT INTO review_members (tenant_id, id, review_id, user_id, role, area_id, inspectorate, job_title)
-		SELECT $1, u.id::uuid, $2, u.usr::uuid, u.role, u.area::uuid, u.insp, u.job
+		SELECT $1, u.id::uuid, $2, u.usr::uuid, u.role, u.area::uuid, nullif(u.insp, ''), nullif(u.job, '')
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(id, usr, role, area, insp, job)`,
 		w.tenant, w.reviewID, mIDs, mUsers, mRoles, mAreas, mInsp, mJobs); err != nil {
 		return err
 	}
 	return w.exec("invitations", `INSERT INTO review_member_invites (tenant_id, id, review_id, email, name, role, area_id, inspectorate, job_title)
-		SELECT $1, u.id::uuid, $2, u.email, u.name, u.role, u.area::uuid, u.insp, u.job
+		SELECT $1, u.id::uuid, $2, u.email, u.name, u.role, u.area::uuid, nullif(u.insp, ''), nullif(u.job, '')
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(id, email, name, role, area, insp, job)`,
 		w.tenant, w.reviewID, iIDs, iEmails, iNames, iRoles, iAreas, iInsp, iJobs)
 }
@@ -448,6 +450,27 @@ func (w *writer) visits() error {
 		SELECT $1, u.visit::uuid, u.member::uuid, u.usr::uuid, u.day::date
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(visit, member, usr, day)`,
 		w.tenant, dVisits, dMembers, dUsers, dDays)
+}
+
+// vocabularies gives the review the inspectorates, team roles and recommendation addressees
+// its people and recommendations name, in the order they first appear.
+func (w *writer) vocabularies() error {
+	var v review.Vocabulary
+	seen := map[string]bool{}
+	add := func(list *[]string, kind, name string) {
+		if name = strings.TrimSpace(name); name != "" && !seen[kind+"\x00"+strings.ToLower(name)] {
+			seen[kind+"\x00"+strings.ToLower(name)] = true
+			*list = append(*list, name)
+		}
+	}
+	for _, m := range w.a.Members {
+		add(&v.Inspectorates, "i", m.Inspectorate)
+		add(&v.TeamRoles, "t", m.JobTitle)
+	}
+	for _, r := range w.a.Recommendations {
+		add(&v.Addressees, "a", r.Addressee)
+	}
+	return review.SeedVocabulary(w.ctx, w.tx, w.tenant, w.reviewID, v)
 }
 
 func (w *writer) sources() error {

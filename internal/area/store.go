@@ -283,7 +283,7 @@ func Visits(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string
 
 // Contacts reads an area's local authority contacts by name.
 func Contacts(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) ([]Contact, error) {
-	rows, err := q.Query(ctx, `SELECT m.id, u.name, u.email, m.job_title FROM review_members m JOIN users u ON u.id = m.user_id
+	rows, err := q.Query(ctx, `SELECT m.id, u.name, u.email, coalesce(m.job_title, '') FROM review_members m JOIN users u ON u.id = m.user_id
 		WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.area_id = $3 AND m.role = 'la_contact'
 		ORDER BY lower(u.name), u.email`, tenantID, reviewID, areaID)
 	if err != nil {

@@ -52,8 +52,12 @@ func newWorld(t *testing.T, d *dbtest.DB, slug string) world {
 			*p.id = id
 		}
 		var err error
-		w.reviewID, err = review.Create(ctx, tx, w.tenantID, w.leadID, review.Review{Title: "Review in " + slug})
-		return err
+		if w.reviewID, err = review.Create(ctx, tx, w.tenantID, w.leadID, review.Review{Title: "Review in " + slug}); err != nil {
+			return err
+		}
+		v := review.StartForLifeVocabulary()
+		v.TeamRoles = append(v.TeamRoles, "Head of Early Help")
+		return review.SeedVocabulary(ctx, tx, w.tenantID, w.reviewID, v)
 	})
 	if err != nil {
 		t.Fatal(err)

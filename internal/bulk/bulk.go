@@ -15,7 +15,6 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/demo"
-	"thematic/internal/evidence"
 	"thematic/internal/review"
 )
 
@@ -102,9 +101,6 @@ func Load(ctx context.Context, pool *pgxpool.Pool, tenantID string, o Options) (
 		}
 		out.ID = id
 		if err := review.ApplyTemplate(ctx, tx, tenantID, id, tpl[review.StartForLife]); err != nil {
-			return err
-		}
-		if err := evidence.SeedDefaults(ctx, tx, tenantID, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO review_members (tenant_id, review_id, user_id, role)

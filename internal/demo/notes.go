@@ -86,9 +86,6 @@ func NoteTexts() []string {
 // roles into the review. visitIDs are by ONS code, userIDs by email. Each note has a fixed
 // idempotency key, so seeding again adds nothing.
 func seedNotes(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, visitIDs, userIDs map[string]string) error {
-	if err := evidence.SeedDefaults(ctx, tx, tenantID, reviewID); err != nil {
-		return err
-	}
 	byName := func(sql string) (map[string]string, error) {
 		rows, _ := tx.Query(ctx, sql, tenantID, reviewID)
 		m := map[string]string{}

@@ -38,8 +38,8 @@ var reviewMembers = []reviewMember{
 	{"grace.okafor@demo.test", "inspector", "Ofsted", "Early Years Inspector", ""},
 	{"cqc.inspector@demo.test", "inspector", "CQC", "Children's Services Inspector", ""},
 	{"dan.murphy@demo.test", "inspector", "CQC", "Children's Services Inspector", ""},
-	{"observer@demo.test", "observer", "Department for Education", "Policy adviser", ""},
-	{"la.contact@demo.test", "la_contact", "Northumberland County Council", "Head of Early Help", "E06000057"},
+	{"observer@demo.test", "observer", "", "", ""},
+	{"la.contact@demo.test", "la_contact", "", "", "E06000057"},
 }
 
 // Areas are the six local areas the seed review visited, in visiting order.
@@ -132,7 +132,7 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 		}
 		var id string
 		err := tx.QueryRow(ctx, `INSERT INTO review_members (tenant_id, review_id, user_id, role, area_id, inspectorate, job_title)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''))
 			ON CONFLICT (tenant_id, review_id, user_id) DO UPDATE SET role = EXCLUDED.role, area_id = EXCLUDED.area_id,
 				inspectorate = EXCLUDED.inspectorate, job_title = EXCLUDED.job_title
 			RETURNING id`, tenantID, reviewID, ids[m.email], m.role, area, m.inspectorate, m.jobTitle).Scan(&id)

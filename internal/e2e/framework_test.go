@@ -30,8 +30,10 @@ func fwBlankReview(t *testing.T, env *testenv.Env, title string) string {
 	}
 	err := db.InTx(ctx, env.DB.Owner, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
 		var err error
-		id, err = review.Create(ctx, tx, tenantID, leadID, review.Review{Title: title})
-		return err
+		if id, err = review.Create(ctx, tx, tenantID, leadID, review.Review{Title: title}); err != nil {
+			return err
+		}
+		return review.SeedVocabulary(ctx, tx, tenantID, id, review.StartForLifeVocabulary())
 	})
 	if err != nil {
 		t.Fatal(err)

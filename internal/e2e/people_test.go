@@ -44,8 +44,12 @@ func peopleJourneyReview(t *testing.T, env *testenv.Env, title string) string {
 	var id string
 	err := db.InTx(ctx, env.DB.Owner, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
 		var err error
-		id, err = review.Create(ctx, tx, tenantID, leadID, review.Review{Title: title})
-		return err
+		if id, err = review.Create(ctx, tx, tenantID, leadID, review.Review{Title: title}); err != nil {
+			return err
+		}
+		v := review.StartForLifeVocabulary()
+		v.TeamRoles = append(v.TeamRoles, "Head of Early Help")
+		return review.SeedVocabulary(ctx, tx, tenantID, id, v)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +89,8 @@ func TestJourneyAddAreasAndPeople(t *testing.T) {
 	b.ClickLink("Add a person")
 	b.Fill("email", "inspector@demo.test")
 	b.Check("role-2")       // Inspector
-	b.Check("inspectorate") // Ofsted
-	b.Fill("job-title", "Early Years Inspector")
+	b.Check("inspectorate") // Ofsted, the first of the review's inspectorates
+	b.peopleSelectOption("job-title", "Early Years Inspector")
 	b.Submit("main button[type=submit]")
 	b.Expect("Ira Inspector has been added to the review as an inspector")
 
@@ -95,8 +99,7 @@ func TestJourneyAddAreasAndPeople(t *testing.T) {
 	b.Fill("email", "hana.hull@hull.example")
 	b.Fill("name", "Hana Hull")
 	b.Check("role-4") // Local authority contact: reveals the area
-	b.Check("inspectorate-4")
-	b.Fill("job-title", "Family hub manager")
+	b.Check("inspectorate-3") // not from an inspectorate (after Ofsted and CQC)
 	b.Submit("main button[type=submit]")
 	b.Expect("Select the area they are the local authority contact for")
 	if v, _ := b.value("email"); v != "hana.hull@hull.example" {
@@ -112,7 +115,6 @@ func TestJourneyAddAreasAndPeople(t *testing.T) {
 	b.Expect("Early Years Inspector")
 	b.Expect("Pending invitations")
 	b.Expect("hana.hull@hull.example")
-	b.Expect("Family hub manager")
 
 	// She accepts, and her home in the review is her area's page.
 	b.Submit("form[action='/sign-out'] button")
@@ -174,10 +176,15 @@ func TestJourneyChangeAPersonAndRefusedRemovals(t *testing.T) {
 	b.Submit("#remove")
 	b.Expect("You cannot remove Torbay because it has a local authority contact (Lou Contact)")
 
-	// The lead changes Ira's job title, and cannot remove themself, the only lead.
+	// The lead adds a team role to the review's list, gives it to Ira, and cannot remove themself,
+	// the only lead.
+	b.Visit(base + "/lists")
+	b.Fill("name-team-roles", "Senior Early Years Inspector")
+	b.Submit("form[action$='/lists/team-roles'] button")
+	b.Expect("“Senior Early Years Inspector” added to team roles")
 	b.Visit(base + "/people")
 	b.ClickLink("Change Ira Inspector")
-	b.Fill("job-title", "Senior Early Years Inspector")
+	b.peopleSelectOption("job-title", "Senior Early Years Inspector")
 	b.Submit("main form:not([action$='/remove']) button[type=submit]")
 	b.Expect("Ira Inspector’s details have been changed")
 	b.Expect("Senior Early Years Inspector")

@@ -46,6 +46,9 @@ func visReview(t *testing.T, e *testenv.Env) (reviewID, sunderland, torbay, ira 
 			FieldworkStart: &start, FieldworkEnd: &end}); err != nil {
 			return err
 		}
+		if err := review.SeedVocabulary(ctx, tx, tenantID, reviewID, review.StartForLifeVocabulary()); err != nil {
+			return err
+		}
 		for dst, q := range map[*string]struct {
 			sql  string
 			args []any

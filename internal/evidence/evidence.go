@@ -3,7 +3,6 @@
 package evidence
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -28,46 +27,6 @@ const (
 	Development = "development"
 	Neutral     = "neutral"
 )
-
-// Source is one kind of evidence a review gathers; NeedsRole asks for the professional's role.
-type Source struct {
-	Name      string
-	NeedsRole bool
-}
-
-// DefaultSources is the Start for Life template's list of sources, copied into a review.
-var DefaultSources = []Source{
-	{"Focus group with parents", false},
-	{"Interview with a professional", true},
-	{"Observation of an activity", false},
-	{"Document or self-assessment review", false},
-	{"Questionnaire", false},
-	{"Feedback session", false},
-	{"Other", false},
-}
-
-// DefaultRoles is the Start for Life template's list of professional roles.
-var DefaultRoles = []string{"Health visitor", "Midwife", "Social worker", "Family hub worker", "Volunteer", "Leader"}
-
-// SeedDefaults copies the default sources and roles into a review that has none yet.
-func SeedDefaults(ctx context.Context, q db.Querier, tenantID, reviewID string) error {
-	names := make([]string, len(DefaultSources))
-	roles := make([]bool, len(DefaultSources))
-	for i, s := range DefaultSources {
-		names[i], roles[i] = s.Name, s.NeedsRole
-	}
-	if _, err := q.Exec(ctx, `INSERT INTO evidence_sources (tenant_id, review_id, name, needs_role, position)
-		SELECT $1, $2, s.name, s.needs_role, s.pos FROM unnest($3::text[], $4::bool[]) WITH ORDINALITY AS s(name, needs_role, pos)
-		ON CONFLICT DO NOTHING`, tenantID, reviewID, names, roles); err != nil {
-		return fmt.Errorf("evidence: seed sources of %s: %w", reviewID, err)
-	}
-	if _, err := q.Exec(ctx, `INSERT INTO evidence_roles (tenant_id, review_id, name, position)
-		SELECT $1, $2, r.name, r.pos FROM unnest($3::text[]) WITH ORDINALITY AS r(name, pos)
-		ON CONFLICT DO NOTHING`, tenantID, reviewID, DefaultRoles); err != nil {
-		return fmt.Errorf("evidence: seed roles of %s: %w", reviewID, err)
-	}
-	return nil
-}
 
 // NoteInput is what a form sends to create or edit a note. Ids are as the form sent them.
 type NoteInput struct {

@@ -51,19 +51,3 @@ func TestValidate(t *testing.T) {
 		t.Errorf("20,000 characters refused: %v", errs.List())
 	}
 }
-
-func TestDefaults(t *testing.T) {
-	t.Parallel()
-	if len(evidence.DefaultSources) != 7 || len(evidence.DefaultRoles) != 6 {
-		t.Errorf("defaults: %d sources, %d roles", len(evidence.DefaultSources), len(evidence.DefaultRoles))
-	}
-	n := 0
-	for _, s := range evidence.DefaultSources {
-		if s.NeedsRole {
-			n++
-		}
-	}
-	if n != 1 {
-		t.Errorf("%d sources need a role, want 1", n)
-	}
-}

@@ -9,6 +9,7 @@ import (
 
 	"thematic/internal/db/dbtest"
 	"thematic/internal/evidence"
+	"thematic/internal/review"
 )
 
 func TestLoadOptionsAndHistory(t *testing.T) {
@@ -37,7 +38,7 @@ func TestLoadOptionsAndHistory(t *testing.T) {
 		h, err = evidence.History(ctx, tx, f.tenant, id)
 		return err
 	}))
-	if len(o.Sources) != len(evidence.DefaultSources) || len(o.Roles) != len(evidence.DefaultRoles) ||
+	if len(o.Sources) != len(review.GeneralVocabulary("").Sources) || len(o.Roles) != len(review.GeneralVocabulary("").Roles) ||
 		fmt.Sprint(o.Tags) != "[fathers Infant feeding]" {
 		t.Errorf("options %+v", o)
 	}

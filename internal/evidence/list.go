@@ -33,6 +33,7 @@ type Filter struct {
 	LineID       string
 	Tag          string // a tag's name, whatever its case
 	SourceID     string
+	RoleID       string // the professional role a note names
 	Judgement    string
 	GoodPractice *bool
 	AuthorID     string
@@ -105,7 +106,7 @@ func decodeCursor(s string) (cursor, bool) {
 }
 
 // ParseFilter reads a filter from query parameters: area (repeated), visit, action-area, line,
-// tag, source, judgement, good-practice (yes/no), author, document, from-day/-month/-year, to-day/-month/
+// tag, source, role, judgement, good-practice (yes/no), author, document, from-day/-month/-year, to-day/-month/
 // -year, q, after, limit. Field errors use those names as ids (dates: "from" and "to").
 func ParseFilter(v url.Values) (Filter, *form.Errors) {
 	errs := &form.Errors{}
@@ -128,6 +129,7 @@ func ParseFilter(v url.Values) (Filter, *form.Errors) {
 		{"action-area", "Select an action area from the list", &f.ActionAreaID},
 		{"line", "Select a line of enquiry from the list", &f.LineID},
 		{"source", "Select a source from the list", &f.SourceID},
+		{"role", "Select a professional role from the list", &f.RoleID},
 		{"author", "Select an author from the list", &f.AuthorID},
 		{"document", "Select a supporting document from the list", &f.DocumentID},
 	}
@@ -232,6 +234,7 @@ func (f Filter) Values() url.Values {
 	set("line", f.LineID)
 	set("tag", f.Tag)
 	set("source", f.SourceID)
+	set("role", f.RoleID)
 	set("judgement", f.Judgement)
 	set("author", f.AuthorID)
 	set("document", f.DocumentID)
@@ -278,6 +281,9 @@ func (f Filter) where(tenantID, reviewID string, fromSearch bool) ([]string, []a
 	}
 	if f.SourceID != "" {
 		where = append(where, "n.source_id = "+arg(f.SourceID)+"::uuid")
+	}
+	if f.RoleID != "" {
+		where = append(where, "n.role_id = "+arg(f.RoleID)+"::uuid")
 	}
 	if f.Judgement != "" {
 		where = append(where, "n.judgement = "+arg(f.Judgement))
@@ -461,6 +467,7 @@ type FilterOptions struct {
 	Lines       []FilterOption
 	Tags        []string
 	Sources     []FilterOption
+	Roles       []FilterOption
 	Authors     []FilterOption
 	Documents   []FilterOption // "Area: title", the review's available supporting documents
 }
@@ -470,7 +477,7 @@ type FilterOptions struct {
 // the note form's lists in history.go).
 func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string) (FilterOptions, error) {
 	var o FilterOptions
-	var areas, visits, actionAreas, lines, sources, authors, documents pairs
+	var areas, visits, actionAreas, lines, sources, roles, authors, documents pairs
 	var tags []string
 	err := q.QueryRow(ctx, `SELECT r.title,
 		(SELECT coalesce(json_agg(json_build_array(ra.id, la.display_name) ORDER BY la.display_name, ra.id), '[]')
@@ -489,6 +496,8 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 			WHERE el.tenant_id = $1 AND el.review_id = $2),
 		(SELECT coalesce(json_agg(json_build_array(id, name) ORDER BY position, id), '[]') FROM evidence_sources
 			WHERE tenant_id = $1 AND review_id = $2),
+		(SELECT coalesce(json_agg(json_build_array(id, name) ORDER BY position, id), '[]') FROM evidence_roles
+			WHERE tenant_id = $1 AND review_id = $2),
 		-- One index probe per member of the tenant, not a read of every note.
 		(SELECT coalesce(json_agg(json_build_array(u.id, u.name) ORDER BY u.name, u.id), '[]')
 			FROM memberships m JOIN users u ON u.id = m.user_id
@@ -500,12 +509,12 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 			WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.deleted_at IS NULL AND d.scan_status = 'clean'),
 		(SELECT coalesce(json_agg(name ORDER BY lower(name), name), '[]') FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2)
 		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).Scan(&o.ReviewTitle,
-		&areas, &visits, &actionAreas, &lines, &sources, &authors, &documents, &tags)
+		&areas, &visits, &actionAreas, &lines, &sources, &roles, &authors, &documents, &tags)
 	if err != nil {
 		return o, fmt.Errorf("evidence: options of %s: %w", reviewID, err)
 	}
-	o.Areas, o.Visits, o.ActionAreas, o.Lines, o.Sources, o.Authors, o.Documents, o.Tags =
-		areas, visits, actionAreas, lines, sources, authors, documents, tags
+	o.Areas, o.Visits, o.ActionAreas, o.Lines, o.Sources, o.Roles, o.Authors, o.Documents, o.Tags =
+		areas, visits, actionAreas, lines, sources, roles, authors, documents, tags
 	return o, nil
 }
 

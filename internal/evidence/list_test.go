@@ -16,6 +16,7 @@ import (
 
 	"thematic/internal/db/dbtest"
 	"thematic/internal/evidence"
+	"thematic/internal/review"
 )
 
 func (f *fixture) list(r rev, flt evidence.Filter) evidence.Page {
@@ -362,7 +363,7 @@ func TestListAndChoicesStatementCount(t *testing.T) {
 			t.Errorf("FilterChoices: %d statements, %d batches", c.statements, c.batches)
 		}
 		if o.ReviewTitle != "Start for Life" || len(o.Areas) != 2 || len(o.Visits) != 2 || len(o.ActionAreas) != 1 ||
-			len(o.Lines) != 1 || len(o.Sources) != len(evidence.DefaultSources) || len(o.Authors) != 1 || len(o.Tags) != 3 {
+			len(o.Lines) != 1 || len(o.Sources) != len(review.GeneralVocabulary("").Sources) || len(o.Authors) != 1 || len(o.Tags) != 3 {
 			t.Errorf("choices = %+v", o)
 		}
 		return nil

@@ -100,7 +100,7 @@ func (f *fixture) review(title, ons string) rev {
 		if err != nil {
 			return err
 		}
-		if err := evidence.SeedDefaults(ctx, tx, f.tenant, r.id); err != nil {
+		if err := review.SeedVocabulary(ctx, tx, f.tenant, r.id, review.GeneralVocabulary("")); err != nil {
 			return err
 		}
 		err = tx.QueryRow(ctx, `SELECT

@@ -1,6 +1,6 @@
 // Package recommendation holds a review's recommendations: numbered by their order, each
-// addressed to someone ("Central government", "Local areas"…) and answering some of the review's
-// findings.
+// addressed to one of the review's addressees (its own list: "Central government", "Local
+// areas"…) and answering some of the review's findings.
 package recommendation
 
 import (
@@ -9,24 +9,6 @@ import (
 
 	"thematic/internal/form"
 )
-
-// Addressees are the suggested addressees, as the seed report addresses its recommendations.
-var Addressees = []string{
-	"Central government",
-	"Central and local government",
-	"Local areas",
-	"Local authorities and health partners",
-}
-
-// Suggested reports whether an addressee is one of the suggestions.
-func Suggested(addressee string) bool {
-	for _, a := range Addressees {
-		if a == addressee {
-			return true
-		}
-	}
-	return false
-}
 
 // Recommendation is one recommendation with the findings it answers.
 type Recommendation struct {

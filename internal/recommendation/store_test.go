@@ -56,6 +56,9 @@ func newWorld(t *testing.T, slug string) *world {
 	}
 	w.review = q(`INSERT INTO reviews (tenant_id, title) VALUES ($1, 'Start for Life') RETURNING id`, w.tenant)
 	w.other = q(`INSERT INTO reviews (tenant_id, title) VALUES ($1, 'Another') RETURNING id`, w.tenant)
+	for _, name := range []string{"Central government", "Local areas", "Ministers"} {
+		q(`INSERT INTO review_addressees (tenant_id, review_id, name, position) VALUES ($1, $2, $3, 1) RETURNING id`, w.tenant, w.review, name)
+	}
 	g := q(`INSERT INTO framework_groups (tenant_id, review_id, title, position) VALUES ($1, $2, 'Access', 1) RETURNING id`, w.tenant, w.review)
 	aa2 := q(`INSERT INTO action_areas (tenant_id, review_id, group_id, title, position) VALUES ($1, $2, $3, 'Later', 2) RETURNING id`, w.tenant, w.review, g)
 	aa1 := q(`INSERT INTO action_areas (tenant_id, review_id, group_id, title, position) VALUES ($1, $2, $3, 'Earlier', 1) RETURNING id`, w.tenant, w.review, g)

@@ -77,8 +77,8 @@ func (t Template) EnquiryOf() []EnquiryGroup {
 	return out
 }
 
-// ApplyTemplate gives a review a template's framework, lines of enquiry and, when the review has
-// none, its key question.
+// ApplyTemplate gives a review a template's framework, lines of enquiry and vocabularies (added to
+// any lists it has) and, when the review has none, its key question.
 func ApplyTemplate(ctx context.Context, q db.Querier, tenantID, reviewID string, t Template) error {
 	fw, probs := t.Framework.Check()
 	if len(probs) > 0 {
@@ -88,6 +88,13 @@ func ApplyTemplate(ctx context.Context, q db.Querier, tenantID, reviewID string,
 		return err
 	}
 	if err := InsertEnquiry(ctx, q, tenantID, reviewID, t.EnquiryOf()); err != nil {
+		return err
+	}
+	v := t.Vocabulary
+	if probs := v.Check(); len(probs) > 0 {
+		return fmt.Errorf("review: template %s vocabularies are invalid: %v", t.Name, probs)
+	}
+	if err := SeedVocabulary(ctx, q, tenantID, reviewID, v); err != nil {
 		return err
 	}
 	_, err := q.Exec(ctx, `UPDATE reviews SET key_question = $3 WHERE tenant_id = $1 AND id = $2 AND key_question = ''`,

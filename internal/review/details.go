@@ -155,6 +155,7 @@ type Counts struct {
 	ActionAreas   int
 	EnquiryGroups int
 	EnquiryLines  int
+	Terms         int // values in the review's lists (vocabularies)
 }
 
 // Overview counts the review's areas, visits, people, framework and lines of enquiry in one query.
@@ -168,9 +169,14 @@ func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string) (Cou
 			(SELECT count(*) FROM framework_groups WHERE tenant_id = $1 AND review_id = $2),
 			(SELECT count(*) FROM action_areas WHERE tenant_id = $1 AND review_id = $2),
 			(SELECT count(*) FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2),
-			(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2)`,
+			(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2)
+				+ (SELECT count(*) FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2)
+				+ (SELECT count(*) FROM review_inspectorates WHERE tenant_id = $1 AND review_id = $2)
+				+ (SELECT count(*) FROM review_team_roles WHERE tenant_id = $1 AND review_id = $2)
+				+ (SELECT count(*) FROM review_addressees WHERE tenant_id = $1 AND review_id = $2)`,
 		tenantID, reviewID).Scan(&c.Areas, &c.Visits, &c.Members, &c.Invites, &c.FrameworkSets, &c.ActionAreas,
-		&c.EnquiryGroups, &c.EnquiryLines)
+		&c.EnquiryGroups, &c.EnquiryLines, &c.Terms)
 	if err != nil {
 		return Counts{}, fmt.Errorf("review: overview counts %s: %w", reviewID, err)
 	}

@@ -11,9 +11,11 @@ import (
 	"unicode/utf8"
 )
 
-// Framework is the sections a review's report is organised by: groups of action areas.
+// Framework is the sections a review's report is organised by: groups of action areas. A
+// framework file may also carry the review's vocabularies (Vocabulary), which travel with it.
 type Framework struct {
-	Groups []Group
+	Groups     []Group
+	Vocabulary Vocabulary
 }
 
 // Group is a group of action areas, such as "Ensuring families have access to the services they need".
@@ -55,17 +57,19 @@ const (
 	maxFileBytes  = 1 << 20
 )
 
-// FileFormat and FileVersion identify a framework file.
+// FileFormat and FileVersion identify a framework file. Version 2 added the vocabularies;
+// files of version 1 are still read.
 const (
 	FileFormat  = "thematic-framework"
-	FileVersion = 1
+	FileVersion = 2
 )
 
 // File is the documented JSON form of a framework (docs/framework.schema.json).
 type File struct {
-	Format  string      `json:"format"`
-	Version int         `json:"version"`
-	Groups  []FileGroup `json:"groups"`
+	Format       string      `json:"format"`
+	Version      int         `json:"version"`
+	Groups       []FileGroup `json:"groups"`
+	Vocabularies *Vocabulary `json:"vocabularies,omitempty"`
 }
 
 // FileGroup is a group in a framework file.
@@ -90,6 +94,10 @@ func (f Framework) ToFile() File {
 			fg.ActionAreas = append(fg.ActionAreas, FileArea{Title: a.Title, Quote: a.Quote, Citation: a.Citation})
 		}
 		out.Groups = append(out.Groups, fg)
+	}
+	if !f.Vocabulary.Empty() {
+		v := f.Vocabulary
+		out.Vocabularies = &v
 	}
 	return out
 }
@@ -165,8 +173,11 @@ func (f File) Check() (Framework, []Problem) {
 	if f.Format != FileFormat {
 		add("format", "must be %q", FileFormat)
 	}
-	if f.Version != FileVersion {
+	if f.Version != FileVersion && f.Version != 1 {
 		add("version", "must be %d", FileVersion)
+	}
+	if f.Vocabularies != nil && f.Version == 1 {
+		add("vocabularies", "needs version %d of the format: change the version to %d", FileVersion, FileVersion)
 	}
 	if len(f.Groups) == 0 {
 		add("groups", "must list at least one group")
@@ -208,6 +219,15 @@ func (f File) Check() (Framework, []Problem) {
 			grp.Areas = append(grp.Areas, area)
 		}
 		fw.Groups = append(fw.Groups, grp)
+	}
+	if f.Vocabularies != nil {
+		v := *f.Vocabularies
+		v.Sources = append([]SourceName(nil), v.Sources...)
+		for _, msg := range v.Check() {
+			path, m, _ := strings.Cut(msg, ": ")
+			add("vocabularies."+path, "%s", m)
+		}
+		fw.Vocabulary = v
 	}
 	return fw, probs
 }
@@ -259,6 +279,7 @@ type Template struct {
 	KeyQuestion    string         `json:"key_question"`
 	LinesOfEnquiry []TemplateLine `json:"lines_of_enquiry"`
 	Framework      File           `json:"framework"`
+	Vocabulary     Vocabulary     `json:"vocabularies"`
 }
 
 // TemplateLine is a group of lines of enquiry in a template.

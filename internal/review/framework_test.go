@@ -210,50 +210,65 @@ func fwSchemaSamples(t *testing.T) map[string]struct {
 		return `{"format":"thematic-framework","version":1,"groups":[` + strings.Join(gs, ",") + `]}`
 	}
 	s := func(n int) string { return strings.Repeat("é", n) }
+	vocab := func(version int, lists string) string {
+		return fmt.Sprintf(`{"format":"thematic-framework","version":%d,"groups":[{"title":"G","action_areas":[{"title":"A"}]}],"vocabularies":%s}`, version, lists)
+	}
 	out := map[string]struct {
 		file string
 		ok   bool
 	}{
-		"start for life template":  {string(sfl), true},
-		"missing action_areas":     {`{"format":"thematic-framework","version":1,"groups":[{"title":"G"}]}`, false},
-		"empty action_areas":       {`{"format":"thematic-framework","version":1,"groups":[{"title":"G","action_areas":[]}]}`, false},
-		"missing groups":           {`{"format":"thematic-framework","version":1}`, false},
-		"null groups":              {`{"format":"thematic-framework","version":1,"groups":null}`, false},
-		"no groups":                {`{"format":"thematic-framework","version":1,"groups":[]}`, false},
-		"missing format":           {`{"version":1,"groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
-		"wrong format":             {`{"format":"framework","version":1,"groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
-		"version 2":                {`{"format":"thematic-framework","version":2,"groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
-		"version as text":          {`{"format":"thematic-framework","version":"1","groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
-		"top-level list":           {`[]`, false},
-		"unknown field at the top": {`{"format":"thematic-framework","version":1,"notes":"x","groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
-		"unknown field in a group": {`{"format":"thematic-framework","version":1,"groups":[{"title":"G","id":"1","action_areas":[{"title":"A"}]}]}`, false},
-		"unknown field in an area": {area(`{"title":"A","footnote":"x"}`), false},
-		"smallest":                 {area(`{"title":"A"}`), true},
-		"missing title":            {area(`{"quote":""}`), false},
-		"empty title":              {area(`{"title":""}`), false},
-		"blank title":              {area(`{"title":" \n\t"}`), false},
-		"title as number":          {area(`{"title":5}`), false},
-		"title of 300":             {area(`{"title":"` + s(300) + `"}`), true},
-		"padded title of 300":      {area(`{"title":"  ` + s(300) + ` \n"}`), true},
-		"title of 301":             {area(`{"title":"` + s(301) + `"}`), false},
-		"quote and citation":       {area(`{"title":"A","quote":"Q","citation":"C"}`), true},
-		"quote without citation":   {area(`{"title":"A","quote":"Q"}`), false},
-		"quote, empty citation":    {area(`{"title":"A","quote":"Q","citation":""}`), false},
-		"quote, blank citation":    {area(`{"title":"A","quote":"Q","citation":"  "}`), false},
-		"quote, null citation":     {area(`{"title":"A","quote":"Q","citation":null}`), false},
-		"empty quote":              {area(`{"title":"A","quote":""}`), true},
-		"blank quote":              {area(`{"title":"A","quote":"   "}`), true},
-		"null quote":               {area(`{"title":"A","quote":null}`), true},
-		"citation alone":           {area(`{"title":"A","citation":"C"}`), true},
-		"quote as number":          {area(`{"title":"A","quote":1,"citation":"C"}`), false},
-		"quote of 2000":            {area(`{"title":"A","quote":"` + s(2000) + `","citation":"C"}`), true},
-		"quote of 2001":            {area(`{"title":"A","quote":"` + s(2001) + `","citation":"C"}`), false},
-		"citation of 1000":         {area(`{"title":"A","quote":"Q","citation":"` + s(1000) + `"}`), true},
-		"citation of 1001":         {area(`{"title":"A","quote":"Q","citation":"` + s(1001) + `"}`), false},
-		"50 groups":                {groups(50), true},
-		"51 groups":                {groups(51), false},
-		"100 action areas":         {area(strings.TrimSuffix(strings.Repeat(`{"title":"A"},`, 100), ",")), true},
-		"101 action areas":         {area(strings.TrimSuffix(strings.Repeat(`{"title":"A"},`, 101), ",")), false},
+		"start for life template":   {string(sfl), true},
+		"missing action_areas":      {`{"format":"thematic-framework","version":1,"groups":[{"title":"G"}]}`, false},
+		"empty action_areas":        {`{"format":"thematic-framework","version":1,"groups":[{"title":"G","action_areas":[]}]}`, false},
+		"missing groups":            {`{"format":"thematic-framework","version":1}`, false},
+		"null groups":               {`{"format":"thematic-framework","version":1,"groups":null}`, false},
+		"no groups":                 {`{"format":"thematic-framework","version":1,"groups":[]}`, false},
+		"missing format":            {`{"version":1,"groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
+		"wrong format":              {`{"format":"framework","version":1,"groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
+		"version 2":                 {`{"format":"thematic-framework","version":2,"groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, true},
+		"version 3":                 {`{"format":"thematic-framework","version":3,"groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
+		"vocabularies":              {vocab(2, `{"evidence_sources":[{"name":"Case-file audit"},{"name":"Interview with a GP","needs_role":true}],"professional_roles":["GP"],"inspectorates":["Ofsted","HMICFRS"],"team_roles":["Lead inspector"],"addressees":["Local safeguarding partners"]}`), true},
+		"empty vocabularies":        {vocab(2, `{}`), true},
+		"vocabularies in version 1": {vocab(1, `{"inspectorates":["Ofsted"]}`), false},
+		"unknown list":              {vocab(2, `{"colours":["red"]}`), false},
+		"empty value":               {vocab(2, `{"team_roles":[" "]}`), false},
+		"inspectorate of 100":       {vocab(2, `{"inspectorates":["`+s(100)+`"]}`), true},
+		"inspectorate of 101":       {vocab(2, `{"inspectorates":["`+s(101)+`"]}`), false},
+		"role of 201":               {vocab(2, `{"professional_roles":["`+s(201)+`"]}`), false},
+		"source without a name":     {vocab(2, `{"evidence_sources":[{"needs_role":true}]}`), false},
+		"source as text":            {vocab(2, `{"evidence_sources":["Case-file audit"]}`), false},
+		"needs_role as text":        {vocab(2, `{"evidence_sources":[{"name":"A","needs_role":"yes"}]}`), false},
+		"version as text":           {`{"format":"thematic-framework","version":"1","groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
+		"top-level list":            {`[]`, false},
+		"unknown field at the top":  {`{"format":"thematic-framework","version":1,"notes":"x","groups":[{"title":"G","action_areas":[{"title":"A"}]}]}`, false},
+		"unknown field in a group":  {`{"format":"thematic-framework","version":1,"groups":[{"title":"G","id":"1","action_areas":[{"title":"A"}]}]}`, false},
+		"unknown field in an area":  {area(`{"title":"A","footnote":"x"}`), false},
+		"smallest":                  {area(`{"title":"A"}`), true},
+		"missing title":             {area(`{"quote":""}`), false},
+		"empty title":               {area(`{"title":""}`), false},
+		"blank title":               {area(`{"title":" \n\t"}`), false},
+		"title as number":           {area(`{"title":5}`), false},
+		"title of 300":              {area(`{"title":"` + s(300) + `"}`), true},
+		"padded title of 300":       {area(`{"title":"  ` + s(300) + ` \n"}`), true},
+		"title of 301":              {area(`{"title":"` + s(301) + `"}`), false},
+		"quote and citation":        {area(`{"title":"A","quote":"Q","citation":"C"}`), true},
+		"quote without citation":    {area(`{"title":"A","quote":"Q"}`), false},
+		"quote, empty citation":     {area(`{"title":"A","quote":"Q","citation":""}`), false},
+		"quote, blank citation":     {area(`{"title":"A","quote":"Q","citation":"  "}`), false},
+		"quote, null citation":      {area(`{"title":"A","quote":"Q","citation":null}`), false},
+		"empty quote":               {area(`{"title":"A","quote":""}`), true},
+		"blank quote":               {area(`{"title":"A","quote":"   "}`), true},
+		"null quote":                {area(`{"title":"A","quote":null}`), true},
+		"citation alone":            {area(`{"title":"A","citation":"C"}`), true},
+		"quote as number":           {area(`{"title":"A","quote":1,"citation":"C"}`), false},
+		"quote of 2000":             {area(`{"title":"A","quote":"` + s(2000) + `","citation":"C"}`), true},
+		"quote of 2001":             {area(`{"title":"A","quote":"` + s(2001) + `","citation":"C"}`), false},
+		"citation of 1000":          {area(`{"title":"A","quote":"Q","citation":"` + s(1000) + `"}`), true},
+		"citation of 1001":          {area(`{"title":"A","quote":"Q","citation":"` + s(1001) + `"}`), false},
+		"50 groups":                 {groups(50), true},
+		"51 groups":                 {groups(51), false},
+		"100 action areas":          {area(strings.TrimSuffix(strings.Repeat(`{"title":"A"},`, 100), ",")), true},
+		"101 action areas":          {area(strings.TrimSuffix(strings.Repeat(`{"title":"A"},`, 101), ",")), false},
 	}
 	return out
 }
@@ -453,6 +468,17 @@ func (v *fwMiniValidator) validate(schema map[string]any, doc any, at string) er
 				if !re.MatchString(s) {
 					err = fmt.Errorf("%s: does not match %s", at, sv)
 				}
+			}
+		case "enum":
+			err = fmt.Errorf("%s: must be one of %v", at, sv)
+			for _, x := range sv.([]any) {
+				if fwJSONEqual(x, doc) {
+					err = nil
+				}
+			}
+		case "not":
+			if v.validate(sv.(map[string]any), doc, at) == nil {
+				err = fmt.Errorf("%s: must not match %v", at, sv)
 			}
 		case "if":
 			branch := "then"

@@ -50,3 +50,22 @@ func LoadFrameworkTitled(ctx context.Context, q db.Querier, tenantID, reviewID s
 	}
 	return title, fw, nil
 }
+
+// LoadFrameworkTitledAddressees reads the review's title, its framework and its recommendation
+// addressees (in order) in one statement, for the recommendation form.
+func LoadFrameworkTitledAddressees(ctx context.Context, q db.Querier, tenantID, reviewID string) (string, Framework, []string, error) {
+	var title string
+	var fw Framework
+	var addressees []string
+	err := q.QueryRow(ctx, `SELECT r.title, `+FrameworkJSON("$1", "$2")+`,
+			coalesce((SELECT array_agg(a.name ORDER BY a.position, lower(a.name), a.id) FROM review_addressees a
+				WHERE a.tenant_id = $1 AND a.review_id = $2), '{}')
+		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).Scan(&title, &fw.Groups, &addressees)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fw, nil, apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return "", fw, nil, fmt.Errorf("review: load framework and addressees %s: %w", reviewID, err)
+	}
+	return title, fw, addressees, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -99,7 +100,7 @@ func (e *OnVisitError) Error() string {
 
 // memberSelect reads members with their name, email and area name in one statement.
 const memberSelect = `SELECT m.id, m.review_id, m.user_id, u.name, u.email, m.role, m.area_id, la.display_name,
-		m.inspectorate, m.job_title, m.version, m.created_at
+		coalesce(m.inspectorate, ''), coalesce(m.job_title, ''), m.version, m.created_at
 	FROM review_members m
 	JOIN users u ON u.id = m.user_id
 	LEFT JOIN review_areas ra ON ra.tenant_id = m.tenant_id AND ra.id = m.area_id
@@ -209,7 +210,7 @@ func AddMember(ctx context.Context, q db.Querier, tenantID, reviewID, email stri
 	}
 	var id string
 	err = q.QueryRow(ctx, `INSERT INTO review_members (tenant_id, review_id, user_id, role, area_id, inspectorate, job_title)
-		VALUES ($1, $2, $3, $4, nullif($5, '')::uuid, $6, $7)
+		VALUES ($1, $2, $3, $4, nullif($5, '')::uuid, nullif($6, ''), nullif($7, ''))
 		ON CONFLICT (tenant_id, review_id, user_id) DO NOTHING RETURNING id`,
 		tenantID, reviewID, u.UserID, string(d.Role), areaOf(d), d.Inspectorate, d.JobTitle).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -252,7 +253,7 @@ func UpdateMember(ctx context.Context, q db.Querier, tenantID, reviewID, memberI
 			return before, Member{}, err
 		}
 	}
-	tag, err := q.Exec(ctx, `UPDATE review_members SET role = $4, area_id = nullif($5, '')::uuid, inspectorate = $6, job_title = $7,
+	tag, err := q.Exec(ctx, `UPDATE review_members SET role = $4, area_id = nullif($5, '')::uuid, inspectorate = nullif($6, ''), job_title = nullif($7, ''),
 			version = version + 1
 		WHERE tenant_id = $1 AND review_id = $2 AND id = $3 AND version = $8`,
 		tenantID, reviewID, memberID, string(d.Role), areaOf(d), d.Inspectorate, d.JobTitle, version)
@@ -311,8 +312,8 @@ func RemoveMember(ctx context.Context, q db.Querier, tenantID, reviewID, memberI
 
 // ListMemberInvites reads a review's pending invitations, by email, with the area's name.
 func ListMemberInvites(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]MemberInvite, error) {
-	rows, err := q.Query(ctx, `SELECT i.id, i.review_id, i.email, i.name, i.role, i.area_id, la.display_name, i.inspectorate,
-			i.job_title, i.created_at
+	rows, err := q.Query(ctx, `SELECT i.id, i.review_id, i.email, i.name, i.role, i.area_id, la.display_name, coalesce(i.inspectorate, ''),
+			coalesce(i.job_title, ''), i.created_at
 		FROM review_member_invites i
 		LEFT JOIN review_areas ra ON ra.tenant_id = i.tenant_id AND ra.id = i.area_id
 		LEFT JOIN local_authorities la ON la.ons_code = ra.ons_code
@@ -347,7 +348,7 @@ func ListMemberInvites(ctx context.Context, q db.Querier, tenantID, reviewID str
 func AddMemberInvite(ctx context.Context, q db.Querier, tenantID, reviewID, email, name string, d MemberDetails) (string, error) {
 	var id string
 	err := q.QueryRow(ctx, `INSERT INTO review_member_invites (tenant_id, review_id, email, name, role, area_id, inspectorate, job_title)
-		VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, $7, $8)
+		VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, ''), nullif($8, ''))
 		ON CONFLICT (tenant_id, review_id, email) DO NOTHING RETURNING id`,
 		tenantID, reviewID, normaliseEmail(email), strings.TrimSpace(name), string(d.Role), areaOf(d), d.Inspectorate, d.JobTitle).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -380,7 +381,7 @@ func DeleteMemberInvite(ctx context.Context, q db.Querier, tenantID, reviewID, i
 	var role string
 	var areaID *string
 	err := q.QueryRow(ctx, `DELETE FROM review_member_invites WHERE tenant_id = $1 AND review_id = $2 AND id = $3
-		RETURNING id, review_id, email, name, role, area_id, inspectorate, job_title, created_at`, tenantID, reviewID, inviteID).
+		RETURNING id, review_id, email, name, role, area_id, coalesce(inspectorate, ''), coalesce(job_title, ''), created_at`, tenantID, reviewID, inviteID).
 		Scan(&i.ID, &i.ReviewID, &i.Email, &i.Name, &role, &areaID, &i.Inspectorate, &i.JobTitle, &i.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return MemberInvite{}, apperr.NotFound("Invitation not found")
@@ -407,7 +408,7 @@ func ClaimInvites(ctx context.Context, q db.Querier, tenantID, email, userID str
 		INSERT INTO review_members (tenant_id, review_id, user_id, role, area_id, inspectorate, job_title)
 		SELECT $1, review_id, $3, role, area_id, inspectorate, job_title FROM claimed ORDER BY review_id
 		ON CONFLICT (tenant_id, review_id, user_id) DO NOTHING
-		RETURNING id, review_id, role, coalesce(area_id::text, ''), inspectorate, job_title`,
+		RETURNING id, review_id, role, coalesce(area_id::text, ''), coalesce(inspectorate, ''), coalesce(job_title, '')`,
 		tenantID, normaliseEmail(email), userID)
 	if err != nil {
 		return 0, fmt.Errorf("review: claim invites for %s: %w", normaliseEmail(email), err)
@@ -432,36 +433,24 @@ func ClaimInvites(ctx context.Context, q db.Querier, tenantID, email, userID str
 	return len(claims), nil
 }
 
-// Inspectorates the people form offers by name; anything else is typed under "Other".
-const (
-	InspectorateOfsted = "Ofsted"
-	InspectorateCQC    = "CQC"
-)
-
 // MemberInput is the people form as typed. Field ids: email, name, role, area, inspectorate,
-// inspectorate-other, job-title. Inspectorate is the radio chosen: "Ofsted", "CQC", "other" (with
-// InspectorateOther typed) or "none".
+// job-title. Inspectorate is the radio chosen: one of the review's inspectorates, or "none";
+// JobTitle is one of the review's team roles, or "" (MemberDetails.CheckLists checks them).
 type MemberInput struct {
-	Adding            bool // the add form, with email and name; the edit form has neither
-	Email             string
-	Name              string
-	Role              string
-	AreaID            string
-	Inspectorate      string
-	InspectorateOther string
-	JobTitle          string
+	Adding       bool // the add form, with email and name; the edit form has neither
+	Email        string
+	Name         string
+	Role         string
+	AreaID       string
+	Inspectorate string
+	JobTitle     string
 }
 
 // MemberInputOf fills the edit form from a member.
 func MemberInputOf(m Member) MemberInput {
-	in := MemberInput{Role: string(m.Role), AreaID: m.AreaID, JobTitle: m.JobTitle}
-	switch m.Inspectorate {
-	case "":
+	in := MemberInput{Role: string(m.Role), AreaID: m.AreaID, Inspectorate: m.Inspectorate, JobTitle: m.JobTitle}
+	if in.Inspectorate == "" {
 		in.Inspectorate = "none"
-	case InspectorateOfsted, InspectorateCQC:
-		in.Inspectorate = m.Inspectorate
-	default:
-		in.Inspectorate, in.InspectorateOther = "other", m.Inspectorate
 	}
 	return in
 }
@@ -496,31 +485,53 @@ func (in MemberInput) Validate() (MemberDetails, *form.Errors) {
 		errs.Add("area", "Only a local authority contact has an area: leave the area blank for other roles")
 		d.AreaID = ""
 	}
-	switch in.Inspectorate {
-	case "", "none":
-	case InspectorateOfsted, InspectorateCQC:
-		d.Inspectorate = in.Inspectorate
-	case "other":
-		other := strings.Join(strings.Fields(in.InspectorateOther), " ")
-		switch n := utf8.RuneCountInString(other); {
-		case n == 0:
-			errs.Add("inspectorate-other", "Enter the name of their inspectorate")
-		case n > MaxInspectorate:
-			errs.Add("inspectorate-other", "Inspectorate must be 100 characters or fewer")
-		}
-		d.Inspectorate = other
-		for _, known := range []string{InspectorateOfsted, InspectorateCQC} {
-			if strings.EqualFold(other, known) {
-				d.Inspectorate = known
-			}
-		}
-	default:
-		errs.Add("inspectorate", "Select their inspectorate")
-	}
-	if utf8.RuneCountInString(d.JobTitle) > MaxJobTitle {
-		errs.Add("job-title", "Job title must be 200 characters or fewer")
+	if in.Inspectorate != "none" {
+		d.Inspectorate = strings.TrimSpace(in.Inspectorate)
 	}
 	return d, errs
+}
+
+// CheckLists refuses an inspectorate or team role that is not in the review's lists (removed
+// meanwhile, or never offered): the form offers only the review's own.
+func (d *MemberDetails) CheckLists(inspectorates, teamRoles []string, errs *form.Errors) {
+	if d.Inspectorate != "" && !slices.Contains(inspectorates, d.Inspectorate) {
+		errs.Add("inspectorate", "Select their inspectorate from the list")
+		d.Inspectorate = ""
+	}
+	if d.JobTitle != "" && !slices.Contains(teamRoles, d.JobTitle) {
+		errs.Add("job-title", "Select their team role from the list")
+		d.JobTitle = ""
+	}
+}
+
+// MemberOptions are what the people forms offer: the review's areas (for a local authority
+// contact) by name, its inspectorates and its team roles, in order.
+type MemberOptions struct {
+	Areas         []AreaOption
+	Inspectorates []string
+	TeamRoles     []string
+}
+
+// AreaOption is one of the review's areas.
+type AreaOption struct {
+	ID, Name string
+}
+
+// LoadMemberOptions reads the people forms' choices in one statement.
+func LoadMemberOptions(ctx context.Context, q db.Querier, tenantID, reviewID string) (MemberOptions, error) {
+	var o MemberOptions
+	err := q.QueryRow(ctx, `SELECT
+		(SELECT coalesce(json_agg(json_build_object('ID', ra.id, 'Name', la.display_name) ORDER BY la.name, ra.id), '[]')
+			FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE ra.tenant_id = $1 AND ra.review_id = $2),
+		coalesce((SELECT array_agg(name ORDER BY position, lower(name), id) FROM review_inspectorates
+			WHERE tenant_id = $1 AND review_id = $2), '{}'),
+		coalesce((SELECT array_agg(name ORDER BY position, lower(name), id) FROM review_team_roles
+			WHERE tenant_id = $1 AND review_id = $2), '{}')`, tenantID, reviewID).Scan(&o.Areas, &o.Inspectorates, &o.TeamRoles)
+	if err != nil {
+		return o, fmt.Errorf("review: people form options of %s: %w", reviewID, err)
+	}
+	return o, nil
 }
 
 const maxName = 200

@@ -54,6 +54,10 @@ func newPeople(t *testing.T, d *dbtest.DB, slug string) people {
 		if p.reviewID, err = review.Create(ctx, tx, p.tenantID, p.users["lead@"+slug+".test"], review.Review{Title: "People review"}); err != nil {
 			return err
 		}
+		if err := review.SeedVocabulary(ctx, tx, p.tenantID, p.reviewID, review.Vocabulary{Inspectorates: []string{"Ofsted", "CQC"},
+			TeamRoles: []string{"Early Years Inspector", "Head of Early Help", "Director", "Family hub manager"}}); err != nil {
+			return err
+		}
 		if err := tx.QueryRow(ctx, `INSERT INTO review_areas (tenant_id, review_id, ons_code) VALUES ($1, $2, 'E06000057') RETURNING id`,
 			p.tenantID, p.reviewID).Scan(&p.area1); err != nil {
 			return err
@@ -389,10 +393,6 @@ func TestMemberInputValidate(t *testing.T) {
 		{"contact without area", review.MemberInput{Role: "la_contact"}, "area", "Select the area they are the local authority contact for"},
 		{"contact with a bad area", review.MemberInput{Role: "la_contact", AreaID: "x"}, "area", "Select an area from the list"},
 		{"observer with area", review.MemberInput{Role: "observer", AreaID: area}, "area", "Only a local authority contact has an area: leave the area blank for other roles"},
-		{"other inspectorate empty", review.MemberInput{Role: "inspector", Inspectorate: "other", InspectorateOther: "  "}, "inspectorate-other", "Enter the name of their inspectorate"},
-		{"other inspectorate long", review.MemberInput{Role: "inspector", Inspectorate: "other", InspectorateOther: long}, "inspectorate-other", "Inspectorate must be 100 characters or fewer"},
-		{"unknown inspectorate", review.MemberInput{Role: "inspector", Inspectorate: "MI6"}, "inspectorate", "Select their inspectorate"},
-		{"long job title", review.MemberInput{Role: "inspector", JobTitle: long}, "job-title", "Job title must be 200 characters or fewer"},
 	} {
 		_, errs := c.in.Validate()
 		if c.field == "" {
@@ -405,16 +405,29 @@ func TestMemberInputValidate(t *testing.T) {
 			t.Errorf("%s: %s error = %q, want %q (all: %v)", c.name, c.field, got, c.msg, errs.List())
 		}
 	}
-	d, errs := review.MemberInput{Role: "inspector", Inspectorate: "other", InspectorateOther: " HMI   Probation "}.Validate()
-	if errs.Any() || d.Inspectorate != "HMI Probation" {
-		t.Errorf("other inspectorate = %q %v", d.Inspectorate, errs.List())
+	// The lists: only the review's own values pass.
+	d, errs := review.MemberInput{Role: "inspector", Inspectorate: "HMI Probation", JobTitle: "Inspector"}.Validate()
+	lists := []string{"Ofsted", "HMI Probation"}
+	d.CheckLists(lists, []string{"Inspector"}, errs)
+	if errs.Any() || d.Inspectorate != "HMI Probation" || d.JobTitle != "Inspector" {
+		t.Errorf("values of the lists = %+v %v", d, errs.List())
 	}
-	d, _ = review.MemberInput{Role: "inspector", Inspectorate: "other", InspectorateOther: "cqc"}.Validate()
-	if d.Inspectorate != "CQC" {
-		t.Errorf("typed cqc = %q", d.Inspectorate)
+	d, errs = review.MemberInput{Role: "inspector", Inspectorate: "MI6", JobTitle: "Spy"}.Validate()
+	d.CheckLists(lists, []string{"Inspector"}, errs)
+	if errs.Get("inspectorate") != "Select their inspectorate from the list" || errs.Get("job-title") != "Select their team role from the list" ||
+		d.Inspectorate != "" || d.JobTitle != "" {
+		t.Errorf("values not in the lists = %+v %v", d, errs.List())
+	}
+	d, errs = review.MemberInput{Role: "observer", Inspectorate: "none"}.Validate()
+	d.CheckLists(lists, nil, errs)
+	if errs.Any() || d.Inspectorate != "" {
+		t.Errorf("none = %+v %v", d, errs.List())
 	}
 	in := review.MemberInputOf(review.Member{Role: auth.ReviewInspector, Inspectorate: "HMI Probation", JobTitle: "Inspector"})
-	if in.Inspectorate != "other" || in.InspectorateOther != "HMI Probation" {
+	if in.Inspectorate != "HMI Probation" || in.JobTitle != "Inspector" {
 		t.Errorf("input of member = %+v", in)
+	}
+	if in := review.MemberInputOf(review.Member{Role: auth.ReviewObserver}); in.Inspectorate != "none" {
+		t.Errorf("input of a member of no inspectorate = %+v", in)
 	}
 }

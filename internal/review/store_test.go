@@ -229,7 +229,8 @@ func TestOverviewCountsAndTemplate(t *testing.T) {
 		name, err = review.AreaName(w.ctx, tx, w.tenantID, id, area)
 		return err
 	}))
-	want := review.Counts{Areas: 1, Visits: 1, Members: 1, FrameworkSets: 2, ActionAreas: 6, EnquiryGroups: 3, EnquiryLines: 11}
+	// The template's lists: 7 sources, 6 roles, 2 inspectorates, 4 team roles and 4 addressees.
+	want := review.Counts{Areas: 1, Visits: 1, Members: 1, FrameworkSets: 2, ActionAreas: 6, EnquiryGroups: 3, EnquiryLines: 11, Terms: 23}
 	if c != want {
 		t.Fatalf("counts = %+v, want %+v", c, want)
 	}

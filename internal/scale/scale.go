@@ -27,7 +27,6 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/bulk"
 	"thematic/internal/db"
-	"thematic/internal/evidence"
 	"thematic/internal/review"
 )
 
@@ -398,9 +397,6 @@ func setUpReview(ctx context.Context, tx pgx.Tx, o Options, t *tenantData, r int
 	}
 	rd.id = id
 	if err := review.ApplyTemplate(ctx, tx, t.id, id, tpl); err != nil {
-		return nil, err
-	}
-	if err := evidence.SeedDefaults(ctx, tx, t.id, id); err != nil {
 		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE reviews SET status = 'fieldwork' WHERE tenant_id = $1 AND id = $2`, t.id, id); err != nil {

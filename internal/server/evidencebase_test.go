@@ -13,6 +13,7 @@ import (
 
 	"thematic/internal/db"
 	"thematic/internal/evidence"
+	"thematic/internal/review"
 )
 
 func init() {
@@ -35,7 +36,7 @@ func evidenceNotes(t *testing.T, e *env, f reviewFixture, n int, body func(i int
 		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE email = 'inspector@demo.test'`).Scan(&author); err != nil {
 			return err
 		}
-		if err := evidence.SeedDefaults(ctx, tx, f.tenantID, f.reviewID); err != nil {
+		if err := review.SeedVocabulary(ctx, tx, f.tenantID, f.reviewID, review.GeneralVocabulary("")); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT id FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 AND NOT needs_role

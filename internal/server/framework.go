@@ -451,7 +451,21 @@ func (s *Server) frameworkDeleteArea(w http.ResponseWriter, r *http.Request) err
 // --- Export and import ---
 
 func (s *Server) frameworkExport(w http.ResponseWriter, r *http.Request) error {
-	rv, fw, err := s.fwLoad(r)
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	var rv review.Review
+	var fw review.Framework
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if rv, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+			return err
+		}
+		if fw, err = review.LoadFramework(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+			return err
+		}
+		fw.Vocabulary, err = review.LoadVocabulary(ctx, tx, a.TenantID, a.Review.ReviewID)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -610,10 +624,14 @@ func (s *Server) frameworkImport(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		// The file's lists join the review's: values the lists lack are added at their end.
+		if err := review.SeedVocabulary(ctx, tx, a.TenantID, reviewID, f.Framework.Vocabulary); err != nil {
+			return err
+		}
 		return s.fwAudit(ctx, tx, a, "framework.imported", "review", reviewID,
 			map[string]any{"groups": len(current.Groups), "action_areas": current.AreaCount()},
 			map[string]any{"mode": f.Mode, "groups_imported": groups, "action_areas_imported": areas,
-				"file": hdr.Filename})
+				"file": hdr.Filename, "vocabularies": f.Framework.Vocabulary})
 	})
 	if err != nil {
 		return err

@@ -263,6 +263,13 @@ func TestFrameworkExportImportRoundTrip(t *testing.T) {
 	if !bytes.Contains(exported, []byte("Seamless support for families")) {
 		t.Fatalf("export:\n%s", exported)
 	}
+	// The review's lists travel with the framework (version 2 of the format).
+	for _, want := range []string{`"version": 2`, `"vocabularies"`, `"needs_role": true`, `"Children's Services Inspector"`,
+		`"Local authorities and health partners"`, `"Family hub worker"`} {
+		if !bytes.Contains(exported, []byte(want)) {
+			t.Errorf("export lacks %s", want)
+		}
+	}
 
 	blank := e.fwBlankReview(f.tenantID, "Second review")
 	if page := fwPage(lead, blank); !strings.Contains(page, "This review has no framework yet") {
@@ -278,6 +285,9 @@ func TestFrameworkExportImportRoundTrip(t *testing.T) {
 	}
 	fwInOrder(t, page, "<blockquote", "…a coherent joined up Start for Life offer available to all families.",
 		"The best start for life: a vision for the 1,001 critical days", "</blockquote>")
+	if got := e.vtNames("review_team_roles", blank); got != "His Majesty's Inspector|Senior His Majesty's Inspector|Early Years Inspector|Children's Services Inspector" {
+		t.Errorf("team roles after the import: %q", got)
+	}
 	again := fwExport(lead, blank)
 	if !bytes.Equal(again, exported) {
 		t.Fatalf("export after import differs:\n%s\n---\n%s", again, exported)

@@ -87,14 +87,6 @@ func (s *Server) noteFormData(r *http.Request, tx pgx.Tx, visitID string, sugges
 	if err != nil {
 		return v, l.Lock, err
 	}
-	if len(l.Sources) == 0 {
-		if err := evidence.SeedDefaults(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return v, l.Lock, err
-		}
-		if l, err = evidence.LoadFormLists(ctx, tx, a.TenantID, a.Review.ReviewID, visitID, suggest); err != nil {
-			return v, l.Lock, err
-		}
-	}
 	v.Opts, v.Framework, v.Enquiry = l.Options, l.Framework, l.Enquiry
 	return v, l.Lock, nil
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/area"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
@@ -41,18 +40,17 @@ func (s *Server) peopleReview(r *http.Request, tx pgx.Tx) (review.Review, people
 	return rv, peopleview.Review{ID: rv.ID, Title: rv.Title}, nil
 }
 
-// peopleAreas lists the review's areas for the contact's area select.
-func peopleAreas(r *http.Request, tx pgx.Tx) ([]peopleview.AreaOption, error) {
+// peopleOptions reads what the people forms offer: the review's areas for the contact's area
+// select, and its inspectorates and team roles.
+func peopleOptions(r *http.Request, tx pgx.Tx, v *peopleview.FormView) error {
 	a := actorFrom(r.Context())
-	areas, err := area.List(r.Context(), tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return nil, err
+	o, err := review.LoadMemberOptions(r.Context(), tx, a.TenantID, a.Review.ReviewID)
+	v.Areas = make([]peopleview.AreaOption, len(o.Areas))
+	for i, ar := range o.Areas {
+		v.Areas[i] = peopleview.AreaOption{ID: ar.ID, Name: ar.Name}
 	}
-	out := make([]peopleview.AreaOption, len(areas))
-	for i, ar := range areas {
-		out[i] = peopleview.AreaOption{ID: ar.ID, Name: ar.Name}
-	}
-	return out, nil
+	v.Inspectorates, v.TeamRoles = o.Inspectorates, o.TeamRoles
+	return err
 }
 
 // peopleCheckArea refuses an area that is not one of the review's (removed meanwhile, or never
@@ -73,7 +71,7 @@ func peopleCheckArea(d review.MemberDetails, areas []peopleview.AreaOption, errs
 func peopleInput(r *http.Request, adding bool) review.MemberInput {
 	return review.MemberInput{Adding: adding, Email: r.PostFormValue("email"), Name: r.PostFormValue("name"),
 		Role: r.PostFormValue("role"), AreaID: r.PostFormValue("area"), Inspectorate: r.PostFormValue("inspectorate"),
-		InspectorateOther: r.PostFormValue("inspectorate_other"), JobTitle: r.PostFormValue("job_title")}
+		JobTitle: r.PostFormValue("job_title")}
 }
 
 func (s *Server) peopleList(w http.ResponseWriter, r *http.Request) error {
@@ -104,8 +102,7 @@ func (s *Server) peopleAddForm(w http.ResponseWriter, r *http.Request) error {
 		if _, v.Review, err = s.peopleReview(r, tx); err != nil {
 			return err
 		}
-		v.Areas, err = peopleAreas(r, tx)
-		return err
+		return peopleOptions(r, tx, &v)
 	})
 	if err != nil {
 		return err
@@ -139,10 +136,11 @@ func (s *Server) peopleAdd(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Review = rview
-		if v.Areas, err = peopleAreas(r, tx); err != nil {
+		if err := peopleOptions(r, tx, &v); err != nil {
 			return err
 		}
 		areaName := peopleCheckArea(d, v.Areas, errs)
+		d.CheckLists(v.Inspectorates, v.TeamRoles, errs)
 		if errs.Any() {
 			return nil
 		}
@@ -317,8 +315,7 @@ func (s *Server) peopleEditView(r *http.Request, tx pgx.Tx, memberID string, v *
 	if v.Member, err = review.GetMember(ctx, tx, a.TenantID, a.Review.ReviewID, memberID); err != nil {
 		return err
 	}
-	v.Areas, err = peopleAreas(r, tx)
-	return err
+	return peopleOptions(r, tx, v)
 }
 
 func (s *Server) peopleEditForm(w http.ResponseWriter, r *http.Request) error {
@@ -364,6 +361,7 @@ func (s *Server) peopleUpdate(w http.ResponseWriter, r *http.Request) error {
 			return versionErr
 		}
 		peopleCheckArea(d, v.Areas, errs)
+		d.CheckLists(v.Inspectorates, v.TeamRoles, errs)
 		if errs.Any() {
 			return nil
 		}
@@ -428,8 +426,7 @@ func (s *Server) peopleRemove(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Member = removed
-		v.Areas, err = peopleAreas(r, tx)
-		return err
+		return peopleOptions(r, tx, &v)
 	}
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error

@@ -108,7 +108,7 @@ func TestPeopleAddAnExistingMemberOfTheTenant(t *testing.T) {
 
 	areasWantStatus(t, "form", lead.get(f.peopleURL("/add")), http.StatusOK, "Add a person", `id="email"`, `id="role"`,
 		`<option value="`+f.area1+`"`, "Northumberland", "Sunderland",
-		`id="inspectorate"`, `id="inspectorate-other"`, `id="job-title"`)
+		`id="inspectorate"`, `value="CQC"`, `id="job-title"`, `<option value="Early Years Inspector">`)
 
 	r := lead.post(f.peopleURL(""), url.Values{"email": {" CQC.Inspector@demo.test "}, "role": {"inspector"},
 		"inspectorate": {"CQC"}, "job_title": {"Children's Services Inspector"}})
@@ -164,8 +164,8 @@ func TestPeopleAddRefusesBadInput(t *testing.T) {
 			[]string{"Enter an email address in the correct format"}},
 		{"overlong name", url.Values{"email": {"someone@example.org"}, "name": {long}, "role": {"observer"}},
 			[]string{"Full name must be 200 characters or fewer"}},
-		{"overlong job title", url.Values{"email": {"inspector@demo.test"}, "role": {"observer"}, "job_title": {long}},
-			[]string{"Job title must be 200 characters or fewer", `href="#job-title"`}},
+		{"team role not in the list", url.Values{"email": {"inspector@demo.test"}, "role": {"observer"}, "job_title": {"Astronaut"}},
+			[]string{"Select their team role from the list", `href="#job-title"`}},
 		{"unknown role", url.Values{"email": {"inspector@demo.test"}, "role": {"admin"}}, []string{"Select their role in this review"}},
 		{"contact without area", url.Values{"email": {"someone@example.org"}, "name": {"Some One"}, "role": {"la_contact"}},
 			[]string{"Select the area they are the local authority contact for", `href="#area"`, `value="someone@example.org"`, `value="Some One"`}},
@@ -173,10 +173,10 @@ func TestPeopleAddRefusesBadInput(t *testing.T) {
 			[]string{"Only a local authority contact has an area"}},
 		{"contact for another review's area", url.Values{"email": {"someone@example.org"}, "name": {"Some One"}, "role": {"la_contact"},
 			"area": {other.areaID}}, []string{"Select an area of this review"}},
-		{"other inspectorate not named", url.Values{"email": {"someone@example.org"}, "name": {"Some One"}, "role": {"inspector"},
-			"inspectorate": {"other"}}, []string{"Enter the name of their inspectorate"}},
-		{"other inspectorate too long", url.Values{"email": {"someone@example.org"}, "name": {"Some One"}, "role": {"inspector"},
-			"inspectorate": {"other"}, "inspectorate_other": {long}}, []string{"Inspectorate must be 100 characters or fewer"}},
+		{"inspectorate not in the list", url.Values{"email": {"someone@example.org"}, "name": {"Some One"}, "role": {"inspector"},
+			"inspectorate": {"HMI Probation"}}, []string{"Select their inspectorate from the list", `href="#inspectorate"`}},
+		{"overlong inspectorate", url.Values{"email": {"someone@example.org"}, "name": {"Some One"}, "role": {"inspector"},
+			"inspectorate": {long}}, []string{"Select their inspectorate from the list"}},
 		{"no name for someone without an account", url.Values{"email": {"someone@example.org"}, "role": {"observer"}},
 			[]string{"Enter their full name: someone@example.org does not use this service in " + demo.TenantName + " yet"}},
 		{"already invited", url.Values{"email": {"pending@demo.test"}, "name": {"Pending Person"}, "role": {"observer"}},
@@ -219,12 +219,12 @@ func TestPeopleInvitedPersonJoinsTheReviewOnAccepting(t *testing.T) {
 
 	// Someone without an account, as the contact for Sunderland.
 	r := lead.post(f.peopleURL(""), url.Values{"email": {"Nia.New@Sunderland.example"}, "name": {"Nia New"}, "role": {"la_contact"},
-		"area": {f.area2}, "inspectorate": {"none"}, "job_title": {"Family hub manager"}})
+		"area": {f.area2}, "inspectorate": {"none"}})
 	if r.Status != http.StatusSeeOther || r.Location != f.peopleURL("") {
 		t.Fatalf("invite: %d %s\n%s", r.Status, r.Location, r.Body)
 	}
 	areasWantStatus(t, "list", lead.get(f.peopleURL("")), http.StatusOK, "Invitation sent to nia.new@sunderland.example",
-		"nia.new@sunderland.example", "Nia New", "Family hub manager")
+		"nia.new@sunderland.example", "Nia New")
 	var tenantRole string
 	if err := e.db.Super.QueryRow(ctx, `SELECT role FROM invitations WHERE email = 'nia.new@sunderland.example' AND revoked_at IS NULL`).Scan(&tenantRole); err != nil || tenantRole != "member" {
 		t.Fatalf("tenant invitation role %q (%v), want member", tenantRole, err)
@@ -266,8 +266,11 @@ func TestPeopleInvitedPersonJoinsTheReviewOnAccepting(t *testing.T) {
 
 	// Someone with an account in another organisation, as an inspector: invited as staff, and joins
 	// when they accept with their password.
+	if r := lead.post("/reviews/"+f.reviewID+"/lists/inspectorates", url.Values{"name": {"HMI Probation"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add an inspectorate: %d", r.Status)
+	}
 	r = lead.post(f.peopleURL(""), url.Values{"email": {"admin@other.test"}, "name": {"Other Admin"}, "role": {"inspector"},
-		"inspectorate": {"other"}, "inspectorate_other": {"HMI Probation"}, "job_title": {"Inspector"}})
+		"inspectorate": {"HMI Probation"}, "job_title": {"His Majesty's Inspector"}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("invite an existing account: %d\n%s", r.Status, r.Body)
 	}
@@ -300,7 +303,7 @@ func TestPeopleEdit(t *testing.T) {
 
 	// The observer becomes Sunderland's contact.
 	r := lead.post(f.peopleURL("/"+observer), url.Values{"version": {"1"}, "role": {"la_contact"}, "area": {f.area2},
-		"inspectorate": {"other"}, "inspectorate_other": {"Sunderland City Council"}, "job_title": {"Early help lead"}})
+		"inspectorate": {"none"}, "job_title": {"Early Years Inspector"}})
 	if r.Status != http.StatusSeeOther || r.Location != f.peopleURL("") {
 		t.Fatalf("change: %d %s\n%s", r.Status, r.Location, r.Body)
 	}
@@ -310,22 +313,23 @@ func TestPeopleEdit(t *testing.T) {
 	if e.auditCount("review_member.updated") != 1 {
 		t.Error("change not audited")
 	}
-	areasWantStatus(t, "list", lead.get(f.peopleURL("")), http.StatusOK, "Olu Observer’s details have been changed", "Sunderland City Council")
+	areasWantStatus(t, "list", lead.get(f.peopleURL("")), http.StatusOK, "Olu Observer’s details have been changed", "Early Years Inspector")
 
 	// The same form again carries a stale version.
 	areasWantStatus(t, "stale", lead.post(f.peopleURL("/"+observer), url.Values{"version": {"1"}, "role": {"observer"}, "inspectorate": {"none"}}),
 		http.StatusConflict)
 	areasWantStatus(t, "no version", lead.post(f.peopleURL("/"+observer), url.Values{"role": {"observer"}}), http.StatusBadRequest)
 	areasWantStatus(t, "nothing changed", lead.post(f.peopleURL("/"+observer), url.Values{"version": {"2"}, "role": {"la_contact"}, "area": {f.area2},
-		"inspectorate": {"other"}, "inspectorate_other": {"Sunderland City Council"}, "job_title": {"Early help lead"}}), http.StatusSeeOther)
+		"inspectorate": {"none"}, "job_title": {"Early Years Inspector"}}), http.StatusSeeOther)
 
 	// Bad input keeps what was typed.
 	areasWantStatus(t, "contact without area", lead.post(f.peopleURL("/"+observer), url.Values{"version": {"2"}, "role": {"la_contact"},
-		"job_title": {"Typed title"}}), http.StatusUnprocessableEntity, "Select the area they are the local authority contact for", `value="Typed title"`)
+		"job_title": {"Children's Services Inspector"}}), http.StatusUnprocessableEntity, "Select the area they are the local authority contact for",
+		`<option value="Children&#39;s Services Inspector" selected>`)
 	areasWantStatus(t, "inspector with an area", lead.post(f.peopleURL("/"+observer), url.Values{"version": {"2"}, "role": {"inspector"},
 		"area": {f.area2}}), http.StatusUnprocessableEntity, "Only a local authority contact has an area")
-	areasWantStatus(t, "overlong job title", lead.post(f.peopleURL("/"+observer), url.Values{"version": {"2"}, "role": {"observer"},
-		"job_title": {strings.Repeat("x", 201)}}), http.StatusUnprocessableEntity, "Job title must be 200 characters or fewer")
+	areasWantStatus(t, "team role not in the list", lead.post(f.peopleURL("/"+observer), url.Values{"version": {"2"}, "role": {"observer"},
+		"job_title": {strings.Repeat("x", 201)}}), http.StatusUnprocessableEntity, "Select their team role from the list")
 
 	// The only lead stays lead; someone on a visit team stays on it.
 	_, _, start := areasVisit(t, e, f.visit1)

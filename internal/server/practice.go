@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -478,15 +479,21 @@ func recAudit(rec recommendation.Recommendation) map[string]any {
 
 // recFindings reads the review's findings by action area, and each one's reference by id.
 func recFindings(r *http.Request, tx pgx.Tx) (string, []practiceview.FindingGroup, map[string]practiceview.FindingRef, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
 	title, fw, err := prFramework(r, tx)
 	if err != nil {
 		return "", nil, nil, err
 	}
+	groups, refs, err := recFindingGroups(r, tx, fw)
+	return title, groups, refs, err
+}
+
+// recFindingGroups reads the review's findings, grouped by action area in the framework's order.
+func recFindingGroups(r *http.Request, tx pgx.Tx, fw review.Framework) ([]practiceview.FindingGroup, map[string]practiceview.FindingRef, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
 	fs, err := finding.List(ctx, tx, a.TenantID, a.Review.ReviewID, "")
 	if err != nil {
-		return "", nil, nil, err
+		return nil, nil, err
 	}
 	titles := actionAreaTitles(fw)
 	refs := map[string]practiceview.FindingRef{}
@@ -502,7 +509,7 @@ func recFindings(r *http.Request, tx pgx.Tx) (string, []practiceview.FindingGrou
 			groups = append(groups, practiceview.FindingGroup{ActionAreaID: aa.ID, Title: aa.Title, Findings: byArea[aa.ID]})
 		}
 	}
-	return title, groups, refs, nil
+	return groups, refs, nil
 }
 
 func (s *Server) recsList(w http.ResponseWriter, r *http.Request) error {
@@ -544,9 +551,40 @@ func recFormLoadTx(r *http.Request, tx pgx.Tx, v *practiceview.RecFormView) erro
 	if v.Errors == nil {
 		v.Errors = &form.Errors{}
 	}
+	a := actorFrom(r.Context())
+	var fw review.Framework
 	var err error
-	v.ReviewTitle, v.Groups, _, err = recFindings(r, tx)
+	if v.ReviewTitle, fw, v.AddresseeList, err = review.LoadFrameworkTitledAddressees(r.Context(), tx, a.TenantID, a.Review.ReviewID); err != nil {
+		return err
+	}
+	v.Groups, _, err = recFindingGroups(r, tx, fw)
 	return err
+}
+
+// recAddressee puts the addressee in the list's spelling: one chosen from the list must still be
+// in it; one typed under "Someone else" joins the list (or is matched to a value it has).
+func recAddressee(r *http.Request, tx pgx.Tx, in *recommendation.Input, choice string) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	if strings.TrimSpace(in.Addressee) == "" || utf8.RuneCountInString(in.Addressee) > 200 {
+		return nil // the recommendation's own checks refuse it
+	}
+	if choice == "other" {
+		name, err := review.EnsureTerm(ctx, tx, reviewActor(a), review.VocabAddressees, in.Addressee)
+		in.Addressee = name
+		return err
+	}
+	name, found, err := review.FindTerm(ctx, tx, a.TenantID, a.Review.ReviewID, review.VocabAddressees, in.Addressee)
+	if err != nil {
+		return err
+	}
+	if !found {
+		errs := &form.Errors{}
+		errs.Add("addressee", "Choose who the recommendation is for: the list of addressees has changed")
+		return &recommendation.Refused{Errors: errs}
+	}
+	in.Addressee = name
+	return nil
 }
 
 func (s *Server) recFormPage(w http.ResponseWriter, r *http.Request, v practiceview.RecFormView) error {
@@ -610,6 +648,9 @@ func (s *Server) recCreate(w http.ResponseWriter, r *http.Request) error {
 	var id string
 	var created bool
 	err := s.tx(r, func(tx pgx.Tx) error {
+		if err := recAddressee(r, tx, &in, v.Choice); err != nil {
+			return err
+		}
 		var err error
 		if id, created, err = recommendation.Create(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in); err != nil || !created {
 			return err
@@ -647,9 +688,6 @@ func (s *Server) recLoad(r *http.Request, tx pgx.Tx) (recommendation.Recommendat
 func recFormOf(v *practiceview.RecFormView, rec recommendation.Recommendation) {
 	v.RecID, v.Number, v.Version, v.Body = rec.ID, rec.Number, rec.Version, rec.Body
 	v.Choice, v.Other = rec.Addressee, ""
-	if !recommendation.Suggested(rec.Addressee) {
-		v.Choice, v.Other = "other", rec.Addressee
-	}
 	v.Checked = map[string]bool{}
 	for _, id := range rec.FindingIDs {
 		v.Checked[id] = true
@@ -688,8 +726,11 @@ func (s *Server) recUpdate(w http.ResponseWriter, r *http.Request) error {
 	var viewErr error
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var before recommendation.Recommendation
-		var err error
-		if before, after, err = recommendation.Update(ctx, tx, a.TenantID, a.Review.ReviewID, id, in); err != nil {
+		err := recAddressee(r, tx, &in, v.Choice)
+		if err == nil {
+			before, after, err = recommendation.Update(ctx, tx, a.TenantID, a.Review.ReviewID, id, in)
+		}
+		if err != nil {
 			switch {
 			case errors.As(err, &stale):
 				cur := stale.Current

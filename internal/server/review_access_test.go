@@ -48,6 +48,7 @@ type reviewFixture struct {
 	noteID, documentID                     string
 	findingID                              string
 	exampleID, recommendationID            string
+	sourceID                               string // a source of evidence the note uses ({termID})
 }
 
 func newReviewFixture(t *testing.T, e *env) reviewFixture {
@@ -117,15 +118,13 @@ func newReviewFixture(t *testing.T, e *env) reviewFixture {
 			return err
 		}
 		// A note from the visit to the contact's own area.
-		if err := evidence.SeedDefaults(ctx, tx, f.tenantID, f.reviewID); err != nil {
-			return err
-		}
 		var source string
 		q(&source, `SELECT id FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 AND NOT needs_role ORDER BY position LIMIT 1`,
 			f.tenantID, f.reviewID)
 		if err != nil {
 			return err
 		}
+		f.sourceID = source
 		f.noteID, _, err = evidence.Create(ctx, tx, f.tenantID, f.reviewID, ids["inspector@demo.test"], evidence.NoteInput{
 			VisitID: f.visit1, SourceID: source, NoteDate: "2023-08-03", Body: "Parents at the baby group spoke about the infant feeding support.",
 			ActionAreas: []string{f.actionAreaID}, Judgement: "neutral", Key: "access-fixture-note"})
@@ -171,7 +170,8 @@ func (f reviewFixture) reviewPath(pattern string, own bool) string {
 	return strings.NewReplacer("{reviewID}", f.reviewID, "{areaID}", area, "{visitID}", visit,
 		"{groupID}", f.groupID, "{actionAreaID}", f.actionAreaID, "{enquiryGroupID}", f.enquiryGroupID,
 		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite, "{noteID}", f.noteID, "{documentID}", f.documentID, "{findingID}", f.findingID, "{number}", "1", "{format}", "html",
-		"{exampleID}", f.exampleID, "{recommendationID}", f.recommendationID).Replace(pattern)
+		"{exampleID}", f.exampleID, "{recommendationID}", f.recommendationID,
+		"{kind}", "sources", "{termID}", f.sourceID).Replace(pattern)
 }
 
 func TestReviewAccessMatrix(t *testing.T) {

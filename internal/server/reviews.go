@@ -221,6 +221,10 @@ func (s *Server) reviewCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		after := map[string]string{"title": v.Title, "start": f.Start, "idempotency_key": key}
 		switch f.Start {
+		case reviewview.StartBlank:
+			if err := review.SeedVocabulary(ctx, tx, a.TenantID, id, review.GeneralVocabulary(a.TenantName)); err != nil {
+				return err
+			}
 		case reviewview.StartTemplate:
 			after["template"] = review.StartForLife
 			if err := review.ApplyTemplate(ctx, tx, a.TenantID, id, tpl); err != nil {
@@ -244,7 +248,7 @@ func (s *Server) reviewCreate(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, reviewview.ReviewPath(id), "Review created. You are its lead.")
 }
 
-// rvCopy copies the framework and lines of enquiry of a review the user still leads.
+// rvCopy copies the framework, lines of enquiry and vocabularies of a review the user still leads.
 func (s *Server) rvCopy(r *http.Request, tx pgx.Tx, fromID, toID string) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
@@ -266,7 +270,14 @@ func (s *Server) rvCopy(r *http.Request, tx pgx.Tx, fromID, toID string) error {
 	if err != nil {
 		return err
 	}
-	return review.InsertEnquiry(ctx, tx, a.TenantID, toID, enq)
+	if err := review.InsertEnquiry(ctx, tx, a.TenantID, toID, enq); err != nil {
+		return err
+	}
+	vocab, err := review.LoadVocabulary(ctx, tx, a.TenantID, fromID)
+	if err != nil {
+		return err
+	}
+	return review.SeedVocabulary(ctx, tx, a.TenantID, toID, vocab)
 }
 
 // --- The overview ---

@@ -122,6 +122,15 @@ func (s *Server) routes() http.Handler {
 			route("POST", "/enquiry/lines/{lineID}/move", auth.ReviewLeadOnly, s.enquiryMoveLine)
 			route("POST", "/enquiry/lines/{lineID}/delete", auth.ReviewLeadOnly, s.enquiryDeleteLine)
 
+			// The review's lists: sources, roles, inspectorates, team roles, addressees.
+			route("GET", "/lists", auth.ReviewStaff, s.vocabLists)
+			route("POST", "/lists/{kind}", auth.ReviewLeadOnly, s.vocabAdd)
+			route("GET", "/lists/{kind}/{termID}", auth.ReviewLeadOnly, s.vocabTerm)
+			route("POST", "/lists/{kind}/{termID}", auth.ReviewLeadOnly, s.vocabUpdate)
+			route("POST", "/lists/{kind}/{termID}/move", auth.ReviewLeadOnly, s.vocabMove)
+			route("POST", "/lists/{kind}/{termID}/merge", auth.ReviewLeadOnly, s.vocabMerge)
+			route("POST", "/lists/{kind}/{termID}/delete", auth.ReviewLeadOnly, s.vocabDelete)
+
 			// The framework: groups of action areas.
 			route("GET", "/framework", auth.ReviewStaff, s.frameworkPage)
 			route("GET", "/framework/export", auth.ReviewStaff, s.frameworkExport)

@@ -18,6 +18,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/document"
 	"thematic/internal/mail"
+	"thematic/internal/review"
 )
 
 // Server holds what handlers share. It keeps no state of its own that matters: sessions, rate
@@ -107,4 +108,13 @@ func scopeOf(r *http.Request) db.Scope {
 		return db.Scope{TenantID: a.TenantID, UserID: a.UserID}
 	}
 	return db.Scope{}
+}
+
+// reviewActor is the actor in the review the request is about, for the review package's changes.
+func reviewActor(a *auth.Actor) review.Actor {
+	ra := review.Actor{TenantID: a.TenantID, UserID: a.UserID, Email: a.Email}
+	if a.Review != nil {
+		ra.ReviewID = a.Review.ReviewID
+	}
+	return ra
 }

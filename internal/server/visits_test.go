@@ -82,6 +82,9 @@ func newVisitFixture(t *testing.T, e *env) *visitFixture {
 			review.Review{Title: vtTitle, FieldworkStart: &start, FieldworkEnd: &end}); err != nil {
 			return err
 		}
+		if err := review.SeedVocabulary(ctx, tx, f.tenantID, f.reviewID, review.StartForLifeVocabulary()); err != nil {
+			return err
+		}
 		q := func(dst *string, sql string, args ...any) {
 			if err == nil {
 				err = tx.QueryRow(ctx, sql, args...).Scan(dst)
@@ -92,12 +95,12 @@ func newVisitFixture(t *testing.T, e *env) *visitFixture {
 		q(&f.torbay, `INSERT INTO review_areas (tenant_id, review_id, ons_code) VALUES ($1, $2, 'E06000027') RETURNING id`, f.tenantID, f.reviewID)
 		member := func(dst *string, email, role, inspectorate, job string, area *string) {
 			q(dst, `INSERT INTO review_members (tenant_id, review_id, user_id, role, area_id, inspectorate, job_title)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, f.tenantID, f.reviewID, f.users[email], role, area, inspectorate, job)
+				VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, '')) RETURNING id`, f.tenantID, f.reviewID, f.users[email], role, area, inspectorate, job)
 		}
 		member(&f.inspector, "inspector@demo.test", "inspector", "Ofsted", "Early Years Inspector", nil)
 		member(&f.cqc, "cqc.inspector@demo.test", "inspector", "CQC", "Children's Services Inspector", nil)
-		member(&f.observer, "observer@demo.test", "observer", "Department for Education", "Policy adviser", nil)
-		member(&f.contact, "la.contact@demo.test", "la_contact", "Sunderland City Council", "Head of Early Help", &f.sunderland)
+		member(&f.observer, "observer@demo.test", "observer", "", "", nil)
+		member(&f.contact, "la.contact@demo.test", "la_contact", "", "", &f.sunderland)
 		q(&f.visitA, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days, notes)
 			VALUES ($1, $2, $3, '2025-03-10', 2, 'Meet at the family hub') RETURNING id`, f.tenantID, f.reviewID, f.sunderland)
 		q(&f.visitB, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days) VALUES ($1, $2, $3, '2025-03-12', 1) RETURNING id`,

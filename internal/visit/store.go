@@ -75,7 +75,7 @@ func Areas(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]Area
 
 // EligibleMembers lists the review's leads and inspectors, who may be on a visit team, by name.
 func EligibleMembers(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]TeamMember, error) {
-	rows, err := q.Query(ctx, `SELECT m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title
+	rows, err := q.Query(ctx, `SELECT m.id, m.user_id, u.name, m.role, coalesce(m.inspectorate, ''), coalesce(m.job_title, '')
 		FROM review_members m JOIN users u ON u.id = m.user_id
 		WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.role IN ('lead', 'inspector')
 		ORDER BY u.name, m.id`, tenantID, reviewID)
@@ -139,7 +139,7 @@ func queryVisits(ctx context.Context, q db.Querier, op, tenantID, sql string, ar
 
 // loadTeams reads the teams of several visits in one query: visit id → members with their days.
 func loadTeams(ctx context.Context, q db.Querier, tenantID string, visitIDs []string) (map[string][]TeamMember, error) {
-	rows, err := q.Query(ctx, `SELECT d.visit_id, m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title,
+	rows, err := q.Query(ctx, `SELECT d.visit_id, m.id, m.user_id, u.name, m.role, coalesce(m.inspectorate, ''), coalesce(m.job_title, ''),
 			array_agg(d.day ORDER BY d.day)
 		FROM visit_days d
 		JOIN review_members m ON m.tenant_id = d.tenant_id AND m.id = d.member_id

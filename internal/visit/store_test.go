@@ -83,9 +83,11 @@ func (w *world) review(title string) string {
 	var id string
 	w.must(w.tx(func(tx pgx.Tx) error {
 		var err error
-		id, err = review.Create(context.Background(), tx, w.tenant, w.users["lead@visits.test"],
-			review.Review{Title: title, FieldworkStart: &start, FieldworkEnd: &end})
-		return err
+		if id, err = review.Create(context.Background(), tx, w.tenant, w.users["lead@visits.test"],
+			review.Review{Title: title, FieldworkStart: &start, FieldworkEnd: &end}); err != nil {
+			return err
+		}
+		return review.SeedVocabulary(context.Background(), tx, w.tenant, id, review.StartForLifeVocabulary())
 	}))
 	return id
 }

@@ -185,16 +185,17 @@ type RecFormView struct {
 	Version               int
 	Key                   string
 	Body                  string
-	Choice                string // a suggested addressee, or "other"
-	Other                 string // the addressee typed under "Other"
+	Choice                string // an addressee of the review's list, or "other"
+	Other                 string // the addressee typed under "Someone else"
+	AddresseeList         []string
 	Checked               map[string]bool
 	Groups                []FindingGroup
 	Errors                *form.Errors
 	Conflict              *recommendation.Recommendation
 }
 
-// Addressees are the suggested addressees.
-func (v RecFormView) Addressees() []string { return recommendation.Addressees }
+// Addressees are the review's addressees, in order.
+func (v RecFormView) Addressees() []string { return v.AddresseeList }
 
 func (v RecFormView) heading() string {
 	if v.RecID != "" {

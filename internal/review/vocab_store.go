@@ -1,0 +1,560 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/db"
+	"thematic/internal/form"
+)
+
+// Actor is who changes a review, for the checks and the audit entry of a change.
+type Actor struct {
+	TenantID string
+	ReviewID string
+	UserID   string
+	Email    string
+}
+
+func (a Actor) audit(ctx context.Context, tx pgx.Tx, action, objectType, objectID string, before, after any) error {
+	return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+		Action: action, ObjectType: objectType, ObjectID: objectID, Before: before, After: after})
+}
+
+// vocabTable is how a vocabulary is stored and what uses it. In the SQL, t is the term's row;
+// merges take $1 tenant, $2 review, $3 the term merged away and $4 the term kept (their ids, or
+// their names when byName), and each returns the ids of the rows it changed.
+type vocabTable struct {
+	table   string
+	uses    string
+	deleted string
+	byName  bool
+	merges  []string
+}
+
+var vocabTables = map[VocabKind]vocabTable{
+	VocabSources: {table: "evidence_sources",
+		uses: `(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = t.tenant_id AND n.source_id = t.id
+			AND n.deleted_at IS NULL)`,
+		deleted: `(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = t.tenant_id AND n.source_id = t.id
+			AND n.deleted_at IS NOT NULL)`,
+		merges: []string{`UPDATE evidence_notes SET source_id = $4, version = version + 1
+			WHERE tenant_id = $1 AND review_id = $2 AND source_id = $3
+			RETURNING id::text`}},
+	VocabRoles: {table: "evidence_roles",
+		uses: `(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = t.tenant_id AND n.role_id = t.id
+			AND n.deleted_at IS NULL)`,
+		deleted: `(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = t.tenant_id AND n.role_id = t.id
+			AND n.deleted_at IS NOT NULL)`,
+		merges: []string{`UPDATE evidence_notes SET role_id = $4, version = version + 1
+			WHERE tenant_id = $1 AND review_id = $2 AND role_id = $3
+			RETURNING id::text`}},
+	VocabAddressees: {table: "review_addressees", byName: true,
+		uses: `(SELECT count(*) FROM recommendations r WHERE r.tenant_id = t.tenant_id AND r.review_id = t.review_id
+			AND r.addressee = t.name)`,
+		deleted: `0`,
+		merges: []string{`UPDATE recommendations SET addressee = $4, version = version + 1
+			WHERE tenant_id = $1 AND review_id = $2 AND addressee = $3
+			RETURNING id::text`}},
+	VocabInspectorates: {table: "review_inspectorates", byName: true,
+		uses: `((SELECT count(*) FROM review_members m WHERE m.tenant_id = t.tenant_id AND m.review_id = t.review_id
+				AND m.inspectorate = t.name)
+			+ (SELECT count(*) FROM review_member_invites i WHERE i.tenant_id = t.tenant_id AND i.review_id = t.review_id
+				AND i.inspectorate = t.name))`,
+		deleted: `0`,
+		merges: []string{`UPDATE review_members SET inspectorate = $4, version = version + 1
+			WHERE tenant_id = $1 AND review_id = $2 AND inspectorate = $3
+			RETURNING id::text`,
+			`UPDATE review_member_invites SET inspectorate = $4
+			WHERE tenant_id = $1 AND review_id = $2 AND inspectorate = $3
+			RETURNING id::text`}},
+	VocabTeamRoles: {table: "review_team_roles", byName: true,
+		uses: `((SELECT count(*) FROM review_members m WHERE m.tenant_id = t.tenant_id AND m.review_id = t.review_id
+				AND m.job_title = t.name)
+			+ (SELECT count(*) FROM review_member_invites i WHERE i.tenant_id = t.tenant_id AND i.review_id = t.review_id
+				AND i.job_title = t.name))`,
+		deleted: `0`,
+		merges: []string{`UPDATE review_members SET job_title = $4, version = version + 1
+			WHERE tenant_id = $1 AND review_id = $2 AND job_title = $3
+			RETURNING id::text`,
+			`UPDATE review_member_invites SET job_title = $4
+			WHERE tenant_id = $1 AND review_id = $2 AND job_title = $3
+			RETURNING id::text`}},
+}
+
+// termJSON is an expression: the terms of one vocabulary of review $2 of tenant $1, in order, with
+// their uses, as JSON that scans into []Term.
+func termJSON(k VocabKind) string {
+	vt := vocabTables[k]
+	needsRole := "false"
+	if k == VocabSources {
+		needsRole = "t.needs_role"
+	}
+	return `(SELECT coalesce(json_agg(json_build_object('ID', t.id, 'Name', t.name, 'NeedsRole', ` + needsRole + `,
+			'Position', t.position, 'Version', t.version, 'Uses', ` + vt.uses + `, 'Deleted', ` + vt.deleted + `)
+			ORDER BY t.position, lower(t.name), t.id), '[]')
+		FROM ` + vt.table + ` t WHERE t.tenant_id = $1 AND t.review_id = $2)`
+}
+
+// Lists are a review's vocabularies with their uses, as the lists page shows them.
+type Lists struct {
+	Sources, Roles, Inspectorates, TeamRoles, Addressees []Term
+}
+
+// Of is one vocabulary's terms.
+func (l Lists) Of(k VocabKind) []Term {
+	switch k {
+	case VocabSources:
+		return l.Sources
+	case VocabRoles:
+		return l.Roles
+	case VocabAddressees:
+		return l.Addressees
+	case VocabInspectorates:
+		return l.Inspectorates
+	case VocabTeamRoles:
+		return l.TeamRoles
+	}
+	return nil
+}
+
+// Names are the terms' names, in order.
+func Names(terms []Term) []string {
+	out := make([]string, len(terms))
+	for i, t := range terms {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// Vocabulary is the lists as plain names.
+func (l Lists) Vocabulary() Vocabulary {
+	v := Vocabulary{Roles: Names(l.Roles), Inspectorates: Names(l.Inspectorates), TeamRoles: Names(l.TeamRoles),
+		Addressees: Names(l.Addressees)}
+	for _, s := range l.Sources {
+		v.Sources = append(v.Sources, SourceName{Name: s.Name, NeedsRole: s.NeedsRole})
+	}
+	return v
+}
+
+// ListsCols are the five vocabularies as columns of one statement over $1 tenant and $2 review,
+// in the order Lists.dest takes them.
+func ListsCols() string {
+	return termJSON(VocabSources) + `, ` + termJSON(VocabRoles) + `, ` + termJSON(VocabInspectorates) + `, ` +
+		termJSON(VocabTeamRoles) + `, ` + termJSON(VocabAddressees)
+}
+
+// Dest are the scan targets of ListsCols.
+func (l *Lists) Dest() []any {
+	return []any{&l.Sources, &l.Roles, &l.Inspectorates, &l.TeamRoles, &l.Addressees}
+}
+
+// LoadLists reads every vocabulary of a review with its uses, in one statement.
+func LoadLists(ctx context.Context, q db.Querier, tenantID, reviewID string) (Lists, error) {
+	var l Lists
+	if err := q.QueryRow(ctx, `SELECT `+ListsCols(), tenantID, reviewID).Scan(l.Dest()...); err != nil {
+		return l, fmt.Errorf("review: vocabularies of %s: %w", reviewID, err)
+	}
+	return l, nil
+}
+
+// LoadTerms reads one vocabulary of a review with its uses.
+func LoadTerms(ctx context.Context, q db.Querier, tenantID, reviewID string, k VocabKind) ([]Term, error) {
+	var terms []Term
+	if err := q.QueryRow(ctx, `SELECT `+termJSON(k), tenantID, reviewID).Scan(&terms); err != nil {
+		return nil, fmt.Errorf("review: %s of %s: %w", k, reviewID, err)
+	}
+	return terms, nil
+}
+
+// GetTerm reads one term of a vocabulary: NotFound for an id of another review or list.
+func GetTerm(ctx context.Context, q db.Querier, tenantID, reviewID string, k VocabKind, id string) (Term, error) {
+	return getTerm(ctx, q, tenantID, reviewID, k, id, "")
+}
+
+func getTerm(ctx context.Context, q db.Querier, tenantID, reviewID string, k VocabKind, id, lock string) (Term, error) {
+	vt, ok := vocabTables[k]
+	if !ok || !db.ValidUUID(id) {
+		return Term{}, apperr.NotFound("Not found")
+	}
+	needsRole := "false"
+	if k == VocabSources {
+		needsRole = "t.needs_role"
+	}
+	var t Term
+	err := q.QueryRow(ctx, `SELECT t.id, t.name, `+needsRole+`, t.position, t.version, `+vt.uses+`, `+vt.deleted+`
+		FROM `+vt.table+` t WHERE t.tenant_id = $1 AND t.review_id = $2 AND t.id = $3`+lock, tenantID, reviewID, id).
+		Scan(&t.ID, &t.Name, &t.NeedsRole, &t.Position, &t.Version, &t.Uses, &t.Deleted)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Term{}, apperr.NotFound("%s", "That "+k.One()+" is not in this review’s list")
+	}
+	if err != nil {
+		return Term{}, fmt.Errorf("review: %s %s: %w", k, id, err)
+	}
+	return t, nil
+}
+
+// SeedVocabulary adds a vocabulary's values to a review's lists, after what they hold; a value
+// already there, whatever its case, is kept as it is.
+func SeedVocabulary(ctx context.Context, q db.Querier, tenantID, reviewID string, v Vocabulary) error {
+	names := make([]string, len(v.Sources))
+	roles := make([]bool, len(v.Sources))
+	for i, s := range v.Sources {
+		names[i], roles[i] = s.Name, s.NeedsRole
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO evidence_sources (tenant_id, review_id, name, needs_role, position)
+		SELECT $1, $2, s.name, s.needs_role,
+			s.pos + coalesce((SELECT max(position) FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2), 0)
+		FROM unnest($3::text[], $4::bool[]) WITH ORDINALITY AS s(name, needs_role, pos)
+		ON CONFLICT DO NOTHING`, tenantID, reviewID, names, roles); err != nil {
+		return fmt.Errorf("review: seed sources of %s: %w", reviewID, err)
+	}
+	for _, k := range []VocabKind{VocabRoles, VocabInspectorates, VocabTeamRoles, VocabAddressees} {
+		table := vocabTables[k].table
+		if _, err := q.Exec(ctx, `INSERT INTO `+table+` (tenant_id, review_id, name, position)
+			SELECT $1, $2, s.name, s.pos + coalesce((SELECT max(position) FROM `+table+` WHERE tenant_id = $1 AND review_id = $2), 0)
+			FROM unnest($3::text[]) WITH ORDINALITY AS s(name, pos)
+			ON CONFLICT DO NOTHING`, tenantID, reviewID, v.Names(k)); err != nil {
+			return fmt.Errorf("review: seed %s of %s: %w", k, reviewID, err)
+		}
+	}
+	return nil
+}
+
+// LoadVocabulary reads a review's lists as plain names (for a copy or a file).
+func LoadVocabulary(ctx context.Context, q db.Querier, tenantID, reviewID string) (Vocabulary, error) {
+	l, err := LoadLists(ctx, q, tenantID, reviewID)
+	return l.Vocabulary(), err
+}
+
+// vocabLock serialises changes to one of a review's lists (positions, names).
+func vocabLock(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`,
+		a.ReviewID, string(k)); err != nil {
+		return fmt.Errorf("review: lock %s of %s: %w", k, a.ReviewID, err)
+	}
+	return ensureSetupOpen(ctx, tx, a)
+}
+
+// ensureSetupOpen refuses changes to a review's set-up once its report is with quality assurance
+// or published: the lists are printed in its methodology. The review's row is read FOR KEY SHARE,
+// so a stage move being made waits for this change or this change sees it.
+func ensureSetupOpen(ctx context.Context, tx pgx.Tx, a Actor) error {
+	var status Status
+	err := tx.QueryRow(ctx, `SELECT status FROM reviews WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`,
+		a.TenantID, a.ReviewID).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return fmt.Errorf("review: stage of %s: %w", a.ReviewID, err)
+	}
+	if status == StatusQA || status == StatusPublished {
+		return apperr.Forbidden("The review is at %s: its lists cannot change. Move it back to drafting to change them.",
+			strings.ToLower(status.Label()))
+	}
+	return nil
+}
+
+func termSnapshot(k VocabKind, t Term) map[string]any {
+	s := map[string]any{"list": string(k), "name": t.Name, "position": t.Position}
+	if k == VocabSources {
+		s["needs_role"] = t.NeedsRole
+	}
+	return s
+}
+
+// nameTaken reports whether another term of the list has the name, whatever its case.
+func nameTaken(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, name, exceptID string) (bool, error) {
+	var taken bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+vocabTables[k].table+`
+		WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = lower($3) AND id::text <> $4)`,
+		a.TenantID, a.ReviewID, name, exceptID).Scan(&taken)
+	if err != nil {
+		return false, fmt.Errorf("review: %s name taken: %w", k, err)
+	}
+	return taken, nil
+}
+
+// AddTerm appends a value to one of the review's lists. A name the list has already, whatever
+// its case, is refused on the field "name".
+func AddTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, typed string, needsRole bool) (Term, error) {
+	if !k.Valid() {
+		return Term{}, apperr.NotFound("")
+	}
+	name, msg := CheckTermName(k, typed)
+	if msg != "" {
+		return Term{}, form.Refuse("name", msg)
+	}
+	if err := vocabLock(ctx, tx, a, k); err != nil {
+		return Term{}, err
+	}
+	if taken, err := nameTaken(ctx, tx, a, k, name, ""); err != nil || taken {
+		if err == nil {
+			err = form.Refuse("name", "“"+name+"” is already in the list")
+		}
+		return Term{}, err
+	}
+	vt := vocabTables[k]
+	cols, vals := "tenant_id, review_id, name, position", "$1, $2, $3, $4"
+	args := []any{a.TenantID, a.ReviewID, name}
+	var id string
+	var pos int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(position), 0) + 1 FROM `+vt.table+` WHERE tenant_id = $1 AND review_id = $2`,
+		a.TenantID, a.ReviewID).Scan(&pos); err != nil {
+		return Term{}, fmt.Errorf("review: add %s: %w", k, err)
+	}
+	args = append(args, pos)
+	if k == VocabSources {
+		cols, vals = cols+", needs_role", vals+", $5"
+		args = append(args, needsRole)
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO `+vt.table+` (`+cols+`) VALUES (`+vals+`) RETURNING id`, args...).Scan(&id); err != nil {
+		return Term{}, fmt.Errorf("review: add %s: %w", k, err)
+	}
+	t := Term{ID: id, Name: name, NeedsRole: needsRole && k == VocabSources, Position: pos, Version: 1}
+	return t, a.audit(ctx, tx, "vocabulary.added", "vocabulary", id, nil, termSnapshot(k, t))
+}
+
+// TermStaleMessage is what a version mismatch on a list's value says.
+const TermStaleMessage = "Someone else changed this value while you were looking at the page. Go back, reload the page and try again."
+
+// UpdateTerm renames a value (and, for a source, sets whether it needs a role), when version is
+// still its version. Everything that uses the value keeps it under its new name.
+func UpdateTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, id string, version int, typed string, needsRole bool) (before, after Term, err error) {
+	if !k.Valid() {
+		return Term{}, Term{}, apperr.NotFound("")
+	}
+	name, msg := CheckTermName(k, typed)
+	if msg != "" {
+		return Term{}, Term{}, form.Refuse("name", msg)
+	}
+	if err := vocabLock(ctx, tx, a, k); err != nil {
+		return Term{}, Term{}, err
+	}
+	if before, err = getTerm(ctx, tx, a.TenantID, a.ReviewID, k, id, " FOR UPDATE OF t"); err != nil {
+		return Term{}, Term{}, err
+	}
+	if before.Version != version {
+		return before, Term{}, apperr.Conflict(TermStaleMessage)
+	}
+	if k != VocabSources {
+		needsRole = false
+	}
+	if before.Name == name && before.NeedsRole == needsRole {
+		return before, before, nil
+	}
+	if taken, err := nameTaken(ctx, tx, a, k, name, id); err != nil || taken {
+		if err == nil {
+			err = form.Refuse("name", "“"+name+"” is already in the list: to make the two one, merge them instead")
+		}
+		return before, Term{}, err
+	}
+	vt := vocabTables[k]
+	set := "name = $4"
+	args := []any{a.TenantID, a.ReviewID, id, name}
+	if k == VocabSources {
+		set += ", needs_role = $5"
+		args = append(args, needsRole)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE `+vt.table+` SET `+set+`, version = version + 1
+		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, args...); err != nil {
+		return before, Term{}, fmt.Errorf("review: rename %s %s: %w", k, id, err)
+	}
+	if after, err = GetTerm(ctx, tx, a.TenantID, a.ReviewID, k, id); err != nil {
+		return before, Term{}, err
+	}
+	after2 := termSnapshot(k, after)
+	after2["uses"] = after.Uses
+	return before, after, a.audit(ctx, tx, "vocabulary.changed", "vocabulary", id, termSnapshot(k, before), after2)
+}
+
+// MoveTerm moves a value one place up or down its list.
+func MoveTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, id string, up bool) error {
+	if !k.Valid() {
+		return apperr.NotFound("")
+	}
+	if err := vocabLock(ctx, tx, a, k); err != nil {
+		return err
+	}
+	t, err := getTerm(ctx, tx, a.TenantID, a.ReviewID, k, id, "")
+	if err != nil {
+		return err
+	}
+	table := vocabTables[k].table
+	// Positions 1, 2, 3… in the order shown, then swap with the neighbour.
+	if _, err := tx.Exec(ctx, `UPDATE `+table+` x SET position = n.rn
+		FROM (SELECT id, row_number() OVER (ORDER BY position, lower(name), id) AS rn FROM `+table+`
+			WHERE tenant_id = $1 AND review_id = $2) n
+		WHERE x.tenant_id = $1 AND x.review_id = $2 AND x.id = n.id AND x.position <> n.rn`, a.TenantID, a.ReviewID); err != nil {
+		return fmt.Errorf("review: renumber %s: %w", k, err)
+	}
+	var from int
+	if err := tx.QueryRow(ctx, `SELECT position FROM `+table+` WHERE tenant_id = $1 AND id = $2`, a.TenantID, id).Scan(&from); err != nil {
+		return fmt.Errorf("review: move %s: %w", k, err)
+	}
+	to := from + 1
+	if up {
+		to = from - 1
+	}
+	tag, err := tx.Exec(ctx, `UPDATE `+table+` SET position = $4 WHERE tenant_id = $1 AND review_id = $2 AND position = $3`,
+		a.TenantID, a.ReviewID, to, from)
+	if err != nil {
+		return fmt.Errorf("review: move %s: %w", k, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil // already at that end
+	}
+	if _, err := tx.Exec(ctx, `UPDATE `+table+` SET position = $3 WHERE tenant_id = $1 AND id = $2`, a.TenantID, id, to); err != nil {
+		return fmt.Errorf("review: move %s: %w", k, err)
+	}
+	return a.audit(ctx, tx, "vocabulary.moved", "vocabulary", id, map[string]any{"list": string(k), "name": t.Name,
+		"position": from}, map[string]any{"list": string(k), "name": t.Name, "position": to})
+}
+
+// MergeTerm makes two values one: everything that uses from uses into instead, and from leaves
+// the list. It returns how many notes, recommendations or people moved.
+func MergeTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, fromID string, version int, intoID string) (from, into Term, moved int, err error) {
+	if !k.Valid() {
+		return Term{}, Term{}, 0, apperr.NotFound("")
+	}
+	if err := vocabLock(ctx, tx, a, k); err != nil {
+		return Term{}, Term{}, 0, err
+	}
+	if from, err = getTerm(ctx, tx, a.TenantID, a.ReviewID, k, fromID, " FOR UPDATE OF t"); err != nil {
+		return Term{}, Term{}, 0, err
+	}
+	if from.Version != version {
+		return from, Term{}, 0, apperr.Conflict(TermStaleMessage)
+	}
+	if !db.ValidUUID(intoID) || intoID == fromID {
+		return from, Term{}, 0, form.Refuse("into", "Select the "+k.One()+" to merge “"+from.Name+"” into")
+	}
+	if into, err = getTerm(ctx, tx, a.TenantID, a.ReviewID, k, intoID, " FOR UPDATE OF t"); err != nil {
+		if apperr.CodeOf(err) == apperr.CodeNotFound {
+			err = form.Refuse("into", "Select the "+k.One()+" to merge “"+from.Name+"” into")
+		}
+		return from, Term{}, 0, err
+	}
+	var ids []string
+	vt := vocabTables[k]
+	for _, sql := range vt.merges {
+		args := []any{a.TenantID, a.ReviewID, from.ID, into.ID}
+		if vt.byName {
+			args = []any{a.TenantID, a.ReviewID, from.Name, into.Name}
+		}
+		rows, err := tx.Query(ctx, sql, args...)
+		if err != nil {
+			return from, into, 0, fmt.Errorf("review: merge %s: %w", k, err)
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return from, into, 0, fmt.Errorf("review: merge %s: %w", k, err)
+		}
+		ids = append(ids, got...)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM `+vt.table+` WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		a.TenantID, a.ReviewID, from.ID); err != nil {
+		return from, into, 0, fmt.Errorf("review: merge %s: delete: %w", k, err)
+	}
+	return from, into, len(ids), a.audit(ctx, tx, "vocabulary.merged", "vocabulary", from.ID, termSnapshot(k, from),
+		map[string]any{"list": string(k), "merged_into": into.Name, "merged_into_id": into.ID, "moved": len(ids), "ids": ids})
+}
+
+// InUseMessage says why a value that is used cannot leave its list.
+func InUseMessage(k VocabKind, t Term) string {
+	var what []string
+	switch k {
+	case VocabSources, VocabRoles:
+		if t.Uses > 0 {
+			what = append(what, countOf(t.Uses, "note", "notes"))
+		}
+		if t.Deleted > 0 {
+			what = append(what, countOf(t.Deleted, "deleted note", "deleted notes"))
+		}
+	case VocabAddressees:
+		what = append(what, countOf(t.Uses, "recommendation", "recommendations"))
+	default:
+		what = append(what, countOf(t.Uses, "person", "people"))
+	}
+	return "“" + t.Name + "” is used by " + strings.Join(what, " and ") +
+		". Merge it into another " + k.One() + " instead, or change what uses it first."
+}
+
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
+
+// DeleteTerm removes a value nothing uses from its list. A value in use is refused with
+// InUseMessage on the field "delete".
+func DeleteTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, id string, version int) (Term, error) {
+	if !k.Valid() {
+		return Term{}, apperr.NotFound("")
+	}
+	if err := vocabLock(ctx, tx, a, k); err != nil {
+		return Term{}, err
+	}
+	t, err := getTerm(ctx, tx, a.TenantID, a.ReviewID, k, id, " FOR UPDATE OF t")
+	if err != nil {
+		return Term{}, err
+	}
+	if t.Version != version {
+		return t, apperr.Conflict(TermStaleMessage)
+	}
+	if t.Uses+t.Deleted > 0 {
+		return t, form.Refuse("delete", InUseMessage(k, t))
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM `+vocabTables[k].table+` WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		a.TenantID, a.ReviewID, id); err != nil {
+		return t, fmt.Errorf("review: delete %s %s: %w", k, id, err)
+	}
+	return t, a.audit(ctx, tx, "vocabulary.removed", "vocabulary", id, termSnapshot(k, t), nil)
+}
+
+// FindTerm is the list's spelling of a name, matched whatever its case; found is false when the
+// list does not have it.
+func FindTerm(ctx context.Context, q db.Querier, tenantID, reviewID string, k VocabKind, name string) (canonical string, found bool, err error) {
+	vt, ok := vocabTables[k]
+	if !ok {
+		return "", false, apperr.NotFound("")
+	}
+	err = q.QueryRow(ctx, `SELECT name FROM `+vt.table+` WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = lower($3)`,
+		tenantID, reviewID, strings.Join(strings.Fields(name), " ")).Scan(&canonical)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("review: find %s: %w", k, err)
+	}
+	return canonical, true, nil
+}
+
+// EnsureTerm is the list's spelling of a typed name, adding it to the end of the list (audited)
+// when the list does not have it yet: a form that lets the lead type a new value uses it.
+func EnsureTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, typed string) (string, error) {
+	if !k.Valid() {
+		return "", apperr.NotFound("")
+	}
+	if err := vocabLock(ctx, tx, a, k); err != nil { // two forms adding one name take turns
+		return "", err
+	}
+	name, found, err := FindTerm(ctx, tx, a.TenantID, a.ReviewID, k, typed)
+	if err != nil || found {
+		return name, err
+	}
+	t, err := AddTerm(ctx, tx, a, k, typed, false)
+	return t.Name, err
+}
+
+// TermsCol is an expression: one vocabulary's terms of review $2 of tenant $1, in order, with
+// their uses, as JSON that scans into []Term.
+func TermsCol(k VocabKind) string { return termJSON(k) }
