@@ -98,7 +98,7 @@ func TestJourneyAddAreasAndPeople(t *testing.T) {
 	b.ClickLink("Add a person")
 	b.Fill("email", "hana.hull@hull.example")
 	b.Fill("name", "Hana Hull")
-	b.Check("role-4") // Local authority contact: reveals the area
+	b.Check("role-4")         // Local authority contact: reveals the area
 	b.Check("inspectorate-3") // not from an inspectorate (after Ofsted and CQC)
 	b.Submit("main button[type=submit]")
 	b.Expect("Select the area they are the local authority contact for")
