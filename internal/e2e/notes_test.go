@@ -51,8 +51,7 @@ func (b *B) noScript() {
 // waitJS waits until a JavaScript expression is true in the page.
 func (b *B) waitJS(expr, what string) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond),
-		chromedp.WithPollingTimeout(40*time.Second))); err != nil {
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
 		status, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector('[data-note-status]') || {}).textContent || ''`))
 		b.t.Fatalf("waiting for %s: %v (status line: %q)", what, err, status)
 	}
