@@ -154,7 +154,7 @@ func Build(d Data) (Doc, map[string][]Problem) {
 		authored(TextRecommendations)
 	} else if len(d.Facts.Areas) > 0 {
 		doc.Blocks = append(doc.Blocks, Block{Kind: Paragraph, Origin: Origin{Section: TextRecommendations, Kind: "facts"},
-			Text: Text{{Text: fmt.Sprintf("Based on our visits to these %d local areas, we recommend that:", len(d.Facts.Areas))}}})
+			Text: Text{{Text: recommendationsLead(len(d.Facts.Areas))}}})
 	}
 	if len(d.Recommendations) > 0 {
 		list := Block{Kind: Numbered, Origin: Origin{Section: TextRecommendations, Kind: "recommendation"}}
@@ -304,4 +304,12 @@ func excerpt(s string, n int) string {
 		return string(r)
 	}
 	return strings.TrimSpace(string(r[:n])) + "…"
+}
+
+// recommendationsLead opens the list of recommendations when the lead writes no words of their own.
+func recommendationsLead(areas int) string {
+	if areas == 1 {
+		return "Based on our visit to this local area, we recommend that:"
+	}
+	return "Based on our visits to these " + num(areas) + " local areas, we recommend that:"
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +209,25 @@ func TestBuildCitationWithoutQuoteFootnotesTheHeading(t *testing.T) {
 	doc.Finish() // finishing again numbers the same way
 	if len(doc.Footnotes) != len(citedNotes) || doc.Footnotes[2].Text.Plain() != "Source B, 2021" {
 		t.Errorf("footnotes after a second Finish: %+v", doc.Footnotes)
+	}
+}
+
+func TestRecommendationsLeadReadsForAnyNumberOfAreas(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{1: "Based on our visit to this local area, we recommend that:",
+		2:   "Based on our visits to these 2 local areas, we recommend that:",
+		153: "Based on our visits to these 153 local areas, we recommend that:"} {
+		var areas []string
+		for i := range n {
+			areas = append(areas, fmt.Sprint("Area ", i))
+		}
+		doc, _ := Build(Data{Title: "T", Facts: Facts{Areas: areas}})
+		found := false
+		for _, b := range doc.Blocks {
+			found = found || b.Text.Plain() == want
+		}
+		if !found {
+			t.Errorf("%d areas: no %q", n, want)
+		}
 	}
 }
