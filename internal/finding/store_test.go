@@ -324,3 +324,43 @@ func TestScaleIsSeededOnceAndEditable(t *testing.T) {
 		t.Fatalf("stale band edit: %v", err)
 	}
 }
+
+// TestFirstLinksAreNotEvidenceChanged: a finding's first supporting links set the areas the lead
+// sees, so it is not flagged straight away; links added after them and a note unlinked flag it as
+// they always did, and so do links to a finding that had supporting evidence once.
+func TestFirstLinksAreNotEvidenceChanged(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "first")
+	unlink := func(id, key string) {
+		t.Helper()
+		w.must(w.tx(func(tx pgx.Tx) error {
+			_, err := finding.Unlink(w.ctx, tx, w.tenant, w.review, id, w.notes[key])
+			return err
+		}))
+	}
+	// A note cutting against it first: still no supporting evidence, so the first supporting
+	// links that follow are its first.
+	id := w.create("Parents valued the feeding groups.", "k1")
+	w.must(w.link(id, finding.Contradicts, "a2n1"))
+	w.must(w.link(id, finding.Supports, "a0n0", "a1n0"))
+	if f := w.get(id); f.Areas != 2 || f.ConfirmedAreas != 2 || f.Stale() || f.Flagged() {
+		t.Fatalf("after its first links: areas %d confirmed %d stale %v", f.Areas, f.ConfirmedAreas, f.Stale())
+	}
+	w.must(w.link(id, finding.Supports, "a2n0"))
+	if f := w.get(id); f.Areas != 3 || f.ConfirmedAreas != 2 || !f.Stale() {
+		t.Fatalf("after further links: areas %d confirmed %d stale %v", f.Areas, f.ConfirmedAreas, f.Stale())
+	}
+
+	// Unlinking after the first links flags it too, even down to no evidence; linking again
+	// after that is not a first link: the finding had evidence once.
+	id2 := w.create("Hubs were welcoming.", "k2")
+	w.must(w.link(id2, finding.Supports, "a0n0"))
+	unlink(id2, "a0n0")
+	if f := w.get(id2); f.Areas != 0 || f.ConfirmedAreas != 1 || !f.Stale() {
+		t.Fatalf("after unlinking: areas %d confirmed %d stale %v", f.Areas, f.ConfirmedAreas, f.Stale())
+	}
+	w.must(w.link(id2, finding.Supports, "a1n0", "a2n0"))
+	if f := w.get(id2); f.Areas != 2 || f.ConfirmedAreas != 1 || !f.Stale() {
+		t.Fatalf("relinked: areas %d confirmed %d stale %v", f.Areas, f.ConfirmedAreas, f.Stale())
+	}
+}
