@@ -26,11 +26,11 @@ func syFinding(t *testing.T, env *testenv.Env, reviewID, body string) (string, i
 }
 
 // TestJourneySynthesis: the lead opens the synthesis overview from the review, opens an action
-// area's workspace, writes a finding with the preview following the typing, filters the evidence
-// to three of the six areas and links the notes shown to the finding (its first evidence: not
-// flagged), adds a fourth area's and sees "4 of 6 areas" with the scale's words and the change
-// flagged, confirms them, switches to the count, writes a second finding and reorders the two;
-// axe checks every page.
+// area's workspace, writes a finding with the preview following the typing (and warning about a
+// finding that says how widespread it is itself), filters the evidence to three of the six areas
+// and links the notes shown to the finding (its first evidence: not flagged), adds a fourth
+// area's and sees "4 of 6 areas" with the scale's words and the change flagged, confirms them,
+// switches to the count, writes a second finding and reorders the two; axe checks every page.
 func TestJourneySynthesis(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -52,10 +52,24 @@ func TestJourneySynthesis(t *testing.T) {
 	b.ClickLink(title)
 	b.Expect("Notes tagged to this action area")
 
-	// Write a finding.
+	// Write a finding. One that says how widespread it is itself is printed as typed, with a
+	// warning, as the lead types.
 	const first = "Parents said the hub was welcoming once they had found it."
 	b.ClickLink("Write a finding")
+	if b.Has("#own-quantifier:not([hidden])") {
+		t.Fatal("the empty form shows the warning")
+	}
+	b.Fill("body", "In most areas, parents said the hub was welcoming.")
+	if got := b.Text("#preview"); strings.TrimSpace(got) != "In most areas, parents said the hub was welcoming." {
+		t.Fatalf("live preview of a finding with its own quantifier says %q", got)
+	}
+	if got := b.Text("#own-quantifier"); !strings.Contains(got, "already says how widespread it is") || !strings.Contains(got, "in most areas we visited") {
+		t.Fatalf("the warning says %q", got)
+	}
 	b.Fill("body", first)
+	if b.Has("#own-quantifier:not([hidden])") {
+		t.Fatal("the warning stays for a finding without its own quantifier")
+	}
 	// The preview follows the typing (JavaScript), and the Preview button renders it on the server.
 	if got := b.Text("#preview"); !strings.Contains(got, "In most areas we visited, parents said the hub was welcoming") {
 		t.Fatalf("live preview says %q", got)

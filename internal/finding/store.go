@@ -200,11 +200,13 @@ func selectFindings(where string) string {
 }
 
 func collect(rows pgx.Rows, scale Scale) ([]Finding, error) {
+	q := scale.Quantifiers()
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Finding, error) {
 		var f Finding
 		err := r.Scan(&f.ID, &f.ReviewID, &f.ActionAreaID, &f.Position, &f.Body, &f.Style, &f.WordOverride,
 			&f.OverrideReason, &f.ConfirmedAreas, &f.Version, &f.Supporting, &f.Contradicting, &f.Areas, &f.Visited, &f.NoteIDs)
 		f.ScaleWord, _ = scale.Word(f.Areas, f.Visited)
+		f.Quantifiers = q
 		return f, err
 	})
 	if err != nil {

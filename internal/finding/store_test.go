@@ -364,3 +364,38 @@ func TestFirstLinksAreNotEvidenceChanged(t *testing.T) {
 		t.Fatalf("relinked: areas %d confirmed %d stale %v", f.Areas, f.ConfirmedAreas, f.Stale())
 	}
 }
+
+// TestFindingThatSaysHowWidespreadItIs: the scale the finding is read with recognises its own
+// quantifier, including words the lead gave the scale, and the report prints it as typed.
+func TestFindingThatSaysHowWidespreadItIs(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "own")
+	id := w.create("In most areas, adult services were stretched.", "k1")
+	w.must(w.link(id, finding.Supports, "a0n0", "a1n0", "a2n0"))
+	f := w.get(id)
+	if !f.OwnQuantifier() || f.Text() != "In most areas, adult services were stretched." || f.Opening() != "in all areas we visited" {
+		t.Fatalf("own quantifier %v, text %q, opening %q", f.OwnQuantifier(), f.Text(), f.Opening())
+	}
+	// A word of this review's scale only.
+	var s finding.Scale
+	w.must(w.tx(func(tx pgx.Tx) (err error) { s, err = finding.LoadScale(w.ctx, tx, w.tenant, w.review); return err }))
+	for _, b := range s {
+		if b.Label == "some" {
+			b.Label = "a handful of"
+			w.must(w.tx(func(tx pgx.Tx) error {
+				_, err := finding.SaveScale(w.ctx, tx, w.tenant, w.review, []finding.Band{b})
+				return err
+			}))
+		}
+	}
+	id2 := w.create("In a handful of areas, hubs closed early.", "k2")
+	w.must(w.link(id2, finding.Supports, "a0n0", "a1n0", "a2n0"))
+	if f := w.get(id2); !f.OwnQuantifier() || f.Text() != f.Body {
+		t.Fatalf("the review's own word: %v %q", f.OwnQuantifier(), f.Text())
+	}
+	id3 := w.create("Adult services were stretched.", "k3")
+	w.must(w.link(id3, finding.Supports, "a0n0", "a1n0", "a2n0"))
+	if f := w.get(id3); f.OwnQuantifier() || f.Text() != "In all areas we visited, adult services were stretched." {
+		t.Fatalf("a plain finding: %v %q", f.OwnQuantifier(), f.Text())
+	}
+}
