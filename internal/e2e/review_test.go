@@ -33,7 +33,11 @@ func TestJourneyCreateReviewFromTemplate(t *testing.T) {
 	if p := b.Path(); p != "/reviews/new" {
 		t.Fatalf("at %s, want the create form", p)
 	}
-	// A mistake first: the end of fieldwork is not a real date. What was typed stays.
+	// Mistakes first: the end of fieldwork is not a real date, and nothing is chosen to start
+	// from (there is no default). What was typed stays.
+	if b.Has("input[name=start]:checked") {
+		t.Fatal("a start choice is made for the lead")
+	}
 	b.Fill("title", "Start for Life services: second review")
 	b.Fill("fieldwork-start-day", "1")
 	b.Fill("fieldwork-start-month", "8")
@@ -41,13 +45,14 @@ func TestJourneyCreateReviewFromTemplate(t *testing.T) {
 	b.Fill("fieldwork-end-day", "31")
 	b.Fill("fieldwork-end-month", "9")
 	b.Fill("fieldwork-end-year", "2025")
-	b.Check("start-2") // the Start for Life template
 	b.Submit("form[action='/reviews'] button[type=submit]")
 	b.Expect("There is a problem")
 	b.Expect("End of fieldwork must be a real date")
+	b.Expect("Select what the review starts from")
 	if v, _ := b.value("title"); v != "Start for Life services: second review" {
 		t.Fatalf("title field = %q after the error, want what was typed", v)
 	}
+	b.Check("start-2") // the Start for Life template
 	b.Fill("fieldwork-end-day", "30")
 	b.Submit("form[action='/reviews'] button[type=submit]")
 

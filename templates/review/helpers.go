@@ -58,6 +58,33 @@ func statusClass(s domain.Status) string {
 
 func roleLabel(r auth.ReviewRole) string { return r.Label() }
 
+// templateBrings says what a template gives a new review, from what it holds.
+func templateBrings(t domain.Template) string {
+	var lines, areas int
+	for _, g := range t.LinesOfEnquiry {
+		lines += len(g.Questions)
+	}
+	for _, g := range t.Framework.Groups {
+		areas += len(g.ActionAreas)
+	}
+	var parts []string
+	if t.KeyQuestion != "" {
+		parts = append(parts, "its key question (unless you give one)")
+	}
+	if lines > 0 {
+		parts = append(parts, plural(lines, "line", "lines")+" of enquiry in "+plural(len(t.LinesOfEnquiry), "group", "groups"))
+	}
+	if areas > 0 {
+		parts = append(parts, "a framework of "+plural(areas, "action area", "action areas")+" in "+
+			plural(len(t.Framework.Groups), "group", "groups")+" with their policy quotes")
+	}
+	s := "Brings " + strings.Join(parts, ", ")
+	if i := strings.LastIndex(s, ", "); i > 0 {
+		s = s[:i] + " and " + s[i+2:]
+	}
+	return strings.TrimSpace(s + ". " + t.Description)
+}
+
 // longDate is like "1 August 2023". Review dates are days, stored without a time zone.
 func longDate(t *time.Time) string {
 	if t == nil {
