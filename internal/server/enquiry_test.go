@@ -497,3 +497,44 @@ func TestEnquiryLinesInNoGroup(t *testing.T) {
 		t.Fatalf("the lines changed:\n%s\n%s", before, after)
 	}
 }
+
+// TestLinesInNoGroupWhereverLinesShow: a line of enquiry in no group is offered on the note form
+// (under "Not in a group"), saved with a note and shown on it, offered and applied as a filter of
+// the evidence base, and counted in the coverage page's lines of enquiry table.
+func TestLinesInNoGroupWhereverLinesShow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	const question = "What did families say first?"
+	var line string
+	if err := e.db.Super.QueryRow(context.Background(), `INSERT INTO enquiry_lines (tenant_id, review_id, group_id, question, position)
+		VALUES ($1, $2, NULL, $3, 1) RETURNING id::text`, f.tenantID, f.reviewID, question).Scan(&line); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signedIn("inspector@demo.test")
+	form := f.ntForm(t, c)
+	page := html.UnescapeString(c.get(f.newPath()).Body)
+	if i, j := strings.Index(page, "Not in a group"), strings.Index(page, question); i < 0 || j < i || !strings.Contains(page, `value="`+line+`"`) {
+		t.Fatal("the note form does not offer the line in no group under its heading")
+	}
+	form["lines"] = []string{line, f.line}
+	r := c.post(f.postPath(), form)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", r.Status, r.Body)
+	}
+	vtWant(t, c.get(r.Location), http.StatusOK, question, "How do families find help?")
+
+	lead := e.signedIn("lead@demo.test")
+	base := "/reviews/" + f.reviewID
+	vtWant(t, lead.get(base+"/evidence"), http.StatusOK, `<option value="`+line+`">`+question+`</option>`)
+	vtWant(t, lead.get(base+"/evidence?line="+line), http.StatusOK, "Parents said the hub")
+	cov := html.UnescapeString(lead.get(base + "/coverage?by=lines").Body)
+	for _, want := range []string{"Not in a group", question, "Experiences", "How do families find help?"} {
+		if !strings.Contains(cov, want) {
+			t.Errorf("the coverage of lines of enquiry does not show %q", want)
+		}
+	}
+	if strings.Index(cov, question) > strings.Index(cov, "How do families find help?") {
+		t.Error("the line in no group is not before the groups' lines")
+	}
+}
