@@ -385,6 +385,9 @@ func (s *Server) enquiryEditLine(w http.ResponseWriter, r *http.Request) error {
 			before, err = review.UpdateEnquiryLine(ctx, tx, a.TenantID, a.Review.ReviewID, id, c)
 			if errors.Is(err, review.ErrQuestionInGroup) {
 				field, problem = "group-id", "That group has this line of enquiry already: choose another group or change the line"
+				if c.GroupID == "" {
+					problem = "A line not in a group says this already: choose a group or change the line"
+				}
 				return nil
 			}
 			if err != nil || !enqLineChanged(before, c) {
