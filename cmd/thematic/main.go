@@ -158,6 +158,32 @@ func migrateUp(ctx context.Context, ownerURL string) error {
 	return err
 }
 
+// demoSeeded asks the database, as its owner (the server's own role sees no tenant), whether the
+// demo tenant and its users are there.
+func demoSeeded(ctx context.Context, ownerURL string) (bool, error) {
+	pool, err := db.Open(ctx, ownerURL, 1)
+	if err != nil {
+		return false, err
+	}
+	defer pool.Close()
+	return demo.Seeded(ctx, pool)
+}
+
+// devBanner tells a developer how to sign in: as the demo's users when the demo is loaded,
+// otherwise how to create a tenant and its first user, or load the demo.
+func devBanner(w io.Writer, baseURL string, seeded bool) {
+	if seeded {
+		fmt.Fprintf(w, "Sign in as %s (tenant admin) or %s (review lead), password %q.\n", demo.People[0].Email, demo.People[1].Email, demo.Password)
+	} else {
+		fmt.Fprint(w, `The demo organisation is not loaded. To sign in, create an organisation and its first user:
+  thematic tenant create --slug my-inspectorate --name "My Inspectorate"
+  thematic user create --tenant my-inspectorate --email you@example.org --name "Your Name" --role admin
+or load the demo organisation, its users and its review: thematic seed demo
+`)
+	}
+	fmt.Fprintf(w, "Mail the service sends is kept at %s/dev/mail. Stop with Ctrl+C.\n\n", baseURL)
+}
+
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flags("serve", "Apply pending migrations, then serve HTTP on ADDR until SIGTERM or SIGINT.", stdout)
 	if err := fs.Parse(args); err != nil {
@@ -214,8 +240,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	logger.Info("serving", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds(), "env", cfg.Env)
 	fmt.Fprintf(stdout, "\nThematic is running at %s\n", cfg.BaseURL)
 	if cfg.Dev() {
-		fmt.Fprintf(stdout, "Sign in as %s (tenant admin) or %s (review lead), password %q.\n", demo.People[0].Email, demo.People[1].Email, demo.Password)
-		fmt.Fprintf(stdout, "Mail the service sends is kept at %s/dev/mail. Stop with Ctrl+C.\n\n", cfg.BaseURL)
+		seeded, err := demoSeeded(ctx, ownerURL)
+		if err != nil {
+			logger.Warn("could not tell whether the demo is loaded", "err", err.Error())
+		}
+		devBanner(stdout, cfg.BaseURL, seeded)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()

@@ -226,3 +226,55 @@ func TestReportExportCommand(t *testing.T) {
 		}
 	}
 }
+
+// serveBanner starts the server on d, waits until it serves, stops it and returns what it printed.
+func serveBanner(t *testing.T, d *dbtest.DB) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, logs := &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, envFor(d, nil), nil, out, logs) }()
+	waitForAddr(t, logs)
+	// The banner follows the "serving" log line.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "Stop with Ctrl+C") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	return out.String()
+}
+
+// TestServeBannerNamesTheDemoOnlyWhenItExists: in development the start banner offers the demo
+// sign-in only on a database with the demo tenant; otherwise it says how to make a tenant and a
+// user, or the demo.
+func TestServeBannerNamesTheDemoOnlyWhenItExists(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	empty := serveBanner(t, d)
+	for _, never := range []string{"@demo.test", demo.Password} {
+		if strings.Contains(empty, never) {
+			t.Errorf("with no demo data the banner says %q:\n%s", never, empty)
+		}
+	}
+	for _, want := range []string{"Thematic is running at", "thematic tenant create", "thematic user create", "thematic seed demo"} {
+		if !strings.Contains(empty, want) {
+			t.Errorf("with no demo data the banner does not say %q:\n%s", want, empty)
+		}
+	}
+	if err := demo.Seed(context.Background(), d.Owner); err != nil {
+		t.Fatal(err)
+	}
+	seeded := serveBanner(t, d)
+	for _, want := range []string{"admin@demo.test", "lead@demo.test", demo.Password, "/dev/mail"} {
+		if !strings.Contains(seeded, want) {
+			t.Errorf("with the demo the banner does not say %q:\n%s", want, seeded)
+		}
+	}
+	if strings.Contains(seeded, "thematic seed demo") {
+		t.Errorf("with the demo the banner still says to seed it:\n%s", seeded)
+	}
+}

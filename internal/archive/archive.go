@@ -36,6 +36,7 @@ type Archive struct {
 	Version         int              `json:"version"`
 	ExportedAt      string           `json:"exported_at"`
 	Review          Review           `json:"review"`
+	EnquiryLines    []Line           `json:"enquiry_lines"` // in no group; absent from archives made before
 	EnquiryGroups   []EnquiryGroup   `json:"enquiry_groups"`
 	FrameworkGroups []FrameworkGroup `json:"framework_groups"`
 	Areas           []Area           `json:"areas"`
@@ -55,7 +56,7 @@ type Archive struct {
 }
 
 // Sections are the top-level keys in the order the exporter writes them.
-var Sections = []string{"format", "version", "exported_at", "review", "enquiry_groups", "framework_groups",
+var Sections = []string{"format", "version", "exported_at", "review", "enquiry_lines", "enquiry_groups", "framework_groups",
 	"areas", "members", "visits", "evidence_sources", "evidence_roles", "themes", "self_assessment",
 	"questionnaires", "quantifier_scale", "notes", "findings", "examples", "recommendations", "report_texts"}
 

@@ -476,3 +476,92 @@ func TestSchemaDescribesTheArchive(t *testing.T) {
 		t.Errorf("the exported archive is not valid: %v", err)
 	}
 }
+
+// TestRoundTripKeepsLinesInNoGroup: lines of enquiry in no group are exported before the groups,
+// with a note citing one, imported in no group in the same order, and exported again the same.
+// An archive written before lines could be outside a group (no "enquiry_lines") still imports.
+func TestRoundTripKeepsLinesInNoGroup(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.tx(w.tenant, func(tx pgx.Tx) error {
+		var line string
+		if err := tx.QueryRow(w.ctx, `INSERT INTO enquiry_lines (tenant_id, review_id, group_id, question, position)
+			VALUES ($1, $2, NULL, 'What did families say first?', 1), ($1, $2, NULL, 'Who else was heard?', 2)
+			RETURNING id::text`, w.tenant, w.review).Scan(&line); err != nil {
+			return err
+		}
+		_, err := tx.Exec(w.ctx, `INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
+			SELECT $1, id, $3, $2 FROM evidence_notes WHERE tenant_id = $1 AND review_id = $2 AND deleted_at IS NULL AND NOT safeguarding
+			ORDER BY created_at, id LIMIT 1`, w.tenant, w.review, line)
+		return err
+	})
+	first := w.export(w.tenant, w.review)
+	var a archive.Archive
+	if err := json.Unmarshal(first, &a); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.EnquiryLines) != 2 || a.EnquiryLines[0].Question != "What did families say first?" || a.EnquiryLines[1].Question != "Who else was heard?" {
+		t.Fatalf("lines in no group in the archive: %+v", a.EnquiryLines)
+	}
+	cited := false
+	for _, n := range a.Notes {
+		for _, l := range n.Lines {
+			cited = cited || l == a.EnquiryLines[0].Ref
+		}
+	}
+	if !cited {
+		t.Fatal("no note cites the line in no group")
+	}
+	if i, j := bytes.Index(first, []byte(`"enquiry_lines"`)), bytes.Index(first, []byte(`"enquiry_groups"`)); i < 0 || i > j {
+		t.Error("the lines in no group are not written before the groups")
+	}
+	res, err := w.importInto(w.other, first, "")
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	var got string
+	if err := w.super.QueryRow(w.ctx, `SELECT string_agg(question || ':' || position, '|' ORDER BY position) FROM enquiry_lines
+		WHERE review_id = $1 AND group_id IS NULL`, res.ReviewID).Scan(&got); err != nil || got != "What did families say first?:1|Who else was heard?:2" {
+		t.Fatalf("imported lines in no group: %q %v", got, err)
+	}
+	second := w.export(w.other, res.ReviewID)
+	second = bytes.Replace(second, []byte(`"title":"`+demo.ReviewTitle+` (imported)"`), []byte(`"title":"`+demo.ReviewTitle+`"`), 1)
+	if !bytes.Equal(withoutExportedAt(first), withoutExportedAt(second)) {
+		t.Fatal("the second export differs from the first")
+	}
+
+	// The same archive as an older version wrote it: no "enquiry_lines", and nothing citing them.
+	var doc map[string]any
+	if err := json.Unmarshal(w.export(w.tenant, w.review), &doc); err != nil {
+		t.Fatal(err)
+	}
+	refs := map[string]bool{}
+	for _, l := range doc["enquiry_lines"].([]any) {
+		refs[l.(map[string]any)["ref"].(string)] = true
+	}
+	delete(doc, "enquiry_lines")
+	for _, n := range doc["notes"].([]any) {
+		note := n.(map[string]any)
+		kept := []any{}
+		for _, l := range note["lines"].([]any) {
+			if !refs[l.(string)] {
+				kept = append(kept, l)
+			}
+		}
+		note["lines"] = kept
+	}
+	old, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = w.importInto(w.other, old, "Older archive")
+	if err != nil {
+		t.Fatalf("import of an archive without enquiry_lines: %v", err)
+	}
+	var groups, lines int
+	if err := w.super.QueryRow(w.ctx, `SELECT (SELECT count(*) FROM enquiry_groups WHERE review_id = $1),
+		(SELECT count(*) FROM enquiry_lines WHERE review_id = $1 AND group_id IS NULL)`, res.ReviewID).Scan(&groups, &lines); err != nil ||
+		groups != 3 || lines != 0 {
+		t.Fatalf("older archive imported with %d groups and %d lines in no group (%v)", groups, lines, err)
+	}
+}

@@ -213,6 +213,9 @@ var smallSections = []struct{ what, sql string }{
 	{"enquiry groups", `(SELECT coalesce(json_agg(json_build_array(id::text, title) ORDER BY position, id), '[]')
 		FROM enquiry_groups
 		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"lines in no group", `(SELECT coalesce(json_agg(json_build_array(id::text, question) ORDER BY position, id), '[]')
+		FROM enquiry_lines
+		WHERE tenant_id = $1 AND review_id = $2 AND group_id IS NULL)`},
 	{"lines of enquiry", `(SELECT coalesce(json_agg(json_build_array(l.id::text, l.group_id::text, l.question) ORDER BY g.position, g.id, l.position, l.id), '[]')
 		FROM enquiry_lines l
 		JOIN enquiry_groups g ON g.tenant_id = l.tenant_id AND g.id = l.group_id
@@ -419,10 +422,27 @@ func (e *exporter) each(what, sql string, scan func(r rowScanner) error) error {
 }
 
 func (e *exporter) enquiry() error {
+	ungrouped := []Line{}
+	err := e.rows("lines in no group", func(r rowScanner) error {
+		var id string
+		var l Line
+		if err := r.Scan(&id, &l.Question); err != nil {
+			return err
+		}
+		l.Ref = e.lines.add(id)
+		ungrouped = append(ungrouped, l)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := e.field("enquiry_lines", ungrouped); err != nil {
+		return err
+	}
 	groups := []EnquiryGroup{}
 	at := map[string]int{}
 	gr := newRefs("enquiry-group")
-	err := e.rows("enquiry groups", func(r rowScanner) error {
+	err = e.rows("enquiry groups", func(r rowScanner) error {
 		var id string
 		g := EnquiryGroup{Lines: []Line{}}
 		if err := r.Scan(&id, &g.Title); err != nil {

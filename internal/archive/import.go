@@ -281,6 +281,11 @@ func (w *writer) enquiry() error {
 	var gPos []int32
 	var lIDs, lGroups, lQuestions []string
 	var lPos []int32
+	for li, l := range w.a.EnquiryLines { // in no group: lGroups "" is NULL
+		lid := w.ids.next()
+		w.ref[l.Ref] = lid
+		lIDs, lGroups, lQuestions, lPos = append(lIDs, lid), append(lGroups, ""), append(lQuestions, l.Question), append(lPos, int32(li+1))
+	}
 	for gi, g := range w.a.EnquiryGroups {
 		id := w.ids.next()
 		w.ref[g.Ref] = id
@@ -297,7 +302,7 @@ func (w *writer) enquiry() error {
 		return err
 	}
 	return w.exec("lines of enquiry", `INSERT INTO enquiry_lines (tenant_id, id, review_id, group_id, question, position)
-		SELECT $1, u.id::uuid, $2, u.grp::uuid, u.question, u.position
+		SELECT $1, u.id::uuid, $2, nullif(u.grp, '')::uuid, u.question, u.position
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS u(id, grp, question, position)`,
 		w.tenant, w.reviewID, lIDs, lGroups, lQuestions, lPos)
 }

@@ -217,6 +217,9 @@ func (l *linker) email(path string, s *string) {
 func checkLinks(a *Archive, ps *problems) {
 	l := &linker{ps: ps, refs: map[string]string{}, where: map[string]string{}}
 	// Every object's ref first, so that links may point forwards.
+	for i, ln := range a.EnquiryLines {
+		l.define(idx("enquiry_lines", i), ln.Ref, kLine)
+	}
 	for i, g := range a.EnquiryGroups {
 		p := idx("enquiry_groups", i)
 		l.define(p, g.Ref, kEnquiryGroup)

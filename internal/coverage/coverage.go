@@ -18,6 +18,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/form"
+	"thematic/internal/review"
 )
 
 // Threshold limits, and the default a review starts with.
@@ -132,9 +133,9 @@ func Load(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (Coverage, 
 				ORDER BY g.position, aa.position, aa.id), '[]')
 			FROM action_areas aa JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
 			WHERE aa.tenant_id = $1 AND aa.review_id = $2),
-		(SELECT coalesce(json_agg(json_build_object('ID', l.id, 'Title', l.question, 'Group', g.title)
-				ORDER BY g.position, l.position, l.id), '[]')
-			FROM enquiry_lines l JOIN enquiry_groups g ON g.tenant_id = l.tenant_id AND g.id = l.group_id
+		(SELECT coalesce(json_agg(json_build_object('ID', l.id, 'Title', l.question, 'Group', coalesce(g.title, $3))
+				ORDER BY g.position NULLS FIRST, l.position, l.id), '[]')
+			FROM enquiry_lines l LEFT JOIN enquiry_groups g ON g.tenant_id = l.tenant_id AND g.id = l.group_id
 			WHERE l.tenant_id = $1 AND l.review_id = $2),
 		(SELECT coalesce(json_agg(json_build_object('Name', t.name, 'Strength', c.strength,
 				'Development', c.development, 'Neutral', c.neutral)
@@ -144,7 +145,7 @@ func Load(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (Coverage, 
 				FROM evidence_counts WHERE tenant_id = $1 AND review_id = $2 AND dimension = 'tag' GROUP BY key_id) c
 			JOIN evidence_tags t ON t.tenant_id = $1 AND t.id = c.key_id AND t.review_id = $2
 			WHERE c.strength + c.development + c.neutral <> 0)
-		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).Scan(&c.ReviewTitle, &c.Threshold,
+		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID, review.UngroupedTitle).Scan(&c.ReviewTitle, &c.Threshold,
 		&areas, &aa, &lines, &c.Themes)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, apperr.NotFound("Review not found")

@@ -545,3 +545,52 @@ func TestMigrationsDownUp(t *testing.T) {
 		t.Errorf("after down and up: %v", err)
 	}
 }
+
+// TestLinesInNoGroupSurviveMigrationDown: rolling back 00022 (lines of enquiry in no group) puts
+// such lines in a group of their own after their review's groups, rather than losing them.
+func TestLinesInNoGroupSurviveMigrationDown(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	var tenant, review, group string
+	if err := d.Super.QueryRow(ctx, `INSERT INTO tenants (slug, name) VALUES ('down', 'Down') RETURNING id::text`).Scan(&tenant); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Super.QueryRow(ctx, `INSERT INTO reviews (tenant_id, title) VALUES ($1, 'Terms first') RETURNING id::text`, tenant).Scan(&review); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Super.QueryRow(ctx, `INSERT INTO enquiry_groups (tenant_id, review_id, title, position) VALUES ($1, $2, 'Families', 1)
+		RETURNING id::text`, tenant, review).Scan(&group); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Super.Exec(ctx, `INSERT INTO enquiry_lines (tenant_id, review_id, group_id, question, position)
+		VALUES ($1, $2, $3, 'Grouped?', 1), ($1, $2, NULL, 'First?', 1), ($1, $2, NULL, 'Second?', 2)`, tenant, review, group); err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.NewMigrator(d.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for {
+		res, err := m.Down(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Source.Version <= 22 {
+			break
+		}
+	}
+	var got string
+	if err := d.Super.QueryRow(ctx, `SELECT string_agg(g.title || ' ' || g.position || ': ' || l.question || ' ' || l.position, '|'
+			ORDER BY g.position, l.position)
+		FROM enquiry_lines l JOIN enquiry_groups g ON g.id = l.group_id WHERE l.review_id = $1`, review).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "Families 1: Grouped? 1|Not in a group 2: First? 1|Not in a group 2: Second? 2" {
+		t.Fatalf("after rolling back: %s", got)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

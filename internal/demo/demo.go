@@ -85,6 +85,21 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 	})
 }
 
+// Seeded reports whether the demo tenant is there with the users the start banner names (the
+// admin and the lead), so that it offers their sign-in only when it works. It reads across
+// tenants: q is the owner's connection.
+func Seeded(ctx context.Context, q db.Querier) (bool, error) {
+	var ok bool
+	err := q.QueryRow(ctx, `SELECT count(DISTINCT u.email) = 2 FROM tenants t
+		JOIN memberships m ON m.tenant_id = t.id AND m.deactivated_at IS NULL
+		JOIN users u ON u.id = m.user_id
+		WHERE t.slug = $1 AND u.email = ANY($2::text[])`, TenantSlug, []string{People[0].Email, People[1].Email}).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("demo: is it seeded: %w", err)
+	}
+	return ok, nil
+}
+
 // EnsureUser returns the id of the user with email, creating them when missing.
 func EnsureUser(ctx context.Context, tx pgx.Tx, email, name, hash string) (id string, created bool, err error) {
 	err = tx.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, user.NormaliseEmail(email)).Scan(&id)

@@ -33,7 +33,11 @@ func TestJourneyCreateReviewFromTemplate(t *testing.T) {
 	if p := b.Path(); p != "/reviews/new" {
 		t.Fatalf("at %s, want the create form", p)
 	}
-	// A mistake first: the end of fieldwork is not a real date. What was typed stays.
+	// Mistakes first: the end of fieldwork is not a real date, and nothing is chosen to start
+	// from (there is no default). What was typed stays.
+	if b.Has("input[name=start]:checked") {
+		t.Fatal("a start choice is made for the lead")
+	}
 	b.Fill("title", "Start for Life services: second review")
 	b.Fill("fieldwork-start-day", "1")
 	b.Fill("fieldwork-start-month", "8")
@@ -41,13 +45,14 @@ func TestJourneyCreateReviewFromTemplate(t *testing.T) {
 	b.Fill("fieldwork-end-day", "31")
 	b.Fill("fieldwork-end-month", "9")
 	b.Fill("fieldwork-end-year", "2025")
-	b.Check("start-2") // the Start for Life template
 	b.Submit("form[action='/reviews'] button[type=submit]")
 	b.Expect("There is a problem")
 	b.Expect("End of fieldwork must be a real date")
+	b.Expect("Select what the review starts from")
 	if v, _ := b.value("title"); v != "Start for Life services: second review" {
 		t.Fatalf("title field = %q after the error, want what was typed", v)
 	}
+	b.Check("start-2") // the Start for Life template
 	b.Fill("fieldwork-end-day", "30")
 	b.Submit("form[action='/reviews'] button[type=submit]")
 
@@ -63,7 +68,7 @@ func TestJourneyCreateReviewFromTemplate(t *testing.T) {
 	// The lines of enquiry: add one to the third group, then move it up to the top of its group.
 	b.ClickLink("Lines of enquiry")
 	b.Expect("3. Inspection of Start for Life services")
-	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('group-id').selectedIndex = 2`))
+	b.evSelect("group-id", "3. Inspection of Start for Life services")
 	b.Fill("question", "Do fathers feel included in Start for Life services?")
 	b.Submit("form[action$='/enquiry/lines'] button[type=submit]")
 	b.Expect("Line of enquiry added")
@@ -88,15 +93,39 @@ func TestJourneyCreateReviewFromTemplate(t *testing.T) {
 	b.Expect("Line of enquiry saved")
 	b.Expect("Do fathers and partners feel included?")
 
+	// A line in no group: it is the first choice of the form, listed before the groups and
+	// numbered on its own; its change page moves it into a group.
+	b.evSelect("group-id", "Not in a group")
+	b.Fill("question", "What do the terms of reference ask first?")
+	b.Submit("form[action$='/enquiry/lines'] button[type=submit]")
+	b.Expect("Line of enquiry added")
+	if got := b.Text("#ungrouped"); strings.TrimSpace(got) != "Not in a group" {
+		t.Fatalf("the heading of the lines in no group is %q", got)
+	}
+	first = b.Text(`#main-content section:nth-of-type(1) tbody tr:first-child`)
+	if !strings.Contains(first, "What do the terms of reference ask first?") || !strings.HasPrefix(strings.TrimSpace(first), "1") {
+		t.Fatalf("the first line listed is %q, want the line in no group numbered 1", first)
+	}
+	b.ClickLink("Change line 1")
+	b.Expect("Change line of enquiry 1")
+	b.Expect("Not in a group.")
+	b.evSelect("group-id", "1. Experiences of families")
+	b.Submit("main form button[type=submit]:not(.govuk-button--warning)")
+	b.Expect("Line of enquiry saved")
+	if b.Has("#ungrouped") {
+		t.Fatal("the heading of the lines in no group stays with none left")
+	}
+	b.Expect("1.7")
+
 	// A group with lines cannot be deleted: the page says why.
 	b.do(chromedp.Click(chromedp.Search(`//summary[contains(normalize-space(.), 'Rename or delete group 3')]`)))
 	b.submitXPath(`//button[normalize-space(.)='Delete group 3']`)
 	b.Expect("There is a problem")
 	b.Expect("while it has 2 lines of enquiry")
 
-	// Back to the overview, which now counts 12, and on to change the details.
+	// Back to the overview, which now counts 13, and on to change the details.
 	b.ClickLink("Back to the review")
-	b.Expect("12 lines of enquiry")
+	b.Expect("13 lines of enquiry")
 	b.ClickLink("Change details")
 	b.Expect("Change the review’s details")
 	b.Fill("title", "")

@@ -26,10 +26,11 @@ func syFinding(t *testing.T, env *testenv.Env, reviewID, body string) (string, i
 }
 
 // TestJourneySynthesis: the lead opens the synthesis overview from the review, opens an action
-// area's workspace, writes a finding with the preview following the typing, filters the
-// evidence to four of the six areas, links the notes shown to the finding and sees "4 of 6 areas"
-// with the scale's words, confirms them, switches to the count, writes a second finding and
-// reorders the two; axe checks every page.
+// area's workspace, writes a finding with the preview following the typing (and warning about a
+// finding that says how widespread it is itself), filters the evidence to three of the six areas
+// and links the notes shown to the finding (its first evidence: not flagged), adds a fourth
+// area's and sees "4 of 6 areas" with the scale's words and the change flagged, confirms them,
+// switches to the count, writes a second finding and reorders the two; axe checks every page.
 func TestJourneySynthesis(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -51,10 +52,24 @@ func TestJourneySynthesis(t *testing.T) {
 	b.ClickLink(title)
 	b.Expect("Notes tagged to this action area")
 
-	// Write a finding.
+	// Write a finding. One that says how widespread it is itself is printed as typed, with a
+	// warning, as the lead types.
 	const first = "Parents said the hub was welcoming once they had found it."
 	b.ClickLink("Write a finding")
+	if b.Has("#own-quantifier:not([hidden])") {
+		t.Fatal("the empty form shows the warning")
+	}
+	b.Fill("body", "In most areas, parents said the hub was welcoming.")
+	if got := b.Text("#preview"); strings.TrimSpace(got) != "In most areas, parents said the hub was welcoming." {
+		t.Fatalf("live preview of a finding with its own quantifier says %q", got)
+	}
+	if got := b.Text("#own-quantifier"); !strings.Contains(got, "already says how widespread it is") || !strings.Contains(got, "in most areas we visited") {
+		t.Fatalf("the warning says %q", got)
+	}
 	b.Fill("body", first)
+	if b.Has("#own-quantifier:not([hidden])") {
+		t.Fatal("the warning stays for a finding without its own quantifier")
+	}
 	// The preview follows the typing (JavaScript), and the Preview button renders it on the server.
 	if got := b.Text("#preview"); !strings.Contains(got, "In most areas we visited, parents said the hub was welcoming") {
 		t.Fatalf("live preview says %q", got)
@@ -74,22 +89,32 @@ func TestJourneySynthesis(t *testing.T) {
 		t.Fatalf("the new finding says %q", got)
 	}
 
-	// Filter the evidence to four areas and link every note shown.
-	for _, a := range []string{"area", "area-2", "area-3", "area-4"} {
-		b.Check(a)
+	// Filter the evidence to three areas and link every note shown: the finding's first evidence,
+	// so nothing is flagged.
+	linkShown := func(areas ...string) {
+		t.Helper()
+		for _, a := range areas {
+			b.Check(a)
+		}
+		b.Submit("form[method=get] button[type=submit]")
+		b.Expect("Showing")
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('input[name=note]').forEach(c => c.click())`))
+		b.Submit("button[formaction$='/findings/" + id + "/notes']")
+		b.Expect("notes linked to the finding")
+		if !strings.Contains(b.Path(), "area=") {
+			t.Fatalf("the filter was lost after linking: %s", b.Path())
+		}
 	}
-	b.Submit("form[method=get] button[type=submit]")
-	b.Expect("Showing")
-	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('input[name=note]').forEach(c => c.click())`))
-	b.Submit("button[formaction$='/findings/" + id + "/notes']")
-	b.Expect("notes linked to the finding")
-	if !strings.Contains(b.Path(), "area=") {
-		t.Fatalf("the filter was lost after linking: %s", b.Path())
+	linkShown("area", "area-2", "area-3")
+	if got := b.Text(card); !strings.Contains(got, "3 of 6 areas") || strings.Contains(got, "Evidence changed") {
+		t.Fatalf("after its first links the finding says %q", got)
 	}
+	// A fourth area's notes change its evidence: flagged until the lead confirms the words.
+	linkShown("area-4")
 	got := b.Text(card)
 	for _, want := range []string{"4 of 6 areas", "‘the majority of areas’",
 		"In the majority of areas we visited, parents said the hub was welcoming once they had found it.",
-		"Evidence changed: was 0 areas, now 4"} {
+		"Evidence changed: was 3 areas, now 4"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("the finding does not say %q; it says %q", want, got)
 		}

@@ -63,9 +63,9 @@ func TestFormListsReadWhatTheSeparateReadsRead(t *testing.T) {
 			want.Lock, err = evidence.GetLock(ctx, tx, f.tenant, f.r.id)
 			return err
 		}))
-		if len(got.Documents) != 2 || len(got.Framework.Groups) != 1 || len(got.Enquiry) != 1 || len(got.Tags) != 3 {
+		if len(got.Documents) != 2 || len(got.Framework.Groups) != 1 || len(got.Enquiry.Groups) != 1 || len(got.Tags) != 3 {
 			t.Errorf("suggest %v: %d documents, %d groups, %d enquiry groups, tags %v", suggest, len(got.Documents),
-				len(got.Framework.Groups), len(got.Enquiry), got.Tags)
+				len(got.Framework.Groups), len(got.Enquiry.Groups), got.Tags)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("suggest %v: one statement read\n%+v\nthe separate reads\n%+v", suggest, got, want)

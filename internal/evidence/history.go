@@ -63,7 +63,7 @@ func LoadOptions(ctx context.Context, q db.Querier, tenantID, reviewID string) (
 type FormLists struct {
 	Options
 	Framework review.Framework
-	Enquiry   []review.EnquiryGroup
+	Enquiry   review.Enquiry
 	Lock      Lock
 }
 

@@ -491,8 +491,8 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 		(SELECT coalesce(json_agg(json_build_array(aa.id, aa.title) ORDER BY g.position, aa.position, aa.id), '[]')
 			FROM action_areas aa JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
 			WHERE aa.tenant_id = $1 AND aa.review_id = $2),
-		(SELECT coalesce(json_agg(json_build_array(el.id, el.question) ORDER BY g.position, el.position, el.id), '[]')
-			FROM enquiry_lines el JOIN enquiry_groups g ON g.tenant_id = el.tenant_id AND g.id = el.group_id
+		(SELECT coalesce(json_agg(json_build_array(el.id, el.question) ORDER BY g.position NULLS FIRST, el.position, el.id), '[]')
+			FROM enquiry_lines el LEFT JOIN enquiry_groups g ON g.tenant_id = el.tenant_id AND g.id = el.group_id
 			WHERE el.tenant_id = $1 AND el.review_id = $2),
 		(SELECT coalesce(json_agg(json_build_array(id, name) ORDER BY position, id), '[]') FROM evidence_sources
 			WHERE tenant_id = $1 AND review_id = $2),

@@ -48,6 +48,7 @@ type Finding struct {
 	Visited       int      // visited areas of the review
 	NoteIDs       []string // the supporting notes that count towards Areas
 	ScaleWord     string
+	Quantifiers   Quantifiers // the review's words for how many areas, read with its scale
 }
 
 // Word is the word the report uses: the lead's override, else the scale's.
@@ -70,16 +71,35 @@ func (f Finding) Unsupported() bool { return f.Areas == 0 }
 func (f Finding) Stale() bool { return f.Areas != f.ConfirmedAreas }
 
 // Text is the finding as the report prints it: the placeholder replaced by the prevalence, or,
-// without one, the paragraph opened with "In most areas we visited, ".
-func (f Finding) Text() string { return Render(f.Body, f.Phrase()) }
+// without one, the paragraph opened with "In most areas we visited, ", unless it says how
+// widespread it is itself.
+func (f Finding) Text() string { return Render(f.Body, f.Phrase(), f.Quantifiers) }
 
-// Render puts phrase into body.
-func Render(body, phrase string) string {
+// OwnQuantifier reports a finding whose text already opens by saying how widespread it is ("In
+// most areas, …") where the report would add its words: the report prints it as typed, and the
+// lead is warned that the words worked out from the evidence are not used.
+func (f Finding) OwnQuantifier() bool {
+	return f.Style != StyleNone && !strings.Contains(f.Body, Placeholder) && f.Quantifiers.Opens(f.Body)
+}
+
+// Opening is what the report opens the finding with when its text has no placeholder ("in most
+// areas we visited"); with no words yet, an example.
+func (f Finding) Opening() string {
+	p := f.Phrase()
+	if p == "" {
+		p = "most areas"
+	}
+	return "in " + p + " we visited"
+}
+
+// Render puts phrase into body: at the placeholder, or opening the paragraph. A body that opens
+// by saying how widespread it is (q) is left as typed rather than given a second quantifier.
+func Render(body, phrase string, q Quantifiers) string {
 	body = strings.TrimSpace(body)
 	if strings.Contains(body, Placeholder) {
 		return strings.ReplaceAll(body, Placeholder, phrase)
 	}
-	if phrase == "" {
+	if phrase == "" || q.Opens(body) {
 		return body
 	}
 	return "In " + phrase + " we visited, " + lowerFirst(body)

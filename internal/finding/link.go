@@ -2,6 +2,7 @@ package finding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,13 +35,18 @@ func Link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, stance 
 		errs.Add("notes", "Select at least one note")
 		return &Refused{errs}
 	}
-	var ok bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE)`,
-		tenantID, reviewID, findingID).Scan(&ok); err != nil {
-		return fmt.Errorf("finding: link: %w", err)
-	}
-	if !ok {
+	// A finding with no supporting link yet whose words were never confirmed at more than no
+	// area gets its first evidence: the areas it brings are what the lead sees, not a change.
+	var first bool
+	err := tx.QueryRow(ctx, `SELECT f.confirmed_areas = 0 AND NOT EXISTS (SELECT 1 FROM finding_notes fn
+			WHERE fn.tenant_id = f.tenant_id AND fn.finding_id = f.id AND fn.stance = 'supports')
+		FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.id = $3 FOR UPDATE OF f`,
+		tenantID, reviewID, findingID).Scan(&first)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return apperr.NotFound("finding")
+	}
+	if err != nil {
+		return fmt.Errorf("finding: link: %w", err)
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO finding_notes (tenant_id, finding_id, note_id, stance)
 		SELECT $1, $3, n.id, $4 FROM evidence_notes n
@@ -52,6 +58,9 @@ func Link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, stance 
 	}
 	if int(tag.RowsAffected()) != len(dedupe(ids)) {
 		return refuseNotes()
+	}
+	if first && stance == Supports {
+		return confirm(ctx, tx, tenantID, reviewID, findingID)
 	}
 	return nil
 }

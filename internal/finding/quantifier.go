@@ -2,6 +2,7 @@ package finding
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -119,4 +120,64 @@ func Phrase(style, word string, count, visited int) string {
 		return word + " area"
 	}
 	return word + " areas"
+}
+
+// usualQuantifiers are the words for how many areas a lead may type besides the scale's own.
+var usualQuantifiers = []string{"all", "every", "each", "both", "almost all", "nearly all", "most", "many",
+	"several", "some", "a few", "few", "a number of", "a minority of", "a majority of", "the majority of",
+	"the vast majority of", "half", "none", "no", "a single", "all but one"}
+
+// countWords are counts written out or in numerals ("4 of the 6 areas", "two areas").
+const countWords = `\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve`
+
+// Quantifiers recognises a finding that opens by saying how widespread it is: "In most areas",
+// "Most areas", "Across all the areas we visited", "In 4 of the 6 areas", "Many areas"… The report
+// would otherwise open it with its own words and say it twice. The zero value knows the default
+// scale's words.
+type Quantifiers struct{ re *regexp.Regexp }
+
+var defaultQuantifiers = Scale(DefaultBands).Quantifiers()
+
+// Quantifiers recognises the scale's words (they are the review's own and editable) and the
+// usual ones, case-insensitively, at the start of a text.
+func (s Scale) Quantifiers() Quantifiers {
+	words := append([]string(nil), usualQuantifiers...)
+	for _, b := range s {
+		words = append(words, b.Label)
+	}
+	alts, seen := []string{countWords}, map[string]bool{}
+	for _, w := range words {
+		f := strings.Fields(strings.ToLower(w))
+		for i := range f {
+			f[i] = regexp.QuoteMeta(f[i])
+		}
+		if alt := strings.Join(f, `\s+`); alt != "" && !seen[alt] {
+			seen[alt] = true
+			alts = append(alts, alt)
+		}
+	}
+	// A preposition, the quantifier, the small words around a count ("of the 6", "local"), then
+	// the areas themselves: "Most parents…" is about parents, not areas, and is left alone.
+	src := `^(?:(?:in|across|within|among|amongst|throughout|at|from|for)\s+)?(?:` + strings.Join(alts, "|") +
+		`)(?:\s+(?:of|out\s+of|the|these|those|our|local|visited|participating|` + countWords +
+		`))*\s+(?:areas?|authority|authorities)\b`
+	return Quantifiers{re: regexp.MustCompile(`(?i)` + src)}
+}
+
+// Opens reports whether text opens by saying how many areas it is true of.
+func (q Quantifiers) Opens(text string) bool {
+	re := q.re
+	if re == nil {
+		re = defaultQuantifiers.re
+	}
+	return re.MatchString(strings.TrimSpace(text))
+}
+
+// Pattern is the expression Opens matches, without its case flag, for the form's script.
+func (q Quantifiers) Pattern() string {
+	re := q.re
+	if re == nil {
+		re = defaultQuantifiers.re
+	}
+	return strings.TrimPrefix(re.String(), `(?i)`)
 }

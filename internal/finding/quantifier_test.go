@@ -1,6 +1,9 @@
 package finding
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestDefaultScaleWords(t *testing.T) {
 	s := Scale(DefaultBands)
@@ -71,17 +74,112 @@ func TestPhraseAndRender(t *testing.T) {
 			t.Errorf("Phrase(%q, %q, %d, %d) = %q, want %q", c.style, c.word, c.count, c.visited, got, c.want)
 		}
 	}
-	if got := Render("Parents valued feeding groups.", "most areas"); got != "In most areas we visited, parents valued feeding groups." {
+	if got := Render("Parents valued feeding groups.", "most areas", Quantifiers{}); got != "In most areas we visited, parents valued feeding groups." {
 		t.Errorf("Render without placeholder: %q", got)
 	}
-	if got := Render("GPs ran clinics.", "some areas"); got != "In some areas we visited, GPs ran clinics." {
+	if got := Render("GPs ran clinics.", "some areas", Quantifiers{}); got != "In some areas we visited, GPs ran clinics." {
 		t.Errorf("Render keeps an acronym: %q", got)
 	}
-	if got := Render("Across {areas}, hubs were welcoming.", "all areas"); got != "Across all areas, hubs were welcoming." {
+	if got := Render("Across {areas}, hubs were welcoming.", "all areas", Quantifiers{}); got != "Across all areas, hubs were welcoming." {
 		t.Errorf("Render with placeholder: %q", got)
 	}
-	if got := Render("Funding is short-term.", ""); got != "Funding is short-term." {
+	if got := Render("Funding is short-term.", "", Quantifiers{}); got != "Funding is short-term." {
 		t.Errorf("Render with no phrase: %q", got)
+	}
+}
+
+// TestQuantifiersAtTheStart: a finding that opens by saying how widespread it is, with the
+// scale's words or the usual ones, is recognised; one that only mentions areas later, uses a
+// quantifier about something else, or a word that merely starts like one, is not.
+func TestQuantifiersAtTheStart(t *testing.T) {
+	def := Scale(DefaultBands).Quantifiers()
+	// A review that renamed its bands: "every" and "a handful of" are its own words.
+	own := Scale{{Label: "every", Special: SpecialAll}, {Label: "a handful of", MinPercent: 0, MinAreas: 2},
+		{Label: "a single", Special: SpecialOne}}.Quantifiers()
+	cases := []struct {
+		q    Quantifiers
+		body string
+		want bool
+	}{
+		{def, "In most areas, adult services were stretched.", true},
+		{def, "Most areas had a family hub.", true},
+		{def, "most areas had a family hub.", true},
+		{def, "IN ALL THE AREAS WE VISITED, hubs were busy.", true},
+		{def, "In all the areas we visited, hubs were busy.", true},
+		{def, "In one area, a GP ran a drop-in.", true},
+		{def, "One of the areas had no hub.", true},
+		{def, "In a few areas, fathers were seen.", true},
+		{def, "Across all areas, staff were stretched.", true},
+		{def, "In 4 of the 6 areas, midwives were short.", true},
+		{def, "In four out of six areas, midwives were short.", true},
+		{def, "Many areas lacked data.", true},
+		{def, "In the majority of areas, leaders knew families.", true},
+		{def, "The majority of the local areas shared data.", true},
+		{def, "Almost all areas used the red book.", true},
+		{def, "  In some local authorities, hubs opened late.", true},
+		{def, "Two areas had no midwife.", true},
+		{def, "None of the areas had a plan.", true},
+		{def, "In {areas}, parents said hubs were welcoming.", false}, // the placeholder is handled first
+		{def, "Parents valued the feeding groups.", false},
+		{def, "Most parents valued the feeding groups.", false},
+		{def, "Some families said they repeated their story.", false},
+		{def, "In most cases, records were shared.", false},
+		{def, "Mostly, areas shared data.", false},
+		{def, "Leaders in all areas knew their families.", false},
+		{def, "Areas with a hub did better.", false},
+		{def, "", false},
+		{own, "In every area, hubs were open.", true},
+		{own, "In a handful of areas, hubs closed early.", true},
+		{own, "A single area had no hub.", true},
+		{own, "In most areas, hubs were open.", true}, // the usual words still count
+		{own, "In A HANDFUL OF the areas, hubs closed.", true},
+		{Quantifiers{}, "In the majority of areas, hubs were open.", true}, // the zero value is the default scale
+	}
+	for _, c := range cases {
+		if got := c.q.Opens(c.body); got != c.want {
+			t.Errorf("Opens(%q) = %v, want %v", c.body, got, c.want)
+		}
+	}
+}
+
+// TestRenderLeavesTheFindingsOwnQuantifier: the report adds no second quantifier, whatever the
+// style, and a finding with the placeholder still gets its words.
+func TestRenderLeavesTheFindingsOwnQuantifier(t *testing.T) {
+	q := Scale(DefaultBands).Quantifiers()
+	cases := []struct {
+		body, phrase, want string
+	}{
+		{"In most areas, adult services were stretched.", "all areas", "In most areas, adult services were stretched."},
+		{"Most areas had a hub.", "4 of the 6 areas", "Most areas had a hub."},
+		{"In {areas}, adult services were stretched.", "all areas", "In all areas, adult services were stretched."},
+		{"Adult services were stretched.", "all areas", "In all areas we visited, adult services were stretched."},
+	}
+	for _, c := range cases {
+		if got := Render(c.body, c.phrase, q); got != c.want {
+			t.Errorf("Render(%q, %q) = %q, want %q", c.body, c.phrase, got, c.want)
+		}
+	}
+	f := Finding{Body: "In most areas, adult services were stretched.", Style: StyleWord, Areas: 6, Visited: 6, ScaleWord: "all", Quantifiers: q}
+	if !f.OwnQuantifier() || f.Text() != f.Body || f.Opening() != "in all areas we visited" {
+		t.Errorf("own quantifier %v, text %q, opening %q", f.OwnQuantifier(), f.Text(), f.Opening())
+	}
+	for _, g := range []Finding{
+		{Body: "In {areas}, adult services were stretched.", Style: StyleWord, Quantifiers: q},
+		{Body: "In most areas, services were stretched.", Style: StyleNone, Quantifiers: q}, // nothing is added
+		{Body: "Adult services were stretched.", Style: StyleWord, Quantifiers: q},
+	} {
+		if g.OwnQuantifier() {
+			t.Errorf("%q (%s) is flagged as saying how widespread it is", g.Body, g.Style)
+		}
+	}
+}
+
+// TestQuantifierPatternIsPlain: the script of the finding form compiles the same expression, so
+// it keeps to syntax JavaScript reads the same way (no inline flags).
+func TestQuantifierPatternIsPlain(t *testing.T) {
+	p := Scale(DefaultBands).Quantifiers().Pattern()
+	if strings.Contains(p, "(?i)") || !strings.HasPrefix(p, "^") || !strings.Contains(p, "the\\s+majority\\s+of") {
+		t.Errorf("pattern %s", p)
 	}
 }
 

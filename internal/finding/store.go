@@ -200,11 +200,13 @@ func selectFindings(where string) string {
 }
 
 func collect(rows pgx.Rows, scale Scale) ([]Finding, error) {
+	q := scale.Quantifiers()
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Finding, error) {
 		var f Finding
 		err := r.Scan(&f.ID, &f.ReviewID, &f.ActionAreaID, &f.Position, &f.Body, &f.Style, &f.WordOverride,
 			&f.OverrideReason, &f.ConfirmedAreas, &f.Version, &f.Supporting, &f.Contradicting, &f.Areas, &f.Visited, &f.NoteIDs)
 		f.ScaleWord, _ = scale.Word(f.Areas, f.Visited)
+		f.Quantifiers = q
 		return f, err
 	})
 	if err != nil {
@@ -429,15 +431,14 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in In
 	return cur, after, err
 }
 
-// confirm records the finding's current number of areas as the one the lead has seen.
+// confirm records the finding's current number of areas as the one the lead has seen, counted
+// as selectFindings counts them, in one statement.
 func confirm(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string) error {
-	f, err := Get(ctx, tx, tenantID, reviewID, id)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE findings SET confirmed_areas = $3 WHERE tenant_id = $1 AND id = $2`,
-		tenantID, id, f.Areas); err != nil {
-		return fmt.Errorf("finding: confirm: %w", err)
+	if _, err := tx.Exec(ctx, `UPDATE findings u SET confirmed_areas = cur.areas
+		FROM (`+selectFindings("AND f.id = $3")+`) AS cur(id, review_id, action_area_id, position, body, style, word_override,
+			override_reason, confirmed_areas, version, supporting, contradicting, areas, visited, counted)
+		WHERE u.tenant_id = $1 AND u.id = cur.id::uuid`, tenantID, reviewID, id); err != nil {
+		return fmt.Errorf("finding: confirm %s: %w", id, err)
 	}
 	return nil
 }

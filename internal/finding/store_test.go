@@ -324,3 +324,78 @@ func TestScaleIsSeededOnceAndEditable(t *testing.T) {
 		t.Fatalf("stale band edit: %v", err)
 	}
 }
+
+// TestFirstLinksAreNotEvidenceChanged: a finding's first supporting links set the areas the lead
+// sees, so it is not flagged straight away; links added after them and a note unlinked flag it as
+// they always did, and so do links to a finding that had supporting evidence once.
+func TestFirstLinksAreNotEvidenceChanged(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "first")
+	unlink := func(id, key string) {
+		t.Helper()
+		w.must(w.tx(func(tx pgx.Tx) error {
+			_, err := finding.Unlink(w.ctx, tx, w.tenant, w.review, id, w.notes[key])
+			return err
+		}))
+	}
+	// A note cutting against it first: still no supporting evidence, so the first supporting
+	// links that follow are its first.
+	id := w.create("Parents valued the feeding groups.", "k1")
+	w.must(w.link(id, finding.Contradicts, "a2n1"))
+	w.must(w.link(id, finding.Supports, "a0n0", "a1n0"))
+	if f := w.get(id); f.Areas != 2 || f.ConfirmedAreas != 2 || f.Stale() || f.Flagged() {
+		t.Fatalf("after its first links: areas %d confirmed %d stale %v", f.Areas, f.ConfirmedAreas, f.Stale())
+	}
+	w.must(w.link(id, finding.Supports, "a2n0"))
+	if f := w.get(id); f.Areas != 3 || f.ConfirmedAreas != 2 || !f.Stale() {
+		t.Fatalf("after further links: areas %d confirmed %d stale %v", f.Areas, f.ConfirmedAreas, f.Stale())
+	}
+
+	// Unlinking after the first links flags it too, even down to no evidence; linking again
+	// after that is not a first link: the finding had evidence once.
+	id2 := w.create("Hubs were welcoming.", "k2")
+	w.must(w.link(id2, finding.Supports, "a0n0"))
+	unlink(id2, "a0n0")
+	if f := w.get(id2); f.Areas != 0 || f.ConfirmedAreas != 1 || !f.Stale() {
+		t.Fatalf("after unlinking: areas %d confirmed %d stale %v", f.Areas, f.ConfirmedAreas, f.Stale())
+	}
+	w.must(w.link(id2, finding.Supports, "a1n0", "a2n0"))
+	if f := w.get(id2); f.Areas != 2 || f.ConfirmedAreas != 1 || !f.Stale() {
+		t.Fatalf("relinked: areas %d confirmed %d stale %v", f.Areas, f.ConfirmedAreas, f.Stale())
+	}
+}
+
+// TestFindingThatSaysHowWidespreadItIs: the scale the finding is read with recognises its own
+// quantifier, including words the lead gave the scale, and the report prints it as typed.
+func TestFindingThatSaysHowWidespreadItIs(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "own")
+	id := w.create("In most areas, adult services were stretched.", "k1")
+	w.must(w.link(id, finding.Supports, "a0n0", "a1n0", "a2n0"))
+	f := w.get(id)
+	if !f.OwnQuantifier() || f.Text() != "In most areas, adult services were stretched." || f.Opening() != "in all areas we visited" {
+		t.Fatalf("own quantifier %v, text %q, opening %q", f.OwnQuantifier(), f.Text(), f.Opening())
+	}
+	// A word of this review's scale only.
+	var s finding.Scale
+	w.must(w.tx(func(tx pgx.Tx) (err error) { s, err = finding.LoadScale(w.ctx, tx, w.tenant, w.review); return err }))
+	for _, b := range s {
+		if b.Label == "some" {
+			b.Label = "a handful of"
+			w.must(w.tx(func(tx pgx.Tx) error {
+				_, err := finding.SaveScale(w.ctx, tx, w.tenant, w.review, []finding.Band{b})
+				return err
+			}))
+		}
+	}
+	id2 := w.create("In a handful of areas, hubs closed early.", "k2")
+	w.must(w.link(id2, finding.Supports, "a0n0", "a1n0", "a2n0"))
+	if f := w.get(id2); !f.OwnQuantifier() || f.Text() != f.Body {
+		t.Fatalf("the review's own word: %v %q", f.OwnQuantifier(), f.Text())
+	}
+	id3 := w.create("Adult services were stretched.", "k3")
+	w.must(w.link(id3, finding.Supports, "a0n0", "a1n0", "a2n0"))
+	if f := w.get(id3); f.OwnQuantifier() || f.Text() != "In all areas we visited, adult services were stretched." {
+		t.Fatalf("a plain finding: %v %q", f.OwnQuantifier(), f.Text())
+	}
+}

@@ -187,6 +187,8 @@ func findingFlag(f finding.Finding) string {
 		return "No supporting evidence"
 	case f.Stale():
 		return fmt.Sprintf("Evidence changed: was %d areas, now %d", f.ConfirmedAreas, f.Areas)
+	case f.OwnQuantifier():
+		return "Already says how widespread it is: the report does not add ‘" + f.Opening() + "’"
 	case f.Style == finding.StyleWord && f.Word() == "":
 		return "No word on the scale for this share"
 	}

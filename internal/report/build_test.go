@@ -231,3 +231,27 @@ func TestRecommendationsLeadReadsForAnyNumberOfAreas(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildKeepsAFindingsOwnQuantifier: a finding typed as "In most areas, …" is printed as
+// typed, with no second quantifier, and flagged for the lead with the words left out; the trail
+// says the same.
+func TestBuildKeepsAFindingsOwnQuantifier(t *testing.T) {
+	d := demoData()
+	d.Findings[0].Body = "In most areas, adult services were stretched."
+	d.Findings[0].Quantifiers = finding.Scale(finding.DefaultBands).Quantifiers()
+	doc, _ := Build(d)
+	for _, b := range doc.Blocks {
+		if b.Origin.ID != "f1" {
+			continue
+		}
+		if got := b.Text.Plain(); got != "In most areas, adult services were stretched." {
+			t.Errorf("printed %q", got)
+		}
+		if b.Flag != "Already says how widespread it is: the report does not add ‘in all areas we visited’" {
+			t.Errorf("flag %q", b.Flag)
+		}
+	}
+	if doc.Trail[0].Text != "In most areas, adult services were stretched." {
+		t.Errorf("trail %q", doc.Trail[0].Text)
+	}
+}

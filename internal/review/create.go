@@ -8,6 +8,16 @@ import (
 	"thematic/internal/db"
 )
 
+// Enquiry is a review's lines of enquiry: those in no group, listed first, then the groups, as
+// in the terms of reference (some list their lines without groups).
+type Enquiry struct {
+	Ungrouped []EnquiryLine
+	Groups    []EnquiryGroup
+}
+
+// UngroupedTitle heads the lines in no group wherever lines are listed by group.
+const UngroupedTitle = "Not in a group"
+
 // EnquiryGroup is a group of lines of enquiry, such as "Experiences of families".
 type EnquiryGroup struct {
 	ID       string
@@ -16,12 +26,34 @@ type EnquiryGroup struct {
 	Lines    []EnquiryLine
 }
 
-// EnquiryLine is one question of a line of enquiry.
+// EnquiryLine is one question of a line of enquiry. GroupID is "" for a line in no group; its
+// position is then among the review's lines in no group.
 type EnquiryLine struct {
 	ID       string
 	GroupID  string
 	Question string
 	Position int
+}
+
+// Empty reports a review with no lines of enquiry and no groups.
+func (e Enquiry) Empty() bool { return len(e.Ungrouped) == 0 && len(e.Groups) == 0 }
+
+// Lines lists every line: those in no group, then group by group.
+func (e Enquiry) Lines() []EnquiryLine {
+	out := append([]EnquiryLine(nil), e.Ungrouped...)
+	for _, g := range e.Groups {
+		out = append(out, g.Lines...)
+	}
+	return out
+}
+
+// Headed lists the lines under headings, for pages that show lines by group: the lines in no
+// group (when there are any) under UngroupedTitle as a group with no ID, then the groups.
+func (e Enquiry) Headed() []EnquiryGroup {
+	if len(e.Ungrouped) == 0 {
+		return e.Groups
+	}
+	return append([]EnquiryGroup{{Title: UngroupedTitle, Lines: e.Ungrouped}}, e.Groups...)
 }
 
 // Create inserts a review in set-up and makes creatorID its lead. It returns the new id.
@@ -41,14 +73,23 @@ func Create(ctx context.Context, q db.Querier, tenantID, creatorID string, r Rev
 	return id, nil
 }
 
-// InsertEnquiry appends groups of lines of enquiry after any the review has.
-func InsertEnquiry(ctx context.Context, q db.Querier, tenantID, reviewID string, groups []EnquiryGroup) error {
-	var start int
-	if err := q.QueryRow(ctx, `SELECT coalesce(max(position), 0) FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2`,
-		tenantID, reviewID).Scan(&start); err != nil {
+// InsertEnquiry appends lines of enquiry after any the review has: the lines in no group after
+// its own, the groups after its groups.
+func InsertEnquiry(ctx context.Context, q db.Querier, tenantID, reviewID string, e Enquiry) error {
+	var start, ungrouped int
+	if err := q.QueryRow(ctx, `SELECT
+			(SELECT coalesce(max(position), 0) FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT coalesce(max(position), 0) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND group_id IS NULL)`,
+		tenantID, reviewID).Scan(&start, &ungrouped); err != nil {
 		return fmt.Errorf("review: enquiry position: %w", err)
 	}
-	for gi, g := range groups {
+	for li, l := range e.Ungrouped {
+		if _, err := q.Exec(ctx, `INSERT INTO enquiry_lines (tenant_id, review_id, group_id, question, position)
+			VALUES ($1, $2, NULL, $3, $4)`, tenantID, reviewID, l.Question, ungrouped+li+1); err != nil {
+			return fmt.Errorf("review: insert line of enquiry: %w", err)
+		}
+	}
+	for gi, g := range e.Groups {
 		var gid string
 		if err := q.QueryRow(ctx, `INSERT INTO enquiry_groups (tenant_id, review_id, title, position) VALUES ($1, $2, $3, $4) RETURNING id`,
 			tenantID, reviewID, g.Title, start+gi+1).Scan(&gid); err != nil {
@@ -65,14 +106,14 @@ func InsertEnquiry(ctx context.Context, q db.Querier, tenantID, reviewID string,
 }
 
 // EnquiryOf converts a template's lines of enquiry.
-func (t Template) EnquiryOf() []EnquiryGroup {
-	var out []EnquiryGroup
+func (t Template) EnquiryOf() Enquiry {
+	var out Enquiry
 	for _, g := range t.LinesOfEnquiry {
 		eg := EnquiryGroup{Title: g.Title}
 		for _, q := range g.Questions {
 			eg.Lines = append(eg.Lines, EnquiryLine{Question: q})
 		}
-		out = append(out, eg)
+		out.Groups = append(out.Groups, eg)
 	}
 	return out
 }
@@ -105,31 +146,41 @@ func ApplyTemplate(ctx context.Context, q db.Querier, tenantID, reviewID string,
 	return nil
 }
 
-// LoadEnquiry reads a review's lines of enquiry in order, in one query.
-func LoadEnquiry(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]EnquiryGroup, error) {
-	rows, err := q.Query(ctx, `SELECT g.id, g.title, g.position, l.id, l.question, l.position
+// LoadEnquiry reads a review's lines of enquiry in order, in one query: the lines in no group,
+// then each group with its lines.
+func LoadEnquiry(ctx context.Context, q db.Querier, tenantID, reviewID string) (Enquiry, error) {
+	rows, err := q.Query(ctx, `SELECT true AS grouped, g.id::text AS gid, g.title, g.position AS gpos,
+			l.id::text AS lid, l.question, l.position AS lpos
 		FROM enquiry_groups g
 		LEFT JOIN enquiry_lines l ON l.tenant_id = g.tenant_id AND l.group_id = g.id
 		WHERE g.tenant_id = $1 AND g.review_id = $2
-		ORDER BY g.position, g.id, l.position, l.id`, tenantID, reviewID)
+		UNION ALL
+		SELECT false, NULL, NULL, 0, l.id::text, l.question, l.position
+		FROM enquiry_lines l WHERE l.tenant_id = $1 AND l.review_id = $2 AND l.group_id IS NULL
+		ORDER BY grouped, gpos, gid, lpos, lid`, tenantID, reviewID)
 	if err != nil {
-		return nil, fmt.Errorf("review: load enquiry %s: %w", reviewID, err)
+		return Enquiry{}, fmt.Errorf("review: load enquiry %s: %w", reviewID, err)
 	}
 	defer rows.Close()
-	var out []EnquiryGroup
+	var out Enquiry
 	for rows.Next() {
-		var g EnquiryGroup
-		var lID, lQ *string
+		var grouped bool
+		var gID, gTitle, lID, lQ *string
+		var gPos int
 		var lPos *int
-		if err := rows.Scan(&g.ID, &g.Title, &g.Position, &lID, &lQ, &lPos); err != nil {
-			return nil, fmt.Errorf("review: scan enquiry: %w", err)
+		if err := rows.Scan(&grouped, &gID, &gTitle, &gPos, &lID, &lQ, &lPos); err != nil {
+			return Enquiry{}, fmt.Errorf("review: scan enquiry: %w", err)
 		}
-		if n := len(out); n == 0 || out[n-1].ID != g.ID {
-			out = append(out, g)
+		if !grouped {
+			out.Ungrouped = append(out.Ungrouped, EnquiryLine{ID: *lID, Question: *lQ, Position: *lPos})
+			continue
+		}
+		if n := len(out.Groups); n == 0 || out.Groups[n-1].ID != *gID {
+			out.Groups = append(out.Groups, EnquiryGroup{ID: *gID, Title: *gTitle, Position: gPos})
 		}
 		if lID != nil {
-			last := &out[len(out)-1]
-			last.Lines = append(last.Lines, EnquiryLine{ID: *lID, GroupID: g.ID, Question: *lQ, Position: *lPos})
+			last := &out.Groups[len(out.Groups)-1]
+			last.Lines = append(last.Lines, EnquiryLine{ID: *lID, GroupID: *gID, Question: *lQ, Position: *lPos})
 		}
 	}
 	return out, rows.Err()

@@ -13,9 +13,10 @@ import (
 	"thematic/internal/db"
 )
 
-// Editing a review's lines of enquiry. Positions run 1, 2, 3… within the review (groups) and
-// within a group (lines): every change that adds, removes or moves one renumbers the rest, so
-// they stay contiguous. Changes to one review's lines of enquiry take turns (enqLock).
+// Editing a review's lines of enquiry. Positions run 1, 2, 3… within the review (groups), within
+// a group (lines) and among the lines in no group: every change that adds, removes or moves one
+// renumbers the rest, so they stay contiguous. Changes to one review's lines of enquiry take
+// turns (enqLock). A line's group is "" in Go and NULL in the database when it has none.
 
 // Limits shared with the database's checks.
 const (
@@ -28,6 +29,19 @@ var ErrGroupNotEmpty = errors.New("review: enquiry group has lines")
 
 // ErrGroupTitleTaken refuses to give a group the title of another group of the review.
 var ErrGroupTitleTaken = errors.New("review: another enquiry group has that title")
+
+// ErrQuestionInGroup refuses to move a line into a group (or among the lines in no group) that
+// has the same question already.
+var ErrQuestionInGroup = errors.New("review: the group has that line of enquiry already")
+
+// inGroup is the condition on a line l of being in the group named by the parameter p ("" for
+// the lines in no group).
+func inGroup(l, p string) string {
+	return l + `.group_id IS NOT DISTINCT FROM nullif(` + p + `, '')::uuid`
+}
+
+// lineColumns are the columns enqScanLine reads.
+const lineColumns = `id, coalesce(group_id::text, ''), question, position`
 
 // CheckEnquiryTitle trims a group title and says what is wrong with it, or "".
 func CheckEnquiryTitle(s string) (string, string) {
@@ -76,7 +90,7 @@ func GetEnquiryGroup(ctx context.Context, q db.Querier, tenantID, reviewID, grou
 	if err != nil {
 		return EnquiryGroup{}, fmt.Errorf("review: get enquiry group %s: %w", groupID, err)
 	}
-	rows, err := q.Query(ctx, `SELECT id, group_id, question, position FROM enquiry_lines
+	rows, err := q.Query(ctx, `SELECT `+lineColumns+` FROM enquiry_lines
 		WHERE tenant_id = $1 AND review_id = $2 AND group_id = $3 ORDER BY position, id`, tenantID, reviewID, groupID)
 	if err != nil {
 		return EnquiryGroup{}, fmt.Errorf("review: lines of group %s: %w", groupID, err)
@@ -99,7 +113,7 @@ func GetEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, lineI
 	if !db.ValidUUID(lineID) {
 		return EnquiryLine{}, apperr.NotFound("Line of enquiry not found")
 	}
-	rows, err := q.Query(ctx, `SELECT id, group_id, question, position FROM enquiry_lines
+	rows, err := q.Query(ctx, `SELECT `+lineColumns+` FROM enquiry_lines
 		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, lineID)
 	if err != nil {
 		return EnquiryLine{}, fmt.Errorf("review: get line %s: %w", lineID, err)
@@ -221,35 +235,71 @@ func MoveEnquiryGroup(ctx context.Context, q db.Querier, tenantID, reviewID, gro
 	return g.Position, to, nil
 }
 
-// AddEnquiryLine appends a line to a group of the review. A question is its natural key within
-// its group: when the group has it already (in any case), that line is returned with created
-// false and nothing is added, so a form sent twice adds one line.
+// AddEnquiryLine appends a line to a group of the review, or to its lines in no group when
+// groupID is "". A question is its natural key within its group: when the group has it already
+// (in any case), that line is returned with created false and nothing is added, so a form sent
+// twice adds one line.
 func AddEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, groupID, question string) (l EnquiryLine, created bool, err error) {
 	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
 		return EnquiryLine{}, false, err
 	}
-	g, err := GetEnquiryGroup(ctx, q, tenantID, reviewID, groupID)
-	if err != nil {
-		return EnquiryLine{}, false, err
-	}
-	for _, x := range g.Lines {
-		if strings.EqualFold(x.Question, question) {
-			return x, false, nil
-		}
+	same, err := enqSameQuestion(ctx, q, tenantID, reviewID, groupID, question)
+	if err != nil || same.ID != "" {
+		return same, false, err
 	}
 	l = EnquiryLine{GroupID: groupID, Question: question}
 	err = q.QueryRow(ctx, `INSERT INTO enquiry_lines (tenant_id, review_id, group_id, question, position)
-		VALUES ($1, $2, $3, $4, (SELECT coalesce(max(position), 0) + 1 FROM enquiry_lines WHERE tenant_id = $1 AND group_id = $3))
+		VALUES ($1, $2, nullif($3, '')::uuid, $4, (SELECT coalesce(max(l.position), 0) + 1 FROM enquiry_lines l
+			WHERE l.tenant_id = $1 AND l.review_id = $2 AND `+inGroup("l", "$3")+`))
 		RETURNING id, position`, tenantID, reviewID, groupID, question).Scan(&l.ID, &l.Position)
 	if err != nil {
-		return EnquiryLine{}, false, fmt.Errorf("review: add line to group %s: %w", groupID, err)
+		return EnquiryLine{}, false, fmt.Errorf("review: add line to group %q: %w", groupID, err)
 	}
 	return l, true, nil
 }
 
-// UpdateEnquiryLine changes a line's question and returns the line as it was. When was is not
-// its current text, someone else changed it since the page was shown: apperr.Conflict.
-func UpdateEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, lineID, was, question string) (EnquiryLine, error) {
+// enqSameQuestion finds the line of a group of the review (or in no group, groupID "") with the
+// question in any case; a line with no ID when there is none. A group of another review is not found.
+func enqSameQuestion(ctx context.Context, q db.Querier, tenantID, reviewID, groupID, question string) (EnquiryLine, error) {
+	var lines []EnquiryLine
+	if groupID != "" {
+		g, err := GetEnquiryGroup(ctx, q, tenantID, reviewID, groupID)
+		if err != nil {
+			return EnquiryLine{}, err
+		}
+		lines = g.Lines
+	} else {
+		rows, err := q.Query(ctx, `SELECT `+lineColumns+` FROM enquiry_lines
+			WHERE tenant_id = $1 AND review_id = $2 AND group_id IS NULL ORDER BY position, id`, tenantID, reviewID)
+		if err != nil {
+			return EnquiryLine{}, fmt.Errorf("review: lines in no group of %s: %w", reviewID, err)
+		}
+		if lines, err = pgx.CollectRows(rows, enqScanLine); err != nil {
+			return EnquiryLine{}, fmt.Errorf("review: lines in no group of %s: %w", reviewID, err)
+		}
+	}
+	for _, x := range lines {
+		if strings.EqualFold(x.Question, question) {
+			return x, nil
+		}
+	}
+	return EnquiryLine{}, nil
+}
+
+// LineChange is a change to a line of enquiry from its change page: the question and, when the
+// form offered it (Regroup), the group ("" for none), each with what it was when the page was shown.
+type LineChange struct {
+	WasQuestion, Question string
+	Regroup               bool
+	WasGroupID, GroupID   string
+}
+
+// UpdateEnquiryLine changes a line's question and group and returns the line as it was. A line
+// moved to another group (or out of one) goes to the end there, and the lines it leaves close up.
+// When the line is not as it was when the page was shown, someone else changed it since:
+// apperr.Conflict. A group of another review is not found; a group with the question already
+// gives ErrQuestionInGroup.
+func UpdateEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, lineID string, c LineChange) (EnquiryLine, error) {
 	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
 		return EnquiryLine{}, err
 	}
@@ -257,14 +307,30 @@ func UpdateEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, li
 	if err != nil {
 		return EnquiryLine{}, err
 	}
-	if l.Question != was {
+	if l.Question != c.WasQuestion || (c.Regroup && l.GroupID != c.WasGroupID) {
 		return l, apperr.Conflict("Someone else changed this line of enquiry while you were looking at the page. Go back, reload the page and try again.")
 	}
-	if _, err := q.Exec(ctx, `UPDATE enquiry_lines SET question = $4 WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
-		tenantID, reviewID, lineID, question); err != nil {
-		return l, fmt.Errorf("review: update line %s: %w", lineID, err)
+	if !c.Regroup || c.GroupID == l.GroupID {
+		if _, err := q.Exec(ctx, `UPDATE enquiry_lines SET question = $4 WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+			tenantID, reviewID, lineID, c.Question); err != nil {
+			return l, fmt.Errorf("review: update line %s: %w", lineID, err)
+		}
+		return l, nil
 	}
-	return l, nil
+	same, err := enqSameQuestion(ctx, q, tenantID, reviewID, c.GroupID, c.Question)
+	if err != nil {
+		return l, err
+	}
+	if same.ID != "" {
+		return l, ErrQuestionInGroup
+	}
+	if _, err := q.Exec(ctx, `UPDATE enquiry_lines l SET question = $4, group_id = nullif($5, '')::uuid,
+			position = (SELECT coalesce(max(o.position), 0) + 1 FROM enquiry_lines o
+				WHERE o.tenant_id = $1 AND o.review_id = $2 AND `+inGroup("o", "$5")+`)
+		WHERE l.tenant_id = $1 AND l.review_id = $2 AND l.id = $3`, tenantID, reviewID, lineID, c.Question, c.GroupID); err != nil {
+		return l, fmt.Errorf("review: move line %s to group %q: %w", lineID, c.GroupID, err)
+	}
+	return l, enqRenumberLines(ctx, q, tenantID, reviewID, l.GroupID)
 }
 
 // DeleteEnquiryLine removes a line and returns it.
@@ -277,7 +343,7 @@ func DeleteEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, li
 	}
 	// Deleted and read in one statement.
 	rows, err := q.Query(ctx, `DELETE FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = $3
-		RETURNING id, group_id, question, position`, tenantID, reviewID, lineID)
+		RETURNING `+lineColumns, tenantID, reviewID, lineID)
 	if err != nil {
 		return EnquiryLine{}, fmt.Errorf("review: delete line %s: %w", lineID, err)
 	}
@@ -291,8 +357,9 @@ func DeleteEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, li
 	return l, enqRenumberLines(ctx, q, tenantID, reviewID, l.GroupID)
 }
 
-// MoveEnquiryLine swaps a line with the one above (up) or below it in its group. It returns the
-// line's position before and after; they are equal when it is already at that end.
+// MoveEnquiryLine swaps a line with the one above (up) or below it in its group (or among the
+// lines in no group). It returns the line's position before and after; they are equal when it is
+// already at that end.
 func MoveEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, lineID string, up bool) (from, to int, err error) {
 	if err := enqLock(ctx, q, tenantID, reviewID); err != nil {
 		return 0, 0, err
@@ -311,8 +378,8 @@ func MoveEnquiryLine(ctx context.Context, q db.Querier, tenantID, reviewID, line
 	if up {
 		to = l.Position - 1
 	}
-	tag, err := q.Exec(ctx, `UPDATE enquiry_lines SET position = $5
-		WHERE tenant_id = $1 AND review_id = $2 AND group_id = $3 AND position = $4`, tenantID, reviewID, l.GroupID, to, l.Position)
+	tag, err := q.Exec(ctx, `UPDATE enquiry_lines l SET position = $5
+		WHERE l.tenant_id = $1 AND l.review_id = $2 AND `+inGroup("l", "$3")+` AND l.position = $4`, tenantID, reviewID, l.GroupID, to, l.Position)
 	if err != nil {
 		return 0, 0, fmt.Errorf("review: move line %s: %w", lineID, err)
 	}
@@ -338,14 +405,15 @@ func enqRenumberGroups(ctx context.Context, q db.Querier, tenantID, reviewID str
 	return nil
 }
 
-// enqRenumberLines gives a group's lines the positions 1, 2, 3… in their current order.
+// enqRenumberLines gives a group's lines (or the lines in no group, groupID "") the positions
+// 1, 2, 3… in their current order.
 func enqRenumberLines(ctx context.Context, q db.Querier, tenantID, reviewID, groupID string) error {
 	_, err := q.Exec(ctx, `UPDATE enquiry_lines l SET position = n.rn
-		FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rn FROM enquiry_lines
-			WHERE tenant_id = $1 AND review_id = $2 AND group_id = $3) n
+		FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rn FROM enquiry_lines x
+			WHERE x.tenant_id = $1 AND x.review_id = $2 AND `+inGroup("x", "$3")+`) n
 		WHERE l.tenant_id = $1 AND l.review_id = $2 AND l.id = n.id AND l.position <> n.rn`, tenantID, reviewID, groupID)
 	if err != nil {
-		return fmt.Errorf("review: renumber lines of group %s: %w", groupID, err)
+		return fmt.Errorf("review: renumber lines of group %q: %w", groupID, err)
 	}
 	return nil
 }

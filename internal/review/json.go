@@ -26,13 +26,17 @@ func FrameworkJSON(tenantID, reviewID string) string {
 		FROM framework_groups g WHERE g.tenant_id = ` + tenantID + ` AND g.review_id = ` + reviewID + `)`
 }
 
-// EnquiryJSON is an expression: the review's lines of enquiry, by group, in LoadEnquiry's order.
+// EnquiryJSON is an expression: the review's lines of enquiry (an Enquiry: the lines in no group,
+// then the groups with their lines), in LoadEnquiry's order.
 func EnquiryJSON(tenantID, reviewID string) string {
-	return `(SELECT json_agg(json_build_object('ID', g.id, 'Title', g.title, 'Position', g.position,
-			'Lines', (SELECT json_agg(json_build_object('ID', l.id, 'GroupID', l.group_id, 'Question', l.question,
-					'Position', l.position) ORDER BY l.position, l.id)
-				FROM enquiry_lines l WHERE l.tenant_id = g.tenant_id AND l.group_id = g.id)) ORDER BY g.position, g.id)
-		FROM enquiry_groups g WHERE g.tenant_id = ` + tenantID + ` AND g.review_id = ` + reviewID + `)`
+	line := `json_build_object('ID', l.id, 'GroupID', l.group_id, 'Question', l.question, 'Position', l.position)`
+	return `json_build_object(
+		'Ungrouped', (SELECT json_agg(` + line + ` ORDER BY l.position, l.id) FROM enquiry_lines l
+			WHERE l.tenant_id = ` + tenantID + ` AND l.review_id = ` + reviewID + ` AND l.group_id IS NULL),
+		'Groups', (SELECT json_agg(json_build_object('ID', g.id, 'Title', g.title, 'Position', g.position,
+				'Lines', (SELECT json_agg(` + line + ` ORDER BY l.position, l.id)
+					FROM enquiry_lines l WHERE l.tenant_id = g.tenant_id AND l.group_id = g.id)) ORDER BY g.position, g.id)
+			FROM enquiry_groups g WHERE g.tenant_id = ` + tenantID + ` AND g.review_id = ` + reviewID + `))`
 }
 
 // LoadFrameworkTitled reads the review's title and its framework (as LoadFramework) in one

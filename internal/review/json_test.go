@@ -43,14 +43,14 @@ func TestFrameworkTitledAndJSONMatchTheRowReads(t *testing.T) {
 			if title != rv.Title || !reflect.DeepEqual(got, fw) {
 				t.Errorf("review %s: %q %+v, want %q %+v", id, title, got, rv.Title, fw)
 			}
-			var gotEnq []review.EnquiryGroup
+			var gotEnq review.Enquiry
 			if err := tx.QueryRow(ctx, `SELECT `+review.EnquiryJSON("$1", "$2"), s.tenantID, id).Scan(&gotEnq); err != nil {
 				return err
 			}
 			if !reflect.DeepEqual(gotEnq, enq) {
 				t.Errorf("review %s: enquiry %+v, want %+v", id, gotEnq, enq)
 			}
-			if id == demoReview && (len(fw.Groups) == 0 || fw.AreaCount() == 0 || len(enq) == 0) {
+			if id == demoReview && (len(fw.Groups) == 0 || fw.AreaCount() == 0 || len(enq.Groups) == 0) {
 				t.Errorf("the demo review has no framework or lines: %+v %+v", fw, enq)
 			}
 			return nil

@@ -179,7 +179,7 @@ func TestStartForLifeTemplate(t *testing.T) {
 	if !ok {
 		t.Fatal("no Start for Life template")
 	}
-	enq := tpl.EnquiryOf()
+	enq := tpl.EnquiryOf().Groups
 	if len(enq) != 3 || len(enq[0].Lines) != 6 || len(enq[1].Lines) != 4 || len(enq[2].Lines) != 1 {
 		t.Fatalf("lines of enquiry: %+v", enq)
 	}

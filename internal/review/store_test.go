@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -278,17 +280,22 @@ func TestCreatedWithKey(t *testing.T) {
 	}))
 }
 
-// detPositions reads the review's groups and lines as "title:1,2,3" strings in order, checking
-// that positions run 1, 2, 3… without gaps.
-func (w *detWorld) positions(reviewID string) []review.EnquiryGroup {
+// positions reads the review's lines of enquiry, checking that positions run 1, 2, 3… without
+// gaps: of the groups, of each group's lines and of the lines in no group.
+func (w *detWorld) positions(reviewID string) review.Enquiry {
 	w.t.Helper()
-	var gs []review.EnquiryGroup
+	var e review.Enquiry
 	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
 		var err error
-		gs, err = review.LoadEnquiry(w.ctx, tx, w.tenantID, reviewID)
+		e, err = review.LoadEnquiry(w.ctx, tx, w.tenantID, reviewID)
 		return err
 	}))
-	for gi, g := range gs {
+	for li, l := range e.Ungrouped {
+		if l.Position != li+1 || l.GroupID != "" {
+			w.t.Fatalf("line %q in no group at position %d (group %q), want %d", l.Question, l.Position, l.GroupID, li+1)
+		}
+	}
+	for gi, g := range e.Groups {
 		if g.Position != gi+1 {
 			w.t.Fatalf("group %q at position %d, want %d", g.Title, g.Position, gi+1)
 		}
@@ -298,7 +305,7 @@ func (w *detWorld) positions(reviewID string) []review.EnquiryGroup {
 			}
 		}
 	}
-	return gs
+	return e
 }
 
 func TestEnquiryEditingKeepsPositionsContiguous(t *testing.T) {
@@ -341,7 +348,7 @@ func TestEnquiryEditingKeepsPositionsContiguous(t *testing.T) {
 		}
 		return err
 	})
-	gs := w.positions(id)
+	gs := w.positions(id).Groups
 	if len(gs) != 3 || len(gs[0].Lines) != 3 {
 		t.Fatalf("after adding: %+v", gs)
 	}
@@ -366,7 +373,7 @@ func TestEnquiryEditingKeepsPositionsContiguous(t *testing.T) {
 		_, _, err = review.MoveEnquiryLine(w.ctx, tx, w.tenantID, id, lines[2].ID, true)
 		return err
 	})
-	gs = w.positions(id)
+	gs = w.positions(id).Groups
 	if gs[0].Title != "C" || gs[1].Title != "A" || gs[2].Title != "B" {
 		t.Fatalf("order after moves: %s %s %s", gs[0].Title, gs[1].Title, gs[2].Title)
 	}
@@ -382,7 +389,7 @@ func TestEnquiryEditingKeepsPositionsContiguous(t *testing.T) {
 		_, err := review.DeleteEnquiryGroup(w.ctx, tx, w.tenantID, id, c.ID)
 		return err
 	})
-	gs = w.positions(id)
+	gs = w.positions(id).Groups
 	if len(gs) != 2 || gs[0].Title != "A" || len(gs[0].Lines) != 2 {
 		t.Fatalf("after deletes: %+v", gs)
 	}
@@ -401,7 +408,7 @@ func TestEnquiryEditingKeepsPositionsContiguous(t *testing.T) {
 		if _, err := review.RenameEnquiryGroup(w.ctx, tx, w.tenantID, id, a.ID, "A", "Experiences of families"); err != nil {
 			return err
 		}
-		_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[1].ID, "a2?", "To what extent?")
+		_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[1].ID, review.LineChange{WasQuestion: "a2?", Question: "To what extent?"})
 		return err
 	})
 	err = w.tx(w.tenantID, func(tx pgx.Tx) error {
@@ -419,7 +426,7 @@ func TestEnquiryEditingKeepsPositionsContiguous(t *testing.T) {
 		t.Fatalf("rename to another group's title: %v", err)
 	}
 	err = w.tx(w.tenantID, func(tx pgx.Tx) error {
-		_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[1].ID, "a2?", "Stale")
+		_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[1].ID, review.LineChange{WasQuestion: "a2?", Question: "Stale"})
 		return err
 	})
 	if !apperr.Is(err, apperr.CodeConflict) {
@@ -442,7 +449,17 @@ func TestEnquiryOfAnotherReviewIsNotFound(t *testing.T) {
 		l, _, err = review.AddEnquiryLine(w.ctx, tx, w.tenantID, theirs, g.ID, "Theirs?")
 		return err
 	}))
+	var own review.EnquiryLine // a line of mine in no group
+	w.must(w.tx(w.tenantID, func(tx pgx.Tx) (err error) {
+		own, _, err = review.AddEnquiryLine(w.ctx, tx, w.tenantID, mine, "", "Mine?")
+		return err
+	}))
 	attempts := map[string]func(tx pgx.Tx) error{
+		"move my line into their group": func(tx pgx.Tx) error {
+			_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, mine, own.ID,
+				review.LineChange{WasQuestion: "Mine?", Question: "Mine?", Regroup: true, GroupID: g.ID})
+			return err
+		},
 		"rename group": func(tx pgx.Tx) error {
 			_, err := review.RenameEnquiryGroup(w.ctx, tx, w.tenantID, mine, g.ID, "Theirs", "Mine now")
 			return err
@@ -460,7 +477,7 @@ func TestEnquiryOfAnotherReviewIsNotFound(t *testing.T) {
 			return err
 		},
 		"edit line": func(tx pgx.Tx) error {
-			_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, mine, l.ID, "Theirs?", "Mine?")
+			_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, mine, l.ID, review.LineChange{WasQuestion: "Theirs?", Question: "Mine?"})
 			return err
 		},
 		"move line": func(tx pgx.Tx) error {
@@ -481,8 +498,130 @@ func TestEnquiryOfAnotherReviewIsNotFound(t *testing.T) {
 			t.Errorf("%s: %v, want not found", name, err)
 		}
 	}
-	gs := w.positions(theirs)
+	gs := w.positions(theirs).Groups
 	if len(gs) != 1 || gs[0].Title != "Theirs" || len(gs[0].Lines) != 1 || gs[0].Lines[0].Question != "Theirs?" {
 		t.Fatalf("their enquiry changed: %+v", gs)
 	}
+}
+
+// TestEnquiryLinesInNoGroup: lines are added before any group exists, numbered among themselves
+// and listed first; they move up and down, into a group and out of one through a change (each
+// time to the end, the lines left behind closing up), and are deleted; a change from a stale page
+// or into a group with the same question is refused. The one-statement read and a copy into
+// another review see them too.
+func TestEnquiryLinesInNoGroup(t *testing.T) {
+	t.Parallel()
+	w := detNew(t)
+	id := w.create(w.tenantID, w.leadID, "Terms first")
+	do := func(fn func(tx pgx.Tx) error) { w.t.Helper(); w.must(w.tx(w.tenantID, fn)) }
+	var lines []review.EnquiryLine
+	do(func(tx pgx.Tx) error {
+		for _, q := range []string{"One?", "Two?", "Three?", "two?"} {
+			l, created, err := review.AddEnquiryLine(w.ctx, tx, w.tenantID, id, "", q)
+			if err != nil {
+				return err
+			}
+			if created {
+				lines = append(lines, l)
+			} else if l.ID != lines[1].ID {
+				return fmt.Errorf("%q again is not the first %q", q, lines[1].Question)
+			}
+		}
+		return nil
+	})
+	e := w.positions(id)
+	if len(e.Groups) != 0 || len(e.Ungrouped) != 3 || e.Ungrouped[2].Question != "Three?" {
+		t.Fatalf("before any group: %+v", e)
+	}
+	var g review.EnquiryGroup
+	do(func(tx pgx.Tx) error {
+		if _, _, err := review.MoveEnquiryLine(w.ctx, tx, w.tenantID, id, lines[2].ID, true); err != nil {
+			return err
+		}
+		var err error
+		if g, _, err = review.AddEnquiryGroup(w.ctx, tx, w.tenantID, id, "Families"); err != nil {
+			return err
+		}
+		if _, _, err := review.AddEnquiryLine(w.ctx, tx, w.tenantID, id, g.ID, "In the group?"); err != nil {
+			return err
+		}
+		// "One?" moves into the group, to its end; the others close up.
+		_, err = review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[0].ID,
+			review.LineChange{WasQuestion: "One?", Question: "One, changed?", Regroup: true, GroupID: g.ID})
+		return err
+	})
+	e = w.positions(id)
+	if got := questions(e.Ungrouped); got != "Three?|Two?" {
+		t.Fatalf("in no group after moves: %s", got)
+	}
+	if len(e.Groups) != 1 || questions(e.Groups[0].Lines) != "In the group?|One, changed?" {
+		t.Fatalf("the group after moves: %+v", e.Groups)
+	}
+	if hs := e.Headed(); len(hs) != 2 || hs[0].ID != "" || hs[0].Title != review.UngroupedTitle || len(e.Lines()) != 4 {
+		t.Fatalf("headed %+v, lines %+v", hs, e.Lines())
+	}
+
+	// Refused: a stale group, and a group that has the question.
+	err := w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[0].ID,
+			review.LineChange{WasQuestion: "One, changed?", Question: "One?", Regroup: true, WasGroupID: "", GroupID: ""})
+		return err
+	})
+	if !apperr.Is(err, apperr.CodeConflict) {
+		t.Fatalf("a change from a page that showed another group: %v", err)
+	}
+	do(func(tx pgx.Tx) error {
+		_, _, err := review.AddEnquiryLine(w.ctx, tx, w.tenantID, id, g.ID, "Three?")
+		return err
+	})
+	err = w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[2].ID,
+			review.LineChange{WasQuestion: "Three?", Question: "Three?", Regroup: true, GroupID: g.ID})
+		return err
+	})
+	if !errors.Is(err, review.ErrQuestionInGroup) {
+		t.Fatalf("into a group with the same question: %v", err)
+	}
+
+	// Out of the group again, to the end of the lines in no group; then a delete closes up.
+	do(func(tx pgx.Tx) error {
+		if _, err := review.UpdateEnquiryLine(w.ctx, tx, w.tenantID, id, lines[0].ID,
+			review.LineChange{WasQuestion: "One, changed?", Question: "One, changed?", Regroup: true, WasGroupID: g.ID, GroupID: ""}); err != nil {
+			return err
+		}
+		_, err := review.DeleteEnquiryLine(w.ctx, tx, w.tenantID, id, lines[2].ID)
+		return err
+	})
+	e = w.positions(id)
+	if got := questions(e.Ungrouped); got != "Two?|One, changed?" {
+		t.Fatalf("in no group at the end: %s", got)
+	}
+	if questions(e.Groups[0].Lines) != "In the group?|Three?" {
+		t.Fatalf("the group at the end: %+v", e.Groups[0].Lines)
+	}
+
+	// The one-statement read says the same; a copy brings the lines in no group.
+	copyID := w.create(w.tenantID, w.leadID, "The copy")
+	do(func(tx pgx.Tx) error {
+		var got review.Enquiry
+		if err := tx.QueryRow(w.ctx, `SELECT `+review.EnquiryJSON("$1", "$2"), w.tenantID, id).Scan(&got); err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(got, e) {
+			return fmt.Errorf("EnquiryJSON %+v, LoadEnquiry %+v", got, e)
+		}
+		return review.InsertEnquiry(w.ctx, tx, w.tenantID, copyID, e)
+	})
+	c := w.positions(copyID)
+	if questions(c.Ungrouped) != "Two?|One, changed?" || len(c.Groups) != 1 || questions(c.Groups[0].Lines) != "In the group?|Three?" {
+		t.Fatalf("the copy: %+v", c)
+	}
+}
+
+func questions(ls []review.EnquiryLine) string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.Question)
+	}
+	return strings.Join(out, "|")
 }

@@ -29,6 +29,23 @@ func enqPath(reviewID, groupID string) string {
 	return p
 }
 
+// enqLinePath is the lines of enquiry page at the heading a line is under: its group's, or that
+// of the lines in no group.
+func enqLinePath(reviewID, groupID string) string {
+	if groupID == "" {
+		return reviewview.ReviewPath(reviewID) + "enquiry#" + reviewview.UngroupedID
+	}
+	return enqPath(reviewID, groupID)
+}
+
+// enqAmong names where a line is, for messages: its group, or the lines in no group.
+func enqAmong(groupID string) string {
+	if groupID == "" {
+		return "the lines not in a group"
+	}
+	return "its group"
+}
+
 // enqParam reads an id from the path; anything that is not a UUID cannot name a row.
 func enqParam(r *http.Request, name string) (string, error) {
 	id := chi.URLParam(r, name)
@@ -72,13 +89,13 @@ func enqLoadTx(r *http.Request, tx pgx.Tx, v *reviewview.EnquiryView) error {
 	if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 		return err
 	}
-	v.Groups, err = review.LoadEnquiry(ctx, tx, a.TenantID, a.Review.ReviewID)
+	v.Enquiry, err = review.LoadEnquiry(ctx, tx, a.TenantID, a.Review.ReviewID)
 	return err
 }
 
 // enqGroupIn reports whether the view's review has the group.
 func enqGroupIn(v reviewview.EnquiryView, groupID string) bool {
-	for _, g := range v.Groups {
+	for _, g := range v.Enquiry.Groups {
 		if g.ID == groupID {
 			return true
 		}
@@ -266,13 +283,13 @@ func (s *Server) enquiryDeleteGroup(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) enquiryAddLine(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	groupID := r.PostFormValue("group_id")
+	groupID := r.PostFormValue("group_id") // "" puts the line in no group
 	typed := r.PostFormValue("question")
 	question, problem := review.CheckQuestion(typed)
 	if groupID != "" && !db.ValidUUID(groupID) {
 		return apperr.NotFound("")
 	}
-	if groupID == "" || problem != "" {
+	if problem != "" {
 		v := reviewview.EnquiryView{NewLineGroup: groupID, NewLine: typed, Errors: &form.Errors{}}
 		if err := s.enqLoad(r, &v); err != nil {
 			return err
@@ -280,12 +297,7 @@ func (s *Server) enquiryAddLine(w http.ResponseWriter, r *http.Request) error {
 		if groupID != "" && !enqGroupIn(v, groupID) {
 			return apperr.NotFound("")
 		}
-		if groupID == "" {
-			v.Errors.Add("group-id", "Select the group the line of enquiry belongs to")
-		}
-		if problem != "" {
-			v.Errors.Add("question", problem)
-		}
+		v.Errors.Add("question", problem)
 		return s.enqRender(w, r, v)
 	}
 	var l review.EnquiryLine
@@ -302,12 +314,12 @@ func (s *Server) enquiryAddLine(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !created {
-		return s.redirect(w, r, enqPath(a.Review.ReviewID, groupID), "That line of enquiry is already in the group")
+		return s.redirect(w, r, enqLinePath(a.Review.ReviewID, groupID), "That line of enquiry is already in "+enqAmong(groupID))
 	}
-	return s.redirect(w, r, enqPath(a.Review.ReviewID, groupID), "Line of enquiry added")
+	return s.redirect(w, r, enqLinePath(a.Review.ReviewID, groupID), "Line of enquiry added")
 }
 
-// enqLineForm reads a line with its group, for the change page.
+// enqLineForm reads a line with the groups it may move to, for the change page.
 func (s *Server) enqLineForm(r *http.Request, lineID string) (reviewview.LineForm, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
@@ -317,15 +329,22 @@ func (s *Server) enqLineForm(r *http.Request, lineID string) (reviewview.LineFor
 		if err != nil {
 			return err
 		}
-		g, err := review.GetEnquiryGroup(ctx, tx, a.TenantID, a.Review.ReviewID, l.GroupID)
-		if err != nil {
-			return err
-		}
 		if f.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
-		f.GroupTitle, f.Was, f.Question = g.Title, l.Question, l.Question
-		f.Number = strconv.Itoa(g.Position) + "." + strconv.Itoa(l.Position)
+		enq, err := review.LoadEnquiry(ctx, tx, a.TenantID, a.Review.ReviewID)
+		if err != nil {
+			return err
+		}
+		f.Groups = enq.Groups
+		f.Was, f.Question, f.WasGroup, f.GroupID = l.Question, l.Question, l.GroupID, l.GroupID
+		f.Number = strconv.Itoa(l.Position)
+		for _, g := range enq.Groups {
+			if g.ID == l.GroupID {
+				f.GroupTitle = g.Title
+				f.Number = strconv.Itoa(g.Position) + "." + strconv.Itoa(l.Position)
+			}
+		}
 		return nil
 	})
 	return f, err
@@ -350,36 +369,67 @@ func (s *Server) enquiryEditLine(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	typed, was := r.PostFormValue("question"), r.PostFormValue("was")
-	question, problem := review.CheckQuestion(typed)
+	typed := r.PostFormValue("question")
+	c := review.LineChange{WasQuestion: r.PostFormValue("was"), GroupID: r.PostFormValue("group_id"), WasGroupID: r.PostFormValue("was_group")}
+	// The change page sends the group; a form without it leaves the line where it is.
+	_, c.Regroup = r.PostForm["was_group"]
+	if c.Regroup && c.GroupID != "" && !db.ValidUUID(c.GroupID) {
+		return apperr.NotFound("")
+	}
+	field, problem := "question", ""
+	c.Question, problem = review.CheckQuestion(typed)
+	var before review.EnquiryLine
+	if problem == "" {
+		err = s.tx(r, func(tx pgx.Tx) error {
+			var err error
+			before, err = review.UpdateEnquiryLine(ctx, tx, a.TenantID, a.Review.ReviewID, id, c)
+			if errors.Is(err, review.ErrQuestionInGroup) {
+				field, problem = "group-id", "That group has this line of enquiry already: choose another group or change the line"
+				if c.GroupID == "" {
+					problem = "A line not in a group says this already: choose a group or change the line"
+				}
+				return nil
+			}
+			if err != nil || !enqLineChanged(before, c) {
+				return err
+			}
+			b, aft := map[string]string{"question": before.Question}, map[string]string{"question": c.Question}
+			if c.Regroup && c.GroupID != before.GroupID {
+				b["group_id"], aft["group_id"] = before.GroupID, c.GroupID
+			}
+			return s.enqAudit(r, tx, "enquiry.line_changed", "enquiry_line", id, b, aft)
+		})
+		if err != nil {
+			return err
+		}
+	}
 	if problem != "" {
 		f, err := s.enqLineForm(r, id)
 		if err != nil {
 			return err
 		}
-		f.Was, f.Question = was, typed
-		f.Errors.Add("question", problem)
+		f.Was, f.Question = c.WasQuestion, typed
+		if c.Regroup {
+			f.WasGroup, f.GroupID = c.WasGroupID, c.GroupID
+		}
+		f.Errors.Add(field, problem)
 		p := s.rvPage(r, "Change line of enquiry "+f.Number)
 		p.HasError = true
 		return s.invalid(w, r, reviewview.EditLine(p, f))
 	}
-	var before review.EnquiryLine
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		before, err = review.UpdateEnquiryLine(ctx, tx, a.TenantID, a.Review.ReviewID, id, was, question)
-		if err != nil || before.Question == question {
-			return err
-		}
-		return s.enqAudit(r, tx, "enquiry.line_changed", "enquiry_line", id,
-			map[string]string{"question": before.Question}, map[string]string{"question": question})
-	})
-	if err != nil {
-		return err
+	to := before.GroupID
+	if c.Regroup {
+		to = c.GroupID
 	}
-	if before.Question == question {
-		return s.redirect(w, r, enqPath(a.Review.ReviewID, before.GroupID), "Nothing changed")
+	if !enqLineChanged(before, c) {
+		return s.redirect(w, r, enqLinePath(a.Review.ReviewID, to), "Nothing changed")
 	}
-	return s.redirect(w, r, enqPath(a.Review.ReviewID, before.GroupID), "Line of enquiry saved")
+	return s.redirect(w, r, enqLinePath(a.Review.ReviewID, to), "Line of enquiry saved")
+}
+
+// enqLineChanged reports whether a change changes the line as it was.
+func enqLineChanged(before review.EnquiryLine, c review.LineChange) bool {
+	return before.Question != c.Question || (c.Regroup && before.GroupID != c.GroupID)
 }
 
 func (s *Server) enquiryMoveLine(w http.ResponseWriter, r *http.Request) error {
@@ -411,9 +461,9 @@ func (s *Server) enquiryMoveLine(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if from == to {
-		return s.redirect(w, r, enqPath(a.Review.ReviewID, groupID), "The line of enquiry is already "+enqEnd(up)+" of its group")
+		return s.redirect(w, r, enqLinePath(a.Review.ReviewID, groupID), "The line of enquiry is already "+enqEnd(up)+" of "+enqAmong(groupID))
 	}
-	return s.redirect(w, r, enqPath(a.Review.ReviewID, groupID), "Line of enquiry moved "+map[bool]string{true: "up", false: "down"}[up])
+	return s.redirect(w, r, enqLinePath(a.Review.ReviewID, groupID), "Line of enquiry moved "+map[bool]string{true: "up", false: "down"}[up])
 }
 
 func (s *Server) enquiryDeleteLine(w http.ResponseWriter, r *http.Request) error {
@@ -435,5 +485,5 @@ func (s *Server) enquiryDeleteLine(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, enqPath(a.Review.ReviewID, l.GroupID), "Line of enquiry deleted")
+	return s.redirect(w, r, enqLinePath(a.Review.ReviewID, l.GroupID), "Line of enquiry deleted")
 }

@@ -142,8 +142,8 @@ func (s *Server) reviewNewForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := reviewview.NewForm{Start: reviewview.StartTemplate, Key: rvNewKey(), Template: tpl, Sources: sources,
-		Errors: &form.Errors{}}
+	// Nothing is chosen for the lead: a blank review, a template and a copy differ too much.
+	f := reviewview.NewForm{Key: rvNewKey(), Template: tpl, Sources: sources, Errors: &form.Errors{}}
 	p := s.page(r, "Create a review")
 	p.Nav = "reviews"
 	return s.ok(w, r, reviewview.New(p, f))
@@ -161,7 +161,7 @@ func (f rvCreateForm) Validate() (review.Review, *form.Errors) {
 	case reviewview.StartBlank, reviewview.StartTemplate:
 	case reviewview.StartCopy:
 		if len(f.Sources) == 0 {
-			errs.Add("start", "You do not lead any other review to copy from: start from nothing or from the template")
+			errs.Add("start", "You do not lead any other review to copy from: start from a blank review or the template")
 			break
 		}
 		found := false

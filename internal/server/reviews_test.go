@@ -672,3 +672,75 @@ func TestStatusMovesOneStepAndIsAudited(t *testing.T) {
 		t.Fatalf("move back: %d", r.Status)
 	}
 }
+
+var rvtStartRE = regexp.MustCompile(`<input[^>]*name="start"[^>]*>`)
+
+// TestNewReviewFormHasNoDefaultStart: "Start from" has nothing chosen; each choice says what it
+// brings; sent without a choice the form comes back with the GOV.UK error and everything typed
+// (details, the review to copy, the key), and nothing is created.
+func TestNewReviewFormHasNoDefaultStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lead := e.signedIn("lead@demo.test")
+	demoID := e.rvtString(`SELECT id::text FROM reviews WHERE title = $1`, demo.ReviewTitle)
+	form := lead.get("/reviews/new")
+	radios := rvtStartRE.FindAllString(form.Body, -1)
+	if len(radios) != 3 {
+		t.Fatalf("%d start choices, want blank, the template and a copy:\n%s", len(radios), form.Body)
+	}
+	for _, r := range radios {
+		if strings.Contains(r, "checked") {
+			t.Errorf("a start choice is chosen already: %s", r)
+		}
+	}
+	body := html.UnescapeString(form.Body)
+	for _, want := range []string{"A blank review", "you add the lines of enquiry and the framework of action areas yourself",
+		"general lists (sources of evidence, professional roles", "The Start for Life template", "11 lines of enquiry in 3 groups",
+		"6 action areas in 2 groups", "its lists (7 sources of evidence, 6 professional roles, 2 inspectorates, 4 team roles and 4 recommendation addressees)",
+		"framework of action areas and lists",
+		"A copy of a review you lead", "Its areas, people, visits and evidence are not copied", `value="` + demoID + `"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the form does not say %q", want)
+		}
+	}
+	// Someone who leads no review is not offered a copy.
+	if r := e.signedIn("inspector@demo.test").get("/reviews/new"); len(rvtStartRE.FindAllString(r.Body, -1)) != 2 || strings.Contains(r.Body, `value="copy"`) {
+		t.Error("a copy is offered to someone who leads no review")
+	}
+
+	reviews := e.rvtInt(`SELECT count(*) FROM reviews`)
+	f := rvtNewForm(lead)
+	f.Del("start")
+	f.Set("title", "Neglect in the early years")
+	f.Set("copy_from", demoID)
+	r := lead.post("/reviews", f)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("no start choice: %d, want 422", r.Status)
+	}
+	body = html.UnescapeString(r.Body)
+	for _, want := range []string{"There is a problem", `href="#start"`, "Select what the review starts from", `value="Neglect in the early years"`,
+		">A joint review.</textarea>", `value="` + f.Get("idempotency_key") + `"`, `value="` + demoID + `" selected`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("after the error the form does not have %q", want)
+		}
+	}
+	for _, r := range rvtStartRE.FindAllString(r.Body, -1) {
+		if strings.Contains(r, "checked") {
+			t.Errorf("a start choice was chosen for the lead: %s", r)
+		}
+	}
+	if n := e.rvtInt(`SELECT count(*) FROM reviews`); n != reviews {
+		t.Fatalf("%d reviews created without a start choice", n-reviews)
+	}
+	// Choosing now, with the same key, creates it once.
+	f.Set("start", "blank")
+	if r := lead.post("/reviews", f); r.Status != http.StatusSeeOther {
+		t.Fatalf("with a choice: %d\n%s", r.Status, r.Body)
+	}
+	if r := lead.post("/reviews", f); r.Status != http.StatusSeeOther || !strings.Contains(lead.get(r.Location).Body, "already been created") {
+		t.Fatal("the form sent again made another review")
+	}
+	if n := e.rvtInt(`SELECT count(*) FROM reviews WHERE title = 'Neglect in the early years'`); n != 1 {
+		t.Fatalf("%d reviews after sending twice", n)
+	}
+}

@@ -222,6 +222,7 @@ func findingPreview(v *synview.FormView, in finding.Input, cur *finding.Finding,
 	}
 	f.ScaleWord, _ = scale.Word(f.Areas, f.Visited)
 	f.ConfirmedAreas = f.Areas
+	f.Quantifiers = scale.Quantifiers()
 	v.Preview = f
 }
 
@@ -303,6 +304,7 @@ func (s *Server) findingCreate(w http.ResponseWriter, r *http.Request) error {
 	preview := r.PostFormValue("action") == "preview"
 	var v synview.FormView
 	var id string
+	var own bool // the finding says how widespread it is itself
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		if v, err = s.findingFormView(r, tx, in.ActionAreaID, nil, in); err != nil {
@@ -326,6 +328,7 @@ func (s *Server) findingCreate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		own = f.OwnQuantifier()
 		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
 			Action: "finding.created", ObjectType: "finding", ObjectID: id, After: findingAudit(f)})
 	})
@@ -339,7 +342,16 @@ func (s *Server) findingCreate(w http.ResponseWriter, r *http.Request) error {
 	case id == "":
 		return s.findingFormRender(w, r, v) // errors, or the preview
 	}
-	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/synthesis/"+v.Area.ID, "Finding saved")
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/synthesis/"+v.Area.ID, findingSaved(own))
+}
+
+// findingSaved is the message after saving: saving is never refused for the finding's own
+// quantifier, but the lead is pointed at the warning beside it.
+func findingSaved(own bool) string {
+	if own {
+		return "Finding saved. It already says how widespread it is: see the warning on it"
+	}
+	return "Finding saved"
 }
 
 // findingLoad reads the finding in the path.
@@ -432,7 +444,7 @@ func (s *Server) findingUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	preview := r.PostFormValue("action") == "preview"
 	var v synview.FormView
-	var saved bool
+	var saved, own bool
 	var id string
 	err := s.tx(r, func(tx pgx.Tx) error {
 		cur, err := findingLoad(r, tx)
@@ -454,7 +466,7 @@ func (s *Server) findingUpdate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		saved = true
+		saved, own = true, after.OwnQuantifier()
 		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
 			Action: "finding.updated", ObjectType: "finding", ObjectID: cur.ID, Before: findingAudit(before), After: findingAudit(after)})
 	})
@@ -475,7 +487,7 @@ func (s *Server) findingUpdate(w http.ResponseWriter, r *http.Request) error {
 	if !saved {
 		return s.findingFormRender(w, r, v)
 	}
-	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/findings/"+id, "Finding saved")
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/findings/"+id, findingSaved(own))
 }
 
 func (s *Server) findingDelete(w http.ResponseWriter, r *http.Request) error {

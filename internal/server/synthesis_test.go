@@ -141,9 +141,10 @@ func synExpect(t *testing.T, r resp, status int, want ...string) {
 }
 
 // TestSynthesisFindingFromEvidence: the lead writes a finding (a double submit makes one), links
-// notes from five of the six areas and sees its prevalence and words, a note of another review is
-// refused with nothing stored, the words are confirmed, overridden with an audited reason, a stale
-// edit gets the conflict page, and untagging a note flags the finding.
+// notes from five of the six areas and sees its prevalence and words (not flagged: they are its
+// first links), a note of another review is refused with nothing stored, the words are confirmed,
+// overridden with an audited reason, a stale edit gets the conflict page, and untagging a note
+// flags the finding.
 func TestSynthesisFindingFromEvidence(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -188,7 +189,11 @@ func TestSynthesisFindingFromEvidence(t *testing.T) {
 	}
 	ws := lead.get(r.Location)
 	synExpect(t, ws, http.StatusOK, "5 notes linked to the finding", "5 of 6 areas", "‘most areas’",
-		"In most areas we visited, parents valued the infant feeding groups.", "Evidence changed: was 0 areas, now 5", "Confirm words")
+		"In most areas we visited, parents valued the infant feeding groups.")
+	// Its first links are its evidence, not a change to it.
+	if strings.Contains(ws.Body, "Evidence changed") || strings.Contains(ws.Body, "Confirm words") {
+		t.Fatal("the finding is flagged as changed after its first links")
+	}
 	if n := synAudit(t, e, "finding.notes_linked", id); n != 1 {
 		t.Fatalf("%d finding.notes_linked entries, want 1", n)
 	}
@@ -397,5 +402,74 @@ func TestSynthesisReadersCannotChange(t *testing.T) {
 	// A finding of another review's path is not found.
 	if r := lead.get(d.path("findings", "00000000-0000-0000-0000-000000000000")); r.Status != http.StatusNotFound {
 		t.Fatalf("unknown finding: %d", r.Status)
+	}
+}
+
+// TestSynthesisFindingThatSaysHowWidespreadItIs: a finding typed as "In most areas, …" is saved
+// (never refused) with a warning on the page after saving, beside it in the workspace and on
+// the report, and the report prints it as typed, with no second quantifier. The preview warns
+// before saving; with {areas} the warning goes and the words are the evidence's.
+func TestSynthesisFindingThatSaysHowWidespreadItIs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	d := newSynDemo(t, e)
+	lead := e.signedIn("lead@demo.test")
+	const typed = "In most areas, adult services were stretched."
+	const warning = "This finding already says how widespread it is"
+
+	form := lead.get(d.path("synthesis", d.actionAreaID, "findings", "new"))
+	key := synKeyRE.FindStringSubmatch(form.Body)[1]
+	if !strings.Contains(form.Body, `id="own-quantifier" hidden`) {
+		t.Fatal("the empty form shows the warning")
+	}
+	in := url.Values{"idempotency_key": {key}, "body": {typed}, "style": {"word"}, "action": {"preview"}}
+	r := lead.post(d.path("synthesis", d.actionAreaID, "findings"), in)
+	synExpect(t, r, http.StatusOK, warning, "data-words>in most areas we visited<", typed)
+	if strings.Contains(r.Body, `id="own-quantifier" hidden`) || strings.Contains(html.UnescapeString(r.Body), "we visited, in most areas") {
+		t.Fatal("the preview adds a second quantifier or hides the warning")
+	}
+
+	in.Del("action")
+	r = lead.post(d.path("synthesis", d.actionAreaID, "findings"), in)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.Status, r.Body)
+	}
+	var id string
+	if err := e.db.Super.QueryRow(context.Background(), `SELECT id::text FROM findings WHERE idempotency_key = $1`, key).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	synExpect(t, lead.get(r.Location), http.StatusOK, "It already says how widespread it is: see the warning on it", warning, typed)
+
+	// With evidence from every area the report still prints it as typed, and says which words it left out.
+	if r := lead.post(d.path("findings", id, "notes"), url.Values{"note": d.notes, "stance": {"supports"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("link: %d\n%s", r.Status, r.Body)
+	}
+	for _, p := range []string{d.path("synthesis", d.actionAreaID), d.path("findings", id)} {
+		page := lead.get(p)
+		synExpect(t, page, http.StatusOK, warning, "data-words>in all areas we visited<", typed)
+		if strings.Contains(html.UnescapeString(page.Body), "we visited, in most areas") {
+			t.Fatalf("%s prints a second quantifier", p)
+		}
+	}
+	synExpect(t, lead.get(d.path("report")), http.StatusOK, "Already says how widespread it is: the report does not add ‘in all areas we visited’", typed)
+	if strings.Contains(html.UnescapeString(lead.get(d.path("report")).Body), "we visited, in most areas") {
+		t.Fatal("the report prints a second quantifier")
+	}
+
+	// An edit keeping the quantifier lands on the finding with the warning; with {areas} it goes.
+	edit := url.Values{"version": {strconv.Itoa(d.version(t, e, id))}, "body": {"Most areas had stretched adult services."}, "style": {"count"}}
+	r = lead.post(d.path("findings", id), edit)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", r.Status, r.Body)
+	}
+	synExpect(t, lead.get(r.Location), http.StatusOK, "see the warning on it", warning, "data-words>in all 6 areas we visited<")
+	edit = url.Values{"version": {strconv.Itoa(d.version(t, e, id))}, "body": {"In {areas}, adult services were stretched."}, "style": {"word"}}
+	if r := lead.post(d.path("findings", id), edit); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", r.Status, r.Body)
+	}
+	page := lead.get(d.path("findings", id))
+	synExpect(t, page, http.StatusOK, "In all areas, adult services were stretched.")
+	if strings.Contains(page.Body, warning) {
+		t.Fatal("a finding with {areas} is warned about")
 	}
 }

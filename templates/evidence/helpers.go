@@ -23,7 +23,7 @@ type FormView struct {
 	Key       string // idempotency key of a new note
 	Opts      ev.Options
 	Framework review.Framework
-	Enquiry   []review.EnquiryGroup
+	Enquiry   review.Enquiry
 	In        ev.NoteInput
 	Date      review.DateInput
 	TagsText  string
@@ -47,7 +47,7 @@ type ShowView struct {
 	Author    string
 	Opts      ev.Options
 	Framework review.Framework
-	Enquiry   []review.EnquiryGroup
+	Enquiry   review.Enquiry
 	History   []ev.Change
 	CanWrite  bool
 	Confirmed []string // kinds of personal data the author confirmed were not
@@ -135,13 +135,11 @@ func areaTitles(fw review.Framework, ids []string) []string {
 	return out
 }
 
-func lineQuestions(groups []review.EnquiryGroup, ids []string) []string {
+func lineQuestions(e review.Enquiry, ids []string) []string {
 	var out []string
-	for _, g := range groups {
-		for _, l := range g.Lines {
-			if has(ids, l.ID) {
-				out = append(out, l.Question)
-			}
+	for _, l := range e.Lines() {
+		if has(ids, l.ID) {
+			out = append(out, l.Question)
 		}
 	}
 	return out

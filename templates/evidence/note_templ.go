@@ -1339,13 +1339,13 @@ func lineChecks(v FormView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if len(v.Enquiry) == 0 {
+		if len(v.Enquiry.Lines()) == 0 {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 108, "<p class=\"govuk-body\">This review has no lines of enquiry yet.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		for gi, g := range v.Enquiry {
+		for gi, g := range v.Enquiry.Headed() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "<p class=\"govuk-body govuk-!-font-weight-bold govuk-!-margin-bottom-2\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -58,6 +58,42 @@ func statusClass(s domain.Status) string {
 
 func roleLabel(r auth.ReviewRole) string { return r.Label() }
 
+// templateBrings says what a template gives a new review, from what it holds.
+func templateBrings(t domain.Template) string {
+	var lines, areas int
+	for _, g := range t.LinesOfEnquiry {
+		lines += len(g.Questions)
+	}
+	for _, g := range t.Framework.Groups {
+		areas += len(g.ActionAreas)
+	}
+	var parts []string
+	if t.KeyQuestion != "" {
+		parts = append(parts, "its key question (unless you give one)")
+	}
+	if lines > 0 {
+		parts = append(parts, plural(lines, "line", "lines")+" of enquiry in "+plural(len(t.LinesOfEnquiry), "group", "groups"))
+	}
+	if areas > 0 {
+		parts = append(parts, "a framework of "+plural(areas, "action area", "action areas")+" in "+
+			plural(len(t.Framework.Groups), "group", "groups")+" with their policy quotes")
+	}
+	var lists []string
+	for _, k := range domain.VocabKinds {
+		if n := len(t.Vocabulary.Names(k)); n > 0 {
+			lists = append(lists, strconv.Itoa(n)+" "+strings.ToLower(k.Title()))
+		}
+	}
+	if len(lists) > 0 {
+		parts = append(parts, "its lists ("+joinAnd(lists)+")")
+	}
+	s := "Brings " + strings.Join(parts, ", ")
+	if i := strings.LastIndex(s, ", "); i > 0 {
+		s = s[:i] + " and " + s[i+2:]
+	}
+	return strings.TrimSpace(s + ". " + t.Description)
+}
+
 // longDate is like "1 August 2023". Review dates are days, stored without a time zone.
 func longDate(t *time.Time) string {
 	if t == nil {
@@ -137,4 +173,12 @@ func paragraphs(s string) []string {
 		}
 	}
 	return out
+}
+
+// joinAnd joins words as a sentence lists them: "a, b and c".
+func joinAnd(parts []string) string {
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }

@@ -7,7 +7,12 @@ if (box && form) {
   const areas = Number(box.dataset.areas)
   const visited = Number(box.dataset.visited)
   const scaleWord = box.dataset.scaleWord || ''
+  // A finding that opens by saying how widespread it is gets no second quantifier
+  // (finding.Quantifiers: the review's scale words and the usual ones).
+  const quantifiers = box.dataset.quantifiers ? new RegExp(box.dataset.quantifiers, 'i') : null
+  const opens = (body) => quantifiers !== null && quantifiers.test(body.trim())
   const out = box.querySelector('#preview')
+  const warning = box.querySelector('#own-quantifier')
 
   const phrase = (style, word) => {
     if (style === 'count') {
@@ -29,7 +34,7 @@ if (box && form) {
   const render = (body, p) => {
     body = body.trim()
     if (body.includes('{areas}')) return body.split('{areas}').join(p)
-    if (p === '') return body
+    if (p === '' || opens(body)) return body
     return 'In ' + p + ' we visited, ' + lowerFirst(body)
   }
   const update = () => {
@@ -37,6 +42,11 @@ if (box && form) {
     const checked = form.querySelector('input[name="style"]:checked')
     const style = checked ? checked.value : 'word'
     const word = form.elements['word-override'].value.trim() || scaleWord
+    if (warning) {
+      const own = style !== 'none' && !body.includes('{areas}') && opens(body)
+      warning.hidden = !own
+      warning.querySelector('[data-words]').textContent = 'in ' + (phrase(style, word) || 'most areas') + ' we visited'
+    }
     out.replaceChildren()
     const text = body.trim() === '' ? 'Write the finding to see it as the report prints it.' : render(body, phrase(style, word))
     for (const para of text.split('\n')) {
