@@ -338,3 +338,46 @@ func TestRecommendationAddresseeTypedJoinsTheList(t *testing.T) {
 		t.Errorf("%d recommendations; list %q", n, e.vtNames("review_addressees", f.reviewID))
 	}
 }
+
+// A blank review starts with the general lists and its organisation as its inspectorate, a
+// template with the template's lists, and a copy with the lists of the review it copies.
+func TestNewReviewsStartWithTheirLists(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lead := e.signedIn("lead@demo.test")
+	blank := rvtCreate(lead, func(f url.Values) { f.Set("start", "blank"); f.Set("title", "Serious youth violence") })
+	tpl := rvtCreate(lead, func(f url.Values) { f.Set("title", "Family hubs again") })
+	for table, want := range map[string]string{
+		"evidence_sources": "Observation of practice|Focus group with parents or carers|Focus group with children or young people|" +
+			"Interview with a professional|Meeting with leaders|Case-file audit|Document or self-assessment review|Questionnaire|Feedback session",
+		"evidence_roles": "Social worker|Health visitor|Midwife|GP|School staff|Early years practitioner|Police officer|" +
+			"Probation officer|Youth justice worker|Adult mental health worker|Substance misuse worker|Family support worker|Volunteer|Senior leader",
+		"review_inspectorates": "Demo Inspectorate",
+		"review_team_roles":    "Lead inspector|Inspector|Specialist adviser",
+		"review_addressees":    "Central government|Local authorities|Local partnerships|Service providers",
+	} {
+		if got := e.vtNames(table, blank); got != want {
+			t.Errorf("blank review's %s: %q, want %q", table, got, want)
+		}
+	}
+	if got := e.vtNames("review_team_roles", tpl); got != "His Majesty's Inspector|Senior His Majesty's Inspector|Early Years Inspector|Children's Services Inspector" {
+		t.Errorf("template's team roles: %q", got)
+	}
+	// The blank review's lead adapts its lists; a copy of it takes them as they are.
+	if r := lead.post("/reviews/"+blank+"/lists/inspectorates", url.Values{"name": {"HMICFRS"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add: %d", r.Status)
+	}
+	copied := rvtCreate(lead, func(f url.Values) {
+		f.Set("start", "copy")
+		f.Set("copy_from", blank)
+		f.Set("title", "Serious youth violence, second round")
+	})
+	for _, table := range []string{"evidence_sources", "evidence_roles", "review_inspectorates", "review_team_roles", "review_addressees"} {
+		if a, b := e.vtNames(table, blank), e.vtNames(table, copied); a != b {
+			t.Errorf("copy's %s: %q, want %q", table, b, a)
+		}
+	}
+	if !strings.Contains(e.vtNames("review_inspectorates", copied), "HMICFRS") {
+		t.Error("the copy lacks the inspectorate added")
+	}
+}
