@@ -13,6 +13,7 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
+	"thematic/internal/review"
 )
 
 // MaxQuery is the longest search the local authority search accepts.
@@ -86,6 +87,9 @@ func Authority(ctx context.Context, q db.Querier, onsCode string) (LocalAuthorit
 // the reference list and *DuplicateError when the review already has it: the unique key
 // (tenant_id, review_id, ons_code) makes a second, double-submitted add find the first.
 func Add(ctx context.Context, q db.Querier, tenantID, reviewID, onsCode string) (Area, error) {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return Area{}, err
+	}
 	code := NormaliseCode(onsCode)
 	la, err := Authority(ctx, q, code)
 	if err != nil {
@@ -112,6 +116,9 @@ func Add(ctx context.Context, q db.Querier, tenantID, reviewID, onsCode string) 
 func Remove(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) (Area, error) {
 	if !db.ValidUUID(areaID) {
 		return Area{}, apperr.NotFound("Area not found")
+	}
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return Area{}, err
 	}
 	// The area is read and locked in one statement.
 	rows, err := q.Query(ctx, areaSelect+` AND ra.id = $3 FOR UPDATE OF ra`, tenantID, reviewID, areaID)

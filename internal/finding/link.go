@@ -10,6 +10,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 )
 
 // NoteMessage is the refusal for a note that cannot be linked: another review's, deleted, a
@@ -33,6 +34,9 @@ func Link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, stance 
 		errs := &form.Errors{}
 		errs.Add("notes", "Select at least one note")
 		return &Refused{errs}
+	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return err
 	}
 	var ok bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE)`,
@@ -78,6 +82,9 @@ func dedupe(ids []string) []string {
 func Unlink(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, noteID string) (bool, error) {
 	if !db.ValidUUID(findingID) || !db.ValidUUID(noteID) {
 		return false, apperr.NotFound("note")
+	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return false, err
 	}
 	tag, err := tx.Exec(ctx, `DELETE FROM finding_notes fn USING findings f
 		WHERE fn.tenant_id = $1 AND fn.finding_id = $3 AND fn.note_id = $4

@@ -13,6 +13,7 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
+	"thematic/internal/review"
 )
 
 // Report states.
@@ -207,7 +208,7 @@ func LoadTexts(ctx context.Context, q db.Querier, tenantID, reviewID string) (ma
 }
 
 // SaveText writes an authored section from the version the author saw (0 for a section never
-// written). It returns the text before.
+// written), when the review's stage allows the report to change. It returns the text before.
 func SaveText(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, key, body string, version int) (Authored, error) {
 	if !ValidKey(key) {
 		return Authored{}, apperr.NotFound("report section")
@@ -215,7 +216,7 @@ func SaveText(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, key, 
 	if len([]rune(body)) > MaxAuthored {
 		return Authored{}, apperr.Invalid("The text must be %d characters or fewer", MaxAuthored)
 	}
-	if err := ensureOpen(ctx, tx, tenantID, reviewID); err != nil {
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeReport); err != nil {
 		return Authored{}, err
 	}
 	before := Authored{Key: key}
