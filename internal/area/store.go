@@ -117,9 +117,6 @@ func Remove(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string
 	if !db.ValidUUID(areaID) {
 		return Area{}, apperr.NotFound("Area not found")
 	}
-	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
-		return Area{}, err
-	}
 	// The area is read and locked in one statement.
 	rows, err := q.Query(ctx, areaSelect+` AND ra.id = $3 FOR UPDATE OF ra`, tenantID, reviewID, areaID)
 	if err != nil {
@@ -159,6 +156,9 @@ func Remove(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string
 	}
 	if inUse.Visits > 0 || len(inUse.Contacts) > 0 || len(inUse.Invites) > 0 {
 		return a, inUse
+	}
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return Area{}, err
 	}
 	if _, err := q.Exec(ctx, `DELETE FROM review_areas WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
 		tenantID, reviewID, areaID); err != nil {

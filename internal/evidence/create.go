@@ -120,8 +120,7 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *Note
 	var nAreas, nLines, nDocs int
 	var names []string
 	err = tx.QueryRow(ctx, `SELECT k.id::text, k.review_id::text,
-			(SELECT ARRAY[r.status, (r.evidence_locked_at IS NOT NULL)::text] FROM reviews r
-				WHERE r.tenant_id = $1 AND r.id = $2 FOR KEY SHARE),
+			`+review.StageColumn+`,
 			v.area_id::text, v.start_date, v.days,
 			(SELECT la.display_name FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
 				WHERE ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = v.area_id),
@@ -146,10 +145,8 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *Note
 		return c, "", nil, apperr.Conflict("The form has expired. Copy your note, reload the page and try again.")
 	case keyNote != nil:
 		return c, *keyNote, nil, nil
-	case len(stage) != 2:
-		return c, "", nil, apperr.NotFound("Review not found")
 	}
-	if err := review.Status(stage[0]).Verdict(review.ChangeEvidence, stage[1] == "true"); err != nil {
+	if err := review.CheckStage(stage, review.ChangeEvidence); err != nil {
 		return c, "", nil, err
 	}
 	switch {

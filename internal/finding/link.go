@@ -83,16 +83,21 @@ func Unlink(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, noteI
 	if !db.ValidUUID(findingID) || !db.ValidUUID(noteID) {
 		return false, apperr.NotFound("note")
 	}
-	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
-		return false, err
-	}
-	tag, err := tx.Exec(ctx, `DELETE FROM finding_notes fn USING findings f
-		WHERE fn.tenant_id = $1 AND fn.finding_id = $3 AND fn.note_id = $4
-			AND f.tenant_id = $1 AND f.id = fn.finding_id AND f.review_id = $2`, tenantID, reviewID, findingID, noteID)
+	// One statement removes the link and reads the review's stage (the removal is undone with
+	// the transaction if the stage refuses it).
+	var removed int
+	var stage []string
+	err := tx.QueryRow(ctx, `WITH gone AS (DELETE FROM finding_notes fn USING findings f
+			WHERE fn.tenant_id = $1 AND fn.finding_id = $3 AND fn.note_id = $4
+				AND f.tenant_id = $1 AND f.id = fn.finding_id AND f.review_id = $2 RETURNING 1)
+		SELECT (SELECT count(*) FROM gone), `+review.StageColumn, tenantID, reviewID, findingID, noteID).Scan(&removed, &stage)
 	if err != nil {
 		return false, fmt.Errorf("finding: unlink: %w", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
+		return false, err
+	}
+	return removed == 1, nil
 }
 
 // LinkedNote is a note linked to a finding, as the finding's page lists it.

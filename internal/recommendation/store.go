@@ -224,15 +224,15 @@ func lock(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version
 // Update edits a recommendation from the version the editor saw, replacing the findings it
 // answers. It returns the recommendation before and after.
 func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in Input) (Recommendation, Recommendation, error) {
-	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
-		return Recommendation{}, Recommendation{}, err
-	}
 	cur, err := lock(ctx, tx, tenantID, reviewID, id, in.Version)
 	if err != nil {
 		return Recommendation{}, Recommendation{}, err
 	}
 	if errs := in.Validate(); errs.Any() {
 		return Recommendation{}, Recommendation{}, &Refused{errs}
+	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return Recommendation{}, Recommendation{}, err
 	}
 	if err := checkFindings(ctx, tx, tenantID, reviewID, in.FindingIDs); err != nil {
 		return Recommendation{}, Recommendation{}, err

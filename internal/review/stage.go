@@ -150,6 +150,22 @@ func EnsureAllows(ctx context.Context, q db.Querier, tenantID, reviewID string, 
 	return Status(status).Verdict(c, locked)
 }
 
+// StageColumn reads the review's stage and evidence lock inside a statement of the write itself,
+// with the row lock EnsureAllows takes, so that a write that counts its statements pays for no
+// statement of its own: add it to the select list ($1 the tenant, $2 the review), scan it into a
+// []string and pass that to CheckStage. A write made in the same statement as the check is
+// undone with the transaction when the check refuses it.
+const StageColumn = `(SELECT ARRAY[r.status, (r.evidence_locked_at IS NOT NULL)::text] FROM reviews r
+	WHERE r.tenant_id = $1 AND r.id = $2 FOR KEY SHARE)`
+
+// CheckStage is EnsureAllows's verdict on what StageColumn read (nil: no such review).
+func CheckStage(stage []string, c Change) error {
+	if len(stage) != 2 {
+		return apperr.NotFound("Review not found")
+	}
+	return Status(stage[0]).Verdict(c, stage[1] == "true")
+}
+
 // Need is one thing moving on to a stage needs, and whether the review has it.
 type Need struct {
 	What string // "At least one local area"

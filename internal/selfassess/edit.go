@@ -237,9 +237,6 @@ func Deadlines(ctx context.Context, q db.Querier, tenantID, reviewID string) (ma
 
 // SetDeadlines replaces the deadlines of the given areas (nil: no deadline), in one statement. Areas outside the review are ignored by the foreign key on review_areas.
 func SetDeadlines(ctx context.Context, q db.Querier, tenantID, reviewID string, due map[string]*time.Time) error {
-	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
-		return err
-	}
 	var set, clear []string
 	var dates []time.Time
 	for id, d := range due {
@@ -250,14 +247,18 @@ func SetDeadlines(ctx context.Context, q db.Querier, tenantID, reviewID string, 
 			dates = append(dates, *d)
 		}
 	}
-	// One statement: the areas cleared and the areas set are different areas.
-	if _, err := q.Exec(ctx, `WITH cleared AS (
-			DELETE FROM sa_deadlines WHERE tenant_id = $1 AND review_id = $2 AND area_id = ANY($5::uuid[]))
-		INSERT INTO sa_deadlines (tenant_id, area_id, review_id, due)
-		SELECT $1, d.area_id, $2, d.due FROM unnest($3::uuid[], $4::date[]) AS d(area_id, due)
-		JOIN review_areas ra ON ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = d.area_id
-		ON CONFLICT (tenant_id, area_id) DO UPDATE SET due = EXCLUDED.due`, tenantID, reviewID, set, dates, clear); err != nil {
+	// One statement: the areas cleared and the areas set are different areas. It reads the
+	// review's stage too (what it writes is undone with the transaction if the stage refuses it).
+	var stage []string
+	if err := q.QueryRow(ctx, `WITH cleared AS (
+			DELETE FROM sa_deadlines WHERE tenant_id = $1 AND review_id = $2 AND area_id = ANY($5::uuid[])),
+		saved AS (
+			INSERT INTO sa_deadlines (tenant_id, area_id, review_id, due)
+			SELECT $1, d.area_id, $2, d.due FROM unnest($3::uuid[], $4::date[]) AS d(area_id, due)
+			JOIN review_areas ra ON ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = d.area_id
+			ON CONFLICT (tenant_id, area_id) DO UPDATE SET due = EXCLUDED.due)
+		SELECT `+review.StageColumn, tenantID, reviewID, set, dates, clear).Scan(&stage); err != nil {
 		return fmt.Errorf("selfassess: set deadlines of %s: %w", reviewID, db.MapError(err))
 	}
-	return nil
+	return review.CheckStage(stage, review.ChangeSetup)
 }

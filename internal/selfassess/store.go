@@ -220,20 +220,18 @@ func LoadPage(ctx context.Context, q db.Querier, tenantID, reviewID, areaID stri
 // self-assessment starts here, so it first refuses one the review's stage does not allow: the
 // self-assessments are evidence (review.ChangeEvidence), counted in the report's methodology.
 func lockSubmission(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) (string, int, error) {
-	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeEvidence); err != nil {
-		return "", 0, err
-	}
 	if _, err := q.Exec(ctx, `INSERT INTO sa_submissions (tenant_id, area_id, review_id) VALUES ($1, $2, $3)
 		ON CONFLICT DO NOTHING`, tenantID, areaID, reviewID); err != nil {
 		return "", 0, fmt.Errorf("selfassess: submission of %s: %w", areaID, db.MapError(err))
 	}
 	var status string
 	var version int
-	if err := q.QueryRow(ctx, `SELECT status, version FROM sa_submissions WHERE tenant_id = $1 AND review_id = $2 AND area_id = $3
-		FOR UPDATE`, tenantID, reviewID, areaID).Scan(&status, &version); err != nil {
+	var stage []string
+	if err := q.QueryRow(ctx, `SELECT status, version, `+review.StageColumn+` FROM sa_submissions
+		WHERE tenant_id = $1 AND review_id = $2 AND area_id = $3 FOR UPDATE`, tenantID, reviewID, areaID).Scan(&status, &version, &stage); err != nil {
 		return "", 0, fmt.Errorf("selfassess: lock submission of %s: %w", areaID, err)
 	}
-	return status, version, nil
+	return status, version, review.CheckStage(stage, review.ChangeEvidence)
 }
 
 // ErrSubmitted is a change refused because the self-assessment is submitted.
