@@ -70,35 +70,6 @@ func (e *StepError) Error() string {
 	return fmt.Sprintf("A review moves one stage at a time. From %s it can only move %s.", e.From.Label(), steps)
 }
 
-// SetStatus moves the review one step forwards or back, when version is still the one the page
-// was shown with. It returns the review as it was before and as it is now. A stale version gives
-// apperr.Conflict; a move of more than one step, or to an unknown status, gives *StepError.
-func SetStatus(ctx context.Context, q db.Querier, tenantID, id string, version int, to Status) (before, after Review, err error) {
-	if before, err = detailsLockReview(ctx, q, tenantID, id); err != nil {
-		return Review{}, Review{}, err
-	}
-	if before.Version != version {
-		return before, Review{}, apperr.Conflict(ReviewStaleMessage)
-	}
-	if !before.Status.CanMoveTo(to) {
-		return before, Review{}, &StepError{From: before.Status, To: to}
-	}
-	rows, err := q.Query(ctx, `UPDATE reviews SET status = $3, version = version + 1, updated_at = now()
-		WHERE tenant_id = $1 AND id = $2 AND version = $4
-		RETURNING `+reviewCols, tenantID, id, string(to), version)
-	if err != nil {
-		return before, Review{}, fmt.Errorf("review: set status %s: %w", id, err)
-	}
-	after, err = pgx.CollectExactlyOneRow(rows, scanReview)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return before, Review{}, apperr.Conflict(ReviewStaleMessage)
-	}
-	if err != nil {
-		return before, Review{}, fmt.Errorf("review: set status %s: %w", id, err)
-	}
-	return before, after, nil
-}
-
 // detailsLockReview reads a review and locks its row for the rest of the transaction, so that two
 // changes made from the same version queue and the second sees it is stale.
 func detailsLockReview(ctx context.Context, q db.Querier, tenantID, id string) (Review, error) {
