@@ -13,6 +13,7 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
+	"thematic/internal/review"
 )
 
 // MaxQuery is the longest search the local authority search accepts.
@@ -86,6 +87,9 @@ func Authority(ctx context.Context, q db.Querier, onsCode string) (LocalAuthorit
 // the reference list and *DuplicateError when the review already has it: the unique key
 // (tenant_id, review_id, ons_code) makes a second, double-submitted add find the first.
 func Add(ctx context.Context, q db.Querier, tenantID, reviewID, onsCode string) (Area, error) {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return Area{}, err
+	}
 	code := NormaliseCode(onsCode)
 	la, err := Authority(ctx, q, code)
 	if err != nil {
@@ -152,6 +156,9 @@ func Remove(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string
 	}
 	if inUse.Visits > 0 || len(inUse.Contacts) > 0 || len(inUse.Invites) > 0 {
 		return a, inUse
+	}
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return Area{}, err
 	}
 	if _, err := q.Exec(ctx, `DELETE FROM review_areas WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
 		tenantID, reviewID, areaID); err != nil {

@@ -175,6 +175,12 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 	if err := seedSynthesis(ctx, tx, tenantID, reviewID, ids["lead@demo.test"]); err != nil {
 		return err
 	}
+	// The review is at analysis, where its notes, findings and draft report belong: notes can
+	// still be recorded, and the lead moves it on to drafting and quality assurance from there.
+	if _, err := tx.Exec(ctx, `UPDATE reviews SET status = $3 WHERE tenant_id = $1 AND id = $2`,
+		tenantID, reviewID, string(review.StatusAnalysis)); err != nil {
+		return fmt.Errorf("demo: stage: %w", err)
+	}
 	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "seed", Action: "review.created",
 		ObjectType: "review", ObjectID: reviewID, After: map[string]string{"title": ReviewTitle, "start": "template " + review.StartForLife}})
 }

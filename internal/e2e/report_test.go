@@ -40,10 +40,9 @@ func (b *B) rpSignInAs(email string) {
 
 // TestJourneyReportAuthoringVersionsCheckAndSignOff: the lead writes the background with a
 // footnote and previews it, saves it, reads the report, saves version 1, changes the summary,
-// saves version 2 and compares them; names Torbay in the introduction, sends the report for
-// quality assurance, which the QA lead approves; publishing is refused while the check finds
-// Torbay, the lead fixes it from the check's link and publishes; every download comes through
-// the browser's session with its type. axe checks every page.
+// saves version 2 and compares them. axe checks every page. (The sign-off, which moves the
+// review through its stages, is TestJourneyReportSignOffMovesTheStages: one journey per browser
+// tab keeps each within the tab's time on a busy machine.)
 func TestJourneyReportAuthoringVersionsCheckAndSignOff(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -96,11 +95,38 @@ func TestJourneyReportAuthoringVersionsCheckAndSignOff(t *testing.T) {
 		t.Errorf("the first changed words are %q and %q", del, ins)
 	}
 
-	// A visited area named outside the methodology, and sign-off.
+}
+
+// TestJourneyReportSignOffMovesTheStages: the lead names Torbay in the introduction, moves the
+// review on from analysis to drafting from its overview and sends the report for quality
+// assurance, which the QA lead approves; publishing is refused while the check finds Torbay and
+// the text cannot change in quality assurance, so the lead returns the report to draft (the
+// review to drafting), fixes it from the check's link and sends it again from the overview's
+// stage form; once approved it is published; the pages read after publishing, and every download
+// through the browser's session with its type. axe checks every page.
+func TestJourneyReportSignOffMovesTheStages(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	b := newB(t, env)
+	review := evDemoReview(t, env)
+	base := "/reviews/" + review
+	b.signIn("lead@demo.test", demo.Password)
+
+	// A visited area named outside the methodology. The demo review is at analysis: the report
+	// goes for quality assurance from drafting, so the lead moves it on from the overview first.
 	b.rpWrite(review, "introduction", "We visited Torbay and five other local areas.")
+	b.Expect("The report can be sent for quality assurance once the review is at drafting")
+	b.Visit(base + "/")
+	b.Expect("Next: Drafting")
+	b.Expect("At least one finding")
+	b.Submit("#to")
+	b.Expect("The review is now at drafting")
+	b.Expect("The evidence is locked")
+	b.Visit(base + "/report")
 	b.Submit("form[action$='/report/status'] button")
-	b.Expect("Report sent for quality assurance")
+	b.Expect("Report sent for quality assurance. The review is now at quality assurance")
 	b.Expect("Another lead of the review must quality assure the report")
+	b.Expect("nothing in the report can change until the second lead has decided")
 	b.rpSignInAs("qa.lead@demo.test")
 	b.Visit(base + "/report")
 	b.Expect("In quality assurance")
@@ -114,19 +140,35 @@ func TestJourneyReportAuthoringVersionsCheckAndSignOff(t *testing.T) {
 	b.Expect("1 thing blocks publication")
 	b.Expect("Torbay")
 	b.Expect("Introduction (your text)")
+	// The words cannot change in quality assurance: back to draft, saying what needs changing.
+	b.Visit(base + "/report")
+	b.Fill("step-draft", "The introduction names Torbay.")
+	b.Submit("form[action$='/report/status']:has(input[value=draft]) button")
+	b.Expect("Report returned to draft. The review is now at drafting")
+	b.ClickLink("Publication check")
 	b.ClickLink("Edit the text to fix hit 1")
 	b.Fill("body", "We visited six local areas.")
 	b.Submit("button[name=action][value=save]")
 	b.ClickLink("Publication check")
 	b.Expect("Nothing blocks publication")
+	// Sent again from the overview's stage form, approved, and published.
+	b.Visit(base + "/")
+	b.Expect("Moving on sends the report for quality assurance")
+	b.Submit("#to")
+	b.Expect("The review is now at quality assurance: the report is sent for quality assurance")
+	b.rpSignInAs("qa.lead@demo.test")
+	b.Visit(base + "/report")
+	b.Submit("form[action$='/report/status']:has(input[value=approved]) button")
+	b.Expect("Report approved")
+	b.rpSignInAs("lead@demo.test")
 	b.Visit(base + "/report")
 	b.Submit("form[action$='/report/status']:has(input[value=published]) button")
-	b.Expect("Report published")
-	b.Expect("The report is published (version 3)")
+	b.Expect("Report published. The review is now published")
+	b.Expect("The report is published (version 1)")
 
 	// The pages read after publishing: a saved version, the evidence trail, the methodology's facts.
 	b.Visit(base + "/report/versions/1")
-	b.Expect("Version 1 (First draft)")
+	b.Expect("Version 1 (Published)")
 	b.Visit(base + "/report/trail")
 	b.Expect("never part of the published report")
 	b.Visit(base + "/report/check")

@@ -134,8 +134,10 @@ func TestJourneyCreateReviewFromTemplate(t *testing.T) {
 	b.Fill("title", "Start for Life services: the second review")
 	b.Submit("form[action$='/edit'] button[type=submit]")
 	b.Expect("The review’s details have been saved")
+	// Moving on to fieldwork needs areas and visits, which the template does not bring.
 	b.Submit("#to")
-	b.Expect("The review is now at Fieldwork")
+	b.Expect("There is a problem")
+	b.Expect("The review cannot move on to fieldwork yet. It needs: at least one local area; at least one visit.")
 }
 
 func TestJourneyContactSeesOnlyTheirArea(t *testing.T) {

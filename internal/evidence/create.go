@@ -13,6 +13,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 )
 
 // Saving a note is the request inspectors send most, so Create keeps to four statements in the
@@ -94,8 +95,9 @@ func Kinds(found []Finding) []string {
 }
 
 // prepare reads in one statement what the checks of a new note need: a note already saved under
-// its key, whether the review's evidence is locked (taking a share lock on the review, so that a
-// lock cannot land before this note commits), the visit, the source and role, how many of the
+// its key, the review's stage and whether its evidence is locked (taking a share lock on the
+// review, as review.EnsureAllows does, so that a lock or a stage move cannot land before this
+// note commits), the visit, the source and role, how many of the
 // action areas, lines and documents are the review's (the documents: its area's available
 // ones), the area's name, and the members' names when pd asks for the personal data check. It
 // answers the existing note's id, or the checks' verdict, or the personal data confirmed.
@@ -111,13 +113,14 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *Note
 		}
 	}
 	var keyNote, keyReview, areaID, areaName *string
-	var locked, needsRole, roleOK *bool
+	var stage []string // the review's status and whether its evidence is locked
+	var needsRole, roleOK *bool
 	var start *time.Time
 	var days *int
 	var nAreas, nLines, nDocs int
 	var names []string
 	err = tx.QueryRow(ctx, `SELECT k.id::text, k.review_id::text,
-			(SELECT r.evidence_locked_at IS NOT NULL FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2 FOR KEY SHARE),
+			`+review.StageColumn+`,
 			v.area_id::text, v.start_date, v.days,
 			(SELECT la.display_name FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
 				WHERE ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = v.area_id),
@@ -133,7 +136,7 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *Note
 		LEFT JOIN evidence_notes k ON k.tenant_id = $1 AND k.idempotency_key = $3
 		LEFT JOIN visits v ON v.tenant_id = $1 AND v.review_id = $2 AND v.id = $4`,
 		tenantID, reviewID, in.Key, in.VisitID, in.SourceID, role, in.ActionAreas, in.Lines, validDocs, pd.Scan).Scan(
-		&keyNote, &keyReview, &locked, &areaID, &start, &days, &areaName, &needsRole, &roleOK, &nAreas, &nLines, &nDocs, &names)
+		&keyNote, &keyReview, &stage, &areaID, &start, &days, &areaName, &needsRole, &roleOK, &nAreas, &nLines, &nDocs, &names)
 	if err != nil {
 		return c, "", nil, fmt.Errorf("evidence: check new note: %w", err)
 	}
@@ -142,10 +145,11 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *Note
 		return c, "", nil, apperr.Conflict("The form has expired. Copy your note, reload the page and try again.")
 	case keyNote != nil:
 		return c, *keyNote, nil, nil
-	case locked == nil:
-		return c, "", nil, apperr.NotFound("Review not found")
-	case *locked:
-		return c, "", nil, apperr.Forbidden(LockedMessage)
+	}
+	if err := review.CheckStage(stage, review.ChangeEvidence); err != nil {
+		return c, "", nil, err
+	}
+	switch {
 	case areaID == nil:
 		return c, "", nil, apperr.NotFound("Visit not found")
 	}

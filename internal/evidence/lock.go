@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,8 +15,9 @@ import (
 	"thematic/internal/review"
 )
 
-// LockedMessage is why a change to a locked review's notes is refused.
-const LockedMessage = "The evidence for this review is locked"
+// LockedMessage is why a change to a locked review's notes is refused (the refusal goes on to
+// say what to do).
+const LockedMessage = review.EvidenceLockedMessage
 
 // Lock is where a review's evidence stands: locked (by whom, when) or not, and whether the review
 // has moved far enough (past analysis) for a lead to lock it.
@@ -30,6 +32,10 @@ func (l Lock) Locked() bool { return l.LockedAt != nil }
 
 // CanLock reports whether the review is past analysis, when its evidence may be locked.
 func (l Lock) CanLock() bool { return l.Status.Index() > review.StatusAnalysis.Index() }
+
+// CanUnlock reports whether the review is at drafting or before, when its evidence may be
+// unlocked: at quality assurance and once published, the evidence stays locked.
+func (l Lock) CanUnlock() bool { return l.Status.Index() <= review.StatusDrafting.Index() }
 
 // GetLock reads the lock of a review's evidence.
 func GetLock(ctx context.Context, q db.Querier, tenantID, reviewID string) (Lock, error) {
@@ -52,28 +58,18 @@ func GetLock(ctx context.Context, q db.Querier, tenantID, reviewID string) (Lock
 	return l, nil
 }
 
-// ensureUnlocked refuses a change to the notes of a locked review. The review's row is read FOR
-// KEY SHARE: a lock being taken (FOR UPDATE) makes this wait and then see it, so that no note is
-// created or changed under a lock that committed first.
+// ensureUnlocked refuses a change to the notes when the review's stage or its evidence lock does
+// not allow it (review.EnsureAllows, which takes the review's row FOR KEY SHARE: a lock being
+// taken or a stage move makes this wait and then see it, so that no note is created or changed
+// under a lock that committed first).
 func ensureUnlocked(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) error {
-	var locked bool
-	err := tx.QueryRow(ctx, `SELECT evidence_locked_at IS NOT NULL FROM reviews WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`,
-		tenantID, reviewID).Scan(&locked)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.NotFound("Review not found")
-	}
-	if err != nil {
-		return fmt.Errorf("evidence: check lock of %s: %w", reviewID, err)
-	}
-	if locked {
-		return apperr.Forbidden(LockedMessage)
-	}
-	return nil
+	return review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeEvidence)
 }
 
 // SetLock locks (lock true) or unlocks a review's evidence, by one of its leads (the caller checks
-// the role). Locking is refused until the review is past analysis. Doing it twice changes nothing
-// and records nothing; changed says whether it did something.
+// the role). Locking is refused until the review is past analysis (entering drafting locks it),
+// and unlocking once it is past drafting: quality assurance and publication change nothing.
+// Doing it twice changes nothing and records nothing; changed says whether it did something.
 func SetLock(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, lock bool) (changed bool, err error) {
 	var status string
 	var lockedAt *time.Time
@@ -87,6 +83,10 @@ func SetLock(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string,
 	}
 	if (lockedAt != nil) == lock {
 		return false, nil
+	}
+	if !lock && !(Lock{Status: review.Status(status)}).CanUnlock() {
+		return false, apperr.Invalid("The evidence can be unlocked while the review is at drafting. It is at %s: move it back to drafting first.",
+			strings.ToLower(review.Status(status).Label()))
 	}
 	action := "evidence.unlocked"
 	sql := `UPDATE reviews SET evidence_locked_at = NULL, evidence_locked_by = NULL WHERE tenant_id = $1 AND id = $2`

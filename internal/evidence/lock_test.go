@@ -2,6 +2,7 @@ package evidence_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -70,7 +71,7 @@ func TestLockRefusesChangesToNotes(t *testing.T) {
 		"restore": as(func(tx pgx.Tx) error { return evidence.Undelete(ctx, tx, f.tenant, s.r.id, s.plain, f.author) }),
 	}
 	for what, err := range refused {
-		if !apperr.Is(err, apperr.CodeForbidden) || apperr.MessageOf(err) != evidence.LockedMessage {
+		if !apperr.Is(err, apperr.CodeForbidden) || !strings.HasPrefix(apperr.MessageOf(err), evidence.LockedMessage) {
 			t.Errorf("%s on a locked review: %v", what, err)
 		}
 	}
@@ -90,6 +91,40 @@ func TestLockRefusesChangesToNotes(t *testing.T) {
 		f.must(f.d.Super.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = $1 AND object_id = $2`, action, s.r.id).Scan(&n))
 		if n != want {
 			t.Errorf("%s entries = %d, want %d", action, n, want)
+		}
+	}
+}
+
+// TestEvidenceStaysLockedPastDrafting: at quality assurance and once published the evidence stays
+// locked (and notes are refused by the stage besides).
+func TestEvidenceStaysLockedPastDrafting(t *testing.T) {
+	t.Parallel()
+	s := newConcernSet(t, "lockqa")
+	f, ctx := s.f, context.Background()
+	for _, status := range []string{"quality_assurance", "published"} {
+		f.must(f.tx(func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE reviews SET status = $2, evidence_locked_at = now(), evidence_locked_by = $3 WHERE id = $1`,
+				s.r.id, status, s.lead)
+			return err
+		}))
+		err := f.as(s.lead, func(tx pgx.Tx) error {
+			_, err := evidence.SetLock(ctx, tx, f.tenant, s.r.id, s.lead, false)
+			return err
+		})
+		if !apperr.Is(err, apperr.CodeInvalid) || !strings.Contains(apperr.MessageOf(err), "move it back to drafting") {
+			t.Errorf("unlock at %s: %v", status, err)
+		}
+		// Even with the lock lifted behind its back, the stage refuses new notes.
+		f.must(f.tx(func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE reviews SET evidence_locked_at = NULL, evidence_locked_by = NULL WHERE id = $1`, s.r.id)
+			return err
+		}))
+		err = db.MapError(f.as(f.author, func(tx pgx.Tx) error {
+			_, _, err := evidence.Create(ctx, tx, f.tenant, s.r.id, f.author, s.r.input("late-"+status, "Too late."))
+			return err
+		}))
+		if !apperr.Is(err, apperr.CodeForbidden) || !strings.Contains(apperr.MessageOf(err), "The review is") {
+			t.Errorf("a note at %s: %v", status, err)
 		}
 	}
 }

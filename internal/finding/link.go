@@ -11,6 +11,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 )
 
 // NoteMessage is the refusal for a note that cannot be linked: another review's, deleted, a
@@ -37,11 +38,19 @@ func Link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, stance 
 	}
 	// A finding with no supporting link yet whose words were never confirmed at more than no
 	// area gets its first evidence: the areas it brings are what the lead sees, not a change.
+	// The review's stage is read in the same statement.
 	var first bool
+	var stage []string
 	err := tx.QueryRow(ctx, `SELECT f.confirmed_areas = 0 AND NOT EXISTS (SELECT 1 FROM finding_notes fn
-			WHERE fn.tenant_id = f.tenant_id AND fn.finding_id = f.id AND fn.stance = 'supports')
+			WHERE fn.tenant_id = f.tenant_id AND fn.finding_id = f.id AND fn.stance = 'supports'), `+review.StageColumn+`
 		FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.id = $3 FOR UPDATE OF f`,
-		tenantID, reviewID, findingID).Scan(&first)
+		tenantID, reviewID, findingID).Scan(&first, &stage)
+	if err == nil {
+		err = review.CheckStage(stage, review.ChangeSynthesis)
+		if err != nil {
+			return err
+		}
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return apperr.NotFound("finding")
 	}
@@ -88,13 +97,21 @@ func Unlink(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, noteI
 	if !db.ValidUUID(findingID) || !db.ValidUUID(noteID) {
 		return false, apperr.NotFound("note")
 	}
-	tag, err := tx.Exec(ctx, `DELETE FROM finding_notes fn USING findings f
-		WHERE fn.tenant_id = $1 AND fn.finding_id = $3 AND fn.note_id = $4
-			AND f.tenant_id = $1 AND f.id = fn.finding_id AND f.review_id = $2`, tenantID, reviewID, findingID, noteID)
+	// One statement removes the link and reads the review's stage (the removal is undone with
+	// the transaction if the stage refuses it).
+	var removed int
+	var stage []string
+	err := tx.QueryRow(ctx, `WITH gone AS (DELETE FROM finding_notes fn USING findings f
+			WHERE fn.tenant_id = $1 AND fn.finding_id = $3 AND fn.note_id = $4
+				AND f.tenant_id = $1 AND f.id = fn.finding_id AND f.review_id = $2 RETURNING 1)
+		SELECT (SELECT count(*) FROM gone), `+review.StageColumn, tenantID, reviewID, findingID, noteID).Scan(&removed, &stage)
 	if err != nil {
 		return false, fmt.Errorf("finding: unlink: %w", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
+		return false, err
+	}
+	return removed == 1, nil
 }
 
 // LinkedNote is a note linked to a finding, as the finding's page lists it.

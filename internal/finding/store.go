@@ -11,6 +11,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 )
 
 // StaleMessage is shown when a finding changed since the editor opened it.
@@ -127,6 +128,9 @@ func readScale(ctx context.Context, q db.Querier, tenantID, reviewID string) (Sc
 // SaveScale writes the lead's changes to the bands' words and shares, each from the version the
 // lead saw. It returns the scale before the change, for the audit log.
 func SaveScale(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, bands []Band) (Scale, error) {
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return nil, err
+	}
 	before, err := LoadScale(ctx, tx, tenantID, reviewID)
 	if err != nil {
 		return nil, err
@@ -351,6 +355,9 @@ func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, 
 	if errs := in.Validate(); errs.Any() {
 		return "", false, &Refused{errs}
 	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return "", false, err
+	}
 	if err := checkActionArea(ctx, tx, tenantID, reviewID, in.ActionAreaID); err != nil {
 		return "", false, err
 	}
@@ -405,6 +412,9 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in In
 	if errs := in.Validate(); errs.Any() {
 		return Finding{}, Finding{}, &Refused{errs}
 	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return Finding{}, Finding{}, err
+	}
 	cur, err := lock(ctx, tx, tenantID, reviewID, id, in.Version)
 	if err != nil {
 		return Finding{}, Finding{}, err
@@ -445,6 +455,9 @@ func confirm(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string) erro
 
 // Confirm accepts the finding's words as its evidence now stands (after a note moved away).
 func Confirm(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int) (Finding, error) {
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return Finding{}, err
+	}
 	cur, err := lock(ctx, tx, tenantID, reviewID, id, version)
 	if err != nil {
 		return Finding{}, err
@@ -458,6 +471,9 @@ func Confirm(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, vers
 
 // Delete removes a finding and its links (the audit log keeps what it said).
 func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int) (Finding, error) {
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return Finding{}, err
+	}
 	cur, err := lock(ctx, tx, tenantID, reviewID, id, version)
 	if err != nil {
 		return Finding{}, err
@@ -473,6 +489,9 @@ func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, versi
 func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, dir int) error {
 	if !db.ValidUUID(id) {
 		return apperr.NotFound("finding")
+	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return err
 	}
 	order := "DESC"
 	cmp := "<"

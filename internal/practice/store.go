@@ -12,6 +12,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 )
 
 // StaleMessage is shown when an example changed since the editor opened it.
@@ -322,6 +323,9 @@ func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, 
 	if errs := in.Validate(); errs.Any() {
 		return "", false, &Refused{errs}
 	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return "", false, err
+	}
 	if in.NoteID != "" {
 		if err := checkNote(ctx, tx, tenantID, reviewID, in.NoteID); err != nil {
 			return "", false, err
@@ -388,6 +392,9 @@ func lock(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version
 // an example written without a note may change its area. Moving to another action area puts it
 // last there. It returns the example before and after.
 func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in Input) (Example, Example, error) {
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return Example{}, Example{}, err
+	}
 	cur, err := lock(ctx, tx, tenantID, reviewID, id, in.Version)
 	if err != nil {
 		return Example{}, Example{}, err
@@ -423,6 +430,9 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in In
 
 // Delete removes an example seen at version (the audit log keeps what it said).
 func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int) (Example, error) {
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return Example{}, err
+	}
 	cur, err := lock(ctx, tx, tenantID, reviewID, id, version)
 	if err != nil {
 		return Example{}, err
@@ -440,6 +450,9 @@ func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, versi
 func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, up bool) (from, to int, err error) {
 	if !db.ValidUUID(id) {
 		return 0, 0, apperr.NotFound(exampleNotFoundLabel)
+	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return 0, 0, err
 	}
 	var area string
 	var pos int

@@ -10,6 +10,7 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
+	"thematic/internal/review"
 )
 
 // Import is who imported an area's current results, and what they hold.
@@ -53,13 +54,18 @@ type Results struct {
 }
 
 // Replace stores rows as the area's results, replacing any before, and returns the import. The
-// area must belong to the review. Concurrent imports of one area queue on its import row.
+// area must belong to the review, and the review's stage must allow its evidence to change: the
+// results are evidence (review.ChangeEvidence), counted in the report's methodology. Concurrent
+// imports of one area queue on its import row.
 func Replace(ctx context.Context, q db.Querier, tenantID, reviewID, areaID, userID string, rows []Row) (Import, error) {
 	if len(rows) == 0 {
 		return Import{}, errors.New("questionnaire: replace: no rows")
 	}
 	if !db.ValidUUID(areaID) {
 		return Import{}, apperr.NotFound("Area not found")
+	}
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeEvidence); err != nil {
+		return Import{}, err
 	}
 	total, respondents := Summary(rows)
 	imp := Import{AreaID: areaID, Rows: len(rows), Total: total, Respondents: respondents}

@@ -11,6 +11,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 )
 
 // StaleMessage is shown when a recommendation changed since the editor opened it.
@@ -164,6 +165,9 @@ func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, 
 	if errs := in.Validate(); errs.Any() {
 		return "", false, &Refused{errs}
 	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return "", false, err
+	}
 	if err := checkFindings(ctx, tx, tenantID, reviewID, in.FindingIDs); err != nil {
 		return "", false, err
 	}
@@ -227,6 +231,9 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in In
 	if errs := in.Validate(); errs.Any() {
 		return Recommendation{}, Recommendation{}, &Refused{errs}
 	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return Recommendation{}, Recommendation{}, err
+	}
 	if err := checkFindings(ctx, tx, tenantID, reviewID, in.FindingIDs); err != nil {
 		return Recommendation{}, Recommendation{}, err
 	}
@@ -243,6 +250,9 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in In
 
 // Delete removes a recommendation seen at version; the ones after it move up a number.
 func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int) (Recommendation, error) {
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return Recommendation{}, err
+	}
 	cur, err := lock(ctx, tx, tenantID, reviewID, id, version)
 	if err != nil {
 		return Recommendation{}, err
@@ -259,6 +269,9 @@ func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, versi
 func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, up bool) (from, to int, err error) {
 	if !db.ValidUUID(id) {
 		return 0, 0, apperr.NotFound(notFoundLabel)
+	}
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
+		return 0, 0, err
 	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('recommendations:' || $1, 0))`, reviewID); err != nil {
 		return 0, 0, fmt.Errorf("recommendation: move: lock: %w", err)

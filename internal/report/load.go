@@ -13,6 +13,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/finding"
 	"thematic/internal/practice"
+	"thematic/internal/review"
 )
 
 // Loaded is everything a report page reads: the data the report is built from, the report's
@@ -20,6 +21,7 @@ import (
 // looks for and the hits kept on purpose.
 type Loaded struct {
 	Data        Data
+	Stage       review.Status // the review's stage, which says whether the report may change
 	State       State
 	Texts       map[string]Authored
 	Terms       Terms               // only WithCheck
@@ -75,7 +77,7 @@ const versionCols = `,
 			WHERE v.tenant_id = $1 AND v.review_id = $2 ORDER BY v.number DESC LIMIT 1), 'null')`
 
 func loadSQL(withCheck bool) string {
-	sql := `SELECT rv.title, rv.planned_publication, rv.key_question,
+	sql := `SELECT rv.title, rv.planned_publication, rv.key_question, rv.status,
 		st.review_id IS NOT NULL, coalesce(st.status, ''), coalesce(st.status_note, ''), st.status_by::text, coalesce(u.name, ''),
 		st.status_at, st.published_version, coalesce(st.version, 0),
 		(SELECT coalesce(json_agg(json_build_object('Key', t.key, 'Body', t.body, 'Version', t.version) ORDER BY t.key), '[]')
@@ -147,7 +149,7 @@ func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt L
 		groups             []Group
 		recs               []Recommendation
 	)
-	dest := []any{&title, &published, &keyQuestion,
+	dest := []any{&title, &published, &keyQuestion, &l.Stage,
 		&hasState, &l.State.Status, &l.State.Note, &by, &l.State.ByName, &at, &pub, &l.State.Version,
 		&texts, &groups, &examples, &areaNames, &recs}
 	dest = append(dest, fr.dest()...)

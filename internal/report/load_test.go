@@ -35,10 +35,8 @@ func TestLoadAllReadsWhatTheDomainPackagesRead(t *testing.T) {
 		_, err := report.AddOverride(w.ctx, tx, w.tenant, w.review, w.lead, report.Hit{Key: "area:torbay", Term: "Torbay"}, "Named on purpose")
 		return err
 	}))
-	must(w.owner(func(tx pgx.Tx) error {
-		_, err := report.Move(w.ctx, tx, w.tenant, w.review, w.lead, report.StatusQA, "", 0, 0)
-		return err
-	}))
+	must(w.stage(w.lead, review.StatusDrafting, ""))
+	must(w.step(w.lead, report.StatusQA, ""))
 	must(w.owner(func(tx pgx.Tx) error {
 		l, err := report.LoadAll(w.ctx, tx, w.tenant, w.review, report.LoadOptions{WithCheck: true, WithTrail: true})
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
+	"thematic/internal/review"
 )
 
 // Report states.
@@ -69,11 +70,13 @@ func LoadState(ctx context.Context, q db.Querier, tenantID, reviewID string) (St
 	return s, nil
 }
 
-// Step is a move of the report from one state to another.
+// Step is a move of the report from one state to another. Every step but approval moves the
+// review's stage with it (stage.go).
 type Step struct {
 	From, To string
 	Label    string // the button
 	ByQA     bool   // taken by the quality assurer: a lead other than the one who sent it
+	BySender bool   // taken by the lead who sent the report for quality assurance
 	NeedNote bool
 }
 
@@ -83,12 +86,17 @@ var Steps = []Step{
 	{From: StatusChangesRequested, To: StatusQA, Label: "Send for quality assurance again"},
 	{From: StatusQA, To: StatusChangesRequested, Label: "Request changes", ByQA: true, NeedNote: true},
 	{From: StatusQA, To: StatusApproved, Label: "Approve", ByQA: true},
+	{From: StatusQA, To: StatusDraft, Label: "Withdraw from quality assurance", BySender: true, NeedNote: true},
 	{From: StatusApproved, To: StatusDraft, Label: "Return to draft", NeedNote: true},
 	{From: StatusApproved, To: StatusPublished, Label: "Publish"},
+	{From: StatusPublished, To: StatusDraft, Label: "Correct the published report", NeedNote: true},
 }
 
 // StepError is a step the workflow refuses, with the reason to show.
-type StepError struct{ Message string }
+type StepError struct {
+	Message string
+	Field   string // "note" when the note (the reason) is at fault, else ""
+}
 
 func (e *StepError) Error() string { return e.Message }
 
@@ -96,14 +104,12 @@ func (e *StepError) Error() string { return e.Message }
 func (e *StepError) Unwrap() error { return apperr.Invalid("%s", e.Message) }
 
 // Allowed lists the steps actorID may take from state s. Every step is for the review's leads;
-// quality assurance decisions need a lead other than the one who sent the report for it.
+// quality assurance decisions need a lead other than the one who sent the report for it, and
+// only that one may withdraw it.
 func Allowed(s State, actorID string) []Step {
 	var out []Step
 	for _, st := range Steps {
-		if st.From != s.Status {
-			continue
-		}
-		if st.ByQA && s.By == actorID {
+		if st.From != s.Status || st.ByQA && s.By == actorID || st.BySender && s.By != actorID {
 			continue
 		}
 		out = append(out, st)
@@ -111,51 +117,17 @@ func Allowed(s State, actorID string) []Step {
 	return out
 }
 
-// Move takes a step from the state the actor saw (version), recording the note. Publishing
-// also records the version published. It returns the state before the step.
-func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, to, note string, version, publishedVersion int) (State, error) {
+// lockState reads the report's state and locks its row (making it if need be) until the
+// transaction ends.
+func lockState(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (State, error) {
 	if _, err := tx.Exec(ctx, `INSERT INTO reports (tenant_id, review_id, version) VALUES ($1, $2, 0)
 		ON CONFLICT (tenant_id, review_id) DO NOTHING`, tenantID, reviewID); err != nil {
-		return State{}, fmt.Errorf("report: move: %w", err)
+		return State{}, fmt.Errorf("report: lock state: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM reports WHERE tenant_id = $1 AND review_id = $2 FOR UPDATE`, tenantID, reviewID); err != nil {
-		return State{}, fmt.Errorf("report: move: lock: %w", err)
+		return State{}, fmt.Errorf("report: lock state: %w", err)
 	}
-	cur, err := LoadState(ctx, tx, tenantID, reviewID)
-	if err != nil {
-		return State{}, err
-	}
-	if cur.Version != version {
-		return State{}, apperr.Conflict("Someone else moved the report on after you opened this page")
-	}
-	var step *Step
-	for _, st := range Allowed(cur, actorID) {
-		if st.To == to {
-			st := st
-			step = &st
-		}
-	}
-	if step == nil {
-		if cur.Status == StatusQA && cur.By == actorID && (to == StatusApproved || to == StatusChangesRequested) {
-			return State{}, &StepError{"Another lead must quality assure the report: you sent it for quality assurance"}
-		}
-		return State{}, &StepError{fmt.Sprintf("A report that is %s cannot be moved to %s",
-			strings.ToLower(StatusLabel(cur.Status)), strings.ToLower(StatusLabel(to)))}
-	}
-	note = strings.TrimSpace(note)
-	if step.NeedNote && note == "" {
-		return State{}, &StepError{"Say what needs to change"}
-	}
-	var pub any
-	if to == StatusPublished {
-		pub = publishedVersion
-	}
-	if _, err := tx.Exec(ctx, `UPDATE reports SET status = $3, status_note = $4, status_by = $5, status_at = now(),
-			published_version = coalesce($6, published_version), version = version + 1
-		WHERE tenant_id = $1 AND review_id = $2`, tenantID, reviewID, to, note, actorID, pub); err != nil {
-		return State{}, fmt.Errorf("report: move: %w", err)
-	}
-	return cur, nil
+	return LoadState(ctx, tx, tenantID, reviewID)
 }
 
 // ensureOpen refuses changes to a published report. It holds a share lock on the report's row
@@ -207,7 +179,7 @@ func LoadTexts(ctx context.Context, q db.Querier, tenantID, reviewID string) (ma
 }
 
 // SaveText writes an authored section from the version the author saw (0 for a section never
-// written). It returns the text before.
+// written), when the review's stage allows the report to change. It returns the text before.
 func SaveText(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, key, body string, version int) (Authored, error) {
 	if !ValidKey(key) {
 		return Authored{}, apperr.NotFound("report section")
@@ -215,7 +187,7 @@ func SaveText(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, key, 
 	if len([]rune(body)) > MaxAuthored {
 		return Authored{}, apperr.Invalid("The text must be %d characters or fewer", MaxAuthored)
 	}
-	if err := ensureOpen(ctx, tx, tenantID, reviewID); err != nil {
+	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeReport); err != nil {
 		return Authored{}, err
 	}
 	before := Authored{Key: key}

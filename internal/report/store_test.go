@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/demo"
 	"thematic/internal/report"
+	"thematic/internal/review"
 	"thematic/internal/testenv"
 )
 
@@ -21,6 +23,7 @@ type demoWorld struct {
 	ctx                  context.Context
 	owner                func(fn func(tx pgx.Tx) error) error
 	super                func(sql string, args ...any)
+	super2               func(sql string, args ...any) ([][]string, error) // rows of text, as the superuser
 	tenant, review, lead string
 	second               string // another lead, for quality assurance
 }
@@ -48,7 +51,45 @@ func newDemoWorld(t *testing.T) *demoWorld {
 			t.Fatal(err)
 		}
 	}
+	w.super2 = func(sql string, args ...any) ([][]string, error) {
+		rows, err := d.Super.Query(w.ctx, sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]string, error) {
+			vals, err := r.Values()
+			out := make([]string, len(vals))
+			for i, v := range vals {
+				out[i] = fmt.Sprint(v)
+			}
+			return out, err
+		})
+	}
 	return w
+}
+
+// step takes a step of the report's sign-off as actor, from the report's state now.
+func (w *demoWorld) step(actor, to, note string) error {
+	return w.owner(func(tx pgx.Tx) error {
+		s, err := report.LoadState(w.ctx, tx, w.tenant, w.review)
+		if err != nil {
+			return err
+		}
+		_, err = report.Move(w.ctx, tx, w.tenant, w.review, actor, to, note, s.Version)
+		return err
+	})
+}
+
+// stage moves the review's stage as actor, from the review's version now, as its form does.
+func (w *demoWorld) stage(actor string, to review.Status, reason string) error {
+	return w.owner(func(tx pgx.Tx) error {
+		rv, err := review.Get(w.ctx, tx, w.tenant, w.review)
+		if err != nil {
+			return err
+		}
+		_, err = report.MoveStage(w.ctx, tx, w.tenant, w.review, actor, rv.Version, to, reason)
+		return err
+	})
 }
 
 func (w *demoWorld) facts() report.Facts {
@@ -155,16 +196,12 @@ func TestReportTextsVersionsAndWorkflow(t *testing.T) {
 		t.Fatalf("version doc %+v", v.Doc)
 	}
 	// Workflow: the lead sends for QA, cannot approve their own report; another lead approves.
-	step := func(actor, to, note string) error {
-		return w.owner(func(tx pgx.Tx) error {
-			s, err := report.LoadState(w.ctx, tx, w.tenant, w.review)
-			if err != nil {
-				return err
-			}
-			_, err = report.Move(w.ctx, tx, w.tenant, w.review, actor, to, note, s.Version, 2)
-			return err
-		})
+	// The demo review is at analysis: the report goes for QA from drafting only.
+	if err := w.step(w.lead, report.StatusQA, ""); err == nil || !strings.Contains(err.Error(), "once the review is at drafting") {
+		t.Fatalf("send for QA at analysis: %v", err)
 	}
+	must(w.stage(w.lead, review.StatusDrafting, ""))
+	step := w.step
 	must(step(w.lead, report.StatusQA, ""))
 	if err := step(w.lead, report.StatusApproved, ""); err == nil || !strings.Contains(err.Error(), "Another lead") {
 		t.Fatalf("self approval: %v", err)
@@ -189,7 +226,8 @@ func TestReportTextsVersionsAndWorkflow(t *testing.T) {
 	}
 	var s report.State
 	must(w.owner(func(tx pgx.Tx) (err error) { s, err = report.LoadState(w.ctx, tx, w.tenant, w.review); return err }))
-	if s.Status != report.StatusPublished || s.PublishedVersion != 2 || time.Since(s.At) > time.Minute {
+	// Versions 1 and 2 were saved above; publishing saved the third.
+	if s.Status != report.StatusPublished || s.PublishedVersion != 3 || time.Since(s.At) > time.Minute {
 		t.Fatalf("state %+v", s)
 	}
 }

@@ -43,52 +43,31 @@ func Update(ctx context.Context, q db.Querier, tenantID, id string, version int,
 	return before, after, nil
 }
 
-// StepError says a status move was refused because it is not one step forwards or back.
-type StepError struct{ From, To Status }
+// StepError says a stage move was refused: not one step on or back, or (Field "reason") a move
+// back without a good reason.
+type StepError struct {
+	From, To Status
+	Field    string // the form field at fault, or "" for the move itself
+	Message  string // "" for the one-step message
+}
 
 func (e *StepError) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
 	if e.To.Index() < 0 {
 		return "Select the stage to move the review to"
 	}
 	var steps string
-	switch next, prev := e.From.Next(), e.From.Previous(); {
-	case next != "" && prev != "":
-		steps = "on to " + next.Label() + " or back to " + prev.Label()
+	switch next, back := e.From.Next(), e.From.Back(); {
+	case next != "" && back != "":
+		steps = "on to " + next.Label() + " or back to " + back.Label()
 	case next != "":
 		steps = "on to " + next.Label()
-	case prev != "":
-		steps = "back to " + prev.Label()
+	case back != "":
+		steps = "back to " + back.Label()
 	}
 	return fmt.Sprintf("A review moves one stage at a time. From %s it can only move %s.", e.From.Label(), steps)
-}
-
-// SetStatus moves the review one step forwards or back, when version is still the one the page
-// was shown with. It returns the review as it was before and as it is now. A stale version gives
-// apperr.Conflict; a move of more than one step, or to an unknown status, gives *StepError.
-func SetStatus(ctx context.Context, q db.Querier, tenantID, id string, version int, to Status) (before, after Review, err error) {
-	if before, err = detailsLockReview(ctx, q, tenantID, id); err != nil {
-		return Review{}, Review{}, err
-	}
-	if before.Version != version {
-		return before, Review{}, apperr.Conflict(ReviewStaleMessage)
-	}
-	if !before.Status.CanMoveTo(to) {
-		return before, Review{}, &StepError{From: before.Status, To: to}
-	}
-	rows, err := q.Query(ctx, `UPDATE reviews SET status = $3, version = version + 1, updated_at = now()
-		WHERE tenant_id = $1 AND id = $2 AND version = $4
-		RETURNING `+reviewCols, tenantID, id, string(to), version)
-	if err != nil {
-		return before, Review{}, fmt.Errorf("review: set status %s: %w", id, err)
-	}
-	after, err = pgx.CollectExactlyOneRow(rows, scanReview)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return before, Review{}, apperr.Conflict(ReviewStaleMessage)
-	}
-	if err != nil {
-		return before, Review{}, fmt.Errorf("review: set status %s: %w", id, err)
-	}
-	return before, after, nil
 }
 
 // detailsLockReview reads a review and locks its row for the rest of the transaction, so that two
@@ -156,9 +135,12 @@ type Counts struct {
 	EnquiryGroups int
 	EnquiryLines  int
 	Terms         int // values in the review's lists (vocabularies)
+	Notes         int // live notes in the evidence base (no concerns, none deleted)
+	Findings      int
 }
 
-// Overview counts the review's areas, visits, people, framework and lines of enquiry in one query.
+// Overview counts the review's areas, visits, people, framework, lines of enquiry, notes (from
+// the coverage counters, so a review of any size costs the same) and findings in one query.
 func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string) (Counts, error) {
 	var c Counts
 	err := q.QueryRow(ctx, `SELECT
@@ -174,9 +156,12 @@ func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string) (Cou
 				+ (SELECT count(*) FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2)
 				+ (SELECT count(*) FROM review_inspectorates WHERE tenant_id = $1 AND review_id = $2)
 				+ (SELECT count(*) FROM review_team_roles WHERE tenant_id = $1 AND review_id = $2)
-				+ (SELECT count(*) FROM review_addressees WHERE tenant_id = $1 AND review_id = $2)`,
+				+ (SELECT count(*) FROM review_addressees WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT coalesce(sum(strength + development + neutral), 0) FROM evidence_counts
+				WHERE tenant_id = $1 AND review_id = $2 AND dimension = 'note'),
+			(SELECT count(*) FROM findings WHERE tenant_id = $1 AND review_id = $2)`,
 		tenantID, reviewID).Scan(&c.Areas, &c.Visits, &c.Members, &c.Invites, &c.FrameworkSets, &c.ActionAreas,
-		&c.EnquiryGroups, &c.EnquiryLines, &c.Terms)
+		&c.EnquiryGroups, &c.EnquiryLines, &c.Terms, &c.Notes, &c.Findings)
 	if err != nil {
 		return Counts{}, fmt.Errorf("review: overview counts %s: %w", reviewID, err)
 	}

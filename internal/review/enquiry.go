@@ -68,12 +68,15 @@ func CheckQuestion(s string) (string, string) {
 }
 
 // enqLock makes changes to one review's lines of enquiry take turns until the transaction
-// ends, so that positions computed from what is there are not computed twice at once.
+// ends, so that positions computed from what is there are not computed twice at once. Every
+// change starts here, so it first refuses one the review's stage does not allow.
 func enqLock(ctx context.Context, q db.Querier, tenantID, reviewID string) error {
-	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('enquiry:' || $1 || ':' || $2))`, tenantID, reviewID); err != nil {
+	var stage []string
+	if err := q.QueryRow(ctx, `SELECT `+StageColumn+`, pg_advisory_xact_lock(hashtext('enquiry:' || $1 || ':' || $2))::text`,
+		tenantID, reviewID).Scan(&stage, nil); err != nil {
 		return fmt.Errorf("review: lock enquiry %s: %w", reviewID, err)
 	}
-	return nil
+	return CheckStage(stage, ChangeSetup)
 }
 
 // GetEnquiryGroup reads one group of the review, with its lines. A group of another review is not found.

@@ -52,13 +52,15 @@ type FrameworkDuplicateError struct{ Message string }
 func (e *FrameworkDuplicateError) Error() string { return e.Message }
 
 // LockFramework makes the review's framework changes take turns until the transaction ends, so
-// that positions stay contiguous and a double-submitted form sees the first one's result.
+// that positions stay contiguous and a double-submitted form sees the first one's result. Every
+// change to the framework starts here, so it first refuses one the review's stage does not allow.
 func LockFramework(ctx context.Context, q db.Querier, tenantID, reviewID string) error {
-	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('framework:' || $1 || ':' || $2, 0))`,
-		tenantID, reviewID); err != nil {
+	var stage []string
+	if err := q.QueryRow(ctx, `SELECT `+StageColumn+`, pg_advisory_xact_lock(hashtextextended('framework:' || $1 || ':' || $2, 0))::text`,
+		tenantID, reviewID).Scan(&stage, nil); err != nil {
 		return fmt.Errorf("review: lock framework %s: %w", reviewID, err)
 	}
-	return nil
+	return CheckStage(stage, ChangeSetup)
 }
 
 // GetFrameworkGroup reads one group of the review; NotFound when it belongs to another review.

@@ -10,7 +10,8 @@ import (
 	"thematic/internal/form"
 )
 
-// Status is where a review stands. It moves one step at a time, forwards or back, by the lead.
+// Status is where a review stands: its stage. It moves one step at a time, on or back, by a lead
+// (stage.go says what each stage allows).
 type Status string
 
 const (
@@ -44,6 +45,19 @@ func (s Status) Label() string {
 	return string(s)
 }
 
+// Where is the status as a phrase after "the review is": "at drafting", "published".
+func (s Status) Where() string {
+	switch s {
+	case StatusPublished:
+		return "published"
+	case StatusSetup:
+		return "at set-up"
+	case StatusQA:
+		return "at quality assurance"
+	}
+	return "at " + string(s)
+}
+
 // Index is the status's place in Statuses, or -1.
 func (s Status) Index() int {
 	for i, x := range Statuses {
@@ -70,9 +84,18 @@ func (s Status) Previous() Status {
 	return ""
 }
 
-// CanMoveTo reports whether a review may go from s to t: one step either way.
+// Back is the status a move back from s goes to, or "" at the start: the one before, except that
+// a published review goes back to drafting, as a correction reopens its report.
+func (s Status) Back() Status {
+	if s == StatusPublished {
+		return StatusDrafting
+	}
+	return s.Previous()
+}
+
+// CanMoveTo reports whether a review may go from s to t: one step on, or back (Back).
 func (s Status) CanMoveTo(t Status) bool {
-	return t != "" && (s.Next() == t || s.Previous() == t)
+	return t != "" && (s.Next() == t || s.Back() == t)
 }
 
 // Review is one thematic review.
@@ -86,6 +109,7 @@ type Review struct {
 	FieldworkEnd       *time.Time
 	PlannedPublication *time.Time
 	Status             Status
+	EvidenceLocked     bool // entering drafting locks the evidence; a lead may unlock it
 	Version            int
 	CreateKey          string // the idempotency key of the form that created it, if any
 	CreatedAt          time.Time

@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-func TestStatusMovesOneStepEitherWay(t *testing.T) {
+func TestStatusMovesOneStepOnOrBack(t *testing.T) {
 	t.Parallel()
 	for i, from := range Statuses {
 		for j, to := range Statuses {
-			want := j == i+1 || j == i-1
+			// One step on; one step back, except that a published review goes back to drafting.
+			want := j == i+1 || j == i-1 && from != StatusPublished || from == StatusPublished && to == StatusDrafting
 			if got := from.CanMoveTo(to); got != want {
 				t.Errorf("%s → %s: CanMoveTo = %v, want %v", from, to, got, want)
 			}
@@ -19,11 +20,11 @@ func TestStatusMovesOneStepEitherWay(t *testing.T) {
 			t.Errorf("%s may move to an unknown status", from)
 		}
 	}
-	if StatusSetup.Previous() != "" || StatusPublished.Next() != "" {
+	if StatusSetup.Back() != "" || StatusPublished.Next() != "" {
 		t.Error("the ends have a neighbour beyond them")
 	}
-	if StatusSetup.Next() != StatusFieldwork || StatusPublished.Previous() != StatusQA {
-		t.Error("wrong neighbours at the ends")
+	if StatusSetup.Next() != StatusFieldwork || StatusPublished.Back() != StatusDrafting || StatusQA.Back() != StatusDrafting {
+		t.Error("wrong neighbours")
 	}
 	if Status("cancelled").CanMoveTo(StatusSetup) {
 		t.Error("an unknown status may move")
@@ -38,7 +39,7 @@ func TestStepErrorSaysWhereTheReviewCanGo(t *testing.T) {
 	}{
 		{StatusSetup, StatusAnalysis, "From Set-up it can only move on to Fieldwork."},
 		{StatusAnalysis, StatusPublished, "From Analysis it can only move on to Drafting or back to Fieldwork."},
-		{StatusPublished, StatusSetup, "From Published it can only move back to Quality assurance."},
+		{StatusPublished, StatusSetup, "From Published it can only move back to Drafting."},
 		{StatusSetup, "nonsense", "Select the stage to move the review to"},
 	}
 	for _, c := range cases {

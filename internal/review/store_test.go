@@ -126,37 +126,120 @@ func TestUpdateChecksVersion(t *testing.T) {
 	}
 }
 
-func TestSetStatusOneStepAtATime(t *testing.T) {
+// TestEnsureAllowsReadsTheStage checks EnsureAllows against the stage stored, for every stage and
+// kind of change, and the evidence lock SetStage keeps in step.
+func TestEnsureAllowsReadsTheStage(t *testing.T) {
 	t.Parallel()
 	w := detNew(t)
-	id := w.create(w.tenantID, w.leadID, "Status")
-	set := func(version int, to review.Status) (review.Review, error) {
+	id := w.create(w.tenantID, w.leadID, "Stages")
+	for _, st := range review.Statuses {
 		var after review.Review
-		err := w.tx(w.tenantID, func(tx pgx.Tx) error {
+		w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+			if _, err := review.LockStage(w.ctx, tx, w.tenantID, id); err != nil {
+				return err
+			}
 			var err error
-			_, after, err = review.SetStatus(w.ctx, tx, w.tenantID, id, version, to)
+			after, err = review.SetStage(w.ctx, tx, w.tenantID, id, w.leadID, st)
+			return err
+		}))
+		if after.Status != st || after.EvidenceLocked != (st.Index() >= review.StatusDrafting.Index()) {
+			t.Errorf("set %s: %+v", st, after)
+		}
+		for _, c := range review.Changes {
+			err := w.tx(w.tenantID, func(tx pgx.Tx) error { return review.EnsureAllows(w.ctx, tx, w.tenantID, id, c) })
+			if want := st.Allows(c); (err == nil) != want {
+				t.Errorf("at %s, %s: %v, want allowed %v", st, c, err, want)
+			}
+			var se *review.StageError
+			if err != nil && (!errors.As(err, &se) || !apperr.Is(err, apperr.CodeForbidden)) {
+				t.Errorf("at %s, %s: %v, want a *StageError", st, c, err)
+			}
+		}
+	}
+	// Entering drafting locked the evidence, by the one who moved it; moving back to analysis
+	// unlocks it.
+	var by string
+	w.must(w.d.Super.QueryRow(w.ctx, `SELECT evidence_locked_by::text FROM reviews WHERE id = $1`, id).Scan(&by))
+	if by != w.leadID {
+		t.Errorf("locked by %s, want the lead", by)
+	}
+	w.must(w.tx(w.tenantID, func(tx pgx.Tx) error {
+		_, err := review.SetStage(w.ctx, tx, w.tenantID, id, w.otherID, review.StatusAnalysis)
+		return err
+	}))
+	var locked bool
+	w.must(w.d.Super.QueryRow(w.ctx, `SELECT evidence_locked_at IS NOT NULL OR evidence_locked_by IS NOT NULL FROM reviews WHERE id = $1`, id).Scan(&locked))
+	if locked {
+		t.Error("back at analysis, the evidence is still locked")
+	}
+	// Another tenant, or no such review: not found.
+	other, _, _ := w.tenant("det-b")
+	for _, rid := range []string{id, "not-a-uuid", "00000000-0000-0000-0000-000000000000"} {
+		err := w.tx(other, func(tx pgx.Tx) error { return review.EnsureAllows(w.ctx, tx, other, rid, review.ChangeSetup) })
+		if !apperr.Is(err, apperr.CodeNotFound) {
+			t.Errorf("review %s from another tenant: %v", rid, err)
+		}
+	}
+}
+
+// TestStageMoveAndWritesTakeTurns: a write checked while a stage move is under way waits for the
+// move and then sees the new stage; a move waits for a write checked first.
+func TestStageMoveAndWritesTakeTurns(t *testing.T) {
+	t.Parallel()
+	w := detNew(t)
+	id := w.create(w.tenantID, w.leadID, "Turns")
+	w.must(func() error {
+		_, err := w.d.Super.Exec(w.ctx, `UPDATE reviews SET status = 'drafting' WHERE id = $1`, id)
+		return err
+	}())
+	mover, err := w.d.App.Begin(w.ctx)
+	w.must(err)
+	defer func() { _ = mover.Rollback(w.ctx) }()
+	_, err = mover.Exec(w.ctx, `SELECT set_config('app.tenant_id', $1, true)`, w.tenantID)
+	w.must(err)
+	_, err = review.LockStage(w.ctx, mover, w.tenantID, id)
+	w.must(err)
+	_, err = review.SetStage(w.ctx, mover, w.tenantID, id, w.leadID, review.StatusQA)
+	w.must(err)
+	done := make(chan error, 1)
+	go func() {
+		done <- w.tx(w.tenantID, func(tx pgx.Tx) error { return review.EnsureAllows(w.ctx, tx, w.tenantID, id, review.ChangeReport) })
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the write did not wait for the stage move: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	w.must(mover.Commit(w.ctx))
+	if err := <-done; !apperr.Is(err, apperr.CodeForbidden) {
+		t.Fatalf("the write after the move to quality assurance: %v", err)
+	}
+
+	// The other way: a write checked first holds the move until it commits.
+	writer, err := w.d.App.Begin(w.ctx)
+	w.must(err)
+	defer func() { _ = writer.Rollback(w.ctx) }()
+	_, err = writer.Exec(w.ctx, `SELECT set_config('app.tenant_id', $1, true)`, w.tenantID)
+	w.must(err)
+	w.must(func() error {
+		_, err := w.d.Super.Exec(w.ctx, `UPDATE reviews SET status = 'drafting' WHERE id = $1`, id)
+		return err
+	}())
+	w.must(review.EnsureAllows(w.ctx, writer, w.tenantID, id, review.ChangeReport))
+	moved := make(chan error, 1)
+	go func() {
+		moved <- w.tx(w.tenantID, func(tx pgx.Tx) error {
+			_, err := review.LockStage(w.ctx, tx, w.tenantID, id)
 			return err
 		})
-		return after, err
+	}()
+	select {
+	case err := <-moved:
+		t.Fatalf("the move did not wait for the write: %v", err)
+	case <-time.After(300 * time.Millisecond):
 	}
-	var step *review.StepError
-	if _, err := set(1, review.StatusAnalysis); !errors.As(err, &step) {
-		t.Fatalf("two steps forward: %v, want a step error", err)
-	}
-	if _, err := set(1, review.StatusSetup); !errors.As(err, &step) {
-		t.Fatalf("no move: %v, want a step error", err)
-	}
-	after, err := set(1, review.StatusFieldwork)
-	if err != nil || after.Status != review.StatusFieldwork || after.Version != 2 {
-		t.Fatalf("one step: %v %+v", err, after)
-	}
-	if _, err := set(1, review.StatusSetup); !apperr.Is(err, apperr.CodeConflict) {
-		t.Fatalf("stale version: %v, want a conflict", err)
-	}
-	after, err = set(2, review.StatusSetup)
-	if err != nil || after.Status != review.StatusSetup {
-		t.Fatalf("one step back: %v %+v", err, after)
-	}
+	w.must(writer.Commit(w.ctx))
+	w.must(<-moved)
 }
 
 func TestListShowsOnlyTheUsersReviewsNewestFirst(t *testing.T) {

@@ -239,27 +239,8 @@ func vocabLock(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind) error {
 		a.ReviewID, string(k)); err != nil {
 		return fmt.Errorf("review: lock %s of %s: %w", k, a.ReviewID, err)
 	}
-	return ensureSetupOpen(ctx, tx, a)
-}
-
-// ensureSetupOpen refuses changes to a review's set-up once its report is with quality assurance
-// or published: the lists are printed in its methodology. The review's row is read FOR KEY SHARE,
-// so a stage move being made waits for this change or this change sees it.
-func ensureSetupOpen(ctx context.Context, tx pgx.Tx, a Actor) error {
-	var status Status
-	err := tx.QueryRow(ctx, `SELECT status FROM reviews WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`,
-		a.TenantID, a.ReviewID).Scan(&status)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.NotFound("Review not found")
-	}
-	if err != nil {
-		return fmt.Errorf("review: stage of %s: %w", a.ReviewID, err)
-	}
-	if status == StatusQA || status == StatusPublished {
-		return apperr.Forbidden("The review is at %s: its lists cannot change. Move it back to drafting to change them.",
-			strings.ToLower(status.Label()))
-	}
-	return nil
+	// The lists are printed in the report's methodology and forms: they are set-up.
+	return EnsureAllows(ctx, tx, a.TenantID, a.ReviewID, ChangeSetup)
 }
 
 func termSnapshot(k VocabKind, t Term) map[string]any {

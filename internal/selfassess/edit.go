@@ -10,7 +10,11 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
+	"thematic/internal/review"
 )
+
+// Every change to the template (its elements, levels, settings and deadlines) is review.ChangeSetup:
+// the review's stage may refuse it.
 
 // RefusedError is a template change refused because it would break answers already given.
 type RefusedError struct{ Field, Message string }
@@ -21,6 +25,9 @@ var errStale = apperr.Conflict("Someone else changed the self-assessment templat
 
 // AddElement adds an element at the end.
 func AddElement(ctx context.Context, q db.Querier, tenantID, reviewID string, in ElementInput) (string, error) {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return "", err
+	}
 	var id string
 	err := q.QueryRow(ctx, `INSERT INTO sa_elements (tenant_id, review_id, title, guidance, position)
 		VALUES ($1, $2, $3, $4, (SELECT coalesce(max(position), 0) + 1 FROM sa_elements WHERE tenant_id = $1 AND review_id = $2))
@@ -33,6 +40,9 @@ func AddElement(ctx context.Context, q db.Querier, tenantID, reviewID string, in
 
 // UpdateElement renames an element and changes its guidance, at the version the form showed.
 func UpdateElement(ctx context.Context, q db.Querier, tenantID, reviewID string, in ElementInput) (Element, error) {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return Element{}, err
+	}
 	var before Element
 	err := q.QueryRow(ctx, `SELECT id::text, title, guidance, position, version FROM sa_elements
 		WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE`, tenantID, reviewID, in.ID).
@@ -57,6 +67,9 @@ func UpdateElement(ctx context.Context, q db.Querier, tenantID, reviewID string,
 
 // DeleteElement removes an element nobody has answered.
 func DeleteElement(ctx context.Context, q db.Querier, tenantID, reviewID, id string) (Element, error) {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return Element{}, err
+	}
 	var e Element
 	err := q.QueryRow(ctx, `SELECT e.id::text, e.title, e.guidance,
 			(SELECT count(*) FROM sa_responses r WHERE r.tenant_id = e.tenant_id AND r.element_id = e.id)::int
@@ -80,6 +93,9 @@ func DeleteElement(ctx context.Context, q db.Querier, tenantID, reviewID, id str
 
 // move swaps a row of table with its neighbour up (-1) or down (+1) by position.
 func move(ctx context.Context, q db.Querier, table, tenantID, reviewID, id string, dir int) error {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return err
+	}
 	rows, err := q.Query(ctx, `SELECT id::text FROM `+table+` WHERE tenant_id = $1 AND review_id = $2
 		ORDER BY position, id FOR UPDATE`, tenantID, reviewID)
 	if err != nil {
@@ -122,6 +138,9 @@ func MoveLevel(ctx context.Context, q db.Querier, tenantID, reviewID, id string,
 
 // AddLevel adds a level at the top of the scale.
 func AddLevel(ctx context.Context, q db.Querier, tenantID, reviewID string, in LevelInput) (string, error) {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return "", err
+	}
 	var id string
 	err := q.QueryRow(ctx, `INSERT INTO sa_levels (tenant_id, review_id, label, description, position)
 		VALUES ($1, $2, $3, $4, (SELECT coalesce(max(position), 0) + 1 FROM sa_levels WHERE tenant_id = $1 AND review_id = $2))
@@ -134,6 +153,9 @@ func AddLevel(ctx context.Context, q db.Querier, tenantID, reviewID string, in L
 
 // UpdateLevel changes a level's label and description, at the version the form showed.
 func UpdateLevel(ctx context.Context, q db.Querier, tenantID, reviewID string, in LevelInput) (Level, error) {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return Level{}, err
+	}
 	var before Level
 	err := q.QueryRow(ctx, `SELECT id::text, label, description, position, version FROM sa_levels
 		WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE`, tenantID, reviewID, in.ID).
@@ -158,6 +180,9 @@ func UpdateLevel(ctx context.Context, q db.Querier, tenantID, reviewID string, i
 
 // DeleteLevel removes a level no answer uses.
 func DeleteLevel(ctx context.Context, q db.Querier, tenantID, reviewID, id string) (Level, error) {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return Level{}, err
+	}
 	var l Level
 	err := q.QueryRow(ctx, `SELECT l.id::text, l.label, l.description,
 			(SELECT count(*) FROM sa_responses r WHERE r.tenant_id = l.tenant_id AND r.level_id = l.id)::int
@@ -182,6 +207,9 @@ func DeleteLevel(ctx context.Context, q db.Querier, tenantID, reviewID, id strin
 // SetCommentaryRequired changes whether every answer needs commentary. It reports whether it
 // changed anything.
 func SetCommentaryRequired(ctx context.Context, q db.Querier, tenantID, reviewID string, required bool) (bool, error) {
+	if err := review.EnsureAllows(ctx, q, tenantID, reviewID, review.ChangeSetup); err != nil {
+		return false, err
+	}
 	tag, err := q.Exec(ctx, `UPDATE sa_settings SET commentary_required = $3, version = version + 1
 		WHERE tenant_id = $1 AND review_id = $2 AND commentary_required <> $3`, tenantID, reviewID, required)
 	if err != nil {
@@ -219,14 +247,18 @@ func SetDeadlines(ctx context.Context, q db.Querier, tenantID, reviewID string, 
 			dates = append(dates, *d)
 		}
 	}
-	// One statement: the areas cleared and the areas set are different areas.
-	if _, err := q.Exec(ctx, `WITH cleared AS (
-			DELETE FROM sa_deadlines WHERE tenant_id = $1 AND review_id = $2 AND area_id = ANY($5::uuid[]))
-		INSERT INTO sa_deadlines (tenant_id, area_id, review_id, due)
-		SELECT $1, d.area_id, $2, d.due FROM unnest($3::uuid[], $4::date[]) AS d(area_id, due)
-		JOIN review_areas ra ON ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = d.area_id
-		ON CONFLICT (tenant_id, area_id) DO UPDATE SET due = EXCLUDED.due`, tenantID, reviewID, set, dates, clear); err != nil {
+	// One statement: the areas cleared and the areas set are different areas. It reads the
+	// review's stage too (what it writes is undone with the transaction if the stage refuses it).
+	var stage []string
+	if err := q.QueryRow(ctx, `WITH cleared AS (
+			DELETE FROM sa_deadlines WHERE tenant_id = $1 AND review_id = $2 AND area_id = ANY($5::uuid[])),
+		saved AS (
+			INSERT INTO sa_deadlines (tenant_id, area_id, review_id, due)
+			SELECT $1, d.area_id, $2, d.due FROM unnest($3::uuid[], $4::date[]) AS d(area_id, due)
+			JOIN review_areas ra ON ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = d.area_id
+			ON CONFLICT (tenant_id, area_id) DO UPDATE SET due = EXCLUDED.due)
+		SELECT `+review.StageColumn, tenantID, reviewID, set, dates, clear).Scan(&stage); err != nil {
 		return fmt.Errorf("selfassess: set deadlines of %s: %w", reviewID, db.MapError(err))
 	}
-	return nil
+	return review.CheckStage(stage, review.ChangeSetup)
 }

@@ -10,6 +10,7 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
+	"thematic/internal/review"
 )
 
 // Seed gives a review the default template the first time it is needed: once, whatever the lead
@@ -215,7 +216,9 @@ func LoadPage(ctx context.Context, q db.Querier, tenantID, reviewID, areaID stri
 }
 
 // lockSubmission takes the area's submission row (creating it as a draft), so that saves, submit
-// and reopen on one area run one at a time, and reports its status.
+// and reopen on one area run one at a time, and reports its status. Every change to an area's
+// self-assessment starts here, so it first refuses one the review's stage does not allow: the
+// self-assessments are evidence (review.ChangeEvidence), counted in the report's methodology.
 func lockSubmission(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) (string, int, error) {
 	if _, err := q.Exec(ctx, `INSERT INTO sa_submissions (tenant_id, area_id, review_id) VALUES ($1, $2, $3)
 		ON CONFLICT DO NOTHING`, tenantID, areaID, reviewID); err != nil {
@@ -223,11 +226,12 @@ func lockSubmission(ctx context.Context, q db.Querier, tenantID, reviewID, areaI
 	}
 	var status string
 	var version int
-	if err := q.QueryRow(ctx, `SELECT status, version FROM sa_submissions WHERE tenant_id = $1 AND review_id = $2 AND area_id = $3
-		FOR UPDATE`, tenantID, reviewID, areaID).Scan(&status, &version); err != nil {
+	var stage []string
+	if err := q.QueryRow(ctx, `SELECT status, version, `+review.StageColumn+` FROM sa_submissions
+		WHERE tenant_id = $1 AND review_id = $2 AND area_id = $3 FOR UPDATE`, tenantID, reviewID, areaID).Scan(&status, &version, &stage); err != nil {
 		return "", 0, fmt.Errorf("selfassess: lock submission of %s: %w", areaID, err)
 	}
-	return status, version, nil
+	return status, version, review.CheckStage(stage, review.ChangeEvidence)
 }
 
 // ErrSubmitted is a change refused because the self-assessment is submitted.

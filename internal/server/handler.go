@@ -14,6 +14,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
+	"thematic/internal/review"
 	"thematic/templates"
 	"thematic/templates/errorpage"
 	"thematic/web"
@@ -29,6 +30,11 @@ func errorView(err error) errorpage.View {
 	case apperr.CodeNotFound:
 		return errorpage.View{Status: http.StatusNotFound, Heading: "Page not found"}
 	case apperr.CodeForbidden:
+		var stage *review.StageError
+		if errors.As(err, &stage) {
+			// Allowed to the person, refused by the review's stage: the message says what to do.
+			return errorpage.View{Status: http.StatusForbidden, Heading: "This cannot be changed at the review’s stage", Message: msg}
+		}
 		return errorpage.View{Status: http.StatusForbidden, Heading: "You do not have permission to see this page", Message: msg}
 	case apperr.CodeInvalid:
 		return errorpage.View{Status: http.StatusBadRequest, Heading: "There is a problem with your request", Message: msg}

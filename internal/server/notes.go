@@ -124,11 +124,8 @@ func (s *Server) noteNew(w http.ResponseWriter, r *http.Request) error {
 		if v, l, err = s.noteFormData(r, tx, chi.URLParam(r, "visitID"), true); err != nil {
 			return err
 		}
-		// A locked review takes no new notes: say so before anything is typed.
-		if l.Locked() {
-			return apperr.Forbidden(evidence.LockedMessage + ", so no new notes can be recorded")
-		}
-		return nil
+		// A review whose stage or lock refuses new notes says so before anything is typed.
+		return l.Status.Verdict(review.ChangeEvidence, l.Locked())
 	})
 	if err != nil {
 		return err
@@ -377,7 +374,11 @@ func (s *Server) noteEdit(w http.ResponseWriter, r *http.Request) error {
 		if n.LockedAt != nil {
 			return apperr.Forbidden(evidence.LockedMessage)
 		}
-		if v, _, err = s.noteFormData(r, tx, n.VisitID, true); err != nil {
+		var l evidence.Lock
+		if v, l, err = s.noteFormData(r, tx, n.VisitID, true); err != nil {
+			return err
+		}
+		if err := l.Status.Verdict(review.ChangeEvidence, l.Locked()); err != nil {
 			return err
 		}
 		noteFormOf(&v, n)

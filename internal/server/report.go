@@ -19,6 +19,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/report"
+	"thematic/internal/review"
 	"thematic/templates/errorpage"
 	repview "thematic/templates/report"
 )
@@ -46,6 +47,7 @@ type built struct {
 	data      report.Data
 	doc       report.Doc
 	problems  map[string][]report.Problem
+	stage     review.Status
 	state     report.State
 	texts     map[string]report.Authored
 	terms     report.Terms               // with report.LoadOptions.WithCheck
@@ -62,7 +64,7 @@ func reportBuild(r *http.Request, tx pgx.Tx, opt report.LoadOptions) (built, err
 	if err != nil {
 		return built{}, err
 	}
-	b := built{data: l.Data, state: l.State, texts: l.Texts, terms: l.Terms, overrides: l.Overrides, last: l.LastVersion}
+	b := built{data: l.Data, stage: l.Stage, state: l.State, texts: l.Texts, terms: l.Terms, overrides: l.Overrides, last: l.LastVersion}
 	b.doc, b.problems = report.Build(b.data)
 	return b, nil
 }
@@ -77,17 +79,29 @@ func reportHits(b *built) []report.Hit {
 
 func reportBase(r *http.Request, b built) repview.Base {
 	a := actorFrom(r.Context())
-	return repview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: b.data.Title, Lead: isReviewLead(a), Locked: b.state.Locked()}
+	base := repview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: b.data.Title, Lead: isReviewLead(a), Locked: b.state.Locked(),
+		Stage: b.stage}
+	if err := b.stage.Verdict(review.ChangeReport, false); err != nil {
+		base.StageNote = apperr.MessageOf(err)
+	}
+	return base
 }
 
 // reportView is the report page's view of a built report.
 func reportView(r *http.Request, b built, hits []report.Hit) repview.ReportView {
 	a := actorFrom(r.Context())
 	base := reportBase(r, b)
-	v := repview.ReportView{DocView: repview.DocView{Base: base, Doc: &b.doc, Edit: base.Editable(), Trace: true},
+	v := repview.ReportView{DocView: repview.DocView{Base: base, Doc: &b.doc, Edit: base.Changeable(), Trace: true},
 		State: b.state, Missing: b.data.Missing(), Blocking: report.Blocking(hits), Kept: len(hits) - report.Blocking(hits)}
 	if base.Lead {
-		v.Steps = report.Allowed(b.state, a.UserID)
+		for _, st := range report.Allowed(b.state, a.UserID) {
+			// Sending for quality assurance moves the review on from drafting: not before.
+			if st.To == report.StatusQA && b.stage != review.StatusDrafting {
+				v.SendLater = fmt.Sprintf("The report can be sent for quality assurance once the review is at drafting. It is %s.", b.stage.Where())
+				continue
+			}
+			v.Steps = append(v.Steps, st)
+		}
 		v.WaitQA = b.state.Status == report.StatusQA && b.state.By == a.UserID
 	}
 	for _, sec := range b.data.Sections() {
@@ -129,8 +143,9 @@ func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) error {
 	return s.ok(w, r, repview.Report(s.page(r, "Report – "+v.ReviewTitle), v))
 }
 
-// reportStatus takes a step of the sign-off. Publishing re-runs the publication check in the same
-// transaction, refuses while a hit blocks, and saves the published version first.
+// reportStatus takes a step of the sign-off, which moves the review's stage with it
+// (report.Move). Publishing runs the publication check in the same transaction and saves the
+// published version.
 func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
@@ -142,47 +157,10 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 	if len([]rune(note)) > 2000 {
 		return s.reportRefused(w, r, to, note, "The note must be 2,000 characters or fewer")
 	}
-	var refusal string
-	err = s.tx(r, func(tx pgx.Tx) error {
-		published := 0
-		if to == report.StatusPublished {
-			b, err := reportBuild(r, tx, withCheck)
-			if err != nil {
-				return err
-			}
-			if b.state.Status != report.StatusApproved || b.state.Version != version {
-				// Move gives the reason (or the conflict) without saving a version.
-				_, err := report.Move(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, to, note, version, 0)
-				return err
-			}
-			hits := reportHits(&b)
-			if n := report.Blocking(hits); n > 0 {
-				refusal = fmt.Sprintf("The report cannot be published: the publication check found %s. Fix or keep each one first.",
-					map[bool]string{true: "1 thing that blocks publication", false: strconv.Itoa(n) + " things that block publication"}[n == 1])
-				return nil
-			}
-			v, err := report.SaveVersion(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, "Published", &b.doc)
-			if err != nil {
-				return err
-			}
-			if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-				Action: "report.version_saved", ObjectType: "report", ObjectID: a.Review.ReviewID,
-				After: map[string]any{"number": v.Number, "label": v.Label}}); err != nil {
-				return err
-			}
-			published = v.Number
-		}
-		before, err := report.Move(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, to, note, version, published)
-		if err != nil {
-			return err
-		}
-		after := map[string]any{"status": to, "note": note}
-		if published > 0 {
-			after["published_version"] = published
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "report.status_changed", ObjectType: "report", ObjectID: a.Review.ReviewID,
-			Before: map[string]any{"status": before.Status}, After: after})
+	var moved report.Moved
+	err = s.tx(r, func(tx pgx.Tx) (err error) {
+		moved, err = report.Move(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, to, note, version)
+		return err
 	})
 	if apperr.Is(err, apperr.CodeConflict) {
 		// Sent twice: the first press took the step already.
@@ -191,7 +169,7 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 			st, e = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID)
 			return e
 		}); e == nil && st.Status == to && st.By == a.UserID && st.Version == version+1 {
-			err = nil
+			return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/report", "")
 		}
 	}
 	var stepErr *report.StepError
@@ -200,11 +178,15 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 		return s.reportRefused(w, r, to, note, stepErr.Message)
 	case err != nil:
 		return err
-	case refusal != "":
-		return s.reportRefused(w, r, to, note, refusal)
 	}
 	flash := map[string]string{report.StatusQA: "Report sent for quality assurance", report.StatusChangesRequested: "Changes requested",
 		report.StatusApproved: "Report approved", report.StatusDraft: "Report returned to draft", report.StatusPublished: "Report published"}[to]
+	if moved.Report.Status == report.StatusPublished {
+		flash = "Report reopened for a correction"
+	}
+	if moved.To != moved.From {
+		flash += ". The review is now " + moved.To.Where()
+	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/report", flash)
 }
 
@@ -251,8 +233,8 @@ func reportSectionView(r *http.Request, tx pgx.Tx, key string) (repview.SectionV
 	if !ok {
 		return v, report.Authored{}, apperr.NotFound("Report section not found")
 	}
-	if b.state.Locked() {
-		return v, report.Authored{}, apperr.Forbidden("The report is published and can no longer be changed")
+	if err := b.stage.Verdict(review.ChangeReport, false); err != nil {
+		return v, report.Authored{}, err
 	}
 	cur := b.texts[sec.Key]
 	v = repview.SectionView{Base: reportBase(r, b), Section: sec, Body: cur.Body, Version: cur.Version, Errors: &form.Errors{}}

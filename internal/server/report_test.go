@@ -16,6 +16,7 @@ import (
 
 	"thematic/internal/db"
 	"thematic/internal/report"
+	"thematic/internal/review"
 	"thematic/internal/testenv"
 )
 
@@ -145,7 +146,7 @@ func TestReportPageShowsTheReportWithItsEvidenceAndProblems(t *testing.T) {
 		"Background, line 1: ** for strong text is opened but not closed", // a problem of authored text
 		"Executive summary", "Sections not written yet",
 		`id="footnote-1"`, "A note about hubs.", "[footnote 1]",
-		"Send for quality assurance", "Draft",
+		"The report can be sent for quality assurance once the review is at drafting", "Draft",
 		`/report/export/docx"`,
 	} {
 		if !strings.Contains(r.Body, html.EscapeString(want)) && !strings.Contains(r.Body, want) {
@@ -348,6 +349,17 @@ func TestReportWorkflowQualityAssuranceAndPublishing(t *testing.T) {
 	qa := e.signedIn("qa.lead@demo.test")
 	f.save(t, lead, "background", "We visited Torbay.")
 
+	// The report goes for quality assurance from drafting: the lead moves the review there first.
+	r := lead.get(f.path())
+	if !strings.Contains(r.Body, "The report can be sent for quality assurance once the review is at drafting") ||
+		strings.Contains(r.Body, ">Send for quality assurance<") {
+		t.Error("the report at set-up offers to send it for quality assurance")
+	}
+	for _, to := range []review.Status{review.StatusFieldwork, review.StatusAnalysis, review.StatusDrafting} {
+		if r := e.stMove(lead, f.reviewID, to, ""); r.Status != http.StatusSeeOther {
+			t.Fatalf("move to %s: %d\n%s", to, r.Status, r.Body)
+		}
+	}
 	if r := f.step(t, lead, report.StatusQA, ""); r.Status != http.StatusSeeOther {
 		t.Fatalf("send for QA: %d\n%s", r.Status, r.Body)
 	}
@@ -356,7 +368,7 @@ func TestReportWorkflowQualityAssuranceAndPublishing(t *testing.T) {
 		t.Fatalf("send for QA twice: %d", r.Status)
 	}
 	// The lead who sent it cannot approve it.
-	r := lead.get(f.path())
+	r = lead.get(f.path())
 	if !strings.Contains(r.Body, "Another lead of the review must quality assure the report") || strings.Contains(r.Body, ">Approve<") {
 		t.Error("the sending lead is offered the quality assurance")
 	}
@@ -374,7 +386,8 @@ func TestReportWorkflowQualityAssuranceAndPublishing(t *testing.T) {
 	if s, _ := f.status(t); s != report.StatusApproved {
 		t.Fatalf("status %s", s)
 	}
-	// Publishing is refused while the check finds Torbay.
+	// Publishing is refused while the check finds Torbay, and the text cannot change in quality
+	// assurance: the lead returns the report to draft, fixes it, and it is approved again.
 	r = f.step(t, lead, report.StatusPublished, "")
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "The report cannot be published: the publication check found 1 thing") {
 		t.Fatalf("publishing with a hit: %d\n%s", r.Status, r.Body)
@@ -382,7 +395,21 @@ func TestReportWorkflowQualityAssuranceAndPublishing(t *testing.T) {
 	if s, _ := f.status(t); s != report.StatusApproved {
 		t.Fatalf("status %s after a refused publication", s)
 	}
+	_, v := f.text(t, "background")
+	if r := lead.post(f.path("/sections"), url.Values{"key": {"background"}, "version": {fmt.Sprint(v)}, "body": {"Changed."},
+		"action": {"save"}}); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "The review is at quality assurance") {
+		t.Fatalf("saving text in quality assurance: %d", r.Status)
+	}
+	if r := f.step(t, lead, report.StatusDraft, "Torbay is named"); r.Status != http.StatusSeeOther {
+		t.Fatalf("return to draft: %d\n%s", r.Status, r.Body)
+	}
 	f.save(t, lead, "background", "We visited six local areas.")
+	if r := f.step(t, lead, report.StatusQA, ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("send for QA again: %d\n%s", r.Status, r.Body)
+	}
+	if r := f.step(t, qa, report.StatusApproved, ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("approval again: %d\n%s", r.Status, r.Body)
+	}
 	if r := f.step(t, lead, report.StatusPublished, ""); r.Status != http.StatusSeeOther {
 		t.Fatalf("publish: %d\n%s", r.Status, r.Body)
 	}
@@ -390,7 +417,8 @@ func TestReportWorkflowQualityAssuranceAndPublishing(t *testing.T) {
 	if s != report.StatusPublished || pub != 1 {
 		t.Fatalf("status %s, published version %d", s, pub)
 	}
-	if n := e.auditCount("report.status_changed"); n != 3 {
+	e.stWant("publishing", f.reviewID, review.StatusPublished, report.StatusPublished)
+	if n := e.auditCount("report.status_changed"); n != 6 {
 		t.Errorf("%d steps audited", n)
 	}
 	// Locked.
@@ -406,6 +434,9 @@ func TestReportWorkflowQualityAssuranceAndPublishing(t *testing.T) {
 	r = lead.get(f.path())
 	if !strings.Contains(r.Body, "Published") || strings.Contains(r.Body, "/report/sections/edit") {
 		t.Error("the published report still offers editing")
+	}
+	if !strings.Contains(r.Body, "Correct the published report") {
+		t.Error("the published report offers no correction")
 	}
 }
 

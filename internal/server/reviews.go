@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +19,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/form"
+	"thematic/internal/report"
 	"thematic/internal/review"
 	"thematic/internal/selfassess"
 	"thematic/templates"
@@ -314,7 +317,8 @@ func (s *Server) rvPage(r *http.Request, title string) templates.Page {
 	return p
 }
 
-// rvOverview reads what the staff overview shows: the review and its counts.
+// rvOverview reads what the staff overview shows: the review, its counts, the report's state and
+// what moving on needs.
 func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
@@ -324,12 +328,18 @@ func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 		if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
-		if v.Counts, err = review.Overview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
+		if v.Counts, err = review.Overview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+			return err
+		}
+		if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
 			return err
 		}
 		v.LateSelfAssessments, err = selfassess.LateCount(ctx, tx, a.TenantID, a.Review.ReviewID, area.Today(s.now()))
 		return err
 	})
+	if next := v.Review.Status.Next(); next != "" {
+		v.Needs = report.Needs(next, v.Counts, v.Report)
+	}
 	return v, err
 }
 
@@ -390,6 +400,8 @@ func (s *Server) reviewEdit(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, reviewview.ReviewPath(a.Review.ReviewID), "The review’s details have been saved")
 }
 
+// reviewStatus moves the review's stage (report.MoveStage, which keeps the report in step): on
+// from the overview, back from the move-back page with a reason.
 func (s *Server) reviewStatus(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
@@ -398,33 +410,91 @@ func (s *Server) reviewStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	to := review.Status(r.PostFormValue("to"))
-	var step *review.StepError
-	var after review.Review
-	err = s.tx(r, func(tx pgx.Tx) error {
-		before, aft, err := review.SetStatus(ctx, tx, a.TenantID, a.Review.ReviewID, version, to)
-		if errors.As(err, &step) {
-			return nil // refused: nothing changed
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	var moved report.Moved
+	err = s.tx(r, func(tx pgx.Tx) (err error) {
+		moved, err = report.MoveStage(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, version, to, reason)
+		return err
+	})
+	if apperr.Is(err, apperr.CodeConflict) {
+		// Sent twice: the first press moved the review already.
+		var cur review.Review
+		if e := s.tx(r, func(tx pgx.Tx) (e error) {
+			cur, e = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID)
+			return e
+		}); e == nil && cur.Status == to && cur.Version == version+1 {
+			return s.redirect(w, r, reviewview.ReviewPath(a.Review.ReviewID), "")
 		}
+	}
+	var step *review.StepError
+	var refused *report.StepError
+	msg, field := "", "to"
+	switch {
+	case errors.As(err, &step):
+		msg, field = step.Error(), cmp.Or(step.Field, "to")
+	case errors.As(err, &refused):
+		msg = refused.Message
+	case err != nil:
+		return err
+	}
+	if msg == "" {
+		flash := "The review is now " + moved.To.Where()
+		switch {
+		case moved.ReportTo == report.StatusQA:
+			flash += ": the report is sent for quality assurance"
+		case moved.ReportTo == report.StatusPublished:
+			flash += ": the report is published"
+		case moved.Report.Status == report.StatusPublished:
+			flash += ": the report is reopened for a correction"
+		case moved.ReportTo == report.StatusChangesRequested:
+			flash += ": changes to the report are requested"
+		case moved.ReportTo == report.StatusDraft:
+			flash += ": the report is back in draft"
+		}
+		return s.redirect(w, r, reviewview.ReviewPath(a.Review.ReviewID), flash)
+	}
+	if field == "reason" {
+		// A move back without a good reason: the move-back page again, with what was typed.
+		v, err := s.rvBackView(r)
 		if err != nil {
 			return err
 		}
-		after = aft
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "review.status_changed", ObjectType: "review", ObjectID: a.Review.ReviewID,
-			Before: map[string]string{"status": string(before.Status)}, After: map[string]string{"status": string(after.Status)}})
-	})
+		v.Reason = reason
+		v.Errors.Add("reason", msg)
+		p := s.rvPage(r, v.Heading())
+		p.HasError = true
+		return s.invalid(w, r, reviewview.StageBack(p, v))
+	}
+	v, err := s.rvOverview(r)
 	if err != nil {
 		return err
 	}
-	if step != nil {
-		v, err := s.rvOverview(r)
-		if err != nil {
+	v.Errors.Add("to", msg)
+	p := s.rvPage(r, v.Review.Title)
+	p.HasError = true
+	return s.invalid(w, r, reviewview.Overview(p, v))
+}
+
+// rvBackView reads what the move-back page shows: the review and where it would go back to.
+func (s *Server) rvBackView(r *http.Request) (reviewview.StageBackView, error) {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	v := reviewview.StageBackView{Errors: &form.Errors{}}
+	err := s.tx(r, func(tx pgx.Tx) (err error) {
+		if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
-		v.Errors.Add("to", step.Error())
-		p := s.rvPage(r, v.Review.Title)
-		p.HasError = true
-		return s.invalid(w, r, reviewview.Overview(p, v))
+		v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID)
+		return err
+	})
+	return v, err
+}
+
+// reviewStatusBack is the page to move the review back a stage, with the reason it needs.
+func (s *Server) reviewStatusBack(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.rvBackView(r)
+	if err != nil {
+		return err
 	}
-	return s.redirect(w, r, reviewview.ReviewPath(a.Review.ReviewID), "The review is now at "+after.Status.Label())
+	return s.ok(w, r, reviewview.StageBack(s.rvPage(r, v.Heading()), v))
 }

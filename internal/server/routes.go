@@ -109,6 +109,7 @@ func (s *Server) routes() http.Handler {
 			route("GET", "/edit", auth.ReviewLeadOnly, s.reviewEditForm)
 			route("POST", "/edit", auth.ReviewLeadOnly, s.reviewEdit)
 			route("POST", "/status", auth.ReviewLeadOnly, s.reviewStatus)
+			route("GET", "/status/back", auth.ReviewLeadOnly, s.reviewStatusBack)
 
 			// Lines of enquiry.
 			route("GET", "/enquiry", auth.ReviewStaff, s.enquiryPage)

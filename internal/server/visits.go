@@ -144,7 +144,7 @@ func (s *Server) visitShow(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		l, err := evidence.GetLock(r.Context(), tx, a.TenantID, a.Review.ReviewID)
-		v.Locked = l.Locked()
+		v.Locked = l.Status.Verdict(review.ChangeEvidence, l.Locked()) != nil
 		return err
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 )
 
 // Every statement names the tenant explicitly on top of row-level security. Names of areas, people
@@ -297,17 +298,21 @@ func ForUser(ctx context.Context, q db.Querier, tenantID, userID string) ([]Visi
 // --- Checks ---
 
 // lockReview makes changes to one review's visits take turns, so that a double-submitted form
-// finds the visit the first request made.
+// finds the visit the first request made. Every change to visits starts here, so it refuses one
+// the review's stage does not allow (review.ChangeSetup); the row lock also makes a stage move
+// wait for the change, as review.EnsureAllows's does.
 func lockReview(ctx context.Context, q db.Querier, tenantID, reviewID string) error {
-	var one int
-	err := q.QueryRow(ctx, `SELECT 1 FROM reviews WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, reviewID).Scan(&one)
+	var status string
+	var locked bool
+	err := q.QueryRow(ctx, `SELECT status, evidence_locked_at IS NOT NULL FROM reviews
+		WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, reviewID).Scan(&status, &locked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return apperr.NotFound("Review not found")
 	}
 	if err != nil {
 		return fmt.Errorf("visit: lock review %s: %w", reviewID, err)
 	}
-	return nil
+	return review.Status(status).Verdict(review.ChangeSetup, locked)
 }
 
 // Check finds what is wrong with a plan that only the database can tell: the area is not one of

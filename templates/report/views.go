@@ -14,6 +14,7 @@ import (
 
 	"thematic/internal/form"
 	rpt "thematic/internal/report"
+	"thematic/internal/review"
 )
 
 // Base is what every report page knows.
@@ -22,10 +23,20 @@ type Base struct {
 	ReviewTitle string
 	Lead        bool // the viewer leads the review
 	Locked      bool // the report is published: nothing changes any more
+	// Stage is the review's stage, which says whether the report's words may change (set by
+	// the pages that offer to change them).
+	Stage review.Status
+	// StageNote says why the report's words cannot change now, or "".
+	StageNote string
 }
 
-// Editable reports whether the viewer may change the report.
+// Editable reports whether the viewer may keep publication check hits and save versions: until
+// the report is published.
 func (b Base) Editable() bool { return b.Lead && !b.Locked }
+
+// Changeable reports whether the viewer may change the report's words and what they are built
+// from, at the review's stage.
+func (b Base) Changeable() bool { return b.Lead && b.Stage.Allows(review.ChangeReport) }
 
 // DocView is a built (or saved) report to show in the app, with links to its evidence.
 type DocView struct {
@@ -48,6 +59,8 @@ type ReportView struct {
 	Kept     int
 	Errors   *form.Errors
 	Notes    map[string]string // notes typed with a refused step, by target state
+	// SendLater says why the report cannot be sent for quality assurance yet, or "".
+	SendLater string
 }
 
 // ProblemItem is a problem in the authored text of a section.
@@ -129,6 +142,11 @@ func (b Base) url(parts ...string) templ.SafeURL {
 		s += "/" + url.PathEscape(p)
 	}
 	return templ.SafeURL(s)
+}
+
+// stageURL is the stage section of the review's overview.
+func (b Base) stageURL() templ.SafeURL {
+	return templ.SafeURL("/reviews/" + url.PathEscape(b.ReviewID) + "/#stage")
 }
 
 // EditURL is the authoring page of a section.

@@ -1,0 +1,234 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/review"
+)
+
+// The review's stage and its report's status move together, so that they never disagree:
+//
+//	review stage                        report
+//	set-up, fieldwork, analysis,        draft or changes requested
+//	drafting
+//	quality assurance                   in quality assurance or approved
+//	published                           published
+//
+// Sending the report for quality assurance is moving the review to quality assurance; a request
+// for changes, a withdrawal or a return to draft moves it back to drafting; publishing the report
+// publishes the review; a correction of a published review reopens the report as a draft (the
+// published version stays recorded). MoveStage (the review's stage form) and Move (the report's
+// sign-off) are two doors to the same change, made in one transaction by apply.
+
+// Moved says what a move did.
+type Moved struct {
+	From, To         review.Status // the review's stage before and after (the same when only the report moved)
+	Report           State         // the report's state before
+	ReportTo         string        // the report's status after, or "" when it did not move
+	PublishedVersion int           // the version saved by publishing, or 0
+}
+
+// MoveStage moves the review to stage to, from the review's version the lead saw, with the report
+// in step. A move back needs a reason, kept in the audit log. A refused move gives a *StepError
+// (or a *review.StepError), a stale version apperr.Conflict.
+func MoveStage(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, version int, to review.Status, reason string) (Moved, error) {
+	rv, err := review.LockStage(ctx, tx, tenantID, reviewID)
+	if err != nil {
+		return Moved{}, err
+	}
+	if rv.Version != version {
+		return Moved{}, apperr.Conflict(review.ReviewStaleMessage)
+	}
+	reason = strings.TrimSpace(reason)
+	if err := review.CheckMove(rv.Status, to, reason); err != nil {
+		return Moved{}, err
+	}
+	cur, err := lockState(ctx, tx, tenantID, reviewID)
+	if err != nil {
+		return Moved{}, err
+	}
+	// The report's step that goes with the move, if any.
+	var reportTo string
+	switch {
+	case to == review.StatusQA:
+		reportTo = StatusQA
+	case to == review.StatusPublished:
+		reportTo = StatusPublished
+	case rv.Status == review.StatusQA && cur.Status == StatusQA && cur.By != actorID:
+		reportTo = StatusChangesRequested // the quality assurer sends it back
+	case rv.Status == review.StatusQA || rv.Status == review.StatusPublished:
+		reportTo = StatusDraft // withdrawn, returned or reopened for a correction
+	}
+	switch {
+	case reportTo == cur.Status || reportTo == StatusDraft && cur.Status == StatusChangesRequested:
+		// The report is where the move takes it already: a review imported from an archive
+		// keeps its stage but starts its report as a draft.
+		reportTo = ""
+	case reportTo != "":
+		if _, err := allowedStep(cur, actorID, reportTo); err != nil {
+			return Moved{}, err
+		}
+	}
+	return apply(ctx, tx, rv, cur, actorID, reportTo, to, reason)
+}
+
+// Move takes a step of the report's sign-off from the report's state the actor saw (version),
+// moving the review's stage with it. It returns what moved; a refused step gives a *StepError,
+// a stale version apperr.Conflict.
+func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, to, note string, version int) (Moved, error) {
+	rv, err := review.LockStage(ctx, tx, tenantID, reviewID)
+	if err != nil {
+		return Moved{}, err
+	}
+	cur, err := lockState(ctx, tx, tenantID, reviewID)
+	if err != nil {
+		return Moved{}, err
+	}
+	if cur.Version != version {
+		return Moved{}, apperr.Conflict("Someone else moved the report on after you opened this page")
+	}
+	step, err := allowedStep(cur, actorID, to)
+	if err != nil {
+		return Moved{}, err
+	}
+	note = strings.TrimSpace(note)
+	if step.NeedNote && note == "" {
+		return Moved{}, &StepError{Message: "Say what needs to change", Field: "note"}
+	}
+	stage := rv.Status
+	switch to {
+	case StatusQA, StatusApproved:
+		stage = review.StatusQA
+	case StatusPublished:
+		stage = review.StatusPublished
+	case StatusDraft, StatusChangesRequested:
+		if rv.Status == review.StatusQA || rv.Status == review.StatusPublished {
+			stage = review.StatusDrafting
+		}
+	}
+	if stage == review.StatusQA && rv.Status != review.StatusQA && rv.Status != review.StatusDrafting {
+		return Moved{}, &StepError{Message: fmt.Sprintf("The report can be sent for quality assurance once the review is at drafting. It is at %s.",
+			strings.ToLower(rv.Status.Label()))}
+	}
+	if stage != rv.Status {
+		if err := review.CheckMove(rv.Status, stage, note); err != nil {
+			return Moved{}, &StepError{Message: err.Error()}
+		}
+	}
+	return apply(ctx, tx, rv, cur, actorID, to, stage, note)
+}
+
+// allowedStep finds the step to `to` that actorID may take from cur, or says why not.
+func allowedStep(cur State, actorID, to string) (Step, error) {
+	for _, st := range Allowed(cur, actorID) {
+		if st.To == to {
+			return st, nil
+		}
+	}
+	switch {
+	case cur.Status == StatusQA && cur.By == actorID && (to == StatusApproved || to == StatusChangesRequested):
+		return Step{}, &StepError{Message: "Another lead must quality assure the report: you sent it for quality assurance"}
+	case to == StatusPublished:
+		return Step{}, &StepError{Message: fmt.Sprintf("Only a report approved by a second lead can be published. It is %s.",
+			strings.ToLower(StatusLabel(cur.Status)))}
+	}
+	return Step{}, &StepError{Message: fmt.Sprintf("A report that is %s cannot be moved to %s",
+		strings.ToLower(StatusLabel(cur.Status)), strings.ToLower(StatusLabel(to)))}
+}
+
+// apply checks what a move on needs, then writes the report's step (publishing saves the
+// published version first) and the review's stage, each with its audit entry. The review's row
+// (review.LockStage) and the report's are locked by the caller.
+func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID, reportTo string, stage review.Status, note string) (Moved, error) {
+	tenantID, reviewID := rv.TenantID, rv.ID
+	m := Moved{From: rv.Status, To: stage, Report: cur, ReportTo: reportTo}
+	if stage.Index() > rv.Status.Index() {
+		counts, err := review.Overview(ctx, tx, tenantID, reviewID)
+		if err != nil {
+			return m, err
+		}
+		if missing := review.Missing(review.Needs(stage, counts)); len(missing) > 0 {
+			return m, &StepError{Message: fmt.Sprintf("The review cannot move on to %s yet. It needs: %s.",
+				strings.ToLower(stage.Label()), strings.ToLower(strings.Join(missing, "; ")))}
+		}
+	}
+	if reportTo == StatusPublished {
+		l, err := LoadAll(ctx, tx, tenantID, reviewID, LoadOptions{WithCheck: true})
+		if err != nil {
+			return m, err
+		}
+		doc, _ := Build(l.Data)
+		if n := Blocking(Check(&doc, l.Terms, l.Overrides)); n > 0 {
+			what := strconv.Itoa(n) + " things that block publication"
+			if n == 1 {
+				what = "1 thing that blocks publication"
+			}
+			return m, &StepError{Message: "The report cannot be published: the publication check found " + what + ". Fix or keep each one first."}
+		}
+		// The review's row is locked (review.LockStage): versions are numbered per review.
+		v, err := SaveVersionLocked(ctx, tx, tenantID, reviewID, actorID, "Published", &doc)
+		if err != nil {
+			return m, err
+		}
+		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID,
+			Action: "report.version_saved", ObjectType: "report", ObjectID: reviewID,
+			After: map[string]any{"number": v.Number, "label": v.Label}}); err != nil {
+			return m, err
+		}
+		m.PublishedVersion = v.Number
+	}
+	if reportTo != "" {
+		var pub any
+		if m.PublishedVersion > 0 {
+			pub = m.PublishedVersion
+		}
+		if _, err := tx.Exec(ctx, `UPDATE reports SET status = $3, status_note = $4, status_by = $5, status_at = now(),
+				published_version = coalesce($6, published_version), version = version + 1
+			WHERE tenant_id = $1 AND review_id = $2`, tenantID, reviewID, reportTo, note, actorID, pub); err != nil {
+			return m, fmt.Errorf("report: move: %w", err)
+		}
+		after := map[string]any{"status": reportTo, "note": note}
+		if m.PublishedVersion > 0 {
+			after["published_version"] = m.PublishedVersion
+		}
+		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID,
+			Action: "report.status_changed", ObjectType: "report", ObjectID: reviewID,
+			Before: map[string]any{"status": cur.Status}, After: after}); err != nil {
+			return m, err
+		}
+	}
+	if stage == rv.Status {
+		return m, nil
+	}
+	now, err := review.SetStage(ctx, tx, tenantID, reviewID, actorID, stage)
+	if err != nil {
+		return m, err
+	}
+	before := map[string]any{"status": string(rv.Status)}
+	after := map[string]any{"status": string(stage)}
+	if stage.Index() < rv.Status.Index() {
+		after["reason"] = note
+	}
+	if was, is := rv.EvidenceLocked, now.EvidenceLocked; was != is {
+		before["evidence_locked"], after["evidence_locked"] = was, is
+	}
+	return m, audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID,
+		Action: "review.status_changed", ObjectType: "review", ObjectID: reviewID, Before: before, After: after})
+}
+
+// Needs lists what moving the review on to stage to needs: what its counts tell
+// (review.Needs) and, for publication, the report's approval by a second lead.
+func Needs(to review.Status, c review.Counts, st State) []review.Need {
+	if to != review.StatusPublished {
+		return review.Needs(to, c)
+	}
+	return []review.Need{{What: "The report approved by a second lead", Have: StatusLabel(st.Status),
+		Met: st.Status == StatusApproved, Page: "report"}}
+}
