@@ -87,11 +87,10 @@ func templateBrings(t domain.Template) string {
 	if len(lists) > 0 {
 		parts = append(parts, "its lists ("+joinAnd(lists)+")")
 	}
-	s := "Brings " + strings.Join(parts, ", ")
-	if i := strings.LastIndex(s, ", "); i > 0 {
-		s = s[:i] + " and " + s[i+2:]
+	if len(parts) == 0 {
+		return t.Description
 	}
-	return strings.TrimSpace(s + ". " + t.Description)
+	return strings.TrimSpace("Brings " + joinAnd(parts) + ". " + t.Description)
 }
 
 // longDate is like "1 August 2023". Review dates are days, stored without a time zone.
