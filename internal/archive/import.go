@@ -44,8 +44,8 @@ type Result struct {
 	// Duplicate is true when the import had been made already with the same key: ReviewID is
 	// that review's and nothing was written.
 	Duplicate bool
-	// TeamDaysSkipped counts the days on site left out: of people invited, and days that would
-	// put someone in two places at once in the organisation.
+	// TeamDaysSkipped counts the days on site left out: those of people invited (they are not
+	// users of the organisation yet), and any day the file repeats.
 	TeamDaysSkipped int
 }
 
@@ -400,30 +400,11 @@ func (w *writer) members() error {
 		w.tenant, w.reviewID, iIDs, iEmails, iNames, iRoles, iAreas, iInsp, iJobs)
 }
 
-// visits and their team days. A day on site of someone invited, or one that would put someone in
-// two places at once in the tenant, is left out and counted.
+// visits and their team days. The days are the copy's record of the original's visits (imported):
+// they never clash with anyone's planned days, the original's included. A day on site of someone
+// invited is left out and counted, as is a day repeated in the file.
 func (w *writer) visits() error {
-	busy := map[string]bool{} // user|day
-	var users []string
-	for _, id := range w.users {
-		users = append(users, id)
-	}
-	rows, err := w.tx.Query(w.ctx, `SELECT user_id::text, day::text FROM visit_days WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])`,
-		w.tenant, users)
-	if err != nil {
-		return fmt.Errorf("archive: import busy days: %w", err)
-	}
-	for rows.Next() {
-		var u, d string
-		if err := rows.Scan(&u, &d); err != nil {
-			rows.Close()
-			return fmt.Errorf("archive: import busy days: %w", err)
-		}
-		busy[u+"|"+d] = true
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("archive: import busy days: %w", err)
-	}
+	seen := map[string]bool{} // visit|member|day
 	var vIDs, vAreas, vStarts, vNotes []string
 	var vDays []int32
 	var dVisits, dMembers, dUsers, dDays []string
@@ -435,11 +416,11 @@ func (w *writer) visits() error {
 			member, ok := w.member[t.Email]
 			uid := w.users[t.Email]
 			for _, d := range t.Days {
-				if !ok || busy[uid+"|"+d] {
+				if !ok || seen[id+"|"+member+"|"+d] {
 					w.res.TeamDaysSkipped++
 					continue
 				}
-				busy[uid+"|"+d] = true
+				seen[id+"|"+member+"|"+d] = true
 				dVisits, dMembers, dUsers, dDays = append(dVisits, id), append(dMembers, member), append(dUsers, uid), append(dDays, d)
 			}
 		}
@@ -451,8 +432,8 @@ func (w *writer) visits() error {
 		w.tenant, w.reviewID, vIDs, vAreas, vStarts, vDays, vNotes); err != nil {
 		return err
 	}
-	return w.exec("team days", `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day)
-		SELECT $1, u.visit::uuid, u.member::uuid, u.usr::uuid, u.day::date
+	return w.exec("team days", `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day, imported)
+		SELECT $1, u.visit::uuid, u.member::uuid, u.usr::uuid, u.day::date, true
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(visit, member, usr, day)`,
 		w.tenant, dVisits, dMembers, dUsers, dDays)
 }
