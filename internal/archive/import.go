@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-
 )
 
 // MaxTitle is the longest review title (reviews.title).
