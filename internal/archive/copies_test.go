@@ -19,6 +19,22 @@ import (
 func TestACopyInTheSameTenantKeepsItsVisitTeams(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	var member string // someone on a team of the original
+	if err := w.super.QueryRow(w.ctx, `SELECT d.user_id::text FROM visit_days d JOIN visits v ON v.id = d.visit_id
+		WHERE v.review_id = $1 ORDER BY d.day LIMIT 1`, w.review).Scan(&member); err != nil {
+		t.Fatal(err)
+	}
+	mine := func() int {
+		t.Helper()
+		var n int
+		w.tx(w.tenant, func(tx pgx.Tx) error {
+			vs, err := visit.ForUser(w.ctx, tx, w.tenant, member)
+			n = len(vs)
+			return err
+		})
+		return n
+	}
+	before := mine()
 	res, err := w.importInto(w.tenant, w.export(w.tenant, w.review), "Copy in the same tenant")
 	if err != nil {
 		t.Fatalf("import: %v", err)
@@ -44,6 +60,11 @@ func TestACopyInTheSameTenantKeepsItsVisitTeams(t *testing.T) {
 	}
 	if copyDays != origDays || copyImported != copyDays || copyList != origList {
 		t.Fatalf("copy: %d days (%d imported), original %d\ncopy:     %.300s\noriginal: %.300s", copyDays, copyImported, origDays, copyList, origList)
+	}
+
+	// A person's own visits (and calendar feed) show the original's visits, not the copy's record.
+	if after := mine(); before == 0 || after != before {
+		t.Errorf("a team member's visits: %d before the import, %d after", before, after)
 	}
 
 	// The original's visits can still be changed: the copy's days are no clash.
