@@ -33,8 +33,9 @@ func reviewArchive(ctx context.Context, cfg config.Config, sub string, args []st
 }
 
 func reviewExport(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := flags("review export --review ID [--out FILE]", "Write a whole review to one JSON archive "+
-		"(format: internal/archive/schema.json). Safeguarding concerns and deleted notes are left out.", stdout)
+	fs := flags("review export --review ID [--out FILE]", "Write a whole review to one archive: JSON, or a ZIP file of the "+
+		"JSON and the documents when the review has documents (format: internal/archive/schema.json, docs/archive.md). "+
+		"What it leaves out, and why, is listed in the archive's left_out.", stdout)
 	id := fs.String("review", "", "the review's id")
 	out := fs.String("out", "", "the file to write; standard output when not given")
 	if err := fs.Parse(args); err != nil {
@@ -173,7 +174,13 @@ func reviewImport(ctx context.Context, cfg config.Config, args []string, stdout 
 		fmt.Fprintf(stdout, "objects by people who are not users of %s are now %s's (kept in the audit log)\n", *slug, email)
 	}
 	if res.TeamDaysSkipped > 0 {
-		fmt.Fprintf(stdout, "%d days on site were left out (people invited, or already on site elsewhere that day)\n", res.TeamDaysSkipped)
+		fmt.Fprintf(stdout, "%d days on site were left out (people invited)\n", res.TeamDaysSkipped)
+	}
+	if res.Counts.Documents > 0 || res.Counts.ReportVersions > 0 {
+		fmt.Fprintf(stdout, "%d documents, %d saved report versions\n", res.Counts.Documents, res.Counts.ReportVersions)
+	}
+	for _, l := range a.LeftOut {
+		fmt.Fprintf(stdout, "not in the archive: %s (%s)\n", l.What, l.Why)
 	}
 	return nil
 }

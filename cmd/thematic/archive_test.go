@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"io"
@@ -66,7 +67,14 @@ func TestReviewExportAndImportCommands(t *testing.T) {
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.json")
-	if err := os.WriteFile(bad, bytes.Replace(data, []byte(`"visit":"visit-1"`), []byte(`"visit":"visit-77"`), 1), 0o600); err != nil {
+	// The demo review has documents: its archive is a ZIP file; the JSON inside it is changed.
+	if !archive.IsZip(data) {
+		t.Fatal("the demo review's archive is not a ZIP file")
+	}
+	if !strings.Contains(out.String(), "not in the archive: The audit log") {
+		t.Errorf("the import does not say what the archive left out: %s", out.String())
+	}
+	if err := os.WriteFile(bad, changeZippedJSON(t, data, `"visit":"visit-1"`, `"visit":"visit-77"`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()
@@ -74,4 +82,40 @@ func TestReviewExportAndImportCommands(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "nothing was imported") || !strings.Contains(out.String(), `no visit with ref "visit-77"`) {
 		t.Errorf("bad archive: %v\n%s", err, out.String())
 	}
+}
+
+// changeZippedJSON replaces old by new, once, in the archive.json of a ZIP archive.
+func changeZippedJSON(t *testing.T, data []byte, old, new string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == archive.JSONName {
+			b = bytes.Replace(b, []byte(old), []byte(new), 1)
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

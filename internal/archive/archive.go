@@ -1,6 +1,8 @@
 // Package archive writes a whole review to one JSON file and reads such a file back into any
 // tenant as a new review. The format is documented by schema.json (JSON Schema, draft 2020-12),
-// embedded here and published in the repository.
+// embedded here and published in the repository, and in docs/archive.md. A review with uploaded
+// documents is archived as a ZIP file: the JSON as "archive.json" and each document's bytes as
+// "documents/<sha256>" (zip.go).
 //
 // Inside an archive nothing is a database id: every object carries a reference ("ref") unique
 // within the file, and links name refs; people are named by their email address. Export writes
@@ -16,6 +18,7 @@
 package archive
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -24,11 +27,17 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// Format and Version name the file format; an archive of another format or version is refused.
+// Format and Version name the file format; an archive of another format, or of a version this
+// service does not read, is refused. Version 2 added the review's lists (inspectorates, team roles,
+// addressees), documents, the report's state and saved versions, and left_out; a version 1 file
+// has none of them and imports as before.
 const (
 	Format  = "thematic-review-archive"
-	Version = 1
+	Version = 2
 )
+
+// Versions are the versions Parse reads.
+var Versions = []int{1, 2}
 
 // Archive is a whole review. The JSON field order here is the order of the file.
 type Archive struct {
@@ -44,21 +53,32 @@ type Archive struct {
 	Visits          []Visit          `json:"visits"`
 	EvidenceSources []Source         `json:"evidence_sources"`
 	EvidenceRoles   []Role           `json:"evidence_roles"`
+	Inspectorates   []string         `json:"inspectorates"` // the review's lists; absent from version 1
+	TeamRoles       []string         `json:"team_roles"`
+	Addressees      []string         `json:"addressees"`
 	Themes          []string         `json:"themes"`
 	SelfAssessment  SelfAssessment   `json:"self_assessment"`
 	Questionnaires  []Questionnaire  `json:"questionnaires"`
 	QuantifierScale []Band           `json:"quantifier_scale"`
 	Notes           []Note           `json:"notes"`
+	Documents       []Document       `json:"documents"` // absent from version 1
 	Findings        []Finding        `json:"findings"`
 	Examples        []Example        `json:"examples"`
 	Recommendations []Recommendation `json:"recommendations"`
 	ReportTexts     []ReportText     `json:"report_texts"`
+	Report          *ReportState     `json:"report"`          // null until work on the report starts; absent from version 1
+	ReportVersions  []ReportVersion  `json:"report_versions"` // absent from version 1
+	LeftOut         []LeftOut        `json:"left_out"`        // absent from version 1
+
+	// files are the documents' bytes by sha256 (hex), read from a ZIP archive and checked.
+	files map[string][]byte
 }
 
 // Sections are the top-level keys in the order the exporter writes them.
 var Sections = []string{"format", "version", "exported_at", "review", "enquiry_lines", "enquiry_groups", "framework_groups",
-	"areas", "members", "visits", "evidence_sources", "evidence_roles", "themes", "self_assessment",
-	"questionnaires", "quantifier_scale", "notes", "findings", "examples", "recommendations", "report_texts"}
+	"areas", "members", "visits", "evidence_sources", "evidence_roles", "inspectorates", "team_roles", "addressees", "themes",
+	"self_assessment", "questionnaires", "quantifier_scale", "notes", "documents", "findings", "examples", "recommendations",
+	"report_texts", "report", "report_versions", "left_out"}
 
 // Review is the review itself.
 type Review struct {
@@ -278,6 +298,47 @@ type Recommendation struct {
 type ReportText struct {
 	Key  string `json:"key"`
 	Body string `json:"body"`
+}
+
+// Document is a document an area sent, with the notes that cite it. Its bytes travel in the ZIP
+// file as "documents/<sha256>"; import checks them against size and sha256.
+type Document struct {
+	Ref         string   `json:"ref"`
+	Area        string   `json:"area"`
+	Title       string   `json:"title"`
+	Filename    string   `json:"filename"`
+	ContentType string   `json:"content_type"`
+	Size        int64    `json:"size"`
+	SHA256      string   `json:"sha256"` // lower-case hex
+	UploadedBy  *string  `json:"uploaded_by"`
+	UploadedAt  string   `json:"uploaded_at"`
+	Notes       []string `json:"notes"`
+}
+
+// ReportState is where the report stands: its status, and who took the last step (sent it for
+// quality assurance, approved it, published it…), when, with what note.
+type ReportState struct {
+	Status           string  `json:"status"`
+	Note             string  `json:"note"`
+	By               *string `json:"by"`
+	At               string  `json:"at"`
+	PublishedVersion *int    `json:"published_version"`
+}
+
+// ReportVersion is a saved version of the report: the built document as it was, numbered. In the
+// document, ids of the review's objects are written as their refs.
+type ReportVersion struct {
+	Number    int             `json:"number"`
+	Label     string          `json:"label"`
+	CreatedBy *string         `json:"created_by"`
+	CreatedAt string          `json:"created_at"`
+	Doc       json.RawMessage `json:"doc"`
+}
+
+// LeftOut is something of the review the archive does not carry, and why.
+type LeftOut struct {
+	What string `json:"what"`
+	Why  string `json:"why"`
 }
 
 // Report text keys that name no object.

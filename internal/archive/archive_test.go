@@ -171,7 +171,7 @@ func TestRoundTripIntoAnotherTenantGivesTheSameArchive(t *testing.T) {
 	w := newWorld(t)
 	first := w.export(w.tenant, w.review)
 	var a archive.Archive
-	if err := json.Unmarshal(first, &a); err != nil {
+	if err := json.Unmarshal(jsonOf(t, first), &a); err != nil {
 		t.Fatalf("export is not JSON: %v", err)
 	}
 	if len(a.Notes) < 100 || len(a.Findings) == 0 || len(a.Examples) == 0 || len(a.Recommendations) < 6 ||
@@ -193,16 +193,7 @@ func TestRoundTripIntoAnotherTenantGivesTheSameArchive(t *testing.T) {
 	}
 	second := w.export(w.other, res.ReviewID)
 	// The title is the one thing that differs: the import names the review "(imported)".
-	second = bytes.Replace(second, []byte(`"title":"`+demo.ReviewTitle+` (imported)"`), []byte(`"title":"`+demo.ReviewTitle+`"`), 1)
-	if f, s := withoutExportedAt(first), withoutExportedAt(second); !bytes.Equal(f, s) {
-		fl, sl := strings.Split(string(f), "\n"), strings.Split(string(s), "\n")
-		for i := range min(len(fl), len(sl)) {
-			if fl[i] != sl[i] {
-				t.Fatalf("exports differ at line %d:\nfirst:  %.400s\nsecond: %.400s", i+1, fl[i], sl[i])
-			}
-		}
-		t.Fatalf("exports differ in length: %d and %d lines", len(fl), len(sl))
-	}
+	sameArchive(t, first, second, `"title":"`+demo.ReviewTitle+` (imported)"`, `"title":"`+demo.ReviewTitle+`"`)
 	// The new review is in the other tenant only, led by the importer.
 	var n int
 	if err := w.super.QueryRow(w.ctx, `SELECT count(*) FROM review_members WHERE tenant_id = $1 AND review_id = $2 AND user_id = $3 AND role = 'lead'`,
@@ -225,7 +216,7 @@ func TestArchiveLeavesOutSafeguardingAndDeletedNotes(t *testing.T) {
 			(SELECT id FROM evidence_notes WHERE tenant_id = $1 AND review_id = $2 AND NOT safeguarding ORDER BY created_at DESC, id LIMIT 1) RETURNING body`,
 			w.tenant, w.review, w.lead).Scan(&deleted)
 	})
-	out := w.export(w.tenant, w.review)
+	out := jsonOf(t, w.export(w.tenant, w.review))
 	for _, body := range []string{concern, deleted} {
 		enc, _ := json.Marshal(body)
 		if bytes.Contains(out, enc[1:len(enc)-1]) {
@@ -292,17 +283,22 @@ func (w *world) rowsOf(tenantID string) int {
 	return n
 }
 
-// edit changes a decoded archive and encodes it again.
+// edit changes a decoded archive and encodes it again (in a ZIP file with the same documents
+// when it was one).
 func edit(t *testing.T, data []byte, change func(m map[string]any)) []byte {
 	t.Helper()
+	jsonData, files := unzipped(t, data)
 	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := json.Unmarshal(jsonData, &m); err != nil {
 		t.Fatal(err)
 	}
 	change(m)
 	out, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if archive.IsZip(data) {
+		return rezip(t, out, files)
 	}
 	return out
 }
@@ -323,7 +319,7 @@ func TestInvalidArchivesAreRefusedWithTheirPathsAndWriteNothing(t *testing.T) {
 		{"not JSON", []byte(`{"format": "thematic-review-archive", "notes": [}`), "not valid JSON"},
 		{"empty", []byte("  "), "the file is empty"},
 		{"wrong format", []byte(`{"format": "something-else", "version": 1}`), `format: the file is not a review archive`},
-		{"wrong version", edit(t, good, func(m map[string]any) { m["version"] = 2 }), "version: this service reads version 1"},
+		{"wrong version", edit(t, good, func(m map[string]any) { m["version"] = 3 }), "version: this service reads versions 1 and 2"},
 		{"dangling ref", edit(t, good, func(m map[string]any) { item(m, "notes", 17)["visit"] = "visit-99" }),
 			`notes[17].visit: no visit with ref "visit-99"`},
 		{"wrong kind of ref", edit(t, good, func(m map[string]any) { item(m, "findings", 0)["supporting_notes"] = []any{"visit-1"} }),
@@ -433,7 +429,7 @@ func TestSchemaDescribesTheArchive(t *testing.T) {
 	w := newWorld(t)
 	out := w.export(w.tenant, w.review)
 	var doc map[string]any
-	if err := json.Unmarshal(out, &doc); err != nil {
+	if err := json.Unmarshal(jsonOf(t, out), &doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range archive.Sections {
@@ -497,7 +493,7 @@ func TestRoundTripKeepsLinesInNoGroup(t *testing.T) {
 	})
 	first := w.export(w.tenant, w.review)
 	var a archive.Archive
-	if err := json.Unmarshal(first, &a); err != nil {
+	if err := json.Unmarshal(jsonOf(t, first), &a); err != nil {
 		t.Fatal(err)
 	}
 	if len(a.EnquiryLines) != 2 || a.EnquiryLines[0].Question != "What did families say first?" || a.EnquiryLines[1].Question != "Who else was heard?" {
@@ -512,7 +508,7 @@ func TestRoundTripKeepsLinesInNoGroup(t *testing.T) {
 	if !cited {
 		t.Fatal("no note cites the line in no group")
 	}
-	if i, j := bytes.Index(first, []byte(`"enquiry_lines"`)), bytes.Index(first, []byte(`"enquiry_groups"`)); i < 0 || i > j {
+	if i, j := bytes.Index(jsonOf(t, first), []byte(`"enquiry_lines"`)), bytes.Index(jsonOf(t, first), []byte(`"enquiry_groups"`)); i < 0 || i > j {
 		t.Error("the lines in no group are not written before the groups")
 	}
 	res, err := w.importInto(w.other, first, "")
@@ -525,35 +521,26 @@ func TestRoundTripKeepsLinesInNoGroup(t *testing.T) {
 		t.Fatalf("imported lines in no group: %q %v", got, err)
 	}
 	second := w.export(w.other, res.ReviewID)
-	second = bytes.Replace(second, []byte(`"title":"`+demo.ReviewTitle+` (imported)"`), []byte(`"title":"`+demo.ReviewTitle+`"`), 1)
-	if !bytes.Equal(withoutExportedAt(first), withoutExportedAt(second)) {
-		t.Fatal("the second export differs from the first")
-	}
+	sameArchive(t, first, second, `"title":"`+demo.ReviewTitle+` (imported)"`, `"title":"`+demo.ReviewTitle+`"`)
 
 	// The same archive as an older version wrote it: no "enquiry_lines", and nothing citing them.
-	var doc map[string]any
-	if err := json.Unmarshal(w.export(w.tenant, w.review), &doc); err != nil {
-		t.Fatal(err)
-	}
-	refs := map[string]bool{}
-	for _, l := range doc["enquiry_lines"].([]any) {
-		refs[l.(map[string]any)["ref"].(string)] = true
-	}
-	delete(doc, "enquiry_lines")
-	for _, n := range doc["notes"].([]any) {
-		note := n.(map[string]any)
-		kept := []any{}
-		for _, l := range note["lines"].([]any) {
-			if !refs[l.(string)] {
-				kept = append(kept, l)
-			}
+	old := edit(t, w.export(w.tenant, w.review), func(doc map[string]any) {
+		refs := map[string]bool{}
+		for _, l := range doc["enquiry_lines"].([]any) {
+			refs[l.(map[string]any)["ref"].(string)] = true
 		}
-		note["lines"] = kept
-	}
-	old, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+		delete(doc, "enquiry_lines")
+		for _, n := range doc["notes"].([]any) {
+			note := n.(map[string]any)
+			kept := []any{}
+			for _, l := range note["lines"].([]any) {
+				if !refs[l.(string)] {
+					kept = append(kept, l)
+				}
+			}
+			note["lines"] = kept
+		}
+	})
 	res, err = w.importInto(w.other, old, "Older archive")
 	if err != nil {
 		t.Fatalf("import of an archive without enquiry_lines: %v", err)

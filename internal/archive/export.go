@@ -27,6 +27,8 @@ type Counts struct {
 	Examples        int `json:"examples"`
 	Recommendations int `json:"recommendations"`
 	ReportTexts     int `json:"report_texts"`
+	Documents       int `json:"documents"`
+	ReportVersions  int `json:"report_versions"`
 }
 
 // refs hands out references: "<kind>-1", "<kind>-2"… by id, in the order they are asked for.
@@ -81,18 +83,21 @@ type exporter struct {
 	sources, roles   *refs
 	elements, levels *refs
 	notes, findings  *refs
+	documents        *refs
+	examples, recs   *refs
 	counts           Counts
 	small            map[string][]jsonRow // the small tables' rows by section, read by reviewRow
 }
 
 // Export writes the review as an archive to w, streaming the notes one at a time, with a fixed
-// number of queries whatever the review's size. now is the export's time.
+// number of queries whatever the review's size: the JSON, or a ZIP file of the JSON and the
+// documents when the review has documents. now is the export's time.
 func Export(ctx context.Context, q db.Querier, tenantID, reviewID string, w io.Writer, now time.Time) (Counts, error) {
 	x, err := Prepare(ctx, q, tenantID, reviewID)
 	if err != nil {
 		return Counts{}, err
 	}
-	return x.WriteTo(w, now)
+	return x.Write(w, now)
 }
 
 // Exporter is a review's archive with everything but the notes and their links to findings read:
@@ -108,7 +113,8 @@ func Prepare(ctx context.Context, q db.Querier, tenantID, reviewID string) (*Exp
 	e := &exporter{ctx: ctx, q: q, tenant: tenantID, review: reviewID, first: true,
 		areas: newRefs("area"), lines: newRefs("line"), groups: newRefs("group"), actionAreas: newRefs("action-area"),
 		visits: newRefs("visit"), sources: newRefs("source"), roles: newRefs("role"), elements: newRefs("element"),
-		levels: newRefs("level"), notes: newRefs("note"), findings: newRefs("finding"), small: map[string][]jsonRow{}}
+		levels: newRefs("level"), notes: newRefs("note"), findings: newRefs("finding"), documents: newRefs("document"),
+		examples: newRefs("example"), recs: newRefs("recommendation"), small: map[string][]jsonRow{}}
 	e.enc = json.NewEncoder(&e.buf)
 	e.enc.SetEscapeHTML(false)
 	rv, err := e.reviewRow()
@@ -121,7 +127,8 @@ func Prepare(ctx context.Context, q db.Querier, tenantID, reviewID string) (*Exp
 // Title is the review's title.
 func (x *Exporter) Title() string { return x.rv.Title }
 
-// WriteTo writes the archive to w; now is the export's time.
+// WriteTo writes the archive's JSON to w; now is the export's time. Write writes the whole
+// archive, with the documents.
 func (x *Exporter) WriteTo(w io.Writer, now time.Time) (Counts, error) {
 	e, rv := x.e, x.rv
 	e.w = bufio.NewWriterSize(w, 64<<10)
@@ -133,8 +140,9 @@ func (x *Exporter) WriteTo(w io.Writer, now time.Time) (Counts, error) {
 		func() error { return e.field("version", Version) },
 		func() error { return e.field("exported_at", now.UTC().Format(time.RFC3339)) },
 		func() error { return e.field("review", rv) },
-		e.enquiry, e.framework, e.areaList, e.members, e.visitList, e.sourceList, e.themes, e.selfAssessment,
-		e.questionnaires, e.scale, e.noteList, e.findingList, e.exampleList, e.recommendationList, e.reportTexts,
+		e.enquiry, e.framework, e.areaList, e.members, e.visitList, e.sourceList, e.vocabLists, e.themes, e.selfAssessment,
+		e.questionnaires, e.scale, e.noteList, e.documentList, e.findingList, e.exampleList, e.recommendationList, e.reportTexts,
+		e.reportState, e.reportVersions, func() error { return e.field("left_out", NotCarried) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -254,6 +262,28 @@ var smallSections = []struct{ what, sql string }{
 	{"evidence roles", `(SELECT coalesce(json_agg(json_build_array(id::text, name) ORDER BY position, id), '[]')
 		FROM evidence_roles
 		WHERE tenant_id = $1 AND review_id = $2)`},
+	{"inspectorates", `(SELECT coalesce(json_agg(json_build_array(name) ORDER BY position, id), '[]')
+		FROM review_inspectorates WHERE tenant_id = $1 AND review_id = $2)`},
+	{"team roles", `(SELECT coalesce(json_agg(json_build_array(name) ORDER BY position, id), '[]')
+		FROM review_team_roles WHERE tenant_id = $1 AND review_id = $2)`},
+	{"addressees", `(SELECT coalesce(json_agg(json_build_array(name) ORDER BY position, id), '[]')
+		FROM review_addressees WHERE tenant_id = $1 AND review_id = $2)`},
+	{"documents", `(SELECT coalesce(json_agg(json_build_array(d.id::text, d.area_id::text, d.title, d.filename, d.content_type, d.size,
+			encode(d.sha256, 'hex'), u.email, d.uploaded_at) ORDER BY ra.ons_code, d.uploaded_at, d.id), '[]')
+		FROM area_documents d
+		JOIN review_areas ra ON ra.tenant_id = d.tenant_id AND ra.id = d.area_id
+		LEFT JOIN users u ON u.id = d.uploaded_by
+		WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.deleted_at IS NULL AND d.scan_status = 'clean')`},
+	{"document notes", `(SELECT coalesce(json_agg(json_build_array(nd.document_id::text, nd.note_id::text)), '[]')
+		FROM evidence_note_documents nd
+		JOIN area_documents d ON d.tenant_id = nd.tenant_id AND d.id = nd.document_id
+		WHERE nd.tenant_id = $1 AND d.review_id = $2)`},
+	{"report", `(SELECT coalesce(json_agg(json_build_array(r.status, r.status_note, u.email, r.status_at, r.published_version)), '[]')
+		FROM reports r LEFT JOIN users u ON u.id = r.status_by
+		WHERE r.tenant_id = $1 AND r.review_id = $2)`},
+	{"report versions", `(SELECT coalesce(json_agg(json_build_array(v.number, v.label, u.email, v.created_at, v.doc) ORDER BY v.number), '[]')
+		FROM report_versions v LEFT JOIN users u ON u.id = v.created_by
+		WHERE v.tenant_id = $1 AND v.review_id = $2)`},
 	{"themes", `(SELECT coalesce(json_agg(json_build_array(name) ORDER BY lower(name), name), '[]')
 		FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2)`},
 	{"self-assessment settings", `(SELECT coalesce(json_agg(json_build_array(commentary_required)), '[]')
@@ -918,7 +948,7 @@ func (e *exporter) findingList() error {
 
 func (e *exporter) exampleList() error {
 	list := []Example{}
-	xr := newRefs("example")
+	xr := e.examples
 	err := e.rows("examples", func(r rowScanner) error {
 		var id, aa, area string
 		var note *string
@@ -945,7 +975,7 @@ func (e *exporter) exampleList() error {
 func (e *exporter) recommendationList() error {
 	list := []Recommendation{}
 	at := map[string]int{}
-	rr := newRefs("recommendation")
+	rr := e.recs
 	err := e.rows("recommendations", func(r rowScanner) error {
 		var id string
 		x := Recommendation{Findings: []string{}}

@@ -12,8 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-
-	"thematic/internal/review"
 )
 
 // MaxTitle is the longest review title (reviews.title).
@@ -28,6 +26,8 @@ type Target struct {
 	// CreateKey is the idempotency key of the form or command: a second import with the same key
 	// makes nothing and answers the first one's review (Result.Duplicate).
 	CreateKey string
+	// Scanner, when set, checks every document before anything is written (as uploads are).
+	Scanner Scanner
 }
 
 // Result is what an import made.
@@ -44,8 +44,8 @@ type Result struct {
 	// Duplicate is true when the import had been made already with the same key: ReviewID is
 	// that review's and nothing was written.
 	Duplicate bool
-	// TeamDaysSkipped counts the days on site left out: of people invited, and days that would
-	// put someone in two places at once in the organisation.
+	// TeamDaysSkipped counts the days on site left out: those of people invited (they are not
+	// users of the organisation yet), and any day the file repeats.
 	TeamDaysSkipped int
 }
 
@@ -121,6 +121,9 @@ func Import(ctx context.Context, tx pgx.Tx, t Target, a *Archive, now time.Time)
 	}
 	w := &writer{ctx: ctx, tx: tx, tenant: t.TenantID, t: t, a: a, ids: newIDs(now), now: now,
 		res: Result{Reattributed: map[string]int{}, Invited: []string{}}, ref: map[string]string{}}
+	if err := w.scanDocuments(); err != nil {
+		return Result{}, err
+	}
 	if err := w.people(); err != nil {
 		return Result{}, err
 	}
@@ -128,7 +131,8 @@ func Import(ctx context.Context, tx pgx.Tx, t Target, a *Archive, now time.Time)
 		return w.res, err
 	}
 	for _, step := range []func() error{w.enquiry, w.framework, w.areas, w.vocabularies, w.members, w.visits, w.sources,
-		w.selfAssessment, w.questionnaires, w.scale, w.notes, w.findings, w.examples, w.recommendations, w.reportTexts, w.lock} {
+		w.selfAssessment, w.questionnaires, w.scale, w.notes, w.documents, w.findings, w.examples, w.recommendations, w.reportTexts,
+		w.report, w.lock} {
 		if err := step(); err != nil {
 			return Result{}, err
 		}
@@ -217,6 +221,15 @@ func (w *writer) people() error {
 	}
 	for _, r := range w.a.Recommendations {
 		add(r.CreatedBy)
+	}
+	for _, d := range w.a.Documents {
+		add(d.UploadedBy)
+	}
+	if w.a.Report != nil {
+		add(w.a.Report.By)
+	}
+	for _, v := range w.a.ReportVersions {
+		add(v.CreatedBy)
 	}
 	emails := make([]string, 0, len(set))
 	for e := range set {
@@ -400,30 +413,11 @@ func (w *writer) members() error {
 		w.tenant, w.reviewID, iIDs, iEmails, iNames, iRoles, iAreas, iInsp, iJobs)
 }
 
-// visits and their team days. A day on site of someone invited, or one that would put someone in
-// two places at once in the tenant, is left out and counted.
+// visits and their team days. The days are the copy's record of the original's visits (imported):
+// they never clash with anyone's planned days, the original's included. A day on site of someone
+// invited is left out and counted, as is a day repeated in the file.
 func (w *writer) visits() error {
-	busy := map[string]bool{} // user|day
-	var users []string
-	for _, id := range w.users {
-		users = append(users, id)
-	}
-	rows, err := w.tx.Query(w.ctx, `SELECT user_id::text, day::text FROM visit_days WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])`,
-		w.tenant, users)
-	if err != nil {
-		return fmt.Errorf("archive: import busy days: %w", err)
-	}
-	for rows.Next() {
-		var u, d string
-		if err := rows.Scan(&u, &d); err != nil {
-			rows.Close()
-			return fmt.Errorf("archive: import busy days: %w", err)
-		}
-		busy[u+"|"+d] = true
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("archive: import busy days: %w", err)
-	}
+	seen := map[string]bool{} // visit|member|day
 	var vIDs, vAreas, vStarts, vNotes []string
 	var vDays []int32
 	var dVisits, dMembers, dUsers, dDays []string
@@ -435,11 +429,11 @@ func (w *writer) visits() error {
 			member, ok := w.member[t.Email]
 			uid := w.users[t.Email]
 			for _, d := range t.Days {
-				if !ok || busy[uid+"|"+d] {
+				if !ok || seen[id+"|"+member+"|"+d] {
 					w.res.TeamDaysSkipped++
 					continue
 				}
-				busy[uid+"|"+d] = true
+				seen[id+"|"+member+"|"+d] = true
 				dVisits, dMembers, dUsers, dDays = append(dVisits, id), append(dMembers, member), append(dUsers, uid), append(dDays, d)
 			}
 		}
@@ -451,31 +445,10 @@ func (w *writer) visits() error {
 		w.tenant, w.reviewID, vIDs, vAreas, vStarts, vDays, vNotes); err != nil {
 		return err
 	}
-	return w.exec("team days", `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day)
-		SELECT $1, u.visit::uuid, u.member::uuid, u.usr::uuid, u.day::date
+	return w.exec("team days", `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day, imported)
+		SELECT $1, u.visit::uuid, u.member::uuid, u.usr::uuid, u.day::date, true
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(visit, member, usr, day)`,
 		w.tenant, dVisits, dMembers, dUsers, dDays)
-}
-
-// vocabularies gives the review the inspectorates, team roles and recommendation addressees
-// its people and recommendations name, in the order they first appear.
-func (w *writer) vocabularies() error {
-	var v review.Vocabulary
-	seen := map[string]bool{}
-	add := func(list *[]string, kind, name string) {
-		if name = strings.TrimSpace(name); name != "" && !seen[kind+"\x00"+strings.ToLower(name)] {
-			seen[kind+"\x00"+strings.ToLower(name)] = true
-			*list = append(*list, name)
-		}
-	}
-	for _, m := range w.a.Members {
-		add(&v.Inspectorates, "i", m.Inspectorate)
-		add(&v.TeamRoles, "t", m.JobTitle)
-	}
-	for _, r := range w.a.Recommendations {
-		add(&v.Addressees, "a", r.Addressee)
-	}
-	return review.SeedVocabulary(w.ctx, w.tx, w.tenant, w.reviewID, v)
 }
 
 func (w *writer) sources() error {
@@ -778,7 +751,9 @@ func (w *writer) examples() error {
 	var ids, aas, areas, titles, bodies, keys, by []string
 	var notes []*string
 	for _, x := range w.a.Examples {
-		ids, aas, areas, notes = append(ids, w.ids.next()), append(aas, w.ref[x.ActionArea]), append(areas, w.ref[x.Area]), append(notes, w.refOf(x.Note))
+		id := w.ids.next()
+		w.ref[x.Ref] = id // a saved report version names it
+		ids, aas, areas, notes = append(ids, id), append(aas, w.ref[x.ActionArea]), append(areas, w.ref[x.Area]), append(notes, w.refOf(x.Note))
 		titles, bodies, keys, by = append(titles, x.Title), append(bodies, x.Body), append(keys, w.ids.key()), append(by, w.author(x.CreatedBy))
 	}
 	w.res.Counts.Examples = len(ids)
@@ -796,6 +771,7 @@ func (w *writer) recommendations() error {
 	var rfRecs, rfFindings []string
 	for i, r := range w.a.Recommendations {
 		id := w.ids.next()
+		w.ref[r.Ref] = id // a saved report version names it
 		ids, bodies, addressees, pos = append(ids, id), append(bodies, r.Body), append(addressees, r.Addressee), append(pos, int32(i+1))
 		keys, by = append(keys, w.ids.key()), append(by, w.author(r.CreatedBy))
 		for _, f := range r.Findings {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,7 +14,36 @@ import (
 // format and version, its shape against the schema (types, required fields, lengths, ranges,
 // enumerations, dates), that refs are unique and every link resolves to an object of the right
 // kind, and the rules between fields. A file with problems answers *Invalid listing all of them.
+//
+// A ZIP file (an archive with documents) is read too: its archive.json is checked as above, and
+// each document's bytes against the size and SHA-256 the JSON gives.
 func Parse(data []byte) (*Archive, error) {
+	if !IsZip(data) {
+		a, err := parseJSON(data)
+		if err == nil && len(a.Documents) > 0 {
+			ps := &problems{}
+			ps.add("documents", "the archive lists %d documents but their files are not with it: an archive with documents is a ZIP file; import the ZIP file the export gave", len(a.Documents))
+			return nil, &Invalid{Problems: ps.list}
+		}
+		return a, err
+	}
+	jsonData, files, ps := unzip(data)
+	if len(ps.list) > 0 {
+		return nil, &Invalid{Problems: ps.list}
+	}
+	a, err := parseJSON(jsonData)
+	if err != nil {
+		return nil, err
+	}
+	a.readDocuments(files, ps)
+	if len(ps.list) > 0 {
+		return nil, &Invalid{Problems: ps.list}
+	}
+	return a, nil
+}
+
+// parseJSON reads and checks an archive's JSON.
+func parseJSON(data []byte) (*Archive, error) {
 	ps := &problems{}
 	if len(bytes.TrimSpace(data)) == 0 {
 		ps.add("", "the file is empty")
@@ -36,8 +66,8 @@ func Parse(data []byte) (*Archive, error) {
 		ps.add("format", "the file is not a review archive: \"format\" must be %q", Format)
 		return nil, &Invalid{Problems: ps.list}
 	}
-	if v, ok := head.Version.(float64); !ok || v != Version {
-		ps.add("version", "this service reads version %d of the archive format; the file says %s", Version, quoteValue(head.Version))
+	if v, ok := head.Version.(float64); !ok || !slices.Contains(Versions, int(v)) || v != float64(int(v)) {
+		ps.add("version", "this service reads versions 1 and %d of the archive format; the file says %s", Version, quoteValue(head.Version))
 		return nil, &Invalid{Problems: ps.list}
 	}
 	if err := checkShape(data, ps); err != nil {
@@ -53,6 +83,7 @@ func Parse(data []byte) (*Archive, error) {
 	}
 	a.normalise()
 	checkLinks(&a, ps)
+	checkReport(&a, ps)
 	if len(ps.list) > 0 {
 		return nil, &Invalid{Problems: ps.list}
 	}
@@ -133,6 +164,16 @@ func (a *Archive) normalise() {
 	for i := range a.Recommendations {
 		a.Recommendations[i].CreatedBy = normEmailPtr(a.Recommendations[i].CreatedBy)
 	}
+	for i := range a.Documents {
+		a.Documents[i].UploadedBy = normEmailPtr(a.Documents[i].UploadedBy)
+		a.Documents[i].SHA256 = strings.ToLower(a.Documents[i].SHA256)
+	}
+	if a.Report != nil {
+		a.Report.By = normEmailPtr(a.Report.By)
+	}
+	for i := range a.ReportVersions {
+		a.ReportVersions[i].CreatedBy = normEmailPtr(a.ReportVersions[i].CreatedBy)
+	}
 }
 
 // kinds of object a ref can name, for messages.
@@ -152,6 +193,7 @@ const (
 	kFinding       = "finding"
 	kExample       = "example"
 	kRecommendtion = "recommendation"
+	kDocument      = "document"
 )
 
 type linker struct {
@@ -267,6 +309,9 @@ func checkLinks(a *Archive, ps *problems) {
 	for i, x := range a.Recommendations {
 		l.define(idx("recommendations", i), x.Ref, kRecommendtion)
 	}
+	for i, x := range a.Documents {
+		l.define(idx("documents", i), x.Ref, kDocument)
+	}
 
 	rv := a.Review
 	if rv.FieldworkStart != nil && rv.FieldworkEnd != nil && dateOf(*rv.FieldworkEnd).Before(dateOf(*rv.FieldworkStart)) {
@@ -357,6 +402,9 @@ func checkLinks(a *Archive, ps *problems) {
 	}
 	uniqueNames("evidence_roles", names)
 	uniqueNames("themes", a.Themes)
+	uniqueNames("inspectorates", a.Inspectorates)
+	uniqueNames("team_roles", a.TeamRoles)
+	uniqueNames("addressees", a.Addressees)
 	themes := map[string]bool{}
 	for _, t := range a.Themes {
 		themes[strings.ToLower(t)] = true
@@ -480,6 +528,12 @@ func checkLinks(a *Archive, ps *problems) {
 		l.resolveAll(p+".findings", r.Findings, kFinding)
 		l.email(p+".created_by", r.CreatedBy)
 	}
+	for i, d := range a.Documents {
+		p := idx("documents", i)
+		l.resolve(p+".area", d.Area, kArea)
+		l.email(p+".uploaded_by", d.UploadedBy)
+		l.resolveAll(p+".notes", d.Notes, kNote)
+	}
 	keys := map[string]bool{}
 	for i, t := range a.ReportTexts {
 		p := idx("report_texts", i) + ".key"
@@ -493,6 +547,34 @@ func checkLinks(a *Archive, ps *problems) {
 			l.resolve(p, ref, kGroup)
 		case "area":
 			l.resolve(p, ref, kActionArea)
+		}
+	}
+}
+
+// checkReport checks the saved versions' numbers and the version the report was published as.
+func checkReport(a *Archive, ps *problems) {
+	numbers := map[int]bool{}
+	for i, v := range a.ReportVersions {
+		if numbers[v.Number] {
+			ps.add(idx("report_versions", i)+".number", "the version %d is listed twice", v.Number)
+		}
+		numbers[v.Number] = true
+		var doc map[string]any
+		if err := json.Unmarshal(v.Doc, &doc); err != nil {
+			ps.add(idx("report_versions", i)+".doc", "must be a report document (a JSON object)")
+		}
+	}
+	if r := a.Report; r != nil {
+		if r.PublishedVersion != nil && !numbers[*r.PublishedVersion] {
+			ps.add("report.published_version", "no saved version has the number %d", *r.PublishedVersion)
+		}
+		if r.By != nil && !validEmail(*r.By) {
+			ps.add("report.by", "%q is not an email address", short(*r.By))
+		}
+	}
+	for i, v := range a.ReportVersions {
+		if v.CreatedBy != nil && !validEmail(*v.CreatedBy) {
+			ps.add(idx("report_versions", i)+".created_by", "%q is not an email address", short(*v.CreatedBy))
 		}
 	}
 }

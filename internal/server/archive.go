@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -20,8 +19,9 @@ import (
 	archiveview "thematic/templates/archive"
 )
 
-// Review archives: the lead downloads a whole review as one JSON file; staff who may set up
-// reviews import such a file as a new review. The format's JSON Schema is published for anyone
+// Review archives: the lead downloads a whole review as one JSON file (a ZIP file with the JSON
+// and the documents when it has documents); staff who may set up reviews import such a file as a
+// new review. The format's JSON Schema is published for anyone
 // signed in.
 func (s *Server) archiveRoutes(route routeFunc) {
 	route("GET", "/archive", auth.ReviewLeadOnly, s.archiveDownload)
@@ -58,9 +58,14 @@ func (s *Server) archiveDownload(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+report.FileName(x.Title()+" archive", "json")+`"`)
-		counts, err := x.WriteTo(sw, s.now())
+		// A review with documents is a ZIP file of the JSON and the documents' bytes.
+		ctype, ext := "application/json", "json"
+		if x.HasDocuments() {
+			ctype, ext = "application/zip", "zip"
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+report.FileName(x.Title()+" archive", ext)+`"`)
+		counts, err := x.Write(sw, s.now())
 		if err != nil {
 			return err
 		}
@@ -88,7 +93,16 @@ func (s *Server) archiveImportView(title, key string) archiveview.ImportView {
 	if key == "" {
 		key = newFormKey()
 	}
-	return archiveview.ImportView{Title: title, Key: key, Limit: humanBytes(s.cfg.MaxUploadBytes), Errors: &form.Errors{}}
+	return archiveview.ImportView{Title: title, Key: key, Limit: humanBytes(s.cfg.MaxUploadBytes), Errors: &form.Errors{},
+		LeftOut: leftOutItems(archive.NotCarried)}
+}
+
+func leftOutItems(list []archive.LeftOut) []archiveview.Item {
+	out := make([]archiveview.Item, len(list))
+	for i, l := range list {
+		out[i] = archiveview.Item{What: l.What, Why: l.Why}
+	}
+	return out
 }
 
 func (s *Server) archiveImportForm(w http.ResponseWriter, r *http.Request) error {
@@ -158,7 +172,7 @@ func (s *Server) archiveImport(w http.ResponseWriter, r *http.Request) error {
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		res, err = archive.Import(ctx, tx, archive.Target{TenantID: a.TenantID, UserID: a.UserID, Email: a.Email, Title: title,
-			CreateKey: key}, parsed, s.now())
+			CreateKey: key, Scanner: s.scanner()}, parsed, s.now())
 		if err != nil || res.Duplicate {
 			return err
 		}
@@ -172,12 +186,19 @@ func (s *Server) archiveImport(w http.ResponseWriter, r *http.Request) error {
 	if res.Duplicate {
 		return s.redirect(w, r, to, "")
 	}
-	flash := fmt.Sprintf("Review imported: %d areas, %d visits, %d notes, %d findings", res.Counts.Areas, res.Counts.Visits,
-		res.Counts.Notes, res.Counts.Findings)
-	if n := len(res.Invited); n > 0 {
-		flash += fmt.Sprintf("; %d people who do not use the service here were invited to the review", n)
+	// The result page, not a redirect: it shows what the file said it left out, which is not kept.
+	// The form sent again finds the review made (its key) and goes to it.
+	c := res.Counts
+	v2 := archiveview.ImportedView{ReviewURL: to, Title: res.Title, Invited: res.Invited, Reattributed: len(res.Reattributed),
+		TeamDaysSkipped: res.TeamDaysSkipped, LeftOut: leftOutItems(parsed.LeftOut),
+		Counts: []archiveview.Count{{Label: "Areas", N: c.Areas}, {Label: "People", N: c.Members}, {Label: "Visits", N: c.Visits},
+			{Label: "Evidence notes", N: c.Notes}, {Label: "Documents", N: c.Documents}, {Label: "Findings", N: c.Findings},
+			{Label: "Good-practice examples", N: c.Examples}, {Label: "Recommendations", N: c.Recommendations},
+			{Label: "Report texts", N: c.ReportTexts}, {Label: "Saved report versions", N: c.ReportVersions}}}
+	if parsed.Version < archive.Version {
+		v2.OldVersion = parsed.Version
 	}
-	return s.redirect(w, r, to, flash)
+	return s.ok(w, r, archiveview.Imported(s.page(r, "Review imported"), v2))
 }
 
 // archiveProblems shows the archive's problems, or passes on an error that is not about the file.

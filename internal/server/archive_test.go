@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"mime/multipart"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -52,18 +55,19 @@ func TestArchiveDownloadIsTheLeadsOnly(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("lead: status %d", r.Status)
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+	// The demo review has documents: its archive is a ZIP file of the JSON and their bytes.
+	if ct := r.Header.Get("Content-Type"); ct != "application/zip" {
 		t.Errorf("Content-Type %q", ct)
 	}
-	if cd := r.Header.Get("Content-Disposition"); cd != `attachment; filename="start-for-life-services-thematic-review-archive.json"` {
+	if cd := r.Header.Get("Content-Disposition"); cd != `attachment; filename="start-for-life-services-thematic-review-archive.zip"` {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 	a, err := archive.Parse([]byte(r.Body))
 	if err != nil {
 		t.Fatalf("the download is not a valid archive: %v", err)
 	}
-	if a.Review.Title != demo.ReviewTitle || len(a.Notes) == 0 {
-		t.Errorf("archive of %q with %d notes", a.Review.Title, len(a.Notes))
+	if a.Review.Title != demo.ReviewTitle || len(a.Notes) == 0 || len(a.Documents) == 0 || len(a.LeftOut) == 0 {
+		t.Errorf("archive of %q with %d notes, %d documents, %d things left out", a.Review.Title, len(a.Notes), len(a.Documents), len(a.LeftOut))
 	}
 	if n := e.auditCount("review.archive_exported"); n != 1 {
 		t.Errorf("%d review.archive_exported entries", n)
@@ -76,7 +80,50 @@ func TestArchiveDownloadIsTheLeadsOnly(t *testing.T) {
 	}
 }
 
-var reviewLocationRE = regexp.MustCompile(`^/reviews/[0-9a-f-]{36}$`)
+var reviewLinkRE = regexp.MustCompile(`href="(/reviews/[0-9a-f-]{36})"`)
+
+// reviewLink is the new review an import answered: the result page's link, or the redirect of a
+// form sent again.
+func reviewLink(r resp) string {
+	if r.Status == http.StatusSeeOther {
+		return r.Location
+	}
+	if r.Status != http.StatusOK {
+		return ""
+	}
+	if m := reviewLinkRE.FindStringSubmatch(r.Body); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// archiveJSON is a downloaded archive's JSON, from the ZIP file when it is one.
+func archiveJSON(t *testing.T, data []byte) []byte {
+	t.Helper()
+	if !archive.IsZip(data) {
+		return data
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if f.Name == archive.JSONName {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+	}
+	t.Fatal("no archive.json in the ZIP file")
+	return nil
+}
 
 func TestArchiveImportMakesANewReviewOnce(t *testing.T) {
 	t.Parallel()
@@ -91,16 +138,25 @@ func TestArchiveImportMakesANewReviewOnce(t *testing.T) {
 	if list := lead.get("/reviews"); !strings.Contains(list.Body, `href="/reviews/import"`) {
 		t.Error("the reviews list has no link to import a review")
 	}
+	if !strings.Contains(form.Body, "What an archive leaves out") || !strings.Contains(form.Body, "The audit log") {
+		t.Error("the import form does not say what an archive leaves out")
+	}
+	// The import shows what it made and what the file says it left out.
 	first := lead.postArchive("/reviews/import", data, "Start for Life (copy)", "import-key-1")
-	if first.Status != http.StatusSeeOther || !reviewLocationRE.MatchString(first.Location) {
+	if first.Status != http.StatusOK || reviewLink(first) == "" {
 		t.Fatalf("import: status %d, location %q\n%.2000s", first.Status, first.Location, first.Body)
 	}
-	page := lead.get(first.Location)
-	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Start for Life (copy)") || !strings.Contains(page.Body, "Review imported") {
+	for _, want := range []string{"Review imported", "Start for Life (copy)", "What the archive left out", `id="left-out"`,
+		"The audit log", "Invitation, password reset and calendar feed tokens", "Saved report versions", "Documents"} {
+		if !strings.Contains(first.Body, want) {
+			t.Errorf("the import's page does not say %q", want)
+		}
+	}
+	if page := lead.get(reviewLink(first)); page.Status != http.StatusOK || !strings.Contains(page.Body, "Start for Life (copy)") {
 		t.Fatalf("new review page: %d\n%.3000s", page.Status, page.Body)
 	}
 	// The same form sent again, and twice at once, makes no other review.
-	if again := lead.postArchive("/reviews/import", data, "Start for Life (copy)", "import-key-1"); again.Location != first.Location {
+	if again := lead.postArchive("/reviews/import", data, "Start for Life (copy)", "import-key-1"); reviewLink(again) != reviewLink(first) {
 		t.Errorf("sent again: status %d, location %q", again.Status, again.Location)
 	}
 	var wg sync.WaitGroup
@@ -113,8 +169,8 @@ func TestArchiveImportMakesANewReviewOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got[0].Status != http.StatusSeeOther || got[0].Location != got[1].Location || got[0].Location == first.Location {
-		t.Errorf("double submit: %d %q and %d %q", got[0].Status, got[0].Location, got[1].Status, got[1].Location)
+	if reviewLink(got[0]) == "" || reviewLink(got[0]) != reviewLink(got[1]) || reviewLink(got[0]) == reviewLink(first) {
+		t.Errorf("double submit: %d %q and %d %q", got[0].Status, reviewLink(got[0]), got[1].Status, reviewLink(got[1]))
 	}
 	var n int
 	if err := e.db.Super.QueryRow(context.Background(), `SELECT count(*) FROM reviews WHERE title LIKE 'Start for Life (%copy)'`).Scan(&n); err != nil || n != 2 {
@@ -125,18 +181,19 @@ func TestArchiveImportMakesANewReviewOnce(t *testing.T) {
 	}
 	// The copy's notes are those of the demo review, in the same tenant: the same people are
 	// members and the same evidence was recorded.
-	id := strings.TrimPrefix(first.Location, "/reviews/")
-	copyData := lead.get("/reviews/" + id + "/archive").Body
-	var orig, cp archive.Archive
-	if err := json.Unmarshal(data, &orig); err != nil {
+	copyData := lead.get(reviewLink(first) + "/archive").Body
+	orig, err := archive.Parse(data)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(copyData), &cp); err != nil {
+	cp, err := archive.Parse([]byte(copyData))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cp.Notes) != len(orig.Notes) || len(cp.Findings) != len(orig.Findings) || len(cp.Members) != len(orig.Members) {
-		t.Errorf("copy has %d notes, %d findings, %d members; the original %d, %d, %d", len(cp.Notes), len(cp.Findings),
-			len(cp.Members), len(orig.Notes), len(orig.Findings), len(orig.Members))
+	if len(cp.Notes) != len(orig.Notes) || len(cp.Findings) != len(orig.Findings) || len(cp.Members) != len(orig.Members) ||
+		len(cp.Documents) != len(orig.Documents) || !reflect.DeepEqual(cp.Visits, orig.Visits) {
+		t.Errorf("copy has %d notes, %d findings, %d members, %d documents; the original %d, %d, %d, %d", len(cp.Notes), len(cp.Findings),
+			len(cp.Members), len(cp.Documents), len(orig.Notes), len(orig.Findings), len(orig.Members), len(orig.Documents))
 	}
 }
 
@@ -164,9 +221,10 @@ func TestArchiveImportRefusesABadFileWithItsProblems(t *testing.T) {
 	}
 	// 60 notes name a visit that does not exist: the page lists 50 problems and counts the rest.
 	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := json.Unmarshal(archiveJSON(t, data), &m); err != nil {
 		t.Fatal(err)
 	}
+	m["documents"] = []any{} // a JSON file alone carries no documents
 	for i := range 60 {
 		m["notes"].([]any)[i].(map[string]any)["visit"] = "visit-99"
 	}

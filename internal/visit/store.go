@@ -287,10 +287,12 @@ func FormLists(ctx context.Context, q db.Querier, tenantID, reviewID string) (Re
 }
 
 // ForUser reads, across the tenant's reviews, every visit the user is on the team of, and every
-// visit to an area they are the local authority contact for, by date.
+// visit to an area they are the local authority contact for, by date. Days imported with a copy
+// of a review are a record of the original's visits, not plans: they are left out, so a person's
+// list and calendar feed do not show a visit twice.
 func ForUser(ctx context.Context, q db.Querier, tenantID, userID string) ([]Visit, error) {
 	return queryVisits(ctx, q, "visits of user "+userID, tenantID, visitSelect+`AND (
-			EXISTS (SELECT 1 FROM visit_days d WHERE d.tenant_id = $1 AND d.visit_id = v.id AND d.user_id = $2)
+			EXISTS (SELECT 1 FROM visit_days d WHERE d.tenant_id = $1 AND d.visit_id = v.id AND d.user_id = $2 AND NOT d.imported)
 			OR EXISTS (SELECT 1 FROM review_members m WHERE m.tenant_id = $1 AND m.review_id = v.review_id
 				AND m.user_id = $2 AND m.role = 'la_contact' AND m.area_id = v.area_id))`+visitOrder, tenantID, userID)
 }
@@ -431,7 +433,8 @@ func articled(s string) string {
 }
 
 // clashes adds an error for each person already on site elsewhere on one of their days, naming
-// the other visit.
+// the other visit. Days imported with a copy of a review are the copy's record of the original's
+// visits: no one is on site twice, so they never clash.
 func clashes(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID string, p Plan, errs *form.Errors) error {
 	var members []string
 	var days []time.Time
@@ -444,7 +447,7 @@ func clashes(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitI
 	rows, err := q.Query(ctx, `SELECT w.member_id, w.day, v.id, v.review_id, r.title, v.start_date, v.days, la.display_name, u.name
 		FROM unnest($2::uuid[], $3::date[]) AS w (member_id, day)
 		JOIN review_members m ON m.tenant_id = $1 AND m.id = w.member_id
-		JOIN visit_days d ON d.tenant_id = $1 AND d.user_id = m.user_id AND d.day = w.day
+		JOIN visit_days d ON d.tenant_id = $1 AND d.user_id = m.user_id AND d.day = w.day AND NOT d.imported
 		JOIN visits v ON v.tenant_id = $1 AND v.id = d.visit_id
 		JOIN reviews r ON r.tenant_id = $1 AND r.id = v.review_id
 		JOIN review_areas a ON a.tenant_id = $1 AND a.id = v.area_id
@@ -566,8 +569,9 @@ func sameTeam(team []TeamMember, want map[string][]time.Time) bool {
 	return true
 }
 
-// insertDays writes the team's days, copying each person's user id from their membership. The
-// unique key (tenant, user, day) is the last line of defence against a clash that two people
+// insertDays writes the team's days, copying each person's user id from their membership. Days
+// saved through the form are planned days (not imported), even on a visit of an imported copy. The
+// unique index on planned days (tenant, user, day) is the last line of defence against a clash that two people
 // scheduling at once both missed: its violation is turned into the same message as the check's.
 func insertDays(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, p Plan) error {
 	var members []string
