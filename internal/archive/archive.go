@@ -138,20 +138,25 @@ type Member struct {
 	JobTitle     string  `json:"job_title"`
 }
 
-// Visit is a visit to an area with its team's days on site.
+// Visit is a visit to an area with its team's days on site. StartDate is nil while the visit's
+// start is not known (then nobody has days).
 type Visit struct {
 	Ref       string     `json:"ref"`
 	Area      string     `json:"area"`
-	StartDate string     `json:"start_date"`
+	StartDate *string    `json:"start_date"`
 	Days      int        `json:"days"`
 	Notes     string     `json:"notes"`
 	Team      []TeamDays `json:"team"`
 }
 
-// TeamDays are the days one member is on site.
+// TeamDays is one member on a visit's team: the days they are on site, and their inspectorate
+// and team role on that visit when they differ from the member's (nil: as in "members"; archives
+// written before visits had their own do not have them).
 type TeamDays struct {
-	Email string   `json:"email"`
-	Days  []string `json:"days"`
+	Email        string   `json:"email"`
+	Days         []string `json:"days"`
+	Inspectorate *string  `json:"inspectorate,omitempty"`
+	JobTitle     *string  `json:"job_title,omitempty"`
 }
 
 // Source is a kind of evidence source.

@@ -552,3 +552,47 @@ func TestRoundTripKeepsLinesInNoGroup(t *testing.T) {
 		t.Fatalf("older archive imported with %d groups and %d lines in no group (%v)", groups, lines, err)
 	}
 }
+
+// A visit whose start is not known, and people's team roles and inspectorates on a visit, go
+// through an archive and back.
+func TestRoundTripKeepsVisitsWithNoStartAndPerVisitPlaces(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	if _, err := w.super.Exec(w.ctx, `WITH m AS (SELECT id FROM review_members WHERE tenant_id = $1 AND review_id = $2
+				AND role = 'inspector' ORDER BY id LIMIT 1),
+			a AS (SELECT id FROM review_areas WHERE tenant_id = $1 AND review_id = $2 ORDER BY ons_code LIMIT 1),
+			v AS (INSERT INTO visits (tenant_id, review_id, area_id, days) SELECT $1, $2, a.id, 3 FROM a RETURNING id)
+		INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
+		SELECT $1, v.id, m.id, $2, 'CQC', 'His Majesty''s Inspector' FROM v, m`, w.tenant, w.review); err != nil {
+		t.Fatal(err)
+	}
+	first := w.export(w.tenant, w.review)
+	var a archive.Archive
+	if err := json.Unmarshal(first, &a); err != nil {
+		t.Fatal(err)
+	}
+	last := a.Visits[len(a.Visits)-1]
+	if len(a.Visits) != 7 || last.StartDate != nil || len(last.Team) != 1 || len(last.Team[0].Days) != 0 ||
+		last.Team[0].JobTitle == nil || *last.Team[0].JobTitle != "His Majesty's Inspector" || *last.Team[0].Inspectorate != "CQC" {
+		t.Fatalf("the visit with no start: %+v", last)
+	}
+	if !bytes.Contains(first, []byte(`"start_date":null`)) {
+		t.Error("the start is not written as null")
+	}
+	res, err := w.importInto(w.other, first, "")
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	second := w.export(w.other, res.ReviewID)
+	second = bytes.Replace(second, []byte(`"title":"`+demo.ReviewTitle+` (imported)"`), []byte(`"title":"`+demo.ReviewTitle+`"`), 1)
+	if !bytes.Equal(withoutExportedAt(first), withoutExportedAt(second)) {
+		t.Fatal("the second export differs from the first")
+	}
+	// Days on site for a visit with no start are refused.
+	last.Team[0].Days = []string{"2023-08-08"}
+	a.Visits[len(a.Visits)-1] = last
+	bad, _ := json.Marshal(a)
+	if _, err := w.importInto(w.other, bad, "Bad"); err == nil || !strings.Contains(err.Error(), "no start date") {
+		t.Fatalf("days with no start: %v", err)
+	}
+}

@@ -247,15 +247,22 @@ var smallSections = []struct{ what, sql string }{
 			UNION ALL
 			SELECT i.email, i.name, i.role, i.area_id, i.inspectorate, i.job_title, 1
 			FROM review_member_invites i WHERE i.tenant_id = $1 AND i.review_id = $2) p)`},
-	{"visits", `(SELECT coalesce(json_agg(json_build_array(v.id::text, v.area_id::text, v.start_date, v.days, v.notes) ORDER BY v.start_date, ra.ons_code, v.id), '[]')
+	{"visits", `(SELECT coalesce(json_agg(json_build_array(v.id::text, v.area_id::text, v.start_date, v.days, v.notes) ORDER BY v.start_date NULLS LAST, ra.ons_code, v.id), '[]')
 		FROM visits v
 		JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
 		WHERE v.tenant_id = $1 AND v.review_id = $2)`},
-	{"team days", `(SELECT coalesce(json_agg(json_build_array(d.visit_id::text, u.email, d.day) ORDER BY d.visit_id, u.email, d.day), '[]')
-		FROM visit_days d
-		JOIN visits v ON v.tenant_id = d.tenant_id AND v.id = d.visit_id
-		JOIN users u ON u.id = d.user_id
-		WHERE d.tenant_id = $1 AND v.review_id = $2)`},
+	// Everyone on a visit's team (visit_members, or with days), with their own values on the visit
+	// and their days (a row with a null day for someone with none).
+	{"team days", `(SELECT coalesce(json_agg(json_build_array(t.visit_id::text, u.email, d.day, o.inspectorate, o.job_title)
+			ORDER BY t.visit_id, u.email, d.day), '[]')
+		FROM (SELECT tenant_id, visit_id, member_id FROM visit_members WHERE tenant_id = $1
+			UNION SELECT tenant_id, visit_id, member_id FROM visit_days WHERE tenant_id = $1) t
+		JOIN visits v ON v.tenant_id = t.tenant_id AND v.id = t.visit_id
+		JOIN review_members m ON m.tenant_id = t.tenant_id AND m.id = t.member_id
+		JOIN users u ON u.id = m.user_id
+		LEFT JOIN visit_members o ON o.tenant_id = t.tenant_id AND o.visit_id = t.visit_id AND o.member_id = t.member_id
+		LEFT JOIN visit_days d ON d.tenant_id = t.tenant_id AND d.visit_id = t.visit_id AND d.member_id = t.member_id
+		WHERE v.review_id = $2)`},
 	{"evidence sources", `(SELECT coalesce(json_agg(json_build_array(id::text, name, needs_role) ORDER BY position, id), '[]')
 		FROM evidence_sources
 		WHERE tenant_id = $1 AND review_id = $2)`},
@@ -601,12 +608,16 @@ func (e *exporter) visitList() error {
 	at := map[string]int{}
 	err := e.rows("visits", func(r rowScanner) error {
 		var id, area string
-		var start time.Time
+		var start *time.Time
 		v := Visit{Team: []TeamDays{}}
 		if err := r.Scan(&id, &area, &start, &v.Days, &v.Notes); err != nil {
 			return err
 		}
-		v.Ref, v.Area, v.StartDate = e.visits.add(id), e.areas.byID[area], start.Format(time.DateOnly)
+		v.Ref, v.Area = e.visits.add(id), e.areas.byID[area]
+		if start != nil {
+			s := start.Format(time.DateOnly)
+			v.StartDate = &s
+		}
 		at[id] = len(list)
 		list = append(list, v)
 		return nil
@@ -616,8 +627,9 @@ func (e *exporter) visitList() error {
 	}
 	err = e.rows("team days", func(r rowScanner) error {
 		var visit, email string
-		var day time.Time
-		if err := r.Scan(&visit, &email, &day); err != nil {
+		var day *time.Time
+		var insp, job *string
+		if err := r.Scan(&visit, &email, &day, &insp, &job); err != nil {
 			return err
 		}
 		i, ok := at[visit]
@@ -625,10 +637,11 @@ func (e *exporter) visitList() error {
 			return nil
 		}
 		team := list[i].Team
-		if n := len(team); n > 0 && team[n-1].Email == email {
-			team[n-1].Days = append(team[n-1].Days, day.Format(time.DateOnly))
-		} else {
-			team = append(team, TeamDays{Email: email, Days: []string{day.Format(time.DateOnly)}})
+		if n := len(team); n == 0 || team[n-1].Email != email {
+			team = append(team, TeamDays{Email: email, Days: []string{}, Inspectorate: insp, JobTitle: job})
+		}
+		if day != nil {
+			team[len(team)-1].Days = append(team[len(team)-1].Days, day.Format(time.DateOnly))
 		}
 		list[i].Team = team
 		return nil

@@ -418,9 +418,12 @@ func (w *writer) members() error {
 // invited is left out and counted, as is a day repeated in the file.
 func (w *writer) visits() error {
 	seen := map[string]bool{} // visit|member|day
-	var vIDs, vAreas, vStarts, vNotes []string
+	var vIDs, vAreas, vNotes []string
+	var vStarts []*string // nil: not known yet
 	var vDays []int32
 	var dVisits, dMembers, dUsers, dDays []string
+	var tVisits, tMembers []string
+	var tInsps, tJobs []*string
 	for _, v := range w.a.Visits {
 		id := w.ids.next()
 		w.ref[v.Ref] = id
@@ -428,6 +431,10 @@ func (w *writer) visits() error {
 		for _, t := range v.Team {
 			member, ok := w.member[t.Email]
 			uid := w.users[t.Email]
+			if ok {
+				// On the team, as what they are on this visit.
+				tVisits, tMembers, tInsps, tJobs = append(tVisits, id), append(tMembers, member), append(tInsps, t.Inspectorate), append(tJobs, t.JobTitle)
+			}
 			for _, d := range t.Days {
 				if !ok || seen[id+"|"+member+"|"+d] {
 					w.res.TeamDaysSkipped++
@@ -443,6 +450,15 @@ func (w *writer) visits() error {
 		SELECT $1, u.id::uuid, $2, u.area::uuid, u.start::date, u.days, u.notes
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[]) AS u(id, area, start, days, notes)`,
 		w.tenant, w.reviewID, vIDs, vAreas, vStarts, vDays, vNotes); err != nil {
+		return err
+	}
+	if err := w.exec("visit teams", `INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
+		SELECT DISTINCT ON (u.visit, u.member) $1, u.visit::uuid, u.member::uuid, $2,
+			(SELECT name FROM review_inspectorates WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = lower(btrim(u.insp))),
+			(SELECT name FROM review_team_roles WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = lower(btrim(u.job)))
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(visit, member, insp, job)
+		ORDER BY u.visit, u.member`,
+		w.tenant, w.reviewID, tVisits, tMembers, tInsps, tJobs); err != nil {
 		return err
 	}
 	return w.exec("team days", `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day, imported)

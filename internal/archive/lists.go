@@ -57,6 +57,16 @@ func (w *writer) vocabularies() error {
 		add(&v.Inspectorates, "i", m.Inspectorate)
 		add(&v.TeamRoles, "t", m.JobTitle)
 	}
+	for _, vis := range w.a.Visits {
+		for _, t := range vis.Team {
+			if t.Inspectorate != nil {
+				add(&v.Inspectorates, "i", *t.Inspectorate)
+			}
+			if t.JobTitle != nil {
+				add(&v.TeamRoles, "t", *t.JobTitle)
+			}
+		}
+	}
 	for _, r := range w.a.Recommendations {
 		add(&v.Addressees, "a", r.Addressee)
 	}

@@ -349,8 +349,11 @@ func checkLinks(a *Archive, ps *problems) {
 		p := idx("visits", i)
 		visits[v.Ref] = v
 		l.resolve(p+".area", v.Area, kArea)
-		start := dateOf(v.StartDate)
-		last := start.AddDate(0, 0, v.Days-1)
+		var start, last time.Time
+		if v.StartDate != nil {
+			start = dateOf(*v.StartDate)
+			last = start.AddDate(0, 0, v.Days-1)
+		}
 		team := map[string]bool{}
 		for j, t := range v.Team {
 			tp := idx(p+".team", j)
@@ -368,8 +371,10 @@ func checkLinks(a *Archive, ps *problems) {
 				switch {
 				case days[d]:
 					ps.add(dp, "%s is listed twice", d)
+				case v.StartDate == nil:
+					ps.add(dp, "%s: the visit has no start date, so nobody has days on site yet", d)
 				case day.Before(start) || day.After(last):
-					ps.add(dp, "%s is not a day of the visit (%s to %s)", d, v.StartDate, last.Format(time.DateOnly))
+					ps.add(dp, "%s is not a day of the visit (%s to %s)", d, *v.StartDate, last.Format(time.DateOnly))
 				default:
 					if other, ok := onSite[t.Email+"|"+d]; ok {
 						ps.add(dp, "%s is on site at another visit on %s (%s)", t.Email, d, other)

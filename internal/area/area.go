@@ -67,7 +67,8 @@ type Area struct {
 	Type      string
 	CreatedAt time.Time
 
-	Visits   []Span // the area's visits, earliest first
+	Visits   []Span // the area's visits whose start is known, earliest first
+	NotFixed int    // the area's visits whose start is not known yet
 	Contacts int    // local authority contacts bound to the area
 	Invites  int    // pending invitations of local authority contacts for the area
 }
@@ -106,7 +107,7 @@ const (
 // "Visit scheduled for 8 August 2023", "Visit in progress" or "Visited" (every visit ended before
 // today). Evidence will add to it when evidence notes exist.
 func (a Area) Status(today time.Time) (StatusKind, string) {
-	if len(a.Visits) == 0 {
+	if len(a.Visits) == 0 && a.NotFixed == 0 {
 		return NoVisit, "No visit scheduled"
 	}
 	for _, v := range a.Visits {
@@ -117,6 +118,9 @@ func (a Area) Status(today time.Time) (StatusKind, string) {
 			return Scheduled, "Visit scheduled for " + LongDate(v.Start)
 		}
 		return InProgress, "Visit in progress"
+	}
+	if a.NotFixed > 0 {
+		return Scheduled, "Visit scheduled, dates not fixed yet"
 	}
 	return Visited, "Visited"
 }

@@ -175,7 +175,7 @@ func Remove(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string
 // areaSelect reads areas with their status facts in one statement: the visits' dates as arrays,
 // and counts of contacts and pending contact invitations.
 const areaSelect = `SELECT ra.id, ra.review_id, ra.ons_code, la.name, la.region, la.type, ra.created_at,
-		coalesce(v.starts, '{}'), coalesce(v.ends, '{}'),
+		coalesce(v.starts, '{}'), coalesce(v.ends, '{}'), coalesce(v.unfixed, 0),
 		(SELECT count(*) FROM review_members m
 			WHERE m.tenant_id = ra.tenant_id AND m.review_id = ra.review_id AND m.area_id = ra.id AND m.role = 'la_contact'),
 		(SELECT count(*) FROM review_member_invites i
@@ -183,8 +183,9 @@ const areaSelect = `SELECT ra.id, ra.review_id, ra.ons_code, la.name, la.region,
 	FROM review_areas ra
 	JOIN local_authorities la ON la.ons_code = ra.ons_code
 	LEFT JOIN LATERAL (
-		SELECT array_agg(v.start_date ORDER BY v.start_date, v.id) AS starts,
-			array_agg(v.start_date + (v.days - 1) ORDER BY v.start_date, v.id) AS ends
+		SELECT array_agg(v.start_date ORDER BY v.start_date, v.id) FILTER (WHERE v.start_date IS NOT NULL) AS starts,
+			array_agg(v.start_date + (v.days - 1) ORDER BY v.start_date, v.id) FILTER (WHERE v.start_date IS NOT NULL) AS ends,
+			count(*) FILTER (WHERE v.start_date IS NULL) AS unfixed
 		FROM visits v WHERE v.tenant_id = ra.tenant_id AND v.review_id = ra.review_id AND v.area_id = ra.id
 	) v ON true
 	WHERE ra.tenant_id = $1 AND ra.review_id = $2`
@@ -192,13 +193,13 @@ const areaSelect = `SELECT ra.id, ra.review_id, ra.ons_code, la.name, la.region,
 func scanArea(r pgx.CollectableRow) (Area, error) {
 	var a Area
 	var starts, ends []time.Time
-	var contacts, invites int64
+	var contacts, invites, unfixed int64
 	if err := r.Scan(&a.ID, &a.ReviewID, &a.ONSCode, &a.Name, &a.Region, &a.Type, &a.CreatedAt,
-		&starts, &ends, &contacts, &invites); err != nil {
+		&starts, &ends, &unfixed, &contacts, &invites); err != nil {
 		return a, err
 	}
 	a.Name = DisplayName(a.Name)
-	a.Contacts, a.Invites = int(contacts), int(invites)
+	a.Contacts, a.Invites, a.NotFixed = int(contacts), int(invites), int(unfixed)
 	for i := range starts {
 		if i < len(ends) {
 			a.Visits = append(a.Visits, Span{Start: starts[i], End: ends[i]})
@@ -242,15 +243,19 @@ func Get(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) (
 // Visits reads an area's visits, earliest first, each with its team and their days on site, in
 // one query.
 func Visits(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string) ([]Visit, error) {
-	rows, err := q.Query(ctx, `SELECT v.id, v.start_date, v.days, v.notes, m.id, u.name, m.job_title, m.inspectorate,
-			array_agg(d.day ORDER BY d.day) FILTER (WHERE d.day IS NOT NULL)
+	// The team is everyone on it (visit_members) or with days, as what they are on that visit.
+	rows, err := q.Query(ctx, `SELECT v.id, v.start_date, v.days, v.notes, m.id, u.name,
+			coalesce(o.job_title, m.job_title), coalesce(o.inspectorate, m.inspectorate),
+			(SELECT array_agg(d.day ORDER BY d.day) FROM visit_days d
+				WHERE d.tenant_id = v.tenant_id AND d.visit_id = v.id AND d.member_id = t.member_id)
 		FROM visits v
-		LEFT JOIN visit_days d ON d.tenant_id = v.tenant_id AND d.visit_id = v.id
-		LEFT JOIN review_members m ON m.tenant_id = d.tenant_id AND m.id = d.member_id
+		LEFT JOIN LATERAL (SELECT member_id FROM visit_members WHERE tenant_id = v.tenant_id AND visit_id = v.id
+			UNION SELECT member_id FROM visit_days WHERE tenant_id = v.tenant_id AND visit_id = v.id) t ON true
+		LEFT JOIN review_members m ON m.tenant_id = v.tenant_id AND m.id = t.member_id
 		LEFT JOIN users u ON u.id = m.user_id
+		LEFT JOIN visit_members o ON o.tenant_id = v.tenant_id AND o.visit_id = v.id AND o.member_id = t.member_id
 		WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.area_id = $3
-		GROUP BY v.id, v.start_date, v.days, v.notes, m.id, u.name, m.job_title, m.inspectorate
-		ORDER BY v.start_date, v.id, lower(u.name), m.id`, tenantID, reviewID, areaID)
+		ORDER BY v.start_date NULLS LAST, v.id, lower(u.name), m.id`, tenantID, reviewID, areaID)
 	if err != nil {
 		return nil, fmt.Errorf("area: visits of %s: %w", areaID, err)
 	}
@@ -259,12 +264,15 @@ func Visits(ctx context.Context, q db.Querier, tenantID, reviewID, areaID string
 	for rows.Next() {
 		var v Visit
 		var memberID, name, jobTitle, inspectorate *string
+		var start *time.Time
 		var days []time.Time
-		if err := rows.Scan(&v.ID, &v.Span.Start, &v.Days, &v.Notes, &memberID, &name, &jobTitle, &inspectorate, &days); err != nil {
+		if err := rows.Scan(&v.ID, &start, &v.Days, &v.Notes, &memberID, &name, &jobTitle, &inspectorate, &days); err != nil {
 			return nil, fmt.Errorf("area: scan visit: %w", err)
 		}
 		if n := len(out); n == 0 || out[n-1].ID != v.ID {
-			v.Span.End = v.Span.Start.AddDate(0, 0, v.Days-1)
+			if start != nil { // else the span stays zero: dates not fixed yet
+				v.Span = Span{Start: *start, End: start.AddDate(0, 0, v.Days-1)}
+			}
 			out = append(out, v)
 		}
 		if memberID != nil {

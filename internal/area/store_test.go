@@ -178,6 +178,13 @@ func TestStatusWords(t *testing.T) {
 			t.Errorf("on %s: %v %q, want %v %q", c.today.Format("2 Jan"), k, s, c.kind, c.want)
 		}
 	}
+	// A visit whose dates are not fixed yet is scheduled, alone or after the others.
+	for _, spans := range [][]area.Span{nil, a.Visits} {
+		b := area.Area{Visits: spans, NotFixed: 1}
+		if k, s := b.Status(date(2023, 9, 14)); k != area.Scheduled || s != "Visit scheduled, dates not fixed yet" {
+			t.Errorf("%d dated visits and one not fixed: %v %q", len(spans), k, s)
+		}
+	}
 	// Today is the UK date: 23:30 UTC on 31 July 2023 is already 1 August in London.
 	if got := area.Today(time.Date(2023, 7, 31, 23, 30, 0, 0, time.UTC)); !got.Equal(date(2023, 8, 1)) {
 		t.Errorf("Today = %s", got)

@@ -159,6 +159,13 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 			email string
 			day   time.Time
 		}{{v.eyi[0], day1}, {v.eyi[0], day2}, {v.eyi[1], day1}, {v.eyi[1], day2}, {v.cqc, cqcDay}}
+		// Everyone with days is on the team (visit_members), as on the People page.
+		for _, email := range []string{v.eyi[0], v.eyi[1], v.cqc} {
+			if _, err := tx.Exec(ctx, `INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id) VALUES ($1, $2, $3, $4)`,
+				tenantID, visitID, memberIDs[email], reviewID); err != nil {
+				return fmt.Errorf("demo: team %s %s: %w", v.area, email, err)
+			}
+		}
 		for _, p := range places {
 			if _, err := tx.Exec(ctx, `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day) VALUES ($1, $2, $3, $4, $5)`,
 				tenantID, visitID, memberIDs[p.email], ids[p.email], p.day); err != nil {

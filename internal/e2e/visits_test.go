@@ -156,6 +156,25 @@ func TestJourneyScheduleVisitAndClash(t *testing.T) {
 	b.Submit("form[action$='/delete'] button")
 	b.Expect("Visit to Sunderland on 10 March 2025 deleted")
 	b.Expect("No visits have been scheduled yet.")
+
+	// A visit whose start is not known yet: the team, with Ira as a senior HMI on this visit, and
+	// no days until the start is fixed.
+	b.Visit(visits + "/new")
+	b.visSelect("area", torbay)
+	b.Fill("days", "2")
+	b.Submit("button[value=team]")
+	b.Expect("Dates not fixed yet (2 days)")
+	if strings.Contains(b.Body(), "Day 1") {
+		t.Fatal("days offered before the start is known")
+	}
+	b.Axe()
+	b.Check("on-" + ira)
+	b.visSelect("role-"+ira, "Senior His Majesty's Inspector")
+	b.Submit("button[value=save]")
+	b.Expect("Visit to Torbay scheduled: its dates are not fixed yet")
+	b.Expect("Ofsted, Senior His Majesty's Inspector")
+	b.Expect("Once the dates are fixed")
+	b.Axe()
 }
 
 // An inspector reads their visits and makes a calendar address.

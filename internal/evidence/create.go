@@ -165,9 +165,8 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *Note
 			c.roleID = &in.RoleID
 		}
 	}
-	if d, last := in.Date(), start.AddDate(0, 0, *days-1); d.Before(*start) || d.After(last) {
-		errs.Add("note-date", fmt.Sprintf("Date of the evidence must be during the visit, from %s to %s",
-			start.Format("2 January 2006"), last.Format("2 January 2006")))
+	if msg := DateOutsideVisit(in.Date(), start, *days); msg != "" {
+		errs.Add("note-date", msg)
 	}
 	if nAreas != len(in.ActionAreas) {
 		errs.Add("action-areas", "Select action areas of this review")

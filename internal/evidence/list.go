@@ -55,7 +55,7 @@ type Row struct {
 	ID           string
 	NoteDate     time.Time
 	AreaName     string
-	VisitStart   time.Time
+	VisitStart   time.Time // zero while the visit's start is not known yet
 	SourceName   string
 	RoleName     string
 	AuthorName   string
@@ -410,9 +410,13 @@ func List(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter
 	for rows.Next() {
 		var r Row
 		var text string
-		if err := rows.Scan(&r.ID, &r.NoteDate, &r.AreaName, &r.VisitStart, &r.SourceName, &r.RoleName, &r.AuthorName,
+		var start *time.Time
+		if err := rows.Scan(&r.ID, &r.NoteDate, &r.AreaName, &start, &r.SourceName, &r.RoleName, &r.AuthorName,
 			&r.Judgement, &r.GoodPractice, &r.FamilyWords, &r.CreatedAt, &text, &r.ActionAreas, &r.Tags); err != nil {
 			return Page{}, fmt.Errorf("evidence: list notes of %s: %w", reviewID, err)
+		}
+		if start != nil {
+			r.VisitStart = *start
 		}
 		if f.Query != "" {
 			r.Excerpt = Segments(text)
@@ -483,8 +487,9 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 		(SELECT coalesce(json_agg(json_build_array(ra.id, la.display_name) ORDER BY la.display_name, ra.id), '[]')
 			FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
 			WHERE ra.tenant_id = $1 AND ra.review_id = $2),
-		(SELECT coalesce(json_agg(json_build_array(v.id, la.display_name || ', ' || to_char(v.start_date, 'FMDD FMMonth YYYY'))
-				ORDER BY v.start_date, la.display_name, v.id), '[]')
+		(SELECT coalesce(json_agg(json_build_array(v.id, la.display_name || ', ' ||
+					coalesce(to_char(v.start_date, 'FMDD FMMonth YYYY'), 'dates not fixed yet'))
+				ORDER BY v.start_date NULLS LAST, la.display_name, v.id), '[]')
 			FROM visits v JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
 			JOIN local_authorities la ON la.ons_code = ra.ons_code
 			WHERE v.tenant_id = $1 AND v.review_id = $2),
@@ -557,14 +562,19 @@ func ExportCSV(ctx context.Context, q db.Querier, tenantID, reviewID string, f F
 	yesNo := map[bool]string{true: "Yes", false: "No"}
 	n := 0
 	for rows.Next() {
-		var date, start time.Time
+		var date time.Time
+		var start *time.Time // NULL while the visit's start is not known
 		var area, source, role, author, judgement, body string
 		var good, family bool
 		var areas, lines, tags []string
 		if err := rows.Scan(&date, &area, &start, &source, &role, &author, &judgement, &good, &family, &areas, &lines, &tags, &body); err != nil {
 			return fmt.Errorf("evidence: export notes of %s: %w", reviewID, err)
 		}
-		rec := []string{date.Format(dateLayout), area, start.Format(dateLayout), source, role, author, JudgementName(judgement),
+		visitStart := ""
+		if start != nil {
+			visitStart = start.Format(dateLayout)
+		}
+		rec := []string{date.Format(dateLayout), area, visitStart, source, role, author, JudgementName(judgement),
 			yesNo[good], yesNo[family], strings.Join(areas, "; "), strings.Join(lines, "; "), strings.Join(tags, "; "), body}
 		for i := range rec {
 			rec[i] = SafeCell(rec[i])

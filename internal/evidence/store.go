@@ -111,7 +111,7 @@ func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteIn
 	in.Lines = dedupe(in.Lines)
 	// The visit, the source (NULL: not the review's), the role (when one is given) and how many of
 	// the action areas and lines are the review's, in one statement.
-	var start time.Time
+	var start *time.Time // nil while the visit's start is not known: then any date will do
 	var days, nAreas, nLines int
 	var needsRole, roleOK *bool
 	var role any
@@ -146,9 +146,8 @@ func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteIn
 			c.roleID = &in.RoleID
 		}
 	}
-	if d, last := in.Date(), start.AddDate(0, 0, days-1); d.Before(start) || d.After(last) {
-		errs.Add("note-date", fmt.Sprintf("Date of the evidence must be during the visit, from %s to %s",
-			start.Format("2 January 2006"), last.Format("2 January 2006")))
+	if msg := DateOutsideVisit(in.Date(), start, days); msg != "" {
+		errs.Add("note-date", msg)
 	}
 	if nAreas != len(in.ActionAreas) {
 		errs.Add("action-areas", "Select action areas of this review")
@@ -423,4 +422,18 @@ func setDeleted(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, acto
 	}
 	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: action,
 		ObjectType: "evidence_note", ObjectID: noteID, Before: before, After: after})
+}
+
+// DateOutsideVisit says what is wrong with a note's date for a visit of days days from start: it
+// must be one of the visit's days. While the visit's start is not known (start nil) any date
+// will do, since the visit's days are not fixed.
+func DateOutsideVisit(d time.Time, start *time.Time, days int) string {
+	if start == nil {
+		return ""
+	}
+	if last := start.AddDate(0, 0, days-1); d.Before(*start) || d.After(last) {
+		return fmt.Sprintf("Date of the evidence must be during the visit, from %s to %s",
+			start.Format("2 January 2006"), last.Format("2 January 2006"))
+	}
+	return ""
 }

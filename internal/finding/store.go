@@ -39,10 +39,16 @@ func (e *StaleError) Error() string { return StaleMessage }
 // Unwrap makes a stale edit a 409.
 func (e *StaleError) Unwrap() error { return apperr.Conflict(StaleMessage) }
 
-// visitedSQL lists a review's visited areas ($1 tenant, $2 review): those with a visit that has
-// begun. Areas whose visit is still to come do not count towards "all areas".
+// VisitCounts is the condition on v (a visits row) for a visit that makes its area visited: it
+// has begun, or its start is not known yet but evidence was recorded on it (a live note that is
+// not a safeguarding concern). Prevalence and the report's methodology both use it.
+const VisitCounts = `(v.start_date <= current_date OR v.start_date IS NULL AND EXISTS (SELECT 1 FROM evidence_notes n
+		WHERE n.tenant_id = v.tenant_id AND n.visit_id = v.id AND n.deleted_at IS NULL AND NOT n.safeguarding))`
+
+// visitedSQL lists a review's visited areas ($1 tenant, $2 review): those with a visit that
+// counts (VisitCounts). Areas whose visit is still to come do not count towards "all areas".
 const visitedSQL = `SELECT DISTINCT v.area_id FROM visits v
-	WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.start_date <= current_date`
+	WHERE v.tenant_id = $1 AND v.review_id = $2 AND ` + VisitCounts
 
 // liveNote is the condition on n for a note that counts: not deleted and not a safeguarding
 // concern (concerns never reach the evidence base, so they never support a finding).

@@ -399,3 +399,54 @@ func TestFindingThatSaysHowWidespreadItIs(t *testing.T) {
 		t.Fatalf("a plain finding: %v %q", f.OwnQuantifier(), f.Text())
 	}
 }
+
+// An area whose visit has no start yet counts as visited once a live note that is not a
+// safeguarding concern is recorded on the visit; before that, it does not.
+func TestVisitedWithAVisitWhoseStartIsUnknown(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "nostart")
+	visited := func() int {
+		t.Helper()
+		var n int
+		w.must(w.tx(func(tx pgx.Tx) (err error) { n, err = finding.Visited(w.ctx, tx, w.tenant, w.review); return err }))
+		return n
+	}
+	var area, visit, note string
+	if err := w.d.Super.QueryRow(w.ctx, `INSERT INTO review_areas (tenant_id, review_id, ons_code) VALUES ($1, $2, 'E06000027')
+		RETURNING id`, w.tenant, w.review).Scan(&area); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.d.Super.QueryRow(w.ctx, `INSERT INTO visits (tenant_id, review_id, area_id, days) VALUES ($1, $2, $3, 2)
+		RETURNING id`, w.tenant, w.review, area).Scan(&visit); err != nil {
+		t.Fatal(err)
+	}
+	if n := visited(); n != 3 {
+		t.Fatalf("a visit with no start and no notes: %d visited, want 3", n)
+	}
+	if err := w.d.Super.QueryRow(w.ctx, `INSERT INTO evidence_notes (tenant_id, review_id, visit_id, area_id, author_id, source_id,
+			note_date, body, idempotency_key, safeguarding)
+		VALUES ($1, $2, $3, $4, $5, $6, '2023-08-01', 'A concern', 'nostart-concern', true) RETURNING id`,
+		w.tenant, w.review, visit, area, w.user, w.source).Scan(&note); err != nil {
+		t.Fatal(err)
+	}
+	if n := visited(); n != 3 {
+		t.Fatalf("a safeguarding concern made the area visited: %d", n)
+	}
+	if _, err := w.d.Super.Exec(w.ctx, `UPDATE evidence_notes SET safeguarding = false WHERE id = $1`, note); err != nil {
+		t.Fatal(err)
+	}
+	if n := visited(); n != 4 {
+		t.Fatalf("a live note on the visit: %d visited, want 4", n)
+	}
+	// The finding's "all areas" follows.
+	id := w.create("Parents valued the hubs.", "nostart-k1")
+	if f := w.get(id); f.Visited != 4 {
+		t.Fatalf("finding's visited areas %d", f.Visited)
+	}
+	if _, err := w.d.Super.Exec(w.ctx, `UPDATE evidence_notes SET deleted_at = now(), deleted_by = author_id WHERE id = $1`, note); err != nil {
+		t.Fatal(err)
+	}
+	if n := visited(); n != 3 {
+		t.Fatalf("a deleted note still makes the area visited: %d", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"thematic/internal/db"
+	"thematic/internal/finding"
 )
 
 // Facts are the methodology's facts, computed from what the review holds. The methodology's
@@ -43,19 +44,28 @@ type SourceCount struct {
 }
 
 // factsCols reads the methodology's facts as columns of one statement ($1 tenant, $2 review).
-// Only visits that have begun count, as for prevalence (finding's visited areas); safeguarding
-// concerns and deleted notes are never counted. A member's days on site are their visit_days
-// rows in the visit.
+// Only visits that count, as for prevalence (finding.VisitCounts), are read: those that have
+// begun, and those whose start is not known yet that have evidence; safeguarding concerns and
+// deleted notes are never counted. A visit's team is its visit_members and anyone with days
+// (visit_days), each with their inspectorate and role on that visit (the visit's own, or else
+// the People page's); a member's days on site are their visit_days rows in the visit, 0 (not
+// known) when they have none.
 const factsCols = `(SELECT coalesce(json_agg(json_build_object('Area', la.display_name, 'Start', v.start_date, 'Days', v.days,
-				'Team', (SELECT coalesce(json_agg(json_build_object('Inspectorate', m.inspectorate, 'Role', m.job_title, 'Days', t.n)
-						ORDER BY m.inspectorate, m.job_title, m.id), '[]')
-					FROM (SELECT vd.member_id, count(*) AS n FROM visit_days vd
-						WHERE vd.tenant_id = v.tenant_id AND vd.visit_id = v.id GROUP BY vd.member_id) t
-					JOIN review_members m ON m.tenant_id = v.tenant_id AND m.id = t.member_id))
+				'Team', (SELECT coalesce(json_agg(json_build_object('Inspectorate', x.inspectorate, 'Role', x.job_title, 'Days', x.n)
+						ORDER BY x.inspectorate, x.job_title, x.id), '[]')
+					FROM (SELECT m.id, coalesce(vm.inspectorate, m.inspectorate) AS inspectorate,
+							coalesce(vm.job_title, m.job_title) AS job_title,
+							(SELECT count(*) FROM visit_days vd WHERE vd.tenant_id = v.tenant_id AND vd.visit_id = v.id
+								AND vd.member_id = t.member_id) AS n
+						FROM (SELECT member_id FROM visit_members WHERE tenant_id = v.tenant_id AND visit_id = v.id
+							UNION SELECT member_id FROM visit_days WHERE tenant_id = v.tenant_id AND visit_id = v.id) t
+						JOIN review_members m ON m.tenant_id = v.tenant_id AND m.id = t.member_id
+						LEFT JOIN visit_members vm ON vm.tenant_id = v.tenant_id AND vm.visit_id = v.id
+							AND vm.member_id = t.member_id) x))
 				ORDER BY v.start_date NULLS LAST, la.display_name, v.id), '[]')
 			FROM visits v JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
 			JOIN local_authorities la ON la.ons_code = ra.ons_code
-			WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.start_date <= current_date),
+			WHERE v.tenant_id = $1 AND v.review_id = $2 AND ` + finding.VisitCounts + `),
 		(SELECT coalesce(json_agg(json_build_object('Source', s.name, 'Notes', s.n) ORDER BY s.n DESC, s.position), 'null') FROM (
 			SELECT s.name, s.position, count(*) AS n FROM evidence_notes n
 			JOIN evidence_sources s ON s.tenant_id = n.tenant_id AND s.id = n.source_id

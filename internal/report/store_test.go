@@ -257,3 +257,86 @@ func TestCheckTermsFromTheDemo(t *testing.T) {
 		t.Fatalf("hits %+v", hits)
 	}
 }
+
+// The methodology counts each person as what they were on the visit, and says less, never
+// something false, when a visit's dates are not known.
+func TestMethodologyPerVisitPlacesAndUnknownDates(t *testing.T) {
+	t.Parallel()
+	w := newDemoWorld(t)
+	// On one visit (Torbay), the CQC inspector was an Ofsted inspector.
+	w.super(`INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
+		SELECT DISTINCT d.tenant_id, d.visit_id, d.member_id, v.review_id, 'Ofsted', 'Early Years Inspector'
+		FROM visit_days d JOIN visits v ON v.id = d.visit_id JOIN review_areas ra ON ra.id = v.area_id
+		JOIN review_members m ON m.id = d.member_id
+		WHERE v.tenant_id = $1 AND ra.ons_code = 'E06000027' AND m.inspectorate = 'CQC'
+		ON CONFLICT (tenant_id, visit_id, member_id) DO UPDATE SET inspectorate = EXCLUDED.inspectorate,
+			job_title = EXCLUDED.job_title`, w.tenant)
+	f := w.facts()
+	var torbay report.Visit
+	for _, v := range f.Visits {
+		if v.Area == "Torbay" {
+			torbay = v
+		}
+	}
+	if len(torbay.Team) != 3 || slices.ContainsFunc(torbay.Team, func(m report.Member) bool { return m.Inspectorate != "Ofsted" }) {
+		t.Fatalf("Torbay's team %+v, want 3 from Ofsted", torbay.Team)
+	}
+	want := []string{"Each visit was carried out by a team of 3 inspectors.",
+		"Teams were made up of 2 or 3 early years inspectors from Ofsted and a children's services inspector from CQC (on 5 of the 6 visits)."}
+	if got := f.TeamSentences(); !slices.Equal(got, want) {
+		t.Errorf("team sentences\n got %q\nwant %q", got, want)
+	}
+
+	// A visit with no start and no evidence does not count; with a live note, it does.
+	var area, visit, member string
+	rows, err := w.super2(`WITH a AS (INSERT INTO review_areas (tenant_id, review_id, ons_code)
+			SELECT $1, $2, la.ons_code FROM local_authorities la
+			WHERE la.ons_code NOT IN (SELECT ons_code FROM review_areas WHERE review_id = $2) ORDER BY la.ons_code LIMIT 1
+			RETURNING id)
+		SELECT a.id::text, (SELECT id::text FROM review_members WHERE review_id = $2 AND role = 'lead' LIMIT 1) FROM a`, w.tenant, w.review)
+	if err != nil || len(rows) != 1 {
+		t.Fatal(err, rows)
+	}
+	area, member = rows[0][0], rows[0][1]
+	rows, err = w.super2(`INSERT INTO visits (tenant_id, review_id, area_id, days) VALUES ($1, $2, $3, 2) RETURNING id::text`,
+		w.tenant, w.review, area)
+	if err != nil {
+		t.Fatal(err)
+	}
+	visit = rows[0][0]
+	w.super(`INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, job_title) VALUES ($1, $2, $3, $4, 'His Majesty''s Inspector')`,
+		w.tenant, visit, member, w.review)
+	if g := w.facts(); len(g.Areas) != 6 || len(g.Visits) != len(f.Visits) || g.Fieldwork() != "August 2023" {
+		t.Fatalf("a visit with no start and no evidence counts: %d areas, fieldwork %q", len(g.Areas), g.Fieldwork())
+	}
+	// A safeguarding concern is not evidence.
+	w.super(`UPDATE evidence_notes SET visit_id = $2, area_id = $3, safeguarding = true
+		WHERE id = (SELECT id FROM evidence_notes WHERE tenant_id = $1 AND NOT safeguarding AND deleted_at IS NULL ORDER BY id LIMIT 1)`,
+		w.tenant, visit, area)
+	if g := w.facts(); len(g.Areas) != 6 {
+		t.Fatalf("a safeguarding concern made the area visited: %d areas", len(g.Areas))
+	}
+	w.super(`UPDATE evidence_notes SET visit_id = $2, area_id = $3
+		WHERE id = (SELECT id FROM evidence_notes WHERE tenant_id = $1 AND NOT safeguarding AND deleted_at IS NULL ORDER BY id LIMIT 1)`,
+		w.tenant, visit, area)
+	g := w.facts()
+	if len(g.Areas) != 7 || len(g.Visits) != len(f.Visits)+1 || g.Visits[len(g.Visits)-1].Start != nil {
+		t.Fatalf("the visit with evidence: %d areas, visits %+v", len(g.Areas), g.Visits)
+	}
+	last := g.Visits[len(g.Visits)-1]
+	if len(last.Team) != 1 || last.Team[0].Role != "His Majesty's Inspector" || last.Team[0].Days != 0 {
+		t.Fatalf("its team %+v", last.Team)
+	}
+	// The months are not said while a start is unknown, and days on site only where known.
+	if g.Fieldwork() != "" {
+		t.Errorf("fieldwork %q with a start unknown", g.Fieldwork())
+	}
+	for _, s := range sentences(g) {
+		if strings.Contains(s, "August") {
+			t.Errorf("a sentence gives months while a start is unknown: %q", s)
+		}
+	}
+	if d := g.DaysSentence(); d != "" && !strings.HasPrefix(d, "Where days on site are known") {
+		t.Errorf("days sentence %q", d)
+	}
+}

@@ -90,12 +90,15 @@ var (
 type OnVisitError struct {
 	Name  string
 	Area  string
-	Start time.Time
+	Start *time.Time // nil while the visit's start is not known
 }
 
 func (e *OnVisitError) Error() string {
-	return e.Name + " is on the team for the visit to " + e.Area + " starting on " + e.Start.Format("2 January 2006") +
-		". Take them off the visit team first."
+	when := " starting on " + e.Start.Format("2 January 2006")
+	if e.Start == nil {
+		when = " (dates not fixed yet)"
+	}
+	return e.Name + " is on the team for the visit to " + e.Area + when + ". Take them off the visit team first."
 }
 
 // memberSelect reads members with their name, email and area name in one statement.
@@ -267,15 +270,17 @@ func UpdateMember(ctx context.Context, q db.Querier, tenantID, reviewID, memberI
 	return before, after, err
 }
 
-// checkNotOnVisit answers *OnVisitError when the member is on a visit team.
+// checkNotOnVisit answers *OnVisitError when the member is on a visit team (visit_members), or
+// has days on a visit.
 func checkNotOnVisit(ctx context.Context, q db.Querier, tenantID string, m Member) error {
 	var e OnVisitError
-	err := q.QueryRow(ctx, `SELECT la.display_name, v.start_date FROM visit_days d
-		JOIN visits v ON v.tenant_id = d.tenant_id AND v.id = d.visit_id
+	err := q.QueryRow(ctx, `SELECT la.display_name, v.start_date FROM visits v
 		JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
 		JOIN local_authorities la ON la.ons_code = ra.ons_code
-		WHERE d.tenant_id = $1 AND d.member_id = $2
-		ORDER BY v.start_date, v.id LIMIT 1`, tenantID, m.ID).Scan(&e.Area, &e.Start)
+		WHERE v.tenant_id = $1 AND v.id IN (
+			SELECT visit_id FROM visit_members WHERE tenant_id = $1 AND member_id = $2
+			UNION SELECT visit_id FROM visit_days WHERE tenant_id = $1 AND member_id = $2)
+		ORDER BY v.start_date NULLS LAST, v.id LIMIT 1`, tenantID, m.ID).Scan(&e.Area, &e.Start)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}

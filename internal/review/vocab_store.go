@@ -66,26 +66,36 @@ var vocabTables = map[VocabKind]vocabTable{
 		uses: `((SELECT count(*) FROM review_members m WHERE m.tenant_id = t.tenant_id AND m.review_id = t.review_id
 				AND m.inspectorate = t.name)
 			+ (SELECT count(*) FROM review_member_invites i WHERE i.tenant_id = t.tenant_id AND i.review_id = t.review_id
-				AND i.inspectorate = t.name))`,
+				AND i.inspectorate = t.name)
+			+ (SELECT count(*) FROM visit_members vm WHERE vm.tenant_id = t.tenant_id AND vm.review_id = t.review_id
+				AND vm.inspectorate = t.name))`,
 		deleted: `0`,
 		merges: []string{`UPDATE review_members SET inspectorate = $4, version = version + 1
 			WHERE tenant_id = $1 AND review_id = $2 AND inspectorate = $3
 			RETURNING id::text`,
 			`UPDATE review_member_invites SET inspectorate = $4
 			WHERE tenant_id = $1 AND review_id = $2 AND inspectorate = $3
-			RETURNING id::text`}},
+			RETURNING id::text`,
+			`UPDATE visit_members SET inspectorate = $4
+			WHERE tenant_id = $1 AND review_id = $2 AND inspectorate = $3
+			RETURNING visit_id::text || '/' || member_id::text`}},
 	VocabTeamRoles: {table: "review_team_roles", byName: true,
 		uses: `((SELECT count(*) FROM review_members m WHERE m.tenant_id = t.tenant_id AND m.review_id = t.review_id
 				AND m.job_title = t.name)
 			+ (SELECT count(*) FROM review_member_invites i WHERE i.tenant_id = t.tenant_id AND i.review_id = t.review_id
-				AND i.job_title = t.name))`,
+				AND i.job_title = t.name)
+			+ (SELECT count(*) FROM visit_members vm WHERE vm.tenant_id = t.tenant_id AND vm.review_id = t.review_id
+				AND vm.job_title = t.name))`,
 		deleted: `0`,
 		merges: []string{`UPDATE review_members SET job_title = $4, version = version + 1
 			WHERE tenant_id = $1 AND review_id = $2 AND job_title = $3
 			RETURNING id::text`,
 			`UPDATE review_member_invites SET job_title = $4
 			WHERE tenant_id = $1 AND review_id = $2 AND job_title = $3
-			RETURNING id::text`}},
+			RETURNING id::text`,
+			`UPDATE visit_members SET job_title = $4
+			WHERE tenant_id = $1 AND review_id = $2 AND job_title = $3
+			RETURNING visit_id::text || '/' || member_id::text`}},
 }
 
 // termJSON is an expression: the terms of one vocabulary of review $2 of tenant $1, in order, with
@@ -462,7 +472,8 @@ func InUseMessage(k VocabKind, t Term) string {
 	case VocabAddressees:
 		what = append(what, countOf(t.Uses, "recommendation", "recommendations"))
 	default:
-		what = append(what, countOf(t.Uses, "person", "people"))
+		// People on the People page, invitations and places on visit teams.
+		what = append(what, countOf(t.Uses, "person or visit team place", "people or visit team places"))
 	}
 	return "“" + t.Name + "” is used by " + strings.Join(what, " and ") +
 		". Merge it into another " + k.One() + " instead, or change what uses it first."

@@ -133,12 +133,15 @@ func (s *Server) noteNew(w http.ResponseWriter, r *http.Request) error {
 	v.Key = noteKey()
 	v.In.Judgement = evidence.Neutral
 	// Today when it falls within the visit, else the visit's first day; "save and add another"
-	// passes the date and source on.
+	// passes the date and source on. While the visit's start is not known any day will do, and
+	// today is offered.
 	day := time.Now().UTC().Truncate(24 * time.Hour)
-	if day.Before(v.Visit.Start) || day.After(v.Visit.End()) {
+	known := v.Visit.HasStart()
+	if known && (day.Before(v.Visit.Start) || day.After(v.Visit.End())) {
 		day = v.Visit.Start
 	}
-	if d, err := time.Parse(noteDateLayout, r.URL.Query().Get("date")); err == nil && !d.Before(v.Visit.Start) && !d.After(v.Visit.End()) {
+	if d, err := time.Parse(noteDateLayout, r.URL.Query().Get("date")); err == nil &&
+		(!known || !d.Before(v.Visit.Start) && !d.After(v.Visit.End())) {
 		day = d
 	}
 	v.Date = noteDateInput(day)

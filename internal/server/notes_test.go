@@ -416,3 +416,35 @@ func TestNoteCitesAreaDocuments(t *testing.T) {
 		t.Error("the contact's documents page shows citing notes")
 	}
 }
+
+// A note on a visit whose start is not known yet may have any date, and the evidence base says
+// the visit's dates are not fixed.
+func TestNoteOnAVisitWithNoStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	if _, err := e.db.Super.Exec(context.Background(), `WITH d AS (DELETE FROM visit_days WHERE visit_id = $1)
+		UPDATE visits SET start_date = NULL WHERE id = $1`, f.visitA); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signedIn("inspector@demo.test")
+	r := c.get(f.newPath())
+	vtWant(t, r, http.StatusOK, "Record a note", "The visit’s dates are not fixed yet")
+	key := ntKeyRE.FindStringSubmatch(r.Body)
+	src := ntSourceRE.FindStringSubmatch(r.Body)
+	if key == nil || src == nil {
+		t.Fatalf("form lacks a key or a source\n%s", r.Body)
+	}
+	form := url.Values{"idempotency_key": {key[1]}, "source": {src[1]}, "note-date-day": {"20"}, "note-date-month": {"4"},
+		"note-date-year": {"2025"}, "body": {"Parents said the hub was near."}, "action_areas": {f.area},
+		"lines": {f.line}, "judgement": {"strength"}, "action": {"save"}}
+	r = c.post(f.postPath(), form)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", r.Status, r.Body)
+	}
+	vtWant(t, c.get(r.Location), http.StatusOK, "Note saved", "20 April 2025")
+	vtWant(t, c.get("/reviews/"+f.reviewID+"/evidence"), http.StatusOK, "Parents said the hub was near", "Dates not fixed yet")
+	if r := c.get("/reviews/" + f.reviewID + "/evidence.csv"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Parents said the hub was near") {
+		t.Fatalf("export: %d\n%s", r.Status, r.Body)
+	}
+}

@@ -3,7 +3,9 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -23,8 +25,9 @@ import (
 // and, outside any review, the user's own visits. A local authority contact sees only their own
 // area's visits; anything else answers 404.
 //
-// The form has two steps and needs no JavaScript: first the area, start date, number of days and
-// notes; then, with the real dates known, a checkbox for each person for each day, labelled
+// The form has two steps and needs no JavaScript: first the area, start date (blank while it is
+// not known), number of days and notes; then, for each person, "On the team", their team role and
+// inspectorate on this visit and, once the start is known, a checkbox for each day, labelled
 // "Day 1 (Tue 8 Aug)". Both steps post to the same address; the button pressed (action) says
 // what to do, and each step carries the other's values in hidden fields.
 
@@ -36,7 +39,15 @@ func visReadForm(r *http.Request) visit.Form {
 	f := visit.Form{AreaID: r.PostFormValue("area"), Days: r.PostFormValue("days"), Notes: r.PostFormValue("notes"),
 		Start: review.DateInput{Day: r.PostFormValue("start-day"), Month: r.PostFormValue("start-month"),
 			Year: r.PostFormValue("start-year")},
-		Team: r.PostForm["team"]}
+		Team: r.PostForm["team"], On: r.PostForm["on"], Roles: map[string]string{}, Inspectorates: map[string]string{}}
+	for k, vs := range r.PostForm {
+		if id, ok := strings.CutPrefix(k, "role-"); ok && len(vs) > 0 {
+			f.Roles[id] = vs[0]
+		}
+		if id, ok := strings.CutPrefix(k, "inspectorate-"); ok && len(vs) > 0 {
+			f.Inspectorates[id] = vs[0]
+		}
+	}
 	f.Version, _ = strconv.Atoi(r.PostFormValue("version"))
 	return f
 }
@@ -47,14 +58,23 @@ func (s *Server) visFormView(r *http.Request, tx pgx.Tx, visitID string, f visit
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	v := visitview.FormView{VisitID: visitID, Form: f, Step: 1, Errors: &form.Errors{}}
-	var err error
-	v.Review, v.Areas, v.Eligible, err = visit.FormLists(ctx, tx, a.TenantID, visReviewID(r))
+	o, err := visit.FormLists(ctx, tx, a.TenantID, visReviewID(r))
+	v.Review, v.Areas, v.Eligible, v.Inspectorates, v.TeamRoles = o.Review, o.Areas, o.Eligible, o.Inspectorates, o.TeamRoles
 	return v, err
 }
 
-// visTeamStep turns a form view to its second step for a valid plan.
+// visTeamStep turns a form view to its second step for a valid plan. While the start is not
+// known there are no days to tick: anyone who had days stays on the team without them.
 func visTeamStep(v *visitview.FormView, p visit.Plan) {
 	v.Step, v.Plan = 2, p
+	if p.Start.IsZero() && len(v.Form.Team) > 0 && !v.Errors.Has("team") {
+		for _, t := range v.Form.Team {
+			if id, _, ok := strings.Cut(t, ":"); ok && !slices.Contains(v.Form.On, id) {
+				v.Form.On = append(v.Form.On, id)
+			}
+		}
+		v.Form.Team = nil
+	}
 	for _, a := range v.Areas {
 		if a.ID == p.AreaID {
 			v.AreaName = a.Name
@@ -323,6 +343,9 @@ func (s *Server) visitSave(w http.ResponseWriter, r *http.Request, visitID strin
 	}
 	to := "/reviews/" + v.Review.ID + "/visits/" + saved.ID
 	if visitID == "" {
+		if !saved.HasStart() {
+			return s.redirect(w, r, to, "Visit to "+saved.AreaName+" scheduled: its dates are not fixed yet")
+		}
 		return s.redirect(w, r, to, "Visit to "+saved.AreaName+" scheduled for "+saved.DateRange())
 	}
 	return s.redirect(w, r, to, "Visit to "+saved.AreaName+" saved")
@@ -366,6 +389,9 @@ func (s *Server) visitDelete(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
+	}
+	if !gone.HasStart() {
+		return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/visits", "Visit to "+gone.AreaName+" deleted")
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/visits", "Visit to "+gone.AreaName+" on "+gone.DateRange()+" deleted")
 }

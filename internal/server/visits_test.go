@@ -244,7 +244,9 @@ func TestVisitBadInputChangesNothing(t *testing.T) {
 			"The visit ends on 2 April 2025, after fieldwork ends on 31 March 2025"},
 		{"outside fieldwork at step 1", vtForm("team", f.torbay, "20", "2", "2025", "1"), "start-day",
 			"The visit starts on 20 February 2025, before fieldwork starts on 1 March 2025"},
-		{"start missing", vtForm("save", f.torbay, "", "", "", "1"), "start-day", "Enter the date the visit starts"},
+		{"days with no start", vtForm("save", f.torbay, "", "", "", "1", f.inspector+":2025-03-17"), "team",
+			"Days on site can only be chosen once the start date is known: enter the start date, or untick the days"},
+		{"start half typed", vtForm("save", f.torbay, "", "3", "", "1"), "start-day", "Start date must be a real date, for example 8 8 2023"},
 		{"start impossible", vtForm("team", f.torbay, "31", "2", "2025", "1"), "start-day", "Start date must be a real date, for example 8 8 2023"},
 		{"days zero", vtForm("save", f.torbay, "17", "3", "2025", "0"), "days", "Number of days must be a whole number from 1 to 10"},
 		{"days eleven", vtForm("team", f.torbay, "17", "3", "2025", "11"), "days", "Number of days must be a whole number from 1 to 10"},
@@ -519,4 +521,87 @@ func TestMyVisits(t *testing.T) {
 	}
 	r = e.signedIn("observer@demo.test").get("/visits")
 	vtWant(t, r, http.StatusOK, "You have no visits")
+}
+
+// A visit whose start is not known yet: the lead chooses the team with their places on this visit,
+// and the days once the start is known.
+func TestVisitWithNoStartAndPerVisitPlaces(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newVisitFixture(t, e)
+	lead := e.signedIn("lead@demo.test")
+
+	// Step 1 with no start: step 2 offers the team and their places, but no days.
+	form := vtForm("team", f.torbay, "", "", "", "2")
+	r := lead.post(f.path(), form)
+	vtWant(t, r, http.StatusOK, "Choose the team", "Dates not fixed yet (2 days)", `id="on-`+f.inspector+`"`,
+		`<label class="govuk-label" for="role-`+f.inspector+`">Team role on this visit`,
+		`<label class="govuk-label" for="inspectorate-`+f.cqc+`">Inspectorate on this visit`,
+		`<option value="">As on the People page (Early Years Inspector)</option>`,
+		`<option value="">As on the People page (CQC)</option>`, `<option value="Senior His Majesty&#39;s Inspector">`)
+	if strings.Contains(r.Body, "Day 1") {
+		t.Error("days offered before the start is known")
+	}
+
+	// A role not on the review's list is refused, and the form keeps what was typed.
+	form.Set("action", "save")
+	form.Set("notes", "Typed <notes>")
+	form["on"] = []string{f.inspector, f.cqc}
+	form.Set("role-"+f.inspector, "Chief")
+	form.Set("inspectorate-"+f.cqc, "Ofsted")
+	r = lead.post(f.path(), form)
+	vtWant(t, r, http.StatusUnprocessableEntity, "There is a problem", `href="#role-`+f.inspector+`"`,
+		"Select a team role from the review’s list for Ira Inspector", `<option value="Chief" selected>`,
+		`<option value="Ofsted" selected>`, `value="`+f.cqc+`" checked`, "Typed &lt;notes&gt;")
+	if f.visits() != 2 {
+		t.Fatal("a refused form wrote a visit")
+	}
+
+	// Saved: no start, two people on the team, one with a role of their own, the other an inspectorate.
+	form.Set("role-"+f.inspector, "Senior His Majesty's Inspector")
+	r = lead.post(f.path(), form)
+	m := vtLocationRE.FindStringSubmatch(r.Location)
+	if r.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("save: %d %s\n%s", r.Status, r.Location, r.Body)
+	}
+	id := m[1]
+	vtWant(t, lead.get(r.Location), http.StatusOK, "Visit to Torbay scheduled: its dates are not fixed yet", "Dates not fixed yet",
+		"Ofsted, Senior His Majesty&#39;s Inspector", "Ofsted, Children&#39;s Services Inspector", "For this visit",
+		"Once the dates are fixed")
+	if n := f.count(`SELECT count(*) FROM visits WHERE id = $1 AND start_date IS NULL`, id); n != 1 {
+		t.Fatal("the visit has a start")
+	}
+	if n := f.count(`SELECT count(*) FROM visit_members WHERE visit_id = $1 AND (member_id = $2 AND job_title = 'Senior His Majesty''s Inspector'
+		AND inspectorate IS NULL OR member_id = $3 AND inspectorate = 'Ofsted' AND job_title IS NULL)`, id, f.inspector, f.cqc); n != 2 {
+		t.Fatalf("%d places saved, want 2", n)
+	}
+	for _, p := range []string{f.path(), f.path("/timeline")} {
+		vtWant(t, lead.get(p), http.StatusOK, "Dates not fixed yet")
+	}
+	vtWant(t, e.signedIn("inspector@demo.test").get("/visits"), http.StatusOK, "Torbay, Dates not fixed yet",
+		"Ofsted, Senior His Majesty&#39;s Inspector")
+
+	// Inspectors cannot schedule one either.
+	if r := e.signedIn("inspector@demo.test").post(f.path(), form); r.Status != http.StatusForbidden || f.visits() != 3 {
+		t.Fatalf("inspector scheduling: %d", r.Status)
+	}
+
+	// The change form starts at the team, with the places chosen.
+	r = lead.get(f.path("/", id, "/edit"))
+	vtWant(t, r, http.StatusOK, "Choose the team", `<option value="Senior His Majesty&#39;s Inspector" selected>`,
+		`value="`+f.inspector+`" checked`)
+
+	// The start becomes known: days can be chosen, and the places stay as sent.
+	edit := vtForm("save", f.torbay, "17", "3", "2025", "2", f.inspector+":2025-03-18")
+	edit.Set("version", "1")
+	edit["on"] = []string{f.inspector}
+	edit.Set("role-"+f.inspector, "Senior His Majesty's Inspector")
+	r = lead.post(f.path("/", id), edit)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("update: %d\n%s", r.Status, r.Body)
+	}
+	vtWant(t, lead.get(f.path("/", id)), http.StatusOK, "17–18 March 2025", "18 March 2025", "Ofsted, Senior His Majesty&#39;s Inspector")
+	if n := f.count(`SELECT count(*) FROM visit_members WHERE visit_id = $1`, id); n != 1 {
+		t.Fatalf("%d on the team, want Ira alone", n)
+	}
 }

@@ -381,3 +381,36 @@ func TestNewReviewsStartWithTheirLists(t *testing.T) {
 		t.Error("the copy lacks the inspectorate added")
 	}
 }
+
+// A team role or inspectorate used only on one visit's team is in use, and a merge moves it.
+func TestListsValueUsedOnlyOnAVisitTeam(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newVisitFixture(t, e)
+	lead := e.signedIn("lead@demo.test")
+	base := "/reviews/" + f.reviewID + "/lists"
+	if _, err := e.db.Super.Exec(context.Background(), `INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id,
+		inspectorate, job_title) VALUES ($1, $2, $3, $4, 'CQC', 'His Majesty''s Inspector')`,
+		f.tenantID, f.visitA, f.inspector, f.reviewID); err != nil {
+		t.Fatal(err)
+	}
+	// Nobody on the People page is an HMI; Ira is one on visit A.
+	id, v := e.vtTerm("review_team_roles", f.reviewID, "His Majesty's Inspector")
+	r := lead.post(base+"/team-roles/"+id+"/delete", url.Values{"version": {strconv.Itoa(v)}})
+	if body := html.UnescapeString(r.Body); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "“His Majesty's Inspector” is used by 1 person or visit team place") {
+		t.Fatalf("in use only on a visit: %d\n%s", r.Status, body)
+	}
+	into, _ := e.vtTerm("review_team_roles", f.reviewID, "Senior His Majesty's Inspector")
+	r = lead.post(base+"/team-roles/"+id+"/merge", url.Values{"into": {into}, "version": {strconv.Itoa(v)}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("merge: %d\n%s", r.Status, r.Body)
+	}
+	var job string
+	e.vtScalar(&job, `SELECT job_title FROM visit_members WHERE visit_id = $1 AND member_id = $2`, f.visitA, f.inspector)
+	if job != "Senior His Majesty's Inspector" {
+		t.Errorf("the visit's role after the merge: %q", job)
+	}
+	// The visit page shows the role on the visit.
+	vtWant(t, lead.get(f.path("/", f.visitA)), http.StatusOK, "CQC, Senior His Majesty&#39;s Inspector")
+}

@@ -117,10 +117,14 @@ func FoldLine(s string) string {
 // two-day visit is one two-day event, as calendar programs show a trip, and a person on days 1
 // and 3 gets two events. Its UID is the visit id and the run's first day, so it stays the same
 // when the visit is edited and calendars update the event rather than add another. A visit to an
-// area the user is the local authority contact for is one event spanning the visit.
+// area the user is the local authority contact for is one event spanning the visit. A visit whose
+// start is not known yet has no place in a calendar and is left out.
 func FeedFor(name string, visits []Visit, userID, baseURL string, stamp time.Time) Calendar {
 	c := Calendar{Name: name}
 	for _, v := range visits {
+		if !v.HasStart() {
+			continue
+		}
 		summary := "Visit: " + v.AreaName + " – " + v.ReviewTitle
 		link := baseURL + "/reviews/" + v.ReviewID + "/visits/" + v.ID
 		team := teamText(v)

@@ -203,6 +203,13 @@ func TestFeedJoinsConsecutiveDays(t *testing.T) {
 	if len(events) != 1 || events[0]["DTEND;VALUE=DATE"] != "20230902" || !strings.Contains(unescape(events[0]["DESCRIPTION"]), "Team:\nA") {
 		t.Fatalf("contact's events %v", events)
 	}
+	// A visit whose start is not known yet is left out, for the team and the contact alike.
+	nf := Visit{ID: "n", AreaName: "Torbay", ReviewTitle: "R", Days: 2, Team: []TeamMember{{UserID: "u1", Name: "A"}}}
+	for _, user := range []string{"u1", "contact"} {
+		if _, events = parse(t, string(FeedFor("c", []Visit{v, nf}, user, "", time.Now()).Bytes())); len(events) != 1 {
+			t.Fatalf("%s's events with a visit not fixed: %v", user, events)
+		}
+	}
 }
 
 func TestFormatting(t *testing.T) {

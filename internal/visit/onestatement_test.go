@@ -56,10 +56,11 @@ func TestOneStatementReadsMatchTheLists(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		frv, fareas, feligible, err := visit.FormLists(ctx, tx, w.tenant, r)
+		o, err := visit.FormLists(ctx, tx, w.tenant, r)
 		if err != nil {
 			return err
 		}
+		frv, fareas, feligible := o.Review, o.Areas, o.Eligible
 		if len(fareas) != 2 || len(feligible) != 3 || !reflect.DeepEqual(frv, wantRv) || !reflect.DeepEqual(fareas, areas) ||
 			!reflect.DeepEqual(feligible, eligible) {
 			t.Errorf("form lists:\n%+v %+v %+v\nwant\n%+v %+v %+v", frv, fareas, feligible, wantRv, areas, eligible)

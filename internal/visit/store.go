@@ -103,13 +103,40 @@ const visitSelect = `SELECT v.id, v.review_id, r.title, v.area_id, la.display_na
 	JOIN local_authorities la ON la.ons_code = a.ons_code
 	WHERE v.tenant_id = $1 `
 
-const visitOrder = ` ORDER BY v.start_date, la.display_name, v.id`
+// visitOrder puts visits by date, those whose start is not known yet last.
+const visitOrder = ` ORDER BY v.start_date NULLS LAST, la.display_name, v.id`
 
 func scanVisit(r pgx.CollectableRow) (Visit, error) {
 	var v Visit
-	err := r.Scan(&v.ID, &v.ReviewID, &v.ReviewTitle, &v.AreaID, &v.AreaName, &v.ONSCode, &v.Start, &v.Days, &v.Notes, &v.Version)
+	var start *time.Time
+	err := r.Scan(&v.ID, &v.ReviewID, &v.ReviewTitle, &v.AreaID, &v.AreaName, &v.ONSCode, &start, &v.Days, &v.Notes, &v.Version)
+	if start != nil {
+		v.Start = *start
+	}
 	return v, err
 }
+
+// teamRows is the (visit, member) pairs of a visit's team, for visits matching cond (on d and vm,
+// the tables visit_days and visit_members, of tenant $1): everyone with a visit_members row, and
+// anyone with days (the store writes both, but a person with days is on the team regardless).
+func teamRows(cond string) string {
+	return `(SELECT vm.visit_id, vm.member_id FROM visit_members vm WHERE vm.tenant_id = $1 AND ` + cond + `
+		UNION SELECT d.visit_id, d.member_id FROM visit_days d WHERE d.tenant_id = $1 AND ` +
+		strings.ReplaceAll(cond, "vm.", "d.") + `)`
+}
+
+// teamCols are a team member's columns, for t (a teamRows pair) joined to m (review_members), u
+// (users) and o (their visit_members row, if any): the values on the visit, the visit's own values
+// and their days on site.
+const teamCols = `m.id, m.user_id, u.name, m.role,
+	coalesce(o.inspectorate, m.inspectorate, '') AS inspectorate, coalesce(o.job_title, m.job_title, '') AS job_title,
+	coalesce(o.inspectorate, '') AS visit_inspectorate, coalesce(o.job_title, '') AS visit_job_title,
+	coalesce((SELECT array_agg(d.day ORDER BY d.day) FROM visit_days d
+		WHERE d.tenant_id = m.tenant_id AND d.visit_id = t.visit_id AND d.member_id = t.member_id), '{}') AS days`
+
+const teamJoins = `JOIN review_members m ON m.tenant_id = $1 AND m.id = t.member_id
+	JOIN users u ON u.id = m.user_id
+	LEFT JOIN visit_members o ON o.tenant_id = $1 AND o.visit_id = t.visit_id AND o.member_id = t.member_id`
 
 // queryVisits runs a visit query and then reads every team of the result in one more query.
 func queryVisits(ctx context.Context, q db.Querier, op, tenantID, sql string, args ...any) ([]Visit, error) {
@@ -140,14 +167,9 @@ func queryVisits(ctx context.Context, q db.Querier, op, tenantID, sql string, ar
 
 // loadTeams reads the teams of several visits in one query: visit id → members with their days.
 func loadTeams(ctx context.Context, q db.Querier, tenantID string, visitIDs []string) (map[string][]TeamMember, error) {
-	rows, err := q.Query(ctx, `SELECT d.visit_id, m.id, m.user_id, u.name, m.role, coalesce(m.inspectorate, ''), coalesce(m.job_title, ''),
-			array_agg(d.day ORDER BY d.day)
-		FROM visit_days d
-		JOIN review_members m ON m.tenant_id = d.tenant_id AND m.id = d.member_id
-		JOIN users u ON u.id = d.user_id
-		WHERE d.tenant_id = $1 AND d.visit_id = ANY($2::uuid[])
-		GROUP BY d.visit_id, m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title
-		ORDER BY d.visit_id, u.name, m.id`, tenantID, visitIDs)
+	rows, err := q.Query(ctx, `SELECT t.visit_id, `+teamCols+`
+		FROM `+teamRows(`vm.visit_id = ANY($2::uuid[])`)+` t `+teamJoins+`
+		ORDER BY t.visit_id, u.name, m.id`, tenantID, visitIDs)
 	if err != nil {
 		return nil, fmt.Errorf("visit: teams: %w", err)
 	}
@@ -156,10 +178,14 @@ func loadTeams(ctx context.Context, q db.Querier, tenantID string, visitIDs []st
 	for rows.Next() {
 		var visitID, role string
 		var m TeamMember
-		if err := rows.Scan(&visitID, &m.MemberID, &m.UserID, &m.Name, &role, &m.Inspectorate, &m.JobTitle, &m.Days); err != nil {
+		if err := rows.Scan(&visitID, &m.MemberID, &m.UserID, &m.Name, &role, &m.Inspectorate, &m.JobTitle,
+			&m.VisitInspectorate, &m.VisitJobTitle, &m.Days); err != nil {
 			return nil, fmt.Errorf("visit: scan team: %w", err)
 		}
 		m.Role = auth.ReviewRole(role)
+		if len(m.Days) == 0 {
+			m.Days = nil // as Get reads it
+		}
 		out[visitID] = append(out[visitID], m)
 	}
 	if err := rows.Err(); err != nil {
@@ -187,15 +213,11 @@ func Get(ctx context.Context, q db.Querier, tenantID, reviewID, visitID string) 
 
 // teamJSON is a visit's team as JSON (members by name, each with their days), for one visit v of
 // tenant $1: the same as loadTeams reads for several.
-const teamJSON = `(SELECT json_agg(json_build_object('MemberID', t.id, 'UserID', t.user_id, 'Name', t.name, 'Role', t.role,
-		'Inspectorate', t.inspectorate, 'JobTitle', t.job_title, 'Days', t.days) ORDER BY t.name, t.id)
-	FROM (SELECT m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title,
-			array_agg(to_char(d.day, 'YYYY-MM-DD') ORDER BY d.day) AS days
-		FROM visit_days d
-		JOIN review_members m ON m.tenant_id = d.tenant_id AND m.id = d.member_id
-		JOIN users u ON u.id = d.user_id
-		WHERE d.tenant_id = $1 AND d.visit_id = v.id
-		GROUP BY m.id, m.user_id, u.name, m.role, m.inspectorate, m.job_title) t)`
+var teamJSON = `(SELECT json_agg(json_build_object('MemberID', x.id, 'UserID', x.user_id, 'Name', x.name, 'Role', x.role,
+		'Inspectorate', x.inspectorate, 'JobTitle', x.job_title, 'VisitInspectorate', x.visit_inspectorate,
+		'VisitJobTitle', x.visit_job_title, 'Days', x.days) ORDER BY x.name, x.id)
+	FROM (SELECT ` + teamCols + `
+		FROM ` + teamRows(`vm.visit_id = v.id`) + ` t ` + teamJoins + `) x)`
 
 // memberList decodes team members from JSON, days given as YYYY-MM-DD (read as UTC midnight, as
 // pgx reads a date).
@@ -204,6 +226,7 @@ type memberList []TeamMember
 func (l *memberList) UnmarshalJSON(b []byte) error {
 	var raw []struct {
 		MemberID, UserID, Name, Role, Inspectorate, JobTitle string
+		VisitInspectorate, VisitJobTitle                     string
 		Days                                                 []string
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -216,7 +239,8 @@ func (l *memberList) UnmarshalJSON(b []byte) error {
 	out := make(memberList, len(raw))
 	for i, m := range raw {
 		out[i] = TeamMember{MemberID: m.MemberID, UserID: m.UserID, Name: m.Name, Role: auth.ReviewRole(m.Role),
-			Inspectorate: m.Inspectorate, JobTitle: m.JobTitle}
+			Inspectorate: m.Inspectorate, JobTitle: m.JobTitle, VisitInspectorate: m.VisitInspectorate,
+			VisitJobTitle: m.VisitJobTitle}
 		for _, d := range m.Days {
 			day, err := time.Parse(time.DateOnly, d)
 			if err != nil {
@@ -237,6 +261,7 @@ func GetWithReview(ctx context.Context, q db.Querier, tenantID, reviewID, visitI
 	}
 	rv := ReviewInfo{ID: reviewID}
 	var v Visit
+	var start *time.Time
 	var team memberList
 	err := q.QueryRow(ctx, `SELECT v.id, v.review_id, r.title, v.area_id, la.display_name, la.ons_code, v.start_date,
 			v.days, v.notes, v.version, r.fieldwork_start, r.fieldwork_end, `+teamJSON+`
@@ -245,7 +270,7 @@ func GetWithReview(ctx context.Context, q db.Querier, tenantID, reviewID, visitI
 		JOIN review_areas a ON a.tenant_id = v.tenant_id AND a.id = v.area_id
 		JOIN local_authorities la ON la.ons_code = a.ons_code
 		WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3`, tenantID, reviewID, visitID).
-		Scan(&v.ID, &v.ReviewID, &v.ReviewTitle, &v.AreaID, &v.AreaName, &v.ONSCode, &v.Start, &v.Days, &v.Notes,
+		Scan(&v.ID, &v.ReviewID, &v.ReviewTitle, &v.AreaID, &v.AreaName, &v.ONSCode, &start, &v.Days, &v.Notes,
 			&v.Version, &rv.FieldworkStart, &rv.FieldworkEnd, &team)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ReviewInfo{}, Visit{}, apperr.NotFound("Visit not found")
@@ -254,17 +279,29 @@ func GetWithReview(ctx context.Context, q db.Querier, tenantID, reviewID, visitI
 		return ReviewInfo{}, Visit{}, fmt.Errorf("visit: get %s: %w", visitID, err)
 	}
 	rv.Title, v.Team = v.ReviewTitle, team
+	if start != nil {
+		v.Start = *start
+	}
 	return rv, v, nil
 }
 
-// FormLists reads what the visit form offers, in one statement: the review's title and fieldwork
-// window, its areas by name and the people who may be on a team (as Areas and EligibleMembers).
-func FormLists(ctx context.Context, q db.Querier, tenantID, reviewID string) (ReviewInfo, []Area, []TeamMember, error) {
+// Options are what the visit form offers: the review's title and fieldwork window, its areas by
+// name, the people who may be on a team (as Areas and EligibleMembers), and the review's lists of
+// inspectorates and team roles, in their order.
+type Options struct {
+	Review        ReviewInfo
+	Areas         []Area
+	Eligible      []TeamMember
+	Inspectorates []string
+	TeamRoles     []string
+}
+
+// FormLists reads what the visit form offers, in one statement.
+func FormLists(ctx context.Context, q db.Querier, tenantID, reviewID string) (Options, error) {
 	if !db.ValidUUID(reviewID) {
-		return ReviewInfo{}, nil, nil, apperr.NotFound("Review not found")
+		return Options{}, apperr.NotFound("Review not found")
 	}
-	rv := ReviewInfo{ID: reviewID}
-	var areas []Area
+	o := Options{Review: ReviewInfo{ID: reviewID}}
 	var members memberList
 	err := q.QueryRow(ctx, `SELECT r.title, r.fieldwork_start, r.fieldwork_end,
 			(SELECT coalesce(json_agg(json_build_object('ID', a.id, 'Name', la.display_name, 'ONSCode', a.ons_code)
@@ -274,16 +311,22 @@ func FormLists(ctx context.Context, q db.Querier, tenantID, reviewID string) (Re
 			(SELECT coalesce(json_agg(json_build_object('MemberID', m.id, 'UserID', m.user_id, 'Name', u.name,
 					'Role', m.role, 'Inspectorate', m.inspectorate, 'JobTitle', m.job_title) ORDER BY u.name, m.id), '[]')
 				FROM review_members m JOIN users u ON u.id = m.user_id
-				WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.role IN ('lead', 'inspector'))
+				WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.role IN ('lead', 'inspector')),
+			(SELECT coalesce(array_agg(name ORDER BY position, lower(name), id), '{}') FROM review_inspectorates
+				WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT coalesce(array_agg(name ORDER BY position, lower(name), id), '{}') FROM review_team_roles
+				WHERE tenant_id = $1 AND review_id = $2)
 		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).
-		Scan(&rv.Title, &rv.FieldworkStart, &rv.FieldworkEnd, &areas, &members)
+		Scan(&o.Review.Title, &o.Review.FieldworkStart, &o.Review.FieldworkEnd, &o.Areas, &members, &o.Inspectorates,
+			&o.TeamRoles)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return ReviewInfo{}, nil, nil, apperr.NotFound("Review not found")
+		return Options{}, apperr.NotFound("Review not found")
 	}
 	if err != nil {
-		return ReviewInfo{}, nil, nil, fmt.Errorf("visit: form lists of %s: %w", reviewID, err)
+		return Options{}, fmt.Errorf("visit: form lists of %s: %w", reviewID, err)
 	}
-	return rv, areas, members, nil
+	o.Eligible = members
+	return o, nil
 }
 
 // ForUser reads, across the tenant's reviews, every visit the user is on the team of, and every
@@ -293,6 +336,9 @@ func FormLists(ctx context.Context, q db.Querier, tenantID, reviewID string) (Re
 func ForUser(ctx context.Context, q db.Querier, tenantID, userID string) ([]Visit, error) {
 	return queryVisits(ctx, q, "visits of user "+userID, tenantID, visitSelect+`AND (
 			EXISTS (SELECT 1 FROM visit_days d WHERE d.tenant_id = $1 AND d.visit_id = v.id AND d.user_id = $2 AND NOT d.imported)
+			OR EXISTS (SELECT 1 FROM visit_members vm JOIN review_members m ON m.tenant_id = vm.tenant_id AND m.id = vm.member_id
+				WHERE vm.tenant_id = $1 AND vm.visit_id = v.id AND m.user_id = $2
+				AND NOT EXISTS (SELECT 1 FROM visit_days d WHERE d.tenant_id = $1 AND d.visit_id = v.id AND d.member_id = vm.member_id AND d.imported))
 			OR EXISTS (SELECT 1 FROM review_members m WHERE m.tenant_id = $1 AND m.review_id = v.review_id
 				AND m.user_id = $2 AND m.role = 'la_contact' AND m.area_id = v.area_id))`+visitOrder, tenantID, userID)
 }
@@ -340,11 +386,12 @@ func Check(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID 
 	if areaName == "" {
 		errs.Add("area", "Select an area of this review")
 	}
-	if rv.FieldworkStart != nil && p.Start.Before(*rv.FieldworkStart) {
+	known := !p.Start.IsZero()
+	if known && rv.FieldworkStart != nil && p.Start.Before(*rv.FieldworkStart) {
 		errs.Add("start-day", fmt.Sprintf("The visit starts on %s, before fieldwork starts on %s",
 			FormatDate(p.Start), FormatDate(*rv.FieldworkStart)))
 	}
-	if rv.FieldworkEnd != nil && p.End().After(*rv.FieldworkEnd) {
+	if known && rv.FieldworkEnd != nil && p.End().After(*rv.FieldworkEnd) {
 		field := "days"
 		if p.Start.After(*rv.FieldworkEnd) {
 			field = "start-day"
@@ -352,12 +399,12 @@ func Check(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID 
 		errs.Add(field, fmt.Sprintf("The visit ends on %s, after fieldwork ends on %s",
 			FormatDate(p.End()), FormatDate(*rv.FieldworkEnd)))
 	}
-	if areaName != "" {
+	if areaName != "" && known {
 		if err := checkAreaFree(ctx, q, tenantID, reviewID, exceptVisitID, areaName, p, errs); err != nil {
 			return nil, err
 		}
 	}
-	if len(p.Team) == 0 {
+	if len(p.OnTeam()) == 0 {
 		return errs, nil
 	}
 	if err := checkTeam(ctx, q, tenantID, reviewID, p, errs); err != nil {
@@ -388,18 +435,27 @@ func checkAreaFree(ctx context.Context, q db.Querier, tenantID, reviewID, except
 	return nil
 }
 
-// checkTeam refuses people who are not leads or inspectors of the review.
+// checkTeam refuses people who are not leads or inspectors of the review, and a team role or
+// inspectorate that is not on the review's lists.
 func checkTeam(ctx context.Context, q db.Querier, tenantID, reviewID string, p Plan, errs *form.Errors) error {
-	var ids []string
-	for id := range p.Team {
+	ids := p.OnTeam()
+	var insps, roles []string
+	for _, id := range ids {
 		if !db.ValidUUID(id) {
 			errs.Add("team", "Choose people who are leads or inspectors of this review")
 			return nil
 		}
-		ids = append(ids, id)
+		insps = append(insps, p.Members[id].Inspectorate)
+		roles = append(roles, p.Members[id].JobTitle)
 	}
-	rows, err := q.Query(ctx, `SELECT m.id, m.role, u.name FROM review_members m JOIN users u ON u.id = m.user_id
-		WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.id = ANY($3::uuid[]) ORDER BY u.name, m.id`, tenantID, reviewID, ids)
+	// Each row: a person, with whether their role and inspectorate on the visit are on the lists.
+	rows, err := q.Query(ctx, `SELECT m.id, m.role, u.name,
+			w.insp = '' OR EXISTS (SELECT 1 FROM review_inspectorates i WHERE i.tenant_id = $1 AND i.review_id = $2 AND i.name = w.insp),
+			w.job = '' OR EXISTS (SELECT 1 FROM review_team_roles r WHERE r.tenant_id = $1 AND r.review_id = $2 AND r.name = w.job)
+		FROM unnest($3::uuid[], $4::text[], $5::text[]) AS w (member_id, insp, job)
+		JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.id = w.member_id
+		JOIN users u ON u.id = m.user_id
+		ORDER BY u.name, m.id`, tenantID, reviewID, ids, insps, roles)
 	if err != nil {
 		return fmt.Errorf("visit: check team: %w", err)
 	}
@@ -407,10 +463,17 @@ func checkTeam(ctx context.Context, q db.Querier, tenantID, reviewID string, p P
 	found := 0
 	for rows.Next() {
 		var id, role, name string
-		if err := rows.Scan(&id, &role, &name); err != nil {
+		var inspOK, roleOK bool
+		if err := rows.Scan(&id, &role, &name, &inspOK, &roleOK); err != nil {
 			return fmt.Errorf("visit: scan team check: %w", err)
 		}
 		found++
+		if !roleOK {
+			errs.Add(RoleField(id), "Select a team role from the review’s list for "+name)
+		}
+		if !inspOK {
+			errs.Add(InspectorateField(id), "Select an inspectorate from the review’s list for "+name)
+		}
 		if r := auth.ReviewRole(role); !Eligible(r) {
 			errs.Add("team", fmt.Sprintf("%s is %s of this review: only leads and inspectors can be on a visit team",
 				name, articled(strings.ToLower(r.Label()))))
@@ -523,14 +586,22 @@ func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, p Plan) (
 		return "", false, &Refused{Errors: errs}
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days, notes)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, tenantID, reviewID, p.AreaID, p.Start, p.Days, p.Notes).Scan(&id)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, tenantID, reviewID, p.AreaID, startOf(p), p.Days, p.Notes).Scan(&id)
 	if err != nil {
 		return "", false, fmt.Errorf("visit: create in %s: %w", reviewID, err)
 	}
-	if err := insertDays(ctx, tx, tenantID, reviewID, id, p); err != nil {
+	if err := insertTeam(ctx, tx, tenantID, reviewID, id, p); err != nil {
 		return "", false, err
 	}
 	return id, false, nil
+}
+
+// startOf is the plan's start for the database: NULL while it is not known.
+func startOf(p Plan) *time.Time {
+	if p.Start.IsZero() {
+		return nil
+	}
+	return &p.Start
 }
 
 // identical finds a visit of the review exactly like the plan.
@@ -539,34 +610,74 @@ func identical(ctx context.Context, q db.Querier, tenantID, reviewID string, p P
 		return "", nil
 	}
 	vs, err := queryVisits(ctx, q, "find identical", tenantID, visitSelect+`AND v.review_id = $2 AND v.area_id = $3
-		AND v.start_date = $4 AND v.days = $5 AND v.notes = $6`, tenantID, reviewID, p.AreaID, p.Start, p.Days, p.Notes)
+		AND v.start_date IS NOT DISTINCT FROM $4 AND v.days = $5 AND v.notes = $6`, tenantID, reviewID, p.AreaID, startOf(p), p.Days, p.Notes)
 	if err != nil {
 		return "", err
 	}
 	for _, v := range vs {
-		if sameTeam(v.Team, p.Team) {
+		if sameTeam(v.Team, p) {
 			return v.ID, nil
 		}
 	}
 	return "", nil
 }
 
-func sameTeam(team []TeamMember, want map[string][]time.Time) bool {
-	n := 0
-	for _, days := range want {
-		if len(days) > 0 {
-			n++
-		}
-	}
-	if len(team) != n {
+// sameTeam reports whether a visit's team is the planned one: the same people, days and places.
+func sameTeam(team []TeamMember, p Plan) bool {
+	if len(team) != len(p.OnTeam()) {
 		return false
 	}
 	for _, m := range team {
-		if !slices.EqualFunc(m.Days, want[m.MemberID], time.Time.Equal) {
+		place, on := p.Members[m.MemberID]
+		if !on && len(p.Team[m.MemberID]) == 0 || !slices.EqualFunc(m.Days, p.Team[m.MemberID], time.Time.Equal) ||
+			m.VisitInspectorate != place.Inspectorate || m.VisitJobTitle != place.JobTitle {
 			return false
 		}
 	}
 	return true
+}
+
+// insertTeam writes the team: a visit_members row for each person with their place on the visit,
+// then their days (every visit_days row has its visit_members row).
+func insertTeam(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, p Plan) error {
+	ids := p.OnTeam()
+	if len(ids) == 0 {
+		return nil
+	}
+	insps, roles := make([]string, len(ids)), make([]string, len(ids))
+	for i, id := range ids {
+		insps[i], roles[i] = p.Members[id].Inspectorate, p.Members[id].JobTitle
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("visit: savepoint: %w", err)
+	}
+	defer func() { _ = sp.Rollback(ctx) }()
+	tag, err := sp.Exec(ctx, `INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
+		SELECT $1, $2, m.id, $5, nullif(w.insp, ''), nullif(w.job, '')
+		FROM unnest($3::uuid[], $4::text[], $6::text[]) AS w (member_id, insp, job)
+		JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $5 AND m.id = w.member_id
+			AND m.role IN ('lead', 'inspector')`, tenantID, visitID, ids, insps, reviewID, roles)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+		// A value left its list since the check.
+		errs := &form.Errors{}
+		errs.Add("team", "Someone else changed the review’s lists at the same time. Check the team and try again.")
+		return &Refused{Errors: errs}
+	}
+	if err != nil {
+		return fmt.Errorf("visit: insert team of %s: %w", visitID, err)
+	}
+	if int(tag.RowsAffected()) != len(ids) {
+		// A member was removed from the review or changed role since the check.
+		errs := &form.Errors{}
+		errs.Add("team", "Choose people who are leads or inspectors of this review")
+		return &Refused{Errors: errs}
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return fmt.Errorf("visit: release savepoint: %w", err)
+	}
+	return insertDays(ctx, tx, tenantID, reviewID, visitID, p)
 }
 
 // insertDays writes the team's days, copying each person's user id from their membership. Days
@@ -656,7 +767,7 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, 
 		if gerr != nil {
 			return Visit{}, false, gerr
 		}
-		if now.AreaID == p.AreaID && now.Start.Equal(p.Start) && now.Days == p.Days && now.Notes == p.Notes && sameTeam(now.Team, p.Team) {
+		if now.AreaID == p.AreaID && now.Start.Equal(p.Start) && now.Days == p.Days && now.Notes == p.Notes && sameTeam(now.Team, p) {
 			return now, false, nil
 		}
 	}
@@ -671,13 +782,14 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, 
 		return Visit{}, false, &Refused{Errors: errs}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE visits SET area_id = $4, start_date = $5, days = $6, notes = $7, version = version + 1
-		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, visitID, p.AreaID, p.Start, p.Days, p.Notes); err != nil {
+		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, visitID, p.AreaID, startOf(p), p.Days, p.Notes); err != nil {
 		return Visit{}, false, fmt.Errorf("visit: update %s: %w", visitID, err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM visit_days WHERE tenant_id = $1 AND visit_id = $2`, tenantID, visitID); err != nil {
+	if _, err := tx.Exec(ctx, `WITH d AS (DELETE FROM visit_days WHERE tenant_id = $1 AND visit_id = $2)
+		DELETE FROM visit_members WHERE tenant_id = $1 AND visit_id = $2`, tenantID, visitID); err != nil {
 		return Visit{}, false, fmt.Errorf("visit: clear team of %s: %w", visitID, err)
 	}
-	if err := insertDays(ctx, tx, tenantID, reviewID, visitID, p); err != nil {
+	if err := insertTeam(ctx, tx, tenantID, reviewID, visitID, p); err != nil {
 		return Visit{}, false, err
 	}
 	return before, true, nil

@@ -3,6 +3,7 @@ package visit_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -448,4 +449,93 @@ func TestCalendarFeedOwner(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+func TestVisitWithNoStartAndPerVisitPlaces(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	r := w.review("Review")
+	sunderland := w.area(r, "E08000024")
+	ira := w.member(r, "inspector@visits.test", auth.ReviewInspector, "")
+	cass := w.member(r, "cqc.inspector@visits.test", auth.ReviewInspector, "")
+
+	// No start: a team with their places on this visit, and no days.
+	id, err := w.create(r, visit.Plan{AreaID: sunderland, Days: 2, Members: map[string]visit.Place{
+		ira:  {JobTitle: "Senior His Majesty's Inspector", Inspectorate: "CQC"},
+		cass: {}}})
+	w.must(err)
+	if n := w.count(`SELECT count(*) FROM visits WHERE id = $1 AND start_date IS NULL`, id); n != 1 {
+		t.Fatalf("start stored: %d visits with no start", n)
+	}
+	// A second visit with no start to the same area does not clash with the first.
+	_, err = w.create(r, visit.Plan{AreaID: sunderland, Days: 1})
+	w.must(err)
+	w.must(w.tx(func(tx pgx.Tx) error {
+		v, err := visit.Get(ctx, tx, w.tenant, r, id)
+		if err != nil {
+			return err
+		}
+		if v.HasStart() || v.DateRange() != visit.NotFixed || len(v.Team) != 2 {
+			t.Fatalf("visit %+v", v)
+		}
+		c, i := v.Team[0], v.Team[1]
+		if i.Name != "Ira Inspector" || i.About() != "CQC, Senior His Majesty's Inspector" || !i.OwnValues() ||
+			i.VisitJobTitle != "Senior His Majesty's Inspector" || len(i.Days) != 0 {
+			t.Fatalf("Ira on the visit: %+v", i)
+		}
+		if c.About() != "Ofsted, Early Years Inspector" || c.OwnValues() {
+			t.Fatalf("Cass as on the People page: %+v", c)
+		}
+		all, err := visit.List(ctx, tx, w.tenant, r, "")
+		if err != nil || len(all) != 2 || !reflect.DeepEqual(all[0].Team, v.Team) && !reflect.DeepEqual(all[1].Team, v.Team) {
+			t.Fatalf("list: %v %+v", err, all)
+		}
+		mine, err := visit.ForUser(ctx, tx, w.tenant, w.users["inspector@visits.test"])
+		if err != nil || len(mine) != 1 || mine[0].ID != id {
+			t.Fatalf("Ira's visits: %v %+v", err, mine)
+		}
+		// The form shows it as it is, and sent back unchanged it is the same plan.
+		p, errs := visit.FormOf(v).Validate()
+		if errs.Any() || p.Members[ira].JobTitle != "Senior His Majesty's Inspector" || len(p.OnTeam()) != 2 {
+			t.Fatalf("form of the visit: %+v %v", p, errs.List())
+		}
+		return nil
+	}))
+
+	// A value not on the review's lists is refused.
+	_, err = w.create(r, visit.Plan{AreaID: sunderland, Days: 1, Members: map[string]visit.Place{ira: {JobTitle: "Chief"}}})
+	if got := refused(t, err).Errors.Get(visit.RoleField(ira)); got != "Select a team role from the review’s list for Ira Inspector" {
+		t.Fatalf("unknown role: %q", got)
+	}
+
+	// The start becomes known: the days can be chosen, and the places stay.
+	var before int
+	w.must(w.tx(func(tx pgx.Tx) error {
+		v, err := visit.Get(ctx, tx, w.tenant, r, id)
+		before = v.Version
+		return err
+	}))
+	w.must(w.tx(func(tx pgx.Tx) error {
+		_, _, err := visit.Update(ctx, tx, w.tenant, r, id, before, visit.Plan{AreaID: sunderland, Start: day(2023, 8, 8), Days: 2,
+			Team:    map[string][]time.Time{ira: {day(2023, 8, 8)}},
+			Members: map[string]visit.Place{ira: {JobTitle: "Senior His Majesty's Inspector"}}})
+		return err
+	}))
+	if n := w.count(`SELECT count(*) FROM visit_members WHERE visit_id = $1`, id); n != 1 {
+		t.Fatalf("%d people on the team, want Ira alone", n)
+	}
+	if n := w.count(`SELECT count(*) FROM visit_members WHERE visit_id = $1 AND job_title = 'Senior His Majesty''s Inspector'
+		AND inspectorate IS NULL`, id); n != 1 {
+		t.Fatalf("Ira's place not saved")
+	}
+	// Renaming a list value renames it on the visit.
+	w.must(w.tx(func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE review_team_roles SET name = 'Senior HMI' WHERE review_id = $1
+			AND name = 'Senior His Majesty''s Inspector'`, r)
+		return err
+	}))
+	if n := w.count(`SELECT count(*) FROM visit_members WHERE visit_id = $1 AND job_title = 'Senior HMI'`, id); n != 1 {
+		t.Fatalf("rename did not reach the visit")
+	}
 }

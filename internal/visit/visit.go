@@ -32,21 +32,42 @@ type Visit struct {
 	AreaID      string
 	AreaName    string
 	ONSCode     string
-	Start       time.Time
+	Start       time.Time // zero while the start is not known yet
 	Days        int
 	Notes       string
 	Version     int
 	Team        []TeamMember // ordered by name
 }
 
-// End is the visit's last day.
-func (v Visit) End() time.Time { return v.Start.AddDate(0, 0, v.Days-1) }
+// NotFixed is what a visit whose start is not known yet says instead of its dates.
+const NotFixed = "Dates not fixed yet"
 
-// Dates are the visit's days in order.
-func (v Visit) Dates() []time.Time { return DaysFrom(v.Start, v.Days) }
+// HasStart reports whether the visit's start is known.
+func (v Visit) HasStart() bool { return !v.Start.IsZero() }
 
-// DateRange is the visit's dates as people write them: "8–9 August 2023".
-func (v Visit) DateRange() string { return FormatRange(v.Start, v.End()) }
+// End is the visit's last day; zero while the start is not known.
+func (v Visit) End() time.Time {
+	if !v.HasStart() {
+		return time.Time{}
+	}
+	return v.Start.AddDate(0, 0, v.Days-1)
+}
+
+// Dates are the visit's days in order; none while the start is not known.
+func (v Visit) Dates() []time.Time {
+	if !v.HasStart() {
+		return nil
+	}
+	return DaysFrom(v.Start, v.Days)
+}
+
+// DateRange is the visit's dates as people write them: "8–9 August 2023", or NotFixed.
+func (v Visit) DateRange() string {
+	if !v.HasStart() {
+		return NotFixed
+	}
+	return FormatRange(v.Start, v.End())
+}
 
 // OnSite lists who is on site on day.
 func (v Visit) OnSite(day time.Time) []TeamMember {
@@ -80,15 +101,20 @@ func (v Visit) Teammates(userID string) []TeamMember {
 	return out
 }
 
-// TeamMember is a member of the review (a lead or an inspector) and the days they are on site.
+// TeamMember is a member of the review (a lead or an inspector) and the days they are on site. On a
+// visit's team, Inspectorate and JobTitle are what the person is on that visit (the visit's own
+// values, or else the People page's); VisitInspectorate and VisitJobTitle are the visit's own
+// values, "" for "as on the People page".
 type TeamMember struct {
-	MemberID     string
-	UserID       string
-	Name         string
-	Role         auth.ReviewRole
-	Inspectorate string
-	JobTitle     string
-	Days         []time.Time // in order; empty for an eligible member not on a visit
+	MemberID          string
+	UserID            string
+	Name              string
+	Role              auth.ReviewRole
+	Inspectorate      string
+	JobTitle          string
+	VisitInspectorate string
+	VisitJobTitle     string
+	Days              []time.Time // in order; empty for an eligible member not on a visit, or with no days yet
 }
 
 // OnDay reports whether the member is on site on day.
@@ -112,6 +138,9 @@ func (m TeamMember) About() string {
 
 // DayList is the member's days as people write them: "8 and 9 August 2023".
 func (m TeamMember) DayList() string { return FormatDays(m.Days) }
+
+// OwnValues reports whether the member's role or inspectorate on the visit differs from the People page's.
+func (m TeamMember) OwnValues() bool { return m.VisitInspectorate != "" || m.VisitJobTitle != "" }
 
 // Area is one local area of a review.
 type Area struct {
@@ -198,31 +227,79 @@ func DayLabel(i int, day time.Time) string {
 
 // --- The form ---
 
-// Form is the visit form as typed. Team holds the ticked checkboxes, each "memberID:YYYY-MM-DD".
-// Field ids: area, start-day, days, notes, team, and team-<memberID> for a person's first day.
+// Form is the visit form as typed. Team holds the ticked day checkboxes, each
+// "memberID:YYYY-MM-DD"; On the member ids ticked "On the team"; Roles and Inspectorates a
+// person's team role and inspectorate on this visit, by member id ("" for as on the People page).
+// Field ids: area, start-day, days, notes, team, team-<memberID> for a person's first day,
+// on-<memberID>, role-<memberID> and inspectorate-<memberID>.
 type Form struct {
-	AreaID  string
-	Start   review.DateInput
-	Days    string
-	Notes   string
-	Team    []string
-	Version int
+	AreaID        string
+	Start         review.DateInput
+	Days          string
+	Notes         string
+	Team          []string
+	On            []string
+	Roles         map[string]string
+	Inspectorates map[string]string
+	Version       int
 }
 
-// Plan is a valid form: what to write.
+// Plan is a valid form: what to write. A person with days in Team is on the team even if Members
+// does not name them.
 type Plan struct {
-	AreaID string
-	Start  time.Time
-	Days   int
-	Notes  string
-	Team   map[string][]time.Time // member id → days on site, in order
+	AreaID  string
+	Start   time.Time // zero: not known yet, and then nobody has days
+	Days    int
+	Notes   string
+	Team    map[string][]time.Time // member id → days on site, in order
+	Members map[string]Place       // member id → their place on the team
 }
 
-// End is the planned visit's last day.
-func (p Plan) End() time.Time { return p.Start.AddDate(0, 0, p.Days-1) }
+// Place is what a person is on one visit: "" for as on the People page.
+type Place struct {
+	Inspectorate string
+	JobTitle     string
+}
 
-// Dates are the planned visit's days.
-func (p Plan) Dates() []time.Time { return DaysFrom(p.Start, p.Days) }
+// OnTeam lists the ids of everyone on the planned team, in order.
+func (p Plan) OnTeam() []string {
+	var ids []string
+	for id := range p.Members {
+		ids = append(ids, id)
+	}
+	for id, days := range p.Team {
+		if len(days) > 0 && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// End is the planned visit's last day; zero while the start is not known.
+func (p Plan) End() time.Time {
+	if p.Start.IsZero() {
+		return time.Time{}
+	}
+	return p.Start.AddDate(0, 0, p.Days-1)
+}
+
+// Dates are the planned visit's days; none while the start is not known.
+func (p Plan) Dates() []time.Time {
+	if p.Start.IsZero() {
+		return nil
+	}
+	return DaysFrom(p.Start, p.Days)
+}
+
+// OnField, RoleField and InspectorateField are the ids of a person's "On the team" checkbox and
+// their two selects.
+func OnField(memberID string) string           { return "on-" + memberID }
+func RoleField(memberID string) string         { return "role-" + memberID }
+func InspectorateField(memberID string) string { return "inspectorate-" + memberID }
+
+// NoStartDays is what days ticked for a visit with no start date say.
+const NoStartDays = "Days on site can only be chosen once the start date is known: enter the start date, or untick the days"
 
 // TeamValue is a checkbox's value for a member and a day.
 func TeamValue(memberID string, day time.Time) string { return memberID + ":" + ISODate(day) }
@@ -233,18 +310,19 @@ func TeamField(memberID string) string { return "team-" + memberID }
 // DetailsFields are the fields of the first step of the form (area, dates, notes).
 var DetailsFields = []string{"area", "start-day", "days", "notes"}
 
-// Validate checks what can be checked without the database: the area is chosen, the start date is
-// real, the number of days is 1 to 10, the notes are not too long, and each team choice names a
-// day of the visit. The store checks the rest (see Check).
+// Validate checks what can be checked without the database: the area is chosen, the start date
+// is real or left blank (not known yet), the number of days is 1 to 10, the notes are not too long,
+// and each team choice names a day of the visit, which needs a start. The store checks the rest
+// (see Check).
 func (f Form) Validate() (Plan, *form.Errors) {
 	errs := &form.Errors{}
 	p := Plan{AreaID: strings.TrimSpace(f.AreaID), Notes: strings.TrimSpace(strings.ReplaceAll(f.Notes, "\r\n", "\n")),
-		Team: map[string][]time.Time{}}
+		Team: map[string][]time.Time{}, Members: map[string]Place{}}
 	if p.AreaID == "" {
 		errs.Add("area", "Select the area to visit")
 	}
 	if f.Start.Empty() {
-		errs.Add("start-day", "Enter the date the visit starts")
+		// Not known yet.
 	} else if t, ok := f.Start.Parse(); !ok {
 		errs.Add("start-day", "Start date must be a real date, for example 8 8 2023")
 	} else {
@@ -261,7 +339,16 @@ func (f Form) Validate() (Plan, *form.Errors) {
 	if utf8.RuneCountInString(p.Notes) > MaxNotes {
 		errs.Add("notes", "Notes must be 2,000 characters or fewer")
 	}
+	for _, id := range f.On {
+		if id = strings.TrimSpace(id); id != "" {
+			p.Members[id] = Place{}
+		}
+	}
+	if p.Start.IsZero() && f.Start.Empty() && len(f.Team) > 0 {
+		errs.Add("team", NoStartDays)
+	}
 	if p.Start.IsZero() || p.Days == 0 {
+		p.place(f)
 		return p, errs
 	}
 	valid := map[string]time.Time{}
@@ -282,7 +369,23 @@ func (f Form) Validate() (Plan, *form.Errors) {
 	for id := range p.Team {
 		slices.SortFunc(p.Team[id], time.Time.Compare)
 	}
+	p.place(f)
 	return p, errs
+}
+
+// place gives everyone on the planned team their role and inspectorate on the visit.
+func (p *Plan) place(f Form) {
+	for _, id := range p.OnTeam() {
+		p.Members[id] = Place{Inspectorate: strings.TrimSpace(f.Inspectorates[id]), JobTitle: strings.TrimSpace(f.Roles[id])}
+	}
+}
+
+// IsOn reports whether the form has a person on the team: ticked "On the team", or with a day.
+func (f Form) IsOn(memberID string) bool {
+	if slices.Contains(f.On, memberID) {
+		return true
+	}
+	return slices.ContainsFunc(f.Team, func(v string) bool { return strings.HasPrefix(v, memberID+":") })
 }
 
 // Ticked reports whether the form has the checkbox for a member and day ticked.
@@ -295,9 +398,19 @@ func (f Form) StartDate() (time.Time, bool) { return f.Start.Parse() }
 
 // FormOf fills the form from a visit, for editing.
 func FormOf(v Visit) Form {
-	f := Form{AreaID: v.AreaID, Start: review.DateInputOf(&v.Start), Days: strconv.Itoa(v.Days), Notes: v.Notes,
-		Version: v.Version}
+	f := Form{AreaID: v.AreaID, Days: strconv.Itoa(v.Days), Notes: v.Notes, Version: v.Version,
+		Roles: map[string]string{}, Inspectorates: map[string]string{}}
+	if v.HasStart() {
+		f.Start = review.DateInputOf(&v.Start)
+	}
 	for _, m := range v.Team {
+		f.On = append(f.On, m.MemberID)
+		if m.VisitJobTitle != "" {
+			f.Roles[m.MemberID] = m.VisitJobTitle
+		}
+		if m.VisitInspectorate != "" {
+			f.Inspectorates[m.MemberID] = m.VisitInspectorate
+		}
 		for _, d := range m.Days {
 			f.Team = append(f.Team, TeamValue(m.MemberID, d))
 		}
@@ -313,9 +426,17 @@ func Snapshot(v Visit) map[string]any {
 		for i, d := range m.Days {
 			days[i] = ISODate(d)
 		}
-		team[m.Name+" ("+m.UserID+")"] = strings.Join(days, ",")
+		s := strings.Join(days, ",")
+		if m.OwnValues() {
+			s += " as " + m.About()
+		}
+		team[m.Name+" ("+m.UserID+")"] = s
 	}
-	return map[string]any{"review_id": v.ReviewID, "area": v.AreaName, "area_id": v.AreaID, "start": ISODate(v.Start),
+	start := ""
+	if v.HasStart() {
+		start = ISODate(v.Start)
+	}
+	return map[string]any{"review_id": v.ReviewID, "area": v.AreaName, "area_id": v.AreaID, "start": start,
 		"days": v.Days, "notes": v.Notes, "team": team}
 }
 
@@ -325,7 +446,8 @@ func Snapshot(v Visit) map[string]any {
 // visited that week and a column for each day of the week that any visit covers.
 type Timeline struct {
 	Weeks     []Week
-	Unvisited []Area // areas of the review with no visit yet
+	Unvisited []Area  // areas of the review with no visit yet
+	NotFixed  []Visit // visits whose start is not known yet, which have no place in the weeks
 }
 
 // Week is one week of the timeline.
@@ -360,6 +482,9 @@ func BuildTimeline(areas []Area, visits []Visit) Timeline {
 	days := map[time.Time]bool{}
 	for _, v := range visits {
 		visited[v.AreaID] = true
+		if !v.HasStart() {
+			tl.NotFixed = append(tl.NotFixed, v)
+		}
 		for _, d := range v.Dates() {
 			days[d] = true
 		}
@@ -395,7 +520,7 @@ func BuildTimeline(areas []Area, visits []Visit) Timeline {
 			for _, d := range w.Days {
 				cell := TimelineCell{Day: d}
 				for _, v := range visits {
-					if v.AreaID != a.ID || d.Before(v.Start) || d.After(v.End()) {
+					if v.AreaID != a.ID || !v.HasStart() || d.Before(v.Start) || d.After(v.End()) {
 						continue
 					}
 					cell.VisitID = v.ID

@@ -28,7 +28,8 @@ func TestFormValidate(t *testing.T) {
 		want  string
 	}{
 		{func(f *Form) { f.AreaID = " " }, "area", "Select the area to visit"},
-		{func(f *Form) { f.Start = review.DateInput{} }, "start-day", "Enter the date the visit starts"},
+		{func(f *Form) { f.Start = review.DateInput{} }, "team", NoStartDays},
+		{func(f *Form) { f.Start = review.DateInput{Month: "8"} }, "start-day", "Start date must be a real date, for example 8 8 2023"},
 		{func(f *Form) { f.Start.Day = "31"; f.Start.Month = "2" }, "start-day", "Start date must be a real date, for example 8 8 2023"},
 		{func(f *Form) { f.Start.Year = "" }, "start-day", "Start date must be a real date, for example 8 8 2023"},
 		{func(f *Form) { f.Days = "" }, "days", "Enter the number of days on site, from 1 to 10"},
@@ -48,6 +49,36 @@ func TestFormValidate(t *testing.T) {
 	}
 }
 
+func TestFormValidateNoStart(t *testing.T) {
+	t.Parallel()
+	f := Form{AreaID: "a", Days: "3", On: []string{"m1", "m2"}, Roles: map[string]string{"m1": " Lead Inspector "},
+		Inspectorates: map[string]string{"m2": "CQC", "m3": "Ofsted"}}
+	p, errs := f.Validate()
+	if errs.Any() {
+		t.Fatalf("errors: %v", errs.List())
+	}
+	if !p.Start.IsZero() || p.Days != 3 || p.Dates() != nil || !p.End().IsZero() {
+		t.Fatalf("plan %+v", p)
+	}
+	want := map[string]Place{"m1": {JobTitle: "Lead Inspector"}, "m2": {Inspectorate: "CQC"}}
+	if len(p.Members) != 2 || p.Members["m1"] != want["m1"] || p.Members["m2"] != want["m2"] {
+		t.Fatalf("members %+v, want %+v (m3 is not on the team)", p.Members, want)
+	}
+	// A day ticked makes a person part of the team even without "On the team".
+	f = Form{AreaID: "a", Start: review.DateInput{Day: "8", Month: "8", Year: "2023"}, Days: "1",
+		Team: []string{"m3:2023-08-08"}, Roles: map[string]string{"m3": "Team Inspector"}}
+	if p, errs = f.Validate(); errs.Any() || p.Members["m3"].JobTitle != "Team Inspector" || len(p.OnTeam()) != 1 {
+		t.Fatalf("plan %+v, errors %v", p, errs.List())
+	}
+	v := Visit{AreaName: "Torbay", Days: 2}
+	if v.DateRange() != NotFixed || v.Dates() != nil || !v.End().IsZero() || v.HasStart() {
+		t.Fatalf("a visit with no start: %q %v %v", v.DateRange(), v.Dates(), v.End())
+	}
+	if s := Snapshot(v); s["start"] != "" {
+		t.Fatalf("snapshot start %v", s["start"])
+	}
+}
+
 func TestBuildTimeline(t *testing.T) {
 	t.Parallel()
 	areas := []Area{{ID: "s", Name: "Sunderland"}, {ID: "t", Name: "Torbay"}, {ID: "w", Name: "Isle of Wight"}}
@@ -55,8 +86,12 @@ func TestBuildTimeline(t *testing.T) {
 		{ID: "v1", AreaID: "s", AreaName: "Sunderland", Start: day(2023, 8, 10), Days: 2, Team: []TeamMember{
 			{Name: "Ira", Days: []time.Time{day(2023, 8, 10), day(2023, 8, 11)}}, {Name: "Cass", Days: []time.Time{day(2023, 8, 11)}}}},
 		{ID: "v2", AreaID: "t", AreaName: "Torbay", Start: day(2023, 8, 13), Days: 2}, // Sunday to Monday
+		{ID: "v3", AreaID: "t", AreaName: "Torbay", Days: 2},                          // start not known
 	}
 	tl := BuildTimeline(areas, visits)
+	if len(tl.NotFixed) != 1 || tl.NotFixed[0].ID != "v3" {
+		t.Fatalf("not fixed %v", tl.NotFixed)
+	}
 	if len(tl.Unvisited) != 1 || tl.Unvisited[0].Name != "Isle of Wight" {
 		t.Fatalf("unvisited %v", tl.Unvisited)
 	}

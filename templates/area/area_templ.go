@@ -831,20 +831,20 @@ func Show(p templates.Page, v ShowView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					} else {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-visually-hidden\">Team for the visit on ")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-visually-hidden\">Team for the visit: ")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var38 string
 						templ_7745c5c3_Var38, templ_7745c5c3_Err = templ.JoinStringErrs(spanText(vis.Span))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/area/area.templ`, Line: 227, Col: 110}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/area/area.templ`, Line: 227, Col: 108}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var38))
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "</caption> <thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\"><th scope=\"col\" class=\"govuk-table__header\">Name</th><th scope=\"col\" class=\"govuk-table__header\">Job title</th><th scope=\"col\" class=\"govuk-table__header\">On site</th></tr></thead> <tbody class=\"govuk-table__body\">")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "</caption> <thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\"><th scope=\"col\" class=\"govuk-table__header\">Name</th><th scope=\"col\" class=\"govuk-table__header\">Job title on this visit</th><th scope=\"col\" class=\"govuk-table__header\">On site</th></tr></thead> <tbody class=\"govuk-table__body\">")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -1341,9 +1341,12 @@ func areaCount(n int) string {
 	return strconv.Itoa(n) + " areas"
 }
 
-// spanText is like "8 to 9 August 2023", "31 August to 1 September 2023" or "8 August 2023".
+// spanText is like "8 to 9 August 2023", "31 August to 1 September 2023" or "8 August 2023";
+// "Dates not fixed yet" for a visit whose start is not known.
 func spanText(s area.Span) string {
 	switch {
+	case s.Start.IsZero():
+		return "Dates not fixed yet"
 	case s.Start.Equal(s.End):
 		return area.LongDate(s.Start)
 	case s.Start.Year() == s.End.Year() && s.Start.Month() == s.End.Month():

@@ -3,6 +3,7 @@
 package visit
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,4 +124,22 @@ func excerpt(s string) string {
 		cut = cut[:i]
 	}
 	return cut + "…"
+}
+
+// orNone is a value, or "none" when it is empty.
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+// teamOrNone is the team's names, or "not chosen yet".
+func teamOrNone(team []domain.TeamMember) string {
+	if len(team) == 0 {
+		return "not chosen yet"
+	}
+	return names(team)
 }
