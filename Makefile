@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GOVUK := node_modules/govuk-frontend/dist/govuk
 TEST_DATA ?= .data/test
 
-.PHONY: help run test bench bench-pages faults fuzz build assets generate check schema clean db-stop
+.PHONY: help run test test-deps bench bench-pages faults fuzz build assets generate check schema clean db-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,13 +25,35 @@ generate: ## regenerate templ code (committed, so only needed after editing .tem
 	go tool templ generate
 
 build: assets ## build bin/thematic
-	go build -o bin/thematic ./cmd/thematic
+	@echo "building bin/thematic (a first build fetches and compiles every module, a few minutes: each package is named as it compiles)"
+	@go build -v -o bin/thematic ./cmd/thematic
 
 run: build ## start PostgreSQL if needed, migrate, load demo data, serve on http://localhost:8080
+	@echo "starting PostgreSQL (when DATABASE_URL is unset), migrating and loading the demo data"
 	./bin/thematic seed demo
 	./bin/thematic serve
 
-test: assets ## run the whole suite against a private PostgreSQL it starts itself
+# What the suite needs from the system: PostgreSQL's server binaries, Debian's chromium (browser
+# tests) and pandoc (reads the reports' DOCX back). Installed with apt when missing and allowed
+# (root, apt-get present); otherwise one line names what to install.
+test-deps:
+	@missing=(); \
+	{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; } || missing+=(postgresql); \
+	{ [ -n "$$CHROMIUM" ] || [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1; } || missing+=(chromium); \
+	command -v pandoc >/dev/null 2>&1 || missing+=(pandoc); \
+	if [ $${#missing[@]} -gt 0 ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "make test: installing $${missing[*]} with apt-get (needed by the tests)"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $${missing[*]} >/dev/null || \
+				{ echo "make test: apt-get could not install $${missing[*]}"; exit 1; }; \
+		else \
+			echo "make test: missing $${missing[*]}: install them (on Debian: sudo apt-get install $${missing[*]}) and run make test again"; \
+			exit 1; \
+		fi; \
+	fi
+
+test: assets test-deps ## run the whole suite against a private PostgreSQL it starts itself (installs chromium, pandoc, PostgreSQL when missing)
 	@status=0; \
 	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 30m ./... || status=$$?; \
 	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \

@@ -41,14 +41,16 @@ var srPeople = []srPerson{
 	{"jon.price@inspect.test", "Jon Price", "Ofsted", "Inspector"},
 }
 
-// srVisit is a visit: its area, first day (September to November 2025), length, and who is on
-// site on which days (1-based days of the visit).
+// srVisit is a visit: its area, first day (September to November 2025), length, who is on
+// site on which days (1-based days of the visit), and who holds another team role on it than
+// on the People page.
 type srVisit struct {
 	area  string
 	day   int
 	month int
 	days  int
-	team  map[string][]int // email → days on site
+	team  map[string][]int  // email → days on site
+	roles map[string]string // email → team role on this visit
 }
 
 func srDays(from, to int) []int {
@@ -61,14 +63,15 @@ func srDays(from, to int) []int {
 
 var srVisits = []srVisit{
 	{"Birmingham", 8, 9, 5, map[string][]int{"asha.patel@inspect.test": srDays(1, 5), "ben.okafor@inspect.test": srDays(1, 5),
-		"cara.lewis@inspect.test": srDays(1, 3), "dev.singh@inspect.test": srDays(1, 4)}},
+		"cara.lewis@inspect.test": srDays(1, 3), "dev.singh@inspect.test": srDays(1, 4)}, nil},
 	{"Leeds", 22, 9, 5, map[string][]int{"asha.patel@inspect.test": srDays(1, 5), "erin.walsh@inspect.test": srDays(1, 5),
-		"femi.adeyemi@inspect.test": srDays(2, 3)}},
-	{"Bristol", 6, 10, 4, map[string][]int{"ben.okafor@inspect.test": srDays(1, 4), "gwen.hughes@inspect.test": srDays(1, 4)}},
+		"femi.adeyemi@inspect.test": srDays(2, 3)}, nil},
+	{"Bristol", 6, 10, 4, map[string][]int{"ben.okafor@inspect.test": srDays(1, 4), "gwen.hughes@inspect.test": srDays(1, 4)},
+		map[string]string{"ben.okafor@inspect.test": "Lead inspector"}},
 	{"Kent", 20, 10, 3, map[string][]int{"cara.lewis@inspect.test": srDays(1, 3), "hari.nair@inspect.test": srDays(1, 3),
-		"isla.brown@inspect.test": srDays(1, 3)}},
+		"isla.brown@inspect.test": srDays(1, 3)}, nil},
 	{"Lambeth", 3, 11, 5, map[string][]int{"asha.patel@inspect.test": srDays(1, 5), "dev.singh@inspect.test": srDays(1, 5),
-		"jon.price@inspect.test": srDays(1, 5), "erin.walsh@inspect.test": srDays(5, 5)}},
+		"jon.price@inspect.test": srDays(1, 5), "erin.walsh@inspect.test": srDays(5, 5)}, nil},
 }
 
 // srNote is a note: the area whose visit it is recorded on, its source (and role), its text and
@@ -320,6 +323,9 @@ func TestJourneySecondReview(t *testing.T) {
 				}
 				b.Check(id)
 			}
+			if role := v.roles[email]; role != "" {
+				b.evSelect("role-"+member, role)
+			}
 		}
 		b.Submit("button[value=save]")
 		b.Expect("Visit to " + v.area)
@@ -465,7 +471,8 @@ func TestJourneySecondReview(t *testing.T) {
 var srMethodology = []string{
 	"Between September and November 2025, inspectors visited each of these local areas over a period of between 3 and 5 days.",
 	"Visits were carried out by teams of between 2 and 4 people.",
-	"Teams were made up of an inspector (on 3 of the 5 visits), a lead inspector (on 3 of the 5 visits) and a specialist adviser (on one of the 5 visits) from Ofsted;",
+	// Ben Okafor, an inspector on the People page, led the Bristol visit.
+	"Teams were made up of a lead inspector (on 4 of the 5 visits), an inspector (on 2 of the 5 visits) and a specialist adviser (on one of the 5 visits) from Ofsted;",
 	"an inspector (on 2 of the 5 visits) and a lead inspector (on one of the 5 visits) from Care Quality Commission;",
 	"an inspector (on 2 of the 5 visits) and a lead inspector (on one of the 5 visits) from HM Inspectorate of Constabulary and Fire & Rescue Services;",
 	"and an inspector (on 2 of the 5 visits) and a lead inspector (on one of the 5 visits) from HM Inspectorate of Probation.",
