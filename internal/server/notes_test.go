@@ -429,7 +429,10 @@ func TestNoteOnAVisitWithNoStart(t *testing.T) {
 	}
 	c := e.signedIn("inspector@demo.test")
 	r := c.get(f.newPath())
-	vtWant(t, r, http.StatusOK, "Record a note", "The visit’s dates are not fixed yet")
+	vtWant(t, r, http.StatusOK, "Record a note", "The visit’s dates are not fixed yet", "its dates are not fixed yet.")
+	if strings.Contains(r.Body, ", Dates not fixed yet") {
+		t.Error("the note form says \"Dates not fixed yet\" mid-sentence")
+	}
 	key := ntKeyRE.FindStringSubmatch(r.Body)
 	src := ntSourceRE.FindStringSubmatch(r.Body)
 	if key == nil || src == nil {
