@@ -468,6 +468,12 @@ func setUpReview(ctx context.Context, tx pgx.Tx, o Options, t *tenantData, r int
 		JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.user_id = t.usr
 		JOIN visits v ON v.tenant_id = $1 AND v.id = t.visit
 		CROSS JOIN generate_series(0, 1) d`, t.id, id, insp, teamVisits); err != nil {
+		return nil, fmt.Errorf("scale: visit team days: %w", err)
+	}
+	// Each of those days has its place on the team, as the visit form writes it.
+	if _, err := tx.Exec(ctx, `INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id)
+		SELECT DISTINCT tenant_id, visit_id, member_id, $2::uuid FROM visit_days WHERE tenant_id = $1 AND visit_id = ANY($3::uuid[])`,
+		t.id, id, teamVisits); err != nil {
 		return nil, fmt.Errorf("scale: visit teams: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO evidence_tags (tenant_id, review_id, name) SELECT $1, $2, unnest($3::text[])`,

@@ -125,6 +125,9 @@ func TestGenerateMakesTheCountsAskedFor(t *testing.T) {
 			(SELECT 1 FROM finding_notes x WHERE x.tenant_id = f.tenant_id AND x.finding_id = f.id)`, 0},
 		{"inspectors on no visit team", `SELECT count(*) FROM review_members m WHERE review_id = $1 AND role = 'inspector'
 			AND NOT EXISTS (SELECT 1 FROM visit_days d WHERE d.tenant_id = m.tenant_id AND d.member_id = m.id)`, 0},
+		{"days on site without a place on the team", `SELECT count(*) FROM visit_days d JOIN visits v ON v.tenant_id = d.tenant_id
+			AND v.id = d.visit_id WHERE v.review_id = $1 AND NOT EXISTS (SELECT 1 FROM visit_members vm
+			WHERE vm.tenant_id = d.tenant_id AND vm.visit_id = d.visit_id AND vm.member_id = d.member_id)`, 0},
 	}
 	for _, c := range checks {
 		if got := count(t, d.Super, c.sql, m.ReviewID); got != c.want {
