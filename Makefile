@@ -54,8 +54,10 @@ test-deps:
 	fi
 
 test: assets test-deps ## run the whole suite against a private PostgreSQL it starts itself (installs chromium, pandoc, PostgreSQL when missing)
-	@status=0; \
-	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 30m ./... || status=$$?; \
+	@go build -o bin/testsum ./cmd/testsum
+	@echo "running the suite: a line per package as each finishes, and every minute the packages still running"
+	@status=0; set -o pipefail; \
+	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -json -count=1 -timeout 30m ./... 2>&1 | bin/testsum || status=$$?; \
 	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
 	rm -rf $(TEST_DATA); \
 	exit $$status

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ var (
 	browserCtx    context.Context
 	browserErr    error
 	axeSource     string
+	browserDir    string // the browser's profile, removed when the tests end
 	chromiumPaths = []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"}
 )
 
@@ -49,6 +51,10 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if browserCtx != nil {
 		_ = chromedp.Cancel(browserCtx)
+	}
+	// The browser's profile folder goes with it: a run leaves nothing in the temporary folder.
+	if browserDir != "" {
+		_ = os.RemoveAll(browserDir)
 	}
 	os.Exit(code)
 }
@@ -77,6 +83,7 @@ func startBrowser(t *testing.T) context.Context {
 			browserErr = err
 			return
 		}
+		browserDir = dir
 		opts := append(chromedp.DefaultExecAllocatorOptions[:],
 			chromedp.ExecPath(path),
 			chromedp.NoSandbox,
@@ -121,9 +128,65 @@ type B struct {
 	Env *testenv.Env
 }
 
+// tabs limits how many tests drive the browser at once: as many as the machine has cores while
+// it is idle, one while it is busy (a load average at or above the core count), so a loaded
+// machine runs the journeys one after another instead of starving them all.
+var tabs struct {
+	sync.Mutex
+	active  int
+	holders map[*testing.T]bool
+}
+
+func busy() bool {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return false
+	}
+	var load float64
+	if _, err := fmt.Sscan(string(b), &load); err != nil {
+		return false
+	}
+	return load >= float64(goruntime.NumCPU())
+}
+
+// takeTab waits for the test's turn at the browser (once per test, however many tabs it opens)
+// and gives it back when the test ends.
+func takeTab(t *testing.T) {
+	t.Helper()
+	for {
+		tabs.Lock()
+		if tabs.holders[t] {
+			tabs.Unlock()
+			return
+		}
+		limit := goruntime.NumCPU()
+		if busy() {
+			limit = 1
+		}
+		if tabs.active < limit {
+			if tabs.holders == nil {
+				tabs.holders = map[*testing.T]bool{}
+			}
+			tabs.holders[t] = true
+			tabs.active++
+			tabs.Unlock()
+			t.Cleanup(func() {
+				tabs.Lock()
+				delete(tabs.holders, t)
+				tabs.active--
+				tabs.Unlock()
+			})
+			return
+		}
+		tabs.Unlock()
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
 // newB starts the service and opens a tab in a fresh browser context.
 func newB(t *testing.T, env *testenv.Env) *B {
 	t.Helper()
+	takeTab(t)
 	parent := startBrowser(t)
 	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)

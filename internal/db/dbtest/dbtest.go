@@ -6,10 +6,12 @@ package dbtest
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"testing"
@@ -104,7 +106,7 @@ func New(t testing.TB, seed ...Seed) *DB {
 	if len(seed) > 0 {
 		m = seeded{Migrator: m, seed: seed[0]}
 	}
-	c := pgtestdb.Custom(t, conf, m)
+	c := pgtestdb.Custom(redacting{t}, conf, m)
 	d := &DB{OwnerURL: c.URL(), AppURL: withUser(c.URL(), devdb.AppRole, srv.Password)}
 	ctx := context.Background()
 	var err error
@@ -122,6 +124,20 @@ func New(t testing.TB, seed ...Seed) *DB {
 	t.Cleanup(d.Super.Close)
 	return d
 }
+
+// redacting passes pgtestdb's log lines on without the database password: pgtestdb logs the
+// test database's URL when a test fails.
+type redacting struct{ testing.TB }
+
+func (r redacting) Logf(format string, args ...any) {
+	r.TB.Helper()
+	r.TB.Log(redactURLs(fmt.Sprintf(format, args...)))
+}
+
+var urlPassword = regexp.MustCompile(`(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@`)
+
+// redactURLs hides the password of every PostgreSQL URL in s.
+func redactURLs(s string) string { return urlPassword.ReplaceAllString(s, "${1}xxxxx@") }
 
 func withUser(raw, user, password string) string {
 	u, err := url.Parse(raw)
