@@ -203,8 +203,5 @@ func archiveProblems(w io.Writer, err error) error {
 	if more > 0 {
 		fmt.Fprintf(w, "  and %d more problems\n", more)
 	}
-	if len(inv.Problems) == 1 {
-		return errors.New("the archive has 1 problem: nothing was imported")
-	}
-	return fmt.Errorf("the archive has %d problems: nothing was imported", len(inv.Problems))
+	return fmt.Errorf("the archive has %s: nothing was imported", inv.Count())
 }

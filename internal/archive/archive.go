@@ -362,21 +362,35 @@ func (p Problem) String() string {
 	return p.Path + ": " + p.Message
 }
 
+// MaxProblems is how many problems checking collects: past it, checking stops. A crafted file
+// can hold millions of problems, and listing them all would cost the server far more than the
+// file; the first hundred say what is wrong.
+const MaxProblems = 100
+
 // Invalid is the error of an archive with problems: nothing was written.
 type Invalid struct {
 	Problems []Problem
+	More     bool // there are more problems than these: checking stopped after MaxProblems
+}
+
+// Count says how many problems there are, as words: "1 problem", "7 problems", or "more than
+// 100 problems (checking stopped after the first 100)".
+func (e *Invalid) Count() string {
+	switch {
+	case e.More:
+		return fmt.Sprintf("more than %d problems (checking stopped after the first %d)", len(e.Problems), len(e.Problems))
+	case len(e.Problems) == 1:
+		return "1 problem"
+	}
+	return strconv.Itoa(len(e.Problems)) + " problems"
 }
 
 func (e *Invalid) Error() string {
 	var b strings.Builder
-	n := strconv.Itoa(len(e.Problems)) + " problems"
-	if len(e.Problems) == 1 {
-		n = "1 problem"
-	}
-	b.WriteString("the archive is not valid (" + n + ")")
+	b.WriteString("the archive is not valid (" + e.Count() + ")")
 	for i, p := range e.Problems {
 		if i == 10 {
-			fmt.Fprintf(&b, "; and %d more", len(e.Problems)-10)
+			b.WriteString("; and more")
 			break
 		}
 		b.WriteString("; " + p.String())
@@ -384,7 +398,8 @@ func (e *Invalid) Error() string {
 	return b.String()
 }
 
-// Lines are the problems as text, the first max of them, and how many more there are.
+// Lines are the problems as text, the first max of them, and how many more of those found there
+// are (Count says whether checking stopped early).
 func (e *Invalid) Lines(max int) (lines []string, more int) {
 	for i, p := range e.Problems {
 		if i == max {
@@ -395,12 +410,24 @@ func (e *Invalid) Lines(max int) (lines []string, more int) {
 	return lines, 0
 }
 
-// problems collects problems as validation goes.
-type problems struct{ list []Problem }
+// problems collects problems as validation goes, the first MaxProblems of them; full says that
+// one more was found, so checking can stop.
+type problems struct {
+	list []Problem
+	more bool
+}
 
 func (ps *problems) add(path, format string, args ...any) {
+	if len(ps.list) >= MaxProblems {
+		ps.more = true
+		return
+	}
 	ps.list = append(ps.list, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 }
+
+func (ps *problems) full() bool { return ps.more }
+
+func (ps *problems) invalid() *Invalid { return &Invalid{Problems: ps.list, More: ps.more} }
 
 func idx(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 

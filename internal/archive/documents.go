@@ -116,9 +116,9 @@ func (x *Exporter) writeZip(w io.Writer, now time.Time) (Counts, error) {
 // IsZip reports whether data is a ZIP file (an archive with documents) rather than JSON.
 func IsZip(data []byte) bool { return bytes.HasPrefix(data, []byte("PK\x03\x04")) }
 
-// unzip reads archive.json and the documents' files from a ZIP archive. A file listed twice, or
-// larger than the whole archive claims, is refused.
-func unzip(data []byte) (jsonData []byte, files map[string]*zip.File, ps *problems) {
+// unzip reads archive.json, never more than jsonMax bytes of it, and lists the documents' files
+// of a ZIP archive.
+func unzip(data []byte, jsonMax int64) (jsonData []byte, files map[string]*zip.File, ps *problems) {
 	ps = &problems{}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -138,7 +138,7 @@ func unzip(data []byte) (jsonData []byte, files map[string]*zip.File, ps *proble
 		ps.add("", "the file is not a review archive: the ZIP file has no %s", JSONName)
 		return nil, nil, ps
 	}
-	jsonData, err = readZipFile(js, int64(len(data))*20+1<<20)
+	jsonData, err = readZipFile(js, jsonMax)
 	if err != nil {
 		ps.add("", "%s cannot be read from the ZIP file: %v", JSONName, err)
 		return nil, nil, ps
@@ -213,7 +213,7 @@ func (w *writer) scanDocuments() error {
 		}
 	}
 	if len(ps.list) > 0 {
-		return &Invalid{Problems: ps.list}
+		return ps.invalid()
 	}
 	return nil
 }

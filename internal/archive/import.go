@@ -117,7 +117,7 @@ func Import(ctx context.Context, tx pgx.Tx, t Target, a *Archive, now time.Time)
 		}
 	}
 	if len(ps.list) > 0 {
-		return Result{}, &Invalid{Problems: ps.list}
+		return Result{}, ps.invalid()
 	}
 	w := &writer{ctx: ctx, tx: tx, tenant: t.TenantID, t: t, a: a, ids: newIDs(now), now: now,
 		res: Result{Reattributed: map[string]int{}, Invited: []string{}}, ref: map[string]string{}}

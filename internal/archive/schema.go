@@ -4,10 +4,11 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -114,42 +115,79 @@ func (n *Node) Types() []string {
 	return nil
 }
 
-// validator walks a document against the schema, collecting problems with their paths.
+// validator walks a document against the schema as a stream of tokens, collecting problems with
+// their paths. Nothing of the document is kept but the path in hand: a section of a million
+// entries costs no more than one entry.
 type validator struct {
 	root *Node
 	ps   *problems
+	dec  *json.Decoder
+
+	values, maxValues int64 // values read so far, and the most allowed (0: any number)
 }
 
-// checkShape validates raw JSON against the schema: types, required and unknown keys, lengths,
-// ranges, enumerations, patterns and date formats. Large arrays are walked one element at a time.
-func checkShape(data []byte, ps *problems) error {
+// errStop ends the walk once MaxProblems problems and one more are found.
+var errStop = errors.New("archive: enough problems found")
+
+// checkShape validates JSON (known to be valid JSON) against the schema: types, required and
+// unknown keys, lengths, ranges, enumerations, patterns and date formats. It stops at the first
+// MaxProblems problems. A file of more than maxValues values (0: any number) is refused at once.
+func checkShape(data []byte, maxValues int64, ps *problems) error {
 	root, err := Schema()
 	if err != nil {
 		return err
 	}
-	v := validator{root: root, ps: ps}
-	v.check("", json.RawMessage(data), root)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // integers are told from other numbers by their text
+	v := &validator{root: root, ps: ps, dec: dec, maxValues: maxValues}
+	if err := v.value("", root); err != nil && !errors.Is(err, errStop) {
+		ps.add("", "the file could not be read: %v", err)
+	}
 	return nil
 }
 
-func jsonType(raw json.RawMessage) string {
-	b := bytes.TrimLeft(raw, " \t\r\n")
-	if len(b) == 0 {
-		return ""
+// token reads the next token, counting the values.
+func (v *validator) token() (json.Token, error) {
+	tok, err := v.dec.Token()
+	if err != nil {
+		return nil, err
 	}
-	switch b[0] {
-	case '{':
-		return "object"
-	case '[':
+	if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+		return tok, nil
+	}
+	if v.values++; v.maxValues > 0 && v.values > v.maxValues {
+		// One problem: the rest of the file is not worth reading.
+		v.ps.list, v.ps.more = nil, false
+		v.ps.add("", "the archive holds more than %d values (fields and list entries), more than this service reads from a file of its size limit: import it with the command line", v.maxValues)
+		return nil, errStop
+	}
+	return tok, nil
+}
+
+// stop answers errStop once checking should end.
+func (v *validator) stop() error {
+	if v.ps.full() {
+		return errStop
+	}
+	return nil
+}
+
+// tokenType is the JSON type of a token as the decoder gives it.
+func tokenType(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			return "object"
+		}
 		return "array"
-	case '"':
+	case string:
 		return "string"
-	case 't', 'f':
+	case json.Number:
+		return "number"
+	case bool:
 		return "boolean"
-	case 'n':
-		return "null"
 	}
-	return "number"
+	return "null"
 }
 
 var typeWords = map[string]string{"object": "an object", "array": "a list", "string": "a string (text in quotes)",
@@ -170,51 +208,79 @@ func at(path string) string {
 	return path
 }
 
-func (v validator) check(path string, raw json.RawMessage, n *Node) {
-	if n.Ref != "" {
-		v.check(path, raw, v.root.resolve(n.Ref))
+// value reads one value from the stream and checks it against n.
+func (v *validator) value(path string, n *Node) error {
+	for n.Ref != "" { // the schema gives nothing beside a $ref
+		n = v.root.resolve(n.Ref)
 	}
-	jt := jsonType(raw)
+	tok, err := v.token()
+	if err != nil {
+		return err
+	}
+	jt := tokenType(tok)
 	if ts := n.Types(); len(ts) > 0 {
 		okType := slices.Contains(ts, jt)
 		if !okType && jt == "number" && slices.Contains(ts, "integer") {
-			var f float64
-			if json.Unmarshal(raw, &f) == nil && f == float64(int64(f)) && !bytes.ContainsAny(raw, ".eE") {
+			if _, err := strconv.ParseInt(string(tok.(json.Number)), 10, 64); err == nil {
 				okType, jt = true, "integer"
 			}
 		}
 		if !okType {
 			v.ps.add(path, "must be %s", describeTypes(ts))
-			return
+			if err := v.stop(); err != nil {
+				return err
+			}
+			return v.skip(tok)
 		}
 	}
 	switch jt {
 	case "object":
-		v.object(path, raw, n)
+		return v.object(path, n)
 	case "array":
-		v.array(path, raw, n)
-	default:
-		v.scalar(path, raw, n)
+		return v.array(path, n)
 	}
+	if num, ok := tok.(json.Number); ok {
+		f, err := num.Float64()
+		if err != nil {
+			v.ps.add(path, "is not a number this service can read")
+			return v.stop()
+		}
+		tok = f
+	}
+	v.scalar(path, tok, n)
+	return v.stop()
 }
 
-func (v validator) object(path string, raw json.RawMessage, n *Node) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		v.ps.add(path, "must be an object")
-		return
+// skip reads past the rest of a value whose first token was tok.
+func (v *validator) skip(tok json.Token) error {
+	if d, ok := tok.(json.Delim); !ok || (d != '{' && d != '[') {
+		return nil
 	}
-	for _, k := range n.Required {
-		if _, ok := m[k]; !ok {
-			v.ps.add(path, "%q is missing", k)
+	for depth := 1; depth > 0; {
+		tok, err := v.token()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
 		}
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	return nil
+}
+
+// object checks an object's members as they come, then that no required one was missing.
+func (v *validator) object(path string, n *Node) error {
+	seen := map[string]bool{} // of the schema's properties only, so a few keys at most
+	for v.dec.More() {
+		tok, err := v.dec.Token() // a key costs nothing once read: not counted
+		if err != nil {
+			return err
+		}
+		k, _ := tok.(string)
 		sub := k
 		if path != "" {
 			sub = path + "." + k
@@ -223,38 +289,65 @@ func (v validator) object(path string, raw json.RawMessage, n *Node) {
 		if !ok {
 			if n.AdditionalProperties != nil && !*n.AdditionalProperties {
 				v.ps.add(sub, "is not a field of the archive format")
+				if err := v.stop(); err != nil {
+					return err
+				}
+			}
+			if err := v.skipValue(); err != nil {
+				return err
 			}
 			continue
 		}
-		v.check(sub, m[k], c)
-		delete(m, k) // let a large section go once it is checked
+		seen[k] = true
+		if err := v.value(sub, c); err != nil {
+			return err
+		}
 	}
+	if _, err := v.token(); err != nil { // the closing brace
+		return err
+	}
+	for _, k := range n.Required {
+		if !seen[k] {
+			v.ps.add(path, "%q is missing", k)
+		}
+	}
+	return v.stop()
 }
 
-func (v validator) array(path string, raw json.RawMessage, n *Node) {
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		v.ps.add(path, "must be a list")
-		return
+// skipValue reads past the next value.
+func (v *validator) skipValue() error {
+	tok, err := v.token()
+	if err != nil {
+		return err
 	}
-	if n.MinItems != nil && len(items) < *n.MinItems {
+	return v.skip(tok)
+}
+
+// array checks a list one entry at a time.
+func (v *validator) array(path string, n *Node) error {
+	count := 0
+	for ; v.dec.More(); count++ {
+		var err error
+		if n.Items == nil {
+			err = v.skipValue()
+		} else {
+			err = v.value(idx(path, count), n.Items)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := v.token(); err != nil { // the closing bracket
+		return err
+	}
+	if n.MinItems != nil && count < *n.MinItems {
 		v.ps.add(path, "must have at least %d entries", *n.MinItems)
 	}
-	if n.Items == nil {
-		return
-	}
-	for i, it := range items {
-		v.check(idx(path, i), it, n.Items)
-		items[i] = nil // let each element go once it is checked
-	}
+	return v.stop()
 }
 
-func (v validator) scalar(path string, raw json.RawMessage, n *Node) {
-	var val any
-	if err := json.Unmarshal(raw, &val); err != nil {
-		v.ps.add(path, "is not valid JSON")
-		return
-	}
+// scalar checks a string, number (as float64), boolean or null.
+func (v *validator) scalar(path string, val any, n *Node) {
 	if n.Const != nil && !sameValue(val, n.Const) {
 		v.ps.add(path, "must be %s", quoteValue(n.Const))
 		return

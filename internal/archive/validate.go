@@ -13,45 +13,60 @@ import (
 // Parse reads an archive and checks everything that needs no database: that it is JSON of this
 // format and version, its shape against the schema (types, required fields, lengths, ranges,
 // enumerations, dates), that refs are unique and every link resolves to an object of the right
-// kind, and the rules between fields. A file with problems answers *Invalid listing all of them.
+// kind, and the rules between fields. A file with problems answers *Invalid listing the first
+// MaxProblems of them.
 //
 // A ZIP file (an archive with documents) is read too: its archive.json is checked as above, and
 // each document's bytes against the size and SHA-256 the JSON gives.
-func Parse(data []byte) (*Archive, error) {
+func Parse(data []byte) (*Archive, error) { return ParseWithin(data, 0) }
+
+// ValueBytes is how many bytes of the largest archive accepted allow one JSON value (a field or
+// a list entry): once read, a value costs some tens of bytes however short it is, so a file of
+// millions of tiny values would cost many times its size.
+const ValueBytes = 32
+
+// ParseWithin is Parse for a caller that accepts archives of at most max bytes (0: any), such as
+// the web import: the archive.json of a ZIP file may be no larger, and the JSON may hold no more
+// than max/ValueBytes values. What reading the file costs is then bounded by a multiple of max.
+func ParseWithin(data []byte, max int64) (*Archive, error) {
 	if !IsZip(data) {
-		a, err := parseJSON(data)
+		a, err := parseJSON(data, max)
 		if err == nil && len(a.Documents) > 0 {
 			ps := &problems{}
 			ps.add("documents", "the archive lists %d documents but their files are not with it: an archive with documents is a ZIP file; import the ZIP file the export gave", len(a.Documents))
-			return nil, &Invalid{Problems: ps.list}
+			return nil, ps.invalid()
 		}
 		return a, err
 	}
-	jsonData, files, ps := unzip(data)
-	if len(ps.list) > 0 {
-		return nil, &Invalid{Problems: ps.list}
+	jsonMax := int64(len(data))*20 + 1<<20
+	if max > 0 {
+		jsonMax = max
 	}
-	a, err := parseJSON(jsonData)
+	jsonData, files, ps := unzip(data, jsonMax)
+	if len(ps.list) > 0 {
+		return nil, ps.invalid()
+	}
+	a, err := parseJSON(jsonData, max)
 	if err != nil {
 		return nil, err
 	}
 	a.readDocuments(files, ps)
 	if len(ps.list) > 0 {
-		return nil, &Invalid{Problems: ps.list}
+		return nil, ps.invalid()
 	}
 	return a, nil
 }
 
-// parseJSON reads and checks an archive's JSON.
-func parseJSON(data []byte) (*Archive, error) {
+// parseJSON reads and checks an archive's JSON; max is as for ParseWithin.
+func parseJSON(data []byte, max int64) (*Archive, error) {
 	ps := &problems{}
 	if len(bytes.TrimSpace(data)) == 0 {
 		ps.add("", "the file is empty")
-		return nil, &Invalid{Problems: ps.list}
+		return nil, ps.invalid()
 	}
 	if err := syntax(data); err != nil {
 		ps.add("", "%s", err.Error())
-		return nil, &Invalid{Problems: ps.list}
+		return nil, ps.invalid()
 	}
 	// The format and version first: a file of another kind gets one clear message, not hundreds.
 	var head struct {
@@ -60,32 +75,33 @@ func parseJSON(data []byte) (*Archive, error) {
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
 		ps.add("", "the file is not a review archive: it must be a JSON object")
-		return nil, &Invalid{Problems: ps.list}
+		return nil, ps.invalid()
 	}
 	if head.Format != Format {
 		ps.add("format", "the file is not a review archive: \"format\" must be %q", Format)
-		return nil, &Invalid{Problems: ps.list}
+		return nil, ps.invalid()
 	}
 	if v, ok := head.Version.(float64); !ok || !slices.Contains(Versions, int(v)) || v != float64(int(v)) {
 		ps.add("version", "this service reads versions 1 and %d of the archive format; the file says %s", Version, quoteValue(head.Version))
-		return nil, &Invalid{Problems: ps.list}
+		return nil, ps.invalid()
 	}
-	if err := checkShape(data, ps); err != nil {
+	// Only a file of the right shape, and not too many values, is read into memory whole.
+	if err := checkShape(data, max/ValueBytes, ps); err != nil {
 		return nil, err
 	}
 	if len(ps.list) > 0 {
-		return nil, &Invalid{Problems: ps.list}
+		return nil, ps.invalid()
 	}
 	var a Archive
 	if err := json.Unmarshal(data, &a); err != nil {
 		ps.add("", "the file could not be read: %v", err)
-		return nil, &Invalid{Problems: ps.list}
+		return nil, ps.invalid()
 	}
 	a.normalise()
 	checkLinks(&a, ps)
 	checkReport(&a, ps)
 	if len(ps.list) > 0 {
-		return nil, &Invalid{Problems: ps.list}
+		return nil, ps.invalid()
 	}
 	return &a, nil
 }
@@ -386,8 +402,8 @@ func checkLinks(a *Archive, ps *problems) {
 		}
 	}
 
-	uniqueNames := func(path string, names []string) {
-		seen := map[string]bool{}
+	uniqueNames := func(path string, names []string) map[string]bool {
+		seen := make(map[string]bool, len(names))
 		for i, n := range names {
 			k := strings.ToLower(n)
 			if seen[k] {
@@ -395,6 +411,7 @@ func checkLinks(a *Archive, ps *problems) {
 			}
 			seen[k] = true
 		}
+		return seen
 	}
 	var names []string
 	for _, s := range a.EvidenceSources {
@@ -406,14 +423,10 @@ func checkLinks(a *Archive, ps *problems) {
 		names = append(names, s.Name)
 	}
 	uniqueNames("evidence_roles", names)
-	uniqueNames("themes", a.Themes)
+	themes := uniqueNames("themes", a.Themes) // by lower-case name, for the notes' tags
 	uniqueNames("inspectorates", a.Inspectorates)
 	uniqueNames("team_roles", a.TeamRoles)
 	uniqueNames("addressees", a.Addressees)
-	themes := map[string]bool{}
-	for _, t := range a.Themes {
-		themes[strings.ToLower(t)] = true
-	}
 
 	sa := a.SelfAssessment
 	perArea := func(path string, i int, area string, seen map[string]bool) {

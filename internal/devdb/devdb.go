@@ -158,10 +158,8 @@ func Ensure(ctx context.Context, opts Options) (Server, error) {
 			return srv, bootstrap(ctx, srv)
 		}
 	}
-	if srv.Port = opts.Port; srv.Port == 0 {
-		if srv.Port, err = freePort(); err != nil {
-			return Server{}, err
-		}
+	if srv.Port, err = choosePort(dir, opts.Port, opts.Log); err != nil {
+		return Server{}, err
 	}
 	opts.Log("starting PostgreSQL on 127.0.0.1:%d", srv.Port)
 	conf := []string{
@@ -307,6 +305,49 @@ func runningPort(pgdata string) (int, bool) {
 		return 0, false
 	}
 	return port, true
+}
+
+// choosePort picks the port to start on. A data folder keeps its port in the file "port" so that
+// a stop and start brings the server back where a running `thematic serve` still looks for it; a
+// new port is chosen only when there is none yet or the old one is taken, and that is said.
+func choosePort(dir string, requested int, log func(string, ...any)) (int, error) {
+	path := filepath.Join(dir, "port")
+	port := requested
+	if port == 0 {
+		if b, err := os.ReadFile(path); err == nil {
+			old, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			switch {
+			case err != nil || old <= 0 || old > 65535:
+				log("ignoring %s: not a port number", path)
+			case portFree(old):
+				port = old
+			default:
+				log("port %d, used last time, is taken: choosing another", old)
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return 0, fmt.Errorf("devdb: read port: %w", err)
+		}
+	}
+	if port == 0 {
+		var err error
+		if port, err = freePort(); err != nil {
+			return 0, err
+		}
+	}
+	if err := os.WriteFile(path, []byte(strconv.Itoa(port)+"\n"), 0o644); err != nil {
+		return 0, fmt.Errorf("devdb: write port: %w", err)
+	}
+	return port, nil
+}
+
+// portFree reports whether nothing listens on the loopback port.
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 func freePort() (int, error) {

@@ -3,10 +3,13 @@ package devdb
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -275,9 +278,65 @@ func TestEnsureReusesAndStops(t *testing.T) {
 	if restarted.Password != srv.Password {
 		t.Error("password changed across a restart")
 	}
+	// And its port, so that a running `thematic serve` finds it again.
+	if restarted.Port != srv.Port {
+		t.Errorf("port changed across a restart: %d then %d", srv.Port, restarted.Port)
+	}
 	conn, err = pgx.Connect(ctx, restarted.OwnerURL())
 	if err != nil {
 		t.Fatalf("owner cannot connect after restart: %v", err)
 	}
 	conn.Close(ctx)
+}
+
+// TestChoosePortKeepsTheFoldersPort checks that a data folder's port is reused while it is free,
+// and replaced, with a word, when something else holds it.
+func TestChoosePortKeepsTheFoldersPort(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var logs []string
+	logf := func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }
+
+	first, err := choosePort(dir, 0, logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := choosePort(dir, 0, logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != first || len(logs) > 0 {
+		t.Fatalf("second choice %d (logs %q), want %d silently", again, logs, first)
+	}
+
+	// Something else takes the port: a new one is chosen, said, and kept from then on.
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(first)))
+	if err != nil {
+		t.Skipf("port %d taken meanwhile: %v", first, err)
+	}
+	moved, err := choosePort(dir, 0, logf)
+	l.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved == first {
+		t.Fatalf("chose the taken port %d", first)
+	}
+	if len(logs) != 1 || !strings.Contains(logs[0], strconv.Itoa(first)) {
+		t.Errorf("logs %q, want one line naming port %d", logs, first)
+	}
+	if kept, err := choosePort(dir, 0, logf); err != nil || kept != moved {
+		t.Errorf("after moving: %d (%v), want %d", kept, err, moved)
+	}
+
+	// A port asked for explicitly wins and is remembered.
+	if got, err := choosePort(dir, moved, logf); err != nil || got != moved {
+		t.Errorf("explicit port: %d (%v)", got, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "port"), []byte("nonsense"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := choosePort(dir, 0, logf); err != nil || got == 0 {
+		t.Errorf("unreadable port file: %d (%v)", got, err)
+	}
 }

@@ -164,7 +164,7 @@ func (s *Server) archiveImport(w http.ResponseWriter, r *http.Request) error {
 	if v.Errors.Any() {
 		return s.archiveInvalid(w, r, v)
 	}
-	parsed, err := archive.Parse(data)
+	parsed, err := archive.ParseWithin(data, s.cfg.MaxUploadBytes)
 	if err != nil {
 		return s.archiveProblems(w, r, v, err)
 	}
@@ -211,7 +211,7 @@ func (s *Server) archiveProblems(w http.ResponseWriter, r *http.Request, v archi
 		}
 		inv = &archive.Invalid{Problems: []archive.Problem{p}}
 	}
-	v.Errors.Add("archive-file", "The archive has "+problemCount(len(inv.Problems))+". Nothing was imported.")
+	v.Errors.Add("archive-file", "The archive has "+inv.Count()+". Nothing was imported.")
 	v.Problems, v.More = inv.Lines(maxImportProblems)
 	return s.archiveInvalid(w, r, v)
 }

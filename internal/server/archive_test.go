@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -289,4 +290,31 @@ func TestArchiveDownloadStatementsDoNotGrowWithNotes(t *testing.T) {
 		t.Errorf("statements: %d with %d notes, %d with %d notes", before, len(a1.Notes), after, len(a2.Notes))
 	}
 	t.Logf("%d statements for the download", after)
+}
+
+// TestArchiveImportStopsAtAHundredProblems: a crafted file of a hundred thousand notes that are
+// nothing but a numeric ref is refused with the first 100 problems and says checking stopped.
+func TestArchiveImportStopsAtAHundredProblems(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lead := e.signedIn("lead@demo.test")
+	var b strings.Builder
+	b.WriteString(`{"format":"thematic-review-archive","version":2,"notes":[`)
+	for i := range 100000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"ref":` + strconv.Itoa(i) + `}`)
+	}
+	b.WriteString(`]}`)
+	r := lead.postArchive("/reviews/import", []byte(b.String()), "", "k-crafted")
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", r.Status)
+	}
+	for _, want := range []string{"The archive has more than 100 problems (checking stopped after the first 100). Nothing was imported.",
+		"notes[0].ref: must be a string"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
 }
