@@ -79,11 +79,12 @@ func (s *Server) confirmPassword(r *http.Request, a *auth.Actor, password, purpo
 	var hash string
 	var throttled bool
 	err := s.tx(r, func(tx pgx.Tx) error {
-		n, err := user.Failures(ctx, tx, key, s.now().Add(-throttleWindow))
+		// The attempt counts as a failure until the password proves right.
+		allowed, err := user.AttemptAllowed(ctx, tx, key, maxAccountFailures, s.now().Add(-throttleWindow), true)
 		if err != nil {
 			return err
 		}
-		if n >= maxAccountFailures {
+		if !allowed {
 			throttled = true
 			return nil
 		}
@@ -97,12 +98,9 @@ func (s *Server) confirmPassword(r *http.Request, a *auth.Actor, password, purpo
 		return false, apperr.TooMany("There have been too many wrong passwords. Wait 15 minutes and try again.")
 	}
 	if auth.CheckPassword(hash, password) {
-		return true, nil
+		return true, db.MapError(user.ReleaseAttempt(ctx, s.pool, key))
 	}
 	err = s.tx(r, func(tx pgx.Tx) error {
-		if err := user.RecordFailure(ctx, tx, key); err != nil {
-			return err
-		}
 		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
 			Action: "user.password_check_failed", ObjectType: "user", ObjectID: a.UserID,
 			After: map[string]string{"purpose": purpose}})
