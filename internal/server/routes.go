@@ -206,8 +206,9 @@ func (s *Server) routes() http.Handler {
 		})
 
 		if s.cfg.Dev() {
-			// Development only: the mail the service would have sent.
-			route("GET", "/dev/mail", auth.Public, s.devMail)
+			// Development only: the mail the service would have sent to the tenant's people, for
+			// its admins (it holds reset and invitation links).
+			route("GET", "/dev/mail", auth.ManageTenant, s.devMail)
 		}
 	})
 	return r
