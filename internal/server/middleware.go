@@ -247,6 +247,25 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		if reviewID != "" && rq.Review == nil && r.Method == http.MethodGet {
+			// A link into a review (from mail, say) that is not in the session's tenant: when the
+			// review is in another of the user's tenants, switch there and open the link again.
+			other, err := user.ReviewTenant(ctx, s.pool, userID, reviewID)
+			if err != nil {
+				s.renderError(w, r.WithContext(ctx), db.MapError(err))
+				return
+			}
+			if other != "" && other != tenantID {
+				name, err := s.switchTenant(ctx, userID, a.Email, other, true)
+				if err != nil {
+					s.renderError(w, r.WithContext(ctx), err)
+					return
+				}
+				s.sessions.Put(ctx, "flash", "You are now working in "+name+".")
+				http.Redirect(w, r, r.URL.RequestURI(), http.StatusSeeOther)
+				return
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

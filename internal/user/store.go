@@ -93,6 +93,23 @@ func TenantsOf(ctx context.Context, q db.Querier, userID string, release ...stri
 	})
 }
 
+// ReviewTenant names the tenant of a review when the user is an active member of it, or "" when
+// there is no such review or the user is not in its tenant. It runs outside any transaction, for
+// a link into a review of another of the user's organisations.
+func ReviewTenant(ctx context.Context, q db.Querier, userID, reviewID string) (string, error) {
+	if !db.ValidUUID(reviewID) {
+		return "", nil
+	}
+	var id *string
+	if err := q.QueryRow(ctx, `SELECT app_review_tenant($1, $2)::text`, userID, reviewID).Scan(&id); err != nil {
+		return "", fmt.Errorf("user: tenant of review %s: %w", reviewID, err)
+	}
+	if id == nil {
+		return "", nil
+	}
+	return *id, nil
+}
+
 // Get reads a user visible in the current scope (themself, or a member of the current tenant).
 func Get(ctx context.Context, q db.Querier, id string) (User, error) {
 	var u User
