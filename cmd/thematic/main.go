@@ -230,7 +230,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	}()
 	httpSrv := &http.Server{
 		Addr: cfg.Addr, Handler: srv,
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cfg.ReadTimeout, WriteTimeout: 120 * time.Second,
 		IdleTimeout: 120 * time.Second, BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -27,6 +27,7 @@ type Config struct {
 	IdleTimeout    time.Duration // SESSION_IDLE_TIMEOUT
 	Lifetime       time.Duration // SESSION_LIFETIME
 	ShutdownGrace  time.Duration // SHUTDOWN_TIMEOUT
+	ReadTimeout    time.Duration // READ_TIMEOUT: how long a client has to send a whole request
 	DBMaxConns     int32         // DB_MAX_CONNS
 	LogLevel       string        // LOG_LEVEL: debug, info, warn, error
 }
@@ -77,6 +78,7 @@ func Load(getenv func(string) string) (Config, error) {
 		IdleTimeout:    dur("SESSION_IDLE_TIMEOUT", "30m"),
 		Lifetime:       dur("SESSION_LIFETIME", "12h"),
 		ShutdownGrace:  dur("SHUTDOWN_TIMEOUT", "20s"),
+		ReadTimeout:    dur("READ_TIMEOUT", "60s"),
 		DBMaxConns:     int32(num("DB_MAX_CONNS", "20")),
 		LogLevel:       get("LOG_LEVEL", "info"),
 	}

@@ -31,6 +31,7 @@ func TestDefaults(t *testing.T) {
 		IdleTimeout:    30 * time.Minute,
 		Lifetime:       12 * time.Hour,
 		ShutdownGrace:  20 * time.Second,
+		ReadTimeout:    time.Minute,
 		DBMaxConns:     20,
 		LogLevel:       "info",
 	}

@@ -10,14 +10,17 @@ import (
 	"thematic/internal/testenv"
 )
 
-// mailLink opens the development mailbox and returns the newest link containing part.
+// mailLink opens the development mailbox, as the tenant's admin in a browser of their own, and
+// returns the newest link containing part.
 func (b *B) mailLink(part string) string {
 	b.t.Helper()
-	b.Visit("/dev/mail")
-	href, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](
+	admin := newB(b.t, b.Env)
+	admin.signIn("admin@demo.test", demo.Password)
+	admin.Visit("/dev/mail")
+	href, err := chromedp.Run(admin.ctx, chromedp.Evaluate[string](
 		`(Array.from(document.querySelectorAll('main a[href*="`+part+`"]'))[0] || {href: ''}).href`))
 	if err != nil || href == "" {
-		b.t.Fatalf("no %s link in the mailbox: %v\n%s", part, err, b.Body())
+		b.t.Fatalf("no %s link in the mailbox: %v\n%s", part, err, admin.Body())
 	}
 	return strings.TrimPrefix(href, b.Env.URL())
 }

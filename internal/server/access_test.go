@@ -85,7 +85,7 @@ var accessTable = map[string]rule{
 	"GET /admin/audit":                              adminOnly,
 	"GET /admin/settings":                           adminOnly,
 	"POST /admin/settings":                          adminOnly,
-	"GET /dev/mail":                                 public,
+	"GET /dev/mail":                                 adminOnly,
 }
 
 // fixture holds the ids the route patterns are filled with.

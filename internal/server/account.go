@@ -79,11 +79,12 @@ func (s *Server) confirmPassword(r *http.Request, a *auth.Actor, password, purpo
 	var hash string
 	var throttled bool
 	err := s.tx(r, func(tx pgx.Tx) error {
-		n, err := user.Failures(ctx, tx, key, s.now().Add(-throttleWindow))
+		// The attempt counts as a failure until the password proves right.
+		allowed, err := user.AttemptAllowed(ctx, tx, key, maxAccountFailures, s.now().Add(-throttleWindow), true)
 		if err != nil {
 			return err
 		}
-		if n >= maxAccountFailures {
+		if !allowed {
 			throttled = true
 			return nil
 		}
@@ -97,12 +98,9 @@ func (s *Server) confirmPassword(r *http.Request, a *auth.Actor, password, purpo
 		return false, apperr.TooMany("There have been too many wrong passwords. Wait 15 minutes and try again.")
 	}
 	if auth.CheckPassword(hash, password) {
-		return true, nil
+		return true, db.MapError(user.ReleaseAttempt(ctx, s.pool, key))
 	}
 	err = s.tx(r, func(tx pgx.Tx) error {
-		if err := user.RecordFailure(ctx, tx, key); err != nil {
-			return err
-		}
 		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
 			Action: "user.password_check_failed", ObjectType: "user", ObjectID: a.UserID,
 			After: map[string]string{"purpose": purpose}})
@@ -425,30 +423,40 @@ func (s *Server) switchOrganisation(w http.ResponseWriter, r *http.Request) erro
 	if !found {
 		return apperr.NotFound("")
 	}
+	tenantName, err := s.switchTenant(ctx, a.UserID, a.Email, id, len(tenants) > 1)
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/", "You are now working in "+tenantName+".")
+}
+
+// switchTenant moves the session to another of the user's tenants, audited, and returns the
+// tenant's name. The caller has checked that the user belongs to it.
+func (s *Server) switchTenant(ctx context.Context, userID, email, tenantID string, manyTenants bool) (string, error) {
 	var sess user.Session
-	err = s.txScope(ctx, scopeFor(id, a.UserID), func(tx pgx.Tx) error {
+	err := s.txScope(ctx, scopeFor(tenantID, userID), func(tx pgx.Tx) error {
 		var err error
-		if sess, err = user.LoadSession(ctx, tx, a.UserID, id); err != nil {
+		if sess, err = user.LoadSession(ctx, tx, userID, tenantID); err != nil {
 			return err
 		}
 		if sess.Deactivated {
 			return apperr.NotFound("")
 		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: id, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "auth.tenant_switched", ObjectType: "tenant", ObjectID: id})
+		return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: userID, ActorEmail: email,
+			Action: "auth.tenant_switched", ObjectType: "tenant", ObjectID: tenantID})
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	// A new organisation is a new privilege level: the session gets a new token.
 	if err := s.sessions.RenewToken(ctx); err != nil {
-		return err
+		return "", err
 	}
-	s.sessions.Put(ctx, "tenant_id", id)
+	s.sessions.Put(ctx, "tenant_id", tenantID)
 	s.sessions.Put(ctx, "member_ver", sess.MemberVersion)
 	s.sessions.Put(ctx, "user_ver", sess.UserVersion)
-	s.sessions.Put(ctx, "many_tenants", len(tenants) > 1)
-	return s.redirect(w, r, "/", "You are now working in "+sess.Actor.TenantName+".")
+	s.sessions.Put(ctx, "many_tenants", manyTenants)
+	return sess.Actor.TenantName, nil
 }
 
 // groupsOf4 spaces a TOTP secret for typing: ABCD EFGH ...

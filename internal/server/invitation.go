@@ -160,10 +160,8 @@ func (s *Server) acceptAsExistingUser(w http.ResponseWriter, r *http.Request, in
 		return fail(http.StatusTooManyRequests, "There have been too many attempts to sign in. Wait 15 minutes and try again, or reset your password.")
 	}
 	if !auth.CheckPassword(cred.PasswordHash, password) || cred.ID == "" {
+		// credentials recorded the attempt as a failure already.
 		err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
-			if err := user.RecordFailure(ctx, tx, accountKey, addressKey); err != nil {
-				return err
-			}
 			return audit.Record(ctx, tx, audit.Event{ActorID: cred.ID, ActorEmail: inv.Email, Action: "auth.sign_in_failed",
 				After: map[string]string{"reason": "wrong password", "via": "invitation"}})
 		})
@@ -171,6 +169,9 @@ func (s *Server) acceptAsExistingUser(w http.ResponseWriter, r *http.Request, in
 			return err
 		}
 		return fail(http.StatusUnauthorized, "Enter the correct password for "+inv.Email)
+	}
+	if err := user.ReleaseAttempt(ctx, s.pool, accountKey, addressKey); err != nil {
+		return db.MapError(err)
 	}
 	err = s.txScope(ctx, db.Scope{TenantID: inv.TenantID}, func(tx pgx.Tx) error {
 		if err := user.MarkInvitationAccepted(ctx, tx, inv.TenantID, inv.ID); err != nil {

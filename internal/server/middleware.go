@@ -11,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -245,6 +247,25 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		if reviewID != "" && rq.Review == nil && r.Method == http.MethodGet {
+			// A link into a review (from mail, say) that is not in the session's tenant: when the
+			// review is in another of the user's tenants, switch there and open the link again.
+			other, err := user.ReviewTenant(ctx, s.pool, userID, reviewID)
+			if err != nil {
+				s.renderError(w, r.WithContext(ctx), db.MapError(err))
+				return
+			}
+			if other != "" && other != tenantID {
+				name, err := s.switchTenant(ctx, userID, a.Email, other, true)
+				if err != nil {
+					s.renderError(w, r.WithContext(ctx), err)
+					return
+				}
+				s.sessions.Put(ctx, "flash", "You are now working in "+name+".")
+				http.Redirect(w, r, r.URL.RequestURI(), http.StatusSeeOther)
+				return
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -317,14 +338,7 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		want := s.sessions.GetString(r.Context(), "csrf")
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
-			if err := parseForm(r); err != nil {
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					_, view := s.bodyLimit(r)
-					s.renderStatus(w, r, view)
-					return
-				}
-				s.renderError(w, r, apperr.Invalid("The form could not be read."))
+			if !s.readForm(w, r) {
 				return
 			}
 			got = r.PostFormValue("csrf_token")
@@ -407,6 +421,104 @@ func (s *Server) need(p auth.Permission, h handler) http.HandlerFunc {
 }
 
 // parseForm reads a urlencoded or multipart body once.
+// readForm parses an unsafe request's form, url-encoded or multipart, once for every later
+// reader. When the body cannot be read it answers and returns false: 413 when it is too large,
+// 408 when the client sent it too slowly for the server's read timeout (a client's problem, so
+// logged as a warning, not an error), 400 otherwise.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
+	err := parseForm(r)
+	if err == nil {
+		return true
+	}
+	var mbe *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &mbe):
+		_, view := s.bodyLimit(r)
+		s.renderStatus(w, r, view)
+	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		s.logger(r.Context()).Warn("request body not received in time", "err", err)
+		// The server cancelled the request's context when the read failed; the page can still
+		// be written.
+		r = r.WithContext(context.WithoutCancel(r.Context()))
+		s.renderStatus(w, r, errorpage.View{Status: http.StatusRequestTimeout, Heading: "The request took too long",
+			Message: "What you sent did not arrive in time. Check your connection and try again."})
+	default:
+		s.renderError(w, r, apperr.Invalid("The form could not be read."))
+	}
+	return false
+}
+
+// checkText refuses, with 400 and a page that says why, a request whose text holds a NUL or is
+// not valid UTF-8: PostgreSQL stores neither in text, and would fail the request with a 500
+// wherever the value reached a statement. It looks once, here, at the path, the query, the
+// fields of url-encoded and multipart forms (with uploaded files' names, not their contents)
+// and the headers the service reads as text.
+func (s *Server) checkText(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			if !s.readForm(w, r) {
+				return
+			}
+		}
+		if !requestTextValid(r) {
+			s.renderError(w, r, apperr.Invalid("What you sent contains characters the service cannot accept, "+
+				"such as a null character or bytes that are not UTF-8 text. Remove them and try again."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requestTextValid reports whether every piece of r's text is valid UTF-8 without a NUL.
+func requestTextValid(r *http.Request) bool {
+	if !validText(r.URL.Path) || !validText(r.Header.Get("Referer")) {
+		return false
+	}
+	// r.Form holds the query too once the form is parsed; a GET's query is read here.
+	vals := r.Form
+	if vals == nil {
+		vals, _ = url.ParseQuery(r.URL.RawQuery) // what cannot be parsed reaches no handler
+	}
+	if !validValues(vals) {
+		return false
+	}
+	if mf := r.MultipartForm; mf != nil {
+		if !validValues(mf.Value) {
+			return false
+		}
+		for name, files := range mf.File {
+			if !validText(name) {
+				return false
+			}
+			for _, f := range files {
+				if !validText(f.Filename) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func validValues(vals map[string][]string) bool {
+	for k, vs := range vals {
+		if !validText(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !validText(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func validText(v string) bool { return utf8.ValidString(v) && !strings.ContainsRune(v, 0) }
+
 func parseForm(r *http.Request) error {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		return r.ParseMultipartForm(8 << 20)

@@ -59,7 +59,12 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 
 // devMail shows the development mailbox. Its route exists only in development mode.
 func (s *Server) devMail(w http.ResponseWriter, r *http.Request) error {
-	stored, err := mail.Mailbox{Pool: s.pool}.List(r.Context(), 50)
+	var stored []mail.Stored
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		stored, err = mail.List(r.Context(), tx, 50)
+		return err
+	})
 	if err != nil {
 		return err
 	}

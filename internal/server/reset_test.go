@@ -211,13 +211,19 @@ func TestPasswordResetRefusesExpiredAndUnknownLinks(t *testing.T) {
 func TestDevMailboxShowsMailInDevelopmentOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	c := e.client()
-	empty := c.get("/dev/mail")
+	admin := e.signedIn("admin@demo.test")
+	empty := admin.get("/dev/mail")
 	if empty.Status != http.StatusOK || !strings.Contains(empty.Body, "There is no mail yet") {
 		t.Fatalf("empty mailbox: %d", empty.Status)
 	}
+	c := e.client()
 	c.post("/password/forgot", url.Values{"email": {"admin@demo.test"}})
-	r := c.get("/dev/mail")
+	// Mail to someone outside the tenant is not the tenant admin's to read.
+	if _, err := e.db.Super.Exec(context.Background(), `INSERT INTO dev_mail (to_address, subject, body)
+		VALUES ('someone@elsewhere.test', 'Another tenant''s mail', 'secret link')`); err != nil {
+		t.Fatal(err)
+	}
+	r := admin.get("/dev/mail")
 	if r.Status != http.StatusOK {
 		t.Fatalf("mailbox: %d", r.Status)
 	}
@@ -226,6 +232,20 @@ func TestDevMailboxShowsMailInDevelopmentOnly(t *testing.T) {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("mailbox lacks %q", want)
 		}
+	}
+	if strings.Contains(r.Body, "someone@elsewhere.test") {
+		t.Error("the mailbox shows mail to someone outside the tenant")
+	}
+	// Nobody else reads it: not someone signed out, not a member who is not an admin.
+	if r := c.get("/dev/mail"); r.Status != http.StatusSeeOther {
+		t.Errorf("mailbox signed out: %d, want a redirect to sign in", r.Status)
+	}
+	lead := e.signedIn("lead@demo.test")
+	if r := lead.get("/dev/mail"); r.Status != http.StatusForbidden && r.Status != http.StatusNotFound {
+		t.Errorf("mailbox for a member: %d", r.Status)
+	}
+	if strings.Contains(lead.get("/").Body, "/dev/mail") {
+		t.Error("the mailbox is offered to a member who is not an admin")
 	}
 
 	prod := newEnv(t, func(c *config.Config) { c.Env = "production" })

@@ -39,7 +39,7 @@ func (s *Server) routes() http.Handler {
 	s.mountBaseline(r) // the load harness's bare note save, in a -tags loadbase build only (baseline.go)
 
 	r.Group(func(r chi.Router) {
-		r.Use(compress, s.limitBody, s.crossOrigin, s.sessions.LoadAndSave, s.loadActor, s.csrf)
+		r.Use(compress, s.limitBody, s.crossOrigin, s.sessions.LoadAndSave, s.loadActor, s.checkText, s.csrf)
 		route := s.registrar(r, "")
 		r.NotFound(s.adapt(func(w http.ResponseWriter, r *http.Request) error { return apperr.NotFound("") }))
 		r.MethodNotAllowed(s.adapt(func(w http.ResponseWriter, r *http.Request) error { return apperr.NotFound("") }))
@@ -206,8 +206,9 @@ func (s *Server) routes() http.Handler {
 		})
 
 		if s.cfg.Dev() {
-			// Development only: the mail the service would have sent.
-			route("GET", "/dev/mail", auth.Public, s.devMail)
+			// Development only: the mail the service would have sent to the tenant's people, for
+			// its admins (it holds reset and invitation links).
+			route("GET", "/dev/mail", auth.ManageTenant, s.devMail)
 		}
 	})
 	return r

@@ -74,7 +74,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	ok := auth.CheckPassword(cred.PasswordHash, password)
 	var tenants []user.TenantChoice
 	if ok {
-		if tenants, err = user.TenantsOf(ctx, s.pool, cred.ID); err != nil {
+		// Reading the memberships takes back the attempt, as the password was right.
+		if tenants, err = user.TenantsOf(ctx, s.pool, cred.ID, accountKey, addressKey); err != nil {
 			return db.MapError(err)
 		}
 	}
@@ -85,9 +86,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		} else if ok {
 			reason = "no active membership"
 		}
+		// The attempt was recorded as a failure when it was let through, and taken back only if
+		// the password was right.
 		err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
-			if err := user.RecordFailure(ctx, tx, accountKey, addressKey); err != nil {
-				return err
+			if ok {
+				if err := user.RecordFailure(ctx, tx, accountKey, addressKey); err != nil {
+					return err
+				}
 			}
 			return audit.Record(ctx, tx, audit.Event{ActorID: cred.ID, ActorEmail: email, Action: "auth.sign_in_failed",
 				After: map[string]string{"reason": reason}})
@@ -197,11 +202,12 @@ func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
 	var ok, throttled bool
 	var tenants []user.TenantChoice
 	err := s.txScope(ctx, db.Scope{UserID: userID}, func(tx pgx.Tx) error {
-		n, err := user.Failures(ctx, tx, accountKey, s.now().Add(-throttleWindow))
+		// The key stays locked until this transaction, which records a wrong code, ends.
+		allowed, err := user.AttemptAllowed(ctx, tx, accountKey, maxAccountFailures, s.now().Add(-throttleWindow), false)
 		if err != nil {
 			return err
 		}
-		if n >= maxAccountFailures {
+		if !allowed {
 			throttled = true
 			return nil
 		}
@@ -286,13 +292,16 @@ func (s *Server) extendSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 // credentials looks up an account for a password check, unless the account or the address has
-// failed too often lately; a refusal is audited. Sign-in and accepting an invitation share it.
+// failed too often lately; a refusal is audited. The attempt is counted as a failure before the
+// password is checked, atomically with the count: the caller releases it when the password was
+// right (user.ReleaseAttempt). Sign-in and accepting an invitation share it.
 func (s *Server) credentials(ctx context.Context, email, accountKey, addressKey string) (cred user.Credentials, throttled bool, err error) {
-	cred, na, ni, err := user.SignInCheck(ctx, s.pool, email, accountKey, addressKey, s.now().Add(-throttleWindow))
+	cred, admitted, err := user.SignInAttempt(ctx, s.pool, email, []string{accountKey, addressKey},
+		[]int{maxAccountFailures, maxAddressFailures}, s.now().Add(-throttleWindow))
 	if err != nil {
 		return user.Credentials{}, false, db.MapError(err)
 	}
-	if na >= maxAccountFailures || ni >= maxAddressFailures {
+	if !admitted {
 		return user.Credentials{}, true, s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
 			return audit.Record(ctx, tx, audit.Event{ActorEmail: email, Action: "auth.sign_in_throttled"})
 		})

@@ -222,6 +222,7 @@ func New(t testing.TB, mods ...func(*config.Config)) *Env {
 		m(&cfg)
 	}
 	e.Config = cfg
+	ts.Config.ReadTimeout = cfg.ReadTimeout
 	srv := server.New(cfg, pool, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(srv.Close)
 	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -37,32 +37,50 @@ func CredentialsByEmail(ctx context.Context, q db.Querier, email string) (Creden
 	return c, nil
 }
 
-// SignInCheck reads, in one statement and outside any transaction, how many recent failures
-// the account's and the address's keys have since since, and the credentials of email (zero
-// when there is no such user).
-func SignInCheck(ctx context.Context, q db.Querier, email, accountKey, addressKey string, since time.Time) (c Credentials, accountFailures, addressFailures int, err error) {
+// SignInAttempt counts a sign-in attempt against keys, each under the limit of the same index,
+// and reads the credentials of email (zero when there is no such user), in one statement outside
+// any transaction. When a key has had its limit of failures since since, the attempt is refused
+// (admitted false) and nothing is recorded. An admitted attempt is recorded as a failure under
+// every key before the password is checked, so that attempts sent at the same instant cannot all
+// be checked; ReleaseAttempt takes it back when the password was right.
+func SignInAttempt(ctx context.Context, q db.Querier, email string, keys []string, limits []int, since time.Time) (c Credentials, admitted bool, err error) {
 	var id, mail, name, hash *string
 	var totp *bool
-	err = q.QueryRow(ctx, `SELECT
-			(SELECT count(*) FROM auth_failures WHERE key = $2 AND at > $4),
-			(SELECT count(*) FROM auth_failures WHERE key = $3 AND at > $4),
-			u.id, u.email, coalesce(u.name, ''), coalesce(u.password_hash, ''), coalesce(u.totp_enabled, false)
-		FROM (SELECT 1) one LEFT JOIN auth_user_by_email($1) u ON true`,
-		NormaliseEmail(email), accountKey, addressKey, since).Scan(&accountFailures, &addressFailures,
-		&id, &mail, &name, &hash, &totp)
+	err = q.QueryRow(ctx, `SELECT a.ok, u.id, u.email, coalesce(u.name, ''), coalesce(u.password_hash, ''),
+			coalesce(u.totp_enabled, false)
+		FROM auth_attempt($2, $3, $4, true) a(ok) LEFT JOIN auth_user_by_email($1) u ON true`,
+		NormaliseEmail(email), keys, limits, since).Scan(&admitted, &id, &mail, &name, &hash, &totp)
 	if err != nil {
-		return Credentials{}, 0, 0, fmt.Errorf("user: sign-in check: %w", err)
+		return Credentials{}, false, fmt.Errorf("user: sign-in attempt: %w", err)
 	}
 	if id != nil {
 		c = Credentials{ID: *id, Email: *mail, Name: *name, PasswordHash: *hash, TOTPEnabled: *totp}
 	}
-	return c, accountFailures, addressFailures, nil
+	return c, admitted, nil
+}
+
+// releaseSQL deletes one failure under each key of the text[] parameter param: the newest, as
+// rows of one key differ only in their time.
+func releaseSQL(param string) string {
+	return `DELETE FROM auth_failures WHERE ctid IN (
+		SELECT DISTINCT ON (key) ctid FROM auth_failures WHERE key = ANY(` + param + `) ORDER BY key, at DESC)`
+}
+
+// ReleaseAttempt takes back the failure SignInAttempt or AttemptAllowed recorded under each key,
+// for a right password.
+func ReleaseAttempt(ctx context.Context, q db.Querier, keys ...string) error {
+	if _, err := q.Exec(ctx, releaseSQL("$1"), keys); err != nil {
+		return fmt.Errorf("user: release attempt: %w", err)
+	}
+	return nil
 }
 
 // TenantsOf lists the active memberships of a user in one statement that scopes itself to the
-// user (app_tenants), outside any transaction.
-func TenantsOf(ctx context.Context, q db.Querier, userID string) ([]TenantChoice, error) {
-	rows, err := q.Query(ctx, `SELECT id, name, role FROM app_tenants($1)`, userID)
+// user (app_tenants), outside any transaction. It is called once the password proved right, so
+// the same statement takes back the attempt SignInAttempt recorded under each of release.
+func TenantsOf(ctx context.Context, q db.Querier, userID string, release ...string) ([]TenantChoice, error) {
+	rows, err := q.Query(ctx, `WITH released AS (`+releaseSQL("$2")+`)
+		SELECT id, name, role FROM app_tenants($1)`, userID, release)
 	if err != nil {
 		return nil, fmt.Errorf("user: tenants of %s: %w", userID, err)
 	}
@@ -73,6 +91,23 @@ func TenantsOf(ctx context.Context, q db.Querier, userID string) ([]TenantChoice
 		c.Role = auth.Role(role)
 		return c, err
 	})
+}
+
+// ReviewTenant names the tenant of a review when the user is an active member of it, or "" when
+// there is no such review or the user is not in its tenant. It runs outside any transaction, for
+// a link into a review of another of the user's organisations.
+func ReviewTenant(ctx context.Context, q db.Querier, userID, reviewID string) (string, error) {
+	if !db.ValidUUID(reviewID) {
+		return "", nil
+	}
+	var id *string
+	if err := q.QueryRow(ctx, `SELECT app_review_tenant($1, $2)::text`, userID, reviewID).Scan(&id); err != nil {
+		return "", fmt.Errorf("user: tenant of review %s: %w", reviewID, err)
+	}
+	if id == nil {
+		return "", nil
+	}
+	return *id, nil
 }
 
 // Get reads a user visible in the current scope (themself, or a member of the current tenant).
@@ -445,13 +480,18 @@ func RecordFailure(ctx context.Context, q db.Querier, keys ...string) error {
 	return nil
 }
 
-// Failures counts failures under key since since.
-func Failures(ctx context.Context, q db.Querier, key string, since time.Time) (int, error) {
-	var n int
-	if err := q.QueryRow(ctx, `SELECT count(*) FROM auth_failures WHERE key = $1 AND at > $2`, key, since).Scan(&n); err != nil {
-		return 0, fmt.Errorf("user: count failures: %w", err)
+// AttemptAllowed tells whether key has had fewer than limit failures since since. It locks the
+// key until q's transaction ends: a caller that records a failure itself (RecordFailure) must do
+// so in that transaction, so that a concurrent attempt waits and then counts it. With reserve,
+// an allowed attempt is recorded as a failure at once, for a caller that checks the credential
+// after the transaction; ReleaseAttempt takes it back when the credential was right.
+func AttemptAllowed(ctx context.Context, q db.Querier, key string, limit int, since time.Time, reserve bool) (bool, error) {
+	var ok bool
+	err := q.QueryRow(ctx, `SELECT auth_attempt($1, $2, $3, $4)`, []string{key}, []int{limit}, since, reserve).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("user: attempt allowed: %w", err)
 	}
-	return n, nil
+	return ok, nil
 }
 
 // ClearFailures forgets an account's failures after a successful sign-in, and old rows of all keys.

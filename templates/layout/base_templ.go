@@ -353,7 +353,7 @@ func serviceNavigation(p templates.Page) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if p.Dev {
+			if p.Dev && p.IsAdmin() {
 				templ_7745c5c3_Err = navItem("Mailbox (development)", "/dev/mail", p.Nav == "mail").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
