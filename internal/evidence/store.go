@@ -290,10 +290,13 @@ func fields(n Note) map[string]any {
 // Withheld stands for a safeguarding concern's text in the audit log, which tenant admins read.
 const Withheld = "(withheld: safeguarding concern)"
 
-// withhold keeps a concern's text out of an audit entry.
+// withhold keeps a concern's text and its themes out of an audit entry: a theme can say as much as
+// the text, and the log is read by tenant admins who may not see the concern.
 func withhold(m map[string]any) {
-	if _, ok := m["body"]; ok {
-		m["body"] = Withheld
+	for _, k := range []string{"body", "tags"} {
+		if _, ok := m[k]; ok {
+			m[k] = Withheld
+		}
 	}
 }
 
