@@ -195,3 +195,48 @@ func TestNoteFormSuggestsTagsMostUsedFirst(t *testing.T) {
 		t.Errorf("hint does not name the most used themes")
 	}
 }
+
+// TestNotesSavedInTheBrowserNameTheirAuthorInTheAuditLog: a note saved by the plain form and one
+// saved by the page's script are logged with their author's email, and the audit log's email
+// filter finds both.
+func TestNotesSavedInTheBrowserNameTheirAuthorInTheAuditLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	c := e.signedIn("inspector@demo.test")
+	r := c.post(f.postPath(), f.ntForm(t, c))
+	m := ntNoteRE.FindStringSubmatch(r.Location)
+	if r.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("form: %d %s", r.Status, r.Location)
+	}
+	byForm := m[1]
+	form := f.ntForm(t, c)
+	form.Set("idempotency_key", njsKey)
+	r, body := c.postJSON(f.postPath(), form)
+	byScript, _ := body["id"].(string)
+	if r.Status != http.StatusCreated || byScript == "" {
+		t.Fatalf("script: %d %s", r.Status, r.Body)
+	}
+	for path, id := range map[string]string{"form": byForm, "script": byScript} {
+		var email string
+		if err := e.db.Super.QueryRow(context.Background(), `SELECT actor_email FROM audit_log
+			WHERE action = 'evidence.created' AND object_id = $1`, id).Scan(&email); err != nil {
+			t.Fatal(err)
+		}
+		if email != "inspector@demo.test" {
+			t.Errorf("note saved by the %s: logged with actor email %q", path, email)
+		}
+	}
+	page := e.signedIn("admin@demo.test").get("/admin/audit?action=evidence.created&actor=" + url.QueryEscape("inspector@demo.test"))
+	if page.Status != http.StatusOK {
+		t.Fatalf("audit log: %d", page.Status)
+	}
+	for path, id := range map[string]string{"form": byForm, "script": byScript} {
+		if !strings.Contains(page.Body, id) {
+			t.Errorf("the email filter misses the note saved by the %s", path)
+		}
+	}
+	if regexp.MustCompile(`<td class="govuk-table__cell">\s*System\s*</td>`).MatchString(page.Body) {
+		t.Error("an entry of the inspector's is shown as System")
+	}
+}
