@@ -1,9 +1,9 @@
 -- Three findings of a security review (issue 14).
 --
 -- A note's idempotency key is its author's: unique per (tenant, key, author), where it was unique
--- per tenant. Before, a client that sent another author's key was answered with that author's
--- note and its own note was dropped. The key comes first in the index, so that the look-ups by
--- key alone (bulk data) still use it.
+-- per tenant (likewise an action's and a document's, below). Before, a client that sent another
+-- author's key was answered with that author's note and its own note was dropped. The key comes
+-- first in the index, so that the look-ups by key alone (bulk data) still use it.
 --
 -- The audit log, append-only for the application, is repaired once here (as the owner, with row-
 -- level security lifted for this transaction only, as 00008 does):
@@ -15,6 +15,12 @@
 -- +goose Up
 ALTER TABLE evidence_notes DROP CONSTRAINT evidence_notes_tenant_id_idempotency_key_key,
     ADD CONSTRAINT evidence_notes_author_key_key UNIQUE (tenant_id, idempotency_key, author_id);
+-- The same for the actions taken on a concern and for supporting documents, which had the same
+-- fault: another's key dropped the action, or answered with their document.
+ALTER TABLE safeguarding_actions DROP CONSTRAINT safeguarding_actions_tenant_id_idempotency_key_key,
+    ADD CONSTRAINT safeguarding_actions_recorder_key_key UNIQUE (tenant_id, idempotency_key, recorded_by);
+ALTER TABLE area_documents DROP CONSTRAINT area_documents_tenant_id_idempotency_key_key,
+    ADD CONSTRAINT area_documents_uploader_key_key UNIQUE (tenant_id, idempotency_key, uploaded_by);
 
 ALTER TABLE audit_log NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE evidence_notes NO FORCE ROW LEVEL SECURITY;
@@ -40,5 +46,9 @@ ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
 
 -- +goose Down
 -- The audit repairs stay: the emails were the actors', and the withheld themes are gone.
+ALTER TABLE area_documents DROP CONSTRAINT area_documents_uploader_key_key,
+    ADD CONSTRAINT area_documents_tenant_id_idempotency_key_key UNIQUE (tenant_id, idempotency_key);
+ALTER TABLE safeguarding_actions DROP CONSTRAINT safeguarding_actions_recorder_key_key,
+    ADD CONSTRAINT safeguarding_actions_tenant_id_idempotency_key_key UNIQUE (tenant_id, idempotency_key);
 ALTER TABLE evidence_notes DROP CONSTRAINT evidence_notes_author_key_key,
     ADD CONSTRAINT evidence_notes_tenant_id_idempotency_key_key UNIQUE (tenant_id, idempotency_key);

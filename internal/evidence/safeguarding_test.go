@@ -291,6 +291,32 @@ func TestConcernActionsAndClosing(t *testing.T) {
 	}
 }
 
+// TestActionKeysAreTheRecorders: an action sent with the key of an action someone else recorded
+// is recorded, not dropped as a double submission.
+func TestActionKeysAreTheRecorders(t *testing.T) {
+	t.Parallel()
+	s := newConcernSet(t, "sg-actkeys")
+	f, ctx := s.f, context.Background()
+	record := func(who, body string) bool {
+		var ok bool
+		f.must(f.as(who, func(tx pgx.Tx) error {
+			var err error
+			ok, err = evidence.RecordAction(ctx, tx, f.tenant, s.r.id, s.concern, who, evidence.ActionInput{Body: body, Key: "shared-key"})
+			return err
+		}))
+		return ok
+	}
+	if !record(f.author, "Told the designated safeguarding lead on site.") {
+		t.Fatal("the author's action not recorded")
+	}
+	if !record(s.lead, "Referred to the local authority.") {
+		t.Error("the lead's action, sent with the author's key, was dropped")
+	}
+	if record(s.lead, "Referred to the local authority.") {
+		t.Error("the lead's replay recorded a second action")
+	}
+}
+
 func TestClaimNoticeOnce(t *testing.T) {
 	t.Parallel()
 	s := newConcernSet(t, "sg-notice")
