@@ -212,12 +212,20 @@ func TestArchiveLeavesOutSafeguardingAndDeletedNotes(t *testing.T) {
 			w.tenant, w.review).Scan(&concern); err != nil {
 			return err
 		}
+		// A theme on the concern only.
+		if _, err := tx.Exec(w.ctx, `WITH t AS (INSERT INTO evidence_tags (tenant_id, review_id, name)
+				VALUES ($1, $2, 'Concern-only theme') RETURNING id)
+			INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id)
+			SELECT $1, n.id, t.id FROM evidence_notes n, t WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.safeguarding`,
+			w.tenant, w.review); err != nil {
+			return err
+		}
 		return tx.QueryRow(w.ctx, `UPDATE evidence_notes SET deleted_at = now(), deleted_by = $3 WHERE tenant_id = $1 AND id =
 			(SELECT id FROM evidence_notes WHERE tenant_id = $1 AND review_id = $2 AND NOT safeguarding ORDER BY created_at DESC, id LIMIT 1) RETURNING body`,
 			w.tenant, w.review, w.lead).Scan(&deleted)
 	})
 	out := jsonOf(t, w.export(w.tenant, w.review))
-	for _, body := range []string{concern, deleted} {
+	for _, body := range []string{concern, deleted, "Concern-only theme"} {
 		enc, _ := json.Marshal(body)
 		if bytes.Contains(out, enc[1:len(enc)-1]) {
 			t.Errorf("the archive holds %.60q", body)

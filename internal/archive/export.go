@@ -291,8 +291,11 @@ var smallSections = []struct{ what, sql string }{
 	{"report versions", `(SELECT coalesce(json_agg(json_build_array(v.number, v.label, u.email, v.created_at, v.doc) ORDER BY v.number), '[]')
 		FROM report_versions v LEFT JOIN users u ON u.id = v.created_by
 		WHERE v.tenant_id = $1 AND v.review_id = $2)`},
-	{"themes", `(SELECT coalesce(json_agg(json_build_array(name) ORDER BY lower(name), name), '[]')
-		FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2)`},
+	// A theme only a safeguarding concern carries stays with the concern, which is left out.
+	{"themes", `(SELECT coalesce(json_agg(json_build_array(t.name) ORDER BY lower(t.name), t.name), '[]')
+		FROM evidence_tags t WHERE t.tenant_id = $1 AND t.review_id = $2
+		AND EXISTS (SELECT 1 FROM evidence_note_tags x JOIN evidence_notes n ON n.tenant_id = x.tenant_id AND n.id = x.note_id
+			WHERE x.tenant_id = t.tenant_id AND x.tag_id = t.id AND NOT n.safeguarding))`},
 	{"self-assessment settings", `(SELECT coalesce(json_agg(json_build_array(commentary_required)), '[]')
 		FROM sa_settings
 		WHERE tenant_id = $1 AND review_id = $2)`},

@@ -4,7 +4,7 @@ package archive
 // export and import pages show it. It is the same for every review, so that exporting a copy gives
 // the same file. docs/archive.md says the same at more length.
 var NotCarried = []LeftOut{
-	{What: "Safeguarding concerns (notes marked as a safeguarding concern) and the actions taken on them",
+	{What: "Safeguarding concerns (notes marked as a safeguarding concern), the actions taken on them and the themes only they carry",
 		Why: "They are handled under the original organisation's safeguarding procedures and stay with it."},
 	{What: "Deleted evidence notes and deleted documents",
 		Why: "They were deleted: a copy must not bring them back."},

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strings"
 
@@ -70,8 +71,10 @@ var roleNames = map[string]string{
 // NoteCount is the number of evidence notes in the demo review.
 func NoteCount() int { return len(demoNotes) }
 
-// NoteKey is the idempotency key of the demo review's i-th note (from 0).
-func NoteKey(i int) string { return fmt.Sprintf("demo-note-%03d", i+1) }
+// noteKey is a fresh idempotency key for the demo review's i-th note (from 0): its number, for
+// whoever reads the table, and 128 random bits, so that no one can guess a demo note's key. The
+// demo review is seeded once, with its notes, in one transaction, so the keys need not be fixed.
+func noteKey(i int) string { return fmt.Sprintf("demo-note-%03d-%s", i+1, rand.Text()) }
 
 // NoteTexts returns the texts of the demo notes, for tests.
 func NoteTexts() []string {
@@ -83,8 +86,8 @@ func NoteTexts() []string {
 }
 
 // seedNotes records the demo notes through evidence.Create, after copying the default sources and
-// roles into the review. visitIDs are by ONS code, userIDs by email. Each note has a fixed
-// idempotency key, so seeding again adds nothing.
+// roles into the review. visitIDs are by ONS code, userIDs by email. Each note has a random
+// idempotency key (noteKey).
 func seedNotes(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, visitIDs, userIDs map[string]string) error {
 	byName := func(sql string) (map[string]string, error) {
 		rows, _ := tx.Query(ctx, sql, tenantID, reviewID)
@@ -123,7 +126,7 @@ func seedNotes(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, visitI
 		author, day := noteAuthorDay(v, n)
 		in := evidence.NoteInput{
 			VisitID: visitIDs[n.area], SourceID: sources[sourceNames[n.src]], NoteDate: day, Body: n.text,
-			Tags: strings.Split(n.tags, ";"), Judgement: n.j, GoodPractice: n.gp, FamilyWords: n.fw, Key: NoteKey(i),
+			Tags: strings.Split(n.tags, ";"), Judgement: n.j, GoodPractice: n.gp, FamilyWords: n.fw, Key: noteKey(i),
 		}
 		if n.role != "" {
 			in.RoleID = roles[roleNames[n.role]]

@@ -21,15 +21,16 @@ type Upload struct {
 	Key         string // idempotency key: the same key stores once
 }
 
-// Create stores a document that has passed the scanner as available. A second call with the same
-// key stores nothing and returns the first document's id with created false.
+// Create stores a document that has passed the scanner as available. A second call by the same
+// uploader with the same key stores nothing and returns the first document's id with created
+// false; keys are each uploader's own, so another's key never answers with their document.
 func Create(ctx context.Context, q db.Querier, tenantID, reviewID, areaID, uploaderID string, u Upload) (string, bool, error) {
 	sum := sha256.Sum256(u.Content)
 	var id string
 	err := q.QueryRow(ctx, `INSERT INTO area_documents (tenant_id, review_id, area_id, title, filename, content_type,
 			size, sha256, content, scan_status, idempotency_key, uploaded_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'clean', $10, $11)
-		ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+		ON CONFLICT (tenant_id, idempotency_key, uploaded_by) DO NOTHING
 		RETURNING id::text`,
 		tenantID, reviewID, areaID, u.Title, u.Filename, u.ContentType, int64(len(u.Content)), sum[:], u.Content,
 		u.Key, uploaderID).Scan(&id)
@@ -39,8 +40,8 @@ func Create(ctx context.Context, q db.Querier, tenantID, reviewID, areaID, uploa
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return "", false, fmt.Errorf("document: create: %w", err)
 	}
-	err = q.QueryRow(ctx, `SELECT id::text FROM area_documents WHERE tenant_id = $1 AND idempotency_key = $2`,
-		tenantID, u.Key).Scan(&id)
+	err = q.QueryRow(ctx, `SELECT id::text FROM area_documents WHERE tenant_id = $1 AND idempotency_key = $2 AND uploaded_by = $3`,
+		tenantID, u.Key, uploaderID).Scan(&id)
 	if err != nil {
 		return "", false, fmt.Errorf("document: create: existing: %w", err)
 	}

@@ -188,3 +188,34 @@ func TestDocumentListNeverReadsContent(t *testing.T) {
 		t.Errorf("the list reads the content column:\n%s", plan)
 	}
 }
+
+// TestDocumentKeysAreTheUploaders: a document sent with another uploader's key is stored as a
+// document of its own, and each uploader's replay finds their own.
+func TestDocumentKeysAreTheUploaders(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.New(t), "docs-keys")
+	first, created := f.upload("demo-doc-001", []byte("%PDF-1.7\nfirst\n%%EOF\n"))
+	if !created {
+		t.Fatal("first upload not created")
+	}
+	uploader := f.user
+	f.must(f.tx(func(tx pgx.Tx) error {
+		id, err := user.Create(context.Background(), tx, "other@docs-keys.test", "Oli Other", "not-a-password-hash")
+		if err == nil {
+			err = user.AddMember(context.Background(), tx, f.tenant, id, auth.RoleMember)
+		}
+		f.user = id
+		return err
+	}))
+	second, created := f.upload("demo-doc-001", []byte("%PDF-1.7\nsecond\n%%EOF\n"))
+	if !created || second == first {
+		t.Fatalf("the other uploader's document: %s created %v; want a document of its own (not %s)", second, created, first)
+	}
+	if again, created := f.upload("demo-doc-001", []byte("%PDF-1.7\nsecond\n%%EOF\n")); again != second || created {
+		t.Errorf("the other's replay: %s %v, want %s false", again, created, second)
+	}
+	f.user = uploader
+	if again, created := f.upload("demo-doc-001", []byte("%PDF-1.7\nfirst\n%%EOF\n")); again != first || created {
+		t.Errorf("the first uploader's replay: %s %v, want %s false", again, created, first)
+	}
+}

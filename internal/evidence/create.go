@@ -48,7 +48,7 @@ func CreateChecked(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID 
 		return "", false, apperr.NotFound("Visit not found")
 	}
 	in.ActionAreas, in.Lines, in.Documents = dedupe(in.ActionAreas), dedupe(in.Lines), dedupe(in.Documents)
-	c, existing, found, err := prepare(ctx, tx, tenantID, reviewID, &in, pd)
+	c, existing, found, err := prepare(ctx, tx, tenantID, reviewID, authorID, &in, pd)
 	if err != nil || existing != "" {
 		return existing, false, err
 	}
@@ -100,8 +100,9 @@ func Kinds(found []Finding) []string {
 // note commits), the visit, the source and role, how many of the
 // action areas, lines and documents are the review's (the documents: its area's available
 // ones), the area's name, and the members' names when pd asks for the personal data check. It
-// answers the existing note's id, or the checks' verdict, or the personal data confirmed.
-func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteInput, pd PersonalData) (c checked, existing string, found []Finding, err error) {
+// answers the existing note's id, or the checks' verdict, or the personal data confirmed. A key
+// is the author's own: another author's note under the same key is none of this call's business.
+func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in *NoteInput, pd PersonalData) (c checked, existing string, found []Finding, err error) {
 	var role any
 	if in.RoleID != "" {
 		role = in.RoleID
@@ -133,9 +134,9 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *Note
 			CASE WHEN $10 THEN (SELECT coalesce(array_agg(u.name ORDER BY u.name), '{}') FROM review_members m
 				JOIN users u ON u.id = m.user_id WHERE m.tenant_id = $1 AND m.review_id = $2) END
 		FROM (SELECT 1) one
-		LEFT JOIN evidence_notes k ON k.tenant_id = $1 AND k.idempotency_key = $3
+		LEFT JOIN evidence_notes k ON k.tenant_id = $1 AND k.author_id = $11 AND k.idempotency_key = $3
 		LEFT JOIN visits v ON v.tenant_id = $1 AND v.review_id = $2 AND v.id = $4`,
-		tenantID, reviewID, in.Key, in.VisitID, in.SourceID, role, in.ActionAreas, in.Lines, validDocs, pd.Scan).Scan(
+		tenantID, reviewID, in.Key, in.VisitID, in.SourceID, role, in.ActionAreas, in.Lines, validDocs, pd.Scan, authorID).Scan(
 		&keyNote, &keyReview, &stage, &areaID, &start, &days, &areaName, &needsRole, &roleOK, &nAreas, &nLines, &nDocs, &names)
 	if err != nil {
 		return c, "", nil, fmt.Errorf("evidence: check new note: %w", err)
@@ -217,7 +218,7 @@ func insertNote(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID str
 			INSERT INTO evidence_notes (tenant_id, review_id, visit_id, area_id, author_id, source_id, role_id,
 				note_date, body, judgement, good_practice, family_words, safeguarding, idempotency_key)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16)
-			ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id),
+			ON CONFLICT (tenant_id, author_id, idempotency_key) DO NOTHING RETURNING id),
 		areas AS (INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
 			SELECT $1, note.id, unnest($17::uuid[]), $2 FROM note),
 		lines AS (INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
@@ -233,8 +234,8 @@ func insertNote(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID str
 		return "", false, fmt.Errorf("evidence: insert note: %w", err)
 	}
 	if id == nil {
-		// Another call with this key committed first.
-		existing, err := byKey(ctx, tx, tenantID, reviewID, in.Key)
+		// Another call by this author with this key committed first.
+		existing, err := byKey(ctx, tx, tenantID, reviewID, authorID, in.Key)
 		return existing, false, err
 	}
 	if tagged < len(lower) {

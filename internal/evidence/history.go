@@ -48,8 +48,8 @@ func LoadOptions(ctx context.Context, q db.Querier, tenantID, reviewID string) (
 			ORDER BY position, name), '[]') FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2),
 		(SELECT coalesce(json_agg(json_build_object('ID', id, 'Name', name) ORDER BY position, name), '[]')
 			FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2),
-		(SELECT coalesce(json_agg(name ORDER BY lower(name)), '[]') FROM evidence_tags
-			WHERE tenant_id = $1 AND review_id = $2),
+		(SELECT coalesce(json_agg(t.name ORDER BY lower(t.name)), '[]') FROM evidence_tags t
+			WHERE t.tenant_id = $1 AND t.review_id = $2 AND `+tagSeen+`),
 		(SELECT coalesce(json_agg(u.name ORDER BY u.name), '[]') FROM review_members m JOIN users u ON u.id = m.user_id
 			WHERE m.tenant_id = $1 AND m.review_id = $2)`, tenantID, reviewID).Scan(&o.Sources, &o.Roles, &o.Tags, &o.Names)
 	if err != nil {
@@ -76,17 +76,17 @@ var suggestionsJSON = fmt.Sprintf(`(SELECT coalesce(json_agg(s.name ORDER BY s.n
 				ORDER BY created_at DESC LIMIT %d) r
 			JOIN evidence_note_tags nt ON nt.tenant_id = $1 AND nt.note_id = r.id
 			GROUP BY nt.tag_id) u ON u.tag_id = t.id
-		WHERE t.tenant_id = $1 AND t.review_id = $2
+		WHERE t.tenant_id = $1 AND t.review_id = $2 AND %s
 		ORDER BY coalesce(u.n, 0) DESC, lower(t.name)
-		LIMIT %d) s)`, suggestWindow, MaxSuggestions)
+		LIMIT %d) s)`, suggestWindow, tagSeen, MaxSuggestions)
 
 // LoadFormLists reads, in one statement, what LoadOptions, document.List (for the area of visit
 // visitID), review.LoadFramework, review.LoadEnquiry and GetLock read. With suggest, the tags are
 // TagSuggestions' (most used first) in place of the alphabetical list.
 func LoadFormLists(ctx context.Context, q db.Querier, tenantID, reviewID, visitID string, suggest bool) (FormLists, error) {
 	var f FormLists
-	tags := `(SELECT coalesce(json_agg(name ORDER BY lower(name)), '[]') FROM evidence_tags
-			WHERE tenant_id = $1 AND review_id = $2)`
+	tags := `(SELECT coalesce(json_agg(t.name ORDER BY lower(t.name)), '[]') FROM evidence_tags t
+			WHERE t.tenant_id = $1 AND t.review_id = $2 AND ` + tagSeen + `)`
 	if suggest {
 		tags = suggestionsJSON
 	}

@@ -512,7 +512,8 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 			FROM area_documents d JOIN review_areas ra ON ra.tenant_id = d.tenant_id AND ra.id = d.area_id
 			JOIN local_authorities la ON la.ons_code = ra.ons_code
 			WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.deleted_at IS NULL AND d.scan_status = 'clean'),
-		(SELECT coalesce(json_agg(name ORDER BY lower(name), name), '[]') FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2)
+		(SELECT coalesce(json_agg(t.name ORDER BY lower(t.name), t.name), '[]') FROM evidence_tags t
+			WHERE t.tenant_id = $1 AND t.review_id = $2 AND `+tagSeen+`)
 		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).Scan(&o.ReviewTitle,
 		&areas, &visits, &actionAreas, &lines, &sources, &roles, &authors, &documents, &tags)
 	if err != nil {

@@ -171,7 +171,8 @@ func concernForUpdate(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID
 }
 
 // RecordAction adds an action taken to an open concern, by its author or a lead (the caller checks
-// who). It works on a locked review too. A second call with the same key records nothing more.
+// who). It works on a locked review too. A second call by the same actor with the same key records
+// nothing more; keys are each actor's own, so another's key neither blocks nor drops an action.
 func RecordAction(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID string, in ActionInput) (recorded bool, err error) {
 	if errs := in.Validate(); errs.Any() {
 		return false, &Refused{Errors: errs}
@@ -189,7 +190,7 @@ func RecordAction(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, ac
 	}
 	var id string
 	err = tx.QueryRow(ctx, `INSERT INTO safeguarding_actions (tenant_id, review_id, note_id, body, recorded_by, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id::text`,
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key, recorded_by) DO NOTHING RETURNING id::text`,
 		tenantID, reviewID, noteID, in.Body, actorID, in.Key).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil // sent twice

@@ -3,6 +3,7 @@ package evidence_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -290,6 +291,32 @@ func TestConcernActionsAndClosing(t *testing.T) {
 	}
 }
 
+// TestActionKeysAreTheRecorders: an action sent with the key of an action someone else recorded
+// is recorded, not dropped as a double submission.
+func TestActionKeysAreTheRecorders(t *testing.T) {
+	t.Parallel()
+	s := newConcernSet(t, "sg-actkeys")
+	f, ctx := s.f, context.Background()
+	record := func(who, body string) bool {
+		var ok bool
+		f.must(f.as(who, func(tx pgx.Tx) error {
+			var err error
+			ok, err = evidence.RecordAction(ctx, tx, f.tenant, s.r.id, s.concern, who, evidence.ActionInput{Body: body, Key: "shared-key"})
+			return err
+		}))
+		return ok
+	}
+	if !record(f.author, "Told the designated safeguarding lead on site.") {
+		t.Fatal("the author's action not recorded")
+	}
+	if !record(s.lead, "Referred to the local authority.") {
+		t.Error("the lead's action, sent with the author's key, was dropped")
+	}
+	if record(s.lead, "Referred to the local authority.") {
+		t.Error("the lead's replay recorded a second action")
+	}
+}
+
 func TestClaimNoticeOnce(t *testing.T) {
 	t.Parallel()
 	s := newConcernSet(t, "sg-notice")
@@ -319,5 +346,68 @@ func TestClaimNoticeOnce(t *testing.T) {
 	}))
 	if none {
 		t.Error("an ordinary note gave a notice")
+	}
+}
+
+// TestConcernThemesSeenOnlyByThoseWhoSeeTheConcern: a theme used only on a concern is in the
+// theme lists (filter, note form, suggestions) of the concern's author and the review's leads
+// only, and never in the audit log.
+func TestConcernThemesSeenOnlyByThoseWhoSeeTheConcern(t *testing.T) {
+	t.Parallel()
+	s := newConcernSet(t, "sg-tags")
+	f, ctx := s.f, context.Background()
+	const secret = "Harm at the Mill Lane home"
+	in := s.r.input("concern-tags", "A child described what happens at home.")
+	in.Safeguarding = true
+	in.Tags = []string{secret, "fathers"}
+	var concern string
+	f.must(f.as(f.author, func(tx pgx.Tx) error {
+		var err error
+		concern, _, err = evidence.Create(ctx, tx, f.tenant, s.r.id, f.author, in)
+		return err
+	}))
+	for _, who := range []struct {
+		name, id string
+		sees     bool
+	}{{"author", f.author, true}, {"lead", s.lead, true}, {"other inspector", s.other, false}, {"observer", s.observer, false}} {
+		lists := map[string][]string{}
+		f.must(f.as(who.id, func(tx pgx.Tx) error {
+			fc, err := evidence.FilterChoices(ctx, tx, f.tenant, s.r.id)
+			if err != nil {
+				return err
+			}
+			lists["filter"] = fc.Tags
+			if lists["suggestions"], err = evidence.TagSuggestions(ctx, tx, f.tenant, s.r.id, 0); err != nil {
+				return err
+			}
+			o, err := evidence.LoadOptions(ctx, tx, f.tenant, s.r.id)
+			if err != nil {
+				return err
+			}
+			lists["form options"] = o.Tags
+			for _, suggest := range []bool{false, true} {
+				fl, err := evidence.LoadFormLists(ctx, tx, f.tenant, s.r.id, s.r.visit, suggest)
+				if err != nil {
+					return err
+				}
+				lists[map[bool]string{false: "form lists", true: "form suggestions"}[suggest]] = fl.Tags
+			}
+			return nil
+		}))
+		for place, tags := range lists {
+			if !slices.Contains(tags, "fathers") {
+				t.Errorf("%s, %s: %v lacks a theme of an ordinary note", who.name, place, tags)
+			}
+			if slices.Contains(tags, secret) != who.sees {
+				t.Errorf("%s, %s: %v; want the concern's theme shown = %v", who.name, place, tags, who.sees)
+			}
+		}
+	}
+	var leaked int
+	f.must(f.d.Super.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE object_id = $1
+		AND (coalesce(after::text, '') LIKE '%Mill Lane%' OR coalesce(before::text, '') LIKE '%Mill Lane%')`,
+		concern).Scan(&leaked))
+	if leaked != 0 {
+		t.Errorf("%d audit entries hold the concern's themes", leaked)
 	}
 }

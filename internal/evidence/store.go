@@ -226,10 +226,12 @@ func dedupe(ids []string) []string {
 	return out
 }
 
-func byKey(ctx context.Context, q db.Querier, tenantID, reviewID, key string) (string, error) {
+// byKey finds the note authorID saved under key: keys are unique per author, so that no one can
+// reach another's note, or have their own dropped, by sending that author's key.
+func byKey(ctx context.Context, q db.Querier, tenantID, reviewID, authorID, key string) (string, error) {
 	var id, rid string
-	err := q.QueryRow(ctx, `SELECT id::text, review_id::text FROM evidence_notes WHERE tenant_id = $1 AND idempotency_key = $2`,
-		tenantID, key).Scan(&id, &rid)
+	err := q.QueryRow(ctx, `SELECT id::text, review_id::text FROM evidence_notes
+		WHERE tenant_id = $1 AND author_id = $2 AND idempotency_key = $3`, tenantID, authorID, key).Scan(&id, &rid)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
@@ -290,10 +292,13 @@ func fields(n Note) map[string]any {
 // Withheld stands for a safeguarding concern's text in the audit log, which tenant admins read.
 const Withheld = "(withheld: safeguarding concern)"
 
-// withhold keeps a concern's text out of an audit entry.
+// withhold keeps a concern's text and its themes out of an audit entry: a theme can say as much as
+// the text, and the log is read by tenant admins who may not see the concern.
 func withhold(m map[string]any) {
-	if _, ok := m["body"]; ok {
-		m["body"] = Withheld
+	for _, k := range []string{"body", "tags"} {
+		if _, ok := m[k]; ok {
+			m[k] = Withheld
+		}
 	}
 }
 

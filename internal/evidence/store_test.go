@@ -243,6 +243,44 @@ func TestCreateIsIdempotentUnderConcurrency(t *testing.T) {
 	}
 }
 
+// TestIdempotencyKeysAreTheAuthors: a note sent with another author's key is saved as a note of its
+// own, and each author's replay of the key finds their own note.
+func TestIdempotencyKeysAreTheAuthors(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.New(t), "idemauthor")
+	r := f.review("Start for Life", "E06000057")
+	other := f.person(r, "other@idemauthor.test", "Oli Other", "inspector")
+	create := func(author, body string) (string, bool) {
+		var id string
+		var created bool
+		f.must(db.InTx(context.Background(), f.d.App, db.Scope{TenantID: f.tenant, UserID: author}, func(tx pgx.Tx) error {
+			var err error
+			id, created, err = evidence.Create(context.Background(), tx, f.tenant, r.id, author, r.input("shared-key", body))
+			return err
+		}))
+		return id, created
+	}
+	mine, created := create(f.author, "The author's note.")
+	if !created {
+		t.Fatal("first note not created")
+	}
+	theirs, created := create(other, "Another inspector's note, sent with the same key.")
+	if !created || theirs == mine {
+		t.Fatalf("the second author's note: id %s (first %s), created %v; want a note of its own", theirs, mine, created)
+	}
+	if id, created := create(f.author, "The author's note."); id != mine || created {
+		t.Errorf("the author's replay: %s %v, want %s false", id, created, mine)
+	}
+	if id, created := create(other, "Another inspector's note, sent with the same key."); id != theirs || created {
+		t.Errorf("the other's replay: %s %v, want %s false", id, created, theirs)
+	}
+	n, err := f.get(r, theirs, false)
+	f.must(err)
+	if n.AuthorID != other || n.Body != "Another inspector's note, sent with the same key." {
+		t.Errorf("second note = %s by %s", n.Body, n.AuthorID)
+	}
+}
+
 func TestCreateRefusesWhatBelongsToAnotherReview(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, dbtest.New(t), "other")

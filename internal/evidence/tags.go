@@ -16,8 +16,17 @@ const MaxSuggestions = 500
 // the tags in use, and the cost stays the same however many notes the review holds.
 const suggestWindow = 2000
 
+// tagSeen holds for a theme tag t that a note the reader may see carries: row-level security hides
+// the safeguarding concerns they may not see (only a concern's author and the review's leads see
+// it), so a theme used only on those concerns, or on none, is left out of every list of themes.
+// A note's themes can be as telling as its text.
+const tagSeen = `EXISTS (SELECT 1 FROM evidence_note_tags sx
+	JOIN evidence_notes sn ON sn.tenant_id = sx.tenant_id AND sn.id = sx.note_id
+	WHERE sx.tenant_id = t.tenant_id AND sx.tag_id = t.id)`
+
 // TagSuggestions lists a review's theme tags, the most used first (by its latest notes that are
 // neither deleted nor safeguarding concerns), then by name; at most limit of them, in one query.
+// Only the themes the reader may see are listed (tagSeen).
 func TagSuggestions(ctx context.Context, q db.Querier, tenantID, reviewID string, limit int) ([]string, error) {
 	if limit <= 0 || limit > MaxSuggestions {
 		limit = MaxSuggestions
@@ -31,7 +40,7 @@ func TagSuggestions(ctx context.Context, q db.Querier, tenantID, reviewID string
 			JOIN evidence_note_tags nt ON nt.tenant_id = $1 AND nt.note_id = r.id
 			GROUP BY nt.tag_id)
 		SELECT t.name FROM evidence_tags t LEFT JOIN uses u ON u.tag_id = t.id
-		WHERE t.tenant_id = $1 AND t.review_id = $2
+		WHERE t.tenant_id = $1 AND t.review_id = $2 AND `+tagSeen+`
 		ORDER BY coalesce(u.n, 0) DESC, lower(t.name)
 		LIMIT $3`, tenantID, reviewID, limit, suggestWindow)
 	tags, err := pgx.CollectRows(rows, pgx.RowTo[string])

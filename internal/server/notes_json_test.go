@@ -195,3 +195,90 @@ func TestNoteFormSuggestsTagsMostUsedFirst(t *testing.T) {
 		t.Errorf("hint does not name the most used themes")
 	}
 }
+
+// TestNotesSavedInTheBrowserNameTheirAuthorInTheAuditLog: a note saved by the plain form and one
+// saved by the page's script are logged with their author's email, and the audit log's email
+// filter finds both.
+func TestNotesSavedInTheBrowserNameTheirAuthorInTheAuditLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	c := e.signedIn("inspector@demo.test")
+	r := c.post(f.postPath(), f.ntForm(t, c))
+	m := ntNoteRE.FindStringSubmatch(r.Location)
+	if r.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("form: %d %s", r.Status, r.Location)
+	}
+	byForm := m[1]
+	form := f.ntForm(t, c)
+	form.Set("idempotency_key", njsKey)
+	r, body := c.postJSON(f.postPath(), form)
+	byScript, _ := body["id"].(string)
+	if r.Status != http.StatusCreated || byScript == "" {
+		t.Fatalf("script: %d %s", r.Status, r.Body)
+	}
+	for path, id := range map[string]string{"form": byForm, "script": byScript} {
+		var email string
+		if err := e.db.Super.QueryRow(context.Background(), `SELECT actor_email FROM audit_log
+			WHERE action = 'evidence.created' AND object_id = $1`, id).Scan(&email); err != nil {
+			t.Fatal(err)
+		}
+		if email != "inspector@demo.test" {
+			t.Errorf("note saved by the %s: logged with actor email %q", path, email)
+		}
+	}
+	page := e.signedIn("admin@demo.test").get("/admin/audit?action=evidence.created&actor=" + url.QueryEscape("inspector@demo.test"))
+	if page.Status != http.StatusOK {
+		t.Fatalf("audit log: %d", page.Status)
+	}
+	for path, id := range map[string]string{"form": byForm, "script": byScript} {
+		if !strings.Contains(page.Body, id) {
+			t.Errorf("the email filter misses the note saved by the %s", path)
+		}
+	}
+	if regexp.MustCompile(`<td class="govuk-table__cell">\s*System\s*</td>`).MatchString(page.Body) {
+		t.Error("an entry of the inspector's is shown as System")
+	}
+}
+
+// TestAnotherAuthorsKeyNeitherReachesTheirNoteNorDropsOne: a note sent with the idempotency key of
+// another author's note is saved as a note of its own, by the form and by the script, and the
+// redirect or answer names the sender's note, never the other author's.
+func TestAnotherAuthorsKeyNeitherReachesTheirNoteNorDropsOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newNoteFixture(t, e)
+	inspector := e.signedIn("inspector@demo.test")
+	form := f.ntForm(t, inspector)
+	r := inspector.post(f.postPath(), form)
+	m := ntNoteRE.FindStringSubmatch(r.Location)
+	if r.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("inspector's note: %d %s", r.Status, r.Location)
+	}
+	theirs := m[1]
+	lead := e.signedIn("lead@demo.test")
+	leadForm := f.ntForm(t, lead)
+	leadForm.Set("idempotency_key", form.Get("idempotency_key"))
+	leadForm.Set("body", "The lead's own note, sent with the inspector's key.")
+	r = lead.post(f.postPath(), leadForm)
+	m = ntNoteRE.FindStringSubmatch(r.Location)
+	if r.Status != http.StatusSeeOther || m == nil || m[1] == theirs {
+		t.Fatalf("lead's note by the form: %d %s, want a note of its own (not %s)", r.Status, r.Location, theirs)
+	}
+	vtWant(t, lead.get(r.Location), http.StatusOK, "The lead&#39;s own note")
+	// The same by the script, with a key the inspector used there.
+	jsForm := f.ntForm(t, inspector)
+	jsForm.Set("idempotency_key", njsKey)
+	if r, _ := inspector.postJSON(f.postPath(), jsForm); r.Status != http.StatusCreated {
+		t.Fatalf("inspector's note by the script: %d %s", r.Status, r.Body)
+	}
+	leadJS := f.ntForm(t, lead)
+	leadJS.Set("idempotency_key", njsKey)
+	r, body := lead.postJSON(f.postPath(), leadJS)
+	if r.Status != http.StatusCreated || body["created"] != true {
+		t.Fatalf("lead's note by the script: %d %s, want 201 and a note of its own", r.Status, r.Body)
+	}
+	if n := f.notes(); n != 4 {
+		t.Errorf("%d notes, want 4", n)
+	}
+}

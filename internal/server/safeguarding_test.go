@@ -325,3 +325,62 @@ func TestEvidenceLock(t *testing.T) {
 		t.Errorf("a note was saved on a locked review")
 	}
 }
+
+// TestConcernThemesShownOnlyToThoseWhoSeeTheConcern: a theme used only on a concern is in the
+// evidence base's filter, the note form's themes and the synthesis workspace's filter of the
+// concern's author and the leads, never of another inspector or an observer; never on the
+// coverage page (concerns are not evidence) nor in the audit log the tenant admin reads.
+func TestConcernThemesShownOnlyToThoseWhoSeeTheConcern(t *testing.T) {
+	t.Parallel()
+	f := newSGFixture(t)
+	e := f.e
+	const secret = "Mill Lane harm"
+	author := e.signedIn("inspector@demo.test")
+	var source string
+	if err := e.db.Super.QueryRow(context.Background(), `SELECT id FROM evidence_sources WHERE review_id = $1 AND NOT needs_role
+		ORDER BY position LIMIT 1`, f.reviewID).Scan(&source); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []url.Values{
+		{"idempotency_key": {"sg-tags-0"}, "body": {"Parents found the hub easy to reach."}, "tags": {"Open theme"}},
+		{"idempotency_key": {"sg-tags-1"}, "body": {sgBody}, "tags": {secret}, "safeguarding": {"yes"}},
+	} {
+		for k, v := range map[string]string{"source": source, "note-date-day": "3", "note-date-month": "8", "note-date-year": "2023",
+			"judgement": "neutral", "action_areas": f.actionAreaID, "action": "save"} {
+			n.Set(k, v)
+		}
+		if r := author.post(f.path("/visits/", f.visit1, "/notes"), n); r.Status != http.StatusSeeOther {
+			t.Fatalf("note: %d\n%s", r.Status, r.Body)
+		}
+	}
+	pages := map[string]string{
+		"evidence base": f.path("/evidence"),
+		"note form":     f.path("/visits/", f.visit1, "/notes/new"),
+		"synthesis":     f.path("/synthesis/", f.actionAreaID),
+	}
+	for _, who := range []struct {
+		email string
+		sees  bool
+	}{{"inspector@demo.test", true}, {"lead@demo.test", true}, {"cqc.inspector@demo.test", false}, {"observer@demo.test", false}} {
+		c := e.signedIn(who.email)
+		for place, path := range pages {
+			r := c.get(path)
+			if r.Status == http.StatusForbidden && who.email == "observer@demo.test" && place == "note form" {
+				continue // an observer records nothing
+			}
+			if r.Status != http.StatusOK || !strings.Contains(r.Body, "Open theme") {
+				t.Errorf("%s, %s: %d, or no theme of an ordinary note", who.email, place, r.Status)
+				continue
+			}
+			if strings.Contains(r.Body, secret) != who.sees {
+				t.Errorf("%s, %s: the concern's theme shown = %v, want %v", who.email, place, !who.sees, who.sees)
+			}
+		}
+		if r := c.get(f.path("/coverage")); r.Status != http.StatusOK || strings.Contains(r.Body, secret) {
+			t.Errorf("%s, coverage: %d, or the concern's theme", who.email, r.Status)
+		}
+	}
+	if r := e.signedIn("admin@demo.test").get("/admin/audit"); r.Status != http.StatusOK || strings.Contains(r.Body, secret) {
+		t.Errorf("audit log: %d, or the concern's theme", r.Status)
+	}
+}
