@@ -52,6 +52,15 @@ func (m *Migrator) Down(ctx context.Context) (*goose.MigrationResult, error) {
 	return res, nil
 }
 
+// DownTo rolls back every migration after version.
+func (m *Migrator) DownTo(ctx context.Context, version int64) ([]*goose.MigrationResult, error) {
+	res, err := m.p.DownTo(ctx, version)
+	if err != nil {
+		return res, fmt.Errorf("migrate down to %d: %w", version, err)
+	}
+	return res, nil
+}
+
 // Status lists every migration and whether it is applied.
 func (m *Migrator) Status(ctx context.Context) ([]*goose.MigrationStatus, error) {
 	st, err := m.p.Status(ctx)
