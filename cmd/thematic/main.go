@@ -181,7 +181,7 @@ func devBanner(w io.Writer, baseURL string, seeded bool) {
 or load the demo organisation, its users and its review: thematic seed demo
 `)
 	}
-	fmt.Fprintf(w, "Mail the service sends is kept at %s/dev/mail. Stop with Ctrl+C.\n\n", baseURL)
+	fmt.Fprintf(w, "Mail the service sends is kept at %s/dev/mail (for a tenant admin). Stop with Ctrl+C.\n\n", baseURL)
 }
 
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
