@@ -691,9 +691,12 @@ func (e *exporter) sourceList() error {
 	return e.field("evidence_roles", roles)
 }
 
-func (e *exporter) themes() error {
+func (e *exporter) themes() error { return e.names("themes", "themes") }
+
+// names writes a section that is a list of names, one per row of the statement what.
+func (e *exporter) names(what, key string) error {
 	names := []string{}
-	err := e.rows("themes", func(r rowScanner) error {
+	err := e.rows(what, func(r rowScanner) error {
 		var n string
 		if err := r.Scan(&n); err != nil {
 			return err
@@ -704,7 +707,7 @@ func (e *exporter) themes() error {
 	if err != nil {
 		return err
 	}
-	return e.field("themes", names)
+	return e.field(key, names)
 }
 
 // emailOf reads a nullable user's email column.

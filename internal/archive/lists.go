@@ -12,19 +12,7 @@ func (e *exporter) vocabLists() error {
 	for _, l := range []struct{ what, key string }{
 		{"inspectorates", "inspectorates"}, {"team roles", "team_roles"}, {"addressees", "addressees"},
 	} {
-		names := []string{}
-		err := e.rows(l.what, func(r rowScanner) error {
-			var n string
-			if err := r.Scan(&n); err != nil {
-				return err
-			}
-			names = append(names, n)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if err := e.field(l.key, names); err != nil {
+		if err := e.names(l.what, l.key); err != nil {
 			return err
 		}
 	}
