@@ -118,6 +118,7 @@ func escapeLike(s string) string {
 // KnownActions are the actions the service records, for the audit log's filter.
 var KnownActions = []string{
 	"access.refused",
+	"audit.redacted",
 	"auth.password_reset",
 	"auth.password_reset_requested",
 	"auth.sign_in_failed",
@@ -183,9 +184,12 @@ var KnownActions = []string{
 	"report.status_changed",
 	"report.text_saved",
 	"report.version_saved",
+	"retention.purged",
 	"review.archive_exported",
 	"review.created",
 	"review.imported",
+	"review.legal_hold_lifted",
+	"review.legal_hold_set",
 	"review.status_changed",
 	"review.updated",
 	"review_area.added",
@@ -213,6 +217,7 @@ var KnownActions = []string{
 	"selfassess.reminder_sent",
 	"selfassess.reopened",
 	"selfassess.submitted",
+	"tenant.retention_changed",
 	"tenant.settings_changed",
 	"user.password_changed",
 	"user.password_check_failed",
