@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"thematic/internal/audit"
 	"thematic/internal/auth"
@@ -31,6 +32,7 @@ import (
 	"thematic/internal/mail"
 	"thematic/internal/reminder"
 	"thematic/internal/report"
+	"thematic/internal/retention"
 	"thematic/internal/server"
 	"thematic/internal/tenant"
 	"thematic/internal/user"
@@ -216,7 +218,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	defer srv.Close()
 	// Background jobs (self-assessment reminders) run beside HTTP on the same pool; their queue is
 	// in the database, so jobs due while the service was down run when it is back.
-	jobs, err := reminder.NewClient(pool, reminder.Options{Mail: mailer, BaseURL: cfg.BaseURL, Logger: logger})
+	// The retention purge runs daily (and at start) on the same client.
+	jobs, err := reminder.NewClient(pool, reminder.Options{Mail: mailer, BaseURL: cfg.BaseURL, Logger: logger,
+		More: func(w *river.Workers) error {
+			return river.AddWorkerSafely(w, &retention.Worker{Pool: pool, Logger: logger})
+		},
+		Periodic: []*river.PeriodicJob{retention.Periodic()}})
 	if err != nil {
 		return err
 	}

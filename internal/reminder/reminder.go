@@ -132,6 +132,10 @@ type Options struct {
 	// PollInterval is how often the client looks for jobs LISTEN/NOTIFY did not announce; River's
 	// default (1s) when 0. Tests shorten it.
 	PollInterval time.Duration
+	// More registers the service's other jobs' workers on the same client (the retention purge),
+	// and Periodic are jobs the client inserts on a schedule.
+	More     func(*river.Workers) error
+	Periodic []*river.PeriodicJob
 }
 
 // NewClient builds the River client that works reminders on pool (the application's pool: the
@@ -141,6 +145,11 @@ func NewClient(pool *pgxpool.Pool, o Options) (*river.Client[pgx.Tx], error) {
 	if err := river.AddWorkerSafely(workers, &Worker{Pool: pool, Mail: o.Mail, BaseURL: o.BaseURL}); err != nil {
 		return nil, fmt.Errorf("reminder: register worker: %w", err)
 	}
+	if o.More != nil {
+		if err := o.More(workers); err != nil {
+			return nil, fmt.Errorf("reminder: register workers: %w", err)
+		}
+	}
 	n := o.Workers
 	if n <= 0 {
 		n = 2
@@ -148,6 +157,7 @@ func NewClient(pool *pgxpool.Pool, o Options) (*river.Client[pgx.Tx], error) {
 	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}},
 		Workers:           workers,
+		PeriodicJobs:      o.Periodic,
 		Logger:            o.Logger,
 		FetchPollInterval: o.PollInterval,
 		// REINDEX needs ownership of River's tables, which the application role must not have;

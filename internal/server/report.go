@@ -19,6 +19,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/report"
+	"thematic/internal/retention"
 	"thematic/internal/review"
 	"thematic/templates/errorpage"
 	repview "thematic/templates/report"
@@ -311,10 +312,14 @@ func (s *Server) reportSectionSave(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		saved = true
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
+		if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
 			Action: "report.text_saved", ObjectType: "report", ObjectID: a.Review.ReviewID,
 			Before: map[string]any{"key": v.Section.Key, "body": before.Body, "version": before.Version},
-			After:  map[string]any{"key": v.Section.Key, "body": strings.TrimSpace(body)}})
+			After:  map[string]any{"key": v.Section.Key, "body": strings.TrimSpace(body)}}); err != nil {
+			return err
+		}
+		// Personal data taken out of the text leaves the audit log too.
+		return retention.RedactReportText(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, a.Email, before.Body, body)
 	})
 	switch {
 	case err != nil && v.Conflict != nil:
