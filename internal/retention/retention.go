@@ -245,7 +245,9 @@ var ErrNotDue = errors.New("retention: review not due for purge")
 // PurgeReview purges one review's evidence at now, in tx, which must be scoped to the review's
 // tenant: evidence notes lose their text and themes (safeguarding concerns, which row-level
 // security hides from the service, are kept under their own rules), supporting documents and
-// self-assessment answers and submissions are deleted. The report (its saved and published
+// self-assessment answers (ratings and commentary) are deleted. A note's row and a
+// self-assessment's submission stay, without their words, so that the report's counts (notes by
+// source, submitted self-assessments) and the findings' prevalence come out the same. The report (its saved and published
 // versions), findings, recommendations and examples stay. Copies of the purged text in the audit
 // log are redacted, and the purge is recorded with its counts. It checks again that the review is
 // due, under a lock, so two runs at once purge once.
@@ -276,7 +278,7 @@ func PurgeReview(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, now 
 		nt AS (DELETE FROM evidence_note_tags x USING n WHERE x.tenant_id = $1 AND x.note_id::text = n.id RETURNING x.tag_id),
 		d AS (DELETE FROM area_documents WHERE tenant_id = $1 AND review_id = $2 RETURNING id::text),
 		sr AS (DELETE FROM sa_responses WHERE tenant_id = $1 AND review_id = $2 RETURNING area_id),
-		ss AS (DELETE FROM sa_submissions WHERE tenant_id = $1 AND review_id = $2 RETURNING area_id::text)
+		ss AS (UPDATE sa_submissions SET reopen_reason = '' WHERE tenant_id = $1 AND review_id = $2 RETURNING area_id::text)
 		SELECT (SELECT coalesce(array_agg(id), '{}') FROM n), (SELECT coalesce(array_agg(id), '{}') FROM d),
 			(SELECT coalesce(array_agg(DISTINCT a), '{}') FROM (SELECT area_id::text AS a FROM sr UNION SELECT area_id FROM ss) x),
 			(SELECT count(*) FROM nt)`,

@@ -18,6 +18,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/mail"
+	"thematic/internal/retention"
 	"thematic/internal/tenant"
 	"thematic/internal/user"
 	"thematic/templates"
@@ -523,13 +524,23 @@ func adminParseDate(s string) (time.Time, bool) {
 // --- Settings ---
 
 func (s *Server) settingsForm(w http.ResponseWriter, r *http.Request) error {
+	return s.settingsPage(w, r, nil, nil)
+}
+
+// settingsPage shows the settings: the two-factor form and the retention form, each as given
+// (typed in a refused form) or as the tenant has it.
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, twoFA *adminview.SettingsForm, keep *adminview.RetentionForm) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	var t tenant.Tenant
 	var without int
+	var months *int
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		if t, err = tenant.Get(ctx, tx, a.TenantID); err != nil {
+			return err
+		}
+		if months, err = retention.Months(ctx, tx, a.TenantID); err != nil {
 			return err
 		}
 		without, err = s.membersWithoutTOTP(r, tx)
@@ -538,8 +549,22 @@ func (s *Server) settingsForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := adminview.SettingsForm{Require2FA: adminYesNo(t.Require2FA), Version: t.Version, WithoutTOTP: without, Errors: &form.Errors{}}
-	return s.ok(w, r, adminview.Settings(s.adminPage(r, "Settings", "settings"), f))
+	p := s.adminPage(r, "Settings", "settings")
+	if twoFA == nil {
+		twoFA = &adminview.SettingsForm{Require2FA: adminYesNo(t.Require2FA), Version: t.Version, Errors: &form.Errors{}}
+	}
+	twoFA.WithoutTOTP = without
+	if keep == nil {
+		keep = &adminview.RetentionForm{Keep: "forever", Version: t.Version, Errors: &form.Errors{}}
+		if months != nil {
+			keep.Keep, keep.Months = "months", strconv.Itoa(*months)
+		}
+	}
+	if twoFA.Errors.Any() || keep.Errors.Any() {
+		p.HasError = true
+		return s.invalid(w, r, adminview.Settings(p, *twoFA, *keep))
+	}
+	return s.ok(w, r, adminview.Settings(p, *twoFA, *keep))
 }
 
 func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
@@ -553,17 +578,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	f := adminview.SettingsForm{Require2FA: choice, Version: version, Errors: &form.Errors{}}
 	if choice != "yes" && choice != "no" {
 		f.Errors.Add("require_2fa", "Select yes if everyone must use two-factor sign-in")
-		err := s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			f.WithoutTOTP, err = s.membersWithoutTOTP(r, tx)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		p := s.adminPage(r, "Settings", "settings")
-		p.HasError = true
-		return s.invalid(w, r, adminview.Settings(p, f))
+		return s.settingsPage(w, r, &f, nil)
 	}
 	require := choice == "yes"
 	var unchanged bool

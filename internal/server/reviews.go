@@ -20,6 +20,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/report"
+	"thematic/internal/retention"
 	"thematic/internal/review"
 	"thematic/internal/selfassess"
 	"thematic/templates"
@@ -329,6 +330,9 @@ func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 			return err
 		}
 		if v.Counts, err = review.Overview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+			return err
+		}
+		if v.Retention, err = retention.Load(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
 		if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {

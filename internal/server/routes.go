@@ -85,6 +85,9 @@ func (s *Server) routes() http.Handler {
 		route("GET", "/admin/audit", auth.ManageTenant, s.auditLog)
 		route("GET", "/admin/settings", auth.ManageTenant, s.settingsForm)
 		route("POST", "/admin/settings", auth.ManageTenant, s.saveSettings)
+		route("POST", "/admin/settings/retention", auth.ManageTenant, s.saveRetention)
+		route("GET", "/admin/subject-access", auth.ManageTenant, s.subjectAccess)
+		route("GET", "/admin/subject-access.csv", auth.ManageTenant, s.subjectAccessCSV)
 
 		// Reviews the user belongs to, and setting up a new one.
 		route("GET", "/reviews", auth.SignedIn, s.reviewList)
@@ -193,6 +196,7 @@ func (s *Server) routes() http.Handler {
 			s.practiceRoutes(route)
 			s.reportRoutes(route)
 			s.archiveRoutes(route)
+			s.retentionRoutes(route)
 
 			// Visits, their teams and the fieldwork timeline.
 			route("GET", "/visits", auth.ReviewMember, s.visitList)
