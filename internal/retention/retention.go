@@ -14,6 +14,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/db"
+	"thematic/internal/review"
 )
 
 // PurgedBody stands in for a purged note's text: the note's row stays, so that the review's
@@ -149,36 +150,57 @@ func (s Status) Line() string {
 	return ""
 }
 
+// statusCols read a review's retention status as three columns of any statement whose $1 is the
+// tenant and $2 the review: the tenant's period, the review's publication and hold, its purge.
+const statusCols = `(SELECT t.retention_months FROM tenants t WHERE t.id = $1),
+		(SELECT json_build_object('PublishedAt', CASE WHEN r.status = 'published' THEN r.published_at END,
+				'HoldReason', coalesce(r.legal_hold_reason, ''), 'HoldAt', r.legal_hold_at,
+				'HoldBy', coalesce((SELECT u.name FROM users u WHERE u.id = r.legal_hold_by), ''))
+			FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2),
+		(SELECT json_build_object('At', p.purged_at, 'Months', p.months, 'Notes', p.notes, 'Documents', p.documents,
+				'SelfAssessments', p.self_assessments)
+			FROM retention_purges p WHERE p.tenant_id = $1 AND p.review_id = $2)`
+
+// statusRow is what statusCols read.
+type statusRow struct {
+	months *int
+	review *struct {
+		PublishedAt *time.Time
+		HoldReason  string
+		HoldAt      *time.Time
+		HoldBy      string
+	}
+	purge *Purge
+}
+
+func (r *statusRow) status() Status {
+	s := Status{Months: r.months, Purged: r.purge}
+	if r.review != nil {
+		s.PublishedAt, s.HoldReason, s.HoldAt, s.HoldBy = r.review.PublishedAt, r.review.HoldReason, r.review.HoldAt, r.review.HoldBy
+	}
+	return s
+}
+
 // Load reads a review's retention status in one statement.
 func Load(ctx context.Context, q db.Querier, tenantID, reviewID string) (Status, error) {
-	var s Status
-	var p Purge
-	var purgedAt *time.Time
-	var holdReason, holdBy *string
-	err := q.QueryRow(ctx, `SELECT t.retention_months, CASE WHEN r.status = 'published' THEN r.published_at END, r.legal_hold_reason, r.legal_hold_at,
-			(SELECT u.name FROM users u WHERE u.id = r.legal_hold_by),
-			p.purged_at, coalesce(p.months, 0), coalesce(p.notes, 0), coalesce(p.documents, 0), coalesce(p.self_assessments, 0)
-		FROM reviews r JOIN tenants t ON t.id = r.tenant_id
-		LEFT JOIN retention_purges p ON p.tenant_id = r.tenant_id AND p.review_id = r.id
-		WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID).Scan(&s.Months, &s.PublishedAt, &holdReason, &s.HoldAt,
-		&holdBy, &purgedAt, &p.Months, &p.Notes, &p.Documents, &p.SelfAssessments)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return s, apperr.NotFound("Review not found")
+	var r statusRow
+	if err := q.QueryRow(ctx, `SELECT `+statusCols, tenantID, reviewID).Scan(&r.months, &r.review, &r.purge); err != nil {
+		return Status{}, fmt.Errorf("retention: status of %s: %w", reviewID, err)
 	}
+	if r.review == nil {
+		return Status{}, apperr.NotFound("Review not found")
+	}
+	return r.status(), nil
+}
+
+// WithOverview reads the review overview's counts and the retention status in one statement.
+func WithOverview(ctx context.Context, q db.Querier, tenantID, reviewID string) (review.Counts, Status, error) {
+	var r statusRow
+	c, err := review.Overview(ctx, q, tenantID, reviewID, review.Columns{SQL: statusCols, Dest: []any{&r.months, &r.review, &r.purge}})
 	if err != nil {
-		return s, fmt.Errorf("retention: status of %s: %w", reviewID, err)
+		return c, Status{}, err
 	}
-	if holdReason != nil {
-		s.HoldReason = *holdReason
-	}
-	if holdBy != nil {
-		s.HoldBy = *holdBy
-	}
-	if purgedAt != nil {
-		p.At = *purgedAt
-		s.Purged = &p
-	}
-	return s, nil
+	return c, r.status(), nil
 }
 
 // MaxReason is the longest reason for a legal hold.

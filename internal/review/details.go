@@ -141,8 +141,17 @@ type Counts struct {
 
 // Overview counts the review's areas, visits, people, framework, lines of enquiry, notes (from
 // the coverage counters, so a review of any size costs the same) and findings in one query.
-func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string) (Counts, error) {
+//
+// extra are more columns to read in the same statement (their SQL may use $1, the tenant, and
+// $2, the review), so that a page reading something else about the review stays one statement.
+func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string, extra ...Columns) (Counts, error) {
 	var c Counts
+	sql, dest := "", []any{&c.Areas, &c.Visits, &c.Members, &c.Invites, &c.FrameworkSets, &c.ActionAreas,
+		&c.EnquiryGroups, &c.EnquiryLines, &c.Terms, &c.Notes, &c.Findings}
+	for _, x := range extra {
+		sql += ",\n\t\t\t" + x.SQL
+		dest = append(dest, x.Dest...)
+	}
 	err := q.QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM review_areas WHERE tenant_id = $1 AND review_id = $2),
 			(SELECT count(*) FROM visits WHERE tenant_id = $1 AND review_id = $2),
@@ -159,13 +168,18 @@ func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string) (Cou
 				+ (SELECT count(*) FROM review_addressees WHERE tenant_id = $1 AND review_id = $2),
 			(SELECT coalesce(sum(strength + development + neutral), 0) FROM evidence_counts
 				WHERE tenant_id = $1 AND review_id = $2 AND dimension = 'note'),
-			(SELECT count(*) FROM findings WHERE tenant_id = $1 AND review_id = $2)`,
-		tenantID, reviewID).Scan(&c.Areas, &c.Visits, &c.Members, &c.Invites, &c.FrameworkSets, &c.ActionAreas,
-		&c.EnquiryGroups, &c.EnquiryLines, &c.Terms, &c.Notes, &c.Findings)
+			(SELECT count(*) FROM findings WHERE tenant_id = $1 AND review_id = $2)`+sql,
+		tenantID, reviewID).Scan(dest...)
 	if err != nil {
 		return Counts{}, fmt.Errorf("review: overview counts %s: %w", reviewID, err)
 	}
 	return c, nil
+}
+
+// Columns are more columns for a statement and where to scan them.
+type Columns struct {
+	SQL  string
+	Dest []any
 }
 
 // AreaName is the name of one of the review's local areas (the local authority's name).

@@ -329,10 +329,7 @@ func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 		if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
-		if v.Counts, err = review.Overview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return err
-		}
-		if v.Retention, err = retention.Load(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
+		if v.Counts, v.Retention, err = retention.WithOverview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
 		if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
