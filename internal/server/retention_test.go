@@ -21,6 +21,7 @@ import (
 	"thematic/internal/evidence"
 	"thematic/internal/report"
 	"thematic/internal/retention"
+	"thematic/internal/testenv"
 )
 
 func init() {
@@ -422,5 +423,28 @@ func TestSubjectAccessFindsNotesAndAuditEntriesAndExportsCSV(t *testing.T) {
 	other := e.signedIn("admin@other.test")
 	if r := other.get("/admin/subject-access?name=Anna+Quillfeather"); strings.Contains(r.Body, noteID) || !strings.Contains(r.Body, "0 records") {
 		t.Error("another tenant's admin found this tenant's records")
+	}
+}
+
+// TestSubjectAccessWithinTheStatementBudget counts the statements of a search that finds
+// records, as a page and as CSV: a fixed number, whatever it finds.
+func TestSubjectAccessWithinTheStatementBudget(t *testing.T) {
+	t.Parallel()
+	te := testenv.New(t)
+	e := &env{t: t, db: te.DB, srv: te.Server, ts: te.HTTP, cfg: te.Config}
+	admin := e.signedIn("admin@demo.test")
+	for _, path := range []string{"/admin/subject-access?name=Ira+Inspector&email=inspector%40demo.test",
+		"/admin/subject-access.csv?name=Ira+Inspector&email=inspector%40demo.test"} {
+		n, sql, status := countStatements(t, te, admin, http.MethodGet, path)
+		if status != http.StatusOK {
+			t.Errorf("%s: %d", path, status)
+		}
+		if n > requestBudget {
+			t.Errorf("%s sends %d statements:\n  %s", path, n, strings.Join(sql, "\n  "))
+		}
+		t.Logf("%d statements: %s", n, path)
+	}
+	if r := admin.get("/admin/subject-access?name=Ira+Inspector&email=inspector%40demo.test"); !strings.Contains(r.Body, "email (who)") {
+		t.Error("the search finds no audit entry by the person")
 	}
 }
