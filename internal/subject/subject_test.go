@@ -5,7 +5,7 @@ import "testing"
 func TestMatcherFindsTheNameTheEmailAndDetectedNames(t *testing.T) {
 	m := newMatcher(Query{Name: "Jane Smith", Email: "Jane.S@Example.org"})
 	for text, want := range map[string]string{
-		"We met JANE   smith at the centre.":       "name",
+		"We met JANE   smith at the centre.":        "name",
 		"Write to jane.s@example.org next week.":    "email",
 		"Mrs Smith said the group helped.":          "detected: Mrs Smith",
 		"Janet Smithson ran the group.":             "",
