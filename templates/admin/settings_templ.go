@@ -156,7 +156,7 @@ func Settings(p templates.Page, f SettingsForm, rf RetentionForm) templ.Componen
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var6 = []any{"govuk-form-group", templ.KV("govuk-form-group--error", rf.Errors.Get("retention") != "" || rf.Errors.Get("months") != "")}
+			var templ_7745c5c3_Var6 = []any{"govuk-form-group", templ.KV("govuk-form-group--error", rf.Errors.Get("retention") != "")}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var6...)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -217,17 +217,17 @@ func Settings(p templates.Page, f SettingsForm, rf RetentionForm) templ.Componen
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, " aria-controls=\"retention-months-conditional\"> <label class=\"govuk-label govuk-radios__label\" for=\"retention-months\">For a number of months</label></div><div class=\"govuk-radios__conditional\" id=\"retention-months-conditional\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "> <label class=\"govuk-label govuk-radios__label\" for=\"retention-months\">For a number of months</label></div></div></fieldset></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.TextInput(components.Input{ID: "months", Name: "months", Label: "Months after publication",
-				Hint: "For example, 12. Up to 240 (20 years).", Value: rf.Months, Error: rf.Errors.Get("months"),
-				Class: "govuk-input--width-3", Inputmode: "numeric"}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "If you chose a number of months. For example, 12; up to 240 (20 years).", Value: rf.Months,
+				Error: rf.Errors.Get("months"), Class: "govuk-input--width-3", Inputmode: "numeric"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</div></div></fieldset></div><button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">Save how long evidence is kept</button></form></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">Save how long evidence is kept</button></form></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
