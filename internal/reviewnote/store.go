@@ -283,28 +283,32 @@ func Step(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, action st
 		after["body"] = body
 	}
 	var beforeAudit map[string]any
+	insert := `INSERT INTO review_note_replies (tenant_id, note_id, action, body, created_by, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6)`
+	args := []any{tenantID, before.ID, action, body, actorID, in.Key}
 	if to, moves := statusAfter[action]; moves {
 		if before.Version != in.Version {
 			return before, false, apperr.Conflict("Someone else changed this review note after you opened it")
 		}
-		tag, err := tx.Exec(ctx, `UPDATE review_notes SET status = $4,
-				addressed_by = CASE WHEN $4 = 'addressed' THEN $5::uuid WHEN $4 = 'open' THEN NULL ELSE addressed_by END,
-				addressed_at = CASE WHEN $4 = 'addressed' THEN now() WHEN $4 = 'open' THEN NULL ELSE addressed_at END,
-				cleared_by = CASE WHEN $4 = 'cleared' THEN $5::uuid END,
-				cleared_at = CASE WHEN $4 = 'cleared' THEN now() END,
+		// The step and its thread entry in one statement.
+		insert = `WITH moved AS (UPDATE review_notes SET status = $7,
+				addressed_by = CASE WHEN $7 = 'addressed' THEN $5::uuid WHEN $7 = 'open' THEN NULL ELSE addressed_by END,
+				addressed_at = CASE WHEN $7 = 'addressed' THEN now() WHEN $7 = 'open' THEN NULL ELSE addressed_at END,
+				cleared_by = CASE WHEN $7 = 'cleared' THEN $5::uuid END,
+				cleared_at = CASE WHEN $7 = 'cleared' THEN now() END,
 				version = version + 1
-			WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, before.ID, to, actorID)
-		if err != nil {
-			return before, false, fmt.Errorf("reviewnote: %s %s: %w", action, before.ID, err)
-		}
-		if tag.RowsAffected() != 1 {
-			return before, false, apperr.NotFound("Review note not found")
-		}
+			WHERE tenant_id = $1 AND id = $2 RETURNING id)
+			INSERT INTO review_note_replies (tenant_id, note_id, action, body, created_by, idempotency_key)
+			SELECT $1, id, $3, $4, $5, $6 FROM moved`
+		args = append(args, to)
 		beforeAudit, after["status"] = map[string]any{"status": before.Status}, to
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO review_note_replies (tenant_id, note_id, action, body, created_by, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5, $6)`, tenantID, before.ID, action, body, actorID, in.Key); err != nil {
+	tag, err := tx.Exec(ctx, insert, args...)
+	if err != nil {
 		return before, false, fmt.Errorf("reviewnote: %s %s: %w", action, before.ID, db.MapError(err))
+	}
+	if tag.RowsAffected() != 1 {
+		return before, false, apperr.NotFound("Review note not found")
 	}
 	err = audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: what,
 		ObjectType: "review_note", ObjectID: before.ID, Before: beforeAudit, After: after})

@@ -135,7 +135,8 @@ func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) error {
 		}
 		hits := reportHits(&b)
 		v = reportView(r, b, hits)
-		return nil
+		v.ReviewNotes, err = notesPanel(r, tx, b.state)
+		return err
 	})
 	if err != nil {
 		return err
@@ -201,7 +202,8 @@ func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note,
 		}
 		hits := reportHits(&b)
 		v = reportView(r, b, hits)
-		return nil
+		v.ReviewNotes, err = notesPanel(r, tx, b.state)
+		return err
 	})
 	if err != nil {
 		return err

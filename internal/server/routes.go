@@ -192,6 +192,7 @@ func (s *Server) routes() http.Handler {
 			s.synthesisRoutes(route)
 			s.practiceRoutes(route)
 			s.reportRoutes(route)
+			s.reviewNoteRoutes(route)
 			s.archiveRoutes(route)
 
 			// Visits, their teams and the fieldwork timeline.
