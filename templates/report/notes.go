@@ -92,10 +92,14 @@ type TargetOption struct {
 }
 
 // NotesPath is the list of a review's notes.
-func NotesPath(reviewID string) string { return "/reviews/" + url.PathEscape(reviewID) + "/report/notes" }
+func NotesPath(reviewID string) string {
+	return "/reviews/" + url.PathEscape(reviewID) + "/report/notes"
+}
 
 // NotePath is a note's thread.
-func NotePath(reviewID, noteID string) string { return NotesPath(reviewID) + "/" + url.PathEscape(noteID) }
+func NotePath(reviewID, noteID string) string {
+	return NotesPath(reviewID) + "/" + url.PathEscape(noteID)
+}
 
 // TargetURL is where a note's target is shown: the report page at a section's heading, or the
 // finding, example or recommendation. It is "" when the target was deleted.
