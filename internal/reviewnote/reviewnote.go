@@ -241,6 +241,20 @@ type StepInput struct {
 	Key     string // idempotency key
 }
 
+// Validate checks what was typed with the step action: a reply and a reopening say something.
+func (in StepInput) Validate(action string) *form.Errors {
+	errs := &form.Errors{}
+	switch action {
+	case ActionReply:
+		checkBody(errs, "body", in.Body, "Enter your reply")
+	case ActionReopened:
+		checkBody(errs, "body", in.Body, "Say why you are reopening the note")
+	default:
+		checkBody(errs, "body", in.Body, "")
+	}
+	return errs
+}
+
 func checkBody(errs *form.Errors, field, body, empty string) {
 	switch n := utf8.RuneCountInString(strings.TrimSpace(body)); {
 	case n == 0 && empty != "":

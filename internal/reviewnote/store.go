@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -68,18 +67,6 @@ type Counts struct{ Open, Addressed, Cleared int }
 
 // NotCleared is how many notes stop the report's approval.
 func (c Counts) NotCleared() int { return c.Open + c.Addressed }
-
-// Count counts the review's notes by state.
-func Count(ctx context.Context, q db.Querier, tenantID, reviewID string) (Counts, error) {
-	var c Counts
-	err := q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'open'), count(*) FILTER (WHERE status = 'addressed'),
-			count(*) FILTER (WHERE status = 'cleared')
-		FROM review_notes WHERE tenant_id = $1 AND review_id = $2`, tenantID, reviewID).Scan(&c.Open, &c.Addressed, &c.Cleared)
-	if err != nil {
-		return c, fmt.Errorf("reviewnote: count %s: %w", reviewID, err)
-	}
-	return c, nil
-}
 
 // Uncleared counts the notes that stop the report's approval. Approval (report.Move) calls it
 // with the report's row locked, which raising a note takes too: no note can be raised between
@@ -264,13 +251,8 @@ func Step(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, action st
 		return before, false, nil
 	}
 	body := strings.TrimSpace(in.Body)
-	switch {
-	case body == "" && action == ActionReply:
-		return before, false, refuse("body", "Enter your reply")
-	case body == "" && action == ActionReopened:
-		return before, false, refuse("body", "Say why you are reopening the note")
-	case utf8.RuneCountInString(body) > MaxBody:
-		return before, false, refuse("body", "The text must be 5,000 characters or fewer")
+	if errs := in.Validate(action); errs.Any() {
+		return before, false, &Refused{errs}
 	}
 	if reportStatus == reportPublished {
 		return before, false, apperr.Invalid("The report is published: its review notes can no longer change")

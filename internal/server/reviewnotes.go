@@ -154,10 +154,15 @@ func (s *Server) rnRaise(w http.ResponseWriter, r *http.Request) error {
 		Key: r.PostFormValue("idempotency_key")}
 	var id string
 	var created bool
-	err := s.tx(r, func(tx pgx.Tx) (err error) {
-		id, created, err = reviewnote.Raise(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in)
-		return err
-	})
+	var err error
+	if errs := in.Validate(); errs.Any() {
+		err = &reviewnote.Refused{Errors: errs} // what was typed will not do: no need to ask the database
+	} else {
+		err = s.tx(r, func(tx pgx.Tx) (err error) {
+			id, created, err = reviewnote.Raise(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in)
+			return err
+		})
+	}
 	var refused *reviewnote.Refused
 	if errors.As(err, &refused) {
 		var v repview.RaiseView
@@ -220,10 +225,14 @@ func (s *Server) rnStep(name string) handler {
 		in.Version = version
 		var done bool
 		var before reviewnote.Note
-		err = s.tx(r, func(tx pgx.Tx) (err error) {
-			before, done, err = reviewnote.Step(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, f.action, in)
-			return err
-		})
+		if errs := in.Validate(f.action); errs.Any() {
+			err = &reviewnote.Refused{Errors: errs}
+		} else {
+			err = s.tx(r, func(tx pgx.Tx) (err error) {
+				before, done, err = reviewnote.Step(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, f.action, in)
+				return err
+			})
+		}
 		var refused *reviewnote.Refused
 		if errors.As(err, &refused) {
 			v := repview.NoteView{Key: in.Key, Form: name, Body: in.Body, Errors: &form.Errors{}}

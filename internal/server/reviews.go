@@ -21,7 +21,6 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/report"
 	"thematic/internal/review"
-	"thematic/internal/reviewnote"
 	"thematic/internal/selfassess"
 	"thematic/templates"
 	reviewview "thematic/templates/review"
@@ -332,10 +331,7 @@ func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 		if v.Counts, err = review.Overview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
-		if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return err
-		}
-		if v.ReviewNotes, err = reviewnote.Count(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
+		if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
 			return err
 		}
 		v.LateSelfAssessments, err = selfassess.LateCount(ctx, tx, a.TenantID, a.Review.ReviewID, area.Today(s.now()))
