@@ -293,7 +293,10 @@ func TestANoteFromRaiseToClearAndApproval(t *testing.T) {
 		}
 	}
 	var open int
-	must(t, "count", w.in(w.lead, func(tx pgx.Tx) (err error) { open, err = reviewnote.Uncleared(w.ctx, tx, w.tenant, w.review); return err }))
+	must(t, "count", w.in(w.lead, func(tx pgx.Tx) (err error) {
+		open, err = reviewnote.Uncleared(w.ctx, tx, w.tenant, w.review)
+		return err
+	}))
 	if open != 0 {
 		t.Errorf("%d notes not cleared, want 0", open)
 	}
