@@ -68,6 +68,7 @@ type Archive struct {
 	ReportTexts     []ReportText     `json:"report_texts"`
 	Report          *ReportState     `json:"report"`          // null until work on the report starts; absent from version 1
 	ReportVersions  []ReportVersion  `json:"report_versions"` // absent from version 1
+	ReviewNotes     []ReviewNote     `json:"review_notes"`    // absent from archives made before review notes
 	LeftOut         []LeftOut        `json:"left_out"`        // absent from version 1
 
 	// files are the documents' bytes by sha256 (hex), read from a ZIP archive and checked.
@@ -78,7 +79,7 @@ type Archive struct {
 var Sections = []string{"format", "version", "exported_at", "review", "enquiry_lines", "enquiry_groups", "framework_groups",
 	"areas", "members", "visits", "evidence_sources", "evidence_roles", "inspectorates", "team_roles", "addressees", "themes",
 	"self_assessment", "questionnaires", "quantifier_scale", "notes", "documents", "findings", "examples", "recommendations",
-	"report_texts", "report", "report_versions", "left_out"}
+	"report_texts", "report", "report_versions", "review_notes", "left_out"}
 
 // Review is the review itself.
 type Review struct {

@@ -29,6 +29,7 @@ type Counts struct {
 	ReportTexts     int `json:"report_texts"`
 	Documents       int `json:"documents"`
 	ReportVersions  int `json:"report_versions"`
+	ReviewNotes     int `json:"review_notes"`
 }
 
 // refs hands out references: "<kind>-1", "<kind>-2"… by id, in the order they are asked for.
@@ -142,7 +143,7 @@ func (x *Exporter) WriteTo(w io.Writer, now time.Time) (Counts, error) {
 		func() error { return e.field("review", rv) },
 		e.enquiry, e.framework, e.areaList, e.members, e.visitList, e.sourceList, e.vocabLists, e.themes, e.selfAssessment,
 		e.questionnaires, e.scale, e.noteList, e.documentList, e.findingList, e.exampleList, e.recommendationList, e.reportTexts,
-		e.reportState, e.reportVersions, func() error { return e.field("left_out", NotCarried) },
+		e.reportState, e.reportVersions, e.reviewNotes, func() error { return e.field("left_out", NotCarried) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -358,6 +359,7 @@ var smallSections = []struct{ what, sql string }{
 		WHERE rf.tenant_id = $1 AND r.review_id = $2)`},
 	{"report texts", `(SELECT coalesce(json_agg(json_build_array(key, body)), '[]')
 		FROM report_texts WHERE tenant_id = $1 AND review_id = $2)`},
+	{"review notes", reviewNotesSQL},
 }
 
 // smallSQL reads the review and every small section in one statement.

@@ -132,7 +132,7 @@ func Import(ctx context.Context, tx pgx.Tx, t Target, a *Archive, now time.Time)
 	}
 	for _, step := range []func() error{w.enquiry, w.framework, w.areas, w.vocabularies, w.members, w.visits, w.sources,
 		w.selfAssessment, w.questionnaires, w.scale, w.notes, w.documents, w.findings, w.examples, w.recommendations, w.reportTexts,
-		w.report, w.lock} {
+		w.report, w.reviewNotes, w.lock} {
 		if err := step(); err != nil {
 			return Result{}, err
 		}

@@ -190,6 +190,7 @@ func (a *Archive) normalise() {
 	for i := range a.ReportVersions {
 		a.ReportVersions[i].CreatedBy = normEmailPtr(a.ReportVersions[i].CreatedBy)
 	}
+	a.normaliseReviewNotes()
 }
 
 // kinds of object a ref can name, for messages.
@@ -567,6 +568,7 @@ func checkLinks(a *Archive, ps *problems) {
 			l.resolve(p, ref, kActionArea)
 		}
 	}
+	checkReviewNotes(a, l)
 }
 
 // checkReport checks the saved versions' numbers and the version the report was published as.

@@ -11,6 +11,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/review"
+	"thematic/internal/reviewnote"
 )
 
 // The review's stage and its report's status move together, so that they never disagree:
@@ -97,6 +98,17 @@ func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, to, note 
 	step, err := allowedStep(cur, actorID, to)
 	if err != nil {
 		return Moved{}, err
+	}
+	if to == StatusApproved {
+		// Every review note must be cleared first. The report's row is locked, as raising a note
+		// locks it: none can be raised between the count and the approval.
+		n, err := reviewnote.Uncleared(ctx, tx, tenantID, reviewID)
+		if err != nil {
+			return Moved{}, err
+		}
+		if n > 0 {
+			return Moved{}, &StepError{Message: reviewnote.BlocksApproval(n), Field: FieldReviewNotes}
+		}
 	}
 	note = strings.TrimSpace(note)
 	if step.NeedNote && note == "" {

@@ -95,8 +95,11 @@ var Steps = []Step{
 // StepError is a step the workflow refuses, with the reason to show.
 type StepError struct {
 	Message string
-	Field   string // "note" when the note (the reason) is at fault, else ""
+	Field   string // "note" when the note (the reason) is at fault, FieldReviewNotes, else ""
 }
+
+// FieldReviewNotes is StepError.Field when review notes not yet cleared stop the step.
+const FieldReviewNotes = "review-notes"
 
 func (e *StepError) Error() string { return e.Message }
 

@@ -137,6 +137,9 @@ type Counts struct {
 	Terms         int // values in the review's lists (vocabularies)
 	Notes         int // live notes in the evidence base (no concerns, none deleted)
 	Findings      int
+	// ReviewNotes and OpenReviewNotes count the review notes on the report, all and those not
+	// cleared (internal/reviewnote), read here to keep the overview to one query.
+	ReviewNotes, OpenReviewNotes int
 }
 
 // Overview counts the review's areas, visits, people, framework, lines of enquiry, notes (from
@@ -147,7 +150,7 @@ type Counts struct {
 func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string, extra ...Columns) (Counts, error) {
 	var c Counts
 	sql, dest := "", []any{&c.Areas, &c.Visits, &c.Members, &c.Invites, &c.FrameworkSets, &c.ActionAreas,
-		&c.EnquiryGroups, &c.EnquiryLines, &c.Terms, &c.Notes, &c.Findings}
+		&c.EnquiryGroups, &c.EnquiryLines, &c.Terms, &c.Notes, &c.Findings, &c.ReviewNotes, &c.OpenReviewNotes}
 	for _, x := range extra {
 		sql += ",\n\t\t\t" + x.SQL
 		dest = append(dest, x.Dest...)
@@ -168,7 +171,9 @@ func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string, extr
 				+ (SELECT count(*) FROM review_addressees WHERE tenant_id = $1 AND review_id = $2),
 			(SELECT coalesce(sum(strength + development + neutral), 0) FROM evidence_counts
 				WHERE tenant_id = $1 AND review_id = $2 AND dimension = 'note'),
-			(SELECT count(*) FROM findings WHERE tenant_id = $1 AND review_id = $2)`+sql,
+			(SELECT count(*) FROM findings WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM review_notes WHERE tenant_id = $1 AND review_id = $2),
+			(SELECT count(*) FROM review_notes WHERE tenant_id = $1 AND review_id = $2 AND status <> 'cleared')`+sql,
 		tenantID, reviewID).Scan(dest...)
 	if err != nil {
 		return Counts{}, fmt.Errorf("review: overview counts %s: %w", reviewID, err)

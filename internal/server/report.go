@@ -136,7 +136,8 @@ func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) error {
 		}
 		hits := reportHits(&b)
 		v = reportView(r, b, hits)
-		return nil
+		v.ReviewNotes, err = notesPanel(r, tx, b.state)
+		return err
 	})
 	if err != nil {
 		return err
@@ -156,7 +157,7 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 	}
 	if len([]rune(note)) > 2000 {
-		return s.reportRefused(w, r, to, note, "The note must be 2,000 characters or fewer")
+		return s.reportRefused(w, r, to, note, "", "The note must be 2,000 characters or fewer")
 	}
 	var moved report.Moved
 	err = s.tx(r, func(tx pgx.Tx) (err error) {
@@ -176,7 +177,7 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 	var stepErr *report.StepError
 	switch {
 	case errors.As(err, &stepErr):
-		return s.reportRefused(w, r, to, note, stepErr.Message)
+		return s.reportRefused(w, r, to, note, stepErr.Field, stepErr.Message)
 	case err != nil:
 		return err
 	}
@@ -192,7 +193,8 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 // reportRefused shows the report page again with why a step was refused, keeping the note typed.
-func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note, msg string) error {
+// The error links to the step's form, or to the open review notes when they stopped it (at).
+func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note, at, msg string) error {
 	var v repview.ReportView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		b, err := reportBuild(r, tx, withCheck)
@@ -201,7 +203,8 @@ func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note,
 		}
 		hits := reportHits(&b)
 		v = reportView(r, b, hits)
-		return nil
+		v.ReviewNotes, err = notesPanel(r, tx, b.state)
+		return err
 	})
 	if err != nil {
 		return err
@@ -212,6 +215,9 @@ func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note,
 		if st.To == to {
 			field = "step-" + to
 		}
+	}
+	if at == report.FieldReviewNotes {
+		field = at
 	}
 	v.Errors.Add(field, msg)
 	v.Notes = map[string]string{to: note}

@@ -49,6 +49,7 @@ type reviewFixture struct {
 	findingID                              string
 	exampleID, recommendationID            string
 	sourceID                               string // a source of evidence the note uses ({termID})
+	reviewNoteID                           string // a cleared review note on the finding
 }
 
 func newReviewFixture(t *testing.T, e *env) reviewFixture {
@@ -153,6 +154,10 @@ func newReviewFixture(t *testing.T, e *env) reviewFixture {
 		q(&f.recommendationID, `INSERT INTO recommendations (tenant_id, review_id, position, body, addressee, idempotency_key, created_by)
 			VALUES ($1, $2, 1, 'A fixture recommendation.', 'Local areas', 'access-fixture-recommendation', $3) RETURNING id`,
 			f.tenantID, f.reviewID, ids["lead@demo.test"])
+		// A review note on the finding, cleared (so that it stops no approval).
+		q(&f.reviewNoteID, `INSERT INTO review_notes (tenant_id, review_id, number, target_kind, finding_id, target_label, body, status,
+			raised_by, cleared_by, cleared_at, idempotency_key) VALUES ($1, $2, 1, 'finding', $3, 'Finding: fixture', 'A fixture review note.',
+			'cleared', $4, $4, now(), 'access-fixture-review-note') RETURNING id`, f.tenantID, f.reviewID, f.findingID, ids["lead@demo.test"])
 		return err
 	})
 	if err != nil {
@@ -171,7 +176,7 @@ func (f reviewFixture) reviewPath(pattern string, own bool) string {
 		"{groupID}", f.groupID, "{actionAreaID}", f.actionAreaID, "{enquiryGroupID}", f.enquiryGroupID,
 		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite, "{noteID}", f.noteID, "{documentID}", f.documentID, "{findingID}", f.findingID, "{number}", "1", "{format}", "html",
 		"{exampleID}", f.exampleID, "{recommendationID}", f.recommendationID,
-		"{kind}", "sources", "{termID}", f.sourceID).Replace(pattern)
+		"{kind}", "sources", "{termID}", f.sourceID, "{reviewNoteID}", f.reviewNoteID).Replace(pattern)
 }
 
 func TestReviewAccessMatrix(t *testing.T) {

@@ -195,6 +195,7 @@ func (s *Server) routes() http.Handler {
 			s.synthesisRoutes(route)
 			s.practiceRoutes(route)
 			s.reportRoutes(route)
+			s.reviewNoteRoutes(route)
 			s.archiveRoutes(route)
 			s.retentionRoutes(route)
 

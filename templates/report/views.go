@@ -61,6 +61,8 @@ type ReportView struct {
 	Notes    map[string]string // notes typed with a refused step, by target state
 	// SendLater says why the report cannot be sent for quality assurance yet, or "".
 	SendLater string
+	// ReviewNotes are the review notes not cleared yet (notes.templ).
+	ReviewNotes NotesPanel
 }
 
 // ProblemItem is a problem in the authored text of a section.
