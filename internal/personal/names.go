@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // firstNamesFile is the list of first names, made by gen from the word lists of the npm packages
@@ -131,7 +132,7 @@ func (d *Detector) names(text string, toks []token, out []Hit) []Hit {
 		if i > 0 && titles[toks[i-1].s] && (spaced(t.gap) || strings.HasPrefix(t.gap, ".")) {
 			continue // the title's rule read it
 		}
-		if notName[t.s] || orgWords[t.s] {
+		if notName[t.s] || orgWords[t.s] || contraction(t.s) {
 			continue
 		}
 		if isFirstName(t.s) {
@@ -384,4 +385,18 @@ func ageAt(text string, pos int) (age, bool) {
 		return age{end: pos + end, child: months || n < 18, strong: k == 0 || unit != ""}, true
 	}
 	return age{}, false
+}
+
+// contraction reports whether w is a contraction such as "I've", "We'd" or "They're".
+func contraction(w string) bool {
+	i := strings.IndexAny(w, "'’")
+	if i < 0 {
+		return false
+	}
+	_, size := utf8.DecodeRuneInString(w[i:])
+	switch w[i+size:] {
+	case "ve", "m", "d", "ll", "re", "t":
+		return true
+	}
+	return false
 }

@@ -110,7 +110,9 @@ Reducing Parental Conflict Relationships Education Health Care EHC SENCO Portage
 Incredible Years Triple Freedom Programme Elklan Wellcomm ASQ Ages Stages Questionnaire
 Hello Hi Dear Thanks Thank Regards Kind Yours Sincerely Faithfully Mr Mrs Ms Miss Mx Dr Prof
 Sir Dame Lady Lord Madam Professor Reverend Revd Father Sister Councillor Cllr Minister
-Fathers Mothers Dads Mums Teachers Volunteers Professionals Everyone Everybody Nobody Someone
+Volunteer Teacher Receptionist Chair Chairs Clinician Therapist Childminder Resident Respondent
+Attendee Student Students Apprentice Trainee Caseworker Advocate Mentor Champion Champions Peer
+Peers Fathers Mothers Dads Mums Teachers Volunteers Professionals Everyone Everybody Nobody Someone
 Somebody Anyone Colleagues Residents Users Respondents Attendees Clinicians Therapists Childminders
 MP MPs Q1 Q2 Q3 Q4 UK US EU GP GPs A&E NHS DfE DHSC CQC LA LAs ICB ICBs
 `)
