@@ -131,7 +131,7 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string
 			(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($8::uuid[])),
 			(SELECT count(*) FROM area_documents d WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.area_id = v.area_id
 				AND d.id = ANY($9::uuid[]) AND d.deleted_at IS NULL AND d.scan_status = 'clean'),
-			CASE WHEN $10 THEN `+StaffNamesArray+` END
+			CASE WHEN $10 THEN `+review.StaffNamesArray+` END
 		FROM (SELECT 1) one
 		LEFT JOIN evidence_notes k ON k.tenant_id = $1 AND k.author_id = $11 AND k.idempotency_key = $3
 		LEFT JOIN visits v ON v.tenant_id = $1 AND v.review_id = $2 AND v.id = $4`,

@@ -50,7 +50,7 @@ func LoadOptions(ctx context.Context, q db.Querier, tenantID, reviewID string) (
 			FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2),
 		(SELECT coalesce(json_agg(t.name ORDER BY lower(t.name)), '[]') FROM evidence_tags t
 			WHERE t.tenant_id = $1 AND t.review_id = $2 AND `+tagSeen+`),
-		`+StaffNamesJSON, tenantID, reviewID).Scan(&o.Sources, &o.Roles, &o.Tags, &o.Names)
+		`+review.StaffNamesJSON, tenantID, reviewID).Scan(&o.Sources, &o.Roles, &o.Tags, &o.Names)
 	if err != nil {
 		return o, fmt.Errorf("evidence: form lists of %s: %w", reviewID, err)
 	}
@@ -98,7 +98,7 @@ func LoadFormLists(ctx context.Context, q db.Querier, tenantID, reviewID, visitI
 		(SELECT coalesce(json_agg(json_build_object('ID', id, 'Name', name) ORDER BY position, name), '[]')
 			FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2),
 		`+tags+`,
-		`+StaffNamesJSON+`,
+		`+review.StaffNamesJSON+`,
 		`+document.ListJSON("$1", "$2", `(SELECT v.area_id FROM visits v WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3)`)+`,
 		`+review.FrameworkJSON("$1", "$2")+`,
 		`+review.EnquiryJSON("$1", "$2")+`,
@@ -118,29 +118,6 @@ func LoadFormLists(ctx context.Context, q db.Querier, tenantID, reviewID, visitI
 		f.Lock.LockedBy = *by
 	}
 	return f, nil
-}
-
-// staffNamesFrom is the names of the people of review $2 of tenant $1, as rows of s.name: its
-// members (local authority contacts among them) and the people invited who have no account yet.
-// The personal data guard finds these as staff, not as people who use the service.
-const staffNamesFrom = `(SELECT u.name FROM review_members m JOIN users u ON u.id = m.user_id
-			WHERE m.tenant_id = $1 AND m.review_id = $2
-		UNION SELECT i.name FROM review_member_invites i WHERE i.tenant_id = $1 AND i.review_id = $2) s`
-
-// StaffNamesJSON is the review's people's names as a JSON array expression, for review $2 of
-// tenant $1.
-const StaffNamesJSON = `(SELECT coalesce(json_agg(s.name ORDER BY s.name), '[]') FROM ` + staffNamesFrom + `)`
-
-// StaffNamesArray is StaffNamesJSON as a text[] expression.
-const StaffNamesArray = `(SELECT coalesce(array_agg(s.name ORDER BY s.name), '{}') FROM ` + staffNamesFrom + `)`
-
-// StaffNames is the names of a review's people, which a note's text should not hold.
-func StaffNames(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]string, error) {
-	var names []string
-	if err := q.QueryRow(ctx, `SELECT `+StaffNamesArray, tenantID, reviewID).Scan(&names); err != nil {
-		return nil, fmt.Errorf("evidence: staff names of %s: %w", reviewID, err)
-	}
-	return names, nil
 }
 
 // UserName is a user's name, "" when unknown.
