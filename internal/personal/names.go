@@ -291,7 +291,7 @@ func (d *Detector) relationAt(text string, toks []token, i int, out []Hit) []Hit
 		end = k // "twins Ava and Evie"
 	}
 	_, aged := ageAt(text, toks[end].end)
-	if !isFirstName(n.s) && !aged {
+	if (!isFirstName(n.s) || ambiguous[n.s]) && !aged {
 		// "Baby Bank", "Dad Matters Group": a programme, unless what follows reads as a name.
 		if !r.lower {
 			return out

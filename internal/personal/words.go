@@ -87,8 +87,8 @@ Parenting Voice Voices Forum Panel Committee England English British Britain Nor
 Eastern Western North South East West Central Inspector Inspectors Inspection Inspections Lead
 Leads Leader Leaders Leadership Manager Managers Management Head Heads Officer Officers
 Coordinator Co-ordinator Nurse Nurses Nursing Doctor Doctors Practitioner Consultant Assistant
-Chief Executive Senior Deputy Principal Unit Ward Clinic Clinics Surgery Practice Medical
-Foundation University College Academy Library Bank Food Stay Play Chatter Talk Together Connect
+Chief Executive Senior Deputy Principal Unit Clinic Clinics Surgery Practice Medical
+Foundation University College Academy Library Food Stay Play Chatter Talk Together Connect
 Welcome Safe Sound Sure Steps Matters Minds Speech Language Therapy Communication Development
 Needs Special Disability Disabilities Domestic Abuse Violence Drug Drugs Alcohol Housing Police
 Court Justice Youth Adult Adults Community Communities Voluntary Sector Church Mosque Leisure
