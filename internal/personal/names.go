@@ -231,6 +231,9 @@ func (d *Detector) firstNameAt(text string, toks []token, i int, out []Hit) []Hi
 			return out
 		}
 	}
+	if end == i && !t.sentence && prev.low == "in" && !hasAge(text, t.end) {
+		return out // "in Dari", "in Chester": a language or a place, not a person
+	}
 	if end == i && hasAge(text, t.end) {
 		return d.ageHit(text, t.start, t.end, out)
 	}
