@@ -39,7 +39,7 @@ var (
 func findAll(re *regexp.Regexp, text string, start func(string, int) bool) [][]int {
 	var out [][]int
 	for i := 0; i < len(text); i++ {
-		if !start(text, i) || (i > 0 && isWordByte(text[i-1])) {
+		if (i > 0 && isWordByte(text[i-1])) || !start(text, i) {
 			continue
 		}
 		m := re.FindStringSubmatchIndex(text[i:])
@@ -107,7 +107,7 @@ func emails(text string, out []Hit) []Hit {
 }
 
 func nhsNumbers(text string, out []Hit) []Hit {
-	for _, m := range findAll(nhsRe, text, startDigit) {
+	for _, m := range findAll(nhsRe, text, startTenDigits) {
 		// Not part of a longer run of digit groups ("0191 498 0000 123").
 		if digitGroupAround(text, m[0], m[1]) {
 			continue
@@ -397,7 +397,8 @@ func niNumbers(text, lower string, out []Hit) []Hit {
 }
 
 func startTwoLetters(text string, i int) bool {
-	return i+2 < len(text) && isLetter(text[i]) && isLetter(text[i+1]) && (isDigit(text[i+2]) || text[i+2] == ' ')
+	return i+3 < len(text) && isLetter(text[i]) && isLetter(text[i+1]) &&
+		(isDigit(text[i+2]) || text[i+2] == ' ' && isDigit(text[i+3]))
 }
 
 // validNIPrefix applies HMRC's rules: neither letter D, F, I, Q, U or V; the second not O; and
@@ -450,4 +451,18 @@ func dobTriggers(lower string) []int {
 	}
 	sort.Ints(ends)
 	return ends
+}
+
+// startTenDigits: an NHS number has ten digits within its first twelve bytes.
+func startTenDigits(text string, i int) bool {
+	if !isDigit(text[i]) {
+		return false
+	}
+	n := 0
+	for k := i; k < len(text) && k < i+12; k++ {
+		if isDigit(text[k]) {
+			n++
+		}
+	}
+	return n >= 10
 }
