@@ -150,6 +150,7 @@ var KnownActions = []string{
 	"example.created",
 	"example.deleted",
 	"example.moved",
+	"example.personal_data_confirmed",
 	"example.updated",
 	"finding.confirmed",
 	"finding.created",

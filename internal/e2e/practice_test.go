@@ -94,6 +94,17 @@ func TestJourneyPracticeAndRecommendations(t *testing.T) {
 	b.Fill("body", " ")
 	b.Submit("form[action$='/examples/" + exampleID + "'] button[type=submit]")
 	b.Expect("Enter the example")
+	// Personal data in the text: a warning to edit it or confirm it, the text kept (axe-checked).
+	b.Fill("body", "Mrs Jane Smith said the drop-in clinic helped her.")
+	b.Submit("form[action$='/examples/" + exampleID + "'] button[type=submit]")
+	b.Expect("1 possible item of personal data: a person's name")
+	b.Expect("I have checked: this is not personal data, keep it")
+	if body, _ := b.value("body"); body != "Mrs Jane Smith said the drop-in clinic helped her." {
+		t.Fatalf("the text typed was not kept: %q", body)
+	}
+	b.Check("confirm-personal-data")
+	b.Submit("form[action$='/examples/" + exampleID + "'] button[type=submit]")
+	b.Expect("Example saved")
 
 	// Two recommendations answering findings.
 	prFindings(t, env, review, actionArea)

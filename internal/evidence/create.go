@@ -21,7 +21,7 @@ import (
 // tags and links, one that reads the note back for the audit log, and the audit entry.
 
 // PersonalData asks Create to scan the note's text for personal data (Scan, with the names of the
-// review's members): found and not confirmed, the note is refused with what was found; found
+// review's people): found and not confirmed, the note is refused with what was found; found
 // and confirmed, the confirmation is audited.
 type PersonalData struct {
 	Scan      bool
@@ -99,7 +99,7 @@ func Kinds(found []Finding) []string {
 // review, as review.EnsureAllows does, so that a lock or a stage move cannot land before this
 // note commits), the visit, the source and role, how many of the
 // action areas, lines and documents are the review's (the documents: its area's available
-// ones), the area's name, and the members' names when pd asks for the personal data check. It
+// ones), the area's name, and the review's people's names when pd asks for the personal data check. It
 // answers the existing note's id, or the checks' verdict, or the personal data confirmed. A key
 // is the author's own: another author's note under the same key is none of this call's business.
 func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in *NoteInput, pd PersonalData) (c checked, existing string, found []Finding, err error) {
@@ -131,8 +131,7 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string
 			(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($8::uuid[])),
 			(SELECT count(*) FROM area_documents d WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.area_id = v.area_id
 				AND d.id = ANY($9::uuid[]) AND d.deleted_at IS NULL AND d.scan_status = 'clean'),
-			CASE WHEN $10 THEN (SELECT coalesce(array_agg(u.name ORDER BY u.name), '{}') FROM review_members m
-				JOIN users u ON u.id = m.user_id WHERE m.tenant_id = $1 AND m.review_id = $2) END
+			CASE WHEN $10 THEN `+review.StaffNamesArray+` END
 		FROM (SELECT 1) one
 		LEFT JOIN evidence_notes k ON k.tenant_id = $1 AND k.author_id = $11 AND k.idempotency_key = $3
 		LEFT JOIN visits v ON v.tenant_id = $1 AND v.review_id = $2 AND v.id = $4`,

@@ -2,7 +2,9 @@ package evidence_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -58,5 +60,41 @@ func TestConcurrentNotesCreatingTheSameTagsGetThemAll(t *testing.T) {
 		FROM evidence_counts WHERE tenant_id = $1 AND dimension = 'tag'`, f.tenant).Scan(&counted))
 	if counted != 2*n {
 		t.Errorf("tag counters add up to %d, want %d", counted, 2*n)
+	}
+}
+
+// The guard reads the review's people (members, and people invited who have no account yet, local
+// authority contacts among them) as staff, and anyone else named as a person.
+func TestCreateCheckedNamesTheReviewsPeopleAsStaff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, dbtest.New(t), "pdstaff")
+	r := f.review("Start for Life", "E06000057")
+	_, err := f.d.Super.Exec(ctx, `INSERT INTO review_members (tenant_id, review_id, user_id, role) VALUES ($1, $2, $3, 'inspector')`,
+		f.tenant, r.id, f.author)
+	f.must(err)
+	_, err = f.d.Super.Exec(ctx, `INSERT INTO review_member_invites (tenant_id, review_id, email, name, role, area_id)
+		SELECT $1, $2, 'wendy@council.test', 'Wendy Contact', 'la_contact', id FROM review_areas WHERE tenant_id = $1 AND review_id = $2`,
+		f.tenant, r.id)
+	f.must(err)
+	in := r.input("pd-staff", "Ann Author and Wendy Contact met Sarah Jones at the hub.")
+	err = f.tx(func(tx pgx.Tx) error {
+		_, _, err := evidence.CreateChecked(ctx, tx, f.tenant, r.id, f.author, in, evidence.PersonalData{Scan: true})
+		return err
+	})
+	var refused *evidence.Refused
+	if !errors.As(err, &refused) {
+		t.Fatalf("want a refusal, got %v", err)
+	}
+	var got []string
+	for _, h := range refused.Found {
+		got = append(got, h.Kind+":"+h.Text)
+	}
+	want := []string{"staff_name:Ann Author", "staff_name:Wendy Contact", "name:Sarah Jones"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("found %v, want %v", got, want)
+	}
+	if msg := refused.Errors.Get("body"); !strings.Contains(msg, "2 names of members of staff") {
+		t.Errorf("message %q", msg)
 	}
 }

@@ -30,7 +30,7 @@ type RoleOption struct {
 }
 
 // Options are the lists a note form offers: the review's sources and roles, its existing tags and
-// the names of its members (for the personal data guard). Documents, the visit's area's available
+// the names of its people (for the personal data guard). Documents, the visit's area's available
 // supporting documents a note may cite, are filled by whoever knows the area (LoadOptions does not).
 type Options struct {
 	Sources   []SourceOption
@@ -50,8 +50,7 @@ func LoadOptions(ctx context.Context, q db.Querier, tenantID, reviewID string) (
 			FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2),
 		(SELECT coalesce(json_agg(t.name ORDER BY lower(t.name)), '[]') FROM evidence_tags t
 			WHERE t.tenant_id = $1 AND t.review_id = $2 AND `+tagSeen+`),
-		(SELECT coalesce(json_agg(u.name ORDER BY u.name), '[]') FROM review_members m JOIN users u ON u.id = m.user_id
-			WHERE m.tenant_id = $1 AND m.review_id = $2)`, tenantID, reviewID).Scan(&o.Sources, &o.Roles, &o.Tags, &o.Names)
+		`+review.StaffNamesJSON, tenantID, reviewID).Scan(&o.Sources, &o.Roles, &o.Tags, &o.Names)
 	if err != nil {
 		return o, fmt.Errorf("evidence: form lists of %s: %w", reviewID, err)
 	}
@@ -99,8 +98,7 @@ func LoadFormLists(ctx context.Context, q db.Querier, tenantID, reviewID, visitI
 		(SELECT coalesce(json_agg(json_build_object('ID', id, 'Name', name) ORDER BY position, name), '[]')
 			FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2),
 		`+tags+`,
-		(SELECT coalesce(json_agg(u.name ORDER BY u.name), '[]') FROM review_members m JOIN users u ON u.id = m.user_id
-			WHERE m.tenant_id = $1 AND m.review_id = $2),
+		`+review.StaffNamesJSON+`,
 		`+document.ListJSON("$1", "$2", `(SELECT v.area_id FROM visits v WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3)`)+`,
 		`+review.FrameworkJSON("$1", "$2")+`,
 		`+review.EnquiryJSON("$1", "$2")+`,
@@ -120,17 +118,6 @@ func LoadFormLists(ctx context.Context, q db.Querier, tenantID, reviewID, visitI
 		f.Lock.LockedBy = *by
 	}
 	return f, nil
-}
-
-// MemberNames is the names of a review's members, which a note's text should not hold.
-func MemberNames(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]string, error) {
-	rows, _ := q.Query(ctx, `SELECT u.name FROM review_members m JOIN users u ON u.id = m.user_id
-		WHERE m.tenant_id = $1 AND m.review_id = $2 ORDER BY u.name`, tenantID, reviewID)
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("evidence: member names of %s: %w", reviewID, err)
-	}
-	return names, nil
 }
 
 // UserName is a user's name, "" when unknown.

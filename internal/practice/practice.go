@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"thematic/internal/form"
+	"thematic/internal/personal"
 )
 
 // Example is one good-practice example.
@@ -121,6 +122,9 @@ type Input struct {
 	Body         string
 	Key          string // idempotency key of a new example
 	Version      int
+	// ConfirmPersonalData is the writer's word that what the personal data check found is not
+	// personal data.
+	ConfirmPersonalData bool
 }
 
 // Validate checks the form's own fields (the store checks the ids against the review).
@@ -144,4 +148,19 @@ func (in *Input) Validate() *form.Errors {
 		errs.Add("area", "Choose the local area the example comes from")
 	}
 	return errs
+}
+
+// PersonalData finds what looks like personal data in the example's title and text, staff being
+// the names of the review's people. errs has a message on each field with something found.
+func (in Input) PersonalData(staff []string) (found []personal.Hit, errs *form.Errors) {
+	errs = &form.Errors{}
+	d := personal.New(staff, nil)
+	for _, f := range []struct{ field, text string }{{"title", in.Title}, {"body", in.Body}} {
+		hits := d.Find(f.text)
+		if len(hits) > 0 {
+			errs.Add(f.field, personal.Summary(hits)+". Change the text, or confirm it is not personal data")
+			found = append(found, hits...)
+		}
+	}
+	return found, errs
 }

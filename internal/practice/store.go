@@ -12,6 +12,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/personal"
 	"thematic/internal/review"
 )
 
@@ -28,8 +29,12 @@ const (
 	exampleNotFoundLabel = "example"
 )
 
-// Refused is a change refused with messages for the form.
-type Refused struct{ Errors *form.Errors }
+// Refused is a change refused with messages for the form, and the personal data found when that
+// is why.
+type Refused struct {
+	Errors *form.Errors
+	Found  []personal.Hit
+}
 
 func (r *Refused) Error() string {
 	msgs := []string{}
@@ -45,7 +50,7 @@ func (r *Refused) Unwrap() error { return apperr.Invalid("%s", r.Error()) }
 func refuse(field, msg string) error {
 	errs := &form.Errors{}
 	errs.Add(field, msg)
-	return &Refused{errs}
+	return &Refused{Errors: errs}
 }
 
 // StaleError is an edit from an old version; Current is the example as it is now.
@@ -321,7 +326,7 @@ func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, 
 		return "", false, fmt.Errorf("practice: create: find by key: %w", err)
 	}
 	if errs := in.Validate(); errs.Any() {
-		return "", false, &Refused{errs}
+		return "", false, &Refused{Errors: errs}
 	}
 	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
 		return "", false, err
@@ -407,7 +412,7 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in In
 		in.ActionAreaID = cur.ActionAreaID
 	}
 	if errs := in.Validate(); errs.Any() {
-		return Example{}, Example{}, &Refused{errs}
+		return Example{}, Example{}, &Refused{Errors: errs}
 	}
 	if err := checkActionArea(ctx, tx, tenantID, reviewID, in.ActionAreaID); err != nil {
 		return Example{}, Example{}, err
@@ -493,4 +498,19 @@ func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, up bool
 		to = from - 1
 	}
 	return from, to, nil
+}
+
+// CheckPersonalData refuses an example whose title or text looks like it holds personal data,
+// unless the writer confirmed it is not, in one statement (the review's people's names). It
+// answers what was found, for the audit log of a confirmation.
+func CheckPersonalData(ctx context.Context, q db.Querier, tenantID, reviewID string, in Input) ([]personal.Hit, error) {
+	staff, err := review.StaffNames(ctx, q, tenantID, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	found, errs := in.PersonalData(staff)
+	if len(found) > 0 && !in.ConfirmPersonalData {
+		return found, &Refused{Errors: errs, Found: found}
+	}
+	return found, nil
 }

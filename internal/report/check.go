@@ -8,14 +8,15 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"thematic/internal/evidence"
+	personalData "thematic/internal/personal"
 )
 
 // The publication check reads the whole report for what must not be published: the names of
 // visited areas (and of any English local authority) outside the methodology, which may list
-// them; names of the tenant's people and of people in the notes' flagged personal data; emails,
-// phone numbers, NHS numbers and postcodes. Each hit blocks publication until it is fixed or kept
-// with a reason.
+// them; the personal data in the notes' flagged personal data; and whatever the personal data
+// detector finds: names of staff and of other people, children and family members named,
+// addresses, postcodes, dates of birth, NHS and National Insurance numbers, phone numbers and
+// emails. Each hit blocks publication until it is fixed or kept with a reason.
 
 // Hit kinds.
 const (
@@ -31,7 +32,7 @@ const (
 type Terms struct {
 	Areas       []string // visited areas' names
 	Authorities []string // every English local authority's names
-	People      []string // names of the tenant's users
+	People      []string // names of the staff: the tenant's users and the review's invited people
 	Personal    []string // stretches of flagged personal data in the review's notes
 }
 
@@ -76,8 +77,8 @@ func Check(d *Doc, t Terms, overrides map[string]Override) []Hit {
 			authorities = append(authorities, a)
 		}
 	}
-	people := names(t.People)
 	personal := names(t.Personal)
+	detector := personalData.New(t.People, append(append([]string{}, t.Areas...), t.Authorities...))
 	d.Each(func(o Origin, block int, text Text) {
 		s := text.Plain() // footnote texts are read as footnotes
 		if s == "" {
@@ -95,21 +96,32 @@ func Check(d *Doc, t Terms, overrides map[string]Override) []Hit {
 				add(newHit(HitAuthority, n, "Names a local authority", o, block, s, i, place))
 			}
 		}
-		for _, n := range people {
-			if i := findWord(s, n); i >= 0 {
-				add(newHit(HitPerson, n, "Names a person who uses the service", o, block, s, i, place))
-			}
-		}
+		repeated := map[string]bool{}
 		for _, n := range personal {
 			if i := findWord(s, n); i >= 0 {
+				repeated[strings.ToLower(n)] = true
 				add(newHit(HitPersonalData, n, "Repeats personal data flagged in a note", o, block, s, i, place))
 			}
 		}
-		for _, f := range evidence.Scan(s, nil) {
-			switch f.Kind {
-			case evidence.GuardKindEmail, evidence.GuardKindPhone, evidence.GuardKindNHSNumber, evidence.GuardKindPostcode:
-				add(newHit(HitPersonalData, f.Text, f.Message, o, block, s, f.Start, place))
+		for _, h := range detector.Find(s) {
+			if repeated[strings.ToLower(h.Text)] {
+				continue // one hit for one stretch
 			}
+			kind, msg := HitPersonalData, h.Message
+			term, at := h.Text, h.Start
+			switch h.Kind {
+			case personalData.KindStaff:
+				// The key of a staff name is the name's, with or without a title.
+				term, at = untitled(h.Text), h.End-len(untitled(h.Text))
+				kind, msg = HitPerson, "Names a member of staff"
+			case personalData.KindName:
+				kind, msg = HitPerson, "Names a person"
+			case personalData.KindChild:
+				kind, msg = HitPerson, "Names a child"
+			case personalData.KindFamily:
+				kind, msg = HitPerson, "Names a family member"
+			}
+			add(newHit(kind, term, msg, o, block, s, at, place))
 		}
 	})
 	for i, b := range d.Blocks {
@@ -217,4 +229,16 @@ func around(s string, at, n int) string {
 		out += "…"
 	}
 	return out
+}
+
+// untitled is a name without a title before it ("Dr Priya Shah" is "Priya Shah").
+func untitled(name string) string {
+	for _, t := range []string{"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Professor", "Sir", "Dame"} {
+		for _, sep := range []string{". ", " "} {
+			if rest, ok := strings.CutPrefix(name, t+sep); ok {
+				return strings.TrimSpace(rest)
+			}
+		}
+	}
+	return name
 }

@@ -75,3 +75,38 @@ func TestCompareHighlightsChangedWords(t *testing.T) {
 		t.Errorf("changed words %v, changes %d", added, Changes(lines))
 	}
 }
+
+// The check reads every text with the personal data detector: a member of staff is named as
+// staff, never as a person who uses the service, and names with a title are caught.
+func TestCheckNamesPeopleAndStaff(t *testing.T) {
+	d := Doc{Title: "Report", Blocks: []Block{
+		{Kind: Paragraph, Text: Text{{Text: "Mr John Brown and Mrs Jane Smith said the hub helped."}}, Origin: Origin{Section: TextSummary, Kind: "authored"}},
+		{Kind: Paragraph, Text: Text{{Text: "Ira Inspector met families at 14 High Street, Morpeth."}}, Origin: Origin{Section: TextBackground, Kind: "authored"}},
+		{Kind: Paragraph, Text: Text{{Text: "Families in Kingston said the Start for Life offer and the Family Hub were welcoming."}}, Origin: Origin{Section: TextBackground, Kind: "authored"}},
+	}}
+	d.Finish()
+	terms := Terms{Areas: []string{"Kingston upon Thames"}, People: []string{"Ira Inspector"}}
+	got := map[string]string{}
+	for _, h := range Check(&d, terms, nil) {
+		got[h.Kind+":"+h.Term] = h.Message
+	}
+	want := map[string]string{
+		"person:Mr John Brown":                  "Names a person",
+		"person:Mrs Jane Smith":                 "Names a person",
+		"person:Ira Inspector":                  "Names a member of staff",
+		"personal_data:14 High Street, Morpeth": "This looks like a street address",
+	}
+	for k, m := range want {
+		if got[k] != m {
+			t.Errorf("%s: message %q, want %q (all: %v)", k, got[k], m, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("hits %v, want only %v", got, want)
+	}
+	for _, m := range got {
+		if strings.Contains(m, "uses the service") {
+			t.Errorf("message %q calls someone a person who uses the service", m)
+		}
+	}
+}

@@ -9,12 +9,14 @@ import (
 )
 
 // termsCols reads what the publication check looks for as columns of one statement ($1 tenant,
-// $2 review): the review's areas, every English local authority, the tenant's people, and the
+// $2 review): the review's areas, every English local authority, the tenant's people with the
+// people invited to the review (its staff, local authority contacts among them), and the
 // bodies of the review's notes whose author confirmed a personal-data warning.
 const termsCols = `coalesce((SELECT array_agg(DISTINCT n) FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code,
 			LATERAL unnest(ARRAY[la.display_name, la.name]) n WHERE ra.tenant_id = $1 AND ra.review_id = $2), '{}'),
 		coalesce((SELECT array_agg(DISTINCT n) FROM local_authorities la, LATERAL unnest(ARRAY[la.display_name, la.name]) n), '{}'),
-		coalesce((SELECT array_agg(DISTINCT u.name) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tenant_id = $1), '{}'),
+		coalesce((SELECT array_agg(DISTINCT s.name) FROM (SELECT u.name FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tenant_id = $1
+			UNION SELECT i.name FROM review_member_invites i WHERE i.tenant_id = $1 AND i.review_id = $2) s), '{}'),
 		coalesce((SELECT array_agg(n.body ORDER BY n.id) FROM evidence_notes n
 			WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.deleted_at IS NULL AND EXISTS (
 				SELECT 1 FROM audit_log a WHERE a.tenant_id = $1 AND a.object_type = 'evidence_note'

@@ -14,8 +14,10 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
+	"thematic/internal/evidence"
 	"thematic/internal/finding"
 	"thematic/internal/form"
+	"thematic/internal/personal"
 	"thematic/internal/practice"
 	"thematic/internal/recommendation"
 	"thematic/internal/review"
@@ -253,7 +255,25 @@ func exampleInput(r *http.Request) practice.Input {
 	return practice.Input{NoteID: strings.TrimSpace(r.PostFormValue("note")), AreaID: r.PostFormValue("area"),
 		ActionAreaID: r.PostFormValue("action_area"), Title: r.PostFormValue("title"),
 		Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n"), Key: r.PostFormValue("idempotency_key"),
-		Version: prVersion(r)}
+		Version: prVersion(r), ConfirmPersonalData: r.PostFormValue("confirm_personal_data") == "yes"}
+}
+
+// examplePersonalData refuses an example holding what looks like personal data unless the writer
+// confirmed it is not (one statement, before the change, so that a refusal stays cheap). It
+// answers what was confirmed, for exampleConfirmed.
+func examplePersonalData(r *http.Request, tx pgx.Tx, in practice.Input) ([]personal.Hit, error) {
+	a := actorFrom(r.Context())
+	in.Title, in.Body = strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
+	return practice.CheckPersonalData(r.Context(), tx, a.TenantID, a.Review.ReviewID, in)
+}
+
+// exampleConfirmed audits the writer's confirmation that what was found is not personal data.
+func (s *Server) exampleConfirmed(r *http.Request, tx pgx.Tx, id string, found []personal.Hit) error {
+	if len(found) == 0 {
+		return nil
+	}
+	return s.prAudit(r, tx, "example.personal_data_confirmed", "practice_example", id, nil,
+		map[string]any{"personal_data_confirmed": evidence.Kinds(found)})
 }
 
 func (s *Server) exampleCreate(w http.ResponseWriter, r *http.Request) error {
@@ -263,7 +283,10 @@ func (s *Server) exampleCreate(w http.ResponseWriter, r *http.Request) error {
 	var id string
 	var created bool
 	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
+		found, err := examplePersonalData(r, tx, in)
+		if err != nil {
+			return err
+		}
 		if id, created, err = practice.Create(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in); err != nil || !created {
 			return err
 		}
@@ -271,11 +294,14 @@ func (s *Server) exampleCreate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if err := s.exampleConfirmed(r, tx, id, found); err != nil {
+			return err
+		}
 		return s.prAudit(r, tx, "example.created", "practice_example", id, nil, exampleAudit(e))
 	})
 	var refused *practice.Refused
 	if errors.As(err, &refused) {
-		v := practiceview.ExampleFormView{Key: in.Key, In: in, Errors: refused.Errors}
+		v := practiceview.ExampleFormView{Key: in.Key, In: in, Errors: refused.Errors, Findings: refused.Found}
 		if err := s.tx(r, func(tx pgx.Tx) error { return s.exampleForm(r, tx, &v, in.NoteID, in.NoteID == "") }); err != nil {
 			return err
 		}
@@ -366,7 +392,11 @@ func (s *Server) exampleUpdate(w http.ResponseWriter, r *http.Request) error {
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var before practice.Example
 		var err error
-		if before, after, err = practice.Update(ctx, tx, a.TenantID, a.Review.ReviewID, id, in); err != nil {
+		found, err := examplePersonalData(r, tx, in)
+		if err == nil {
+			before, after, err = practice.Update(ctx, tx, a.TenantID, a.Review.ReviewID, id, in)
+		}
+		if err != nil {
 			switch {
 			case errors.As(err, &stale):
 				cur := stale.Current
@@ -385,6 +415,9 @@ func (s *Server) exampleUpdate(w http.ResponseWriter, r *http.Request) error {
 			}
 			return err
 		}
+		if err := s.exampleConfirmed(r, tx, id, found); err != nil {
+			return err
+		}
 		return s.prAudit(r, tx, "example.updated", "practice_example", id, exampleAudit(before), exampleAudit(after))
 	})
 	switch {
@@ -398,7 +431,7 @@ func (s *Server) exampleUpdate(w http.ResponseWriter, r *http.Request) error {
 		if viewErr != nil {
 			return viewErr
 		}
-		v.Errors = refused.Errors
+		v.Errors, v.Findings = refused.Errors, refused.Found
 		return s.exampleFormPage(w, r, v)
 	case err != nil:
 		return err

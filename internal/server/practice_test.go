@@ -529,3 +529,52 @@ func TestPracticePagesQueryCount(t *testing.T) {
 		t.Logf("GET %s: %d statements", p, many)
 	}
 }
+
+// An example naming someone is refused with what was found, keeping what was typed, until the
+// writer edits it or confirms it is not personal data; a confirmation is audited.
+func TestExamplePersonalDataFlaggedThenConfirmed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newPrFixture(t, e)
+	lead := e.signedIn("lead@demo.test")
+	before := f.count(t, `SELECT count(*) FROM practice_examples WHERE review_id = $1`, f.reviewID)
+	form := url.Values{"idempotency_key": {"pr-pd"}, "note": {f.cand1}, "action_area": {f.actionArea},
+		"title": {"Drop-in"}, "body": {"Mrs Jane Smith said the drop-in at 14 High Street, Morpeth helped her."}}
+	r := lead.post(f.path("examples"), form)
+	prStatus(t, "personal data", r, http.StatusUnprocessableEntity)
+	prBody(t, "personal data", r, "There is a problem", "2 possible items of personal data: a person's name, an address",
+		"Change the text, or confirm it is not personal data", "Mrs Jane Smith", "14 High Street, Morpeth",
+		"I have checked: this is not personal data, keep it", "helped her.</textarea>")
+	if n := f.count(t, `SELECT count(*) FROM practice_examples WHERE review_id = $1`, f.reviewID); n != before {
+		t.Fatalf("%d examples after a refusal, want %d", n, before)
+	}
+	// A member of the review's staff is named as staff, not as someone who uses the service.
+	staff := url.Values{"idempotency_key": {"pr-pd-staff"}, "note": {f.cand1}, "action_area": {f.actionArea},
+		"body": {"Lee Lead said the drop-in was busy."}}
+	r = lead.post(f.path("examples"), staff)
+	prStatus(t, "staff name", r, http.StatusUnprocessableEntity)
+	prBody(t, "staff name", r, "This looks like the name of a member of staff")
+	if strings.Contains(r.Body, "uses the service") {
+		t.Fatal("a member of staff is called a person who uses the service")
+	}
+	form.Set("confirm_personal_data", "yes")
+	r = lead.post(f.path("examples"), form)
+	prStatus(t, "confirmed", r, http.StatusSeeOther)
+	if n := e.auditCount("example.personal_data_confirmed"); n != 1 {
+		t.Fatalf("%d confirmations audited, want 1", n)
+	}
+	id := f.exampleID(t, "pr-pd")
+	// An edit that names someone is refused the same way, and nothing changes.
+	edit := url.Values{"version": {"1"}, "action_area": {f.actionArea}, "body": {"Sarah Jones said the hub helped."}}
+	r = lead.post(f.path("examples", id), edit)
+	prStatus(t, "edit with a name", r, http.StatusUnprocessableEntity)
+	prBody(t, "edit with a name", r, "a person's name", "Sarah Jones said the hub helped.</textarea>")
+	if n := f.count(t, `SELECT count(*) FROM practice_examples WHERE id = $1 AND version = 1`, id); n != 1 {
+		t.Fatal("a refused edit changed the example")
+	}
+	edit.Set("body", "A parent said the hub helped.")
+	prStatus(t, "edited", lead.post(f.path("examples", id), edit), http.StatusSeeOther)
+	if n := e.auditCount("example.personal_data_confirmed"); n != 1 {
+		t.Fatalf("%d confirmations audited after a clean edit, want 1", n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"thematic/internal/form"
+	"thematic/internal/personal"
 	domain "thematic/internal/practice"
 	"thematic/internal/recommendation"
 )
@@ -124,6 +125,7 @@ type ExampleFormView struct {
 	Errors                *form.Errors
 	Conflict              *domain.Example // the example as someone else saved it
 	Mine                  domain.Input    // what the editor sent, on a conflict
+	Findings              []personal.Hit  // personal data found in the title or text, to confirm
 }
 
 func (v ExampleFormView) heading() string {
