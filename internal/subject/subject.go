@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"thematic/internal/db"
 	"thematic/internal/evidence"
@@ -64,6 +65,7 @@ type matcher struct {
 	name  *regexp.Regexp // the whole name, words in order, any case, whole words
 	email string         // lower case; "" when none
 	words map[string]bool
+	last  string // the name's last word, lower case
 }
 
 func newMatcher(q Query) matcher {
@@ -74,9 +76,18 @@ func newMatcher(q Query) matcher {
 		quoted[i] = regexp.QuoteMeta(w)
 		m.words[w] = true
 	}
+	if len(ws) > 0 {
+		m.last = ws[len(ws)-1]
+	}
 	m.name = regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(` + strings.Join(quoted, `[^\pL\pN]+`) + `)(?:$|[^\pL\pN])`)
 	return m
 }
+
+// notNames are the capitalised words of a detected name that are not the person's names.
+var notNames = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "prof": true,
+	"dad": true, "mum": true, "mother": true, "father": true, "baby": true, "son": true, "daughter": true,
+	"nan": true, "nana": true, "gran": true, "grandma": true, "grandad": true, "grandmother": true, "grandfather": true,
+	"brother": true, "sister": true, "auntie": true, "aunt": true, "uncle": true, "stepdad": true, "stepmum": true}
 
 // match reports how text names the person, and where: "" when it does not.
 func (m matcher) match(text string) (how string, at int) {
@@ -89,12 +100,24 @@ func (m matcher) match(text string) (how string, at int) {
 		}
 	}
 	for _, f := range evidence.Scan(text, nil) {
-		if f.Kind != evidence.GuardKindTitledName && f.Kind != evidence.GuardKindUserName {
+		switch f.Kind {
+		case evidence.GuardKindName, evidence.GuardKindStaffName, evidence.GuardKindChildName, evidence.GuardKindFamily:
+		default:
 			continue
 		}
-		ws := Words(f.Text)
-		if f.Kind == evidence.GuardKindTitledName && len(ws) > 1 {
-			ws = ws[1:] // the title
+		// The hit's names: its capitalised words less titles and words for relatives
+		// ("Mr Brown", "Dad (Tom, 34)", "baby Alfie").
+		var ws []string
+		for _, w := range strings.FieldsFunc(f.Text, func(r rune) bool {
+			return !unicode.IsLetter(r) && r != '\'' && r != '’' && r != '-'
+		}) {
+			if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) && !notNames[strings.ToLower(w)] {
+				ws = append(ws, strings.ToLower(w))
+			}
+		}
+		// A first name alone is too common to say it is this person: one word must be the surname.
+		if len(ws) == 1 && ws[0] != m.last {
+			continue
 		}
 		if len(ws) > 0 && !slices.ContainsFunc(ws, func(w string) bool { return !m.words[w] }) {
 			return "detected: " + f.Text, f.Start

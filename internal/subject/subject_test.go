@@ -11,6 +11,10 @@ func TestMatcherFindsTheNameTheEmailAndDetectedNames(t *testing.T) {
 		"Janet Smithson ran the group.":             "",
 		"Dr Jane Doe ran the clinic.":               "",
 		"The smithy was closed; Jane was not there": "",
+		"Baby Smith (Jane, 2) came with Dad.":       "",
+		"Sarah said Smith had moved.":               "",
+		"Her mum (Jane Smith, 34) came.":            "name",
+		"Grandad said Jane Smithers came.":          "",
 	} {
 		if got, _ := m.match(text); got != want {
 			t.Errorf("match(%q) = %q, want %q", text, got, want)
