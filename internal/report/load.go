@@ -27,6 +27,9 @@ type Loaded struct {
 	Terms       Terms               // only WithCheck
 	Overrides   map[string]Override // only WithCheck
 	LastVersion *Version            // only ForVersion; nil when none is saved
+	// Approved is the document of the approved version (State.ApprovedVersion) while the report
+	// is not published, for showing what changed since the approval; nil when there is none.
+	Approved *Doc
 }
 
 // LoadOptions says what LoadAll reads besides the report's data and state.
@@ -79,7 +82,9 @@ const versionCols = `,
 func loadSQL(withCheck bool) string {
 	sql := `SELECT rv.title, rv.planned_publication, rv.key_question, rv.status,
 		st.review_id IS NOT NULL, coalesce(st.status, ''), coalesce(st.status_note, ''), st.status_by::text, coalesce(u.name, ''),
-		st.status_at, st.published_version, coalesce(st.version, 0),
+		st.status_at, st.published_version, coalesce(st.version, 0), coalesce(st.approved_hash, ''), st.approved_version,
+		(SELECT v.doc FROM report_versions v WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.number = st.approved_version
+			AND st.status <> 'published'),
 		(SELECT coalesce(json_agg(json_build_object('Key', t.key, 'Body', t.body, 'Version', t.version) ORDER BY t.key), '[]')
 			FROM report_texts t WHERE t.tenant_id = $1 AND t.review_id = $2),
 		(SELECT coalesce(json_agg(json_build_object('ID', g.id, 'Title', g.title, 'Areas',
@@ -137,7 +142,7 @@ func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt L
 		hasState           bool
 		by                 *string
 		at                 *time.Time
-		pub                *int
+		pub, approved      *int
 		texts              []Authored
 		examples           []practice.Example
 		areaNames          []string
@@ -151,7 +156,7 @@ func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt L
 	)
 	dest := []any{&title, &published, &keyQuestion, &l.Stage,
 		&hasState, &l.State.Status, &l.State.Note, &by, &l.State.ByName, &at, &pub, &l.State.Version,
-		&texts, &groups, &examples, &areaNames, &recs}
+		&l.State.ApprovedHash, &approved, &l.Approved, &texts, &groups, &examples, &areaNames, &recs}
 	dest = append(dest, fr.dest()...)
 	if opt.WithCheck {
 		dest = append(dest, tr.dest()...)
@@ -181,6 +186,9 @@ func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt L
 		}
 		if pub != nil {
 			l.State.PublishedVersion = *pub
+		}
+		if approved != nil {
+			l.State.ApprovedVersion = *approved
 		}
 	}
 	d := Data{ReviewID: reviewID, Title: title, Published: published, KeyQuestion: keyQuestion, Texts: map[string]string{},
