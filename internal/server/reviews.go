@@ -334,6 +334,17 @@ func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 		if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
 			return err
 		}
+		if v.Report.Status == report.StatusApproved {
+			// Approved is what the report's hash says, not only what is stored: an approved
+			// report that changed since is not offered for publication.
+			l, err := report.LoadAll(ctx, tx, a.TenantID, a.Review.ReviewID, report.LoadOptions{})
+			if err != nil {
+				return err
+			}
+			doc, _ := report.Build(l.Data)
+			v.ReportChanged = !v.Report.ApprovalHolds(&doc)
+			v.Report = v.Report.Shown(&doc)
+		}
 		v.LateSelfAssessments, err = selfassess.LateCount(ctx, tx, a.TenantID, a.Review.ReviewID, area.Today(s.now()))
 		return err
 	})
@@ -436,6 +447,9 @@ func (s *Server) reviewStatus(w http.ResponseWriter, r *http.Request) error {
 		msg = refused.Message
 	case err != nil:
 		return err
+	case moved.Lapse != nil && to == review.StatusPublished:
+		// The report changed after its approval: it is back in drafting (committed).
+		msg = report.ChangedMessage
 	}
 	if msg == "" {
 		flash := "The review is now " + moved.To.Where()
