@@ -331,19 +331,18 @@ func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 		if v.Counts, err = review.Overview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
-		if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
-			return err
-		}
-		if v.Report.Status == report.StatusApproved {
-			// Approved is what the report's hash says, not only what is stored: an approved
-			// report that changed since is not offered for publication.
+		if v.Lead && v.Review.Status == review.StatusQA {
+			// At quality assurance the report is approved only while it is what was approved: the
+			// report is built and its hash compared (its state is read with it).
 			l, err := report.LoadAll(ctx, tx, a.TenantID, a.Review.ReviewID, report.LoadOptions{})
 			if err != nil {
 				return err
 			}
 			doc, _ := report.Build(l.Data)
-			v.ReportChanged = !v.Report.ApprovalHolds(&doc)
-			v.Report = v.Report.Shown(&doc)
+			v.ReportChanged = l.State.Status == report.StatusApproved && !l.State.ApprovalHolds(&doc)
+			v.Report = l.State.Shown(&doc)
+		} else if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
+			return err
 		}
 		v.LateSelfAssessments, err = selfassess.LateCount(ctx, tx, a.TenantID, a.Review.ReviewID, area.Today(s.now()))
 		return err
