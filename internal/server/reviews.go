@@ -341,8 +341,13 @@ func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 			doc, _ := report.Build(l.Data)
 			v.ReportChanged = l.State.Status == report.StatusApproved && !l.State.ApprovalHolds(&doc)
 			v.Report = l.State.Shown(&doc)
+			// No self-assessment can come in at quality assurance: no warning of late ones.
+			return nil
 		} else if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
 			return err
+		}
+		if v.Review.Status == review.StatusPublished {
+			return nil // nothing can come in either
 		}
 		v.LateSelfAssessments, err = selfassess.LateCount(ctx, tx, a.TenantID, a.Review.ReviewID, area.Today(s.now()))
 		return err
