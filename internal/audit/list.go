@@ -181,6 +181,7 @@ var KnownActions = []string{
 	"recommendation.deleted",
 	"recommendation.moved",
 	"recommendation.updated",
+	"report.approval_lapsed",
 	"report.check_overridden",
 	"report.status_changed",
 	"report.text_saved",

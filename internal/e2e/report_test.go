@@ -164,11 +164,12 @@ func TestJourneyReportSignOffMovesTheStages(t *testing.T) {
 	b.Visit(base + "/report")
 	b.Submit("form[action$='/report/status']:has(input[value=published]) button")
 	b.Expect("Report published. The review is now published")
-	b.Expect("The report is published (version 1)")
+	// Each step saved a version: sent (1), approved (2), sent again (3), approved again (4), published (5).
+	b.Expect("The report is published (version 5)")
 
 	// The pages read after publishing: a saved version, the evidence trail, the methodology's facts.
-	b.Visit(base + "/report/versions/1")
-	b.Expect("Version 1 (Published)")
+	b.Visit(base + "/report/versions/5")
+	b.Expect("Version 5 (Published)")
 	b.Visit(base + "/report/trail")
 	b.Expect("never part of the published report")
 	b.Visit(base + "/report/check")

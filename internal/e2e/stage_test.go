@@ -81,7 +81,8 @@ func TestJourneyStageCorrectionAfterPublication(t *testing.T) {
 	b.signIn("lead@demo.test", demo.Password)
 	b.Visit(base + "/")
 	b.ClickLink("Correct the published review")
-	b.Expect("The published report stays recorded as version 1")
+	// Sending (1) and approving (2) saved versions before publishing saved the third.
+	b.Expect("The published report stays recorded as version 3")
 	b.Submit("form[action$='/status'] button")
 	b.Expect("Say what needs correcting in the published report")
 	b.Fill("reason", "A figure in the summary is wrong.")

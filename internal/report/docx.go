@@ -43,7 +43,8 @@ func WriteDOCX(w io.Writer, d *Doc) error {
 		{"word/footnotes.xml", func(b *bufio.Writer) { docxFootnotes(b, d) }},
 		{"word/document.xml", func(b *bufio.Writer) { docxDocument(b, d, links) }},
 	}
-	modified := time.Now()
+	// A fixed time in every entry: the same document gives the same bytes on every export.
+	modified := docxTime
 	for _, p := range parts {
 		fw, err := z.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate, Modified: modified})
 		if err != nil {
@@ -60,6 +61,10 @@ func WriteDOCX(w io.Writer, d *Doc) error {
 	}
 	return nil
 }
+
+// docxTime is the modification time written in the DOCX's ZIP entries: the earliest a ZIP can
+// hold, the same on every export.
+var docxTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const (
 	xmlHeader = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n"

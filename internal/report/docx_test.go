@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // docxPart is a parsed part: every element with its attributes (by local name) and text.
@@ -406,5 +407,30 @@ func TestDOCXFootnoteOnHeading(t *testing.T) {
 	}
 	if !sort.IntsAreSorted(defs) || defs[0] < 0 {
 		t.Errorf("pandoc reads the footnotes out of order: %v\n%s", defs, md)
+	}
+}
+
+// TestExportsSameBytesEveryTime: every writer gives the same bytes for the same document, so a
+// published report downloads the same file every time (the PDF: TestPDFSameBytesEveryTime).
+func TestExportsSameBytesEveryTime(t *testing.T) {
+	t.Parallel()
+	doc := demoDoc(t)
+	writers := map[string]func(w *bytes.Buffer) error{
+		"html":     func(w *bytes.Buffer) error { return WriteHTML(w, doc, HTMLOptions{}) },
+		"govspeak": func(w *bytes.Buffer) error { return WriteGovspeak(w, doc) },
+		"docx":     func(w *bytes.Buffer) error { return WriteDOCX(w, doc) },
+	}
+	for name, write := range writers {
+		var a, b bytes.Buffer
+		if err := write(&a); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1100 * time.Millisecond) // a time of writing would show from one second to the next
+		if err := write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if a.Len() == 0 || !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%s: two exports differ (%d and %d bytes)", name, a.Len(), b.Len())
+		}
 	}
 }

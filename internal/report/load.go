@@ -27,6 +27,9 @@ type Loaded struct {
 	Terms       Terms               // only WithCheck
 	Overrides   map[string]Override // only WithCheck
 	LastVersion *Version            // only ForVersion; nil when none is saved
+	// Approved is the document of the approved version (State.ApprovedVersion) while the report
+	// is not published, for showing what changed since the approval; nil when there is none.
+	Approved *Doc
 }
 
 // LoadOptions says what LoadAll reads besides the report's data and state.
@@ -34,7 +37,7 @@ type LoadOptions struct {
 	WithCheck bool // the publication check's terms and overrides
 	WithTrail bool // the notes behind every finding (Data.Linked)
 	// ForVersion locks the review's row (FOR UPDATE: versions are numbered per review) and reads
-	// the newest saved version (Loaded.LastVersion), with the quantifier scale in the same statement.
+	// the newest saved version (Loaded.LastVersion) in the same statement.
 	ForVersion bool
 }
 
@@ -59,27 +62,31 @@ func LoadTrail(ctx context.Context, q db.Querier, tenantID, reviewID string, d *
 	return nil
 }
 
-// loadSQL reads the review, the report's state, the authored texts, the framework, the
-// good-practice examples (with the names of the review's areas, for their warnings), the
-// recommendations and the methodology's facts in one statement: each list is one column, a JSON
-// array in the order of the list's own query ($1 tenant, $2 review). withCheck adds the terms of
-// the publication check and the overrides.
-// versionCols are the columns LoadOptions.ForVersion adds: the quantifier scale (finding.LoadScale's
-// order) and the newest saved version.
-const versionCols = `,
-		(SELECT coalesce(json_agg(json_build_object('ID', b.id, 'Label', b.label, 'Special', coalesce(b.special, ''),
+// scaleCol reads the quantifier scale (finding.LoadScale's order), so that the findings take one
+// statement more, not two.
+const scaleCol = `(SELECT coalesce(json_agg(json_build_object('ID', b.id, 'Label', b.label, 'Special', coalesce(b.special, ''),
 				'MinPercent', b.min_percent, 'MinAreas', b.min_areas, 'Version', b.version)
 				ORDER BY b.special = 'all' DESC NULLS LAST, b.special = 'one' ASC NULLS FIRST, b.min_percent DESC, b.label), '[]')
-			FROM quantifier_bands b WHERE b.tenant_id = $1 AND b.review_id = $2),
+			FROM quantifier_bands b WHERE b.tenant_id = $1 AND b.review_id = $2)`
+
+// versionCols are the columns LoadOptions.ForVersion adds: the newest saved version.
+const versionCols = `,
 		coalesce((SELECT json_build_object('ID', v.id, 'Number', v.number, 'Label', v.label, 'CreatedBy', vu.name,
 				'CreatedAt', v.created_at, 'Doc', v.doc)
 			FROM report_versions v JOIN users vu ON vu.id = v.created_by
 			WHERE v.tenant_id = $1 AND v.review_id = $2 ORDER BY v.number DESC LIMIT 1), 'null')`
 
+// loadSQL reads the review, the report's state, the authored texts, the framework, the
+// good-practice examples (with the names of the review's areas, for their warnings), the
+// recommendations and the methodology's facts in one statement: each list is one column, a JSON
+// array in the order of the list's own query ($1 tenant, $2 review). withCheck adds the terms of
+// the publication check and the overrides.
 func loadSQL(withCheck bool) string {
 	sql := `SELECT rv.title, rv.planned_publication, rv.key_question, rv.status,
 		st.review_id IS NOT NULL, coalesce(st.status, ''), coalesce(st.status_note, ''), st.status_by::text, coalesce(u.name, ''),
-		st.status_at, st.published_version, coalesce(st.version, 0),
+		st.status_at, st.published_version, coalesce(st.version, 0), coalesce(st.approved_hash, ''), st.approved_version,
+		(SELECT v.doc FROM report_versions v WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.number = st.approved_version
+			AND st.status <> 'published'),
 		(SELECT coalesce(json_agg(json_build_object('Key', t.key, 'Body', t.body, 'Version', t.version) ORDER BY t.key), '[]')
 			FROM report_texts t WHERE t.tenant_id = $1 AND t.review_id = $2),
 		(SELECT coalesce(json_agg(json_build_object('ID', g.id, 'Title', g.title, 'Areas',
@@ -109,6 +116,7 @@ func loadSQL(withCheck bool) string {
 					WHERE rf.tenant_id = $1 AND rf.recommendation_id = r.id), '[]'))
 				ORDER BY r.position, r.created_at, r.id), 'null')
 			FROM recommendations r WHERE r.tenant_id = $1 AND r.review_id = $2),
+		` + scaleCol + `,
 		` + factsCols
 	if withCheck {
 		sql += `,
@@ -125,8 +133,9 @@ func loadSQL(withCheck bool) string {
 	WHERE rv.tenant_id = $1 AND rv.id = $2`
 }
 
-// LoadAll reads a report page's data in one statement, plus the review's findings (two, see
-// finding.List) and, with the trail, the notes behind them (one): a fixed number whatever the
+// LoadAll reads a report page's data in one statement, plus the review's findings (one, with the
+// scale read already; two the first time, when finding.LoadScale writes the default scale) and,
+// with the trail, the notes behind them (one): a fixed number whatever the
 // size of the review.
 func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt LoadOptions) (Loaded, error) {
 	if !db.ValidUUID(reviewID) {
@@ -137,7 +146,7 @@ func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt L
 		hasState           bool
 		by                 *string
 		at                 *time.Time
-		pub                *int
+		pub, approved      *int
 		texts              []Authored
 		examples           []practice.Example
 		areaNames          []string
@@ -149,19 +158,19 @@ func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt L
 		groups             []Group
 		recs               []Recommendation
 	)
+	var scale finding.Scale
 	dest := []any{&title, &published, &keyQuestion, &l.Stage,
 		&hasState, &l.State.Status, &l.State.Note, &by, &l.State.ByName, &at, &pub, &l.State.Version,
-		&texts, &groups, &examples, &areaNames, &recs}
+		&l.State.ApprovedHash, &approved, &l.Approved, &texts, &groups, &examples, &areaNames, &recs, &scale}
 	dest = append(dest, fr.dest()...)
 	if opt.WithCheck {
 		dest = append(dest, tr.dest()...)
 		dest = append(dest, &overrides)
 	}
 	sql := loadSQL(opt.WithCheck)
-	var scale finding.Scale
 	if opt.ForVersion {
 		sql = strings.Replace(sql, "\n\tFROM reviews rv\n", versionCols+"\n\tFROM reviews rv\n", 1) + " FOR UPDATE OF rv"
-		dest = append(dest, &scale, &l.LastVersion)
+		dest = append(dest, &l.LastVersion)
 	}
 	err := q.QueryRow(ctx, sql, tenantID, reviewID).Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -181,6 +190,9 @@ func LoadAll(ctx context.Context, q db.Querier, tenantID, reviewID string, opt L
 		}
 		if pub != nil {
 			l.State.PublishedVersion = *pub
+		}
+		if approved != nil {
+			l.State.ApprovedVersion = *approved
 		}
 	}
 	d := Data{ReviewID: reviewID, Title: title, Published: published, KeyQuestion: keyQuestion, Texts: map[string]string{},

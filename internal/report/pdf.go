@@ -10,6 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -100,10 +103,56 @@ func writePDF(ctx context.Context, w io.Writer, d *Doc, chromium string) error {
 	if err != nil {
 		return fmt.Errorf("pdf: printing: %w", err)
 	}
-	if _, err := w.Write(buf); err != nil {
+	if _, err := w.Write(normalisePDF(buf)); err != nil {
 		return fmt.Errorf("pdf: %w", err)
 	}
 	return nil
+}
+
+var (
+	pdfDate   = regexp.MustCompile(`/(?:CreationDate|ModDate) ?\(D:(\d{4,14})([+-]\d\d'\d\d'?|Z)?\)`)
+	pdfNodeID = regexp.MustCompile(`\(node(\d+)\)`)
+)
+
+// normalisePDF makes Chromium's PDF of the same page the same bytes on every print. Chromium
+// writes the time of printing as the creation and modification dates, and names table header
+// cells after the page's DOM node numbers, which differ from one run to the next. Each is
+// replaced in place by a value of the same length, so the cross-reference offsets still hold:
+// the dates by 1 January 1980 (the DOCX's time too), the node numbers by their rank (which
+// keeps their order, and so the PDF's sorted tree of names).
+func normalisePDF(b []byte) []byte {
+	out := pdfDate.ReplaceAllFunc(b, func(m []byte) []byte {
+		m = append([]byte(nil), m...)
+		sub := pdfDate.FindSubmatchIndex(m)
+		copy(m[sub[2]:sub[3]], []byte("19800101000000")[:sub[3]-sub[2]])
+		if sub[4] >= 0 && sub[5]-sub[4] > 1 {
+			copy(m[sub[4]:sub[5]], []byte("+00'00'")[:sub[5]-sub[4]])
+		}
+		return m
+	})
+	var nums []int
+	seen := map[int]bool{}
+	for _, m := range pdfNodeID.FindAllSubmatch(out, -1) {
+		n, err := strconv.Atoi(string(m[1]))
+		if err == nil && !seen[n] {
+			seen[n] = true
+			nums = append(nums, n)
+		}
+	}
+	sort.Ints(nums)
+	rank := make(map[int]int, len(nums))
+	for i, n := range nums {
+		rank[n] = i
+	}
+	return pdfNodeID.ReplaceAllFunc(out, func(m []byte) []byte {
+		digits := m[len("(node") : len(m)-1]
+		n, err := strconv.Atoi(string(digits))
+		if err != nil {
+			return m
+		}
+		// The rank is never more than the number, so it fits in as many digits.
+		return fmt.Appendf(nil, "(node%0*d)", len(digits), rank[n])
+	})
 }
 
 func writeHTMLFile(path string, d *Doc) error {

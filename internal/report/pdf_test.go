@@ -189,3 +189,39 @@ func TestPDFFootnoteOnHeading(t *testing.T) {
 		t.Error("PDF outline lacks Area B")
 	}
 }
+
+// TestPDFSameBytesEveryTime: two prints of the same document are the same bytes (Chromium's
+// dates and DOM node numbers are normalised), so a published report downloads the same PDF
+// every time.
+func TestPDFSameBytesEveryTime(t *testing.T) {
+	t.Parallel()
+	needChromium(t)
+	doc := demoDoc(t)
+	var a, b bytes.Buffer
+	for _, buf := range []*bytes.Buffer{&a, &b} {
+		if err := WritePDF(context.Background(), buf, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatalf("two prints differ (%d and %d bytes)", a.Len(), b.Len())
+	}
+	if !bytes.Contains(a.Bytes(), []byte("/CreationDate (D:19800101000000")) {
+		t.Error("the creation date is not the fixed one")
+	}
+}
+
+func TestNormalisePDF(t *testing.T) {
+	t.Parallel()
+	in := "1 0 obj\n<</CreationDate (D:20261207034933+01'00')\n/ModDate (D:20261207034936Z)>>\n" +
+		"<</ID (node00000085)>> <</Headers [(node00000084)]>> <</Names [(node00000084) 1 0 R (node00000085) 2 0 R (node00000131) 3 0 R]>>"
+	want := "1 0 obj\n<</CreationDate (D:19800101000000+00'00')\n/ModDate (D:19800101000000Z)>>\n" +
+		"<</ID (node00000001)>> <</Headers [(node00000000)]>> <</Names [(node00000000) 1 0 R (node00000001) 2 0 R (node00000002) 3 0 R]>>"
+	got := string(normalisePDF([]byte(in)))
+	if got != want {
+		t.Errorf("normalised:\n%s\nwant:\n%s", got, want)
+	}
+	if len(got) != len(in) {
+		t.Errorf("length %d, was %d: the cross-reference offsets would break", len(got), len(in))
+	}
+}

@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +33,10 @@ type Moved struct {
 	Report           State         // the report's state before
 	ReportTo         string        // the report's status after, or "" when it did not move
 	PublishedVersion int           // the version saved by publishing, or 0
+	Version          int           // the version the report's step saved, or 0
+	// Lapse is set when the report was approved but had changed since: it was returned to
+	// drafting instead of taking the step asked for (signoff.go).
+	Lapse *Lapse
 }
 
 // MoveStage moves the review to stage to, from the review's version the lead saw, with the report
@@ -54,6 +57,9 @@ func MoveStage(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID strin
 	cur, err := lockState(ctx, tx, tenantID, reviewID)
 	if err != nil {
 		return Moved{}, err
+	}
+	if lp, err := lapseIfChanged(ctx, tx, rv, cur, actorID); err != nil || lp != nil {
+		return lapsedMove(rv, cur, lp), err
 	}
 	// The report's step that goes with the move, if any.
 	var reportTo string
@@ -94,6 +100,9 @@ func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, to, note 
 	}
 	if cur.Version != version {
 		return Moved{}, apperr.Conflict("Someone else moved the report on after you opened this page")
+	}
+	if lp, err := lapseIfChanged(ctx, tx, rv, cur, actorID); err != nil || lp != nil {
+		return lapsedMove(rv, cur, lp), err
 	}
 	step, err := allowedStep(cur, actorID, to)
 	if err != nil {
@@ -171,44 +180,34 @@ func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID,
 				strings.ToLower(stage.Label()), strings.ToLower(strings.Join(missing, "; ")))}
 		}
 	}
+	// Sending for quality assurance, approving and publishing each save the report as a version.
+	saved, hash, err := stepVersion(ctx, tx, tenantID, reviewID, actorID, cur, reportTo)
+	if err != nil {
+		return m, err
+	}
+	m.Version = saved.Number
 	if reportTo == StatusPublished {
-		l, err := LoadAll(ctx, tx, tenantID, reviewID, LoadOptions{WithCheck: true})
-		if err != nil {
-			return m, err
-		}
-		doc, _ := Build(l.Data)
-		if n := Blocking(Check(&doc, l.Terms, l.Overrides)); n > 0 {
-			what := strconv.Itoa(n) + " things that block publication"
-			if n == 1 {
-				what = "1 thing that blocks publication"
-			}
-			return m, &StepError{Message: "The report cannot be published: the publication check found " + what + ". Fix or keep each one first."}
-		}
-		// The review's row is locked (review.LockStage): versions are numbered per review.
-		v, err := SaveVersionLocked(ctx, tx, tenantID, reviewID, actorID, "Published", &doc)
-		if err != nil {
-			return m, err
-		}
-		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID,
-			Action: "report.version_saved", ObjectType: "report", ObjectID: reviewID,
-			After: map[string]any{"number": v.Number, "label": v.Label}}); err != nil {
-			return m, err
-		}
-		m.PublishedVersion = v.Number
+		m.PublishedVersion = saved.Number
 	}
 	if reportTo != "" {
 		var pub any
 		if m.PublishedVersion > 0 {
 			pub = m.PublishedVersion
 		}
+		// Approving records what was approved; publishing keeps it; any other step clears it.
 		if _, err := tx.Exec(ctx, `UPDATE reports SET status = $3, status_note = $4, status_by = $5, status_at = now(),
-				published_version = coalesce($6, published_version), version = version + 1
-			WHERE tenant_id = $1 AND review_id = $2`, tenantID, reviewID, reportTo, note, actorID, pub); err != nil {
+				published_version = coalesce($6, published_version), version = version + 1,
+				approved_hash = CASE $3 WHEN 'approved' THEN $7::text WHEN 'published' THEN approved_hash END,
+				approved_version = CASE $3 WHEN 'approved' THEN $8::int WHEN 'published' THEN approved_version END
+			WHERE tenant_id = $1 AND review_id = $2`, tenantID, reviewID, reportTo, note, actorID, pub, hash, saved.Number); err != nil {
 			return m, fmt.Errorf("report: move: %w", err)
 		}
 		after := map[string]any{"status": reportTo, "note": note}
 		if m.PublishedVersion > 0 {
 			after["published_version"] = m.PublishedVersion
+		}
+		if reportTo == StatusApproved {
+			after["approved_version"], after["approved_hash"] = saved.Number, hash
 		}
 		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID,
 			Action: "report.status_changed", ObjectType: "report", ObjectID: reviewID,
@@ -219,9 +218,14 @@ func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID,
 	if stage == rv.Status {
 		return m, nil
 	}
-	now, err := review.SetStage(ctx, tx, tenantID, reviewID, actorID, stage)
+	return m, setStage(ctx, tx, rv, actorID, stage, note)
+}
+
+// setStage moves the review to stage, audited with the reason for a move back.
+func setStage(ctx context.Context, tx pgx.Tx, rv review.Review, actorID string, stage review.Status, note string) error {
+	now, err := review.SetStage(ctx, tx, rv.TenantID, rv.ID, actorID, stage)
 	if err != nil {
-		return m, err
+		return err
 	}
 	before := map[string]any{"status": string(rv.Status)}
 	after := map[string]any{"status": string(stage)}
@@ -231,8 +235,8 @@ func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID,
 	if was, is := rv.EvidenceLocked, now.EvidenceLocked; was != is {
 		before["evidence_locked"], after["evidence_locked"] = was, is
 	}
-	return m, audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID,
-		Action: "review.status_changed", ObjectType: "review", ObjectID: reviewID, Before: before, After: after})
+	return audit.Record(ctx, tx, audit.Event{TenantID: rv.TenantID, ActorID: actorID,
+		Action: "review.status_changed", ObjectType: "review", ObjectID: rv.ID, Before: before, After: after})
 }
 
 // Needs lists what moving the review on to stage to needs: what its counts tell

@@ -40,6 +40,12 @@ type State struct {
 	At               time.Time
 	PublishedVersion int
 	Version          int // 0 when no step has been taken yet
+	// ApprovedHash and ApprovedVersion record what the second lead approved: the hash of the
+	// document model (Hash) and the version the approval saved. They are kept while the report is
+	// approved or published, and after an approval lapses (so the page can show what changed);
+	// any other step clears them.
+	ApprovedHash    string
+	ApprovedVersion int
 }
 
 // Locked reports whether the report can no longer change.
@@ -49,12 +55,12 @@ func (s State) Locked() bool { return s.Status == StatusPublished }
 func LoadState(ctx context.Context, q db.Querier, tenantID, reviewID string) (State, error) {
 	var s State
 	var by *string
-	var pub *int
+	var pub, approved *int
 	err := q.QueryRow(ctx, `SELECT r.status, r.status_note, r.status_by::text, coalesce(u.name, ''), r.status_at,
-			r.published_version, r.version
+			r.published_version, r.version, coalesce(r.approved_hash, ''), r.approved_version
 		FROM reports r LEFT JOIN users u ON u.id = r.status_by
 		WHERE r.tenant_id = $1 AND r.review_id = $2`, tenantID, reviewID).
-		Scan(&s.Status, &s.Note, &by, &s.ByName, &s.At, &pub, &s.Version)
+		Scan(&s.Status, &s.Note, &by, &s.ByName, &s.At, &pub, &s.Version, &s.ApprovedHash, &approved)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return State{Status: StatusDraft}, nil
 	}
@@ -66,6 +72,9 @@ func LoadState(ctx context.Context, q db.Querier, tenantID, reviewID string) (St
 	}
 	if pub != nil {
 		s.PublishedVersion = *pub
+	}
+	if approved != nil {
+		s.ApprovedVersion = *approved
 	}
 	return s, nil
 }

@@ -226,8 +226,9 @@ func TestReportTextsVersionsAndWorkflow(t *testing.T) {
 	}
 	var s report.State
 	must(w.owner(func(tx pgx.Tx) (err error) { s, err = report.LoadState(w.ctx, tx, w.tenant, w.review); return err }))
-	// Versions 1 and 2 were saved above; publishing saved the third.
-	if s.Status != report.StatusPublished || s.PublishedVersion != 3 || time.Since(s.At) > time.Minute {
+	// Versions 1 and 2 were saved above; sending for quality assurance twice saved 3 and 4,
+	// approving 5, publishing 6.
+	if s.Status != report.StatusPublished || s.PublishedVersion != 6 || time.Since(s.At) > time.Minute {
 		t.Fatalf("state %+v", s)
 	}
 }

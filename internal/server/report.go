@@ -36,6 +36,7 @@ func (s *Server) reportRoutes(route routeFunc) {
 	route("GET", "/report/versions", auth.ReviewStaff, s.reportVersions)
 	route("POST", "/report/versions", auth.ReviewLeadOnly, s.reportVersionSave)
 	route("GET", "/report/versions/{number}", auth.ReviewStaff, s.reportVersion)
+	route("GET", "/report/versions/{number}/export/{format}", auth.ReviewStaff, s.reportVersionExport)
 	route("GET", "/report/compare", auth.ReviewStaff, s.reportCompare)
 	route("GET", "/report/check", auth.ReviewStaff, s.reportCheck)
 	route("POST", "/report/check/overrides", auth.ReviewLeadOnly, s.reportOverride)
@@ -54,6 +55,7 @@ type built struct {
 	terms     report.Terms               // with report.LoadOptions.WithCheck
 	overrides map[string]report.Override // with report.LoadOptions.WithCheck
 	last      *report.Version            // with report.LoadOptions.ForVersion
+	approved  *report.Doc                // the approved version, while the report is not published
 }
 
 // reportBuild reads the review's data and state (and what opt asks for besides) and builds the
@@ -65,7 +67,8 @@ func reportBuild(r *http.Request, tx pgx.Tx, opt report.LoadOptions) (built, err
 	if err != nil {
 		return built{}, err
 	}
-	b := built{data: l.Data, stage: l.Stage, state: l.State, texts: l.Texts, terms: l.Terms, overrides: l.Overrides, last: l.LastVersion}
+	b := built{data: l.Data, stage: l.Stage, state: l.State, texts: l.Texts, terms: l.Terms, overrides: l.Overrides, last: l.LastVersion,
+		approved: l.Approved}
 	b.doc, b.problems = report.Build(b.data)
 	return b, nil
 }
@@ -92,9 +95,16 @@ func reportBase(r *http.Request, b built) repview.Base {
 func reportView(r *http.Request, b built, hits []report.Hit) repview.ReportView {
 	a := actorFrom(r.Context())
 	base := reportBase(r, b)
+	// The report is built and hashed: an approved report that changed since shows as a draft,
+	// with what changed, whatever is stored (the next sign-off step stores it).
+	lapse := report.ChangedSinceApproval(b.state, b.approved, &b.doc)
 	v := repview.ReportView{DocView: repview.DocView{Base: base, Doc: &b.doc, Edit: base.Changeable(), Trace: true},
-		State: b.state, Missing: b.data.Missing(), Blocking: report.Blocking(hits), Kept: len(hits) - report.Blocking(hits)}
-	if base.Lead {
+		State: b.state.Shown(&b.doc), Lapse: lapse, Missing: b.data.Missing(), Blocking: report.Blocking(hits),
+		Kept: len(hits) - report.Blocking(hits)}
+	if base.Lead && lapse != nil && !lapse.Persisted {
+		// Not approved any more: the one step is back to drafting (the change is the reason).
+		v.Steps = []report.Step{{From: report.StatusApproved, To: report.StatusDraft, Label: "Return to drafting"}}
+	} else if base.Lead {
 		for _, st := range report.Allowed(b.state, a.UserID) {
 			// Sending for quality assurance moves the review on from drafting: not before.
 			if st.To == report.StatusQA && b.stage != review.StatusDrafting {
@@ -180,6 +190,16 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 		return s.reportRefused(w, r, to, note, stepErr.Field, stepErr.Message)
 	case err != nil:
 		return err
+	case moved.Lapse != nil && to != report.StatusDraft:
+		// The report changed after its approval: it is back in drafting (committed), and the
+		// page says why the step was not taken, with what changed.
+		return s.reportRefused(w, r, to, note, "", report.ChangedMessage)
+	case moved.Lapse != nil:
+		flash := "Report returned to draft: it changed after it was approved"
+		if moved.To != moved.From {
+			flash += ". The review is now " + moved.To.Where()
+		}
+		return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/report", flash)
 	}
 	flash := map[string]string{report.StatusQA: "Report sent for quality assurance", report.StatusChangesRequested: "Changes requested",
 		report.StatusApproved: "Report approved", report.StatusDraft: "Report returned to draft", report.StatusPublished: "Report published"}[to]
@@ -732,20 +752,63 @@ func writeExport(r *http.Request, w io.Writer, d *report.Doc, format string) err
 	return apperr.NotFound("Export format not found")
 }
 
+// reportExport downloads the report: the published version, exactly as it was published,
+// while the report is published (whatever changes in the review's data meanwhile), else the
+// report as built now.
 func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
-	format := chi.URLParam(r, "format")
-	f, ok := exportFormats[format]
-	if !ok {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	if _, ok := exportFormats[chi.URLParam(r, "format")]; !ok {
 		return apperr.NotFound("Export format not found")
 	}
-	var doc report.Doc
+	var doc *report.Doc
 	err := s.tx(r, func(tx pgx.Tx) error {
+		st, err := report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID)
+		if err != nil {
+			return err
+		}
+		if st.Locked() && st.PublishedVersion > 0 {
+			v, err := report.LoadVersion(ctx, tx, a.TenantID, a.Review.ReviewID, st.PublishedVersion)
+			doc = v.Doc
+			return err
+		}
 		b, err := reportBuild(r, tx, report.LoadOptions{})
-		doc = b.doc
+		doc = &b.doc
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	return s.sendExport(w, r, doc, chi.URLParam(r, "format"))
+}
+
+// reportVersionExport downloads a saved version as it was saved.
+func (s *Server) reportVersionExport(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	n, err := strconv.Atoi(chi.URLParam(r, "number"))
+	if err != nil || n < 1 {
+		return apperr.NotFound("Report version not found")
+	}
+	if _, ok := exportFormats[chi.URLParam(r, "format")]; !ok {
+		return apperr.NotFound("Export format not found")
+	}
+	var v report.Version
+	err = s.tx(r, func(tx pgx.Tx) (err error) {
+		v, err = report.LoadVersion(ctx, tx, a.TenantID, a.Review.ReviewID, n)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.sendExport(w, r, v.Doc, chi.URLParam(r, "format"))
+}
+
+// sendExport writes a report document as a download in format.
+func (s *Server) sendExport(w http.ResponseWriter, r *http.Request, doc *report.Doc, format string) error {
+	f, ok := exportFormats[format]
+	if !ok {
+		return apperr.NotFound("Export format not found")
 	}
 	headers := func() {
 		h := w.Header()
@@ -757,7 +820,7 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 	if format == "pdf" {
 		// Printing can fail before the first byte (no Chromium): the page says so instead.
 		var buf bytes.Buffer
-		if err := writeExport(r, &buf, &doc, format); err != nil {
+		if err := writeExport(r, &buf, doc, format); err != nil {
 			if errors.Is(err, report.ErrNoChromium) {
 				s.renderStatus(w, r, errorpage.View{Status: http.StatusServiceUnavailable,
 					Heading: "The PDF cannot be made on this server", Message: report.ErrNoChromium.Error()})
@@ -771,7 +834,7 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	headers()
-	if err := writeExport(r, w, &doc, format); err != nil {
+	if err := writeExport(r, w, doc, format); err != nil {
 		s.logger(r.Context()).Error("report export", "format", format, "err", err)
 	}
 	return nil

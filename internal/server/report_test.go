@@ -414,7 +414,7 @@ func TestReportWorkflowQualityAssuranceAndPublishing(t *testing.T) {
 		t.Fatalf("publish: %d\n%s", r.Status, r.Body)
 	}
 	s, pub := f.status(t)
-	if s != report.StatusPublished || pub != 1 {
+	if s != report.StatusPublished || pub != 5 {
 		t.Fatalf("status %s, published version %d", s, pub)
 	}
 	e.stWant("publishing", f.reviewID, review.StatusPublished, report.StatusPublished)

@@ -332,8 +332,23 @@ func (s *Server) rvOverview(r *http.Request) (reviewview.OverviewView, error) {
 		if v.Counts, v.Retention, err = retention.WithOverview(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
-		if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
+		if v.Lead && v.Review.Status == review.StatusQA {
+			// At quality assurance the report is approved only while it is what was approved: the
+			// report is built and its hash compared (its state is read with it).
+			l, err := report.LoadAll(ctx, tx, a.TenantID, a.Review.ReviewID, report.LoadOptions{})
+			if err != nil {
+				return err
+			}
+			doc, _ := report.Build(l.Data)
+			v.ReportChanged = l.State.Status == report.StatusApproved && !l.State.ApprovalHolds(&doc)
+			v.Report = l.State.Shown(&doc)
+			// No self-assessment can come in at quality assurance: no warning of late ones.
+			return nil
+		} else if v.Report, err = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil || !v.Lead {
 			return err
+		}
+		if v.Review.Status == review.StatusPublished {
+			return nil // nothing can come in either
 		}
 		v.LateSelfAssessments, err = selfassess.LateCount(ctx, tx, a.TenantID, a.Review.ReviewID, area.Today(s.now()))
 		return err
@@ -437,6 +452,9 @@ func (s *Server) reviewStatus(w http.ResponseWriter, r *http.Request) error {
 		msg = refused.Message
 	case err != nil:
 		return err
+	case moved.Lapse != nil && to == review.StatusPublished:
+		// The report changed after its approval: it is back in drafting (committed).
+		msg = report.ChangedMessage
 	}
 	if msg == "" {
 		flash := "The review is now " + moved.To.Where()

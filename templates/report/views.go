@@ -63,6 +63,8 @@ type ReportView struct {
 	SendLater string
 	// ReviewNotes are the review notes not cleared yet (notes.templ).
 	ReviewNotes NotesPanel
+	// Lapse is set when the report changed after its approval (report.ChangedSinceApproval).
+	Lapse *rpt.Lapse
 }
 
 // ProblemItem is a problem in the authored text of a section.
@@ -337,4 +339,48 @@ func versionCaption(v rpt.Version) string {
 		s += " (" + v.Label + ")"
 	}
 	return s + ", saved by " + v.CreatedBy + " on " + date(v.CreatedAt)
+}
+
+// compareURL compares a saved version with the current report.
+func (b Base) compareURL(from int) templ.SafeURL {
+	return templ.SafeURL(string(b.url("report", "compare")) + "?from=" + itoa(from) + "&to=current")
+}
+
+// changedLines are the lines of a comparison that differ.
+func changedLines(ls []rpt.Line) []rpt.Line {
+	var out []rpt.Line
+	for _, l := range ls {
+		if l.Op != rpt.Same {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// frozen is the published version the downloads are while the report is published, or 0.
+func (v ReportView) frozen() int {
+	if v.State.Locked() {
+		return v.State.PublishedVersion
+	}
+	return 0
+}
+
+// exportLinks are the download formats, as the links name them.
+var exportLinks = []struct{ format, name string }{
+	{"html", "HTML"}, {"govspeak", "Govspeak for GOV.UK publishing"}, {"docx", "Word (DOCX)"}, {"pdf", "PDF"},
+}
+
+// exportURL downloads the report (n == 0) or its saved version n in format.
+func exportURL(b Base, n int, format string) templ.SafeURL {
+	if n > 0 {
+		return b.url("report", "versions", itoa(n), "export", format)
+	}
+	return b.url("report", "export", format)
+}
+
+func downloadOf(n int) string {
+	if n > 0 {
+		return "version " + itoa(n)
+	}
+	return "the report"
 }
