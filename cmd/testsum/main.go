@@ -52,6 +52,10 @@ func (s *summary) pkg(name string) *pkg {
 	return p
 }
 
+// FigurePrefix starts a line a test prints to have it shown even when it passes: a measured
+// figure such as the personal data detector's precision and recall.
+const FigurePrefix = "figure: "
+
 // line handles one line of input: an event, or text go test printed outside JSON.
 func (s *summary) line(raw string) {
 	s.mu.Lock()
@@ -69,6 +73,9 @@ func (s *summary) line(raw string) {
 	case "start":
 		p.started = time.Now()
 	case "output", "build-output":
+		if strings.HasPrefix(e.Output, FigurePrefix) {
+			fmt.Fprint(s.out, "      "+e.Output) // a measured figure is shown, pass or fail
+		}
 		b := p.output[e.Test]
 		if b == nil {
 			b = &strings.Builder{}

@@ -10,6 +10,7 @@ const stream = `{"Action":"start","Package":"thematic/a"}
 {"Action":"start","Package":"thematic/b"}
 {"Action":"run","Package":"thematic/b","Test":"TestSlow"}
 {"Action":"output","Package":"thematic/b","Test":"TestSlow","Output":"    b_test.go:9: a log line of a passing test\n"}
+{"Action":"output","Package":"thematic/b","Test":"TestSlow","Output":"figure: recall 0.97\n"}
 {"Action":"pass","Package":"thematic/b","Test":"TestSlow","Elapsed":1}
 {"Action":"run","Package":"thematic/a","Test":"TestOne"}
 {"Action":"output","Package":"thematic/a","Test":"TestOne","Output":"    a_test.go:12: got 2, want 3\n"}
@@ -37,7 +38,7 @@ func TestRunReportsEachPackageAsItFinishes(t *testing.T) {
 	if a < 0 || b < 0 || a > b {
 		t.Fatalf("the packages are not reported in the order they finished:\n%s", got)
 	}
-	for _, want := range []string{"0 passed, 1 skipped, 1 failed: TestOne", "a_test.go:12: got 2, want 3", "1 passed",
+	for _, want := range []string{"0 passed, 1 skipped, 1 failed: TestOne", "a_test.go:12: got 2, want 3", "1 passed", "figure: recall 0.97",
 		"FAIL: 1 of 2 packages failed"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the summary does not say %q:\n%s", want, got)

@@ -135,7 +135,7 @@ func TestCorpusPrecisionAndRecall(t *testing.T) {
 	}
 	line += fmt.Sprintf("; %d hits of the right class but another kind", kindsWrong)
 	t.Log(line)
-	fmt.Println(line)
+	fmt.Println("figure: " + line) // shown by make test's summary (cmd/testsum)
 	for _, c := range []string{"names", "addresses"} {
 		if s := scores[c]; s.recall() < 0.95 || s.precision() < 0.9 {
 			t.Errorf("%s: precision %.3f recall %.3f, want precision ≥ 0.90 and recall ≥ 0.95", c, s.precision(), s.recall())
