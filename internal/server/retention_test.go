@@ -287,6 +287,21 @@ func TestRetentionPurgesEvidenceAfterThePeriodUnlessHeld(t *testing.T) {
 		if got := count(t, e, `SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND (before::text LIKE '%'||$2||'%' OR after::text LIKE '%'||$2||'%')`,
 			d.tenant, gone); got != 0 {
 			t.Errorf("%d audit entries still hold %q", got, gone)
+			// Say which entries, to tell a missed redaction from a late writer.
+			rows, err := e.db.Super.Query(context.Background(), `SELECT action, object_type, object_id,
+					left(coalesce(before::text, '') || ' | ' || coalesce(after::text, ''), 300)
+				FROM audit_log WHERE tenant_id = $1 AND (before::text LIKE '%'||$2||'%' OR after::text LIKE '%'||$2||'%') LIMIT 5`, d.tenant, gone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var action, objectType, objectID, text string
+				if err := rows.Scan(&action, &objectType, &objectID, &text); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("still holds it: %s %s %s: %s", action, objectType, objectID, text)
+			}
+			rows.Close()
 		}
 	}
 	if got := count(t, e, `SELECT count(*) FROM audit_log WHERE object_id = $1 AND action = 'evidence.created' AND after->>'body' LIKE '(redacted on %'`,
@@ -351,6 +366,21 @@ func TestRemovingPersonalDataFromTheReportRedactsTheAuditLog(t *testing.T) {
 	for _, gone := range []string{nhs, email} {
 		if got := count(t, e, `SELECT count(*) FROM audit_log WHERE before::text LIKE '%'||$1||'%' OR after::text LIKE '%'||$1||'%'`, gone); got != 0 {
 			t.Errorf("%d audit entries still hold %q", got, gone)
+			// Say which entries, to tell a missed redaction from a late writer.
+			rows, err := e.db.Super.Query(context.Background(), `SELECT action, object_type, object_id,
+					left(coalesce(before::text, '') || ' | ' || coalesce(after::text, ''), 300)
+				FROM audit_log WHERE tenant_id = $1 AND (before::text LIKE '%'||$2||'%' OR after::text LIKE '%'||$2||'%') LIMIT 5`, d.tenant, gone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var action, objectType, objectID, text string
+				if err := rows.Scan(&action, &objectType, &objectID, &text); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("still holds it: %s %s %s: %s", action, objectType, objectID, text)
+			}
+			rows.Close()
 		}
 	}
 	if got := count(t, e, `SELECT count(*) FROM audit_log WHERE action = 'report.text_saved'
