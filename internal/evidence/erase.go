@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
+	"thematic/internal/db"
 )
 
 // ErasedBody stands in for an erased note's text. Like a note purged under the retention policy
@@ -31,9 +33,10 @@ const ErasedMessage = "This note was erased for good and cannot be restored"
 // Erase erases a deleted note for good, for a review lead (the caller checks the role) with a
 // reason: its text is replaced by ErasedBody and its themes go (with any theme no other note
 // uses: a theme can say as much as the text), purged_at marks it, and the note's copies in the
-// audit log (its text and themes, in every entry about it) are redacted with the reason. The note
-// is read FOR UPDATE and shown to allow, which refuses a note the actor may not see. A note not
-// deleted is refused; a note already erased or purged changes nothing (erased reports false).
+// audit log (its text and themes, in every entry about it) are redacted with the reason. The note,
+// as it was, is shown to allow, which refuses a note the actor may not see: on any error tx must
+// be rolled back, since the note may be erased by then. A note not deleted is refused; a note
+// already erased or purged changes nothing (erased reports false).
 // Neither the review's stage nor the evidence lock stops it: the note is out of the evidence
 // already, and erasure may be owed whatever stage the review is at.
 func Erase(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID, actorEmail, reason string, allow func(Note) error) (n Note, erased bool, err error) {
@@ -44,9 +47,31 @@ func Erase(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID, 
 	case l > MaxEraseReason:
 		return Note{}, false, apperr.Invalid("The reason must be %d characters or fewer", MaxEraseReason)
 	}
-	n, err = getNote(ctx, tx, tenantID, reviewID, noteID, true, "FOR UPDATE OF n")
+	if !db.ValidUUID(noteID) {
+		return Note{}, false, apperr.NotFound("Note not found")
+	}
+	// One statement locks the note, erases it if it is deleted and not erased yet, and reads it as
+	// it was (the statement's snapshot), to stay within the request's statement budget. When allow
+	// or the checks below refuse, the caller's transaction is rolled back with the erasure.
+	var erasedNow bool
+	n, err = scanNote(tx.QueryRow(ctx, `WITH cur AS (
+			SELECT id, deleted_at, purged_at FROM evidence_notes
+			WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE),
+		up AS (UPDATE evidence_notes e SET body = $4, purged_at = now(), version = e.version + 1, updated_at = now()
+			FROM cur WHERE e.tenant_id = $1 AND e.id = cur.id AND cur.deleted_at IS NOT NULL AND cur.purged_at IS NULL
+			RETURNING e.id),
+		nt AS (DELETE FROM evidence_note_tags x USING up WHERE x.tenant_id = $1 AND x.note_id = up.id RETURNING x.tag_id),
+		tg AS (DELETE FROM evidence_tags t USING nt WHERE t.tenant_id = $1 AND t.review_id = $2 AND t.id = nt.tag_id
+			AND NOT EXISTS (SELECT 1 FROM evidence_note_tags o WHERE o.tenant_id = t.tenant_id AND o.tag_id = t.id AND o.note_id <> $3)
+			RETURNING t.id)
+		SELECT `+noteColumns+`, EXISTS (SELECT 1 FROM up), (SELECT count(*) FROM tg) FROM evidence_notes n
+		WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.id = $3`,
+		tenantID, reviewID, noteID, ErasedBody), &erasedNow, new(int))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Note{}, false, apperr.NotFound("Note not found")
+	}
 	if err != nil {
-		return n, false, err
+		return Note{}, false, fmt.Errorf("evidence: erase note %s: %w", noteID, err)
 	}
 	if err := allow(n); err != nil {
 		return Note{}, false, err
@@ -54,17 +79,8 @@ func Erase(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID, 
 	if n.DeletedAt == nil {
 		return n, false, apperr.Conflict(NotDeletedMessage)
 	}
-	if n.PurgedAt != nil {
-		return n, false, nil // erased already: the button pressed twice
-	}
-	if _, err := tx.Exec(ctx, `WITH n AS (
-			UPDATE evidence_notes SET body = $4, purged_at = now(), version = version + 1, updated_at = now()
-			WHERE tenant_id = $1 AND review_id = $2 AND id = $3 RETURNING id),
-		nt AS (DELETE FROM evidence_note_tags x USING n WHERE x.tenant_id = $1 AND x.note_id = n.id RETURNING x.tag_id)
-		DELETE FROM evidence_tags t USING nt WHERE t.tenant_id = $1 AND t.review_id = $2 AND t.id = nt.tag_id
-			AND NOT EXISTS (SELECT 1 FROM evidence_note_tags o WHERE o.tenant_id = t.tenant_id AND o.tag_id = t.id AND o.note_id <> $3)`,
-		tenantID, reviewID, noteID, ErasedBody); err != nil {
-		return n, false, fmt.Errorf("evidence: erase note %s: %w", noteID, err)
+	if !erasedNow {
+		return n, false, nil // erased (or purged) already: the button pressed twice
 	}
 	// The marker reads "(redacted on ... by ...: reason)": round brackets in the reason would end
 	// it early where the audit page looks for it.

@@ -60,11 +60,12 @@ const noteColumns = `n.id, n.review_id, n.visit_id, n.area_id, n.author_id, n.so
 	coalesce((SELECT array_agg(nd.document_id::text ORDER BY nd.document_id) FROM evidence_note_documents nd
 		WHERE nd.tenant_id = n.tenant_id AND nd.note_id = n.id), '{}')`
 
-func scanNote(row pgx.Row) (Note, error) {
+// scanNote reads noteColumns, then any extra columns that follow them.
+func scanNote(row pgx.Row, extra ...any) (Note, error) {
 	var n Note
-	err := row.Scan(&n.ID, &n.ReviewID, &n.VisitID, &n.AreaID, &n.AuthorID, &n.SourceID, &n.RoleID,
+	err := row.Scan(append([]any{&n.ID, &n.ReviewID, &n.VisitID, &n.AreaID, &n.AuthorID, &n.SourceID, &n.RoleID,
 		&n.NoteDate, &n.Body, &n.Judgement, &n.GoodPractice, &n.FamilyWords, &n.Safeguarding, &n.Version,
-		&n.DeletedAt, &n.PurgedAt, &n.LockedAt, &n.CreatedAt, &n.UpdatedAt, &n.ActionAreas, &n.Lines, &n.Tags, &n.Documents)
+		&n.DeletedAt, &n.PurgedAt, &n.LockedAt, &n.CreatedAt, &n.UpdatedAt, &n.ActionAreas, &n.Lines, &n.Tags, &n.Documents}, extra...)...)
 	return n, err
 }
 

@@ -195,6 +195,8 @@ func actionLabel(a string) string {
 		return "Restored"
 	case "evidence.note_erased":
 		return "Erased for good"
+	case "audit.redacted":
+		return "Text taken out of the audit log"
 	case "evidence.personal_data_confirmed":
 		return "Confirmed possible personal data is not personal data"
 	}
