@@ -143,6 +143,7 @@ var KnownActions = []string{
 	"evidence.created",
 	"evidence.deleted",
 	"evidence.locked",
+	"evidence.note_erased",
 	"evidence.personal_data_confirmed",
 	"evidence.restored",
 	"evidence.unlocked",

@@ -134,6 +134,7 @@ type Note struct {
 	Safeguarding bool
 	Version      int
 	DeletedAt    *time.Time
+	PurgedAt     *time.Time // when its text went: purged under the retention policy, or erased
 	LockedAt     *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time

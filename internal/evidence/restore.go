@@ -30,6 +30,9 @@ func Restore(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID
 	if cur.DeletedAt == nil {
 		return cur, nil // already so: an undo clicked twice
 	}
+	if cur.PurgedAt != nil {
+		return cur, apperr.Conflict(ErasedMessage)
+	}
 	if _, err := tx.Exec(ctx, `UPDATE evidence_notes SET deleted_at = NULL, deleted_by = NULL, version = version + 1, updated_at = now()
 		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, noteID); err != nil {
 		return cur, fmt.Errorf("evidence: evidence.restored %s: %w", noteID, err)

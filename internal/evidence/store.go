@@ -46,7 +46,7 @@ func (e *StaleError) Unwrap() error { return apperr.Conflict(StaleMessage) }
 
 const noteColumns = `n.id, n.review_id, n.visit_id, n.area_id, n.author_id, n.source_id, coalesce(n.role_id::text, ''),
 	n.note_date, n.body, n.judgement, n.good_practice, n.family_words, n.safeguarding, n.version,
-	n.deleted_at, coalesce(n.locked_at, (SELECT r.evidence_locked_at FROM reviews r WHERE r.tenant_id = n.tenant_id AND r.id = n.review_id)),
+	n.deleted_at, n.purged_at, coalesce(n.locked_at, (SELECT r.evidence_locked_at FROM reviews r WHERE r.tenant_id = n.tenant_id AND r.id = n.review_id)),
 	n.created_at, n.updated_at,
 	coalesce((SELECT array_agg(a.action_area_id::text ORDER BY aa.position) FROM evidence_note_action_areas a
 		JOIN action_areas aa ON aa.tenant_id = a.tenant_id AND aa.id = a.action_area_id
@@ -60,11 +60,12 @@ const noteColumns = `n.id, n.review_id, n.visit_id, n.area_id, n.author_id, n.so
 	coalesce((SELECT array_agg(nd.document_id::text ORDER BY nd.document_id) FROM evidence_note_documents nd
 		WHERE nd.tenant_id = n.tenant_id AND nd.note_id = n.id), '{}')`
 
-func scanNote(row pgx.Row) (Note, error) {
+// scanNote reads noteColumns, then any extra columns that follow them.
+func scanNote(row pgx.Row, extra ...any) (Note, error) {
 	var n Note
-	err := row.Scan(&n.ID, &n.ReviewID, &n.VisitID, &n.AreaID, &n.AuthorID, &n.SourceID, &n.RoleID,
+	err := row.Scan(append([]any{&n.ID, &n.ReviewID, &n.VisitID, &n.AreaID, &n.AuthorID, &n.SourceID, &n.RoleID,
 		&n.NoteDate, &n.Body, &n.Judgement, &n.GoodPractice, &n.FamilyWords, &n.Safeguarding, &n.Version,
-		&n.DeletedAt, &n.LockedAt, &n.CreatedAt, &n.UpdatedAt, &n.ActionAreas, &n.Lines, &n.Tags, &n.Documents)
+		&n.DeletedAt, &n.PurgedAt, &n.LockedAt, &n.CreatedAt, &n.UpdatedAt, &n.ActionAreas, &n.Lines, &n.Tags, &n.Documents}, extra...)...)
 	return n, err
 }
 
@@ -411,6 +412,9 @@ func setDeleted(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, acto
 	}
 	if (cur.DeletedAt != nil) == del {
 		return nil // already so: an undo clicked twice
+	}
+	if !del && cur.PurgedAt != nil {
+		return apperr.Conflict(ErasedMessage)
 	}
 	sql := `UPDATE evidence_notes SET deleted_at = now(), deleted_by = $4, version = version + 1, updated_at = now()
 		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`

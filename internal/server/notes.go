@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -524,20 +525,11 @@ func (s *Server) noteDelete(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) noteDeleted(w http.ResponseWriter, r *http.Request) error {
-	var v evidenceview.DeletedView
+	v := evidenceview.DeletedView{Errors: &form.Errors{}}
 	restored := false
 	err := s.tx(r, func(tx pgx.Tx) error {
-		n, err := noteLoad(r, tx, true)
-		if err != nil {
-			return err
-		}
-		if n.DeletedAt == nil {
-			restored = true // undone already, or never deleted: show the note
-			v.NoteID = n.ID
-			return nil
-		}
-		v.NoteID, v.VisitID = n.ID, n.VisitID
-		v.Review, err = visit.GetReview(r.Context(), tx, actorFrom(r.Context()).TenantID, n.ReviewID)
+		var err error
+		restored, err = noteDeletedView(r, tx, &v)
 		return err
 	})
 	if err != nil {
@@ -546,7 +538,76 @@ func (s *Server) noteDeleted(w http.ResponseWriter, r *http.Request) error {
 	if restored {
 		return s.redirect(w, r, "/reviews/"+actorFrom(r.Context()).Review.ReviewID+"/notes/"+v.NoteID, "")
 	}
-	return s.ok(w, r, evidenceview.Deleted(s.page(r, "Note deleted"), v))
+	return s.ok(w, r, evidenceview.Deleted(s.page(r, noteDeletedTitle(v)), v))
+}
+
+// noteDeletedView fills the deleted note's page; restored says the note is not deleted (undone
+// already, or never deleted), when the note itself is to be shown instead.
+func noteDeletedView(r *http.Request, tx pgx.Tx, v *evidenceview.DeletedView) (restored bool, err error) {
+	a := actorFrom(r.Context())
+	n, err := noteLoad(r, tx, true)
+	if err != nil {
+		return false, err
+	}
+	v.NoteID = n.ID
+	if n.DeletedAt == nil {
+		return true, nil
+	}
+	v.VisitID, v.ErasedAt, v.CanErase = n.VisitID, n.PurgedAt, isReviewLead(a)
+	v.Review, err = visit.GetReview(r.Context(), tx, a.TenantID, n.ReviewID)
+	return false, err
+}
+
+func noteDeletedTitle(v evidenceview.DeletedView) string {
+	if v.ErasedAt != nil {
+		return "Note erased"
+	}
+	return "Note deleted"
+}
+
+// noteErase erases a deleted note for good, with the lead's reason.
+func (s *Server) noteErase(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	id := chi.URLParam(r, "noteID")
+	if !db.ValidUUID(id) {
+		return apperr.NotFound("Note not found")
+	}
+	v := evidenceview.DeletedView{Reason: strings.TrimSpace(r.PostFormValue("reason")), Errors: &form.Errors{}}
+	switch n := len([]rune(v.Reason)); {
+	case n == 0:
+		v.Errors.Add("reason", "Say why the note is erased")
+	case n > evidence.MaxEraseReason:
+		v.Errors.Add("reason", fmt.Sprintf("The reason must be %d characters or fewer", evidence.MaxEraseReason))
+	}
+	var n evidence.Note
+	var restored bool
+	err := s.tx(r, func(tx pgx.Tx) error {
+		var err error
+		if v.Errors.Any() {
+			restored, err = noteDeletedView(r, tx, &v)
+			return err
+		}
+		n, _, err = evidence.Erase(ctx, tx, a.TenantID, a.Review.ReviewID, id, a.UserID, a.Email, v.Reason, func(n evidence.Note) error {
+			if !a.Review.SeesArea(n.AreaID) || !evidence.CanSeeConcern(n, a.UserID, isReviewLead(a)) {
+				return apperr.NotFound("Note not found")
+			}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if v.Errors.Any() {
+		if restored {
+			return apperr.Conflict(evidence.NotDeletedMessage)
+		}
+		p := s.page(r, noteDeletedTitle(v))
+		p.HasError = true
+		return s.invalid(w, r, evidenceview.Deleted(p, v))
+	}
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/visits/"+n.VisitID, "Note erased for good")
 }
 
 func (s *Server) noteRestore(w http.ResponseWriter, r *http.Request) error {

@@ -26,6 +26,7 @@ func init() {
 		"POST /reviews/{reviewID}/notes/{noteID}/delete":     record,
 		"GET /reviews/{reviewID}/notes/{noteID}/deleted":     record,
 		"POST /reviews/{reviewID}/notes/{noteID}/restore":    record,
+		"POST /reviews/{reviewID}/notes/{noteID}/erase":      reviewLeadWrite,
 	} {
 		reviewAccessTable[k] = v
 	}

@@ -176,6 +176,7 @@ func (s *Server) routes() http.Handler {
 			route("POST", "/notes/{noteID}/delete", auth.ReviewRecord, s.noteDelete)
 			route("GET", "/notes/{noteID}/deleted", auth.ReviewRecord, s.noteDeleted)
 			route("POST", "/notes/{noteID}/restore", auth.ReviewRecord, s.noteRestore)
+			route("POST", "/notes/{noteID}/erase", auth.ReviewLeadOnly, s.noteErase)
 
 			// The evidence base: filtered, searched, exported.
 			route("GET", "/evidence", auth.ReviewStaff, s.evidenceBase)

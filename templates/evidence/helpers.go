@@ -5,6 +5,7 @@ package evidence
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -55,9 +56,13 @@ type ShowView struct {
 
 // DeletedView offers to undo a delete.
 type DeletedView struct {
-	Review  visit.ReviewInfo
-	NoteID  string
-	VisitID string
+	Review   visit.ReviewInfo
+	NoteID   string
+	VisitID  string
+	ErasedAt *time.Time // set once the note is erased for good
+	CanErase bool       // the viewer is a review lead
+	Reason   string     // the reason typed, kept when the form is refused
+	Errors   *form.Errors
 }
 
 func reviewURL(id string, parts ...string) templ.SafeURL {
@@ -188,6 +193,10 @@ func actionLabel(a string) string {
 		return "Deleted"
 	case "evidence.restored":
 		return "Restored"
+	case "evidence.note_erased":
+		return "Erased for good"
+	case "audit.redacted":
+		return "Text taken out of the audit log"
 	case "evidence.personal_data_confirmed":
 		return "Confirmed possible personal data is not personal data"
 	}
@@ -230,3 +239,5 @@ func needsRoleHint(o ev.Options) string {
 	}
 	return "Needed for: " + strings.Join(n, ", ")
 }
+
+func (v DeletedView) erasedOn() string { return v.ErasedAt.Format("2 January 2006") }
