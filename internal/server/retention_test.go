@@ -173,7 +173,7 @@ func TestRetentionPurgesEvidenceAfterThePeriodUnlessHeld(t *testing.T) {
 	}
 
 	// A note written through the store (so audited), with a theme, and an answer's audit entry.
-	const secret = "Spoke with the family liaison about the drop-in timetable (unique phrase 7731)."
+	const secret = "Spoke with the family liaison about the drop-in timetable (unique phrase Wyvern7731)."
 	var noteID, areaID string
 	err := db.InTx(ctx, e.db.App, db.Scope{TenantID: d.tenant, UserID: d.inspector}, func(tx pgx.Tx) error {
 		var in evidence.NoteInput
@@ -186,7 +186,7 @@ func TestRetentionPurgesEvidenceAfterThePeriodUnlessHeld(t *testing.T) {
 		if role != nil {
 			in.RoleID = *role
 		}
-		in.Body, in.Judgement, in.Tags, in.Key = secret, evidence.Strength, []string{"Liaison 7731"}, "retention-test"
+		in.Body, in.Judgement, in.Tags, in.Key = secret, evidence.Strength, []string{"Liaison Wyvern7731"}, "retention-test"
 		var err error
 		noteID, _, err = evidence.Create(ctx, tx, d.tenant, d.review, d.inspector, in)
 		return err
@@ -200,7 +200,7 @@ func TestRetentionPurgesEvidenceAfterThePeriodUnlessHeld(t *testing.T) {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{TenantID: d.tenant, ActorID: d.lead, Action: "selfassess.answer_saved",
-			ObjectType: "self_assessment", ObjectID: areaID, After: map[string]any{"element": "E", "commentary": "Commentary 7731"}})
+			ObjectType: "self_assessment", ObjectID: areaID, After: map[string]any{"element": "E", "commentary": "Commentary Wyvern7731"}})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +283,8 @@ func TestRetentionPurgesEvidenceAfterThePeriodUnlessHeld(t *testing.T) {
 	if got := count(t, e, `SELECT count(*) FROM sa_responses WHERE review_id = $1`, d.review); got != 0 {
 		t.Errorf("%d self-assessment answers left", got)
 	}
-	for _, gone := range []string{"7731"} {
+	// A word no id can hold (ids are hex digits and numbers), so only the secret matches.
+	for _, gone := range []string{"Wyvern7731"} {
 		if got := count(t, e, `SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND (before::text LIKE '%'||$2||'%' OR after::text LIKE '%'||$2||'%')`,
 			d.tenant, gone); got != 0 {
 			t.Errorf("%d audit entries still hold %q", got, gone)
