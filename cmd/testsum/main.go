@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,8 +33,18 @@ type pkg struct {
 	started         time.Time
 	passed, skipped int
 	failed          []string
+	slow            []timed                     // top-level tests by time, for a package that took long
 	output          map[string]*strings.Builder // test ("" for the package) → its output
 }
+
+// timed is a test and how long it ran.
+type timed struct {
+	name    string
+	elapsed float64
+}
+
+// slowPackage is how long a package runs before its slowest tests are named.
+const slowPackage = 120.0
 
 type summary struct {
 	mu       sync.Mutex
@@ -84,6 +95,9 @@ func (s *summary) line(raw string) {
 		b.WriteString(e.Output)
 	case "pass", "skip", "fail":
 		if e.Test != "" {
+			if !strings.Contains(e.Test, "/") {
+				p.slow = append(p.slow, timed{e.Test, e.Elapsed})
+			}
 			switch e.Action {
 			case "pass":
 				p.passed++
@@ -116,6 +130,9 @@ func (s *summary) finish(name string, p *pkg, action string, elapsed float64) {
 	}
 	if action != "fail" {
 		fmt.Fprintf(s.out, "ok    %-40s %7.1fs  %s\n", name, elapsed, tests)
+		if elapsed >= slowPackage {
+			fmt.Fprintf(s.out, "      slowest: %s\n", slowest(p.slow, 5))
+		}
 		return
 	}
 	s.failures++
@@ -198,3 +215,13 @@ func run(in io.Reader, out io.Writer, every time.Duration) int {
 }
 
 func main() { os.Exit(run(os.Stdin, os.Stdout, time.Minute)) }
+
+// slowest names the n tests that ran longest, longest first.
+func slowest(ts []timed, n int) string {
+	slices.SortStableFunc(ts, func(a, b timed) int { return cmp.Compare(b.elapsed, a.elapsed) })
+	var parts []string
+	for _, t := range ts[:min(n, len(ts))] {
+		parts = append(parts, fmt.Sprintf("%s %.0fs", t.name, t.elapsed))
+	}
+	return strings.Join(parts, ", ")
+}

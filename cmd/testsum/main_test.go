@@ -81,3 +81,26 @@ func TestRunningNamesThePackagesStillRunning(t *testing.T) {
 		t.Fatalf("no progress line:\n%s", out.String())
 	}
 }
+
+// A package that ran long names its slowest tests; a quick one does not.
+func TestRunNamesTheSlowestTestsOfALongPackage(t *testing.T) {
+	var out strings.Builder
+	in := `{"Action":"start","Package":"long"}
+{"Action":"pass","Package":"long","Test":"TestQuick","Elapsed":1}
+{"Action":"pass","Package":"long","Test":"TestSlow","Elapsed":90}
+{"Action":"pass","Package":"long","Test":"TestSlow/part","Elapsed":89}
+{"Action":"pass","Package":"long","Test":"TestMiddle","Elapsed":30}
+{"Action":"pass","Package":"long","Elapsed":125}
+{"Action":"start","Package":"short"}
+{"Action":"pass","Package":"short","Test":"TestX","Elapsed":5}
+{"Action":"pass","Package":"short","Elapsed":6}
+`
+	run(strings.NewReader(in), &out, time.Hour)
+	got := out.String()
+	if !strings.Contains(got, "slowest: TestSlow 90s, TestMiddle 30s, TestQuick 1s\n") {
+		t.Errorf("the slowest tests are not named:\n%s", got)
+	}
+	if strings.Count(got, "slowest:") != 1 {
+		t.Errorf("a quick package names its slowest tests:\n%s", got)
+	}
+}
