@@ -18,7 +18,7 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/tenant"
 	"thematic/internal/user"
-	accountview "thematic/templates/account"
+	"thematic/templates/accountview"
 	"thematic/templates/components"
 )
 

@@ -22,7 +22,7 @@ import (
 	"thematic/internal/tenant"
 	"thematic/internal/user"
 	"thematic/templates"
-	adminview "thematic/templates/admin"
+	"thematic/templates/adminview"
 )
 
 // Tenant administration: users and invitations, the audit log and the organisation's settings.

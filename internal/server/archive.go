@@ -16,7 +16,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/report"
-	archiveview "thematic/templates/archive"
+	"thematic/templates/archiveview"
 )
 
 // Review archives: the lead downloads a whole review as one JSON file (a ZIP file with the JSON

@@ -17,7 +17,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
-	areaview "thematic/templates/area"
+	"thematic/templates/areaview"
 )
 
 // The local areas of a review: the list (staff), the search and add (lead), an area's page (any

@@ -13,7 +13,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/visit"
-	visitview "thematic/templates/visit"
+	"thematic/templates/visitview"
 )
 
 // The private calendar feed: each user may have one secret address, per organisation, from which a

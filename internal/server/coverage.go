@@ -9,7 +9,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/coverage"
 	"thematic/internal/form"
-	covview "thematic/templates/coverage"
+	"thematic/templates/coverageview"
 )
 
 // Coverage at a glance: matrices of areas × action areas and areas × lines of enquiry, a theme
@@ -20,11 +20,11 @@ func (s *Server) coverageRoutes(route routeFunc) {
 }
 
 // coverageView loads the page's data: a handful of statements, whatever the size of the review.
-func (s *Server) coverageView(r *http.Request) (covview.View, error) {
+func (s *Server) coverageView(r *http.Request) (coverageview.View, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	v := covview.View{ReviewID: a.Review.ReviewID, Lead: auth.Allowed(a, auth.ReviewLeadOnly), Errors: &form.Errors{},
-		By: covview.ParseBy(r.URL.Query().Get("by"))}
+	v := coverageview.View{ReviewID: a.Review.ReviewID, Lead: auth.Allowed(a, auth.ReviewLeadOnly), Errors: &form.Errors{},
+		By: coverageview.ParseBy(r.URL.Query().Get("by"))}
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		v.Cov, err = coverage.Load(ctx, tx, a.TenantID, a.Review.ReviewID)
@@ -39,7 +39,7 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, covview.Page(s.page(r, "Coverage of the evidence – "+v.Cov.ReviewTitle), v))
+	return s.ok(w, r, coverageview.Page(s.page(r, "Coverage of the evidence – "+v.Cov.ReviewTitle), v))
 }
 
 // coverageThreshold sets the threshold below which a cell is thin (a whole number, 0 to 1000).
@@ -56,7 +56,7 @@ func (s *Server) coverageThreshold(w http.ResponseWriter, r *http.Request) error
 		v.Threshold, v.Errors = in.Value, errs
 		p := s.page(r, "Coverage of the evidence – "+v.Cov.ReviewTitle)
 		p.HasError = true
-		return s.invalid(w, r, covview.Page(p, v))
+		return s.invalid(w, r, coverageview.Page(p, v))
 	}
 	if err := s.tx(r, func(tx pgx.Tx) error {
 		return coverage.SetThreshold(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, n)

@@ -21,7 +21,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/document"
 	"thematic/internal/form"
-	docview "thematic/templates/document"
+	"thematic/templates/documentview"
 )
 
 // Supporting documents of an area: the review's staff and the area's own contact read them; the
@@ -55,17 +55,17 @@ func mayUpload(a *auth.Actor, areaID string) bool {
 }
 
 // documentWhere names the review and area of a documents page; the area must be in the review.
-func (s *Server) documentWhere(r *http.Request, tx pgx.Tx, areaID string) (docview.Where, error) {
+func (s *Server) documentWhere(r *http.Request, tx pgx.Tx, areaID string) (documentview.Where, error) {
 	a := actorFrom(r.Context())
 	rv, err := s.areasReview(r, tx)
 	if err != nil {
-		return docview.Where{}, err
+		return documentview.Where{}, err
 	}
 	ar, err := area.Get(r.Context(), tx, a.TenantID, a.Review.ReviewID, areaID)
 	if err != nil {
-		return docview.Where{}, err
+		return documentview.Where{}, err
 	}
-	return docview.Where{ReviewID: rv.ID, ReviewTitle: rv.Title, AreaID: ar.ID, AreaName: ar.Name,
+	return documentview.Where{ReviewID: rv.ID, ReviewTitle: rv.Title, AreaID: ar.ID, AreaName: ar.Name,
 		Staff: a.Review.Role != auth.ReviewContact}, nil
 }
 
@@ -77,7 +77,7 @@ func (s *Server) documentList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Citing counts are for the review's staff: a local authority contact never sees evidence notes.
-	v := docview.ListView{CanUpload: mayUpload(a, areaID), Citations: a.Review.Role != auth.ReviewContact}
+	v := documentview.ListView{CanUpload: mayUpload(a, areaID), Citations: a.Review.Role != auth.ReviewContact}
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		if v.Where, err = s.documentWhere(r, tx, areaID); err != nil {
@@ -94,14 +94,14 @@ func (s *Server) documentList(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		for _, d := range docs {
-			v.Rows = append(v.Rows, docview.Row{Doc: d, CanDelete: mayDelete(a, areaID, d), Citing: counts[d.ID]})
+			v.Rows = append(v.Rows, documentview.Row{Doc: d, CanDelete: mayDelete(a, areaID, d), Citing: counts[d.ID]})
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, docview.List(s.page(r, "Documents – "+v.Where.AreaName), v))
+	return s.ok(w, r, documentview.List(s.page(r, "Documents – "+v.Where.AreaName), v))
 }
 
 // mayDelete: the lead, or the uploader while they still see the area.
@@ -124,7 +124,7 @@ func (s *Server) documentUploadForm(w http.ResponseWriter, r *http.Request) erro
 	if !mayUpload(a, areaID) {
 		return apperr.Forbidden("Only the area’s local authority contact and the review lead can upload documents.")
 	}
-	v := docview.UploadView{Rows: make([]docview.UploadRow, uploadRows), Key: newFormKey(),
+	v := documentview.UploadView{Rows: make([]documentview.UploadRow, uploadRows), Key: newFormKey(),
 		Limit: humanBytes(s.cfg.MaxUploadBytes), Errors: &form.Errors{}}
 	if err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
@@ -133,7 +133,7 @@ func (s *Server) documentUploadForm(w http.ResponseWriter, r *http.Request) erro
 	}); err != nil {
 		return err
 	}
-	return s.ok(w, r, docview.Upload(s.page(r, "Upload documents – "+v.Where.AreaName), v))
+	return s.ok(w, r, documentview.Upload(s.page(r, "Upload documents – "+v.Where.AreaName), v))
 }
 
 // fileHeader is row i's file, or nil when none was chosen (browsers send an empty part then).
@@ -141,7 +141,7 @@ func fileHeader(r *http.Request, i int) *multipart.FileHeader {
 	if r.MultipartForm == nil {
 		return nil
 	}
-	fhs := r.MultipartForm.File[docview.FileID(i)]
+	fhs := r.MultipartForm.File[documentview.FileID(i)]
 	if len(fhs) == 0 || (fhs[0].Filename == "" && fhs[0].Size == 0) {
 		return nil
 	}
@@ -183,43 +183,43 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) error {
 		key = newFormKey()
 	}
 	errs := &form.Errors{}
-	rows := make([]docview.UploadRow, uploadRows)
+	rows := make([]documentview.UploadRow, uploadRows)
 	var uploads []document.Upload
 	for i := range rows {
-		title := strings.TrimSpace(r.PostFormValue(docview.TitleID(i)))
+		title := strings.TrimSpace(r.PostFormValue(documentview.TitleID(i)))
 		rows[i].Title = title
 		fh := fileHeader(r, i)
 		if fh == nil {
 			if title != "" {
-				errs.Add(docview.FileID(i), "Select a file to go with the title "+strconv.Quote(title))
+				errs.Add(documentview.FileID(i), "Select a file to go with the title "+strconv.Quote(title))
 			}
 			continue
 		}
 		if utf8.RuneCountInString(title) > 200 {
-			errs.Add(docview.TitleID(i), "Title must be 200 characters or fewer")
+			errs.Add(documentview.TitleID(i), "Title must be 200 characters or fewer")
 		}
 		if fh.Size > s.cfg.MaxUploadBytes {
-			errs.Add(docview.FileID(i), "The file must be smaller than "+limitText)
+			errs.Add(documentview.FileID(i), "The file must be smaller than "+limitText)
 			continue
 		}
 		content, err := readUpload(fh, s.cfg.MaxUploadBytes)
 		if err != nil {
-			errs.Add(docview.FileID(i), "The selected file could not be read. Choose it again")
+			errs.Add(documentview.FileID(i), "The selected file could not be read. Choose it again")
 			continue
 		}
 		if int64(len(content)) > s.cfg.MaxUploadBytes {
-			errs.Add(docview.FileID(i), "The file must be smaller than "+limitText)
+			errs.Add(documentview.FileID(i), "The file must be smaller than "+limitText)
 			continue
 		}
 		name := document.CleanName(fh.Filename)
 		ct, err := document.Sniff(name, content)
 		if err != nil {
-			errs.Add(docview.FileID(i), err.Error())
+			errs.Add(documentview.FileID(i), err.Error())
 			continue
 		}
 		if err := s.scanner().Scan(ctx, name, content); err != nil {
 			s.logger(ctx).Warn("document refused by the scanner", "err", err, "filename", name)
-			errs.Add(docview.FileID(i), "The selected file could not be accepted because it did not pass the virus check")
+			errs.Add(documentview.FileID(i), "The selected file could not be accepted because it did not pass the virus check")
 			continue
 		}
 		if title == "" {
@@ -232,10 +232,10 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) error {
 			Key: key + ":" + strconv.Itoa(i)})
 	}
 	if len(uploads) == 0 && !errs.Any() {
-		errs.Add(docview.FileID(0), "Select a file to upload")
+		errs.Add(documentview.FileID(0), "Select a file to upload")
 	}
 	if errs.Any() {
-		v := docview.UploadView{Rows: rows, Key: key, Limit: limitText, Errors: errs}
+		v := documentview.UploadView{Rows: rows, Key: key, Limit: limitText, Errors: errs}
 		if err := s.tx(r, func(tx pgx.Tx) error {
 			var err error
 			v.Where, err = s.documentWhere(r, tx, areaID)
@@ -245,7 +245,7 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) error {
 		}
 		p := s.page(r, "Upload documents – "+v.Where.AreaName)
 		p.HasError = true
-		return s.invalid(w, r, docview.Upload(p, v))
+		return s.invalid(w, r, documentview.Upload(p, v))
 	}
 	err = s.tx(r, func(tx pgx.Tx) error {
 		if _, err := area.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID); err != nil {

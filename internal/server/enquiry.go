@@ -14,7 +14,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
-	reviewview "thematic/templates/review"
+	"thematic/templates/reviewview"
 )
 
 // A review's lines of enquiry: its staff read them; its lead adds, renames, moves and deletes

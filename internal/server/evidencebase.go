@@ -11,7 +11,7 @@ import (
 
 	"thematic/internal/evidence"
 	"thematic/internal/visit"
-	evview "thematic/templates/evidence"
+	"thematic/templates/evidenceview"
 )
 
 // evidenceBase shows one page of notes. Every filter is a query parameter, so a filtered page is a
@@ -21,7 +21,7 @@ func (s *Server) evidenceBase(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(ctx)
 	q := r.URL.Query()
 	f, errs := evidence.ParseFilter(q)
-	v := evview.BaseView{ReviewID: a.Review.ReviewID, Query: q, Filter: f, Errors: errs}
+	v := evidenceview.BaseView{ReviewID: a.Review.ReviewID, Query: q, Filter: f, Errors: errs}
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		if v.Opts, err = evidence.FilterChoices(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
@@ -39,9 +39,9 @@ func (s *Server) evidenceBase(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "Evidence base")
 	if errs.Any() {
 		p.HasError = true
-		return s.invalid(w, r, evview.BasePage(p, v))
+		return s.invalid(w, r, evidenceview.BasePage(p, v))
 	}
-	s.render(w, r, http.StatusOK, evview.BasePage(p, v))
+	s.render(w, r, http.StatusOK, evidenceview.BasePage(p, v))
 	return nil
 }
 

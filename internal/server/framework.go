@@ -17,7 +17,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/review"
-	frameworkview "thematic/templates/framework"
+	"thematic/templates/frameworkview"
 )
 
 // --- Forms ---

@@ -16,7 +16,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/review"
 	"thematic/templates"
-	"thematic/templates/errorpage"
+	"thematic/templates/errorview"
 	"thematic/web"
 )
 
@@ -24,31 +24,31 @@ import (
 type handler func(w http.ResponseWriter, r *http.Request) error
 
 // errorView maps an error to what the user sees: never err.Error() of an internal error.
-func errorView(err error) errorpage.View {
+func errorView(err error) errorview.View {
 	msg := apperr.MessageOf(err)
 	switch apperr.CodeOf(err) {
 	case apperr.CodeNotFound:
-		return errorpage.View{Status: http.StatusNotFound, Heading: "Page not found"}
+		return errorview.View{Status: http.StatusNotFound, Heading: "Page not found"}
 	case apperr.CodeForbidden:
 		var stage *review.StageError
 		if errors.As(err, &stage) {
 			// Allowed to the person, refused by the review's stage: the message says what to do.
-			return errorpage.View{Status: http.StatusForbidden, Heading: "This cannot be changed at the review’s stage", Message: msg}
+			return errorview.View{Status: http.StatusForbidden, Heading: "This cannot be changed at the review’s stage", Message: msg}
 		}
-		return errorpage.View{Status: http.StatusForbidden, Heading: "You do not have permission to see this page", Message: msg}
+		return errorview.View{Status: http.StatusForbidden, Heading: "You do not have permission to see this page", Message: msg}
 	case apperr.CodeInvalid:
-		return errorpage.View{Status: http.StatusBadRequest, Heading: "There is a problem with your request", Message: msg}
+		return errorview.View{Status: http.StatusBadRequest, Heading: "There is a problem with your request", Message: msg}
 	case apperr.CodeConflict:
-		return errorpage.View{Status: http.StatusConflict, Heading: "Someone else made a change", Message: msg}
+		return errorview.View{Status: http.StatusConflict, Heading: "Someone else made a change", Message: msg}
 	case apperr.CodeTooMany:
-		return errorpage.View{Status: http.StatusTooManyRequests, Heading: "Too many attempts", Message: msg}
+		return errorview.View{Status: http.StatusTooManyRequests, Heading: "Too many attempts", Message: msg}
 	case apperr.CodeUnavailable:
-		return errorpage.View{Status: http.StatusServiceUnavailable, Heading: "Sorry, the service is unavailable",
+		return errorview.View{Status: http.StatusServiceUnavailable, Heading: "Sorry, the service is unavailable",
 			Message: "We could not reach the database."}
 	case apperr.CodeUnauthenticated:
-		return errorpage.View{Status: http.StatusUnauthorized, Heading: "You need to sign in", Message: msg}
+		return errorview.View{Status: http.StatusUnauthorized, Heading: "You need to sign in", Message: msg}
 	}
-	return errorpage.View{Status: http.StatusInternalServerError, Heading: "Sorry, there is a problem with the service"}
+	return errorview.View{Status: http.StatusInternalServerError, Heading: "Sorry, there is a problem with the service"}
 }
 
 // renderError writes the GOV.UK error page for err, logging server faults with the request id.
@@ -60,10 +60,10 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	s.renderStatus(w, r, v)
 }
 
-func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, v errorpage.View) {
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, v errorview.View) {
 	p := s.page(r, v.Heading)
 	p.Flash = ""
-	s.render(w, r, v.Status, errorpage.Page(p, v))
+	s.render(w, r, v.Status, errorview.Page(p, v))
 }
 
 // adapt turns a handler into an http.Handler.

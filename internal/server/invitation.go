@@ -14,7 +14,7 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/review"
 	"thematic/internal/user"
-	authview "thematic/templates/auth"
+	"thematic/templates/authview"
 )
 
 // invitationFromLink finds the invitation a link names. When it cannot be used, or someone else

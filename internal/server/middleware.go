@@ -26,7 +26,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/review"
 	"thematic/internal/user"
-	"thematic/templates/errorpage"
+	"thematic/templates/errorview"
 )
 
 type ctxKey int
@@ -156,9 +156,9 @@ const uploadFieldBytes = 64 << 10
 // that says it is larger is refused before any of it is read.
 // bodyLimit is how large r's body may be, and the page that says it was too large: uploads
 // (multipart forms) may carry MaxUploadBytes of files, other posts MaxBodyBytes.
-func (s *Server) bodyLimit(r *http.Request) (int64, errorpage.View) {
+func (s *Server) bodyLimit(r *http.Request) (int64, errorview.View) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return max(s.cfg.MaxBodyBytes, s.cfg.MaxUploadBytes+uploadFieldBytes), errorpage.View{
+		return max(s.cfg.MaxBodyBytes, s.cfg.MaxUploadBytes+uploadFieldBytes), errorview.View{
 			Status: http.StatusRequestEntityTooLarge, Heading: "The file is too large",
 			Message: "The file must be smaller than " + humanBytes(s.cfg.MaxUploadBytes) + "."}
 	}
@@ -441,7 +441,7 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
 		// The server cancelled the request's context when the read failed; the page can still
 		// be written.
 		r = r.WithContext(context.WithoutCancel(r.Context()))
-		s.renderStatus(w, r, errorpage.View{Status: http.StatusRequestTimeout, Heading: "The request took too long",
+		s.renderStatus(w, r, errorview.View{Status: http.StatusRequestTimeout, Heading: "The request took too long",
 			Message: "What you sent did not arrive in time. Check your connection and try again."})
 	default:
 		s.renderError(w, r, apperr.Invalid("The form could not be read."))
@@ -526,8 +526,8 @@ func parseForm(r *http.Request) error {
 	return r.ParseForm()
 }
 
-func tooLarge(limit int64) errorpage.View {
-	return errorpage.View{Status: http.StatusRequestEntityTooLarge, Heading: "What you sent is too large",
+func tooLarge(limit int64) errorview.View {
+	return errorview.View{Status: http.StatusRequestEntityTooLarge, Heading: "What you sent is too large",
 		Message: fmt.Sprintf("The most this form accepts is %s.", humanBytes(limit))}
 }
 

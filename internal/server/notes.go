@@ -22,7 +22,7 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/review"
 	"thematic/internal/visit"
-	evidenceview "thematic/templates/evidence"
+	"thematic/templates/evidenceview"
 )
 
 // Evidence notes: recording a note from a visit, reading it with its history, changing it (a stale

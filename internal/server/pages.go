@@ -8,13 +8,13 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/mail"
 	"thematic/internal/review"
-	"thematic/templates/dev"
-	"thematic/templates/home"
+	"thematic/templates/devview"
+	"thematic/templates/homeview"
 )
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r.Context())
-	v := home.View{CanCreate: auth.Allowed(a, auth.CreateReview)}
+	v := homeview.View{CanCreate: auth.Allowed(a, auth.CreateReview)}
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		v.Reviews, err = review.List(r.Context(), tx, a.TenantID, a.UserID)
@@ -25,7 +25,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := s.page(r, "Your reviews")
 	p.Nav = "home"
-	return s.ok(w, r, home.Page(p, v))
+	return s.ok(w, r, homeview.Page(p, v))
 }
 
 // accessibilityStatement is the service's accessibility statement, in plain paragraphs.
@@ -50,11 +50,11 @@ var privacyNotice = []string{
 }
 
 func (s *Server) accessibility(w http.ResponseWriter, r *http.Request) error {
-	return s.ok(w, r, home.Static(s.page(r, "Accessibility statement"), "Accessibility statement for Thematic reviews", accessibilityStatement))
+	return s.ok(w, r, homeview.Static(s.page(r, "Accessibility statement"), "Accessibility statement for Thematic reviews", accessibilityStatement))
 }
 
 func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
-	return s.ok(w, r, home.Static(s.page(r, "Privacy notice"), "Privacy notice", privacyNotice))
+	return s.ok(w, r, homeview.Static(s.page(r, "Privacy notice"), "Privacy notice", privacyNotice))
 }
 
 // devMail shows the development mailbox. Its route exists only in development mode.
@@ -68,11 +68,11 @@ func (s *Server) devMail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msgs := make([]dev.Message, len(stored))
+	msgs := make([]devview.Message, len(stored))
 	for i, m := range stored {
-		msgs[i] = dev.Message{To: m.To, Subject: m.Subject, At: m.CreatedAt, Body: m.Body}
+		msgs[i] = devview.Message{To: m.To, Subject: m.Subject, At: m.CreatedAt, Body: m.Body}
 	}
 	p := s.page(r, "Mailbox (development)")
 	p.Nav = "mail"
-	return s.ok(w, r, dev.Mailbox(p, s.cfg.BaseURL, msgs))
+	return s.ok(w, r, devview.Mailbox(p, s.cfg.BaseURL, msgs))
 }

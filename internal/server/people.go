@@ -20,7 +20,7 @@ import (
 	"thematic/internal/mail"
 	"thematic/internal/review"
 	"thematic/internal/user"
-	peopleview "thematic/templates/people"
+	"thematic/templates/peopleview"
 )
 
 // The people of a review: members and their roles, and pending invitations of people who have no

@@ -21,7 +21,7 @@ import (
 	"thematic/internal/practice"
 	"thematic/internal/recommendation"
 	"thematic/internal/review"
-	practiceview "thematic/templates/practice"
+	"thematic/templates/practiceview"
 )
 
 // Good-practice examples and recommendations: the review's staff read them; its lead writes,

@@ -13,7 +13,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/questionnaire"
-	qview "thematic/templates/questionnaire"
+	"thematic/templates/questionnaireview"
 )
 
 // Family questionnaires: an area's results, read by the review's staff and the area's own
@@ -31,15 +31,15 @@ func canImportQuestionnaire(a *auth.Actor) bool {
 }
 
 // questionnaireView reads the area's page.
-func (s *Server) questionnaireView(r *http.Request, tx pgx.Tx, areaID string) (qview.AreaView, error) {
+func (s *Server) questionnaireView(r *http.Request, tx pgx.Tx, areaID string) (questionnaireview.AreaView, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	v := qview.AreaView{Staff: a.Review.Role != auth.ReviewContact, CanImport: canImportQuestionnaire(a)}
+	v := questionnaireview.AreaView{Staff: a.Review.Role != auth.ReviewContact, CanImport: canImportQuestionnaire(a)}
 	rv, err := s.areasReview(r, tx)
 	if err != nil {
 		return v, err
 	}
-	v.Review = qview.Review{ID: rv.ID, Title: rv.Title}
+	v.Review = questionnaireview.Review{ID: rv.ID, Title: rv.Title}
 	ar, err := area.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
 	if err != nil {
 		return v, err
@@ -54,7 +54,7 @@ func (s *Server) questionnaireShow(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var v qview.AreaView
+	var v questionnaireview.AreaView
 	if err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
 		v, err = s.questionnaireView(r, tx, id)
@@ -62,7 +62,7 @@ func (s *Server) questionnaireShow(w http.ResponseWriter, r *http.Request) error
 	}); err != nil {
 		return err
 	}
-	return s.ok(w, r, qview.Area(s.page(r, "Family questionnaire – "+v.AreaName), v))
+	return s.ok(w, r, questionnaireview.Area(s.page(r, "Family questionnaire – "+v.AreaName), v))
 }
 
 // questionnaireCSV reads the CSV sent: the file when one was chosen, else the pasted text. The
@@ -131,7 +131,7 @@ func (s *Server) questionnaireImport(w http.ResponseWriter, r *http.Request) err
 		}
 	}
 	if msg != "" {
-		var v qview.AreaView
+		var v questionnaireview.AreaView
 		if err := s.tx(r, func(tx pgx.Tx) error {
 			var err error
 			v, err = s.questionnaireView(r, tx, id)
@@ -145,7 +145,7 @@ func (s *Server) questionnaireImport(w http.ResponseWriter, r *http.Request) err
 		}
 		p := s.page(r, "Family questionnaire – "+v.AreaName)
 		p.HasError = true
-		return s.invalid(w, r, qview.Area(p, v))
+		return s.invalid(w, r, questionnaireview.Area(p, v))
 	}
 	var imp questionnaire.Import
 	if err := s.tx(r, func(tx pgx.Tx) error {
@@ -176,17 +176,17 @@ func problemCount(n int) string {
 func (s *Server) questionnaireTotals(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	var v qview.TotalsView
+	var v questionnaireview.TotalsView
 	if err := s.tx(r, func(tx pgx.Tx) error {
 		rv, err := s.areasReview(r, tx)
 		if err != nil {
 			return err
 		}
-		v.Review = qview.Review{ID: rv.ID, Title: rv.Title}
+		v.Review = questionnaireview.Review{ID: rv.ID, Title: rv.Title}
 		v.Totals, err = questionnaire.Totals(ctx, tx, a.TenantID, a.Review.ReviewID)
 		return err
 	}); err != nil {
 		return err
 	}
-	return s.ok(w, r, qview.Totals(s.page(r, "Family questionnaires – "+v.Review.Title), v))
+	return s.ok(w, r, questionnaireview.Totals(s.page(r, "Family questionnaires – "+v.Review.Title), v))
 }

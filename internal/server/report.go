@@ -21,8 +21,8 @@ import (
 	"thematic/internal/report"
 	"thematic/internal/retention"
 	"thematic/internal/review"
-	"thematic/templates/errorpage"
-	repview "thematic/templates/report"
+	"thematic/templates/errorview"
+	"thematic/templates/reportview"
 )
 
 // The report: built from the review's data and the lead's own words, checked before publication,
@@ -81,9 +81,9 @@ func reportHits(b *built) []report.Hit {
 	return report.Check(&b.doc, b.terms, b.overrides)
 }
 
-func reportBase(r *http.Request, b built) repview.Base {
+func reportBase(r *http.Request, b built) reportview.Base {
 	a := actorFrom(r.Context())
-	base := repview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: b.data.Title, Lead: isReviewLead(a), Locked: b.state.Locked(),
+	base := reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: b.data.Title, Lead: isReviewLead(a), Locked: b.state.Locked(),
 		Stage: b.stage}
 	if err := b.stage.Verdict(review.ChangeReport, false); err != nil {
 		base.StageNote = apperr.MessageOf(err)
@@ -92,13 +92,13 @@ func reportBase(r *http.Request, b built) repview.Base {
 }
 
 // reportView is the report page's view of a built report.
-func reportView(r *http.Request, b built, hits []report.Hit) repview.ReportView {
+func reportView(r *http.Request, b built, hits []report.Hit) reportview.ReportView {
 	a := actorFrom(r.Context())
 	base := reportBase(r, b)
 	// The report is built and hashed: an approved report that changed since shows as a draft,
 	// with what changed, whatever is stored (the next sign-off step stores it).
 	lapse := report.ChangedSinceApproval(b.state, b.approved, &b.doc)
-	v := repview.ReportView{DocView: repview.DocView{Base: base, Doc: &b.doc, Edit: base.Changeable(), Trace: true},
+	v := reportview.ReportView{DocView: reportview.DocView{Base: base, Doc: &b.doc, Edit: base.Changeable(), Trace: true},
 		State: b.state.Shown(&b.doc), Lapse: lapse, Missing: b.data.Missing(), Blocking: report.Blocking(hits),
 		Kept: len(hits) - report.Blocking(hits)}
 	if base.Lead && lapse != nil && !lapse.Persisted {
@@ -117,12 +117,12 @@ func reportView(r *http.Request, b built, hits []report.Hit) repview.ReportView 
 	}
 	for _, sec := range b.data.Sections() {
 		for _, p := range b.problems[sec.Key] {
-			v.Problems = append(v.Problems, repview.ProblemItem{Key: sec.Key, Section: sec.Title, Line: p.Line, Message: p.Message})
+			v.Problems = append(v.Problems, reportview.ProblemItem{Key: sec.Key, Section: sec.Title, Line: p.Line, Message: p.Message})
 		}
 	}
 	for _, bl := range b.doc.Blocks {
 		if bl.Flag != "" && bl.Origin.ID != "" {
-			v.Flagged = append(v.Flagged, repview.FlagItem{Kind: bl.Origin.Kind, ID: bl.Origin.ID, Flag: bl.Flag,
+			v.Flagged = append(v.Flagged, reportview.FlagItem{Kind: bl.Origin.Kind, ID: bl.Origin.ID, Flag: bl.Flag,
 				Section: b.data.PlaceTitle(bl.Origin.Section), Excerpt: excerptOf(bl.Text.Plain(), 80)})
 		}
 	}
@@ -138,7 +138,7 @@ func excerptOf(s string, n int) string {
 }
 
 func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) error {
-	var v repview.ReportView
+	var v reportview.ReportView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		b, err := reportBuild(r, tx, withCheck)
 		if err != nil {
@@ -152,7 +152,7 @@ func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, repview.Report(s.page(r, "Report – "+v.ReviewTitle), v))
+	return s.ok(w, r, reportview.Report(s.page(r, "Report – "+v.ReviewTitle), v))
 }
 
 // reportStatus takes a step of the sign-off, which moves the review's stage with it
@@ -215,7 +215,7 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 // reportRefused shows the report page again with why a step was refused, keeping the note typed.
 // The error links to the step's form, or to the open review notes when they stopped it (at).
 func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note, at, msg string) error {
-	var v repview.ReportView
+	var v reportview.ReportView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		b, err := reportBuild(r, tx, withCheck)
 		if err != nil {
@@ -243,12 +243,12 @@ func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note,
 	v.Notes = map[string]string{to: note}
 	p := s.page(r, "Report – "+v.ReviewTitle)
 	p.HasError = true
-	return s.invalid(w, r, repview.Report(p, v))
+	return s.invalid(w, r, reportview.Report(p, v))
 }
 
 // reportSectionView reads the authoring page of the section key as stored.
-func reportSectionView(r *http.Request, tx pgx.Tx, key string) (repview.SectionView, report.Authored, error) {
-	var v repview.SectionView
+func reportSectionView(r *http.Request, tx pgx.Tx, key string) (reportview.SectionView, report.Authored, error) {
+	var v reportview.SectionView
 	if key == "" {
 		return v, report.Authored{}, apperr.Invalid("Choose a section of the report to edit")
 	}
@@ -264,7 +264,7 @@ func reportSectionView(r *http.Request, tx pgx.Tx, key string) (repview.SectionV
 		return v, report.Authored{}, err
 	}
 	cur := b.texts[sec.Key]
-	v = repview.SectionView{Base: reportBase(r, b), Section: sec, Body: cur.Body, Version: cur.Version, Errors: &form.Errors{}}
+	v = reportview.SectionView{Base: reportBase(r, b), Section: sec, Body: cur.Body, Version: cur.Version, Errors: &form.Errors{}}
 	if sec.Key == report.TextMethodology {
 		facts := report.Doc{Title: b.doc.Title}
 		for _, bl := range b.doc.Blocks {
@@ -287,7 +287,7 @@ func previewOf(key, body string) (*report.Doc, []report.Problem) {
 }
 
 func (s *Server) reportSectionEdit(w http.ResponseWriter, r *http.Request) error {
-	var v repview.SectionView
+	var v reportview.SectionView
 	err := s.tx(r, func(tx pgx.Tx) (err error) {
 		v, _, err = reportSectionView(r, tx, r.URL.Query().Get("key"))
 		return err
@@ -298,7 +298,7 @@ func (s *Server) reportSectionEdit(w http.ResponseWriter, r *http.Request) error
 	if strings.TrimSpace(v.Body) != "" {
 		_, v.Problems = previewOf(v.Section.Key, v.Body)
 	}
-	return s.ok(w, r, repview.Section(s.page(r, v.Section.Title+" – Report – "+v.ReviewTitle), v))
+	return s.ok(w, r, reportview.Section(s.page(r, v.Section.Title+" – Report – "+v.ReviewTitle), v))
 }
 
 func (s *Server) reportSectionSave(w http.ResponseWriter, r *http.Request) error {
@@ -311,7 +311,7 @@ func (s *Server) reportSectionSave(w http.ResponseWriter, r *http.Request) error
 		return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 	}
 	preview := r.PostFormValue("action") == "preview"
-	var v repview.SectionView
+	var v reportview.SectionView
 	var saved bool
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
@@ -353,7 +353,7 @@ func (s *Server) reportSectionSave(w http.ResponseWriter, r *http.Request) error
 		v.Preview, v.Problems = previewOf(v.Section.Key, body)
 		p := s.page(r, v.Section.Title+" – Report – "+v.ReviewTitle)
 		p.HasError = true
-		s.render(w, r, http.StatusConflict, repview.Section(p, v))
+		s.render(w, r, http.StatusConflict, reportview.Section(p, v))
 		return nil
 	case err != nil:
 		return err
@@ -362,9 +362,9 @@ func (s *Server) reportSectionSave(w http.ResponseWriter, r *http.Request) error
 		p := s.page(r, v.Section.Title+" – Report – "+v.ReviewTitle)
 		if v.Errors.Any() {
 			p.HasError = true
-			return s.invalid(w, r, repview.Section(p, v))
+			return s.invalid(w, r, reportview.Section(p, v))
 		}
-		return s.ok(w, r, repview.Section(p, v))
+		return s.ok(w, r, reportview.Section(p, v))
 	}
 	msg := v.Section.Title + " saved"
 	if _, problems := previewOf(v.Section.Key, body); len(problems) > 0 {
@@ -397,19 +397,19 @@ func (s *Server) reportVersions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, repview.Versions(s.page(r, "Versions – Report – "+v.ReviewTitle), v))
+	return s.ok(w, r, reportview.Versions(s.page(r, "Versions – Report – "+v.ReviewTitle), v))
 }
 
-func (s *Server) reportVersionsView(r *http.Request) (repview.VersionsView, error) {
+func (s *Server) reportVersionsView(r *http.Request) (reportview.VersionsView, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	var v repview.VersionsView
+	var v reportview.VersionsView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		title, state, err := reportHead(r, tx)
 		if err != nil {
 			return err
 		}
-		v.Base = repview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a), Locked: state.Locked()}
+		v.Base = reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a), Locked: state.Locked()}
 		v.Versions, err = report.Versions(ctx, tx, a.TenantID, a.Review.ReviewID)
 		return err
 	})
@@ -441,7 +441,7 @@ func (s *Server) reportVersionSave(w http.ResponseWriter, r *http.Request) error
 		v.Errors.Add("label", "The label must be 200 characters or fewer")
 		p := s.page(r, "Versions – Report – "+v.ReviewTitle)
 		p.HasError = true
-		return s.invalid(w, r, repview.Versions(p, v))
+		return s.invalid(w, r, reportview.Versions(p, v))
 	}
 	var number int
 	err := s.tx(r, func(tx pgx.Tx) error {
@@ -487,7 +487,7 @@ func (s *Server) reportVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || n < 1 {
 		return apperr.NotFound("Report version not found")
 	}
-	var v repview.VersionView
+	var v reportview.VersionView
 	err = s.tx(r, func(tx pgx.Tx) error {
 		title, state, err := reportHead(r, tx)
 		if err != nil {
@@ -496,21 +496,21 @@ func (s *Server) reportVersion(w http.ResponseWriter, r *http.Request) error {
 		if v.Version, err = report.LoadVersion(ctx, tx, a.TenantID, a.Review.ReviewID, n); err != nil {
 			return err
 		}
-		v.DocView = repview.DocView{Base: repview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a),
+		v.DocView = reportview.DocView{Base: reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a),
 			Locked: state.Locked()}, Doc: v.Version.Doc, Trace: true}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, repview.Version(s.page(r, fmt.Sprintf("Version %d – Report – %s", n, v.ReviewTitle)), v))
+	return s.ok(w, r, reportview.Version(s.page(r, fmt.Sprintf("Version %d – Report – %s", n, v.ReviewTitle)), v))
 }
 
 func (s *Server) reportCompare(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	q := r.URL.Query()
-	v := repview.CompareView{From: q.Get("from"), To: q.Get("to"), Errors: &form.Errors{}}
+	v := reportview.CompareView{From: q.Get("from"), To: q.Get("to"), Errors: &form.Errors{}}
 	if v.To == "" {
 		v.To = "current"
 	}
@@ -532,7 +532,7 @@ func (s *Server) reportCompare(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		v.Base = repview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a), Locked: state.Locked()}
+		v.Base = reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a), Locked: state.Locked()}
 		if v.Versions, err = report.Versions(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
 			return err
 		}
@@ -569,9 +569,9 @@ func (s *Server) reportCompare(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "Compare versions – Report – "+v.ReviewTitle)
 	if v.Errors.Any() {
 		p.HasError = true
-		return s.invalid(w, r, repview.Compare(p, v))
+		return s.invalid(w, r, reportview.Compare(p, v))
 	}
-	return s.ok(w, r, repview.Compare(p, v))
+	return s.ok(w, r, reportview.Compare(p, v))
 }
 
 func compareName(s string) string {
@@ -585,12 +585,12 @@ func compareName(s string) string {
 }
 
 // reportCheckView lists the hits with where each is and a link to fix it.
-func reportCheckView(r *http.Request, b built, hits []report.Hit) repview.CheckView {
+func reportCheckView(r *http.Request, b built, hits []report.Hit) reportview.CheckView {
 	a := actorFrom(r.Context())
-	v := repview.CheckView{Base: reportBase(r, b), Errors: &form.Errors{}, Reasons: map[string]string{}}
+	v := reportview.CheckView{Base: reportBase(r, b), Errors: &form.Errors{}, Reasons: map[string]string{}}
 	base := "/reviews/" + a.Review.ReviewID
 	for _, h := range hits {
-		it := repview.HitItem{Hit: h, Place: b.data.PlaceTitle(h.Origin.Section)}
+		it := reportview.HitItem{Hit: h, Place: b.data.PlaceTitle(h.Origin.Section)}
 		switch {
 		case h.Origin.Kind == "finding" && h.Origin.ID != "":
 			it.FixURL, it.Fix = safeURL(base+"/findings/"+h.Origin.ID+"/edit"), "Edit the finding"
@@ -617,7 +617,7 @@ func reportCheckView(r *http.Request, b built, hits []report.Hit) repview.CheckV
 }
 
 func (s *Server) reportCheck(w http.ResponseWriter, r *http.Request) error {
-	var v repview.CheckView
+	var v reportview.CheckView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		b, err := reportBuild(r, tx, withCheck)
 		if err != nil {
@@ -630,7 +630,7 @@ func (s *Server) reportCheck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, repview.Check(s.page(r, "Publication check – Report – "+v.ReviewTitle), v))
+	return s.ok(w, r, reportview.Check(s.page(r, "Publication check – Report – "+v.ReviewTitle), v))
 }
 
 // reportOverride keeps a hit of the publication check with a reason.
@@ -638,7 +638,7 @@ func (s *Server) reportOverride(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	key, reason := r.PostFormValue("key"), strings.TrimSpace(r.PostFormValue("reason"))
-	var v repview.CheckView
+	var v reportview.CheckView
 	var kept *report.Hit
 	err := s.tx(r, func(tx pgx.Tx) error {
 		b, err := reportBuild(r, tx, withCheck)
@@ -685,14 +685,14 @@ func (s *Server) reportOverride(w http.ResponseWriter, r *http.Request) error {
 	case v.Errors.Any():
 		p := s.page(r, "Publication check – Report – "+v.ReviewTitle)
 		p.HasError = true
-		return s.invalid(w, r, repview.Check(p, v))
+		return s.invalid(w, r, reportview.Check(p, v))
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/report/check", "Kept ‘"+kept.Term+"’ in the report with your reason")
 }
 
 func (s *Server) reportTrail(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r.Context())
-	var v repview.TrailView
+	var v reportview.TrailView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		b, err := reportBuild(r, tx, report.LoadOptions{WithTrail: true})
 		if err != nil {
@@ -725,7 +725,7 @@ func (s *Server) reportTrail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, repview.Trail(s.page(r, "Evidence trail – Report – "+v.ReviewTitle), v))
+	return s.ok(w, r, reportview.Trail(s.page(r, "Evidence trail – Report – "+v.ReviewTitle), v))
 }
 
 // exportFormats are the downloads: the published report in each format, never with flags,
@@ -822,7 +822,7 @@ func (s *Server) sendExport(w http.ResponseWriter, r *http.Request, doc *report.
 		var buf bytes.Buffer
 		if err := writeExport(r, &buf, doc, format); err != nil {
 			if errors.Is(err, report.ErrNoChromium) {
-				s.renderStatus(w, r, errorpage.View{Status: http.StatusServiceUnavailable,
+				s.renderStatus(w, r, errorview.View{Status: http.StatusServiceUnavailable,
 					Heading: "The PDF cannot be made on this server", Message: report.ErrNoChromium.Error()})
 				return nil
 			}

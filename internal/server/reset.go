@@ -15,7 +15,7 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/mail"
 	"thematic/internal/user"
-	authview "thematic/templates/auth"
+	"thematic/templates/authview"
 )
 
 // Password resets: a link by email that works once, for an hour; at most a few emails an hour.

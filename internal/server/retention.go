@@ -12,8 +12,8 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/retention"
 	"thematic/internal/review"
-	adminview "thematic/templates/admin"
-	reviewview "thematic/templates/review"
+	"thematic/templates/adminview"
+	"thematic/templates/reviewview"
 )
 
 // Retention: the tenant's retention period (an admin setting), and a review's legal hold (its

@@ -14,7 +14,7 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/report"
 	"thematic/internal/reviewnote"
-	repview "thematic/templates/report"
+	"thematic/templates/reportview"
 )
 
 // Review notes: a second lead's points on the draft report during quality assurance, each
@@ -41,9 +41,9 @@ var rnForms = map[string]struct{ action, flash string }{
 
 // notesPanel reads the report page's list of notes not cleared, and whether the viewer may raise
 // one now.
-func notesPanel(r *http.Request, tx pgx.Tx, st report.State) (repview.NotesPanel, error) {
+func notesPanel(r *http.Request, tx pgx.Tx, st report.State) (reportview.NotesPanel, error) {
 	a := actorFrom(r.Context())
-	v := repview.NotesPanel{ReviewID: a.Review.ReviewID,
+	v := reportview.NotesPanel{ReviewID: a.Review.ReviewID,
 		CanRaise: isReviewLead(a) && reviewnote.CanRaise(reviewnote.Report{Status: st.Status, By: st.By}, a.UserID) == ""}
 	var err error
 	v.Open, err = reviewnote.List(r.Context(), tx, a.TenantID, a.Review.ReviewID, false)
@@ -51,10 +51,10 @@ func notesPanel(r *http.Request, tx pgx.Tx, st report.State) (repview.NotesPanel
 }
 
 // rnBase reads the review's title and the report's state for the notes' pages.
-func rnBase(r *http.Request, tx pgx.Tx) (repview.Base, report.State, error) {
+func rnBase(r *http.Request, tx pgx.Tx) (reportview.Base, report.State, error) {
 	a := actorFrom(r.Context())
 	title, st, err := reportHead(r, tx)
-	return repview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a), Locked: st.Locked()}, st, err
+	return reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a), Locked: st.Locked()}, st, err
 }
 
 // rnWhy says why the actor may not raise a note now, or "".
@@ -69,7 +69,7 @@ func rnWhy(r *http.Request, st report.State) string {
 func (s *Server) rnList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	v := repview.NotesView{All: r.URL.Query().Get("show") == "all"}
+	v := reportview.NotesView{All: r.URL.Query().Get("show") == "all"}
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var st report.State
 		var err error
@@ -97,20 +97,20 @@ func (s *Server) rnList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, repview.Notes(s.page(r, "Review notes – Report – "+v.ReviewTitle), v))
+	return s.ok(w, r, reportview.Notes(s.page(r, "Review notes – Report – "+v.ReviewTitle), v))
 }
 
 // rnRaiseView reads the raise form's page: the report's parts a note may be about, by section.
-func rnRaiseView(r *http.Request, tx pgx.Tx, in reviewnote.RaiseInput) (repview.RaiseView, string, error) {
+func rnRaiseView(r *http.Request, tx pgx.Tx, in reviewnote.RaiseInput) (reportview.RaiseView, string, error) {
 	b, err := reportBuild(r, tx, report.LoadOptions{})
 	if err != nil {
-		return repview.RaiseView{}, "", err
+		return reportview.RaiseView{}, "", err
 	}
-	v := repview.RaiseView{Base: reportBase(r, b), In: in, Errors: &form.Errors{}}
+	v := reportview.RaiseView{Base: reportBase(r, b), In: in, Errors: &form.Errors{}}
 	bySection := map[string]int{}
 	for _, sec := range b.data.Sections() {
 		bySection[sec.Key] = len(v.Groups)
-		v.Groups = append(v.Groups, repview.TargetGroup{Title: sec.Title, Targets: []repview.TargetOption{
+		v.Groups = append(v.Groups, reportview.TargetGroup{Title: sec.Title, Targets: []reportview.TargetOption{
 			{Value: reviewnote.Target{Kind: reviewnote.KindSection, Key: sec.Key}.String(), Label: sec.Title + ": the section’s own text"}}})
 	}
 	kinds := map[string]struct{ kind, label string }{"finding": {reviewnote.KindFinding, "Finding"},
@@ -127,14 +127,14 @@ func rnRaiseView(r *http.Request, tx pgx.Tx, in reviewnote.RaiseInput) (repview.
 		if text == "" && len(bl.Items) > 0 {
 			text = bl.Items[0].Plain()
 		}
-		v.Groups[i].Targets = append(v.Groups[i].Targets, repview.TargetOption{
+		v.Groups[i].Targets = append(v.Groups[i].Targets, reportview.TargetOption{
 			Value: reviewnote.Target{Kind: k.kind, ID: bl.Origin.ID}.String(), Label: k.label + ": " + excerptOf(text, 90)})
 	}
 	return v, reviewnote.CanRaise(reviewnote.Report{Status: b.state.Status, By: b.state.By}, actorFrom(r.Context()).UserID), nil
 }
 
 func (s *Server) rnNew(w http.ResponseWriter, r *http.Request) error {
-	var v repview.RaiseView
+	var v reportview.RaiseView
 	var why string
 	err := s.tx(r, func(tx pgx.Tx) (err error) {
 		v, why, err = rnRaiseView(r, tx, reviewnote.RaiseInput{Target: r.URL.Query().Get("target"), Key: noteKey()})
@@ -144,7 +144,7 @@ func (s *Server) rnNew(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Why = why
-	return s.ok(w, r, repview.NoteRaise(s.page(r, "Raise a review note – Report – "+v.ReviewTitle), v))
+	return s.ok(w, r, reportview.NoteRaise(s.page(r, "Raise a review note – Report – "+v.ReviewTitle), v))
 }
 
 func (s *Server) rnRaise(w http.ResponseWriter, r *http.Request) error {
@@ -165,14 +165,14 @@ func (s *Server) rnRaise(w http.ResponseWriter, r *http.Request) error {
 	}
 	var refused *reviewnote.Refused
 	if errors.As(err, &refused) {
-		var v repview.RaiseView
+		var v reportview.RaiseView
 		if err := s.tx(r, func(tx pgx.Tx) (err error) { v, v.Why, err = rnRaiseView(r, tx, in); return err }); err != nil {
 			return err
 		}
 		v.Errors = refused.Errors
 		p := s.page(r, "Raise a review note – Report – "+v.ReviewTitle)
 		p.HasError = true
-		return s.invalid(w, r, repview.NoteRaise(p, v))
+		return s.invalid(w, r, reportview.NoteRaise(p, v))
 	}
 	if err != nil {
 		return err
@@ -181,11 +181,11 @@ func (s *Server) rnRaise(w http.ResponseWriter, r *http.Request) error {
 	if !created {
 		flash = "This review note had been raised already"
 	}
-	return s.redirect(w, r, repview.NotePath(a.Review.ReviewID, id), flash)
+	return s.redirect(w, r, reportview.NotePath(a.Review.ReviewID, id), flash)
 }
 
 // rnThread reads a note's page.
-func (s *Server) rnThread(r *http.Request, v *repview.NoteView) error {
+func (s *Server) rnThread(r *http.Request, v *reportview.NoteView) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	return s.tx(r, func(tx pgx.Tx) error {
@@ -201,11 +201,11 @@ func (s *Server) rnThread(r *http.Request, v *repview.NoteView) error {
 }
 
 func (s *Server) rnShow(w http.ResponseWriter, r *http.Request) error {
-	v := repview.NoteView{Key: noteKey(), Errors: &form.Errors{}}
+	v := reportview.NoteView{Key: noteKey(), Errors: &form.Errors{}}
 	if err := s.rnThread(r, &v); err != nil {
 		return err
 	}
-	return s.ok(w, r, repview.Note(s.page(r, v.Note.Name()+" – Report – "+v.ReviewTitle), v))
+	return s.ok(w, r, reportview.Note(s.page(r, v.Note.Name()+" – Report – "+v.ReviewTitle), v))
 }
 
 // rnStep takes a step of a note's thread by its form's name: a stale version gives the conflict
@@ -235,16 +235,16 @@ func (s *Server) rnStep(name string) handler {
 		}
 		var refused *reviewnote.Refused
 		if errors.As(err, &refused) {
-			v := repview.NoteView{Key: in.Key, Form: name, Body: in.Body, Errors: &form.Errors{}}
+			v := reportview.NoteView{Key: in.Key, Form: name, Body: in.Body, Errors: &form.Errors{}}
 			if err := s.rnThread(r, &v); err != nil {
 				return err
 			}
 			for _, e := range refused.Errors.List() {
-				v.Errors.Add(repview.NoteFieldID(name), e.Message)
+				v.Errors.Add(reportview.NoteFieldID(name), e.Message)
 			}
 			p := s.page(r, v.Note.Name()+" – Report – "+v.ReviewTitle)
 			p.HasError = true
-			return s.invalid(w, r, repview.Note(p, v))
+			return s.invalid(w, r, reportview.Note(p, v))
 		}
 		if err != nil {
 			return err
@@ -253,6 +253,6 @@ func (s *Server) rnStep(name string) handler {
 		if !done {
 			flash = "" // sent twice: the first took the step
 		}
-		return s.redirect(w, r, repview.NotePath(a.Review.ReviewID, before.ID), flash)
+		return s.redirect(w, r, reportview.NotePath(a.Review.ReviewID, before.ID), flash)
 	}
 }

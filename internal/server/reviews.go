@@ -24,7 +24,7 @@ import (
 	"thematic/internal/review"
 	"thematic/internal/selfassess"
 	"thematic/templates"
-	reviewview "thematic/templates/review"
+	"thematic/templates/reviewview"
 )
 
 // Reviews: the list of the user's reviews, creating one, its overview, its details and its stage.

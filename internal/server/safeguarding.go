@@ -14,7 +14,7 @@ import (
 	"thematic/internal/mail"
 	"thematic/internal/visit"
 	"thematic/templates"
-	evidenceview "thematic/templates/evidence"
+	"thematic/templates/evidenceview"
 )
 
 // Safeguarding concerns and the lock on a review's evidence. A note marked as a concern is seen

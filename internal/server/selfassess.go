@@ -17,7 +17,7 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/reminder"
 	"thematic/internal/selfassess"
-	saview "thematic/templates/selfassess"
+	"thematic/templates/selfassessview"
 )
 
 // Self-assessments. Before a visit each area's local authority contact rates the area against the
@@ -44,7 +44,7 @@ func saCanFill(a *auth.Actor, areaID string) bool {
 
 // saState is what every page of an area's self-assessment reads.
 type saState struct {
-	ctx  saview.Context
+	ctx  selfassessview.Context
 	tpl  selfassess.Template
 	area selfassess.Area
 }
@@ -57,7 +57,7 @@ func (s *Server) saLoad(r *http.Request, tx pgx.Tx, areaID string) (saState, err
 	if err != nil {
 		return st, err
 	}
-	st.ctx = saview.Context{ReviewID: a.Review.ReviewID, ReviewTitle: pg.ReviewTitle, AreaID: areaID,
+	st.ctx = selfassessview.Context{ReviewID: a.Review.ReviewID, ReviewTitle: pg.ReviewTitle, AreaID: areaID,
 		AreaName: area.DisplayName(pg.AreaName)}
 	st.tpl, st.area = pg.Template, pg.Area
 	return st, nil
@@ -71,11 +71,11 @@ func (s *Server) saAudit(r *http.Request, tx pgx.Tx, action, objectType, objectI
 
 func (s *Server) saStartRender(w http.ResponseWriter, r *http.Request, status int, st saState, reason string, errs *form.Errors) error {
 	a := actorFrom(r.Context())
-	v := saview.StartView{Ctx: st.ctx, Template: st.tpl, Area: st.area, CanEdit: saCanFill(a, st.ctx.AreaID),
+	v := selfassessview.StartView{Ctx: st.ctx, Template: st.tpl, Area: st.area, CanEdit: saCanFill(a, st.ctx.AreaID),
 		IsLead: a.Review.Role == auth.ReviewLead, Reason: reason, Errors: errs}
 	p := s.page(r, "Self-assessment for "+st.ctx.AreaName)
 	p.HasError = errs.Any()
-	s.render(w, r, status, saview.Start(p, v))
+	s.render(w, r, status, selfassessview.Start(p, v))
 	return nil
 }
 
@@ -104,11 +104,11 @@ func saElement(t selfassess.Template, id string) (selfassess.Element, int, error
 func (s *Server) saQuestionRender(w http.ResponseWriter, r *http.Request, status int, st saState, el selfassess.Element, n int,
 	answer selfassess.Response, conflict string, errs *form.Errors) error {
 	a := actorFrom(r.Context())
-	v := saview.QuestionView{Ctx: st.ctx, Template: st.tpl, Element: el, Number: n, Answer: answer,
+	v := selfassessview.QuestionView{Ctx: st.ctx, Template: st.tpl, Element: el, Number: n, Answer: answer,
 		CanEdit: saCanFill(a, st.ctx.AreaID), Submitted: st.area.Submission.Submitted(), Conflict: conflict, Errors: errs}
 	p := s.page(r, el.Title+" – self-assessment for "+st.ctx.AreaName)
 	p.HasError = errs.Any() || conflict != ""
-	s.render(w, r, status, saview.Question(p, v))
+	s.render(w, r, status, selfassessview.Question(p, v))
 	return nil
 }
 
@@ -204,10 +204,10 @@ func (s *Server) saSave(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) saCheckRender(w http.ResponseWriter, r *http.Request, status int, st saState, errs *form.Errors) error {
 	a := actorFrom(r.Context())
-	v := saview.CheckView{Ctx: st.ctx, Template: st.tpl, Area: st.area, CanEdit: saCanFill(a, st.ctx.AreaID), Errors: errs}
+	v := selfassessview.CheckView{Ctx: st.ctx, Template: st.tpl, Area: st.area, CanEdit: saCanFill(a, st.ctx.AreaID), Errors: errs}
 	p := s.page(r, "Check your answers – self-assessment for "+st.ctx.AreaName)
 	p.HasError = errs.Any()
-	s.render(w, r, status, saview.Check(p, v))
+	s.render(w, r, status, selfassessview.Check(p, v))
 	return nil
 }
 
@@ -275,7 +275,7 @@ func (s *Server) saDone(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/reviews/"+st.ctx.ReviewID+"/areas/"+id+"/self-assessment", http.StatusSeeOther)
 		return nil
 	}
-	return s.ok(w, r, saview.Done(s.page(r, "Self-assessment submitted"), saview.DoneView{Ctx: st.ctx, Area: st.area}))
+	return s.ok(w, r, selfassessview.Done(s.page(r, "Self-assessment submitted"), selfassessview.DoneView{Ctx: st.ctx, Area: st.area}))
 }
 
 func (s *Server) saReopen(w http.ResponseWriter, r *http.Request) error {
@@ -336,13 +336,13 @@ func (s *Server) selfAssessLeadRoutes(route routeFunc) {
 func (s *Server) saLeadRender(w http.ResponseWriter, r *http.Request, status int, typed map[string]string, errs *form.Errors) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	v := saview.LeadView{IsLead: a.Review.Role == auth.ReviewLead, Typed: typed, Errors: errs}
+	v := selfassessview.LeadView{IsLead: a.Review.Role == auth.ReviewLead, Typed: typed, Errors: errs}
 	err := s.tx(r, func(tx pgx.Tx) error {
 		title, tpl, err := selfassess.LoadTemplateTitled(ctx, tx, a.TenantID, a.Review.ReviewID)
 		if err != nil {
 			return err
 		}
-		v.Ctx, v.Template = saview.Context{ReviewID: a.Review.ReviewID, ReviewTitle: title}, tpl
+		v.Ctx, v.Template = selfassessview.Context{ReviewID: a.Review.ReviewID, ReviewTitle: title}, tpl
 		areas, err := area.List(ctx, tx, a.TenantID, a.Review.ReviewID)
 		if err != nil {
 			return err
@@ -362,14 +362,14 @@ func (s *Server) saLeadRender(w http.ResponseWriter, r *http.Request, status int
 	}
 	p := s.page(r, "Self-assessments")
 	p.HasError = errs.Any()
-	s.render(w, r, status, saview.Lead(p, v))
+	s.render(w, r, status, selfassessview.Lead(p, v))
 	return nil
 }
 
 // saLeadArea is one area's row of the lead's page: deadline, status, lateness and, once
 // submitted, its ratings in the template's order.
-func saLeadArea(t selfassess.Template, ar area.Area, st *selfassess.AreaState) saview.LeadArea {
-	la := saview.LeadArea{ID: ar.ID, Name: ar.Name, Status: selfassess.TaskNotStarted}
+func saLeadArea(t selfassess.Template, ar area.Area, st *selfassess.AreaState) selfassessview.LeadArea {
+	la := selfassessview.LeadArea{ID: ar.ID, Name: ar.Name, Status: selfassess.TaskNotStarted}
 	if st == nil {
 		return la
 	}
@@ -378,7 +378,7 @@ func saLeadArea(t selfassess.Template, ar area.Area, st *selfassess.AreaState) s
 		la.Status = "Submitted"
 		for _, e := range t.Elements {
 			r := st.Responses[e.ID]
-			c := saview.LeadCell{Element: e.Title, Commentary: r.Commentary}
+			c := selfassessview.LeadCell{Element: e.Title, Commentary: r.Commentary}
 			if l, ok := t.Level(r.LevelID); ok {
 				c.Label = l.Label
 			}

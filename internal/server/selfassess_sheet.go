@@ -14,7 +14,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/document"
 	"thematic/internal/selfassess"
-	saview "thematic/templates/selfassess"
+	"thematic/templates/selfassessview"
 )
 
 // The spreadsheet route of a self-assessment: the area's contact (or the lead) downloads it as an
@@ -82,7 +82,7 @@ func (s *Server) saSheetDownload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) saUploadRender(w http.ResponseWriter, r *http.Request, st saState, problems []string) error {
-	v := saview.UploadView{Ctx: st.ctx, Submitted: st.area.Submission.Submitted(), Limit: humanBytes(selfassess.WorkbookMaxBytes),
+	v := selfassessview.UploadView{Ctx: st.ctx, Submitted: st.area.Submission.Submitted(), Limit: humanBytes(selfassess.WorkbookMaxBytes),
 		Problems: problems}
 	p := s.page(r, "Upload your completed self-assessment spreadsheet – "+st.ctx.AreaName)
 	status := http.StatusOK
@@ -90,7 +90,7 @@ func (s *Server) saUploadRender(w http.ResponseWriter, r *http.Request, st saSta
 		p.HasError = true
 		status = http.StatusUnprocessableEntity
 	}
-	s.render(w, r, status, saview.Upload(p, v))
+	s.render(w, r, status, selfassessview.Upload(p, v))
 	return nil
 }
 
@@ -152,7 +152,7 @@ func (s *Server) saSheetUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := saview.ReadView{Ctx: st.ctx, Filename: document.CleanName(fh.Filename)}
+	v := selfassessview.ReadView{Ctx: st.ctx, Filename: document.CleanName(fh.Filename)}
 	label := func(levelID string) string {
 		if l, ok := st.tpl.Level(levelID); ok {
 			return l.Label
@@ -161,7 +161,7 @@ func (s *Server) saSheetUpload(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, a := range answers {
 		saved := st.area.Responses[a.Element.ID]
-		row := saview.ReadRow{ElementID: a.Element.ID, Title: a.Element.Title, Row: a.Row, LevelID: a.LevelID, Level: label(a.LevelID),
+		row := selfassessview.ReadRow{ElementID: a.Element.ID, Title: a.Element.Title, Row: a.Row, LevelID: a.LevelID, Level: label(a.LevelID),
 			Commentary: a.Commentary, Version: saved.Version, SavedLevel: label(saved.LevelID), SavedCommentary: saved.Commentary,
 			RatingChanged: a.LevelID != saved.LevelID, CommentaryChanged: saText(a.Commentary) != saText(saved.Commentary)}
 		if row.RatingChanged || row.CommentaryChanged {
@@ -169,7 +169,7 @@ func (s *Server) saSheetUpload(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	return s.ok(w, r, saview.Read(s.page(r, "Check what we read from your spreadsheet – "+st.ctx.AreaName), v))
+	return s.ok(w, r, selfassessview.Read(s.page(r, "Check what we read from your spreadsheet – "+st.ctx.AreaName), v))
 }
 
 // saUploadedFile is the chosen file, or nil when none was (browsers send an empty part then).

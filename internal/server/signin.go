@@ -14,7 +14,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/user"
-	authview "thematic/templates/auth"
+	"thematic/templates/authview"
 )
 
 // Sign-in throttling: per account and per client address, over a sliding window.

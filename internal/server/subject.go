@@ -10,7 +10,7 @@ import (
 	"thematic/internal/evidence"
 	"thematic/internal/form"
 	"thematic/internal/subject"
-	adminview "thematic/templates/admin"
+	"thematic/templates/adminview"
 )
 
 // Subject access: a tenant admin finds every record that names a person (internal/subject).

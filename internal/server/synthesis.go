@@ -19,7 +19,7 @@ import (
 	"thematic/internal/finding"
 	"thematic/internal/form"
 	"thematic/internal/review"
-	synview "thematic/templates/synthesis"
+	"thematic/templates/synthesisview"
 )
 
 // Synthesis: the review lead turns tagged evidence into findings. The review's staff read every
@@ -42,10 +42,10 @@ func (s *Server) synthesisRoutes(route routeFunc) {
 }
 
 // synBase reads the review's title and the framework every synthesis page needs.
-func synBase(r *http.Request, tx pgx.Tx) (synview.Base, review.Framework, error) {
+func synBase(r *http.Request, tx pgx.Tx) (synthesisview.Base, review.Framework, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	b := synview.Base{ReviewID: a.Review.ReviewID, Lead: isReviewLead(a)}
+	b := synthesisview.Base{ReviewID: a.Review.ReviewID, Lead: isReviewLead(a)}
 	title, fw, err := review.LoadFrameworkTitled(ctx, tx, a.TenantID, a.Review.ReviewID)
 	b.ReviewTitle = title
 	return b, fw, err
@@ -66,7 +66,7 @@ func synActionArea(fw review.Framework, id string) (review.ActionArea, error) {
 func (s *Server) synOverview(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	var v synview.OverviewView
+	var v synthesisview.OverviewView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		base, fw, err := synBase(r, tx)
 		if err != nil {
@@ -98,10 +98,10 @@ func (s *Server) synOverview(w http.ResponseWriter, r *http.Request) error {
 			byArea[f.ActionAreaID] = t
 		}
 		for _, g := range fw.Groups {
-			og := synview.OverviewGroup{Title: g.Title}
+			og := synthesisview.OverviewGroup{Title: g.Title}
 			for _, aa := range g.Areas {
 				st, t := stats[aa.ID], byArea[aa.ID]
-				og.Areas = append(og.Areas, synview.OverviewArea{ID: aa.ID, Title: aa.Title, Notes: st.Notes,
+				og.Areas = append(og.Areas, synthesisview.OverviewArea{ID: aa.ID, Title: aa.Title, Notes: st.Notes,
 					Candidates: st.Candidates, Findings: t.n, Flagged: t.flagged})
 			}
 			v.Groups = append(v.Groups, og)
@@ -111,22 +111,22 @@ func (s *Server) synOverview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, synview.Overview(s.page(r, "Synthesis – "+v.ReviewTitle), v))
+	return s.ok(w, r, synthesisview.Overview(s.page(r, "Synthesis – "+v.ReviewTitle), v))
 }
 
 // synWorkspaceView reads the workspace of the action area in the path, with the evidence the
 // query's filter selects (the action area fixed).
-func (s *Server) synWorkspaceView(r *http.Request, tx pgx.Tx, q url.Values, v *synview.WorkspaceView) error {
+func (s *Server) synWorkspaceView(r *http.Request, tx pgx.Tx, q url.Values, v *synthesisview.WorkspaceView) error {
 	return s.synWorkspaceFill(r, tx, q, v, nil)
 }
 
 // synWorkspaceFill is synWorkspaceView; findings, when not nil, are the action area's findings
 // read already.
-func (s *Server) synWorkspaceFill(r *http.Request, tx pgx.Tx, q url.Values, v *synview.WorkspaceView, findings []finding.Finding) error {
+func (s *Server) synWorkspaceFill(r *http.Request, tx pgx.Tx, q url.Values, v *synthesisview.WorkspaceView, findings []finding.Finding) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	// The review's title comes with the filter's choices below, so the framework is read alone.
-	v.Base = synview.Base{ReviewID: a.Review.ReviewID, Lead: isReviewLead(a)}
+	v.Base = synthesisview.Base{ReviewID: a.Review.ReviewID, Lead: isReviewLead(a)}
 	fw, err := review.LoadFramework(ctx, tx, a.TenantID, a.Review.ReviewID)
 	if err != nil {
 		return err
@@ -175,17 +175,17 @@ func synClone(q url.Values) url.Values {
 	return out
 }
 
-func (s *Server) synWorkspaceRender(w http.ResponseWriter, r *http.Request, v synview.WorkspaceView) error {
+func (s *Server) synWorkspaceRender(w http.ResponseWriter, r *http.Request, v synthesisview.WorkspaceView) error {
 	p := s.page(r, v.Area.Title+" – Synthesis – "+v.ReviewTitle)
 	if v.Errors.Any() {
 		p.HasError = true
-		return s.invalid(w, r, synview.Workspace(p, v))
+		return s.invalid(w, r, synthesisview.Workspace(p, v))
 	}
-	return s.ok(w, r, synview.Workspace(p, v))
+	return s.ok(w, r, synthesisview.Workspace(p, v))
 }
 
 func (s *Server) synWorkspace(w http.ResponseWriter, r *http.Request) error {
-	v := synview.WorkspaceView{Stance: finding.Supports}
+	v := synthesisview.WorkspaceView{Stance: finding.Supports}
 	if err := s.tx(r, func(tx pgx.Tx) error { return s.synWorkspaceView(r, tx, r.URL.Query(), &v) }); err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func findingReadForm(r *http.Request) finding.Input {
 
 // findingPreview is the input as the report would print it: with the finding's prevalence, or
 // for a new finding with an example (all but one of the visited areas).
-func findingPreview(v *synview.FormView, in finding.Input, cur *finding.Finding, visited int, scale finding.Scale) {
+func findingPreview(v *synthesisview.FormView, in finding.Input, cur *finding.Finding, visited int, scale finding.Scale) {
 	f := finding.Finding{Body: in.Body, Style: in.Style, WordOverride: strings.TrimSpace(in.WordOverride)}
 	if f.Style == "" {
 		f.Style = finding.StyleWord
@@ -227,24 +227,24 @@ func findingPreview(v *synview.FormView, in finding.Input, cur *finding.Finding,
 }
 
 // findingFormView loads the form for the action area (new) or the finding (edit).
-func (s *Server) findingFormView(r *http.Request, tx pgx.Tx, actionAreaID string, cur *finding.Finding, in finding.Input) (synview.FormView, error) {
+func (s *Server) findingFormView(r *http.Request, tx pgx.Tx, actionAreaID string, cur *finding.Finding, in finding.Input) (synthesisview.FormView, error) {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	scale, err := finding.LoadScale(ctx, tx, a.TenantID, a.Review.ReviewID)
 	if err != nil {
-		return synview.FormView{}, err
+		return synthesisview.FormView{}, err
 	}
 	visited, err := finding.Visited(ctx, tx, a.TenantID, a.Review.ReviewID)
 	if err != nil {
-		return synview.FormView{}, err
+		return synthesisview.FormView{}, err
 	}
 	return s.findingFormViewOf(r, tx, actionAreaID, cur, in, scale, visited)
 }
 
 // findingFormViewOf is findingFormView with the scale and the number of areas visited known.
 func (s *Server) findingFormViewOf(r *http.Request, tx pgx.Tx, actionAreaID string, cur *finding.Finding, in finding.Input,
-	scale finding.Scale, visited int) (synview.FormView, error) {
-	var v synview.FormView
+	scale finding.Scale, visited int) (synthesisview.FormView, error) {
+	var v synthesisview.FormView
 	base, fw, err := synBase(r, tx)
 	if err != nil {
 		return v, err
@@ -261,22 +261,22 @@ func (s *Server) findingFormViewOf(r *http.Request, tx pgx.Tx, actionAreaID stri
 	return v, nil
 }
 
-func (s *Server) findingFormRender(w http.ResponseWriter, r *http.Request, v synview.FormView) error {
+func (s *Server) findingFormRender(w http.ResponseWriter, r *http.Request, v synthesisview.FormView) error {
 	p := s.page(r, v.Heading()+" – "+v.ReviewTitle)
 	switch {
 	case v.Conflict != nil:
 		p.HasError = true
-		s.render(w, r, http.StatusConflict, synview.Form(p, v))
+		s.render(w, r, http.StatusConflict, synthesisview.Form(p, v))
 		return nil
 	case v.Errors.Any():
 		p.HasError = true
-		return s.invalid(w, r, synview.Form(p, v))
+		return s.invalid(w, r, synthesisview.Form(p, v))
 	}
-	return s.ok(w, r, synview.Form(p, v))
+	return s.ok(w, r, synthesisview.Form(p, v))
 }
 
 func (s *Server) findingNew(w http.ResponseWriter, r *http.Request) error {
-	var v synview.FormView
+	var v synthesisview.FormView
 	err := s.tx(r, func(tx pgx.Tx) (err error) {
 		v, err = s.findingFormView(r, tx, chi.URLParam(r, "actionAreaID"), nil, finding.Input{Style: finding.StyleWord})
 		return err
@@ -302,7 +302,7 @@ func (s *Server) findingCreate(w http.ResponseWriter, r *http.Request) error {
 	in := findingReadForm(r)
 	in.ActionAreaID = chi.URLParam(r, "actionAreaID")
 	preview := r.PostFormValue("action") == "preview"
-	var v synview.FormView
+	var v synthesisview.FormView
 	var id string
 	var own bool // the finding says how widespread it is itself
 	err := s.tx(r, func(tx pgx.Tx) error {
@@ -367,7 +367,7 @@ func findingLoad(r *http.Request, tx pgx.Tx) (finding.Finding, error) {
 func (s *Server) findingShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	var v synview.FindingView
+	var v synthesisview.FindingView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		id := chi.URLParam(r, "findingID")
 		if !db.ValidUUID(id) {
@@ -406,7 +406,7 @@ func (s *Server) findingShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, synview.Show(s.page(r, fmt.Sprintf("Finding %d – %s", v.Number, v.Area.Title)), v))
+	return s.ok(w, r, synthesisview.Show(s.page(r, fmt.Sprintf("Finding %d – %s", v.Number, v.Area.Title)), v))
 }
 
 func findingInputOf(f finding.Finding) finding.Input {
@@ -415,7 +415,7 @@ func findingInputOf(f finding.Finding) finding.Input {
 }
 
 func (s *Server) findingEdit(w http.ResponseWriter, r *http.Request) error {
-	var v synview.FormView
+	var v synthesisview.FormView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		id := chi.URLParam(r, "findingID")
 		if !db.ValidUUID(id) {
@@ -443,7 +443,7 @@ func (s *Server) findingUpdate(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 	}
 	preview := r.PostFormValue("action") == "preview"
-	var v synview.FormView
+	var v synthesisview.FormView
 	var saved, own bool
 	var id string
 	err := s.tx(r, func(tx pgx.Tx) error {
@@ -495,7 +495,7 @@ func (s *Server) findingDelete(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(ctx)
 	confirmed := r.PostFormValue("confirm") == "yes"
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
-	var v synview.DeleteView
+	var v synthesisview.DeleteView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		f, err := findingLoad(r, tx)
 		if err != nil {
@@ -523,7 +523,7 @@ func (s *Server) findingDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !confirmed {
-		return s.ok(w, r, synview.Delete(s.page(r, "Delete this finding? – "+v.ReviewTitle), v))
+		return s.ok(w, r, synthesisview.Delete(s.page(r, "Delete this finding? – "+v.ReviewTitle), v))
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/synthesis/"+v.Area.ID, "Finding deleted")
 }
@@ -625,7 +625,7 @@ func (s *Server) findingLink(w http.ResponseWriter, r *http.Request) error {
 	stance := r.PostFormValue("stance")
 	filter := synFilterQuery(r.PostFormValue("filter"))
 	var f finding.Finding
-	v := synview.WorkspaceView{Stance: stance, Selected: map[string]bool{}}
+	v := synthesisview.WorkspaceView{Stance: stance, Selected: map[string]bool{}}
 	var viewErr error
 	err := s.tx(r, func(tx pgx.Tx) error {
 		var err error
@@ -745,24 +745,24 @@ func (s *Server) findingUnlink(w http.ResponseWriter, r *http.Request) error {
 }
 
 // synScaleView fills the scale page from the stored scale.
-func synScaleRows(scale finding.Scale) []synview.BandRow {
-	rows := make([]synview.BandRow, len(scale))
+func synScaleRows(scale finding.Scale) []synthesisview.BandRow {
+	rows := make([]synthesisview.BandRow, len(scale))
 	for i, b := range scale {
-		rows[i] = synview.BandRow{ID: b.ID, Label: b.Label, Special: b.Special, Percent: strconv.Itoa(b.MinPercent),
+		rows[i] = synthesisview.BandRow{ID: b.ID, Label: b.Label, Special: b.Special, Percent: strconv.Itoa(b.MinPercent),
 			Areas: strconv.Itoa(b.MinAreas), Version: b.Version}
 	}
 	return rows
 }
 
 // synExamples phrases every count of visited areas with the scale.
-func synExamples(scale finding.Scale, visited int) []synview.Example {
+func synExamples(scale finding.Scale, visited int) []synthesisview.Example {
 	if visited <= 0 {
 		visited = 6
 	}
-	var out []synview.Example
+	var out []synthesisview.Example
 	for n := visited; n >= 1; n-- {
 		word, _ := scale.Word(n, visited)
-		out = append(out, synview.Example{Count: n, Phrase: finding.Phrase(finding.StyleWord, word, n, visited)})
+		out = append(out, synthesisview.Example{Count: n, Phrase: finding.Phrase(finding.StyleWord, word, n, visited)})
 	}
 	return out
 }
@@ -770,7 +770,7 @@ func synExamples(scale finding.Scale, visited int) []synview.Example {
 func (s *Server) synScale(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	var v synview.ScaleView
+	var v synthesisview.ScaleView
 	err := s.tx(r, func(tx pgx.Tx) error {
 		base, _, err := synBase(r, tx)
 		if err != nil {
@@ -794,13 +794,13 @@ func (s *Server) synScale(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, synview.ScalePage(s.page(r, "Quantifier scale – "+v.ReviewTitle), v))
+	return s.ok(w, r, synthesisview.ScalePage(s.page(r, "Quantifier scale – "+v.ReviewTitle), v))
 }
 
 func (s *Server) synScaleSave(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	var v synview.ScaleView
+	var v synthesisview.ScaleView
 	var saved bool
 	err := s.tx(r, func(tx pgx.Tx) error {
 		base, _, err := synBase(r, tx)
@@ -891,7 +891,7 @@ func (s *Server) synScaleSave(w http.ResponseWriter, r *http.Request) error {
 	v.Examples = synExamples(typed, v.Visited)
 	p := s.page(r, "Quantifier scale – "+v.ReviewTitle)
 	p.HasError = true
-	return s.invalid(w, r, synview.ScalePage(p, v))
+	return s.invalid(w, r, synthesisview.ScalePage(p, v))
 }
 
 func scaleAudit(s finding.Scale) []map[string]any {

@@ -18,7 +18,7 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/review"
 	"thematic/internal/visit"
-	visitview "thematic/templates/visit"
+	"thematic/templates/visitview"
 )
 
 // Visits: a review's visits, the form that schedules and changes them, the fieldwork timeline,

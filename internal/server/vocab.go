@@ -14,7 +14,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
-	"thematic/templates/vocab"
+	"thematic/templates/vocabview"
 )
 
 // A review's vocabularies (its lists): its staff read them; its lead adds, renames, moves, merges
@@ -51,7 +51,7 @@ func vocabVersion(r *http.Request) (int, error) {
 	return n, nil
 }
 
-func (s *Server) vocabListsView(r *http.Request, tx pgx.Tx, v *vocab.ListsView) error {
+func (s *Server) vocabListsView(r *http.Request, tx pgx.Tx, v *vocabview.ListsView) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	v.ReviewID, v.Lead = a.Review.ReviewID, a.Review.Role == auth.ReviewLead
@@ -62,17 +62,17 @@ func (s *Server) vocabListsView(r *http.Request, tx pgx.Tx, v *vocab.ListsView) 
 		a.TenantID, a.Review.ReviewID).Scan(append([]any{&v.ReviewTitle}, v.Lists.Dest()...)...)
 }
 
-func (s *Server) vocabListsPage(w http.ResponseWriter, r *http.Request, v vocab.ListsView) error {
+func (s *Server) vocabListsPage(w http.ResponseWriter, r *http.Request, v vocabview.ListsView) error {
 	p := s.rvPage(r, "Lists – "+v.ReviewTitle)
 	if v.Errors.Any() {
 		p.HasError = true
-		return s.invalid(w, r, vocab.Lists(p, v))
+		return s.invalid(w, r, vocabview.Lists(p, v))
 	}
-	return s.ok(w, r, vocab.Lists(p, v))
+	return s.ok(w, r, vocabview.Lists(p, v))
 }
 
 func (s *Server) vocabLists(w http.ResponseWriter, r *http.Request) error {
-	var v vocab.ListsView
+	var v vocabview.ListsView
 	if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabListsView(r, tx, &v) }); err != nil {
 		return err
 	}
@@ -95,8 +95,8 @@ func (s *Server) vocabAdd(w http.ResponseWriter, r *http.Request) error {
 	})
 	var refused *form.Refused
 	if errors.As(err, &refused) {
-		v := vocab.ListsView{AddKind: k, AddName: typed, AddNeedsRole: needsRole, Errors: &form.Errors{}}
-		v.Errors.Add(vocab.AddField(k), refused.Errors.Get("name"))
+		v := vocabview.ListsView{AddKind: k, AddName: typed, AddNeedsRole: needsRole, Errors: &form.Errors{}}
+		v.Errors.Add(vocabview.AddField(k), refused.Errors.Get("name"))
 		if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabListsView(r, tx, &v) }); err != nil {
 			return err
 		}
@@ -105,11 +105,11 @@ func (s *Server) vocabAdd(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, vocab.ListsPath(a.Review.ReviewID, k), "“"+t.Name+"” added to "+lowerFirst(k.Title()))
+	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), "“"+t.Name+"” added to "+lowerFirst(k.Title()))
 }
 
 // vocabTermView reads a value and what its page offers.
-func (s *Server) vocabTermView(r *http.Request, tx pgx.Tx, k review.VocabKind, id string, v *vocab.TermView) error {
+func (s *Server) vocabTermView(r *http.Request, tx pgx.Tx, k review.VocabKind, id string, v *vocabview.TermView) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
 	v.ReviewID, v.Kind = a.Review.ReviewID, k
@@ -136,13 +136,13 @@ func (s *Server) vocabTermView(r *http.Request, tx pgx.Tx, k review.VocabKind, i
 	return nil
 }
 
-func (s *Server) vocabTermPage(w http.ResponseWriter, r *http.Request, v vocab.TermView) error {
+func (s *Server) vocabTermPage(w http.ResponseWriter, r *http.Request, v vocabview.TermView) error {
 	p := s.rvPage(r, v.Term.Name+" – "+v.Kind.Title())
 	if v.Errors.Any() {
 		p.HasError = true
-		return s.invalid(w, r, vocab.Term(p, v))
+		return s.invalid(w, r, vocabview.Term(p, v))
 	}
-	return s.ok(w, r, vocab.Term(p, v))
+	return s.ok(w, r, vocabview.Term(p, v))
 }
 
 func (s *Server) vocabTerm(w http.ResponseWriter, r *http.Request) error {
@@ -150,7 +150,7 @@ func (s *Server) vocabTerm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var v vocab.TermView
+	var v vocabview.TermView
 	if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabTermView(r, tx, k, id, &v) }); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *Server) vocabTerm(w http.ResponseWriter, r *http.Request) error {
 }
 
 // vocabRefused shows a value's page again with the errors of a refused change and what was typed.
-func (s *Server) vocabRefused(w http.ResponseWriter, r *http.Request, k review.VocabKind, id string, v vocab.TermView, refused *form.Refused) error {
+func (s *Server) vocabRefused(w http.ResponseWriter, r *http.Request, k review.VocabKind, id string, v vocabview.TermView, refused *form.Refused) error {
 	v.Errors = refused.Errors
 	if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabTermView(r, tx, k, id, &v) }); err != nil {
 		return err
@@ -178,7 +178,7 @@ func (s *Server) vocabUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := vocab.TermView{Name: r.PostFormValue("name"), NeedsRole: r.PostFormValue("needs_role") == "yes", Version: version}
+	v := vocabview.TermView{Name: r.PostFormValue("name"), NeedsRole: r.PostFormValue("needs_role") == "yes", Version: version}
 	var before, after review.Term
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
@@ -196,7 +196,7 @@ func (s *Server) vocabUpdate(w http.ResponseWriter, r *http.Request) error {
 	if before.Name != after.Name {
 		msg = "“" + before.Name + "” renamed to “" + after.Name + "”"
 	}
-	return s.redirect(w, r, vocab.ListsPath(a.Review.ReviewID, k), msg)
+	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), msg)
 }
 
 func (s *Server) vocabMove(w http.ResponseWriter, r *http.Request) error {
@@ -213,7 +213,7 @@ func (s *Server) vocabMove(w http.ResponseWriter, r *http.Request) error {
 	if err := s.tx(r, func(tx pgx.Tx) error { return review.MoveTerm(ctx, tx, reviewActor(a), k, id, up) }); err != nil {
 		return err
 	}
-	return s.redirect(w, r, vocab.ListsPath(a.Review.ReviewID, k), "")
+	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), "")
 }
 
 func (s *Server) vocabMerge(w http.ResponseWriter, r *http.Request) error {
@@ -227,7 +227,7 @@ func (s *Server) vocabMerge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := vocab.TermView{Into: r.PostFormValue("into"), Version: version}
+	v := vocabview.TermView{Into: r.PostFormValue("into"), Version: version}
 	var from, into review.Term
 	var moved int
 	err = s.tx(r, func(tx pgx.Tx) error {
@@ -252,7 +252,7 @@ func (s *Server) vocabMerge(w http.ResponseWriter, r *http.Request) error {
 	if moved > 0 {
 		msg += ": " + mergedCount(k, moved) + " now use “" + into.Name + "”"
 	}
-	return s.redirect(w, r, vocab.ListsPath(a.Review.ReviewID, k), msg)
+	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), msg)
 }
 
 func mergedCount(k review.VocabKind, n int) string {
@@ -288,7 +288,7 @@ func (s *Server) vocabDelete(w http.ResponseWriter, r *http.Request) error {
 	})
 	var refused *form.Refused
 	if errors.As(err, &refused) {
-		v := vocab.TermView{Version: version, Errors: refused.Errors}
+		v := vocabview.TermView{Version: version, Errors: refused.Errors}
 		if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabTermView(r, tx, k, id, &v) }); err != nil {
 			return err
 		}
@@ -298,7 +298,7 @@ func (s *Server) vocabDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, vocab.ListsPath(a.Review.ReviewID, k), "“"+gone.Name+"” removed from "+lowerFirst(k.Title()))
+	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), "“"+gone.Name+"” removed from "+lowerFirst(k.Title()))
 }
 
 // lowerFirst lowers a heading's first letter for running text ("Team roles" → "team roles").
