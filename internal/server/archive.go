@@ -13,25 +13,10 @@ import (
 
 	"thematic/internal/archive"
 	"thematic/internal/audit"
-	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/report"
 	"thematic/templates/archiveview"
 )
-
-// Review archives: the lead downloads a whole review as one JSON file (a ZIP file with the JSON
-// and the documents when it has documents); staff who may set up reviews import such a file as a
-// new review. The format's JSON Schema is published for anyone
-// signed in.
-func (s *Server) archiveRoutes(route routeFunc) {
-	route("GET", "/archive", auth.ReviewLeadOnly, s.archiveDownload)
-}
-
-func (s *Server) archiveImportRoutes(route routeFunc) {
-	route("GET", "/reviews/import", auth.CreateReview, s.archiveImportForm)
-	route("POST", "/reviews/import", auth.CreateReview, s.archiveImport)
-	route("GET", "/archive/schema.json", auth.SignedIn, s.archiveSchema)
-}
 
 // maxImportProblems is how many of an archive's problems the page lists.
 const maxImportProblems = 50

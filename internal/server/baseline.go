@@ -2,8 +2,8 @@
 
 package server
 
-import "github.com/go-chi/chi/v5"
+import "net/http"
 
-// mountBaseline adds the load harness's bare note save (BaselineHandler) outside the session
-// middleware. Only a build with -tags loadbase (make bench) has it.
-func (s *Server) mountBaseline(r chi.Router) { r.Method("POST", BaselinePath, BaselineHandler(s.pool)) }
+// baselineHandler is the load harness's bare note save (BaselineHandler), mounted outside the
+// session middleware. Only a build with -tags loadbase (make bench) has it.
+func (s *Server) baselineHandler() http.Handler { return BaselineHandler(s.pool) }

@@ -2,7 +2,7 @@
 
 package server
 
-import "github.com/go-chi/chi/v5"
+import "net/http"
 
-// mountBaseline mounts nothing: a normal build has no baseline route (see baseline.go).
-func (s *Server) mountBaseline(chi.Router) {}
+// baselineHandler is nil: a normal build has no baseline route (see baseline.go).
+func (s *Server) baselineHandler() http.Handler { return nil }

@@ -12,13 +12,6 @@ import (
 	"thematic/templates/coverageview"
 )
 
-// Coverage at a glance: matrices of areas × action areas and areas × lines of enquiry, a theme
-// frequency table and charts, for the review's staff; the lead sets the threshold of thin cells.
-func (s *Server) coverageRoutes(route routeFunc) {
-	route("GET", "/coverage", auth.ReviewStaff, s.coveragePage)
-	route("POST", "/coverage/threshold", auth.ReviewLeadOnly, s.coverageThreshold)
-}
-
 // coverageView loads the page's data: a handful of statements, whatever the size of the review.
 func (s *Server) coverageView(r *http.Request) (coverageview.View, error) {
 	ctx := r.Context()

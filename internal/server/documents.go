@@ -24,17 +24,6 @@ import (
 	"thematic/templates/documentview"
 )
 
-// Supporting documents of an area: the review's staff and the area's own contact read them; the
-// area's contact and the lead upload; the uploader or the lead deletes (softly). A contact of
-// another area gets 404 from every route, as for the area's page.
-func (s *Server) documentRoutes(route routeFunc) {
-	route("GET", "/areas/{areaID}/documents", auth.ReviewMember, s.documentList)
-	route("GET", "/areas/{areaID}/documents/upload", auth.ReviewMember, s.documentUploadForm)
-	route("POST", "/areas/{areaID}/documents", auth.ReviewMember, s.documentUpload)
-	route("GET", "/areas/{areaID}/documents/{documentID}", auth.ReviewMember, s.documentDownload)
-	route("POST", "/areas/{areaID}/documents/{documentID}/delete", auth.ReviewMember, s.documentDelete)
-}
-
 // uploadRows is how many file-and-title pairs the upload form offers.
 const uploadRows = 5
 

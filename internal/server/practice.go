@@ -24,29 +24,6 @@ import (
 	"thematic/templates/practiceview"
 )
 
-// Good-practice examples and recommendations: the review's staff read them; its lead writes,
-// changes, reorders and deletes them. Every change is audited ("example.*", "recommendation.*")
-// in the transaction that makes it. Reordering is a form with a button per direction, so it works
-// without JavaScript.
-func (s *Server) practiceRoutes(route routeFunc) {
-	route("GET", "/examples", auth.ReviewStaff, s.examplesList)
-	route("GET", "/examples/new", auth.ReviewLeadOnly, s.exampleNew)
-	route("POST", "/examples", auth.ReviewLeadOnly, s.exampleCreate)
-	route("GET", "/examples/{exampleID}", auth.ReviewStaff, s.exampleShow)
-	route("GET", "/examples/{exampleID}/edit", auth.ReviewLeadOnly, s.exampleEdit)
-	route("POST", "/examples/{exampleID}", auth.ReviewLeadOnly, s.exampleUpdate)
-	route("POST", "/examples/{exampleID}/delete", auth.ReviewLeadOnly, s.exampleDelete)
-	route("POST", "/examples/{exampleID}/move", auth.ReviewLeadOnly, s.exampleMove)
-
-	route("GET", "/recommendations", auth.ReviewStaff, s.recsList)
-	route("GET", "/recommendations/new", auth.ReviewLeadOnly, s.recNew)
-	route("POST", "/recommendations", auth.ReviewLeadOnly, s.recCreate)
-	route("GET", "/recommendations/{recommendationID}/edit", auth.ReviewLeadOnly, s.recEdit)
-	route("POST", "/recommendations/{recommendationID}", auth.ReviewLeadOnly, s.recUpdate)
-	route("POST", "/recommendations/{recommendationID}/delete", auth.ReviewLeadOnly, s.recDelete)
-	route("POST", "/recommendations/{recommendationID}/move", auth.ReviewLeadOnly, s.recMove)
-}
-
 // prParam reads an id from the path; anything that is not a UUID cannot name a row.
 func prParam(r *http.Request, name string) (string, error) {
 	id := chi.URLParam(r, name)

@@ -16,15 +16,6 @@ import (
 	"thematic/templates/questionnaireview"
 )
 
-// Family questionnaires: an area's results, read by the review's staff and the area's own
-// contact, imported as CSV (a file or pasted text) by the lead and the area's contact; and every
-// area's respondents with their total, for the review's staff.
-func (s *Server) questionnaireRoutes(route routeFunc) {
-	route("GET", "/areas/{areaID}/questionnaire", auth.ReviewMember, s.questionnaireShow)
-	route("POST", "/areas/{areaID}/questionnaire", auth.ReviewMember, s.questionnaireImport)
-	route("GET", "/questionnaires", auth.ReviewStaff, s.questionnaireTotals)
-}
-
 // canImportQuestionnaire: the lead, or the area's own contact (areaParam has checked the area).
 func canImportQuestionnaire(a *auth.Actor) bool {
 	return a.Review.Role == auth.ReviewLead || a.Review.Role == auth.ReviewContact

@@ -16,7 +16,6 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
-	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/report"
 	"thematic/internal/retention"
@@ -24,25 +23,6 @@ import (
 	"thematic/templates/errorview"
 	"thematic/templates/reportview"
 )
-
-// The report: built from the review's data and the lead's own words, checked before publication,
-// saved as versions, signed off and downloaded. The review's staff read every page; only its
-// leads change anything, and a published report changes no more.
-func (s *Server) reportRoutes(route routeFunc) {
-	route("GET", "/report", auth.ReviewStaff, s.reportShow)
-	route("POST", "/report/status", auth.ReviewLeadOnly, s.reportStatus)
-	route("GET", "/report/sections/edit", auth.ReviewLeadOnly, s.reportSectionEdit)
-	route("POST", "/report/sections", auth.ReviewLeadOnly, s.reportSectionSave)
-	route("GET", "/report/versions", auth.ReviewStaff, s.reportVersions)
-	route("POST", "/report/versions", auth.ReviewLeadOnly, s.reportVersionSave)
-	route("GET", "/report/versions/{number}", auth.ReviewStaff, s.reportVersion)
-	route("GET", "/report/versions/{number}/export/{format}", auth.ReviewStaff, s.reportVersionExport)
-	route("GET", "/report/compare", auth.ReviewStaff, s.reportCompare)
-	route("GET", "/report/check", auth.ReviewStaff, s.reportCheck)
-	route("POST", "/report/check/overrides", auth.ReviewLeadOnly, s.reportOverride)
-	route("GET", "/report/trail", auth.ReviewStaff, s.reportTrail)
-	route("GET", "/report/export/{format}", auth.ReviewStaff, s.reportExport)
-}
 
 // built is a review's report as built now, with what is needed around it.
 type built struct {

@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/retention"
 	"thematic/internal/review"
@@ -18,12 +17,6 @@ import (
 
 // Retention: the tenant's retention period (an admin setting), and a review's legal hold (its
 // leads). The purge itself is a background job (internal/retention).
-
-func (s *Server) retentionRoutes(route routeFunc) {
-	route("GET", "/legal-hold", auth.ReviewLeadOnly, s.legalHoldForm)
-	route("POST", "/legal-hold", auth.ReviewLeadOnly, s.legalHoldSet)
-	route("POST", "/legal-hold/lift", auth.ReviewLeadOnly, s.legalHoldLift)
-}
 
 func (s *Server) legalHoldForm(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()

@@ -10,26 +10,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/report"
 	"thematic/internal/reviewnote"
 	"thematic/templates/reportview"
 )
-
-// Review notes: a second lead's points on the draft report during quality assurance, each
-// answered in a thread (internal/reviewnote says who may do what). The review's staff read them;
-// only its leads write, and the store checks which lead may take each step.
-func (s *Server) reviewNoteRoutes(route routeFunc) {
-	route("GET", "/report/notes", auth.ReviewStaff, s.rnList)
-	route("GET", "/report/notes/new", auth.ReviewLeadOnly, s.rnNew)
-	route("POST", "/report/notes", auth.ReviewLeadOnly, s.rnRaise)
-	route("GET", "/report/notes/{reviewNoteID}", auth.ReviewStaff, s.rnShow)
-	route("POST", "/report/notes/{reviewNoteID}/reply", auth.ReviewLeadOnly, s.rnStep("reply"))
-	route("POST", "/report/notes/{reviewNoteID}/address", auth.ReviewLeadOnly, s.rnStep("address"))
-	route("POST", "/report/notes/{reviewNoteID}/clear", auth.ReviewLeadOnly, s.rnStep("clear"))
-	route("POST", "/report/notes/{reviewNoteID}/reopen", auth.ReviewLeadOnly, s.rnStep("reopen"))
-}
 
 // rnForms are the thread's forms by name, with the step each takes and what the next page says.
 var rnForms = map[string]struct{ action, flash string }{

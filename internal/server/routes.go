@@ -26,7 +26,8 @@ func (s *Server) registrar(r chi.Router, prefix string) routeFunc {
 	}
 }
 
-// routes is the table of contents of the service: every route and the permission it needs.
+// routes is the table of contents of the service: every route and the permission it needs. No
+// other file registers a route (TestRoutesAreRegisteredOnlyInTheRouteTable).
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.requestID, s.recoverer, s.accessLog, s.securityHeaders)
@@ -36,7 +37,10 @@ func (s *Server) routes() http.Handler {
 	r.Method("GET", "/assets/*", web.AssetsHandler())
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	s.mountBaseline(r) // the load harness's bare note save, in a -tags loadbase build only (baseline.go)
+	if h := s.baselineHandler(); h != nil {
+		// The load harness's bare note save, in a -tags loadbase build only (baseline.go).
+		r.Method("POST", BaselinePath, h)
+	}
 
 	r.Group(func(r chi.Router) {
 		r.Use(compress, s.limitBody, s.crossOrigin, s.sessions.LoadAndSave, s.loadActor, s.checkText, s.csrf)
@@ -93,7 +97,9 @@ func (s *Server) routes() http.Handler {
 		route("GET", "/reviews", auth.SignedIn, s.reviewList)
 		route("GET", "/reviews/new", auth.CreateReview, s.reviewNewForm)
 		route("POST", "/reviews", auth.CreateReview, s.reviewCreate)
-		s.archiveImportRoutes(route)
+		route("GET", "/reviews/import", auth.CreateReview, s.archiveImportForm)
+		route("POST", "/reviews/import", auth.CreateReview, s.archiveImport)
+		route("GET", "/archive/schema.json", auth.SignedIn, s.archiveSchema)
 
 		// Visits across reviews, and the private calendar feed (fetched by calendar programs,
 		// with the token as the credential).
@@ -183,22 +189,117 @@ func (s *Server) routes() http.Handler {
 			route("GET", "/evidence.csv", auth.ReviewStaff, s.evidenceCSV)
 
 			// Safeguarding concerns and the lock on a review's evidence.
-			s.safeguardingRoutes(route)
+			route("GET", "/safeguarding", auth.ReviewLeadOnly, s.safeguardingList)
+			route("POST", "/notes/{noteID}/safeguarding/actions", auth.ReviewRecord, s.safeguardingAction)
+			route("POST", "/notes/{noteID}/safeguarding/close", auth.ReviewLeadOnly, s.safeguardingClose)
+			route("GET", "/evidence/lock", auth.ReviewLeadOnly, s.evidenceLockPage)
+			route("POST", "/evidence/lock", auth.ReviewLeadOnly, s.evidenceLock)
+			route("POST", "/evidence/unlock", auth.ReviewLeadOnly, s.evidenceUnlock)
 
 			// Coverage of the framework and the lines of enquiry by the evidence.
-			s.coverageRoutes(route)
-			s.selfAssessRoutes(route)
-			s.selfAssessSheetRoutes(route)
-			s.documentRoutes(route)
-			s.questionnaireRoutes(route)
+			route("GET", "/coverage", auth.ReviewStaff, s.coveragePage)
+			route("POST", "/coverage/threshold", auth.ReviewLeadOnly, s.coverageThreshold)
+
+			// Self-assessments: filled in by an area's contact on the web or as a spreadsheet.
+			route("GET", "/areas/{areaID}/self-assessment", auth.ReviewMember, s.saStart)
+			route("GET", "/areas/{areaID}/self-assessment/question", auth.ReviewMember, s.saQuestion)
+			route("POST", "/areas/{areaID}/self-assessment/question", auth.ReviewMember, s.saSave)
+			route("GET", "/areas/{areaID}/self-assessment/check", auth.ReviewMember, s.saCheck)
+			route("POST", "/areas/{areaID}/self-assessment/submit", auth.ReviewMember, s.saSubmit)
+			route("GET", "/areas/{areaID}/self-assessment/submitted", auth.ReviewMember, s.saDone)
+			route("POST", "/areas/{areaID}/self-assessment/reopen", auth.ReviewLeadOnly, s.saReopen)
+
+			// The self-assessment template, set by the review's leads.
+			route("GET", "/self-assessment", auth.ReviewStaff, s.saLeadPage)
+			route("POST", "/self-assessment/elements", auth.ReviewLeadOnly, s.saElementAdd)
+			route("POST", "/self-assessment/elements/update", auth.ReviewLeadOnly, s.saElementUpdate)
+			route("POST", "/self-assessment/elements/delete", auth.ReviewLeadOnly, s.saElementDelete)
+			route("POST", "/self-assessment/elements/move", auth.ReviewLeadOnly, s.saElementMove)
+			route("POST", "/self-assessment/levels", auth.ReviewLeadOnly, s.saLevelAdd)
+			route("POST", "/self-assessment/levels/update", auth.ReviewLeadOnly, s.saLevelUpdate)
+			route("POST", "/self-assessment/levels/delete", auth.ReviewLeadOnly, s.saLevelDelete)
+			route("POST", "/self-assessment/levels/move", auth.ReviewLeadOnly, s.saLevelMove)
+			route("POST", "/self-assessment/settings", auth.ReviewLeadOnly, s.saSettings)
+			route("POST", "/self-assessment/deadlines", auth.ReviewLeadOnly, s.saDeadlines)
+			route("GET", "/areas/{areaID}/self-assessment/spreadsheet", auth.ReviewMember, s.saSheetDownload)
+			route("GET", "/areas/{areaID}/self-assessment/upload", auth.ReviewMember, s.saSheetUploadForm)
+			route("POST", "/areas/{areaID}/self-assessment/upload", auth.ReviewMember, s.saSheetUpload)
+			route("POST", "/areas/{areaID}/self-assessment/upload/confirm", auth.ReviewMember, s.saSheetConfirm)
+
+			// Documents an area's contacts upload, and the questionnaire results imported for it.
+			route("GET", "/areas/{areaID}/documents", auth.ReviewMember, s.documentList)
+			route("GET", "/areas/{areaID}/documents/upload", auth.ReviewMember, s.documentUploadForm)
+			route("POST", "/areas/{areaID}/documents", auth.ReviewMember, s.documentUpload)
+			route("GET", "/areas/{areaID}/documents/{documentID}", auth.ReviewMember, s.documentDownload)
+			route("POST", "/areas/{areaID}/documents/{documentID}/delete", auth.ReviewMember, s.documentDelete)
+			route("GET", "/areas/{areaID}/questionnaire", auth.ReviewMember, s.questionnaireShow)
+			route("POST", "/areas/{areaID}/questionnaire", auth.ReviewMember, s.questionnaireImport)
+			route("GET", "/questionnaires", auth.ReviewStaff, s.questionnaireTotals)
 
 			// Synthesis: findings, good-practice examples, recommendations, and the report.
-			s.synthesisRoutes(route)
-			s.practiceRoutes(route)
-			s.reportRoutes(route)
-			s.reviewNoteRoutes(route)
-			s.archiveRoutes(route)
-			s.retentionRoutes(route)
+			route("GET", "/synthesis", auth.ReviewStaff, s.synOverview)
+			route("GET", "/synthesis/scale", auth.ReviewStaff, s.synScale)
+			route("POST", "/synthesis/scale", auth.ReviewLeadOnly, s.synScaleSave)
+			route("GET", "/synthesis/{actionAreaID}", auth.ReviewStaff, s.synWorkspace)
+			route("GET", "/synthesis/{actionAreaID}/findings/new", auth.ReviewLeadOnly, s.findingNew)
+			route("POST", "/synthesis/{actionAreaID}/findings", auth.ReviewLeadOnly, s.findingCreate)
+			route("GET", "/findings/{findingID}", auth.ReviewStaff, s.findingShow)
+			route("GET", "/findings/{findingID}/edit", auth.ReviewLeadOnly, s.findingEdit)
+			route("POST", "/findings/{findingID}", auth.ReviewLeadOnly, s.findingUpdate)
+			route("POST", "/findings/{findingID}/delete", auth.ReviewLeadOnly, s.findingDelete)
+			route("POST", "/findings/{findingID}/move", auth.ReviewLeadOnly, s.findingMove)
+			route("POST", "/findings/{findingID}/confirm", auth.ReviewLeadOnly, s.findingConfirm)
+			route("POST", "/findings/{findingID}/notes", auth.ReviewLeadOnly, s.findingLink)
+			route("POST", "/findings/{findingID}/notes/{noteID}/remove", auth.ReviewLeadOnly, s.findingUnlink)
+
+			// Good-practice examples and recommendations.
+			route("GET", "/examples", auth.ReviewStaff, s.examplesList)
+			route("GET", "/examples/new", auth.ReviewLeadOnly, s.exampleNew)
+			route("POST", "/examples", auth.ReviewLeadOnly, s.exampleCreate)
+			route("GET", "/examples/{exampleID}", auth.ReviewStaff, s.exampleShow)
+			route("GET", "/examples/{exampleID}/edit", auth.ReviewLeadOnly, s.exampleEdit)
+			route("POST", "/examples/{exampleID}", auth.ReviewLeadOnly, s.exampleUpdate)
+			route("POST", "/examples/{exampleID}/delete", auth.ReviewLeadOnly, s.exampleDelete)
+			route("POST", "/examples/{exampleID}/move", auth.ReviewLeadOnly, s.exampleMove)
+
+			route("GET", "/recommendations", auth.ReviewStaff, s.recsList)
+			route("GET", "/recommendations/new", auth.ReviewLeadOnly, s.recNew)
+			route("POST", "/recommendations", auth.ReviewLeadOnly, s.recCreate)
+			route("GET", "/recommendations/{recommendationID}/edit", auth.ReviewLeadOnly, s.recEdit)
+			route("POST", "/recommendations/{recommendationID}", auth.ReviewLeadOnly, s.recUpdate)
+			route("POST", "/recommendations/{recommendationID}/delete", auth.ReviewLeadOnly, s.recDelete)
+			route("POST", "/recommendations/{recommendationID}/move", auth.ReviewLeadOnly, s.recMove)
+
+			// The report: sections, versions, checks, sign-off and exports.
+			route("GET", "/report", auth.ReviewStaff, s.reportShow)
+			route("POST", "/report/status", auth.ReviewLeadOnly, s.reportStatus)
+			route("GET", "/report/sections/edit", auth.ReviewLeadOnly, s.reportSectionEdit)
+			route("POST", "/report/sections", auth.ReviewLeadOnly, s.reportSectionSave)
+			route("GET", "/report/versions", auth.ReviewStaff, s.reportVersions)
+			route("POST", "/report/versions", auth.ReviewLeadOnly, s.reportVersionSave)
+			route("GET", "/report/versions/{number}", auth.ReviewStaff, s.reportVersion)
+			route("GET", "/report/versions/{number}/export/{format}", auth.ReviewStaff, s.reportVersionExport)
+			route("GET", "/report/compare", auth.ReviewStaff, s.reportCompare)
+			route("GET", "/report/check", auth.ReviewStaff, s.reportCheck)
+			route("POST", "/report/check/overrides", auth.ReviewLeadOnly, s.reportOverride)
+			route("GET", "/report/trail", auth.ReviewStaff, s.reportTrail)
+			route("GET", "/report/export/{format}", auth.ReviewStaff, s.reportExport)
+
+			// Review notes raised on the report at quality assurance.
+			route("GET", "/report/notes", auth.ReviewStaff, s.rnList)
+			route("GET", "/report/notes/new", auth.ReviewLeadOnly, s.rnNew)
+			route("POST", "/report/notes", auth.ReviewLeadOnly, s.rnRaise)
+			route("GET", "/report/notes/{reviewNoteID}", auth.ReviewStaff, s.rnShow)
+			route("POST", "/report/notes/{reviewNoteID}/reply", auth.ReviewLeadOnly, s.rnStep("reply"))
+			route("POST", "/report/notes/{reviewNoteID}/address", auth.ReviewLeadOnly, s.rnStep("address"))
+			route("POST", "/report/notes/{reviewNoteID}/clear", auth.ReviewLeadOnly, s.rnStep("clear"))
+			route("POST", "/report/notes/{reviewNoteID}/reopen", auth.ReviewLeadOnly, s.rnStep("reopen"))
+
+			// The review's archive, and legal hold against the retention schedule.
+			route("GET", "/archive", auth.ReviewLeadOnly, s.archiveDownload)
+			route("GET", "/legal-hold", auth.ReviewLeadOnly, s.legalHoldForm)
+			route("POST", "/legal-hold", auth.ReviewLeadOnly, s.legalHoldSet)
+			route("POST", "/legal-hold/lift", auth.ReviewLeadOnly, s.legalHoldLift)
 
 			// Visits, their teams and the fieldwork timeline.
 			route("GET", "/visits", auth.ReviewMember, s.visitList)

@@ -23,15 +23,6 @@ import (
 // an email without the note's text; the author and the leads record the actions taken until a lead
 // closes the concern. Once the review is past analysis a lead may lock its evidence.
 
-func (s *Server) safeguardingRoutes(route routeFunc) {
-	route("GET", "/safeguarding", auth.ReviewLeadOnly, s.safeguardingList)
-	route("POST", "/notes/{noteID}/safeguarding/actions", auth.ReviewRecord, s.safeguardingAction)
-	route("POST", "/notes/{noteID}/safeguarding/close", auth.ReviewLeadOnly, s.safeguardingClose)
-	route("GET", "/evidence/lock", auth.ReviewLeadOnly, s.evidenceLockPage)
-	route("POST", "/evidence/lock", auth.ReviewLeadOnly, s.evidenceLock)
-	route("POST", "/evidence/unlock", auth.ReviewLeadOnly, s.evidenceUnlock)
-}
-
 func isReviewLead(a *auth.Actor) bool {
 	return a != nil && a.Review != nil && a.Review.Role == auth.ReviewLead
 }

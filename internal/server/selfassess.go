@@ -26,17 +26,6 @@ import (
 // reason the contact sees. Inspectors and observers read. A contact of another area gets 404
 // everywhere (areaParam).
 
-func (s *Server) selfAssessRoutes(route routeFunc) {
-	route("GET", "/areas/{areaID}/self-assessment", auth.ReviewMember, s.saStart)
-	route("GET", "/areas/{areaID}/self-assessment/question", auth.ReviewMember, s.saQuestion)
-	route("POST", "/areas/{areaID}/self-assessment/question", auth.ReviewMember, s.saSave)
-	route("GET", "/areas/{areaID}/self-assessment/check", auth.ReviewMember, s.saCheck)
-	route("POST", "/areas/{areaID}/self-assessment/submit", auth.ReviewMember, s.saSubmit)
-	route("GET", "/areas/{areaID}/self-assessment/submitted", auth.ReviewMember, s.saDone)
-	route("POST", "/areas/{areaID}/self-assessment/reopen", auth.ReviewLeadOnly, s.saReopen)
-	s.selfAssessLeadRoutes(route)
-}
-
 // saCanFill reports whether the actor may answer for an area: its own contact or the lead.
 func saCanFill(a *auth.Actor, areaID string) bool {
 	return a.Review.Role == auth.ReviewLead || (a.Review.Role == auth.ReviewContact && a.Review.SeesArea(areaID))
@@ -315,22 +304,6 @@ func (s *Server) saReopen(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/areas/"+id+"/self-assessment", "The self-assessment has been reopened")
-}
-
-// The review's self-assessment page: the lead edits the template (elements, scale, commentary
-// rule, deadlines); the review's staff read it with every area's progress.
-func (s *Server) selfAssessLeadRoutes(route routeFunc) {
-	route("GET", "/self-assessment", auth.ReviewStaff, s.saLeadPage)
-	route("POST", "/self-assessment/elements", auth.ReviewLeadOnly, s.saElementAdd)
-	route("POST", "/self-assessment/elements/update", auth.ReviewLeadOnly, s.saElementUpdate)
-	route("POST", "/self-assessment/elements/delete", auth.ReviewLeadOnly, s.saElementDelete)
-	route("POST", "/self-assessment/elements/move", auth.ReviewLeadOnly, s.saElementMove)
-	route("POST", "/self-assessment/levels", auth.ReviewLeadOnly, s.saLevelAdd)
-	route("POST", "/self-assessment/levels/update", auth.ReviewLeadOnly, s.saLevelUpdate)
-	route("POST", "/self-assessment/levels/delete", auth.ReviewLeadOnly, s.saLevelDelete)
-	route("POST", "/self-assessment/levels/move", auth.ReviewLeadOnly, s.saLevelMove)
-	route("POST", "/self-assessment/settings", auth.ReviewLeadOnly, s.saSettings)
-	route("POST", "/self-assessment/deadlines", auth.ReviewLeadOnly, s.saDeadlines)
 }
 
 func (s *Server) saLeadRender(w http.ResponseWriter, r *http.Request, status int, typed map[string]string, errs *form.Errors) error {

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/auth"
 	"thematic/internal/document"
 	"thematic/internal/selfassess"
 	"thematic/templates/selfassessview"
@@ -22,13 +21,6 @@ import (
 // and "Use these answers" saves it all in one go before the usual check your answers and submit.
 // A workbook that is not an XLSX, too large, a zip bomb, of another area or review, or altered so
 // that rows no longer match the elements, is refused with every problem named; nothing is stored.
-
-func (s *Server) selfAssessSheetRoutes(route routeFunc) {
-	route("GET", "/areas/{areaID}/self-assessment/spreadsheet", auth.ReviewMember, s.saSheetDownload)
-	route("GET", "/areas/{areaID}/self-assessment/upload", auth.ReviewMember, s.saSheetUploadForm)
-	route("POST", "/areas/{areaID}/self-assessment/upload", auth.ReviewMember, s.saSheetUpload)
-	route("POST", "/areas/{areaID}/self-assessment/upload/confirm", auth.ReviewMember, s.saSheetConfirm)
-}
 
 // saFillArea is the area of the request, for an actor who may fill in its self-assessment.
 func saFillArea(r *http.Request) (string, error) {

@@ -13,7 +13,6 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
-	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/evidence"
 	"thematic/internal/finding"
@@ -21,25 +20,6 @@ import (
 	"thematic/internal/review"
 	"thematic/templates/synthesisview"
 )
-
-// Synthesis: the review lead turns tagged evidence into findings. The review's staff read every
-// page; only its lead changes findings and the quantifier scale.
-func (s *Server) synthesisRoutes(route routeFunc) {
-	route("GET", "/synthesis", auth.ReviewStaff, s.synOverview)
-	route("GET", "/synthesis/scale", auth.ReviewStaff, s.synScale)
-	route("POST", "/synthesis/scale", auth.ReviewLeadOnly, s.synScaleSave)
-	route("GET", "/synthesis/{actionAreaID}", auth.ReviewStaff, s.synWorkspace)
-	route("GET", "/synthesis/{actionAreaID}/findings/new", auth.ReviewLeadOnly, s.findingNew)
-	route("POST", "/synthesis/{actionAreaID}/findings", auth.ReviewLeadOnly, s.findingCreate)
-	route("GET", "/findings/{findingID}", auth.ReviewStaff, s.findingShow)
-	route("GET", "/findings/{findingID}/edit", auth.ReviewLeadOnly, s.findingEdit)
-	route("POST", "/findings/{findingID}", auth.ReviewLeadOnly, s.findingUpdate)
-	route("POST", "/findings/{findingID}/delete", auth.ReviewLeadOnly, s.findingDelete)
-	route("POST", "/findings/{findingID}/move", auth.ReviewLeadOnly, s.findingMove)
-	route("POST", "/findings/{findingID}/confirm", auth.ReviewLeadOnly, s.findingConfirm)
-	route("POST", "/findings/{findingID}/notes", auth.ReviewLeadOnly, s.findingLink)
-	route("POST", "/findings/{findingID}/notes/{noteID}/remove", auth.ReviewLeadOnly, s.findingUnlink)
-}
 
 // synBase reads the review's title and the framework every synthesis page needs.
 func synBase(r *http.Request, tx pgx.Tx) (synthesisview.Base, review.Framework, error) {
