@@ -44,10 +44,14 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	return pool, nil
 }
 
-// Scope is who a transaction acts for: row-level security reads both settings.
+// Scope is who a command acts for, in which tenant and which review: the one value every domain
+// command and query takes (docs/architecture.md). Row-level security reads TenantID and UserID;
+// the audit log records UserID and Email; ReviewID names the review the work is about.
 type Scope struct {
 	TenantID string // "" for work outside any tenant (sign-in); RLS then shows no tenant rows
 	UserID   string // "" when nobody is signed in
+	Email    string // the actor's email, for the audit log ("" when not known)
+	ReviewID string // "" for work outside any review
 }
 
 // InTx runs fn in a transaction whose first statement sets app.tenant_id and app.user_id for this

@@ -14,15 +14,8 @@ import (
 	"thematic/internal/form"
 )
 
-// Actor is who changes a review, for the checks and the audit entry of a change.
-type Actor struct {
-	TenantID string
-	ReviewID string
-	UserID   string
-	Email    string
-}
-
-func (a Actor) audit(ctx context.Context, tx pgx.Tx, action, objectType, objectID string, before, after any) error {
+// auditAs records a change made by the scope's user.
+func auditAs(ctx context.Context, tx pgx.Tx, a db.Scope, action, objectType, objectID string, before, after any) error {
 	return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
 		Action: action, ObjectType: objectType, ObjectID: objectID, Before: before, After: after})
 }
@@ -244,7 +237,7 @@ func LoadVocabulary(ctx context.Context, q db.Querier, tenantID, reviewID string
 }
 
 // vocabLock serialises changes to one of a review's lists (positions, names).
-func vocabLock(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind) error {
+func vocabLock(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`,
 		a.ReviewID, string(k)); err != nil {
 		return fmt.Errorf("review: lock %s of %s: %w", k, a.ReviewID, err)
@@ -262,7 +255,7 @@ func termSnapshot(k VocabKind, t Term) map[string]any {
 }
 
 // nameTaken reports whether another term of the list has the name, whatever its case.
-func nameTaken(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, name, exceptID string) (bool, error) {
+func nameTaken(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, name, exceptID string) (bool, error) {
 	var taken bool
 	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+vocabTables[k].table+`
 		WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = lower($3) AND id::text <> $4)`,
@@ -275,7 +268,7 @@ func nameTaken(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, name, excep
 
 // AddTerm appends a value to one of the review's lists. A name the list has already, whatever
 // its case, is refused on the field "name".
-func AddTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, typed string, needsRole bool) (Term, error) {
+func AddTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, typed string, needsRole bool) (Term, error) {
 	if !k.Valid() {
 		return Term{}, apperr.NotFound("")
 	}
@@ -310,7 +303,7 @@ func AddTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, typed string,
 		return Term{}, fmt.Errorf("review: add %s: %w", k, err)
 	}
 	t := Term{ID: id, Name: name, NeedsRole: needsRole && k == VocabSources, Position: pos, Version: 1}
-	return t, a.audit(ctx, tx, "vocabulary.added", "vocabulary", id, nil, termSnapshot(k, t))
+	return t, auditAs(ctx, tx, a, "vocabulary.added", "vocabulary", id, nil, termSnapshot(k, t))
 }
 
 // TermStaleMessage is what a version mismatch on a list's value says.
@@ -318,7 +311,7 @@ const TermStaleMessage = "Someone else changed this value while you were looking
 
 // UpdateTerm renames a value (and, for a source, sets whether it needs a role), when version is
 // still its version. Everything that uses the value keeps it under its new name.
-func UpdateTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, id string, version int, typed string, needsRole bool) (before, after Term, err error) {
+func UpdateTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, id string, version int, typed string, needsRole bool) (before, after Term, err error) {
 	if !k.Valid() {
 		return Term{}, Term{}, apperr.NotFound("")
 	}
@@ -363,11 +356,11 @@ func UpdateTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, id string,
 	}
 	after2 := termSnapshot(k, after)
 	after2["uses"] = after.Uses
-	return before, after, a.audit(ctx, tx, "vocabulary.changed", "vocabulary", id, termSnapshot(k, before), after2)
+	return before, after, auditAs(ctx, tx, a, "vocabulary.changed", "vocabulary", id, termSnapshot(k, before), after2)
 }
 
 // MoveTerm moves a value one place up or down its list.
-func MoveTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, id string, up bool) error {
+func MoveTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, id string, up bool) error {
 	if !k.Valid() {
 		return apperr.NotFound("")
 	}
@@ -405,13 +398,13 @@ func MoveTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, id string, u
 	if _, err := tx.Exec(ctx, `UPDATE `+table+` SET position = $3 WHERE tenant_id = $1 AND id = $2`, a.TenantID, id, to); err != nil {
 		return fmt.Errorf("review: move %s: %w", k, err)
 	}
-	return a.audit(ctx, tx, "vocabulary.moved", "vocabulary", id, map[string]any{"list": string(k), "name": t.Name,
+	return auditAs(ctx, tx, a, "vocabulary.moved", "vocabulary", id, map[string]any{"list": string(k), "name": t.Name,
 		"position": from}, map[string]any{"list": string(k), "name": t.Name, "position": to})
 }
 
 // MergeTerm makes two values one: everything that uses from uses into instead, and from leaves
 // the list. It returns how many notes, recommendations or people moved.
-func MergeTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, fromID string, version int, intoID string) (from, into Term, moved int, err error) {
+func MergeTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, fromID string, version int, intoID string) (from, into Term, moved int, err error) {
 	if !k.Valid() {
 		return Term{}, Term{}, 0, apperr.NotFound("")
 	}
@@ -454,7 +447,7 @@ func MergeTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, fromID stri
 		a.TenantID, a.ReviewID, from.ID); err != nil {
 		return from, into, 0, fmt.Errorf("review: merge %s: delete: %w", k, err)
 	}
-	return from, into, len(ids), a.audit(ctx, tx, "vocabulary.merged", "vocabulary", from.ID, termSnapshot(k, from),
+	return from, into, len(ids), auditAs(ctx, tx, a, "vocabulary.merged", "vocabulary", from.ID, termSnapshot(k, from),
 		map[string]any{"list": string(k), "merged_into": into.Name, "merged_into_id": into.ID, "moved": len(ids), "ids": ids})
 }
 
@@ -488,7 +481,7 @@ func countOf(n int, one, many string) string {
 
 // DeleteTerm removes a value nothing uses from its list. A value in use is refused with
 // InUseMessage on the field "delete".
-func DeleteTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, id string, version int) (Term, error) {
+func DeleteTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, id string, version int) (Term, error) {
 	if !k.Valid() {
 		return Term{}, apperr.NotFound("")
 	}
@@ -509,7 +502,7 @@ func DeleteTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, id string,
 		a.TenantID, a.ReviewID, id); err != nil {
 		return t, fmt.Errorf("review: delete %s %s: %w", k, id, err)
 	}
-	return t, a.audit(ctx, tx, "vocabulary.removed", "vocabulary", id, termSnapshot(k, t), nil)
+	return t, auditAs(ctx, tx, a, "vocabulary.removed", "vocabulary", id, termSnapshot(k, t), nil)
 }
 
 // FindTerm is the list's spelling of a name, matched whatever its case; found is false when the
@@ -532,7 +525,7 @@ func FindTerm(ctx context.Context, q db.Querier, tenantID, reviewID string, k Vo
 
 // EnsureTerm is the list's spelling of a typed name, adding it to the end of the list (audited)
 // when the list does not have it yet: a form that lets the lead type a new value uses it.
-func EnsureTerm(ctx context.Context, tx pgx.Tx, a Actor, k VocabKind, typed string) (string, error) {
+func EnsureTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, typed string) (string, error) {
 	if !k.Valid() {
 		return "", apperr.NotFound("")
 	}

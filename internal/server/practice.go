@@ -580,7 +580,7 @@ func recAddressee(r *http.Request, tx pgx.Tx, in *recommendation.Input, choice s
 		return nil // the recommendation's own checks refuse it
 	}
 	if choice == "other" {
-		name, err := review.EnsureTerm(ctx, tx, reviewActor(a), review.VocabAddressees, in.Addressee)
+		name, err := review.EnsureTerm(ctx, tx, scopeOf(r), review.VocabAddressees, in.Addressee)
 		in.Addressee = name
 		return err
 	}

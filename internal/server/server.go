@@ -18,7 +18,6 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/document"
 	"thematic/internal/mail"
-	"thematic/internal/review"
 )
 
 // Server holds what handlers share. It keeps no state of its own that matters: sessions, rate
@@ -103,18 +102,15 @@ func (s *Server) txScope(ctx context.Context, sc db.Scope, fn func(tx pgx.Tx) er
 	return db.InTx(ctx, s.pool, sc, fn)
 }
 
+// scopeOf is who the request acts for, in which tenant and review: what commands take.
 func scopeOf(r *http.Request) db.Scope {
-	if a := actorFrom(r.Context()); a != nil {
-		return db.Scope{TenantID: a.TenantID, UserID: a.UserID}
+	a := actorFrom(r.Context())
+	if a == nil {
+		return db.Scope{}
 	}
-	return db.Scope{}
-}
-
-// reviewActor is the actor in the review the request is about, for the review package's changes.
-func reviewActor(a *auth.Actor) review.Actor {
-	ra := review.Actor{TenantID: a.TenantID, UserID: a.UserID, Email: a.Email}
+	sc := db.Scope{TenantID: a.TenantID, UserID: a.UserID, Email: a.Email}
 	if a.Review != nil {
-		ra.ReviewID = a.Review.ReviewID
+		sc.ReviewID = a.Review.ReviewID
 	}
-	return ra
+	return sc
 }

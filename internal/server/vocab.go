@@ -90,7 +90,7 @@ func (s *Server) vocabAdd(w http.ResponseWriter, r *http.Request) error {
 	var t review.Term
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
-		t, err = review.AddTerm(ctx, tx, reviewActor(a), k, typed, needsRole)
+		t, err = review.AddTerm(ctx, tx, scopeOf(r), k, typed, needsRole)
 		return err
 	})
 	var refused *form.Refused
@@ -182,7 +182,7 @@ func (s *Server) vocabUpdate(w http.ResponseWriter, r *http.Request) error {
 	var before, after review.Term
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
-		before, after, err = review.UpdateTerm(ctx, tx, reviewActor(a), k, id, version, v.Name, v.NeedsRole)
+		before, after, err = review.UpdateTerm(ctx, tx, scopeOf(r), k, id, version, v.Name, v.NeedsRole)
 		return err
 	})
 	var refused *form.Refused
@@ -210,7 +210,7 @@ func (s *Server) vocabMove(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.tx(r, func(tx pgx.Tx) error { return review.MoveTerm(ctx, tx, reviewActor(a), k, id, up) }); err != nil {
+	if err := s.tx(r, func(tx pgx.Tx) error { return review.MoveTerm(ctx, tx, scopeOf(r), k, id, up) }); err != nil {
 		return err
 	}
 	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), "")
@@ -232,7 +232,7 @@ func (s *Server) vocabMerge(w http.ResponseWriter, r *http.Request) error {
 	var moved int
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
-		from, into, moved, err = review.MergeTerm(ctx, tx, reviewActor(a), k, id, version, v.Into)
+		from, into, moved, err = review.MergeTerm(ctx, tx, scopeOf(r), k, id, version, v.Into)
 		return err
 	})
 	var refused *form.Refused
@@ -283,7 +283,7 @@ func (s *Server) vocabDelete(w http.ResponseWriter, r *http.Request) error {
 	var gone review.Term
 	err = s.tx(r, func(tx pgx.Tx) error {
 		var err error
-		gone, err = review.DeleteTerm(ctx, tx, reviewActor(a), k, id, version)
+		gone, err = review.DeleteTerm(ctx, tx, scopeOf(r), k, id, version)
 		return err
 	})
 	var refused *form.Refused
