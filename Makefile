@@ -112,10 +112,15 @@ fuzz: ## run every fuzz target in turn for FUZZTIME (default 60s); crashers land
 		go test ./$${t%%:*}/ -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1000x -parallel 1; \
 	done
 
-check: ## formatting, vet and generated code up to date
-	test -z "$$(gofmt -l cmd internal templates web migrations)"
+# make check needs only Go and git (no node_modules, no PostgreSQL): .ci/run runs it before make test.
+check: ## formatting, go.mod tidy, vet and generated code up to date
+	@files="$$(gofmt -l cmd internal templates web migrations)"; \
+		if [ -n "$$files" ]; then echo "make check: not gofmt-formatted (run gofmt -w):"; echo "$$files"; exit 1; fi
+	@go mod tidy -diff || { echo "make check: go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	go vet ./...
-	go tool templ generate && git diff --exit-code -- '*_templ.go'
+	go tool templ generate
+	@stale="$$(git status --porcelain -- '*_templ.go')"; \
+		if [ -n "$$stale" ]; then echo "make check: generated templ code is stale (run make generate and commit):"; echo "$$stale"; exit 1; fi
 
 schema: build ## print the current schema (pg_dump of the development database)
 	@./bin/thematic db start >/dev/null && pg_dump --schema-only --no-owner "$$(./bin/thematic db url)"
