@@ -56,9 +56,9 @@ const usage = `thematic: thematic reviews for inspectorates
 Usage:
   thematic serve                       migrate, then serve HTTP on ADDR
   thematic migrate up|down|status      manage the database schema
-  thematic seed demo                   create the demo tenant and users (idempotent)
+  thematic seed demo                   create the demo tenant and users (idempotent; not in production)
   thematic seed national [--notes N]   add a review of every English area with N generated notes
-  thematic seed scale [--manifest F]   generate national-scale tenants and 1,000,000 notes for load tests
+  thematic seed scale [--manifest F]   generate national-scale tenants and 1,000,000 notes for load tests (not in production)
   thematic tenant create               create a tenant
   thematic user create                 create a user in a tenant
   thematic user set-password           set a user's password
@@ -332,9 +332,30 @@ func ownerPool(ctx context.Context, cfg config.Config, stdout io.Writer) (*pgxpo
 	return db.Open(ctx, ownerURL, 4)
 }
 
+// iKnowFlag adds --i-know, which lets a seed command run with APP_ENV=production.
+func iKnowFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("i-know", false, "run even with APP_ENV=production (it adds users whose password is published)")
+}
+
+// refuseInProduction stops a seed command before it touches a production database: the seeds create
+// tenants whose users all share a password written in the source code and the README. --i-know
+// lets it run, for a database that is really a demonstration or a load-test one.
+func refuseInProduction(cfg config.Config, command, password string, iKnow bool) error {
+	if cfg.Env != "production" || iKnow {
+		return nil
+	}
+	return fmt.Errorf("%s refused: APP_ENV is production, and it would add users whose password (%q) is published; "+
+		"if this database really is for a demonstration or a load test, run it again with --i-know", command, password)
+}
+
 func seedDemo(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
-	fs := flags("seed demo", "Create the demo tenant and one user per role. Running it again changes nothing.", stdout)
+	fs := flags("seed demo [--i-know]", "Create the demo tenant and one user per role. Running it again changes nothing. "+
+		"Refused with APP_ENV=production unless --i-know.", stdout)
+	iKnow := iKnowFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := refuseInProduction(cfg, "seed demo", demo.Password, *iKnow); err != nil {
 		return err
 	}
 	pool, err := ownerPool(ctx, cfg, stdout)
@@ -357,11 +378,16 @@ func seedDemo(ctx context.Context, cfg config.Config, args []string, stdout io.W
 }
 
 func seedNational(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
-	fs := flags("seed national [--notes N] [--areas N]", "Add to the demo tenant a review of English local areas "+
-		"with generated evidence notes, for measuring the service at national scale.", stdout)
+	fs := flags("seed national [--notes N] [--areas N] [--i-know]", "Add to the demo tenant a review of English local areas "+
+		"with generated evidence notes, for measuring the service at national scale. "+
+		"Refused with APP_ENV=production unless --i-know (it seeds the demo tenant first).", stdout)
 	notes := fs.Int("notes", 200000, "evidence notes to generate")
 	areas := fs.Int("areas", 153, "local areas taking part (at most 153)")
+	iKnow := iKnowFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := refuseInProduction(cfg, "seed national", demo.Password, *iKnow); err != nil {
 		return err
 	}
 	pool, err := ownerPool(ctx, cfg, stdout)

@@ -102,6 +102,61 @@ func TestSeedUserCommandsAndIdempotence(t *testing.T) {
 	}
 }
 
+// With APP_ENV=production the seeds refuse before touching the database, saying why and what
+// overrides it; with --i-know they run.
+func TestSeedsRefuseProductionUnlessIKnow(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	getenv := envFor(d, map[string]string{"APP_ENV": "production"})
+	tenants := func() int {
+		t.Helper()
+		var n int
+		if err := d.Super.QueryRow(ctx, `SELECT count(*) FROM tenants`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	manifest := filepath.Join(t.TempDir(), "manifest.json")
+	scaleArgs := []string{"--tenants", "1", "--areas", "2", "--members", "62", "--notes", "10", "--other-notes", "0",
+		"--findings", "1", "--manifest", manifest}
+	for _, args := range [][]string{{"seed", "demo"}, append([]string{"seed", "scale"}, scaleArgs...), {"seed", "national", "--notes", "10", "--areas", "2"}} {
+		var out bytes.Buffer
+		err := run(ctx, args, getenv, nil, &out, io.Discard)
+		if err == nil {
+			t.Fatalf("%v ran with APP_ENV=production and no --i-know", args[:2])
+		}
+		want := strings.Join(args[:2], " ") + " refused: APP_ENV is production"
+		if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--i-know") {
+			t.Errorf("%v: error %q; want it to contain %q and name --i-know", args[:2], err, want)
+		}
+	}
+	if n := tenants(); n != 0 {
+		t.Fatalf("refused seeds left %d tenants", n)
+	}
+
+	var out bytes.Buffer
+	if err := run(ctx, []string{"seed", "demo", "--i-know"}, getenv, nil, &out, io.Discard); err != nil {
+		t.Fatalf("seed demo --i-know: %v", err)
+	}
+	if !strings.Contains(out.String(), "admin@demo.test") {
+		t.Fatalf("seed demo --i-know printed no sign-in details: %s", out.String())
+	}
+	if err := run(ctx, append([]string{"seed", "scale", "--i-know"}, scaleArgs...), getenv, nil, io.Discard, io.Discard); err != nil {
+		t.Fatalf("seed scale --i-know: %v", err)
+	}
+	var demoTenants, scaleTenants int
+	if err := d.Super.QueryRow(ctx, `SELECT count(*) FILTER (WHERE slug = 'demo-inspectorate'), count(*) FILTER (WHERE slug LIKE 'scale-%')
+		FROM tenants`).Scan(&demoTenants, &scaleTenants); err != nil {
+		t.Fatal(err)
+	}
+	if demoTenants != 1 || scaleTenants != 1 {
+		t.Fatalf("after the seeds with --i-know: %d demo and %d scale tenants; want 1 and 1", demoTenants, scaleTenants)
+	}
+
+	// In development no flag is needed (TestSeedUserCommandsAndIdempotence seeds without it).
+}
+
 func TestServeRefusesARoleThatBypassesRLS(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)

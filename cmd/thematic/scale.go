@@ -17,7 +17,7 @@ func seedScale(ctx context.Context, cfg config.Config, args []string, stdout io.
 	fs := flags("seed scale [flags]", "Generate national-scale data with COPY: tenants (the first is the main one) "+
 		"with their people, reviews, visits and evidence notes, for load tests. Every generated user's password is "+
 		fmt.Sprintf("%q. Refuses when scale tenants (slugs %s*) exist, unless --replace; other tenants are untouched.",
-			scale.Password, scale.SlugPrefix), stdout)
+			scale.Password, scale.SlugPrefix)+" Refused with APP_ENV=production unless --i-know.", stdout)
 	d := scale.Defaults()
 	var o scale.Options
 	fs.IntVar(&o.Tenants, "tenants", d.Tenants, "tenants; the first is the main tenant")
@@ -29,7 +29,11 @@ func seedScale(ctx context.Context, cfg config.Config, args []string, stdout io.
 	fs.IntVar(&o.Findings, "findings", d.Findings, "findings of the main review, with supporting notes")
 	replace := fs.Bool("replace", false, "delete the scale tenants first")
 	manifest := fs.String("manifest", "", "write the JSON manifest to this file (standard output when empty)")
+	iKnow := iKnowFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := refuseInProduction(cfg, "seed scale", scale.Password, *iKnow); err != nil {
 		return err
 	}
 	o.Replace = *replace
