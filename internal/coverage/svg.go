@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html"
 	"strings"
+
+	"thematic/internal/text"
 )
 
 // Chart colours: GOV.UK green and red, each above 3:1 against the white background (WCAG 1.4.11)
@@ -57,8 +59,8 @@ func BarChart(id, title, desc string, bars []Bar) string {
 			colour string
 			words  string
 		}{
-			{b.Strength, StrengthColour, plural(b.Strength, "strength", "strengths")},
-			{b.Development, DevelopmentColour, plural(b.Development, "for development", "for development")},
+			{b.Strength, StrengthColour, text.Plural(b.Strength, "strength", "strengths")},
+			{b.Development, DevelopmentColour, text.Plural(b.Development, "for development", "for development")},
 		} {
 			w := BarLength(part.n, largest)
 			fmt.Fprintf(&s, `<rect x="0" y="%d" width="%d" height="%d" fill="%s"/>`, by, w, barHeight, part.colour)
@@ -79,13 +81,6 @@ func BarLength(n, largest int) int {
 		return 0
 	}
 	return (n*barMax + largest/2) / largest
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // ActionAreaBars are the bars of the action areas: notes of every area bearing on each.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"thematic/internal/text"
 )
 
 // Limits of an import.
@@ -255,7 +257,7 @@ func headerColumns(header []string, line int, ps *problems) ([3]int, bool) {
 	}
 	switch {
 	case len(missing) > 0:
-		ps.add(line, "the header row must be %s; the %s column is missing", headerFormat, joinAnd(missing))
+		ps.add(line, "the header row must be %s; the %s column is missing", headerFormat, text.JoinAnd(missing))
 		return col, false
 	case len(unknown) > 0:
 		ps.add(line, "the header row must be %s; remove the column %q", headerFormat, unknown[0])
@@ -301,16 +303,6 @@ func csvReason(err error) string {
 		}
 	}
 	return "the row is not valid CSV"
-}
-
-func joinAnd(s []string) string {
-	switch len(s) {
-	case 1:
-		return s[0]
-	case 2:
-		return s[0] + " and " + s[1]
-	}
-	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // Summary figures of a set of rows: the total of the counts, and the respondents, taken as the

@@ -15,6 +15,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/review"
+	"thematic/internal/text"
 )
 
 // PurgedBody stands in for a purged note's text: the note's row stays, so that the review's
@@ -104,14 +105,8 @@ type Purge struct {
 // retention: 312 notes, 14 documents, 9 self-assessments".
 func (p Purge) Summary() string {
 	return fmt.Sprintf("Evidence purged on %s under the organisation’s %d-month retention: %s, %s, %s",
-		LongDate(p.At), p.Months, plural(p.Notes, "note"), plural(p.Documents, "document"), plural(p.SelfAssessments, "self-assessment"))
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
+		LongDate(p.At), p.Months, text.Plural(p.Notes, "note", "notes"), text.Plural(p.Documents, "document", "documents"),
+		text.Plural(p.SelfAssessments, "self-assessment", "self-assessments"))
 }
 
 // Status is where a review stands for retention.

@@ -16,6 +16,7 @@ import (
 
 	"thematic/internal/db"
 	"thematic/internal/evidence"
+	"thematic/internal/text"
 )
 
 // Limits bound the search: each kind returns at most Max matches, and the audit log is searched
@@ -126,21 +127,6 @@ func (m matcher) match(text string) (how string, at int) {
 	return "", 0
 }
 
-// excerpt is up to 100 characters either side of byte offset at.
-func excerpt(text string, at int) string {
-	r := []rune(text)
-	pos := len([]rune(text[:min(at, len(text))]))
-	from, to := max(0, pos-100), min(len(r), pos+100)
-	s := strings.Join(strings.Fields(string(r[from:to])), " ")
-	if from > 0 {
-		s = "…" + s
-	}
-	if to < len(r) {
-		s += "…"
-	}
-	return s
-}
-
 // Validate says what is wrong with a query, by field.
 func (q Query) Validate() map[string]string {
 	errs := map[string]string{}
@@ -211,7 +197,7 @@ func Search(ctx context.Context, q db.Querier, tenantID string, qu Query) (Resul
 		if how == "" {
 			continue
 		}
-		h.Kind, h.Match, h.Excerpt, h.Link = "Evidence note", how, excerpt(body, at), "/reviews/"+h.ReviewID+"/notes/"+h.ID
+		h.Kind, h.Match, h.Excerpt, h.Link = "Evidence note", how, text.Around(body, at, 100), "/reviews/"+h.ReviewID+"/notes/"+h.ID
 		res.Notes = append(res.Notes, h)
 	}
 	rows.Close()
@@ -228,16 +214,16 @@ func Search(ctx context.Context, q db.Querier, tenantID string, qu Query) (Resul
 	}
 	for rows.Next() {
 		var h Hit
-		var text, areaID string
-		if err := rows.Scan(&h.ID, &h.ReviewID, &h.ReviewTitle, &h.At, &text, &areaID); err != nil {
+		var title, areaID string
+		if err := rows.Scan(&h.ID, &h.ReviewID, &h.ReviewTitle, &h.At, &title, &areaID); err != nil {
 			rows.Close()
 			return res, fmt.Errorf("subject: documents: %w", err)
 		}
-		how, at := m.match(text)
+		how, at := m.match(title)
 		if how == "" {
 			continue
 		}
-		h.Kind, h.Match, h.Excerpt = "Document", how, excerpt(text, at)
+		h.Kind, h.Match, h.Excerpt = "Document", how, text.Around(title, at, 100)
 		h.Link = "/reviews/" + h.ReviewID + "/areas/" + areaID + "/documents/" + h.ID
 		res.Documents = append(res.Documents, h)
 	}
@@ -265,21 +251,21 @@ func Search(ctx context.Context, q db.Querier, tenantID string, qu Query) (Resul
 			return res, fmt.Errorf("subject: audit: %w", err)
 		}
 		res.Truncated = res.Truncated || cut
-		how, text, at := "", "", 0
+		how, found, at := "", "", 0
 		if qu.Email != "" && strings.EqualFold(actor, strings.TrimSpace(qu.Email)) {
-			how, text = "email (who)", actor
+			how, found = "email (who)", actor
 		}
 		for _, t := range []string{before, after} {
 			if how != "" {
 				break
 			}
-			text = t
+			found = t
 			how, at = m.match(t)
 		}
 		if how == "" {
 			continue
 		}
-		h.Kind, h.ID, h.Match, h.Excerpt = "Audit entry", fmt.Sprint(id), how, action+" "+objType+" "+objID+": "+excerpt(text, at)
+		h.Kind, h.ID, h.Match, h.Excerpt = "Audit entry", fmt.Sprint(id), how, action+" "+objType+" "+objID+": "+text.Around(found, at, 100)
 		h.Link = "/admin/audit?object=" + objID
 		res.Audit = append(res.Audit, h)
 	}

@@ -10,6 +10,7 @@ import (
 
 	cov "thematic/internal/coverage"
 	"thematic/internal/form"
+	"thematic/internal/text"
 )
 
 // View is the coverage page.
@@ -77,13 +78,6 @@ func (v View) evidenceURL(q url.Values) templ.SafeURL {
 	return templ.SafeURL(u)
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 // count is one figure of a cell: its link to the notes it counts, or plain text for none.
 type count struct {
 	n         int
@@ -112,7 +106,7 @@ func (c count) text() string {
 	if c.one == "" {
 		return strconv.Itoa(c.n)
 	}
-	return plural(c.n, c.one, c.many)
+	return text.Plural(c.n, c.one, c.many)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

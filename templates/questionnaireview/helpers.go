@@ -4,7 +4,6 @@ package questionnaireview
 
 import (
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/a-h/templ"
@@ -49,28 +48,9 @@ type TotalsView struct {
 	Totals q.ReviewTotals
 }
 
-// num writes a whole number with thousands separators: 12,345.
-func num[T int | int64](n T) string {
-	s := strconv.FormatInt(int64(n), 10)
-	if n < 0 {
-		return "-" + num(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
 func when(t time.Time) string {
 	if loc, err := time.LoadLocation("Europe/London"); err == nil {
 		t = t.In(loc)
 	}
 	return t.Format("2 January 2006 at 3:04pm")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return num(n) + " " + many
 }

@@ -167,27 +167,11 @@ func errs(e *form.Errors) *form.Errors {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 func date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.Format("2 January 2006 at 3:04pm")
-}
-
-func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return strings.TrimSpace(string(r[:n])) + "…"
 }
 
 // stateClass is the tag colour of a report state.

@@ -12,6 +12,7 @@ import (
 
 	"thematic/internal/auth"
 	domain "thematic/internal/review"
+	"thematic/internal/text"
 	"thematic/templates"
 )
 
@@ -72,11 +73,11 @@ func templateBrings(t domain.Template) string {
 		parts = append(parts, "its key question (unless you give one)")
 	}
 	if lines > 0 {
-		parts = append(parts, plural(lines, "line", "lines")+" of enquiry in "+plural(len(t.LinesOfEnquiry), "group", "groups"))
+		parts = append(parts, text.Plural(lines, "line", "lines")+" of enquiry in "+text.Plural(len(t.LinesOfEnquiry), "group", "groups"))
 	}
 	if areas > 0 {
-		parts = append(parts, "a framework of "+plural(areas, "action area", "action areas")+" in "+
-			plural(len(t.Framework.Groups), "group", "groups")+" with their policy quotes")
+		parts = append(parts, "a framework of "+text.Plural(areas, "action area", "action areas")+" in "+
+			text.Plural(len(t.Framework.Groups), "group", "groups")+" with their policy quotes")
 	}
 	var lists []string
 	for _, k := range domain.VocabKinds {
@@ -85,12 +86,12 @@ func templateBrings(t domain.Template) string {
 		}
 	}
 	if len(lists) > 0 {
-		parts = append(parts, "its lists ("+joinAnd(lists)+")")
+		parts = append(parts, "its lists ("+text.JoinAnd(lists)+")")
 	}
 	if len(parts) == 0 {
 		return t.Description
 	}
-	return strings.TrimSpace("Brings " + joinAnd(parts) + ". " + t.Description)
+	return strings.TrimSpace("Brings " + text.JoinAnd(parts) + ". " + t.Description)
 }
 
 // longDate is like "1 August 2023". Review dates are days, stored without a time zone.
@@ -137,14 +138,6 @@ func dateOrNotSet(t *time.Time) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// plural is like "1 action area" or "6 action areas".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 // describedBy joins the ids of a field's hint and error.
 func describedBy(ids ...string) string {
 	var out []string
@@ -172,12 +165,4 @@ func paragraphs(s string) []string {
 		}
 	}
 	return out
-}
-
-// joinAnd joins words as a sentence lists them: "a, b and c".
-func joinAnd(parts []string) string {
-	if len(parts) < 2 {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }

@@ -15,6 +15,7 @@ import (
 	"thematic/internal/finding"
 	"thematic/internal/form"
 	"thematic/internal/review"
+	"thematic/internal/text"
 )
 
 // Base is what every synthesis page knows.
@@ -132,13 +133,6 @@ func errs(e *form.Errors) *form.Errors {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 // Prevalence is "5 of 6 areas".
 func Prevalence(f finding.Finding) string {
 	unit := "areas"
@@ -171,16 +165,7 @@ func StyleLabel(s string) string {
 }
 
 func staleLine(f finding.Finding) string {
-	return fmt.Sprintf("Evidence changed: was %s, now %d", plural(f.ConfirmedAreas, "area", "areas"), f.Areas)
-}
-
-func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return strings.TrimSpace(string(r[:n])) + "…"
+	return fmt.Sprintf("Evidence changed: was %s, now %d", text.Plural(f.ConfirmedAreas, "area", "areas"), f.Areas)
 }
 
 func paragraphs(s string) []string {
@@ -221,7 +206,7 @@ func (v WorkspaceView) nextURL() templ.SafeURL {
 }
 
 func (v WorkspaceView) countLine() string {
-	s := "Showing " + plural(len(v.Page.Rows), "note", "notes")
+	s := "Showing " + text.Plural(len(v.Page.Rows), "note", "notes")
 	if v.Page.Next != "" {
 		return s + ". More notes on the next page."
 	}

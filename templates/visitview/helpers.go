@@ -29,13 +29,6 @@ func visitURL(reviewID, visitID string, parts ...string) templ.SafeURL {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 // names lists people: "Ira Inspector, Cass Carter".
 func names(team []domain.TeamMember) string {
 	out := make([]string, len(team))
@@ -110,20 +103,6 @@ func longDateTime(t time.Time) string {
 		t = t.In(l)
 	}
 	return t.Format("3:04pm") + " on " + t.Format("2 January 2006")
-}
-
-// excerpt shortens a note's opening to a link text, on a word boundary.
-func excerpt(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= 120 {
-		return s
-	}
-	cut := string(r[:120])
-	if i := strings.LastIndex(cut, " "); i > 60 {
-		cut = cut[:i]
-	}
-	return cut + "…"
 }
 
 // orNone is a value, or "none" when it is empty.
