@@ -64,7 +64,7 @@ const (
 	FileVersion = 2
 )
 
-// File is the documented JSON form of a framework (docs/framework.schema.json).
+// File is the documented JSON form of a framework (framework.schema.json, docs/framework.md).
 type File struct {
 	Format       string      `json:"format"`
 	Version      int         `json:"version"`
@@ -148,14 +148,28 @@ func ParseFile(r io.Reader) (Framework, error) {
 	if !utf8.Valid(raw) {
 		return Framework{}, &ProblemsError{[]Problem{{"file", "The file must be UTF-8 text"}}}
 	}
+	doc, prob := decodeDocument(raw)
+	if prob != nil {
+		return Framework{}, &ProblemsError{[]Problem{*prob}}
+	}
+	if countValues(doc, maxFileValues) > maxFileValues {
+		return Framework{}, &ProblemsError{[]Problem{{"file", fmt.Sprintf(
+			"The file holds more than %d values (fields and list entries): a framework file holds far fewer", maxFileValues)}}}
+	}
+	// The shape against the JSON Schema first: a file of the wrong shape gets those problems,
+	// not the rules' problems that follow from them.
+	probs, err := shapeProblems(doc)
+	if err != nil {
+		return Framework{}, err
+	}
+	if len(probs) > 0 {
+		return Framework{}, &ProblemsError{probs}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var f File
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(&f); err != nil { // 1.0 for a whole number: the schema cannot tell it from 1
 		return Framework{}, &ProblemsError{[]Problem{{jsonErrorPath(err), jsonErrorMessage(err)}}}
-	}
-	if dec.More() {
-		return Framework{}, &ProblemsError{[]Problem{{"file", "The file must hold one JSON object"}}}
 	}
 	fw, probs := f.Check()
 	if len(probs) > 0 {

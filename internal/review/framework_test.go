@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 	"testing"
-	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"thematic/internal/review"
 )
@@ -182,9 +179,12 @@ func TestCheckLimits(t *testing.T) {
 
 func fwSchemaFile(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "framework.schema.json"))
+	b, err := os.ReadFile("framework.schema.json")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !bytes.Equal(b, review.FrameworkSchemaJSON) {
+		t.Fatal("the embedded schema is not framework.schema.json")
 	}
 	return b
 }
@@ -276,29 +276,29 @@ func fwSchemaSamples(t *testing.T) map[string]struct {
 func TestFrameworkSchemaAgreesWithCheck(t *testing.T) {
 	t.Parallel()
 	raw := fwSchemaFile(t)
-	if !json.Valid(raw) {
-		t.Fatal("docs/framework.schema.json is not valid JSON")
+	var root map[string]any
+	if err := json.Unmarshal(raw, &root); err != nil {
+		t.Fatalf("framework.schema.json is not valid JSON: %v", err)
 	}
-	schema, err := fwDecodeNumbers(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := schema.(map[string]any)
 	if root["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
 		t.Fatalf("$schema = %v, want draft 2020-12", root["$schema"])
 	}
-	v := &fwMiniValidator{root: root}
-	samples := fwSchemaSamples(t)
-	for name, s := range samples {
+	// The schema is itself valid draft 2020-12 (compiling checks it against the meta-schema), and
+	// a full implementation of the draft validates the samples.
+	schema, err := review.FrameworkSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range fwSchemaSamples(t) {
 		_, perr := review.ParseFile(strings.NewReader(s.file))
 		if (perr == nil) != s.ok {
 			t.Errorf("%s: ParseFile error %v, want ok=%v", name, perr, s.ok)
 		}
-		doc, err := fwDecodeNumbers([]byte(s.file))
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(s.file))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		verr := v.validate(root, doc, "")
+		verr := schema.Validate(doc)
 		if (verr == nil) != s.ok {
 			t.Errorf("%s: schema says %v, want ok=%v", name, verr, s.ok)
 		}
@@ -308,249 +308,42 @@ func TestFrameworkSchemaAgreesWithCheck(t *testing.T) {
 	if _, err := review.ParseFile(strings.NewReader(oneDotZero)); err == nil {
 		t.Error("ParseFile accepts version 1.0; docs/framework.md says it does not")
 	}
-	if v.unknown != nil {
-		t.Fatalf("the schema uses keywords this test does not check: %v", v.unknown)
-	}
-	fwCheckWithPython(t, raw, samples)
 }
 
-// checkWithPython validates the samples with the Python jsonschema package too, where it is
-// installed: a full implementation of draft 2020-12, including its regular expressions' Unicode rules.
-func fwCheckWithPython(t *testing.T, schema []byte, samples map[string]struct {
-	file string
-	ok   bool
-}) {
-	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil || exec.Command(py, "-c", "import jsonschema").Run() != nil {
-		t.Log("python3 with jsonschema not found: checked with the built-in validator only")
-		return
+// A file of the wrong shape gets the schema's problems, each at its path in the order of the
+// file, and not the problems of the rules that follow from them.
+func TestParseFileShapeProblems(t *testing.T) {
+	t.Parallel()
+	_, err := review.ParseFile(strings.NewReader(`{"version":"2","format":"thematic-framework","groups":[
+		{"title":"G","action_areas":[{"title":5,"quote":["Q"]},{"title":"A","footnote":"x","colour":"red"}]},
+		{"title":"G2","id":"x","action_areas":[]}],"notes":1}`))
+	got := fwProblems(t, err)
+	want := []review.Problem{
+		{"file", `has an unknown field "notes"`},
+		{"version", "must be a whole number, not text"},
+		{"groups[0].action_areas[0].title", "must be text, not a number"},
+		{"groups[0].action_areas[0].quote", "must be text or null, not a list"},
+		{"groups[0].action_areas[1]", `has an unknown field "colour"`},
+		{"groups[0].action_areas[1]", `has an unknown field "footnote"`},
+		{"groups[1]", `has an unknown field "id"`},
 	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "schema.json"), schema, 0o600); err != nil {
-		t.Fatal(err)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems:\n got %v\nwant %v", got, want)
 	}
-	var names []string
-	for name, s := range samples {
-		file := fmt.Sprintf("sample%d.json", len(names))
-		names = append(names, name)
-		if err := os.WriteFile(filepath.Join(dir, file), []byte(s.file), 0o600); err != nil {
-			t.Fatal(err)
+	// A top-level value that is not an object, and a file of a million values.
+	if got := fwProblems(t, func() error { _, err := review.ParseFile(strings.NewReader(`[1]`)); return err }()); !reflect.DeepEqual(got,
+		[]review.Problem{{"file", "must be an object, not a list"}}) {
+		t.Errorf("a list: %v", got)
+	}
+	many := `{"format":"thematic-framework","version":2,"groups":[` + strings.Repeat("1,", 300_000) + `1]}`
+	got = fwProblems(t, func() error { _, err := review.ParseFile(strings.NewReader(many)); return err }())
+	if len(got) != 1 || got[0].Path != "file" || !strings.Contains(got[0].Message, "more than 100000 values") {
+		t.Errorf("300,000 values: %v", got)
+	}
+	for _, trailing := range []string{" {}", " ]", " 1", "x"} {
+		_, err := review.ParseFile(strings.NewReader(`{"format":"thematic-framework","version":1,"groups":[{"title":"G","action_areas":[{"title":"A"}]}]}` + trailing))
+		if got := fwProblems(t, err); len(got) != 1 || got[0].Message != "The file must hold one JSON object" {
+			t.Errorf("trailing %q: %v", trailing, got)
 		}
 	}
-	script := `
-import json, sys, os, jsonschema
-d = sys.argv[1]
-schema = json.load(open(os.path.join(d, "schema.json"), encoding="utf-8"))
-jsonschema.Draft202012Validator.check_schema(schema)
-v = jsonschema.Draft202012Validator(schema)
-for i in range(int(sys.argv[2])):
-    doc = json.load(open(os.path.join(d, "sample%d.json" % i), encoding="utf-8"))
-    print("ok" if v.is_valid(doc) else "invalid")
-`
-	out, err := exec.Command(py, "-c", script, dir, fmt.Sprint(len(names))).CombinedOutput()
-	if err != nil {
-		t.Fatalf("python jsonschema: %v\n%s", err, out)
-	}
-	lines := strings.Fields(string(out))
-	if len(lines) != len(names) {
-		t.Fatalf("python jsonschema printed %q", out)
-	}
-	for i, name := range names {
-		if got := lines[i] == "ok"; got != samples[name].ok {
-			t.Errorf("%s: python jsonschema says %s, want ok=%v", name, lines[i], samples[name].ok)
-		}
-	}
-}
-
-func fwDecodeNumbers(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	err := dec.Decode(&v)
-	return v, err
-}
-
-// fwMiniValidator checks a document against the subset of JSON Schema 2020-12 the framework schema
-// uses. A keyword it does not know is recorded in unknown, and the test fails: it never passes a
-// document by ignoring part of the schema.
-type fwMiniValidator struct {
-	root    map[string]any
-	unknown []string
-}
-
-var fwSchemaAnnotations = map[string]bool{"$schema": true, "$id": true, "$comment": true, "title": true, "description": true, "$defs": true}
-
-func (v *fwMiniValidator) validate(schema map[string]any, doc any, at string) error {
-	for k, sv := range schema {
-		if fwSchemaAnnotations[k] || k == "then" {
-			continue
-		}
-		var err error
-		switch k {
-		case "$ref":
-			ref, _ := sv.(string)
-			name, ok := strings.CutPrefix(ref, "#/$defs/")
-			defs, _ := v.root["$defs"].(map[string]any)
-			target, found := defs[name].(map[string]any)
-			if !ok || !found {
-				return fmt.Errorf("%s: unresolved $ref %q", at, ref)
-			}
-			err = v.validate(target, doc, at)
-		case "type":
-			err = v.checkType(sv, doc, at)
-		case "const":
-			if !fwJSONEqual(sv, doc) {
-				err = fmt.Errorf("%s: must be %v", at, sv)
-			}
-		case "required":
-			if obj, ok := doc.(map[string]any); ok {
-				for _, r := range sv.([]any) {
-					if _, has := obj[r.(string)]; !has {
-						err = fmt.Errorf("%s: %s is required", at, r)
-						break
-					}
-				}
-			}
-		case "properties":
-			if obj, ok := doc.(map[string]any); ok {
-				for name, sub := range sv.(map[string]any) {
-					if val, has := obj[name]; has {
-						if err = v.validate(sub.(map[string]any), val, at+"."+name); err != nil {
-							break
-						}
-					}
-				}
-			}
-		case "additionalProperties":
-			if sv != false {
-				v.unknown = append(v.unknown, "additionalProperties other than false")
-				continue
-			}
-			if obj, ok := doc.(map[string]any); ok {
-				props, _ := schema["properties"].(map[string]any)
-				for name := range obj {
-					if _, known := props[name]; !known {
-						err = fmt.Errorf("%s: unknown field %s", at, name)
-						break
-					}
-				}
-			}
-		case "items":
-			if arr, ok := doc.([]any); ok {
-				for i, item := range arr {
-					if err = v.validate(sv.(map[string]any), item, fmt.Sprintf("%s[%d]", at, i)); err != nil {
-						break
-					}
-				}
-			}
-		case "minItems", "maxItems":
-			if arr, ok := doc.([]any); ok {
-				n, _ := sv.(json.Number).Int64()
-				if k == "minItems" && int64(len(arr)) < n || k == "maxItems" && int64(len(arr)) > n {
-					err = fmt.Errorf("%s: %d items breaks %s %d", at, len(arr), k, n)
-				}
-			}
-		case "minLength", "maxLength":
-			if s, ok := doc.(string); ok {
-				n, _ := sv.(json.Number).Int64()
-				l := int64(utf8.RuneCountInString(s))
-				if k == "minLength" && l < n || k == "maxLength" && l > n {
-					err = fmt.Errorf("%s: length %d breaks %s %d", at, l, k, n)
-				}
-			}
-		case "pattern":
-			if s, ok := doc.(string); ok {
-				re, cerr := regexp.Compile(sv.(string))
-				if cerr != nil {
-					return fmt.Errorf("pattern %q: %v", sv, cerr)
-				}
-				if !re.MatchString(s) {
-					err = fmt.Errorf("%s: does not match %s", at, sv)
-				}
-			}
-		case "enum":
-			err = fmt.Errorf("%s: must be one of %v", at, sv)
-			for _, x := range sv.([]any) {
-				if fwJSONEqual(x, doc) {
-					err = nil
-				}
-			}
-		case "not":
-			if v.validate(sv.(map[string]any), doc, at) == nil {
-				err = fmt.Errorf("%s: must not match %v", at, sv)
-			}
-		case "if":
-			branch := "then"
-			if v.validate(sv.(map[string]any), doc, at) != nil {
-				branch = "else"
-			}
-			if sub, ok := schema[branch].(map[string]any); ok {
-				err = v.validate(sub, doc, at)
-			}
-		default:
-			v.unknown = append(v.unknown, k)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (v *fwMiniValidator) checkType(want, doc any, at string) error {
-	var types []string
-	switch w := want.(type) {
-	case string:
-		types = []string{w}
-	case []any:
-		for _, x := range w {
-			types = append(types, x.(string))
-		}
-	}
-	for _, ty := range types {
-		switch d := doc.(type) {
-		case nil:
-			if ty == "null" {
-				return nil
-			}
-		case string:
-			if ty == "string" {
-				return nil
-			}
-		case bool:
-			if ty == "boolean" {
-				return nil
-			}
-		case map[string]any:
-			if ty == "object" {
-				return nil
-			}
-		case []any:
-			if ty == "array" {
-				return nil
-			}
-		case json.Number:
-			if ty == "number" {
-				return nil
-			}
-			if ty == "integer" {
-				if r, ok := new(big.Rat).SetString(d.String()); ok && r.IsInt() {
-					return nil
-				}
-			}
-		}
-	}
-	return fmt.Errorf("%s: must be of type %v", at, types)
-}
-
-func fwJSONEqual(a, b any) bool {
-	an, aok := a.(json.Number)
-	bn, bok := b.(json.Number)
-	if aok && bok {
-		ar, _ := new(big.Rat).SetString(an.String())
-		br, _ := new(big.Rat).SetString(bn.String())
-		return ar != nil && br != nil && ar.Cmp(br) == 0
-	}
-	return reflect.DeepEqual(a, b)
 }
