@@ -191,3 +191,39 @@ func TestAListOfMillionsAtTheLimitStaysWithinBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestOneEntryOfManyBadValuesStaysWithinBounds: the schema validator decodes and checks one entry
+// at a time and lists every problem in it, so an entry is the unit of cost. A note whose themes
+// are 59,000 numbers (each a problem) is checked within the bound, its first hundred problems
+// listed; a note of more values than an entry may hold is refused unchecked, saying so.
+func TestOneEntryOfManyBadValuesStaysWithinBounds(t *testing.T) {
+	note := func(n int) string {
+		return `{"ref":"n%d","visit":"v1","author":"lead@demo.test","source":"src1","role":null,"date":"2024-01-10",` +
+			`"created_at":"2024-01-10T10:00:00Z","text":"x","judgement":"neutral","good_practice":false,"family_words":false,` +
+			`"action_areas":[],"lines":[],"themes":[` + strings.TrimSuffix(strings.Repeat("0,", n), ",") + `]}`
+	}
+	for _, c := range []struct {
+		name, note, first string
+	}{
+		{"59,000 bad themes", note(59_000), "notes[0].themes[0]: must be a string"},
+		{"70,000 values", note(70_000), "notes[0]: holds more than 60000 values"},
+	} {
+		data := withNotes(len(c.note)+len(validRicher)+4096, c.note)
+		var err error
+		grew := heapPeak(func() { _, err = archive.ParseWithin(data, uploadLimit) })
+		t.Logf("%s: %d KB checked; heap grew at most %d MB", c.name, len(data)>>10, grew>>20)
+		var inv *archive.Invalid
+		if !errors.As(err, &inv) {
+			t.Fatalf("%s: want *archive.Invalid, got %v", c.name, err)
+		}
+		if !strings.Contains(inv.Problems[0].String(), c.first) {
+			t.Errorf("%s: first problem %q, want it to say %q", c.name, inv.Problems[0], c.first)
+		}
+		if len(inv.Problems) > archive.MaxProblems {
+			t.Errorf("%s: %d problems listed", c.name, len(inv.Problems))
+		}
+		if grew > memoryBound {
+			t.Errorf("%s: the file grew the heap by %d MB, want at most %d MB", c.name, grew>>20, memoryBound>>20)
+		}
+	}
+}

@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // SchemaJSON is the archive format's JSON Schema (draft 2020-12), published in the repository.
@@ -20,108 +21,43 @@ import (
 //go:embed schema.json
 var SchemaJSON []byte
 
-// Node is one schema object: the subset of JSON Schema the archive's schema uses.
-type Node struct {
-	Ref                  string           `json:"$ref"`
-	Type                 any              `json:"type"` // a name or a list of names
-	Description          string           `json:"description"`
-	Properties           map[string]*Node `json:"properties"`
-	Required             []string         `json:"required"`
-	AdditionalProperties *bool            `json:"additionalProperties"`
-	Items                *Node            `json:"items"`
-	MinItems             *int             `json:"minItems"`
-	MinLength            *int             `json:"minLength"`
-	MaxLength            *int             `json:"maxLength"`
-	Minimum              *float64         `json:"minimum"`
-	Maximum              *float64         `json:"maximum"`
-	Enum                 []any            `json:"enum"`
-	Const                any              `json:"const"`
-	Pattern              string           `json:"pattern"`
-	Format               string           `json:"format"`
-	Defs                 map[string]*Node `json:"$defs"`
+// schemaURL is the schema's $id.
+const schemaURL = "https://github.com/thematic/thematic/internal/archive/schema.json"
 
-	re *regexp.Regexp
-}
+// Schema is the compiled schema (compiled once), with its formats (date, date-time) asserted.
+var Schema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
+	if err != nil {
+		return nil, fmt.Errorf("archive: schema: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	if err := c.AddResource(schemaURL, doc); err != nil {
+		return nil, fmt.Errorf("archive: schema: %w", err)
+	}
+	s, err := c.Compile(schemaURL)
+	if err != nil {
+		return nil, fmt.Errorf("archive: schema: %w", err)
+	}
+	return s, nil
+})
 
-var (
-	schemaOnce sync.Once
-	schemaRoot *Node
-	schemaErr  error
-)
+// maxEntryValues bounds the values of one entry (a note, a finding; a section that is not a
+// list) that the web import validates at once, counting only values the schema describes (not
+// those inside a saved report document, which it leaves free). The validator lists a problem for
+// every bad value, at some hundreds of bytes each, so an entry is checked whole only when that
+// cost is bounded: 60,000 bad values cost about 35 MB. No real entry comes near it (the largest,
+// the self-assessment of 153 areas, holds some tens of thousands).
+const maxEntryValues = 60_000
 
-// Schema parses the embedded schema once.
-func Schema() (*Node, error) {
-	schemaOnce.Do(func() {
-		var n Node
-		if err := json.Unmarshal(SchemaJSON, &n); err != nil {
-			schemaErr = fmt.Errorf("archive: schema: %w", err)
-			return
-		}
-		schemaErr = n.compile(&n)
-		schemaRoot = &n
-	})
-	return schemaRoot, schemaErr
-}
-
-func (n *Node) compile(root *Node) error {
-	if n == nil {
-		return nil
-	}
-	if n.Pattern != "" {
-		re, err := regexp.Compile(n.Pattern)
-		if err != nil {
-			return fmt.Errorf("archive: schema pattern %q: %w", n.Pattern, err)
-		}
-		n.re = re
-	}
-	if n.Ref != "" && root.resolve(n.Ref) == nil {
-		return fmt.Errorf("archive: schema: unknown $ref %q", n.Ref)
-	}
-	for _, c := range n.Properties {
-		if err := c.compile(root); err != nil {
-			return err
-		}
-	}
-	for _, c := range n.Defs {
-		if err := c.compile(root); err != nil {
-			return err
-		}
-	}
-	return n.Items.compile(root)
-}
-
-func (n *Node) resolve(ref string) *Node {
-	name, ok := strings.CutPrefix(ref, "#/$defs/")
-	if !ok {
-		return nil
-	}
-	return n.Defs[name]
-}
-
-// Types are the JSON types the node allows (none: any).
-func (n *Node) Types() []string {
-	switch t := n.Type.(type) {
-	case string:
-		return []string{t}
-	case []any:
-		var out []string
-		for _, v := range t {
-			if s, ok := v.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-// validator walks a document against the schema as a stream of tokens, collecting problems with
-// their paths. Nothing of the document is kept but the path in hand: a section of a million
-// entries costs no more than one entry.
-type validator struct {
-	root *Node
-	ps   *problems
-	dec  *json.Decoder
+// checker validates a document against the schema as a stream: the top-level sections one at a
+// time, and the lists among them one entry at a time, each entry decoded and validated by the
+// JSON Schema implementation, then dropped. What checking costs is that of the largest entry,
+// whatever the number of entries; checking stops after MaxProblems problems.
+type checker struct {
+	ps  *problems
+	dec *json.Decoder
 
 	values, maxValues int64 // values read so far, and the most allowed (0: any number)
 }
@@ -139,271 +75,412 @@ func checkShape(data []byte, maxValues int64, ps *problems) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // integers are told from other numbers by their text
-	v := &validator{root: root, ps: ps, dec: dec, maxValues: maxValues}
-	if err := v.value("", root); err != nil && !errors.Is(err, errStop) {
+	c := &checker{ps: ps, dec: dec, maxValues: maxValues}
+	if err := c.document(root); err != nil && !errors.Is(err, errStop) {
 		ps.add("", "the file could not be read: %v", err)
 	}
 	return nil
 }
 
-// token reads the next token, counting the values.
-func (v *validator) token() (json.Token, error) {
-	tok, err := v.dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-		return tok, nil
-	}
-	if v.values++; v.maxValues > 0 && v.values > v.maxValues {
+// count adds n values read, refusing the file once there are too many.
+func (c *checker) count(n int64) error {
+	if c.values += n; c.maxValues > 0 && c.values > c.maxValues {
 		// One problem: the rest of the file is not worth reading.
-		v.ps.list, v.ps.more = nil, false
-		v.ps.add("", "the archive holds more than %d values (fields and list entries), more than this service reads from a file of its size limit: import it with the command line", v.maxValues)
-		return nil, errStop
-	}
-	return tok, nil
-}
-
-// stop answers errStop once checking should end.
-func (v *validator) stop() error {
-	if v.ps.full() {
+		c.ps.list, c.ps.more = nil, false
+		c.ps.add("", "the archive holds more than %d values (fields and list entries), more than this service reads from a file of its size limit: import it with the command line", c.maxValues)
 		return errStop
 	}
 	return nil
 }
 
-// tokenType is the JSON type of a token as the decoder gives it.
-func tokenType(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' {
-			return "object"
-		}
-		return "array"
-	case string:
-		return "string"
-	case json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	}
-	return "null"
-}
-
-var typeWords = map[string]string{"object": "an object", "array": "a list", "string": "a string (text in quotes)",
-	"integer": "a whole number", "number": "a number", "boolean": "true or false", "null": "null"}
-
-func describeTypes(ts []string) string {
-	var words []string
-	for _, t := range ts {
-		words = append(words, typeWords[t])
-	}
-	return strings.Join(words, " or ")
-}
-
-func at(path string) string {
-	if path == "" {
-		return "the file"
-	}
-	return path
-}
-
-// value reads one value from the stream and checks it against n.
-func (v *validator) value(path string, n *Node) error {
-	for n.Ref != "" { // the schema gives nothing beside a $ref
-		n = v.root.resolve(n.Ref)
-	}
-	tok, err := v.token()
-	if err != nil {
-		return err
-	}
-	jt := tokenType(tok)
-	if ts := n.Types(); len(ts) > 0 {
-		okType := slices.Contains(ts, jt)
-		if !okType && jt == "number" && slices.Contains(ts, "integer") {
-			if _, err := strconv.ParseInt(string(tok.(json.Number)), 10, 64); err == nil {
-				okType, jt = true, "integer"
-			}
-		}
-		if !okType {
-			v.ps.add(path, "must be %s", describeTypes(ts))
-			if err := v.stop(); err != nil {
-				return err
-			}
-			return v.skip(tok)
-		}
-	}
-	switch jt {
-	case "object":
-		return v.object(path, n)
-	case "array":
-		return v.array(path, n)
-	}
-	if num, ok := tok.(json.Number); ok {
-		f, err := num.Float64()
-		if err != nil {
-			v.ps.add(path, "is not a number this service can read")
-			return v.stop()
-		}
-		tok = f
-	}
-	v.scalar(path, tok, n)
-	return v.stop()
-}
-
-// skip reads past the rest of a value whose first token was tok.
-func (v *validator) skip(tok json.Token) error {
-	if d, ok := tok.(json.Delim); !ok || (d != '{' && d != '[') {
-		return nil
-	}
-	for depth := 1; depth > 0; {
-		tok, err := v.token()
-		if err != nil {
-			return err
-		}
-		if d, ok := tok.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
-			}
-		}
+// stop answers errStop once checking should end.
+func (c *checker) stop() error {
+	if c.ps.full() {
+		return errStop
 	}
 	return nil
 }
 
-// object checks an object's members as they come, then that no required one was missing.
-func (v *validator) object(path string, n *Node) error {
-	seen := map[string]bool{} // of the schema's properties only, so a few keys at most
-	for v.dec.More() {
-		tok, err := v.dec.Token() // a key costs nothing once read: not counted
+// document reads the top-level object section by section.
+func (c *checker) document(root *jsonschema.Schema) error {
+	tok, err := c.dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		c.ps.add("", "must be an object")
+		return nil
+	}
+	if err := c.count(1); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for c.dec.More() {
+		tok, err := c.dec.Token() // a key costs nothing once read: not counted
 		if err != nil {
 			return err
 		}
 		k, _ := tok.(string)
-		sub := k
-		if path != "" {
-			sub = path + "." + k
-		}
-		c, ok := n.Properties[k]
+		s, ok := root.Properties[k]
 		if !ok {
-			if n.AdditionalProperties != nil && !*n.AdditionalProperties {
-				v.ps.add(sub, "is not a field of the archive format")
-				if err := v.stop(); err != nil {
+			if root.AdditionalProperties == false {
+				c.ps.add(k, "is not a field of the archive format")
+				if err := c.stop(); err != nil {
 					return err
 				}
 			}
-			if err := v.skipValue(); err != nil {
+			if _, err := c.decodeEntry(k, false); err != nil {
 				return err
 			}
 			continue
 		}
 		seen[k] = true
-		if err := v.value(sub, c); err != nil {
+		if err := c.section(k, s); err != nil {
 			return err
 		}
 	}
-	if _, err := v.token(); err != nil { // the closing brace
+	if _, err := c.dec.Token(); err != nil { // the closing brace
 		return err
 	}
-	for _, k := range n.Required {
+	for _, k := range root.Required {
 		if !seen[k] {
-			v.ps.add(path, "%q is missing", k)
+			c.ps.add("", "%q is missing", k)
 		}
 	}
-	return v.stop()
+	return c.stop()
 }
 
-// skipValue reads past the next value.
-func (v *validator) skipValue() error {
-	tok, err := v.token()
+// section checks one top-level value: a list entry by entry, an object field by field (each
+// decoded apart, then the object validated whole), a scalar as it is.
+func (c *checker) section(path string, s *jsonschema.Schema) error {
+	tok, err := c.dec.Token()
 	if err != nil {
 		return err
 	}
-	return v.skip(tok)
-}
-
-// array checks a list one entry at a time.
-func (v *validator) array(path string, n *Node) error {
-	count := 0
-	for ; v.dec.More(); count++ {
-		var err error
-		if n.Items == nil {
-			err = v.skipValue()
-		} else {
-			err = v.value(idx(path, count), n.Items)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if _, err := v.token(); err != nil { // the closing bracket
+	if err := c.count(1); err != nil {
 		return err
 	}
-	if n.MinItems != nil && count < *n.MinItems {
-		v.ps.add(path, "must have at least %d entries", *n.MinItems)
+	switch tok {
+	case json.Delim('['):
+		var items *jsonschema.Schema
+		var minItems *int
+		for r := s; r != nil && items == nil; r = r.Ref { // keywords beside a $ref, or behind it
+			items, minItems = r.Items2020, r.MinItems
+		}
+		var list []any // kept only when the schema wants no list here, to say so
+		n := 0
+		for ; c.dec.More(); n++ {
+			p := idx(path, n)
+			v, err := c.decodeEntry(p, true)
+			if err != nil {
+				return err
+			}
+			switch {
+			case items != nil:
+				if c.checkable(p, *v, items) {
+					c.validate(p, *v, items)
+				}
+			default:
+				list = append(list, *v)
+			}
+			if err := c.stop(); err != nil {
+				return err
+			}
+		}
+		if _, err := c.dec.Token(); err != nil { // the closing bracket
+			return err
+		}
+		if items == nil && c.checkable(path, list, s) {
+			c.validate(path, list, s)
+		} else if minItems != nil && n < *minItems {
+			c.ps.add(path, "must have at least %d entries", *minItems)
+		}
+	case json.Delim('{'):
+		obj := map[string]any{}
+		for c.dec.More() {
+			tok, err := c.dec.Token()
+			if err != nil {
+				return err
+			}
+			k, _ := tok.(string)
+			v, err := c.decodeEntry(joinPath(path, []string{k}), true)
+			if err != nil {
+				return err
+			}
+			obj[k] = *v
+		}
+		if _, err := c.dec.Token(); err != nil { // the closing brace
+			return err
+		}
+		if c.checkable(path, obj, s) {
+			c.validate(path, obj, s)
+		}
+	default:
+		if n, ok := tok.(json.Number); ok {
+			c.validate(path, n, s)
+		} else {
+			c.validate(path, tok, s)
+		}
 	}
-	return v.stop()
+	return c.stop()
 }
 
-// scalar checks a string, number (as float64), boolean or null.
-func (v *validator) scalar(path string, val any, n *Node) {
-	if n.Const != nil && !sameValue(val, n.Const) {
-		v.ps.add(path, "must be %s", quoteValue(n.Const))
+// decodeEntry reads the next value and counts its values; with keep, it decodes it, numbers as
+// written (without, it gives nil).
+func (c *checker) decodeEntry(path string, keep bool) (*any, error) {
+	var raw json.RawMessage
+	if err := c.dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	n := countValues(raw)
+	if err := c.count(n); err != nil {
+		return nil, err
+	}
+	if !keep {
+		return nil, nil
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// checkable says whether a decoded entry may be validated whole, adding a problem when it may
+// not: one that holds more than maxEntryValues values the schema s describes.
+func (c *checker) checkable(path string, v any, s *jsonschema.Schema) bool {
+	if c.maxValues == 0 {
+		return true
+	}
+	if n := described(v, s, maxEntryValues+1); n > maxEntryValues {
+		c.ps.add(path, "holds more than %d values (fields and list entries), more than this service checks in one entry: import the archive with the command line", maxEntryValues)
+		return false
+	}
+	return true
+}
+
+// described counts the values of v that schema s describes, stopping past limit: values below an
+// object or list whose schema says nothing of its contents count as one.
+func described(v any, s *jsonschema.Schema, limit int) int {
+	for s != nil && s.Ref != nil && s.Properties == nil && s.Items2020 == nil {
+		s = s.Ref
+	}
+	n := 1
+	switch x := v.(type) {
+	case map[string]any:
+		if s == nil || s.Properties == nil {
+			return n
+		}
+		for k, c := range x {
+			if n += described(c, s.Properties[k], limit-n); n > limit {
+				return n
+			}
+		}
+	case []any:
+		if s == nil || s.Items2020 == nil {
+			return n
+		}
+		for _, c := range x {
+			if n += described(c, s.Items2020, limit-n); n > limit {
+				return n
+			}
+		}
+	}
+	return n
+}
+
+// countValues counts the values in valid JSON as the decoder gives them: every object, list,
+// string, number, true, false and null, but not the keys of objects.
+func countValues(raw []byte) int64 {
+	var n, keys int64
+	inString, escaped, prevValueEnd := false, false, false
+	for _, b := range raw {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+			continue
+		}
+		switch b {
+		case '"':
+			inString = true
+			n++
+			prevValueEnd = false
+		case '{', '[':
+			n++
+			prevValueEnd = false
+		case ':':
+			keys++ // the string before it was a key
+			prevValueEnd = false
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			prevValueEnd = false
+		default: // a number or a literal: count its first byte only
+			if !prevValueEnd {
+				n++
+				prevValueEnd = true
+			}
+		}
+	}
+	return n - keys
+}
+
+// validate checks a decoded value at path against s and adds its problems, in the order of
+// the file as far as it can tell: a value's own fields before what is missing from it.
+func (c *checker) validate(path string, v any, s *jsonschema.Schema) {
+	err := s.Validate(v)
+	var verr *jsonschema.ValidationError
+	if !errors.As(err, &verr) {
+		if err != nil {
+			c.ps.add(path, "could not be checked: %v", err)
+		}
 		return
 	}
-	if len(n.Enum) > 0 && !slices.ContainsFunc(n.Enum, func(e any) bool { return sameValue(val, e) }) {
+	var list []Problem
+	var leaves func(e *jsonschema.ValidationError)
+	leaves = func(e *jsonschema.ValidationError) {
+		for _, ch := range e.Causes {
+			leaves(ch)
+		}
+		if len(e.Causes) == 0 {
+			list = append(list, problemsOf(joinPath(path, e.InstanceLocation), e.ErrorKind)...)
+		}
+	}
+	leaves(verr)
+	slices.SortStableFunc(list, func(a, b Problem) int { return comparePaths(a.Path, b.Path) })
+	for _, p := range slices.Compact(list) {
+		c.ps.add(p.Path, "%s", p.Message)
+	}
+}
+
+// joinPath writes an instance location below path as the problems' paths: "notes[3].text".
+func joinPath(path string, loc []string) string {
+	var b strings.Builder
+	b.WriteString(path)
+	for _, seg := range loc {
+		if _, err := strconv.Atoi(seg); err == nil {
+			b.WriteString("[" + seg + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
+// comparePaths orders problems as a reader of the file meets them: entries by number, and what
+// lies inside a value before what is said of the value itself (a missing field is found at the
+// end of its object). Fields of one object keep the validator's order.
+func comparePaths(a, b string) int {
+	sa, sb := splitPath(a), splitPath(b)
+	for i := 0; i < len(sa) && i < len(sb); i++ {
+		if sa[i] == sb[i] {
+			continue
+		}
+		na, erra := strconv.Atoi(sa[i])
+		nb, errb := strconv.Atoi(sb[i])
+		if erra == nil && errb == nil {
+			return na - nb
+		}
+		return 0
+	}
+	return len(sb) - len(sa) // the deeper path first
+}
+
+func splitPath(p string) []string {
+	return strings.FieldsFunc(p, func(r rune) bool { return r == '.' || r == '[' || r == ']' })
+}
+
+// problemsOf words one failed keyword as the archive's problems.
+func problemsOf(path string, k jsonschema.ErrorKind) []Problem {
+	one := func(format string, args ...any) []Problem {
+		return []Problem{{Path: path, Message: fmt.Sprintf(format, args...)}}
+	}
+	switch k := k.(type) {
+	case *kind.Type:
+		return one("must be %s", describeTypes(k.Want))
+	case *kind.AdditionalProperties:
+		var out []Problem
+		for _, p := range k.Properties {
+			out = append(out, Problem{Path: joinPath(path, []string{p}), Message: "is not a field of the archive format"})
+		}
+		return out
+	case *kind.Required:
+		var out []Problem
+		for _, m := range k.Missing {
+			out = append(out, Problem{Path: path, Message: strconv.Quote(m) + " is missing"})
+		}
+		return out
+	case *kind.Const:
+		return one("must be %s", quoteValue(k.Want))
+	case *kind.Enum:
 		var words []string
-		for _, e := range n.Enum {
+		for _, e := range k.Want {
 			words = append(words, quoteValue(e))
 		}
-		v.ps.add(path, "must be one of %s", strings.Join(words, ", "))
-		return
-	}
-	switch x := val.(type) {
-	case string:
-		l := utf8.RuneCountInString(x)
-		if n.MinLength != nil && l < *n.MinLength {
-			if *n.MinLength == 1 {
-				v.ps.add(path, "must not be empty")
-			} else {
-				v.ps.add(path, "must be at least %d characters", *n.MinLength)
-			}
-			return
+		return one("must be one of %s", strings.Join(words, ", "))
+	case *kind.MinLength:
+		if k.Want == 1 {
+			return one("must not be empty")
 		}
-		if n.MaxLength != nil && l > *n.MaxLength {
-			v.ps.add(path, "must be %d characters or fewer (it has %d)", *n.MaxLength, l)
-			return
-		}
-		if n.re != nil && !n.re.MatchString(x) {
-			v.ps.add(path, "%s is not in the expected form (%s)", quoteValue(short(x)), n.Pattern)
-			return
-		}
-		switch n.Format {
+		return one("must be at least %d characters", k.Want)
+	case *kind.MaxLength:
+		return one("must be %d characters or fewer (it has %d)", k.Want, k.Got)
+	case *kind.Pattern:
+		return one("%s is not in the expected form (%s)", quoteValue(short(k.Got)), k.Want)
+	case *kind.Format:
+		s, _ := k.Got.(string)
+		switch k.Want {
 		case "date":
-			if _, err := time.Parse(time.DateOnly, x); err != nil {
-				v.ps.add(path, "%s is not a date (YYYY-MM-DD)", quoteValue(short(x)))
-			}
+			return one("%s is not a date (YYYY-MM-DD)", quoteValue(short(s)))
 		case "date-time":
-			if _, err := time.Parse(time.RFC3339Nano, x); err != nil {
-				v.ps.add(path, "%s is not a date and time (RFC 3339)", quoteValue(short(x)))
-			}
+			return one("%s is not a date and time (RFC 3339)", quoteValue(short(s)))
 		}
-	case float64:
-		if n.Minimum != nil && x < *n.Minimum {
-			v.ps.add(path, "must be %v or more", *n.Minimum)
-		} else if n.Maximum != nil && x > *n.Maximum {
-			v.ps.add(path, "must be %v or less", *n.Maximum)
-		}
+		return one("%s is not in the format %s", quoteValue(short(s)), k.Want)
+	case *kind.Minimum:
+		return one("must be %s or more", k.Want.RatString())
+	case *kind.Maximum:
+		return one("must be %s or less", k.Want.RatString())
+	case *kind.MinItems:
+		return one("must have at least %d entries", k.Want)
+	case *kind.MaxItems:
+		return one("must have %d entries or fewer", k.Want)
 	}
+	return one("%s", (&jsonschema.ValidationError{ErrorKind: k}).Error())
 }
 
-func sameValue(a, b any) bool {
-	if fa, ok := a.(float64); ok {
-		fb, ok := b.(float64)
-		return ok && fa == fb
+var typeWords = map[string]string{"object": "an object", "array": "a list", "string": "a string (text in quotes)",
+	"integer": "a whole number", "number": "a number", "boolean": "true or false", "null": "null"}
+
+// describeTypes names JSON types in words, null last: "a string (text in quotes) or null".
+func describeTypes(ts []string) string {
+	ts = slices.Clone(ts)
+	slices.SortStableFunc(ts, func(a, b string) int {
+		switch {
+		case a == b:
+			return 0
+		case a == "null":
+			return 1
+		case b == "null":
+			return -1
+		}
+		return 0
+	})
+	var words []string
+	for _, t := range ts {
+		if w, ok := typeWords[t]; ok {
+			words = append(words, w)
+		} else {
+			words = append(words, t)
+		}
 	}
-	return a == b
+	return strings.Join(words, " or ")
 }
 
 func quoteValue(v any) string {
