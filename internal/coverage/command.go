@@ -23,13 +23,13 @@ func Page(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (Coverage, error
 
 // ChangeThreshold checks the threshold as typed and sets it on the scope's review, audited. A
 // value that is not a whole number from 0 to 1000 is refused (*form.Refused) before any
-// transaction opens.
+// transaction opens. The audit entry names the actor by id and email.
 func ChangeThreshold(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in ThresholdInput) (int, error) {
 	n, errs := in.Parse()
 	if errs.Any() {
 		return 0, &form.Refused{Errors: errs}
 	}
 	return n, db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		return SetThreshold(ctx, tx, sc.TenantID, sc.ReviewID, sc.UserID, n)
+		return setThreshold(ctx, tx, sc, n)
 	})
 }
