@@ -17,6 +17,7 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
+	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
 )
@@ -272,6 +273,11 @@ func (in ThresholdInput) Parse() (int, *form.Errors) {
 // display preference of the review's leads, the last one set wins and the audit log keeps each
 // change with its before and after. Setting the same value again records nothing.
 func SetThreshold(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, value int) error {
+	return setThreshold(ctx, tx, db.Scope{TenantID: tenantID, UserID: actorID, ReviewID: reviewID}, value)
+}
+
+func setThreshold(ctx context.Context, tx pgx.Tx, sc db.Scope, value int) error {
+	tenantID, reviewID := sc.TenantID, sc.ReviewID
 	if value < 0 || value > MaxThreshold {
 		return apperr.Invalid("Threshold must be between 0 and %d", MaxThreshold)
 	}
@@ -291,7 +297,7 @@ func SetThreshold(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID st
 		tenantID, reviewID, value); err != nil {
 		return fmt.Errorf("coverage: set threshold of %s: %w", reviewID, err)
 	}
-	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: "coverage.threshold_changed",
+	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "coverage.threshold_changed",
 		ObjectType: "review", ObjectID: reviewID,
 		Before: map[string]int{"coverage_threshold": before}, After: map[string]int{"coverage_threshold": value}})
 }

@@ -8,9 +8,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
+	"thematic/internal/form"
 )
 
 // Editing a review's lines of enquiry. Positions run 1, 2, 3… within the review (groups), within
@@ -419,4 +421,302 @@ func enqRenumberLines(ctx context.Context, q db.Querier, tenantID, reviewID, gro
 		return fmt.Errorf("review: renumber lines of group %q: %w", groupID, err)
 	}
 	return nil
+}
+
+// --- Commands and page queries: each opens its own transaction and records its audit entry. A
+// refused change (*form.Refused, its fields those of the page's forms) comes back with the page
+// to show again, read in one transaction either way.
+
+// EnquiryPage is what the lines of enquiry page shows.
+type EnquiryPage struct {
+	Review  Review
+	Enquiry Enquiry
+}
+
+// HasGroup reports whether the review has the group.
+func (p EnquiryPage) HasGroup(groupID string) bool {
+	for _, g := range p.Enquiry.Groups {
+		if g.ID == groupID {
+			return true
+		}
+	}
+	return false
+}
+
+func loadEnquiryPage(ctx context.Context, tx pgx.Tx, sc db.Scope) (EnquiryPage, error) {
+	var p EnquiryPage
+	var err error
+	if p.Review, err = Get(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+		return p, err
+	}
+	p.Enquiry, err = LoadEnquiry(ctx, tx, sc.TenantID, sc.ReviewID)
+	return p, err
+}
+
+// LoadEnquiryPage reads the scope's review and its lines of enquiry.
+func LoadEnquiryPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (EnquiryPage, error) {
+	var p EnquiryPage
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		p, err = loadEnquiryPage(ctx, tx, sc)
+		return err
+	})
+	return p, err
+}
+
+// enquiryRefused is a refusal with the page to show again, read in its own transaction (for a
+// refusal found before any transaction).
+func enquiryRefused(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, field, msg string) (EnquiryPage, error) {
+	p, err := LoadEnquiryPage(ctx, pool, sc)
+	if err != nil {
+		return p, err
+	}
+	return p, form.Refuse(field, msg)
+}
+
+// GroupChange is what a change of a group did, or, when refused, the page to show again.
+type GroupChange struct {
+	Group    EnquiryGroup // the group added, renamed (as it was) or deleted
+	Title    string       // the title given (a rename)
+	Created  bool         // false when an add found the group there already
+	From, To int          // a move's positions
+	Page     EnquiryPage  // when refused
+}
+
+// EnquiryAddGroup adds a group of lines of enquiry; a group of that title already there is kept
+// (Created false). The title is refused on "group-title".
+func EnquiryAddGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, typed string) (GroupChange, error) {
+	var c GroupChange
+	title, problem := CheckEnquiryTitle(typed)
+	if problem != "" {
+		var err error
+		c.Page, err = enquiryRefused(ctx, pool, sc, "group-title", problem)
+		return c, err
+	}
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if c.Group, c.Created, err = AddEnquiryGroup(ctx, tx, sc.TenantID, sc.ReviewID, title); err != nil || !c.Created {
+			return err
+		}
+		return auditAs(ctx, tx, sc, "enquiry.group_added", "enquiry_group", c.Group.ID, nil,
+			map[string]any{"review_id": sc.ReviewID, "title": c.Group.Title, "position": c.Group.Position})
+	})
+	return c, err
+}
+
+// EnquiryRenameGroup gives a group a new title, when was is still its title. A title refused, or
+// another group's, is refused on "title-<group id>".
+func EnquiryRenameGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, groupID, was, typed string) (GroupChange, error) {
+	var c GroupChange
+	title, problem := CheckEnquiryTitle(typed)
+	if problem != "" {
+		var err error
+		c.Page, err = enquiryRefused(ctx, pool, sc, "title-"+groupID, problem)
+		return c, err
+	}
+	c.Title = title
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		c.Group, err = RenameEnquiryGroup(ctx, tx, sc.TenantID, sc.ReviewID, groupID, was, title)
+		if errors.Is(err, ErrGroupTitleTaken) {
+			if c.Page, err = loadEnquiryPage(ctx, tx, sc); err != nil {
+				return err
+			}
+			return form.Refuse("title-"+groupID, "There is already a group called “"+title+"”")
+		}
+		if err != nil || c.Group.Title == title {
+			return err
+		}
+		return auditAs(ctx, tx, sc, "enquiry.group_renamed", "enquiry_group", groupID,
+			map[string]string{"title": c.Group.Title}, map[string]string{"title": title})
+	})
+	return c, err
+}
+
+// EnquiryMoveGroup moves a group one place up or down (From == To at either end).
+func EnquiryMoveGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, groupID string, up bool) (GroupChange, error) {
+	var c GroupChange
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if c.From, c.To, err = MoveEnquiryGroup(ctx, tx, sc.TenantID, sc.ReviewID, groupID, up); err != nil || c.From == c.To {
+			return err
+		}
+		return auditAs(ctx, tx, sc, "enquiry.group_moved", "enquiry_group", groupID,
+			map[string]int{"position": c.From}, map[string]int{"position": c.To})
+	})
+	return c, err
+}
+
+// EnquiryDeleteGroup deletes an empty group; a group with lines is refused on "delete-<group id>".
+func EnquiryDeleteGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, groupID string) (GroupChange, error) {
+	var c GroupChange
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		c.Group, err = DeleteEnquiryGroup(ctx, tx, sc.TenantID, sc.ReviewID, groupID)
+		if errors.Is(err, ErrGroupNotEmpty) {
+			if c.Page, err = loadEnquiryPage(ctx, tx, sc); err != nil { // the page again, in this transaction
+				return err
+			}
+			lines := "1 line of enquiry"
+			if n := len(c.Group.Lines); n != 1 {
+				lines = fmt.Sprintf("%d lines of enquiry", n)
+			}
+			return form.Refuse("delete-"+groupID, "You cannot delete “"+c.Group.Title+"” while it has "+lines+". Delete its lines of enquiry first.")
+		}
+		if err != nil {
+			return err
+		}
+		return auditAs(ctx, tx, sc, "enquiry.group_deleted", "enquiry_group", groupID,
+			map[string]any{"review_id": sc.ReviewID, "title": c.Group.Title, "position": c.Group.Position}, nil)
+	})
+	return c, err
+}
+
+// LineEdit is what a change of a line did, or, when refused, the change page to show again.
+type LineEdit struct {
+	Line     EnquiryLine // the line added, changed (as it was), moved or deleted
+	Created  bool        // false when an add found the line there already
+	From, To int         // a move's positions
+	Page     EnquiryPage // when an add is refused
+	Form     LineForm    // when a change is refused
+}
+
+// EnquiryAddLine adds a line of enquiry to a group ("" for none); the same question already there
+// is kept (Created false). The question is refused on "question".
+func EnquiryAddLine(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, groupID, typed string) (LineEdit, error) {
+	var c LineEdit
+	question, problem := CheckQuestion(typed)
+	if problem != "" {
+		var err error
+		c.Page, err = enquiryRefused(ctx, pool, sc, "question", problem)
+		return c, err
+	}
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if c.Line, c.Created, err = AddEnquiryLine(ctx, tx, sc.TenantID, sc.ReviewID, groupID, question); err != nil || !c.Created {
+			return err
+		}
+		return auditAs(ctx, tx, sc, "enquiry.line_added", "enquiry_line", c.Line.ID, nil,
+			map[string]any{"review_id": sc.ReviewID, "group_id": groupID, "question": c.Line.Question, "position": c.Line.Position})
+	})
+	return c, err
+}
+
+// LineForm is a line with the groups it may move to, for its change page.
+type LineForm struct {
+	Review     Review
+	Line       EnquiryLine
+	Groups     []EnquiryGroup
+	GroupTitle string // the line's group's title, "" for none
+	Number     string // "2.3", or "3" for a line in no group
+}
+
+func loadLineForm(ctx context.Context, tx pgx.Tx, sc db.Scope, lineID string) (LineForm, error) {
+	var f LineForm
+	var err error
+	if f.Line, err = GetEnquiryLine(ctx, tx, sc.TenantID, sc.ReviewID, lineID); err != nil {
+		return f, err
+	}
+	if f.Review, err = Get(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+		return f, err
+	}
+	enq, err := LoadEnquiry(ctx, tx, sc.TenantID, sc.ReviewID)
+	if err != nil {
+		return f, err
+	}
+	f.Groups = enq.Groups
+	f.Number = fmt.Sprint(f.Line.Position)
+	for _, g := range enq.Groups {
+		if g.ID == f.Line.GroupID {
+			f.GroupTitle = g.Title
+			f.Number = fmt.Sprintf("%d.%d", g.Position, f.Line.Position)
+		}
+	}
+	return f, nil
+}
+
+// LoadLineForm reads a line's change page.
+func LoadLineForm(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, lineID string) (LineForm, error) {
+	var f LineForm
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		f, err = loadLineForm(ctx, tx, sc, lineID)
+		return err
+	})
+	return f, err
+}
+
+// Changes reports whether c changes the line as it was.
+func (c LineChange) Changes(before EnquiryLine) bool {
+	return before.Question != c.Question || (c.Regroup && before.GroupID != c.GroupID)
+}
+
+// EnquiryChangeLine changes a line's question and, when c.Regroup, its group. The question is
+// refused on "question"; a group with that question already on "group-id". c.Question is the
+// question as typed.
+func EnquiryChangeLine(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, lineID string, c LineChange) (LineEdit, error) {
+	var e LineEdit
+	question, problem := CheckQuestion(c.Question)
+	c.Question = question
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		refuse := func(field, msg string) error {
+			var err error
+			if e.Form, err = loadLineForm(ctx, tx, sc, lineID); err != nil {
+				return err
+			}
+			return form.Refuse(field, msg)
+		}
+		if problem != "" {
+			return refuse("question", problem)
+		}
+		var err error
+		e.Line, err = UpdateEnquiryLine(ctx, tx, sc.TenantID, sc.ReviewID, lineID, c)
+		if errors.Is(err, ErrQuestionInGroup) {
+			if c.GroupID == "" {
+				return refuse("group-id", "A line not in a group says this already: choose a group or change the line")
+			}
+			return refuse("group-id", "That group has this line of enquiry already: choose another group or change the line")
+		}
+		if err != nil || !c.Changes(e.Line) {
+			return err
+		}
+		b, aft := map[string]string{"question": e.Line.Question}, map[string]string{"question": c.Question}
+		if c.Regroup && c.GroupID != e.Line.GroupID {
+			b["group_id"], aft["group_id"] = e.Line.GroupID, c.GroupID
+		}
+		return auditAs(ctx, tx, sc, "enquiry.line_changed", "enquiry_line", lineID, b, aft)
+	})
+	return e, err
+}
+
+// EnquiryMoveLine moves a line one place up or down among its group's (From == To at either end).
+func EnquiryMoveLine(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, lineID string, up bool) (LineEdit, error) {
+	var e LineEdit
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if e.Line, err = GetEnquiryLine(ctx, tx, sc.TenantID, sc.ReviewID, lineID); err != nil {
+			return err
+		}
+		groupID := e.Line.GroupID
+		if e.From, e.To, err = MoveEnquiryLine(ctx, tx, sc.TenantID, sc.ReviewID, lineID, up); err != nil || e.From == e.To {
+			return err
+		}
+		return auditAs(ctx, tx, sc, "enquiry.line_moved", "enquiry_line", lineID,
+			map[string]any{"group_id": groupID, "position": e.From}, map[string]any{"group_id": groupID, "position": e.To})
+	})
+	return e, err
+}
+
+// EnquiryDeleteLine deletes a line of enquiry.
+func EnquiryDeleteLine(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, lineID string) (LineEdit, error) {
+	var e LineEdit
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if e.Line, err = DeleteEnquiryLine(ctx, tx, sc.TenantID, sc.ReviewID, lineID); err != nil {
+			return err
+		}
+		return auditAs(ctx, tx, sc, "enquiry.line_deleted", "enquiry_line", lineID,
+			map[string]any{"review_id": sc.ReviewID, "group_id": e.Line.GroupID, "question": e.Line.Question, "position": e.Line.Position}, nil)
+	})
+	return e, err
 }

@@ -1,10 +1,9 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
-
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/auth"
 	"thematic/internal/coverage"
@@ -14,15 +13,11 @@ import (
 
 // coverageView loads the page's data: a handful of statements, whatever the size of the review.
 func (s *Server) coverageView(r *http.Request) (coverageview.View, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	v := coverageview.View{ReviewID: a.Review.ReviewID, Lead: auth.Allowed(a, auth.ReviewLeadOnly), Errors: &form.Errors{},
 		By: coverageview.ParseBy(r.URL.Query().Get("by"))}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		v.Cov, err = coverage.Load(ctx, tx, a.TenantID, a.Review.ReviewID)
-		return err
-	})
+	var err error
+	v.Cov, err = coverage.Page(r.Context(), s.pool, scopeOf(r))
 	v.Threshold = strconv.Itoa(v.Cov.Threshold)
 	return v, err
 }
@@ -37,23 +32,22 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request) error {
 
 // coverageThreshold sets the threshold below which a cell is thin (a whole number, 0 to 1000).
 func (s *Server) coverageThreshold(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	in := coverage.ThresholdInput{Value: r.PostFormValue("threshold")}
-	n, errs := in.Parse()
-	if errs.Any() {
+	n, err := coverage.ChangeThreshold(r.Context(), s.pool, scopeOf(r), in)
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		// Refused before any transaction: the page's one query is the request's only one.
 		v, err := s.coverageView(r)
 		if err != nil {
 			return err
 		}
-		v.Threshold, v.Errors = in.Value, errs
+		v.Threshold, v.Errors = in.Value, refused.Errors
 		p := s.page(r, "Coverage of the evidence – "+v.Cov.ReviewTitle)
 		p.HasError = true
 		return s.invalid(w, r, coverageview.Page(p, v))
 	}
-	if err := s.tx(r, func(tx pgx.Tx) error {
-		return coverage.SetThreshold(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, n)
-	}); err != nil {
+	if err != nil {
 		return err
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/coverage", "Threshold for thin cells set to "+strconv.Itoa(n))

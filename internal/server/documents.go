@@ -10,14 +10,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/area"
-	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/document"
 	"thematic/internal/form"
@@ -43,52 +39,27 @@ func mayUpload(a *auth.Actor, areaID string) bool {
 	return a.Review.Role == auth.ReviewLead || (a.Review.Role == auth.ReviewContact && a.Review.SeesArea(areaID))
 }
 
-// documentWhere names the review and area of a documents page; the area must be in the review.
-func (s *Server) documentWhere(r *http.Request, tx pgx.Tx, areaID string) (documentview.Where, error) {
-	a := actorFrom(r.Context())
-	rv, err := s.areasReview(r, tx)
-	if err != nil {
-		return documentview.Where{}, err
-	}
-	ar, err := area.Get(r.Context(), tx, a.TenantID, a.Review.ReviewID, areaID)
-	if err != nil {
-		return documentview.Where{}, err
-	}
-	return documentview.Where{ReviewID: rv.ID, ReviewTitle: rv.Title, AreaID: ar.ID, AreaName: ar.Name,
-		Staff: a.Review.Role != auth.ReviewContact}, nil
+// documentWhere names the review and area of a documents page.
+func documentWhere(a *auth.Actor, p document.Place) documentview.Where {
+	return documentview.Where{ReviewID: p.ReviewID, ReviewTitle: p.ReviewTitle, AreaID: p.Area.ID, AreaName: p.Area.Name,
+		Staff: a.Review.Role != auth.ReviewContact}
 }
 
 func (s *Server) documentList(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	areaID, err := areaParam(r)
 	if err != nil {
 		return err
 	}
 	// Citing counts are for the review's staff: a local authority contact never sees evidence notes.
 	v := documentview.ListView{CanUpload: mayUpload(a, areaID), Citations: a.Review.Role != auth.ReviewContact}
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v.Where, err = s.documentWhere(r, tx, areaID); err != nil {
-			return err
-		}
-		docs, err := document.List(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
-		if err != nil {
-			return err
-		}
-		counts := map[string]int{}
-		if v.Citations && len(docs) > 0 {
-			if counts, err = document.CitingCounts(ctx, tx, a.TenantID, a.Review.ReviewID, areaID); err != nil {
-				return err
-			}
-		}
-		for _, d := range docs {
-			v.Rows = append(v.Rows, documentview.Row{Doc: d, CanDelete: mayDelete(a, areaID, d), Citing: counts[d.ID]})
-		}
-		return nil
-	})
+	pg, err := document.LoadList(r.Context(), s.pool, scopeOf(r), areaID, v.Citations)
 	if err != nil {
 		return err
+	}
+	v.Where = documentWhere(a, pg.Place)
+	for _, d := range pg.Docs {
+		v.Rows = append(v.Rows, documentview.Row{Doc: d, CanDelete: mayDelete(a, areaID, d), Citing: pg.Citing[d.ID]})
 	}
 	return s.ok(w, r, documentview.List(s.page(r, "Documents – "+v.Where.AreaName), v))
 }
@@ -115,13 +86,11 @@ func (s *Server) documentUploadForm(w http.ResponseWriter, r *http.Request) erro
 	}
 	v := documentview.UploadView{Rows: make([]documentview.UploadRow, uploadRows), Key: newFormKey(),
 		Limit: humanBytes(s.cfg.MaxUploadBytes), Errors: &form.Errors{}}
-	if err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		v.Where, err = s.documentWhere(r, tx, areaID)
-		return err
-	}); err != nil {
+	pl, err := document.LoadPlace(r.Context(), s.pool, scopeOf(r), areaID)
+	if err != nil {
 		return err
 	}
+	v.Where = documentWhere(a, pl)
 	return s.ok(w, r, documentview.Upload(s.page(r, "Upload documents – "+v.Where.AreaName), v))
 }
 
@@ -171,99 +140,47 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) error {
 	if key == "" || len(key) > 64 {
 		key = newFormKey()
 	}
-	errs := &form.Errors{}
 	rows := make([]documentview.UploadRow, uploadRows)
-	var uploads []document.Upload
+	in := document.UploadInput{Key: key, Rows: make([]document.Sent, uploadRows), Limit: s.cfg.MaxUploadBytes, LimitText: limitText}
 	for i := range rows {
 		title := strings.TrimSpace(r.PostFormValue(documentview.TitleID(i)))
 		rows[i].Title = title
+		in.Rows[i].Title = title
 		fh := fileHeader(r, i)
 		if fh == nil {
-			if title != "" {
-				errs.Add(documentview.FileID(i), "Select a file to go with the title "+strconv.Quote(title))
-			}
 			continue
 		}
-		if utf8.RuneCountInString(title) > 200 {
-			errs.Add(documentview.TitleID(i), "Title must be 200 characters or fewer")
-		}
+		in.Rows[i].Chosen, in.Rows[i].Filename, in.Rows[i].Size = true, fh.Filename, fh.Size
 		if fh.Size > s.cfg.MaxUploadBytes {
-			errs.Add(documentview.FileID(i), "The file must be smaller than "+limitText)
 			continue
 		}
 		content, err := readUpload(fh, s.cfg.MaxUploadBytes)
 		if err != nil {
-			errs.Add(documentview.FileID(i), "The selected file could not be read. Choose it again")
+			in.Rows[i].Unreadable = true
 			continue
 		}
-		if int64(len(content)) > s.cfg.MaxUploadBytes {
-			errs.Add(documentview.FileID(i), "The file must be smaller than "+limitText)
-			continue
-		}
-		name := document.CleanName(fh.Filename)
-		ct, err := document.Sniff(name, content)
+		in.Rows[i].Content = content
+	}
+	n, err := document.UploadAll(ctx, s.pool, scopeOf(r), areaID, in, s.scanner(), s.logger(ctx))
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		// Refused before any transaction: the page's one query is the request's only one.
+		v := documentview.UploadView{Rows: rows, Key: key, Limit: limitText, Errors: refused.Errors}
+		pl, err := document.LoadPlace(ctx, s.pool, scopeOf(r), areaID)
 		if err != nil {
-			errs.Add(documentview.FileID(i), err.Error())
-			continue
-		}
-		if err := s.scanner().Scan(ctx, name, content); err != nil {
-			s.logger(ctx).Warn("document refused by the scanner", "err", err, "filename", name)
-			errs.Add(documentview.FileID(i), "The selected file could not be accepted because it did not pass the virus check")
-			continue
-		}
-		if title == "" {
-			title = document.TitleFromName(name)
-			if utf8.RuneCountInString(title) > 200 {
-				title = string([]rune(title)[:200])
-			}
-		}
-		uploads = append(uploads, document.Upload{Title: title, Filename: name, ContentType: ct, Content: content,
-			Key: key + ":" + strconv.Itoa(i)})
-	}
-	if len(uploads) == 0 && !errs.Any() {
-		errs.Add(documentview.FileID(0), "Select a file to upload")
-	}
-	if errs.Any() {
-		v := documentview.UploadView{Rows: rows, Key: key, Limit: limitText, Errors: errs}
-		if err := s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			v.Where, err = s.documentWhere(r, tx, areaID)
-			return err
-		}); err != nil {
 			return err
 		}
+		v.Where = documentWhere(a, pl)
 		p := s.page(r, "Upload documents – "+v.Where.AreaName)
 		p.HasError = true
 		return s.invalid(w, r, documentview.Upload(p, v))
 	}
-	err = s.tx(r, func(tx pgx.Tx) error {
-		if _, err := area.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID); err != nil {
-			return err
-		}
-		for _, u := range uploads {
-			id, created, err := document.Create(ctx, tx, a.TenantID, a.Review.ReviewID, areaID, a.UserID, u)
-			if err != nil {
-				return err
-			}
-			if !created {
-				continue
-			}
-			sum := document.Sum(u.Content)
-			if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-				Action: "document.uploaded", ObjectType: "area_document", ObjectID: id,
-				After: map[string]any{"review_id": a.Review.ReviewID, "area_id": areaID, "title": u.Title,
-					"filename": u.Filename, "content_type": u.ContentType, "size": len(u.Content), "sha256": sum}}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 	if err != nil {
 		return err
 	}
 	msg := "Document uploaded"
-	if len(uploads) > 1 {
-		msg = strconv.Itoa(len(uploads)) + " documents uploaded"
+	if n > 1 {
+		msg = strconv.Itoa(n) + " documents uploaded"
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/areas/"+areaID+"/documents", msg)
 }
@@ -273,18 +190,13 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) error {
 // neither a large file nor a slow client holds memory or a database connection for long.
 func (s *Server) documentDownload(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := actorFrom(ctx)
 	areaID, err := areaParam(r)
 	if err != nil {
 		return err
 	}
 	id := strings.ToLower(chi.URLParam(r, "documentID"))
-	var d document.Document
-	if err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		d, err = document.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID, id)
-		return err
-	}); err != nil {
+	d, err := document.Find(ctx, s.pool, scopeOf(r), areaID, id)
+	if err != nil {
 		return err
 	}
 	h := w.Header()
@@ -294,12 +206,7 @@ func (s *Server) documentDownload(w http.ResponseWriter, r *http.Request) error 
 	h.Set("Content-Length", strconv.FormatInt(d.Size, 10))
 	h.Set("Cache-Control", "private, no-store")
 	for off := int64(0); off < d.Size; off += document.ChunkSize {
-		var chunk []byte
-		err := s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			chunk, err = document.Chunk(ctx, tx, a.TenantID, a.Review.ReviewID, areaID, id, off, document.ChunkSize)
-			return err
-		})
+		chunk, err := document.ReadChunk(ctx, s.pool, scopeOf(r), areaID, id, off, document.ChunkSize)
 		if err != nil && off == 0 {
 			h.Del("Content-Disposition")
 			h.Del("Content-Length")
@@ -326,22 +233,7 @@ func (s *Server) documentDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := strings.ToLower(chi.URLParam(r, "documentID"))
-	var d document.Document
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if d, err = document.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID, id); err != nil {
-			return err
-		}
-		if !mayDelete(a, areaID, d) {
-			return apperr.Forbidden("Only the person who uploaded a document and the review lead can delete it.")
-		}
-		if err := document.Delete(ctx, tx, a.TenantID, a.Review.ReviewID, areaID, id, a.UserID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "document.deleted", ObjectType: "area_document", ObjectID: d.ID,
-			Before: map[string]any{"review_id": d.ReviewID, "area_id": d.AreaID, "title": d.Title, "filename": d.Filename}})
-	})
+	d, err := document.Remove(ctx, s.pool, scopeOf(r), areaID, id, a.Review.Role == auth.ReviewLead)
 	if err != nil {
 		return err
 	}

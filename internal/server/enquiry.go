@@ -6,10 +6,8 @@ import (
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/form"
@@ -66,41 +64,13 @@ func enqDirection(r *http.Request) (up bool, err error) {
 	return false, apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 }
 
-// enqLoad reads the review and its lines of enquiry into a view.
-func (s *Server) enqLoad(r *http.Request, v *reviewview.EnquiryView) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	v.Lead = a.Review.Role == auth.ReviewLead
+// enqView maps the lines of enquiry page into its view.
+func enqView(r *http.Request, pg review.EnquiryPage, v *reviewview.EnquiryView) {
+	v.Lead = actorFrom(r.Context()).Review.Role == auth.ReviewLead
 	if v.Errors == nil {
 		v.Errors = &form.Errors{}
 	}
-	return s.tx(r, func(tx pgx.Tx) error { return enqLoadTx(r, tx, v) })
-}
-
-// enqLoadTx reads what the enquiry page needs in a transaction already open.
-func enqLoadTx(r *http.Request, tx pgx.Tx, v *reviewview.EnquiryView) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	v.Lead = a.Review.Role == auth.ReviewLead
-	if v.Errors == nil {
-		v.Errors = &form.Errors{}
-	}
-	var err error
-	if v.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-		return err
-	}
-	v.Enquiry, err = review.LoadEnquiry(ctx, tx, a.TenantID, a.Review.ReviewID)
-	return err
-}
-
-// enqGroupIn reports whether the view's review has the group.
-func enqGroupIn(v reviewview.EnquiryView, groupID string) bool {
-	for _, g := range v.Enquiry.Groups {
-		if g.ID == groupID {
-			return true
-		}
-	}
-	return false
+	v.Review, v.Enquiry = pg.Review, pg.Enquiry
 }
 
 func (s *Server) enqRender(w http.ResponseWriter, r *http.Request, v reviewview.EnquiryView) error {
@@ -112,102 +82,68 @@ func (s *Server) enqRender(w http.ResponseWriter, r *http.Request, v reviewview.
 	return s.ok(w, r, reviewview.Enquiry(p, v))
 }
 
-func (s *Server) enqAudit(r *http.Request, tx pgx.Tx, action, objectType, id string, before, after any) error {
-	a := actorFrom(r.Context())
-	return audit.Record(r.Context(), tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-		Action: action, ObjectType: objectType, ObjectID: id, Before: before, After: after})
+// enqRefused shows the page again with a refused change's errors.
+func (s *Server) enqRefused(w http.ResponseWriter, r *http.Request, pg review.EnquiryPage, v reviewview.EnquiryView, refused *form.Refused) error {
+	enqView(r, pg, &v)
+	v.Errors = refused.Errors
+	return s.enqRender(w, r, v)
 }
 
 func (s *Server) enquiryPage(w http.ResponseWriter, r *http.Request) error {
-	var v reviewview.EnquiryView
-	if err := s.enqLoad(r, &v); err != nil {
+	pg, err := review.LoadEnquiryPage(r.Context(), s.pool, scopeOf(r))
+	if err != nil {
 		return err
 	}
+	var v reviewview.EnquiryView
+	enqView(r, pg, &v)
 	return s.enqRender(w, r, v)
 }
 
 // --- Groups ---
 
 func (s *Server) enquiryAddGroup(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	typed := r.PostFormValue("title")
-	title, problem := review.CheckEnquiryTitle(typed)
-	if problem != "" {
-		v := reviewview.EnquiryView{NewGroupTitle: typed, Errors: &form.Errors{}}
-		v.Errors.Add("group-title", problem)
-		if err := s.enqLoad(r, &v); err != nil {
-			return err
-		}
-		return s.enqRender(w, r, v)
+	c, err := review.EnquiryAddGroup(r.Context(), s.pool, scopeOf(r), typed)
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		return s.enqRefused(w, r, c.Page, reviewview.EnquiryView{NewGroupTitle: typed}, refused)
 	}
-	var g review.EnquiryGroup
-	var created bool
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if g, created, err = review.AddEnquiryGroup(ctx, tx, a.TenantID, a.Review.ReviewID, title); err != nil || !created {
-			return err
-		}
-		return s.enqAudit(r, tx, "enquiry.group_added", "enquiry_group", g.ID, nil,
-			map[string]any{"review_id": a.Review.ReviewID, "title": g.Title, "position": g.Position})
-	})
 	if err != nil {
 		return err
 	}
-	if !created {
-		return s.redirect(w, r, enqPath(a.Review.ReviewID, g.ID), "There is already a group called “"+g.Title+"”")
+	if !c.Created {
+		return s.redirect(w, r, enqPath(a.Review.ReviewID, c.Group.ID), "There is already a group called “"+c.Group.Title+"”")
 	}
-	return s.redirect(w, r, enqPath(a.Review.ReviewID, g.ID), "Group “"+g.Title+"” added")
+	return s.redirect(w, r, enqPath(a.Review.ReviewID, c.Group.ID), "Group “"+c.Group.Title+"” added")
 }
 
 func (s *Server) enquiryRenameGroup(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	id, err := enqParam(r, "enquiryGroupID")
 	if err != nil {
 		return err
 	}
 	typed := r.PostFormValue("title")
-	title, problem := review.CheckEnquiryTitle(typed)
-	var before review.EnquiryGroup
-	if problem == "" {
-		err = s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			before, err = review.RenameEnquiryGroup(ctx, tx, a.TenantID, a.Review.ReviewID, id, r.PostFormValue("was"), title)
-			if errors.Is(err, review.ErrGroupTitleTaken) {
-				problem = "There is already a group called “" + title + "”"
-				return nil
-			}
-			if err != nil || before.Title == title {
-				return err
-			}
-			return s.enqAudit(r, tx, "enquiry.group_renamed", "enquiry_group", id,
-				map[string]string{"title": before.Title}, map[string]string{"title": title})
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if problem != "" {
-		v := reviewview.EnquiryView{RenameGroup: id, RenameTitle: typed, OpenGroup: id, Errors: &form.Errors{}}
-		if err := s.enqLoad(r, &v); err != nil {
-			return err
-		}
-		if !enqGroupIn(v, id) {
+	c, err := review.EnquiryRenameGroup(r.Context(), s.pool, scopeOf(r), id, r.PostFormValue("was"), typed)
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		if !c.Page.HasGroup(id) {
 			return apperr.NotFound("")
 		}
-		v.Errors.Add("title-"+id, problem)
-		return s.enqRender(w, r, v)
+		return s.enqRefused(w, r, c.Page, reviewview.EnquiryView{RenameGroup: id, RenameTitle: typed, OpenGroup: id}, refused)
 	}
-	if before.Title == title {
+	if err != nil {
+		return err
+	}
+	if c.Group.Title == c.Title {
 		return s.redirect(w, r, enqPath(a.Review.ReviewID, id), "Nothing changed")
 	}
-	return s.redirect(w, r, enqPath(a.Review.ReviewID, id), "Group renamed “"+title+"”")
+	return s.redirect(w, r, enqPath(a.Review.ReviewID, id), "Group renamed “"+c.Title+"”")
 }
 
 func (s *Server) enquiryMoveGroup(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	id, err := enqParam(r, "enquiryGroupID")
 	if err != nil {
 		return err
@@ -216,22 +152,14 @@ func (s *Server) enquiryMoveGroup(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var from, to int
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if from, to, err = review.MoveEnquiryGroup(ctx, tx, a.TenantID, a.Review.ReviewID, id, up); err != nil || from == to {
-			return err
-		}
-		return s.enqAudit(r, tx, "enquiry.group_moved", "enquiry_group", id,
-			map[string]int{"position": from}, map[string]int{"position": to})
-	})
+	c, err := review.EnquiryMoveGroup(r.Context(), s.pool, scopeOf(r), id, up)
 	if err != nil {
 		return err
 	}
-	if from == to {
+	if c.From == c.To {
 		return s.redirect(w, r, enqPath(a.Review.ReviewID, id), "The group is already "+enqEnd(up)+" of the list")
 	}
-	return s.redirect(w, r, enqPath(a.Review.ReviewID, id), "Group moved to number "+strconv.Itoa(to))
+	return s.redirect(w, r, enqPath(a.Review.ReviewID, id), "Group moved to number "+strconv.Itoa(c.To))
 }
 
 func enqEnd(up bool) string {
@@ -242,112 +170,54 @@ func enqEnd(up bool) string {
 }
 
 func (s *Server) enquiryDeleteGroup(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	id, err := enqParam(r, "enquiryGroupID")
 	if err != nil {
 		return err
 	}
-	var g review.EnquiryGroup
-	var notEmpty bool
-	v := reviewview.EnquiryView{OpenGroup: id, Errors: &form.Errors{}}
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		g, err = review.DeleteEnquiryGroup(ctx, tx, a.TenantID, a.Review.ReviewID, id)
-		if errors.Is(err, review.ErrGroupNotEmpty) {
-			notEmpty = true
-			return enqLoadTx(r, tx, &v) // the page again, in this transaction
-		}
-		if err != nil {
-			return err
-		}
-		return s.enqAudit(r, tx, "enquiry.group_deleted", "enquiry_group", id,
-			map[string]any{"review_id": a.Review.ReviewID, "title": g.Title, "position": g.Position}, nil)
-	})
+	c, err := review.EnquiryDeleteGroup(r.Context(), s.pool, scopeOf(r), id)
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		return s.enqRefused(w, r, c.Page, reviewview.EnquiryView{OpenGroup: id}, refused)
+	}
 	if err != nil {
 		return err
 	}
-	if notEmpty {
-		lines := "1 line of enquiry"
-		if n := len(g.Lines); n != 1 {
-			lines = strconv.Itoa(n) + " lines of enquiry"
-		}
-		v.Errors.Add("delete-"+id, "You cannot delete “"+g.Title+"” while it has "+lines+". Delete its lines of enquiry first.")
-		return s.enqRender(w, r, v)
-	}
-	return s.redirect(w, r, enqPath(a.Review.ReviewID, ""), "Group “"+g.Title+"” deleted")
+	return s.redirect(w, r, enqPath(a.Review.ReviewID, ""), "Group “"+c.Group.Title+"” deleted")
 }
 
 // --- Lines ---
 
 func (s *Server) enquiryAddLine(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	groupID := r.PostFormValue("group_id") // "" puts the line in no group
 	typed := r.PostFormValue("question")
-	question, problem := review.CheckQuestion(typed)
 	if groupID != "" && !db.ValidUUID(groupID) {
 		return apperr.NotFound("")
 	}
-	if problem != "" {
-		v := reviewview.EnquiryView{NewLineGroup: groupID, NewLine: typed, Errors: &form.Errors{}}
-		if err := s.enqLoad(r, &v); err != nil {
-			return err
-		}
-		if groupID != "" && !enqGroupIn(v, groupID) {
+	c, err := review.EnquiryAddLine(r.Context(), s.pool, scopeOf(r), groupID, typed)
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		if groupID != "" && !c.Page.HasGroup(groupID) {
 			return apperr.NotFound("")
 		}
-		v.Errors.Add("question", problem)
-		return s.enqRender(w, r, v)
+		return s.enqRefused(w, r, c.Page, reviewview.EnquiryView{NewLineGroup: groupID, NewLine: typed}, refused)
 	}
-	var l review.EnquiryLine
-	var created bool
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if l, created, err = review.AddEnquiryLine(ctx, tx, a.TenantID, a.Review.ReviewID, groupID, question); err != nil || !created {
-			return err
-		}
-		return s.enqAudit(r, tx, "enquiry.line_added", "enquiry_line", l.ID, nil,
-			map[string]any{"review_id": a.Review.ReviewID, "group_id": groupID, "question": l.Question, "position": l.Position})
-	})
 	if err != nil {
 		return err
 	}
-	if !created {
+	if !c.Created {
 		return s.redirect(w, r, enqLinePath(a.Review.ReviewID, groupID), "That line of enquiry is already in "+enqAmong(groupID))
 	}
 	return s.redirect(w, r, enqLinePath(a.Review.ReviewID, groupID), "Line of enquiry added")
 }
 
-// enqLineForm reads a line with the groups it may move to, for the change page.
-func (s *Server) enqLineForm(r *http.Request, lineID string) (reviewview.LineForm, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	f := reviewview.LineForm{LineID: lineID, Errors: &form.Errors{}}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		l, err := review.GetEnquiryLine(ctx, tx, a.TenantID, a.Review.ReviewID, lineID)
-		if err != nil {
-			return err
-		}
-		if f.Review, err = review.Get(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return err
-		}
-		enq, err := review.LoadEnquiry(ctx, tx, a.TenantID, a.Review.ReviewID)
-		if err != nil {
-			return err
-		}
-		f.Groups = enq.Groups
-		f.Was, f.Question, f.WasGroup, f.GroupID = l.Question, l.Question, l.GroupID, l.GroupID
-		f.Number = strconv.Itoa(l.Position)
-		for _, g := range enq.Groups {
-			if g.ID == l.GroupID {
-				f.GroupTitle = g.Title
-				f.Number = strconv.Itoa(g.Position) + "." + strconv.Itoa(l.Position)
-			}
-		}
-		return nil
-	})
-	return f, err
+// enqLineForm maps a line's change page into its view.
+func enqLineForm(lineID string, lf review.LineForm) reviewview.LineForm {
+	l := lf.Line
+	return reviewview.LineForm{LineID: lineID, Errors: &form.Errors{}, Review: lf.Review, Groups: lf.Groups,
+		Was: l.Question, Question: l.Question, WasGroup: l.GroupID, GroupID: l.GroupID,
+		GroupTitle: lf.GroupTitle, Number: lf.Number}
 }
 
 func (s *Server) enquiryLineForm(w http.ResponseWriter, r *http.Request) error {
@@ -355,86 +225,58 @@ func (s *Server) enquiryLineForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.enqLineForm(r, id)
+	lf, err := review.LoadLineForm(r.Context(), s.pool, scopeOf(r), id)
 	if err != nil {
 		return err
 	}
+	f := enqLineForm(id, lf)
 	return s.ok(w, r, reviewview.EditLine(s.rvPage(r, "Change line of enquiry "+f.Number), f))
 }
 
 func (s *Server) enquiryEditLine(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	id, err := enqParam(r, "lineID")
 	if err != nil {
 		return err
 	}
 	typed := r.PostFormValue("question")
-	c := review.LineChange{WasQuestion: r.PostFormValue("was"), GroupID: r.PostFormValue("group_id"), WasGroupID: r.PostFormValue("was_group")}
+	c := review.LineChange{WasQuestion: r.PostFormValue("was"), Question: typed, GroupID: r.PostFormValue("group_id"),
+		WasGroupID: r.PostFormValue("was_group")}
 	// The change page sends the group; a form without it leaves the line where it is.
 	_, c.Regroup = r.PostForm["was_group"]
 	if c.Regroup && c.GroupID != "" && !db.ValidUUID(c.GroupID) {
 		return apperr.NotFound("")
 	}
-	field, problem := "question", ""
-	c.Question, problem = review.CheckQuestion(typed)
-	var before review.EnquiryLine
-	if problem == "" {
-		err = s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			before, err = review.UpdateEnquiryLine(ctx, tx, a.TenantID, a.Review.ReviewID, id, c)
-			if errors.Is(err, review.ErrQuestionInGroup) {
-				field, problem = "group-id", "That group has this line of enquiry already: choose another group or change the line"
-				if c.GroupID == "" {
-					problem = "A line not in a group says this already: choose a group or change the line"
-				}
-				return nil
-			}
-			if err != nil || !enqLineChanged(before, c) {
-				return err
-			}
-			b, aft := map[string]string{"question": before.Question}, map[string]string{"question": c.Question}
-			if c.Regroup && c.GroupID != before.GroupID {
-				b["group_id"], aft["group_id"] = before.GroupID, c.GroupID
-			}
-			return s.enqAudit(r, tx, "enquiry.line_changed", "enquiry_line", id, b, aft)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if problem != "" {
-		f, err := s.enqLineForm(r, id)
-		if err != nil {
-			return err
-		}
+	e, err := review.EnquiryChangeLine(r.Context(), s.pool, scopeOf(r), id, c)
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		f := enqLineForm(id, e.Form)
 		f.Was, f.Question = c.WasQuestion, typed
 		if c.Regroup {
 			f.WasGroup, f.GroupID = c.WasGroupID, c.GroupID
 		}
-		f.Errors.Add(field, problem)
+		f.Errors = refused.Errors
 		p := s.rvPage(r, "Change line of enquiry "+f.Number)
 		p.HasError = true
 		return s.invalid(w, r, reviewview.EditLine(p, f))
 	}
+	if err != nil {
+		return err
+	}
+	before := e.Line
 	to := before.GroupID
 	if c.Regroup {
 		to = c.GroupID
 	}
-	if !enqLineChanged(before, c) {
+	c.Question, _ = review.CheckQuestion(typed)
+	if !c.Changes(before) {
 		return s.redirect(w, r, enqLinePath(a.Review.ReviewID, to), "Nothing changed")
 	}
 	return s.redirect(w, r, enqLinePath(a.Review.ReviewID, to), "Line of enquiry saved")
 }
 
-// enqLineChanged reports whether a change changes the line as it was.
-func enqLineChanged(before review.EnquiryLine, c review.LineChange) bool {
-	return before.Question != c.Question || (c.Regroup && before.GroupID != c.GroupID)
-}
-
 func (s *Server) enquiryMoveLine(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	id, err := enqParam(r, "lineID")
 	if err != nil {
 		return err
@@ -443,47 +285,26 @@ func (s *Server) enquiryMoveLine(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var from, to int
-	var groupID string
-	err = s.tx(r, func(tx pgx.Tx) error {
-		l, err := review.GetEnquiryLine(ctx, tx, a.TenantID, a.Review.ReviewID, id)
-		if err != nil {
-			return err
-		}
-		groupID = l.GroupID
-		if from, to, err = review.MoveEnquiryLine(ctx, tx, a.TenantID, a.Review.ReviewID, id, up); err != nil || from == to {
-			return err
-		}
-		return s.enqAudit(r, tx, "enquiry.line_moved", "enquiry_line", id,
-			map[string]any{"group_id": groupID, "position": from}, map[string]any{"group_id": groupID, "position": to})
-	})
+	e, err := review.EnquiryMoveLine(r.Context(), s.pool, scopeOf(r), id, up)
 	if err != nil {
 		return err
 	}
-	if from == to {
+	groupID := e.Line.GroupID
+	if e.From == e.To {
 		return s.redirect(w, r, enqLinePath(a.Review.ReviewID, groupID), "The line of enquiry is already "+enqEnd(up)+" of "+enqAmong(groupID))
 	}
 	return s.redirect(w, r, enqLinePath(a.Review.ReviewID, groupID), "Line of enquiry moved "+map[bool]string{true: "up", false: "down"}[up])
 }
 
 func (s *Server) enquiryDeleteLine(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	id, err := enqParam(r, "lineID")
 	if err != nil {
 		return err
 	}
-	var l review.EnquiryLine
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if l, err = review.DeleteEnquiryLine(ctx, tx, a.TenantID, a.Review.ReviewID, id); err != nil {
-			return err
-		}
-		return s.enqAudit(r, tx, "enquiry.line_deleted", "enquiry_line", id,
-			map[string]any{"review_id": a.Review.ReviewID, "group_id": l.GroupID, "question": l.Question, "position": l.Position}, nil)
-	})
+	e, err := review.EnquiryDeleteLine(r.Context(), s.pool, scopeOf(r), id)
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, enqLinePath(a.Review.ReviewID, l.GroupID), "Line of enquiry deleted")
+	return s.redirect(w, r, enqLinePath(a.Review.ReviewID, e.Line.GroupID), "Line of enquiry deleted")
 }

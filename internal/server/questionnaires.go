@@ -7,10 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
-	"thematic/internal/area"
-	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/questionnaire"
 	"thematic/templates/questionnaireview"
@@ -22,22 +18,16 @@ func canImportQuestionnaire(a *auth.Actor) bool {
 }
 
 // questionnaireView reads the area's page.
-func (s *Server) questionnaireView(r *http.Request, tx pgx.Tx, areaID string) (questionnaireview.AreaView, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+func (s *Server) questionnaireView(r *http.Request, areaID string) (questionnaireview.AreaView, error) {
+	a := actorFrom(r.Context())
 	v := questionnaireview.AreaView{Staff: a.Review.Role != auth.ReviewContact, CanImport: canImportQuestionnaire(a)}
-	rv, err := s.areasReview(r, tx)
+	pg, err := questionnaire.LoadAreaPage(r.Context(), s.pool, scopeOf(r), areaID)
 	if err != nil {
 		return v, err
 	}
-	v.Review = questionnaireview.Review{ID: rv.ID, Title: rv.Title}
-	ar, err := area.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
-	if err != nil {
-		return v, err
-	}
-	v.AreaID, v.AreaName = ar.ID, ar.Name
-	v.Results, err = questionnaire.Get(ctx, tx, a.TenantID, a.Review.ReviewID, areaID)
-	return v, err
+	v.Review = questionnaireview.Review{ID: pg.ReviewID, Title: pg.ReviewTitle}
+	v.AreaID, v.AreaName, v.Results = pg.Area.ID, pg.Area.Name, pg.Results
+	return v, nil
 }
 
 func (s *Server) questionnaireShow(w http.ResponseWriter, r *http.Request) error {
@@ -45,12 +35,8 @@ func (s *Server) questionnaireShow(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var v questionnaireview.AreaView
-	if err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		v, err = s.questionnaireView(r, tx, id)
-		return err
-	}); err != nil {
+	v, err := s.questionnaireView(r, id)
+	if err != nil {
 		return err
 	}
 	return s.ok(w, r, questionnaireview.Area(s.page(r, "Family questionnaire – "+v.AreaName), v))
@@ -107,10 +93,10 @@ func (s *Server) questionnaireImport(w http.ResponseWriter, r *http.Request) err
 	}
 	data, field, pasted, msg := questionnaireCSV(r)
 	var problems []string
-	var rows []questionnaire.Row
+	var imp questionnaire.Import
 	if msg == "" {
 		var perr *questionnaire.ParseError
-		rows, err = questionnaire.Parse(data)
+		imp, err = questionnaire.ImportCSV(r.Context(), s.pool, scopeOf(r), id, data)
 		switch {
 		case errors.As(err, &perr):
 			problems = perr.Lines()
@@ -122,12 +108,8 @@ func (s *Server) questionnaireImport(w http.ResponseWriter, r *http.Request) err
 		}
 	}
 	if msg != "" {
-		var v questionnaireview.AreaView
-		if err := s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			v, err = s.questionnaireView(r, tx, id)
-			return err
-		}); err != nil {
+		v, err := s.questionnaireView(r, id)
+		if err != nil {
 			return err
 		}
 		v.Field, v.Message, v.Problems = field, msg, problems
@@ -137,20 +119,6 @@ func (s *Server) questionnaireImport(w http.ResponseWriter, r *http.Request) err
 		p := s.page(r, "Family questionnaire – "+v.AreaName)
 		p.HasError = true
 		return s.invalid(w, r, questionnaireview.Area(p, v))
-	}
-	var imp questionnaire.Import
-	if err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		imp, err = questionnaire.Replace(ctx, tx, a.TenantID, a.Review.ReviewID, id, a.UserID, rows)
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "questionnaire.imported", ObjectType: "review_area", ObjectID: id,
-			After: map[string]string{"review": a.Review.ReviewID, "rows": strconv.Itoa(imp.Rows),
-				"total": strconv.FormatInt(imp.Total, 10), "respondents": strconv.FormatInt(imp.Respondents, 10)}})
-	}); err != nil {
-		return err
 	}
 	return s.redirect(w, r, "/reviews/"+url.PathEscape(a.Review.ReviewID)+"/areas/"+url.PathEscape(id)+"/questionnaire",
 		"Questionnaire results imported: "+strconv.Itoa(imp.Rows)+" rows")
@@ -165,19 +133,10 @@ func problemCount(n int) string {
 
 // questionnaireTotals lists every area's respondents and their total.
 func (s *Server) questionnaireTotals(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	var v questionnaireview.TotalsView
-	if err := s.tx(r, func(tx pgx.Tx) error {
-		rv, err := s.areasReview(r, tx)
-		if err != nil {
-			return err
-		}
-		v.Review = questionnaireview.Review{ID: rv.ID, Title: rv.Title}
-		v.Totals, err = questionnaire.Totals(ctx, tx, a.TenantID, a.Review.ReviewID)
-		return err
-	}); err != nil {
+	pg, err := questionnaire.LoadTotalsPage(r.Context(), s.pool, scopeOf(r))
+	if err != nil {
 		return err
 	}
+	v := questionnaireview.TotalsView{Review: questionnaireview.Review{ID: pg.ReviewID, Title: pg.ReviewTitle}, Totals: pg.Totals}
 	return s.ok(w, r, questionnaireview.Totals(s.page(r, "Family questionnaires – "+v.Review.Title), v))
 }

@@ -6,9 +6,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
-	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
 	"thematic/internal/document"
@@ -34,16 +31,6 @@ func saFillArea(r *http.Request) (string, error) {
 	return id, nil
 }
 
-func (s *Server) saLoadTx(r *http.Request, areaID string) (saState, error) {
-	var st saState
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		st, err = s.saLoad(r, tx, areaID)
-		return err
-	})
-	return st, err
-}
-
 func saWorkbookFor(st saState) selfassess.WorkbookFor {
 	return selfassess.WorkbookFor{ReviewID: st.ctx.ReviewID, ReviewTitle: st.ctx.ReviewTitle, AreaID: st.ctx.AreaID, AreaName: st.ctx.AreaName}
 }
@@ -53,7 +40,7 @@ func (s *Server) saSheetDownload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.saLoadTx(r, id)
+	st, err := s.saLoad(r, id)
 	if err != nil {
 		return err
 	}
@@ -91,7 +78,7 @@ func (s *Server) saSheetUploadForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	st, err := s.saLoadTx(r, id)
+	st, err := s.saLoad(r, id)
 	if err != nil {
 		return err
 	}
@@ -116,7 +103,7 @@ func (s *Server) saSheetUpload(w http.ResponseWriter, r *http.Request) error {
 			problem = "Select the completed spreadsheet to upload"
 		}
 	}
-	st, err := s.saLoadTx(r, id)
+	st, err := s.saLoad(r, id)
 	if err != nil {
 		return err
 	}
@@ -155,7 +142,7 @@ func (s *Server) saSheetUpload(w http.ResponseWriter, r *http.Request) error {
 		saved := st.area.Responses[a.Element.ID]
 		row := selfassessview.ReadRow{ElementID: a.Element.ID, Title: a.Element.Title, Row: a.Row, LevelID: a.LevelID, Level: label(a.LevelID),
 			Commentary: a.Commentary, Version: saved.Version, SavedLevel: label(saved.LevelID), SavedCommentary: saved.Commentary,
-			RatingChanged: a.LevelID != saved.LevelID, CommentaryChanged: saText(a.Commentary) != saText(saved.Commentary)}
+			RatingChanged: a.LevelID != saved.LevelID, CommentaryChanged: selfassess.CommentaryText(a.Commentary) != selfassess.CommentaryText(saved.Commentary)}
 		if row.RatingChanged || row.CommentaryChanged {
 			v.Changes++
 		}
@@ -176,16 +163,10 @@ func saUploadedFile(r *http.Request) *multipart.FileHeader {
 	return fhs[0]
 }
 
-// saText is commentary as compared: line breaks as browsers and spreadsheets send them are alike.
-func saText(s string) string {
-	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-}
-
 // saSheetConfirm saves the answers the check page carries, all or none: an answer changed by
 // someone else since the upload is a conflict and nothing is saved.
 func (s *Server) saSheetConfirm(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	id, err := saFillArea(r)
 	if err != nil {
 		return err
@@ -193,58 +174,8 @@ func (s *Server) saSheetConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(r); err != nil {
 		return apperr.Invalid("The form could not be read.")
 	}
-	changedTemplate := apperr.Conflict("The self-assessment’s elements have changed since you uploaded your spreadsheet. " +
-		"Download a fresh copy of the spreadsheet, copy your answers into it and upload it again.")
-	var saved int
-	err = s.tx(r, func(tx pgx.Tx) error {
-		st, err := s.saLoad(r, tx, id)
-		if err != nil {
-			return err
-		}
-		if st.area.Submission.Submitted() {
-			return selfassess.ErrSubmitted
-		}
-		sent := r.PostForm["element"]
-		if len(sent) != len(st.tpl.Elements) {
-			return changedTemplate
-		}
-		var before, after []map[string]any
-		for i, e := range st.tpl.Elements {
-			if strings.ToLower(sent[i]) != e.ID {
-				return changedTemplate
-			}
-			version, err := strconv.Atoi(r.PostFormValue("version-" + e.ID))
-			if err != nil {
-				return apperr.Invalid("The answers could not be read. Upload your spreadsheet again.")
-			}
-			in := selfassess.AnswerInput{ElementID: e.ID, LevelID: strings.ToLower(r.PostFormValue("level-" + e.ID)),
-				Commentary: saText(r.PostFormValue("commentary-" + e.ID)), Version: version}
-			if errs := in.Validate(st.tpl, false); errs.Any() {
-				return apperr.Invalid("%s: %s. Upload your spreadsheet again.", e.Title, errs.List()[0].Message)
-			}
-			cur := st.area.Responses[e.ID]
-			if cur.LevelID == in.LevelID && saText(cur.Commentary) == in.Commentary {
-				continue // the same as saved: nothing to change (also a repeated confirm)
-			}
-			b, x, changed, err := selfassess.SaveAnswer(ctx, tx, a.TenantID, a.Review.ReviewID, id, a.UserID, st.tpl, in)
-			if apperr.Is(err, apperr.CodeConflict) && err != selfassess.ErrSubmitted {
-				return apperr.Conflict("Someone changed the answer to “%s” after you uploaded your spreadsheet, so nothing has been saved. "+
-					"Upload your spreadsheet again to see what would change.", e.Title)
-			}
-			if err != nil {
-				return err
-			}
-			if changed {
-				saved++
-				before = append(before, map[string]any{"element": e.Title, "level": b.LevelID, "commentary": b.Commentary, "version": b.Version})
-				after = append(after, map[string]any{"element": e.Title, "level": x.LevelID, "commentary": x.Commentary, "version": x.Version})
-			}
-		}
-		if saved == 0 {
-			return nil
-		}
-		return s.saAudit(r, tx, "selfassess.imported", "self_assessment", id, before, after)
-	})
+	saved, err := selfassess.ConfirmSheet(r.Context(), s.pool, scopeOf(r), id,
+		selfassess.ConfirmInput{Elements: r.PostForm["element"], Value: r.PostFormValue})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
 	"thematic/internal/auth"
@@ -51,15 +50,14 @@ func vocabVersion(r *http.Request) (int, error) {
 	return n, nil
 }
 
-func (s *Server) vocabListsView(r *http.Request, tx pgx.Tx, v *vocabview.ListsView) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+// vocabListsView maps the lists page into its view.
+func vocabListsView(r *http.Request, pg review.ListsPage, v *vocabview.ListsView) {
+	a := actorFrom(r.Context())
 	v.ReviewID, v.Lead = a.Review.ReviewID, a.Review.Role == auth.ReviewLead
 	if v.Errors == nil {
 		v.Errors = &form.Errors{}
 	}
-	return tx.QueryRow(ctx, `SELECT r.title, `+review.ListsCols()+` FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`,
-		a.TenantID, a.Review.ReviewID).Scan(append([]any{&v.ReviewTitle}, v.Lists.Dest()...)...)
+	v.ReviewTitle, v.Lists = pg.ReviewTitle, pg.Lists
 }
 
 func (s *Server) vocabListsPage(w http.ResponseWriter, r *http.Request, v vocabview.ListsView) error {
@@ -72,34 +70,28 @@ func (s *Server) vocabListsPage(w http.ResponseWriter, r *http.Request, v vocabv
 }
 
 func (s *Server) vocabLists(w http.ResponseWriter, r *http.Request) error {
-	var v vocabview.ListsView
-	if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabListsView(r, tx, &v) }); err != nil {
+	pg, err := review.LoadListsPage(r.Context(), s.pool, scopeOf(r))
+	if err != nil {
 		return err
 	}
+	var v vocabview.ListsView
+	vocabListsView(r, pg, &v)
 	return s.vocabListsPage(w, r, v)
 }
 
 func (s *Server) vocabAdd(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	k, err := vocabKind(r)
 	if err != nil {
 		return err
 	}
 	typed, needsRole := r.PostFormValue("name"), r.PostFormValue("needs_role") == "yes"
-	var t review.Term
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		t, err = review.AddTerm(ctx, tx, scopeOf(r), k, typed, needsRole)
-		return err
-	})
+	t, pg, err := review.AddListValue(r.Context(), s.pool, scopeOf(r), k, typed, needsRole)
 	var refused *form.Refused
 	if errors.As(err, &refused) {
 		v := vocabview.ListsView{AddKind: k, AddName: typed, AddNeedsRole: needsRole, Errors: &form.Errors{}}
 		v.Errors.Add(vocabview.AddField(k), refused.Errors.Get("name"))
-		if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabListsView(r, tx, &v) }); err != nil {
-			return err
-		}
+		vocabListsView(r, pg, &v)
 		return s.vocabListsPage(w, r, v)
 	}
 	if err != nil {
@@ -108,32 +100,13 @@ func (s *Server) vocabAdd(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), "“"+t.Name+"” added to "+lowerFirst(k.Title()))
 }
 
-// vocabTermView reads a value and what its page offers.
-func (s *Server) vocabTermView(r *http.Request, tx pgx.Tx, k review.VocabKind, id string, v *vocabview.TermView) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	v.ReviewID, v.Kind = a.Review.ReviewID, k
+// vocabTermView maps a value's page into its view.
+func vocabTermView(r *http.Request, k review.VocabKind, pg review.TermPage, v *vocabview.TermView) {
+	v.ReviewID, v.Kind = actorFrom(r.Context()).Review.ReviewID, k
 	if v.Errors == nil {
 		v.Errors = &form.Errors{}
 	}
-	var terms []review.Term
-	err := tx.QueryRow(ctx, `SELECT r.title, `+review.TermsCol(k)+` FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`,
-		a.TenantID, a.Review.ReviewID).Scan(&v.ReviewTitle, &terms)
-	if err != nil {
-		return err
-	}
-	found := false
-	for _, t := range terms {
-		if t.ID == id {
-			v.Term, found = t, true
-		} else {
-			v.Others = append(v.Others, t)
-		}
-	}
-	if !found {
-		return apperr.NotFound("That %s is not in this review’s list", k.One())
-	}
-	return nil
+	v.ReviewTitle, v.Term, v.Others = pg.ReviewTitle, pg.Term, pg.Others
 }
 
 func (s *Server) vocabTermPage(w http.ResponseWriter, r *http.Request, v vocabview.TermView) error {
@@ -150,26 +123,18 @@ func (s *Server) vocabTerm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var v vocabview.TermView
-	if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabTermView(r, tx, k, id, &v) }); err != nil {
+	pg, err := review.LoadTermPage(r.Context(), s.pool, scopeOf(r), k, id)
+	if err != nil {
 		return err
 	}
+	var v vocabview.TermView
+	vocabTermView(r, k, pg, &v)
 	v.Name, v.NeedsRole, v.Version = v.Term.Name, v.Term.NeedsRole, v.Term.Version
 	return s.vocabTermPage(w, r, v)
 }
 
-// vocabRefused shows a value's page again with the errors of a refused change and what was typed.
-func (s *Server) vocabRefused(w http.ResponseWriter, r *http.Request, k review.VocabKind, id string, v vocabview.TermView, refused *form.Refused) error {
-	v.Errors = refused.Errors
-	if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabTermView(r, tx, k, id, &v) }); err != nil {
-		return err
-	}
-	return s.vocabTermPage(w, r, v)
-}
-
 func (s *Server) vocabUpdate(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	k, id, err := vocabTermParams(r)
 	if err != nil {
 		return err
@@ -179,29 +144,26 @@ func (s *Server) vocabUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := vocabview.TermView{Name: r.PostFormValue("name"), NeedsRole: r.PostFormValue("needs_role") == "yes", Version: version}
-	var before, after review.Term
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		before, after, err = review.UpdateTerm(ctx, tx, scopeOf(r), k, id, version, v.Name, v.NeedsRole)
-		return err
-	})
+	c, err := review.ChangeListValue(r.Context(), s.pool, scopeOf(r), k, id, version, v.Name, v.NeedsRole)
 	var refused *form.Refused
 	if errors.As(err, &refused) {
-		return s.vocabRefused(w, r, k, id, v, refused)
+		// The value's page again, with the errors of the refused change and what was typed.
+		v.Errors = refused.Errors
+		vocabTermView(r, k, c.Page, &v)
+		return s.vocabTermPage(w, r, v)
 	}
 	if err != nil {
 		return err
 	}
-	msg := "“" + after.Name + "” saved"
-	if before.Name != after.Name {
-		msg = "“" + before.Name + "” renamed to “" + after.Name + "”"
+	msg := "“" + c.After.Name + "” saved"
+	if c.Before.Name != c.After.Name {
+		msg = "“" + c.Before.Name + "” renamed to “" + c.After.Name + "”"
 	}
 	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), msg)
 }
 
 func (s *Server) vocabMove(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	k, id, err := vocabTermParams(r)
 	if err != nil {
 		return err
@@ -210,15 +172,14 @@ func (s *Server) vocabMove(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.tx(r, func(tx pgx.Tx) error { return review.MoveTerm(ctx, tx, scopeOf(r), k, id, up) }); err != nil {
+	if err := review.MoveListValue(r.Context(), s.pool, scopeOf(r), k, id, up); err != nil {
 		return err
 	}
 	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), "")
 }
 
 func (s *Server) vocabMerge(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	k, id, err := vocabTermParams(r)
 	if err != nil {
 		return err
@@ -228,29 +189,20 @@ func (s *Server) vocabMerge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := vocabview.TermView{Into: r.PostFormValue("into"), Version: version}
-	var from, into review.Term
-	var moved int
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		from, into, moved, err = review.MergeTerm(ctx, tx, scopeOf(r), k, id, version, v.Into)
-		return err
-	})
+	c, err := review.MergeListValue(r.Context(), s.pool, scopeOf(r), k, id, version, v.Into)
 	var refused *form.Refused
 	if errors.As(err, &refused) {
-		v.Name, v.NeedsRole = "", false
-		rv := v
-		if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabTermView(r, tx, k, id, &rv) }); err != nil {
-			return err
-		}
-		rv.Name, rv.NeedsRole, rv.Errors = rv.Term.Name, rv.Term.NeedsRole, refused.Errors
-		return s.vocabTermPage(w, r, rv)
+		vocabTermView(r, k, c.Page, &v)
+		v.Name, v.NeedsRole, v.Errors = v.Term.Name, v.Term.NeedsRole, refused.Errors
+		return s.vocabTermPage(w, r, v)
 	}
 	if err != nil {
 		return err
 	}
+	from, into := c.Before, c.After
 	msg := "“" + from.Name + "” merged into “" + into.Name + "”"
-	if moved > 0 {
-		msg += ": " + mergedCount(k, moved) + " now use “" + into.Name + "”"
+	if c.Moved > 0 {
+		msg += ": " + mergedCount(k, c.Moved) + " now use “" + into.Name + "”"
 	}
 	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), msg)
 }
@@ -270,8 +222,7 @@ func mergedCount(k review.VocabKind, n int) string {
 }
 
 func (s *Server) vocabDelete(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	k, id, err := vocabTermParams(r)
 	if err != nil {
 		return err
@@ -280,25 +231,18 @@ func (s *Server) vocabDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var gone review.Term
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		gone, err = review.DeleteTerm(ctx, tx, scopeOf(r), k, id, version)
-		return err
-	})
+	c, err := review.RemoveListValue(r.Context(), s.pool, scopeOf(r), k, id, version)
 	var refused *form.Refused
 	if errors.As(err, &refused) {
 		v := vocabview.TermView{Version: version, Errors: refused.Errors}
-		if err := s.tx(r, func(tx pgx.Tx) error { return s.vocabTermView(r, tx, k, id, &v) }); err != nil {
-			return err
-		}
+		vocabTermView(r, k, c.Page, &v)
 		v.Name, v.NeedsRole = v.Term.Name, v.Term.NeedsRole
 		return s.vocabTermPage(w, r, v)
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), "“"+gone.Name+"” removed from "+lowerFirst(k.Title()))
+	return s.redirect(w, r, vocabview.ListsPath(a.Review.ReviewID, k), "“"+c.Before.Name+"” removed from "+lowerFirst(k.Title()))
 }
 
 // lowerFirst lowers a heading's first letter for running text ("Team roles" → "team roles").
