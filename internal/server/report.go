@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -708,37 +707,13 @@ func (s *Server) reportTrail(w http.ResponseWriter, r *http.Request) error {
 	return s.ok(w, r, reportview.Trail(s.page(r, "Evidence trail – Report – "+v.ReviewTitle), v))
 }
 
-// exportFormats are the downloads: the published report in each format, never with flags,
-// origins or the evidence trail.
-var exportFormats = map[string]struct{ ext, contentType string }{
-	"html":     {"html", "text/html; charset=utf-8"},
-	"govspeak": {"md", "text/markdown; charset=utf-8"},
-	"docx":     {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-	"pdf":      {"pdf", "application/pdf"},
-}
-
-// WriteExport writes a built report in one of the export formats.
-func writeExport(r *http.Request, w io.Writer, d *report.Doc, format string) error {
-	switch format {
-	case "html":
-		return report.WriteHTML(w, d, report.HTMLOptions{})
-	case "govspeak":
-		return report.WriteGovspeak(w, d)
-	case "docx":
-		return report.WriteDOCX(w, d)
-	case "pdf":
-		return report.WritePDF(r.Context(), w, d)
-	}
-	return apperr.NotFound("Export format not found")
-}
-
 // reportExport downloads the report: the published version, exactly as it was published,
 // while the report is published (whatever changes in the review's data meanwhile), else the
 // report as built now.
 func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	if _, ok := exportFormats[chi.URLParam(r, "format")]; !ok {
+	if _, ok := report.FormatOf(chi.URLParam(r, "format")); !ok {
 		return apperr.NotFound("Export format not found")
 	}
 	var doc *report.Doc
@@ -770,7 +745,7 @@ func (s *Server) reportVersionExport(w http.ResponseWriter, r *http.Request) err
 	if err != nil || n < 1 {
 		return apperr.NotFound("Report version not found")
 	}
-	if _, ok := exportFormats[chi.URLParam(r, "format")]; !ok {
+	if _, ok := report.FormatOf(chi.URLParam(r, "format")); !ok {
 		return apperr.NotFound("Export format not found")
 	}
 	var v report.Version
@@ -786,21 +761,21 @@ func (s *Server) reportVersionExport(w http.ResponseWriter, r *http.Request) err
 
 // sendExport writes a report document as a download in format.
 func (s *Server) sendExport(w http.ResponseWriter, r *http.Request, doc *report.Doc, format string) error {
-	f, ok := exportFormats[format]
+	f, ok := report.FormatOf(format)
 	if !ok {
 		return apperr.NotFound("Export format not found")
 	}
 	headers := func() {
 		h := w.Header()
-		h.Set("Content-Type", f.contentType)
-		h.Set("Content-Disposition", `attachment; filename="`+report.FileName(doc.Title, f.ext)+`"`)
+		h.Set("Content-Type", f.ContentType)
+		h.Set("Content-Disposition", `attachment; filename="`+report.FileName(doc.Title, f.Ext)+`"`)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
 	}
-	if format == "pdf" {
+	if f.Buffered {
 		// Printing can fail before the first byte (no Chromium): the page says so instead.
 		var buf bytes.Buffer
-		if err := writeExport(r, &buf, doc, format); err != nil {
+		if err := f.Write(r.Context(), &buf, doc); err != nil {
 			if errors.Is(err, report.ErrNoChromium) {
 				s.renderStatus(w, r, errorview.View{Status: http.StatusServiceUnavailable,
 					Heading: "The PDF cannot be made on this server", Message: report.ErrNoChromium.Error()})
@@ -814,7 +789,7 @@ func (s *Server) sendExport(w http.ResponseWriter, r *http.Request, doc *report.
 		return nil
 	}
 	headers()
-	if err := writeExport(r, w, doc, format); err != nil {
+	if err := f.Write(r.Context(), w, doc); err != nil {
 		s.logger(r.Context()).Error("report export", "format", format, "err", err)
 	}
 	return nil
