@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -62,7 +63,9 @@ type Lapse struct {
 	// the change (the next sign-off step returns it).
 	Persisted bool
 	Lines     []Line // the approved version compared with the report now; nil without a version
-	Changes   int    // lines changed
+	Changes   int    // lines changed (at most, when TooLarge)
+	// TooLarge says why the lines are not shown: the two differ in too many places to compare.
+	TooLarge string
 }
 
 // ChangedSinceApproval says how the report, built now as d, changed after its approval, or nil when it did
@@ -79,8 +82,13 @@ func ChangedSinceApproval(s State, approved, d *Doc) *Lapse {
 		return nil
 	}
 	if approved != nil {
-		lp.Lines = Compare(approved, d)
-		lp.Changes = Changes(lp.Lines)
+		lines, err := Compare(approved, d)
+		var tl *TooLargeError
+		if errors.As(err, &tl) {
+			lp.TooLarge, lp.Changes = tl.Error(), max(tl.From, tl.To)
+		} else {
+			lp.Lines, lp.Changes = lines, Changes(lines)
+		}
 	}
 	return lp
 }

@@ -538,9 +538,14 @@ func (s *Server) reportCompare(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || x == nil || y == nil {
 			return err
 		}
-		v.Lines = report.Compare(x, y)
-		v.Changes = report.Changes(v.Lines)
-		return nil
+		lines, err := report.Compare(x, y)
+		var tl *report.TooLargeError
+		if errors.As(err, &tl) {
+			v.TooLarge = tl.Error()
+			return nil
+		}
+		v.Lines, v.Changes = lines, report.Changes(lines)
+		return err
 	})
 	if err != nil {
 		return err

@@ -114,6 +114,7 @@ type CompareView struct {
 	ToName   string
 	Lines    []rpt.Line
 	Changes  int
+	TooLarge string // why the lines are not shown: the versions differ in too many places
 	Versions []rpt.Version
 	Errors   *form.Errors
 }
