@@ -23,7 +23,7 @@ func TestSaveNamedVersionRefusesALongLabel(t *testing.T) {
 // there are.
 func TestExportFormats(t *testing.T) {
 	for _, f := range Formats {
-		if got, ok := FormatOf(f.Name); !ok || got.Ext != f.Ext || got.ContentType == "" {
+		if got, ok := FormatOf(f.Name); !ok || got.Ext != f.Ext || got.ContentType == "" || got.Label == "" {
 			t.Errorf("%s: %+v %v", f.Name, got, ok)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 // evidence trail. The service's download and the command line's "report export" both use it.
 type Format struct {
 	Name        string // as in the URL and --format: html, govspeak, docx, pdf
+	Label       string // as the download links name it
 	Ext         string // the file name's extension
 	ContentType string
 	// Buffered says the writer may fail before its first byte (PDF needs Chromium): write it to
@@ -23,13 +24,13 @@ func (f Format) Write(ctx context.Context, w io.Writer, d *Doc) error { return f
 
 // Formats are the export formats, in the order they are offered.
 var Formats = []Format{
-	{Name: "html", Ext: "html", ContentType: "text/html; charset=utf-8",
+	{Name: "html", Label: "HTML", Ext: "html", ContentType: "text/html; charset=utf-8",
 		write: func(_ context.Context, w io.Writer, d *Doc) error { return WriteHTML(w, d, HTMLOptions{}) }},
-	{Name: "govspeak", Ext: "md", ContentType: "text/markdown; charset=utf-8",
+	{Name: "govspeak", Label: "Govspeak for GOV.UK publishing", Ext: "md", ContentType: "text/markdown; charset=utf-8",
 		write: func(_ context.Context, w io.Writer, d *Doc) error { return WriteGovspeak(w, d) }},
-	{Name: "docx", Ext: "docx", ContentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	{Name: "docx", Label: "Word (DOCX)", Ext: "docx", ContentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 		write: func(_ context.Context, w io.Writer, d *Doc) error { return WriteDOCX(w, d) }},
-	{Name: "pdf", Ext: "pdf", ContentType: "application/pdf", Buffered: true, write: WritePDF},
+	{Name: "pdf", Label: "PDF", Ext: "pdf", ContentType: "application/pdf", Buffered: true, write: WritePDF},
 }
 
 // FormatOf finds an export format by name.
