@@ -575,11 +575,9 @@ func reportExport(ctx context.Context, cfg config.Config, args []string, stdout 
 		fs.Usage()
 		return errors.New("give --review with the review's id")
 	}
-	switch *format {
-	case "html", "govspeak", "docx", "pdf":
-	default:
+	if _, ok := report.FormatOf(*format); !ok {
 		fs.Usage()
-		return errors.New("give --format html, govspeak, docx or pdf")
+		return errors.New("give --format " + report.FormatNames(", ", " or "))
 	}
 	// When the report goes to standard output, nothing else may: starting the private database
 	// says nothing then.
@@ -608,17 +606,7 @@ func reportExport(ctx context.Context, cfg config.Config, args []string, stdout 
 	if err != nil {
 		return fmt.Errorf("build the report: %w", err)
 	}
-	write := func(w io.Writer) error {
-		switch *format {
-		case "html":
-			return report.WriteHTML(w, &doc, report.HTMLOptions{})
-		case "govspeak":
-			return report.WriteGovspeak(w, &doc)
-		case "docx":
-			return report.WriteDOCX(w, &doc)
-		}
-		return report.WritePDF(ctx, w, &doc)
-	}
+	write := func(w io.Writer) error { return report.Export(ctx, w, *format, &doc) }
 	if *out == "" {
 		bw := bufio.NewWriter(stdout)
 		if err := write(bw); err != nil {

@@ -57,7 +57,10 @@ func TestCompareHighlightsChangedWords(t *testing.T) {
 		{Kind: Paragraph, Text: Text{{Text: "Families have a mostly positive experience of hubs."}}},
 		{Kind: Paragraph, Text: Text{{Text: "A new paragraph arrives with other words entirely."}}},
 	}}
-	lines := Compare(&a, &b)
+	lines, err := Compare(&a, &b)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ops := []string{}
 	for _, l := range lines {
 		ops = append(ops, string(l.Op))

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -62,7 +63,9 @@ type Lapse struct {
 	// the change (the next sign-off step returns it).
 	Persisted bool
 	Lines     []Line // the approved version compared with the report now; nil without a version
-	Changes   int    // lines changed
+	Changes   int    // lines changed (at most, when TooLarge)
+	// TooLarge says why the lines are not shown: the two differ in too many places to compare.
+	TooLarge string
 }
 
 // ChangedSinceApproval says how the report, built now as d, changed after its approval, or nil when it did
@@ -79,8 +82,13 @@ func ChangedSinceApproval(s State, approved, d *Doc) *Lapse {
 		return nil
 	}
 	if approved != nil {
-		lp.Lines = Compare(approved, d)
-		lp.Changes = Changes(lp.Lines)
+		lines, err := Compare(approved, d)
+		var tl *TooLargeError
+		if errors.As(err, &tl) {
+			lp.TooLarge, lp.Changes = tl.Error(), max(tl.From, tl.To)
+		} else {
+			lp.Lines, lp.Changes = lines, Changes(lines)
+		}
 	}
 	return lp
 }
@@ -98,20 +106,41 @@ func (s State) Shown(d *Doc) State {
 // approved, returns it to drafting: the report a draft again and the review back from quality
 // assurance to drafting, each audited. It returns the lapse, or nil when the approval holds or
 // the report is not approved. The review's row and the report's are locked by the caller.
-func lapseIfChanged(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID string) (*Lapse, error) {
+func lapseIfChanged(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID string, b *builtOnce) (*Lapse, error) {
 	if cur.Status != StatusApproved {
 		return nil, nil
 	}
-	l, err := LoadAll(ctx, tx, rv.TenantID, rv.ID, LoadOptions{})
+	l, doc, err := b.get(ctx, tx, rv.TenantID, rv.ID)
 	if err != nil {
 		return nil, err
 	}
-	doc, _ := Build(l.Data)
-	lp := ChangedSinceApproval(cur, l.Approved, &doc)
+	lp := ChangedSinceApproval(cur, l.Approved, doc)
 	if lp == nil {
 		return nil, nil
 	}
-	return lp, lapse(ctx, tx, rv, cur, actorID, lp, Hash(&doc))
+	return lp, lapse(ctx, tx, rv, cur, actorID, lp, Hash(doc))
+}
+
+// builtOnce is the report built at most once in a sign-off step: checking that the approval
+// still holds and saving the step's version read the same report (nothing the report shows
+// changes in between).
+type builtOnce struct {
+	withCheck bool // read what the publication check needs (publishing)
+	done      bool
+	l         Loaded
+	doc       Doc
+}
+
+func (b *builtOnce) get(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (*Loaded, *Doc, error) {
+	if !b.done {
+		l, err := LoadAll(ctx, tx, tenantID, reviewID, LoadOptions{WithCheck: b.withCheck})
+		if err != nil {
+			return nil, nil, err
+		}
+		b.l, b.done = l, true
+		b.doc, _ = Build(l.Data)
+	}
+	return &b.l, &b.doc, nil
 }
 
 // lapsedMove is what a lapse moved.
@@ -150,16 +179,20 @@ func lapse(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID 
 // step, and returns it with the document's hash (nothing for a step that saves none). Publishing
 // first checks that the report is still what was approved and that the publication check finds
 // nothing blocking. The review's row is locked by the caller (versions are numbered per review).
-func stepVersion(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, cur State, reportTo string) (Version, string, error) {
+func stepVersion(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, cur State, reportTo string, b *builtOnce) (Version, string, error) {
 	label, ok := stepLabels[reportTo]
 	if !ok {
 		return Version{}, "", nil
 	}
-	l, err := LoadAll(ctx, tx, tenantID, reviewID, LoadOptions{WithCheck: reportTo == StatusPublished})
+	if reportTo == StatusPublished && b.done && !b.withCheck {
+		b.done, b.withCheck = false, true // built without what the check needs: build again
+	}
+	b.withCheck = b.withCheck || reportTo == StatusPublished
+	l, d, err := b.get(ctx, tx, tenantID, reviewID)
 	if err != nil {
 		return Version{}, "", err
 	}
-	doc, _ := Build(l.Data)
+	doc := *d
 	if reportTo == StatusPublished {
 		if !cur.ApprovalHolds(&doc) {
 			return Version{}, "", &StepError{Message: ChangedMessage}

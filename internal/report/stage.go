@@ -58,7 +58,8 @@ func MoveStage(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID strin
 	if err != nil {
 		return Moved{}, err
 	}
-	if lp, err := lapseIfChanged(ctx, tx, rv, cur, actorID); err != nil || lp != nil {
+	b := &builtOnce{withCheck: to == review.StatusPublished}
+	if lp, err := lapseIfChanged(ctx, tx, rv, cur, actorID, b); err != nil || lp != nil {
 		return lapsedMove(rv, cur, lp), err
 	}
 	// The report's step that goes with the move, if any.
@@ -83,7 +84,7 @@ func MoveStage(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID strin
 			return Moved{}, err
 		}
 	}
-	return apply(ctx, tx, rv, cur, actorID, reportTo, to, reason)
+	return apply(ctx, tx, rv, cur, actorID, reportTo, to, reason, b)
 }
 
 // Move takes a step of the report's sign-off from the report's state the actor saw (version),
@@ -101,7 +102,8 @@ func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, to, note 
 	if cur.Version != version {
 		return Moved{}, apperr.Conflict("Someone else moved the report on after you opened this page")
 	}
-	if lp, err := lapseIfChanged(ctx, tx, rv, cur, actorID); err != nil || lp != nil {
+	b := &builtOnce{withCheck: to == StatusPublished}
+	if lp, err := lapseIfChanged(ctx, tx, rv, cur, actorID, b); err != nil || lp != nil {
 		return lapsedMove(rv, cur, lp), err
 	}
 	step, err := allowedStep(cur, actorID, to)
@@ -143,7 +145,7 @@ func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, to, note 
 			return Moved{}, &StepError{Message: err.Error()}
 		}
 	}
-	return apply(ctx, tx, rv, cur, actorID, to, stage, note)
+	return apply(ctx, tx, rv, cur, actorID, to, stage, note, b)
 }
 
 // allowedStep finds the step to `to` that actorID may take from cur, or says why not.
@@ -167,7 +169,7 @@ func allowedStep(cur State, actorID, to string) (Step, error) {
 // apply checks what a move on needs, then writes the report's step (publishing saves the
 // published version first) and the review's stage, each with its audit entry. The review's row
 // (review.LockStage) and the report's are locked by the caller.
-func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID, reportTo string, stage review.Status, note string) (Moved, error) {
+func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID, reportTo string, stage review.Status, note string, b *builtOnce) (Moved, error) {
 	tenantID, reviewID := rv.TenantID, rv.ID
 	m := Moved{From: rv.Status, To: stage, Report: cur, ReportTo: reportTo}
 	if stage.Index() > rv.Status.Index() {
@@ -181,7 +183,7 @@ func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID,
 		}
 	}
 	// Sending for quality assurance, approving and publishing each save the report as a version.
-	saved, hash, err := stepVersion(ctx, tx, tenantID, reviewID, actorID, cur, reportTo)
+	saved, hash, err := stepVersion(ctx, tx, tenantID, reviewID, actorID, cur, reportTo, b)
 	if err != nil {
 		return m, err
 	}

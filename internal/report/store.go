@@ -53,13 +53,18 @@ func (s State) Locked() bool { return s.Status == StatusPublished }
 
 // LoadState reads the report's state (draft when nothing is stored yet).
 func LoadState(ctx context.Context, q db.Querier, tenantID, reviewID string) (State, error) {
+	return loadState(ctx, q, tenantID, reviewID, "")
+}
+
+// loadState is LoadState; lock is "" or a locking clause for the report's row.
+func loadState(ctx context.Context, q db.Querier, tenantID, reviewID, lock string) (State, error) {
 	var s State
 	var by *string
 	var pub, approved *int
 	err := q.QueryRow(ctx, `SELECT r.status, r.status_note, r.status_by::text, coalesce(u.name, ''), r.status_at,
 			r.published_version, r.version, coalesce(r.approved_hash, ''), r.approved_version
 		FROM reports r LEFT JOIN users u ON u.id = r.status_by
-		WHERE r.tenant_id = $1 AND r.review_id = $2`, tenantID, reviewID).
+		WHERE r.tenant_id = $1 AND r.review_id = $2`+lock, tenantID, reviewID).
 		Scan(&s.Status, &s.Note, &by, &s.ByName, &s.At, &pub, &s.Version, &s.ApprovedHash, &approved)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return State{Status: StatusDraft}, nil
@@ -136,10 +141,8 @@ func lockState(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (State
 		ON CONFLICT (tenant_id, review_id) DO NOTHING`, tenantID, reviewID); err != nil {
 		return State{}, fmt.Errorf("report: lock state: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM reports WHERE tenant_id = $1 AND review_id = $2 FOR UPDATE`, tenantID, reviewID); err != nil {
-		return State{}, fmt.Errorf("report: lock state: %w", err)
-	}
-	return LoadState(ctx, tx, tenantID, reviewID)
+	// The row is locked as it is read.
+	return loadState(ctx, tx, tenantID, reviewID, " FOR UPDATE OF r")
 }
 
 // ensureOpen refuses changes to a published report. It holds a share lock on the report's row

@@ -2,23 +2,18 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/audit"
 	"thematic/internal/form"
 	"thematic/internal/report"
-	"thematic/internal/retention"
 	"thematic/internal/review"
 	"thematic/templates/errorview"
 	"thematic/templates/reportview"
@@ -38,28 +33,19 @@ type built struct {
 	approved  *report.Doc                // the approved version, while the report is not published
 }
 
-// reportBuild reads the review's data and state (and what opt asks for besides) and builds the
-// report.
-func reportBuild(r *http.Request, tx pgx.Tx, opt report.LoadOptions) (built, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	l, err := report.LoadAll(ctx, tx, a.TenantID, a.Review.ReviewID, opt)
-	if err != nil {
-		return built{}, err
-	}
-	b := built{data: l.Data, stage: l.Stage, state: l.State, texts: l.Texts, terms: l.Terms, overrides: l.Overrides, last: l.LastVersion,
-		approved: l.Approved}
-	b.doc, b.problems = report.Build(b.data)
-	return b, nil
+// builtOf maps the report package's built report to what the views read.
+func builtOf(b report.Built) built {
+	return built{data: b.Data, doc: b.Doc, problems: b.Problems, stage: b.Stage, state: b.State, texts: b.Texts,
+		terms: b.Terms, overrides: b.Overrides, last: b.LastVersion, approved: b.Approved}
 }
 
-// withCheck reads what the publication check needs too.
-var withCheck = report.LoadOptions{WithCheck: true}
-
-// reportHits runs the publication check over a report built withCheck.
+// reportHits runs the publication check over a report built with the check.
 func reportHits(b *built) []report.Hit {
 	return report.Check(&b.doc, b.terms, b.overrides)
 }
+
+// withCheck reads what the report page needs: the publication check and the open review notes.
+var withCheck = report.PageOptions{LoadOptions: report.LoadOptions{WithCheck: true}, OpenNotes: true}
 
 func reportBase(r *http.Request, b built) reportview.Base {
 	a := actorFrom(r.Context())
@@ -118,21 +104,20 @@ func excerptOf(s string, n int) string {
 }
 
 func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) error {
-	var v reportview.ReportView
-	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx, withCheck)
-		if err != nil {
-			return err
-		}
-		hits := reportHits(&b)
-		v = reportView(r, b, hits)
-		v.ReviewNotes, err = notesPanel(r, tx, b.state)
-		return err
-	})
+	pg, err := report.Read(r.Context(), s.pool, scopeOf(r), withCheck)
 	if err != nil {
 		return err
 	}
+	v := reportPageView(r, pg)
 	return s.ok(w, r, reportview.Report(s.page(r, "Report – "+v.ReviewTitle), v))
+}
+
+// reportPageView is the report page's view of a report read withCheck.
+func reportPageView(r *http.Request, pg report.Page) reportview.ReportView {
+	b := builtOf(pg.Built)
+	v := reportView(r, b, reportHits(&b))
+	v.ReviewNotes = notesPanel(r, b.state, pg.Open)
+	return v
 }
 
 // reportStatus takes a step of the sign-off, which moves the review's stage with it
@@ -146,34 +131,21 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || report.StatusLabel(to) == "" {
 		return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 	}
-	if len([]rune(note)) > 2000 {
-		return s.reportRefused(w, r, to, note, "", "The note must be 2,000 characters or fewer")
-	}
-	var moved report.Moved
-	err = s.tx(r, func(tx pgx.Tx) (err error) {
-		moved, err = report.Move(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, to, note, version)
-		return err
-	})
-	if apperr.Is(err, apperr.CodeConflict) {
-		// Sent twice: the first press took the step already.
-		var st report.State
-		if e := s.tx(r, func(tx pgx.Tx) (e error) {
-			st, e = report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID)
-			return e
-		}); e == nil && st.Status == to && st.By == a.UserID && st.Version == version+1 {
-			return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/report", "")
-		}
-	}
+	res, err := report.TakeStep(ctx, s.pool, scopeOf(r), to, note, version)
+	moved := res.Moved
 	var stepErr *report.StepError
 	switch {
+	case res.Repeated:
+		// Sent twice: the first press took the step already.
+		return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/report", "")
 	case errors.As(err, &stepErr):
-		return s.reportRefused(w, r, to, note, stepErr.Field, stepErr.Message)
+		return s.reportRefused(w, r, *res.Page, to, note, stepErr.Field, stepErr.Message)
 	case err != nil:
 		return err
 	case moved.Lapse != nil && to != report.StatusDraft:
 		// The report changed after its approval: it is back in drafting (committed), and the
 		// page says why the step was not taken, with what changed.
-		return s.reportRefused(w, r, to, note, "", report.ChangedMessage)
+		return s.reportRefused(w, r, *res.Page, to, note, "", report.ChangedMessage)
 	case moved.Lapse != nil:
 		flash := "Report returned to draft: it changed after it was approved"
 		if moved.To != moved.From {
@@ -194,21 +166,8 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 
 // reportRefused shows the report page again with why a step was refused, keeping the note typed.
 // The error links to the step's form, or to the open review notes when they stopped it (at).
-func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note, at, msg string) error {
-	var v reportview.ReportView
-	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx, withCheck)
-		if err != nil {
-			return err
-		}
-		hits := reportHits(&b)
-		v = reportView(r, b, hits)
-		v.ReviewNotes, err = notesPanel(r, tx, b.state)
-		return err
-	})
-	if err != nil {
-		return err
-	}
+func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, pg report.Page, to, note, at, msg string) error {
+	v := reportPageView(r, pg)
 	v.Errors = &form.Errors{}
 	field := "workflow"
 	for _, st := range v.Steps {
@@ -226,25 +185,15 @@ func (s *Server) reportRefused(w http.ResponseWriter, r *http.Request, to, note,
 	return s.invalid(w, r, reportview.Report(p, v))
 }
 
-// reportSectionView reads the authoring page of the section key as stored.
-func reportSectionView(r *http.Request, tx pgx.Tx, key string) (reportview.SectionView, report.Authored, error) {
-	var v reportview.SectionView
-	if key == "" {
-		return v, report.Authored{}, apperr.Invalid("Choose a section of the report to edit")
+// reportSectionView is the authoring page of a section read by report.SectionPage or
+// report.SaveSection.
+func reportSectionView(r *http.Request, res report.SectionResult) reportview.SectionView {
+	b := builtOf(res.Built)
+	sec, cur := res.Section, res.Current
+	v := reportview.SectionView{Base: reportBase(r, b), Section: sec, Body: cur.Body, Version: cur.Version, Errors: res.Errors}
+	if v.Errors == nil {
+		v.Errors = &form.Errors{}
 	}
-	b, err := reportBuild(r, tx, report.LoadOptions{})
-	if err != nil {
-		return v, report.Authored{}, err
-	}
-	sec, ok := b.data.SectionOf(key)
-	if !ok {
-		return v, report.Authored{}, apperr.NotFound("Report section not found")
-	}
-	if err := b.stage.Verdict(review.ChangeReport, false); err != nil {
-		return v, report.Authored{}, err
-	}
-	cur := b.texts[sec.Key]
-	v = reportview.SectionView{Base: reportBase(r, b), Section: sec, Body: cur.Body, Version: cur.Version, Errors: &form.Errors{}}
 	if sec.Key == report.TextMethodology {
 		facts := report.Doc{Title: b.doc.Title}
 		for _, bl := range b.doc.Blocks {
@@ -255,7 +204,7 @@ func reportSectionView(r *http.Request, tx pgx.Tx, key string) (reportview.Secti
 		facts.Finish()
 		v.Facts = &facts
 	}
-	return v, cur, nil
+	return v
 }
 
 // previewOf is the authored text as the report would print it, with its problems.
@@ -267,14 +216,11 @@ func previewOf(key, body string) (*report.Doc, []report.Problem) {
 }
 
 func (s *Server) reportSectionEdit(w http.ResponseWriter, r *http.Request) error {
-	var v reportview.SectionView
-	err := s.tx(r, func(tx pgx.Tx) (err error) {
-		v, _, err = reportSectionView(r, tx, r.URL.Query().Get("key"))
-		return err
-	})
+	res, err := report.SectionPage(r.Context(), s.pool, scopeOf(r), r.URL.Query().Get("key"))
 	if err != nil {
 		return err
 	}
+	v := reportSectionView(r, res)
 	if strings.TrimSpace(v.Body) != "" {
 		_, v.Problems = previewOf(v.Section.Key, v.Body)
 	}
@@ -282,53 +228,24 @@ func (s *Server) reportSectionEdit(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) reportSectionSave(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	key := r.PostFormValue("key")
-	body := strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")
-	version, err := strconv.Atoi(r.PostFormValue("version"))
-	if err != nil || version < 0 {
+	a := actorFrom(r.Context())
+	in := report.SectionInput{Key: r.PostFormValue("key"), Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n"),
+		Preview: r.PostFormValue("action") == "preview"}
+	var err error
+	in.Version, err = strconv.Atoi(r.PostFormValue("version"))
+	if err != nil || in.Version < 0 {
 		return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 	}
-	preview := r.PostFormValue("action") == "preview"
-	var v reportview.SectionView
-	var saved bool
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v, _, err = reportSectionView(r, tx, key); err != nil {
-			return err
-		}
-		v.Body, v.Version = body, version
-		if n := len([]rune(strings.TrimSpace(body))); n > report.MaxAuthored {
-			v.Errors.Add("body", fmt.Sprintf("The text must be %s characters or fewer (it has %s)", commas(report.MaxAuthored), commas(n)))
-			return nil
-		}
-		if preview {
-			return nil
-		}
-		before, err := report.SaveText(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, v.Section.Key, body, version)
-		if err != nil {
-			if apperr.Is(err, apperr.CodeConflict) {
-				if before.Body == strings.TrimSpace(body) {
-					saved = true // sent twice: the text is already what was typed
-					return nil
-				}
-				v.Conflict = &before
-			}
-			return err
-		}
-		saved = true
-		if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "report.text_saved", ObjectType: "report", ObjectID: a.Review.ReviewID,
-			Before: map[string]any{"key": v.Section.Key, "body": before.Body, "version": before.Version},
-			After:  map[string]any{"key": v.Section.Key, "body": strings.TrimSpace(body)}}); err != nil {
-			return err
-		}
-		// Personal data taken out of the text leaves the audit log too.
-		return retention.RedactReportText(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, a.Email, before.Body, body)
-	})
+	res, err := report.SaveSection(r.Context(), s.pool, scopeOf(r), in)
+	if res.Section.Key == "" && err != nil {
+		return err // the section could not be read
+	}
+	v := reportSectionView(r, res)
+	v.Body, v.Version = in.Body, in.Version
+	body := in.Body
 	switch {
-	case err != nil && v.Conflict != nil:
+	case err != nil && res.Conflict != nil:
+		v.Conflict = res.Conflict
 		v.Version = v.Conflict.Version // saving again replaces their text with this one
 		v.Preview, v.Problems = previewOf(v.Section.Key, body)
 		p := s.page(r, v.Section.Title+" – Report – "+v.ReviewTitle)
@@ -337,7 +254,7 @@ func (s *Server) reportSectionSave(w http.ResponseWriter, r *http.Request) error
 		return nil
 	case err != nil:
 		return err
-	case !saved:
+	case !res.Saved:
 		v.Preview, v.Problems = previewOf(v.Section.Key, body)
 		p := s.page(r, v.Section.Title+" – Report – "+v.ReviewTitle)
 		if v.Errors.Any() {
@@ -364,14 +281,6 @@ func reportAnchor(key string) string {
 	return key
 }
 
-func commas(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
 func (s *Server) reportVersions(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.reportVersionsView(r)
 	if err != nil {
@@ -381,114 +290,52 @@ func (s *Server) reportVersions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) reportVersionsView(r *http.Request) (reportview.VersionsView, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	var v reportview.VersionsView
-	err := s.tx(r, func(tx pgx.Tx) error {
-		title, state, err := reportHead(r, tx)
-		if err != nil {
-			return err
-		}
-		v.Base = reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a), Locked: state.Locked()}
-		v.Versions, err = report.Versions(ctx, tx, a.TenantID, a.Review.ReviewID)
-		return err
-	})
-	return v, err
+	h, vs, err := report.VersionsPage(r.Context(), s.pool, scopeOf(r))
+	return reportview.VersionsView{Base: reportHeadBase(r, h), Versions: vs}, err
 }
 
-// reportHead reads the review's title and the report's state, for pages that need no build.
-func reportHead(r *http.Request, tx pgx.Tx) (string, report.State, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	var title string
-	if err := tx.QueryRow(ctx, `SELECT title FROM reviews WHERE tenant_id = $1 AND id = $2`, a.TenantID, a.Review.ReviewID).Scan(&title); err != nil {
-		return "", report.State{}, fmt.Errorf("report: review title: %w", err)
-	}
-	st, err := report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID)
-	return title, st, err
+// reportHeadBase is the base of the report's pages that need no build.
+func reportHeadBase(r *http.Request, h report.Head) reportview.Base {
+	a := actorFrom(r.Context())
+	return reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: h.Title, Lead: isReviewLead(a), Locked: h.State.Locked()}
 }
 
 func (s *Server) reportVersionSave(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	label := strings.TrimSpace(r.PostFormValue("label"))
-	if len([]rune(label)) > 200 {
+	number, err := report.SaveNamedVersion(r.Context(), s.pool, scopeOf(r), label)
+	var refused *form.Refused
+	if errors.As(err, &refused) {
 		v, err := s.reportVersionsView(r)
 		if err != nil {
 			return err
 		}
-		v.Label, v.Errors = label, &form.Errors{}
-		v.Errors.Add("label", "The label must be 200 characters or fewer")
+		v.Label, v.Errors = label, refused.Errors
 		p := s.page(r, "Versions – Report – "+v.ReviewTitle)
 		p.HasError = true
 		return s.invalid(w, r, reportview.Versions(p, v))
 	}
-	var number int
-	err := s.tx(r, func(tx pgx.Tx) error {
-		// The review's row is locked as the report is read, with the newest version.
-		b, err := reportBuild(r, tx, report.LoadOptions{ForVersion: true})
-		if err != nil {
-			return err
-		}
-		if b.state.Locked() {
-			return apperr.Forbidden("The report is published and can no longer be changed")
-		}
-		// A second press of the button (or a save with nothing changed) makes no new version.
-		if last := b.last; last != nil && last.Label == label && sameDoc(last.Doc, &b.doc) {
-			number = last.Number
-			return nil
-		}
-		v, err := report.SaveVersionLocked(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, label, &b.doc)
-		if err != nil {
-			return err
-		}
-		number = v.Number
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "report.version_saved", ObjectType: "report", ObjectID: a.Review.ReviewID,
-			After: map[string]any{"number": v.Number, "label": v.Label}})
-	})
 	if err != nil {
 		return err
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/report/versions", fmt.Sprintf("Version %d saved", number))
 }
 
-// sameDoc reports whether two built reports have the same content.
-func sameDoc(a, b *report.Doc) bool {
-	x, err1 := json.Marshal(a)
-	y, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && bytes.Equal(x, y)
-}
-
 func (s *Server) reportVersion(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
 	n, err := strconv.Atoi(chi.URLParam(r, "number"))
 	if err != nil || n < 1 {
 		return apperr.NotFound("Report version not found")
 	}
-	var v reportview.VersionView
-	err = s.tx(r, func(tx pgx.Tx) error {
-		title, state, err := reportHead(r, tx)
-		if err != nil {
-			return err
-		}
-		if v.Version, err = report.LoadVersion(ctx, tx, a.TenantID, a.Review.ReviewID, n); err != nil {
-			return err
-		}
-		v.DocView = reportview.DocView{Base: reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a),
-			Locked: state.Locked()}, Doc: v.Version.Doc, Trace: true}
-		return nil
-	})
+	h, ver, err := report.VersionPage(r.Context(), s.pool, scopeOf(r), n)
 	if err != nil {
 		return err
 	}
+	v := reportview.VersionView{Version: ver}
+	v.DocView = reportview.DocView{Base: reportHeadBase(r, h), Doc: ver.Doc, Trace: true}
 	return s.ok(w, r, reportview.Version(s.page(r, fmt.Sprintf("Version %d – Report – %s", n, v.ReviewTitle)), v))
 }
 
 func (s *Server) reportCompare(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
 	q := r.URL.Query()
 	v := reportview.CompareView{From: q.Get("from"), To: q.Get("to"), Errors: &form.Errors{}}
 	if v.To == "" {
@@ -507,45 +354,11 @@ func (s *Server) reportCompare(w http.ResponseWriter, r *http.Request) error {
 	}
 	from, to := parse("from", v.From), parse("to", v.To)
 	v.FromName, v.ToName = compareName(v.From), compareName(v.To)
-	err := s.tx(r, func(tx pgx.Tx) error {
-		title, state, err := reportHead(r, tx)
-		if err != nil {
-			return err
-		}
-		v.Base = reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a), Locked: state.Locked()}
-		if v.Versions, err = report.Versions(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return err
-		}
-		if v.Errors.Any() {
-			return nil
-		}
-		load := func(field string, n int) (*report.Doc, error) {
-			if n == 0 {
-				b, err := reportBuild(r, tx, report.LoadOptions{})
-				return &b.doc, err
-			}
-			ver, err := report.LoadVersion(ctx, tx, a.TenantID, a.Review.ReviewID, n)
-			if apperr.Is(err, apperr.CodeNotFound) {
-				v.Errors.Add(field, fmt.Sprintf("There is no version %d", n))
-				return nil, nil
-			}
-			return ver.Doc, err
-		}
-		x, err := load("from", from)
-		if err != nil {
-			return err
-		}
-		y, err := load("to", to)
-		if err != nil || x == nil || y == nil {
-			return err
-		}
-		v.Lines = report.Compare(x, y)
-		v.Changes = report.Changes(v.Lines)
-		return nil
-	})
+	c, err := report.ComparePage(r.Context(), s.pool, scopeOf(r), from, to, v.Errors)
 	if err != nil {
 		return err
 	}
+	v.Base, v.Versions, v.Lines, v.Changes, v.TooLarge = reportHeadBase(r, c.Head), c.Versions, c.Lines, c.Changes, c.TooLarge
 	p := s.page(r, "Compare versions – Report – "+v.ReviewTitle)
 	if v.Errors.Any() {
 		p.HasError = true
@@ -597,72 +410,30 @@ func reportCheckView(r *http.Request, b built, hits []report.Hit) reportview.Che
 }
 
 func (s *Server) reportCheck(w http.ResponseWriter, r *http.Request) error {
-	var v reportview.CheckView
-	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx, withCheck)
-		if err != nil {
-			return err
-		}
-		hits := reportHits(&b)
-		v = reportCheckView(r, b, hits)
-		return nil
-	})
+	pg, err := report.Read(r.Context(), s.pool, scopeOf(r), report.PageOptions{LoadOptions: report.LoadOptions{WithCheck: true}})
 	if err != nil {
 		return err
 	}
+	b := builtOf(pg.Built)
+	v := reportCheckView(r, b, reportHits(&b))
 	return s.ok(w, r, reportview.Check(s.page(r, "Publication check – Report – "+v.ReviewTitle), v))
 }
 
 // reportOverride keeps a hit of the publication check with a reason.
 func (s *Server) reportOverride(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	key, reason := r.PostFormValue("key"), strings.TrimSpace(r.PostFormValue("reason"))
-	var v reportview.CheckView
-	var kept *report.Hit
-	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx, withCheck)
-		if err != nil {
-			return err
-		}
-		if b.state.Locked() {
-			return apperr.Forbidden("The report is published and can no longer be changed")
-		}
-		hits := reportHits(&b)
-		v = reportCheckView(r, b, hits)
-		for i := range hits {
-			if hits[i].Key == key {
-				kept = &hits[i]
-			}
-		}
-		if kept == nil {
-			return nil
-		}
-		field := "reason-" + key
-		v.Reasons[key] = reason
-		switch {
-		case reason == "":
-			v.Errors.Add(field, "Give a reason for keeping ‘"+kept.Term+"’ in the report")
-			return nil
-		case len([]rune(reason)) > 1000:
-			v.Errors.Add(field, "The reason must be 1,000 characters or fewer")
-			return nil
-		}
-		added, err := report.AddOverride(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, *kept, reason)
-		if err != nil || !added {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "report.check_overridden", ObjectType: "report", ObjectID: a.Review.ReviewID,
-			After: map[string]any{"hit": kept.Key, "kind": kept.Kind, "term": kept.Term, "reason": reason,
-				"section": kept.Origin.Section, "context": kept.Context}})
-	})
+	res, err := report.Keep(r.Context(), s.pool, scopeOf(r), key, reason)
+	kept := res.Kept
 	switch {
 	case err != nil:
 		return err
 	case kept == nil:
 		return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/report/check", "That is no longer in the report: nothing to keep")
-	case v.Errors.Any():
+	case res.Errors.Any():
+		v := reportCheckView(r, builtOf(res.Built), res.Hits)
+		v.Reasons[key] = reason
+		v.Errors = res.Errors
 		p := s.page(r, "Publication check – Report – "+v.ReviewTitle)
 		p.HasError = true
 		return s.invalid(w, r, reportview.Check(p, v))
@@ -672,90 +443,43 @@ func (s *Server) reportOverride(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) reportTrail(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r.Context())
-	var v reportview.TrailView
-	err := s.tx(r, func(tx pgx.Tx) error {
-		b, err := reportBuild(r, tx, report.LoadOptions{WithTrail: true})
-		if err != nil {
-			return err
-		}
-		v.Base = reportBase(r, b)
-		v.Trail = b.doc.Trail
-		if !isReviewLead(a) {
-			// A safeguarding concern is shown only to those who may see it: its author and the leads.
-			concern := map[string]bool{}
-			for _, ns := range b.data.Linked {
-				for _, n := range ns {
-					if n.Concern {
-						concern[n.NoteID] = true
-					}
-				}
-			}
-			for i := range v.Trail {
-				var kept []report.TrailNote
-				for _, n := range v.Trail[i].Notes {
-					if !concern[n.ID] {
-						kept = append(kept, n)
-					}
-				}
-				v.Trail[i].Notes = kept
-			}
-		}
-		return nil
-	})
+	pg, err := report.Read(r.Context(), s.pool, scopeOf(r), report.PageOptions{LoadOptions: report.LoadOptions{WithTrail: true}})
 	if err != nil {
 		return err
 	}
-	return s.ok(w, r, reportview.Trail(s.page(r, "Evidence trail – Report – "+v.ReviewTitle), v))
-}
-
-// exportFormats are the downloads: the published report in each format, never with flags,
-// origins or the evidence trail.
-var exportFormats = map[string]struct{ ext, contentType string }{
-	"html":     {"html", "text/html; charset=utf-8"},
-	"govspeak": {"md", "text/markdown; charset=utf-8"},
-	"docx":     {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-	"pdf":      {"pdf", "application/pdf"},
-}
-
-// WriteExport writes a built report in one of the export formats.
-func writeExport(r *http.Request, w io.Writer, d *report.Doc, format string) error {
-	switch format {
-	case "html":
-		return report.WriteHTML(w, d, report.HTMLOptions{})
-	case "govspeak":
-		return report.WriteGovspeak(w, d)
-	case "docx":
-		return report.WriteDOCX(w, d)
-	case "pdf":
-		return report.WritePDF(r.Context(), w, d)
+	b := builtOf(pg.Built)
+	v := reportview.TrailView{Base: reportBase(r, b), Trail: b.doc.Trail}
+	if !isReviewLead(a) {
+		// A safeguarding concern is shown only to those who may see it: its author and the leads.
+		concern := map[string]bool{}
+		for _, ns := range b.data.Linked {
+			for _, n := range ns {
+				if n.Concern {
+					concern[n.NoteID] = true
+				}
+			}
+		}
+		for i := range v.Trail {
+			var kept []report.TrailNote
+			for _, n := range v.Trail[i].Notes {
+				if !concern[n.ID] {
+					kept = append(kept, n)
+				}
+			}
+			v.Trail[i].Notes = kept
+		}
 	}
-	return apperr.NotFound("Export format not found")
+	return s.ok(w, r, reportview.Trail(s.page(r, "Evidence trail – Report – "+v.ReviewTitle), v))
 }
 
 // reportExport downloads the report: the published version, exactly as it was published,
 // while the report is published (whatever changes in the review's data meanwhile), else the
 // report as built now.
 func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	if _, ok := exportFormats[chi.URLParam(r, "format")]; !ok {
+	if _, ok := report.FormatOf(chi.URLParam(r, "format")); !ok {
 		return apperr.NotFound("Export format not found")
 	}
-	var doc *report.Doc
-	err := s.tx(r, func(tx pgx.Tx) error {
-		st, err := report.LoadState(ctx, tx, a.TenantID, a.Review.ReviewID)
-		if err != nil {
-			return err
-		}
-		if st.Locked() && st.PublishedVersion > 0 {
-			v, err := report.LoadVersion(ctx, tx, a.TenantID, a.Review.ReviewID, st.PublishedVersion)
-			doc = v.Doc
-			return err
-		}
-		b, err := reportBuild(r, tx, report.LoadOptions{})
-		doc = &b.doc
-		return err
-	})
+	doc, err := report.ExportDoc(r.Context(), s.pool, scopeOf(r))
 	if err != nil {
 		return err
 	}
@@ -764,43 +488,37 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 
 // reportVersionExport downloads a saved version as it was saved.
 func (s *Server) reportVersionExport(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
 	n, err := strconv.Atoi(chi.URLParam(r, "number"))
 	if err != nil || n < 1 {
 		return apperr.NotFound("Report version not found")
 	}
-	if _, ok := exportFormats[chi.URLParam(r, "format")]; !ok {
+	if _, ok := report.FormatOf(chi.URLParam(r, "format")); !ok {
 		return apperr.NotFound("Export format not found")
 	}
-	var v report.Version
-	err = s.tx(r, func(tx pgx.Tx) (err error) {
-		v, err = report.LoadVersion(ctx, tx, a.TenantID, a.Review.ReviewID, n)
-		return err
-	})
+	doc, err := report.VersionDoc(r.Context(), s.pool, scopeOf(r), n)
 	if err != nil {
 		return err
 	}
-	return s.sendExport(w, r, v.Doc, chi.URLParam(r, "format"))
+	return s.sendExport(w, r, doc, chi.URLParam(r, "format"))
 }
 
 // sendExport writes a report document as a download in format.
 func (s *Server) sendExport(w http.ResponseWriter, r *http.Request, doc *report.Doc, format string) error {
-	f, ok := exportFormats[format]
+	f, ok := report.FormatOf(format)
 	if !ok {
 		return apperr.NotFound("Export format not found")
 	}
 	headers := func() {
 		h := w.Header()
-		h.Set("Content-Type", f.contentType)
-		h.Set("Content-Disposition", `attachment; filename="`+report.FileName(doc.Title, f.ext)+`"`)
+		h.Set("Content-Type", f.ContentType)
+		h.Set("Content-Disposition", `attachment; filename="`+report.FileName(doc.Title, f.Ext)+`"`)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
 	}
-	if format == "pdf" {
+	if f.Buffered {
 		// Printing can fail before the first byte (no Chromium): the page says so instead.
 		var buf bytes.Buffer
-		if err := writeExport(r, &buf, doc, format); err != nil {
+		if err := f.Write(r.Context(), &buf, doc); err != nil {
 			if errors.Is(err, report.ErrNoChromium) {
 				s.renderStatus(w, r, errorview.View{Status: http.StatusServiceUnavailable,
 					Heading: "The PDF cannot be made on this server", Message: report.ErrNoChromium.Error()})
@@ -814,7 +532,7 @@ func (s *Server) sendExport(w http.ResponseWriter, r *http.Request, doc *report.
 		return nil
 	}
 	headers()
-	if err := writeExport(r, w, doc, format); err != nil {
+	if err := f.Write(r.Context(), w, doc); err != nil {
 		s.logger(r.Context()).Error("report export", "format", format, "err", err)
 	}
 	return nil

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
 	"thematic/internal/form"
@@ -24,22 +23,12 @@ var rnForms = map[string]struct{ action, flash string }{
 	"reopen":  {reviewnote.ActionReopened, "Review note reopened"},
 }
 
-// notesPanel reads the report page's list of notes not cleared, and whether the viewer may raise
-// one now.
-func notesPanel(r *http.Request, tx pgx.Tx, st report.State) (reportview.NotesPanel, error) {
+// notesPanel is the report page's list of notes not cleared (open), and whether the viewer may
+// raise one now.
+func notesPanel(r *http.Request, st report.State, open []reviewnote.Note) reportview.NotesPanel {
 	a := actorFrom(r.Context())
-	v := reportview.NotesPanel{ReviewID: a.Review.ReviewID,
+	return reportview.NotesPanel{ReviewID: a.Review.ReviewID, Open: open,
 		CanRaise: isReviewLead(a) && reviewnote.CanRaise(reviewnote.Report{Status: st.Status, By: st.By}, a.UserID) == ""}
-	var err error
-	v.Open, err = reviewnote.List(r.Context(), tx, a.TenantID, a.Review.ReviewID, false)
-	return v, err
-}
-
-// rnBase reads the review's title and the report's state for the notes' pages.
-func rnBase(r *http.Request, tx pgx.Tx) (reportview.Base, report.State, error) {
-	a := actorFrom(r.Context())
-	title, st, err := reportHead(r, tx)
-	return reportview.Base{ReviewID: a.Review.ReviewID, ReviewTitle: title, Lead: isReviewLead(a), Locked: st.Locked()}, st, err
 }
 
 // rnWhy says why the actor may not raise a note now, or "".
@@ -52,45 +41,34 @@ func rnWhy(r *http.Request, st report.State) string {
 }
 
 func (s *Server) rnList(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
 	v := reportview.NotesView{All: r.URL.Query().Get("show") == "all"}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var st report.State
-		var err error
-		if v.Base, st, err = rnBase(r, tx); err != nil {
-			return err
-		}
-		v.Why = rnWhy(r, st)
-		v.CanRaise = v.Lead && v.Why == ""
-		all, err := reviewnote.List(ctx, tx, a.TenantID, a.Review.ReviewID, true)
-		for _, n := range all {
-			switch n.Status {
-			case reviewnote.StatusOpen:
-				v.Counts.Open++
-			case reviewnote.StatusAddressed:
-				v.Counts.Addressed++
-			default:
-				v.Counts.Cleared++
-			}
-			if v.All || n.Open() {
-				v.Notes = append(v.Notes, n)
-			}
-		}
-		return err
-	})
+	h, all, err := report.NotesPage(r.Context(), s.pool, scopeOf(r))
 	if err != nil {
 		return err
+	}
+	v.Base = reportHeadBase(r, h)
+	v.Why = rnWhy(r, h.State)
+	v.CanRaise = v.Lead && v.Why == ""
+	for _, n := range all {
+		switch n.Status {
+		case reviewnote.StatusOpen:
+			v.Counts.Open++
+		case reviewnote.StatusAddressed:
+			v.Counts.Addressed++
+		default:
+			v.Counts.Cleared++
+		}
+		if v.All || n.Open() {
+			v.Notes = append(v.Notes, n)
+		}
 	}
 	return s.ok(w, r, reportview.Notes(s.page(r, "Review notes – Report – "+v.ReviewTitle), v))
 }
 
-// rnRaiseView reads the raise form's page: the report's parts a note may be about, by section.
-func rnRaiseView(r *http.Request, tx pgx.Tx, in reviewnote.RaiseInput) (reportview.RaiseView, string, error) {
-	b, err := reportBuild(r, tx, report.LoadOptions{})
-	if err != nil {
-		return reportview.RaiseView{}, "", err
-	}
+// rnRaiseView is the raise form's page: the report's parts a note may be about, by section, and
+// why the actor may not raise one now ("" when they may).
+func rnRaiseView(r *http.Request, pg report.Page, in reviewnote.RaiseInput) (reportview.RaiseView, string) {
+	b := builtOf(pg.Built)
 	v := reportview.RaiseView{Base: reportBase(r, b), In: in, Errors: &form.Errors{}}
 	bySection := map[string]int{}
 	for _, sec := range b.data.Sections() {
@@ -115,46 +93,28 @@ func rnRaiseView(r *http.Request, tx pgx.Tx, in reviewnote.RaiseInput) (reportvi
 		v.Groups[i].Targets = append(v.Groups[i].Targets, reportview.TargetOption{
 			Value: reviewnote.Target{Kind: k.kind, ID: bl.Origin.ID}.String(), Label: k.label + ": " + excerptOf(text, 90)})
 	}
-	return v, reviewnote.CanRaise(reviewnote.Report{Status: b.state.Status, By: b.state.By}, actorFrom(r.Context()).UserID), nil
+	return v, reviewnote.CanRaise(reviewnote.Report{Status: b.state.Status, By: b.state.By}, actorFrom(r.Context()).UserID)
 }
 
 func (s *Server) rnNew(w http.ResponseWriter, r *http.Request) error {
-	var v reportview.RaiseView
-	var why string
-	err := s.tx(r, func(tx pgx.Tx) (err error) {
-		v, why, err = rnRaiseView(r, tx, reviewnote.RaiseInput{Target: r.URL.Query().Get("target"), Key: noteKey()})
-		return err
-	})
+	pg, err := report.Read(r.Context(), s.pool, scopeOf(r), report.PageOptions{})
 	if err != nil {
 		return err
 	}
+	v, why := rnRaiseView(r, pg, reviewnote.RaiseInput{Target: r.URL.Query().Get("target"), Key: noteKey()})
 	v.Why = why
 	return s.ok(w, r, reportview.NoteRaise(s.page(r, "Raise a review note – Report – "+v.ReviewTitle), v))
 }
 
 func (s *Server) rnRaise(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	in := reviewnote.RaiseInput{Target: r.PostFormValue("target"), Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n"),
 		Key: r.PostFormValue("idempotency_key")}
-	var id string
-	var created bool
-	var err error
-	if errs := in.Validate(); errs.Any() {
-		err = &reviewnote.Refused{Errors: errs} // what was typed will not do: no need to ask the database
-	} else {
-		err = s.tx(r, func(tx pgx.Tx) (err error) {
-			id, created, err = reviewnote.Raise(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in)
-			return err
-		})
-	}
+	res, err := report.RaiseNote(r.Context(), s.pool, scopeOf(r), in)
 	var refused *reviewnote.Refused
 	if errors.As(err, &refused) {
-		var v reportview.RaiseView
-		if err := s.tx(r, func(tx pgx.Tx) (err error) { v, v.Why, err = rnRaiseView(r, tx, in); return err }); err != nil {
-			return err
-		}
-		v.Errors = refused.Errors
+		v, why := rnRaiseView(r, *res.Page, in)
+		v.Why, v.Errors = why, refused.Errors
 		p := s.page(r, "Raise a review note – Report – "+v.ReviewTitle)
 		p.HasError = true
 		return s.invalid(w, r, reportview.NoteRaise(p, v))
@@ -163,33 +123,26 @@ func (s *Server) rnRaise(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	flash := "Review note raised"
-	if !created {
+	if !res.Created {
 		flash = "This review note had been raised already"
 	}
-	return s.redirect(w, r, reportview.NotePath(a.Review.ReviewID, id), flash)
+	return s.redirect(w, r, reportview.NotePath(a.Review.ReviewID, res.ID), flash)
 }
 
-// rnThread reads a note's page.
-func (s *Server) rnThread(r *http.Request, v *reportview.NoteView) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	return s.tx(r, func(tx pgx.Tx) error {
-		var st report.State
-		var err error
-		if v.Base, st, err = rnBase(r, tx); err != nil {
-			return err
-		}
-		v.UserID, v.Changes = a.UserID, st.Status != report.StatusPublished
-		v.Note, err = reviewnote.Get(ctx, tx, a.TenantID, a.Review.ReviewID, chi.URLParam(r, "reviewNoteID"))
-		return err
-	})
+// rnThread fills a note's page from what report.NotePage read.
+func rnThread(r *http.Request, v *reportview.NoteView, h report.Head, n reviewnote.Note) {
+	v.Base = reportHeadBase(r, h)
+	v.UserID, v.Changes = actorFrom(r.Context()).UserID, h.State.Status != report.StatusPublished
+	v.Note = n
 }
 
 func (s *Server) rnShow(w http.ResponseWriter, r *http.Request) error {
 	v := reportview.NoteView{Key: noteKey(), Errors: &form.Errors{}}
-	if err := s.rnThread(r, &v); err != nil {
+	h, n, err := report.NotePage(r.Context(), s.pool, scopeOf(r), chi.URLParam(r, "reviewNoteID"))
+	if err != nil {
 		return err
 	}
+	rnThread(r, &v, h, n)
 	return s.ok(w, r, reportview.Note(s.page(r, v.Note.Name()+" – Report – "+v.ReviewTitle), v))
 }
 
@@ -199,8 +152,7 @@ func (s *Server) rnShow(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) rnStep(name string) handler {
 	f := rnForms[name]
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ctx := r.Context()
-		a := actorFrom(ctx)
+		a := actorFrom(r.Context())
 		in := reviewnote.StepInput{NoteID: chi.URLParam(r, "reviewNoteID"), Key: r.PostFormValue("idempotency_key"),
 			Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")}
 		version, err := strconv.Atoi(r.PostFormValue("version"))
@@ -208,22 +160,11 @@ func (s *Server) rnStep(name string) handler {
 			return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 		}
 		in.Version = version
-		var done bool
-		var before reviewnote.Note
-		if errs := in.Validate(f.action); errs.Any() {
-			err = &reviewnote.Refused{Errors: errs}
-		} else {
-			err = s.tx(r, func(tx pgx.Tx) (err error) {
-				before, done, err = reviewnote.Step(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, f.action, in)
-				return err
-			})
-		}
+		res, err := report.StepNote(r.Context(), s.pool, scopeOf(r), f.action, in)
 		var refused *reviewnote.Refused
 		if errors.As(err, &refused) {
 			v := reportview.NoteView{Key: in.Key, Form: name, Body: in.Body, Errors: &form.Errors{}}
-			if err := s.rnThread(r, &v); err != nil {
-				return err
-			}
+			rnThread(r, &v, res.Head, res.Note)
 			for _, e := range refused.Errors.List() {
 				v.Errors.Add(reportview.NoteFieldID(name), e.Message)
 			}
@@ -235,9 +176,9 @@ func (s *Server) rnStep(name string) handler {
 			return err
 		}
 		flash := f.flash
-		if !done {
+		if !res.Done {
 			flash = "" // sent twice: the first took the step
 		}
-		return s.redirect(w, r, reportview.NotePath(a.Review.ReviewID, before.ID), flash)
+		return s.redirect(w, r, reportview.NotePath(a.Review.ReviewID, res.Before.ID), flash)
 	}
 }

@@ -114,6 +114,7 @@ type CompareView struct {
 	ToName   string
 	Lines    []rpt.Line
 	Changes  int
+	TooLarge string // why the lines are not shown: the versions differ in too many places
 	Versions []rpt.Version
 	Errors   *form.Errors
 }
@@ -349,10 +350,14 @@ func (v ReportView) frozen() int {
 	return 0
 }
 
-// exportLinks are the download formats, as the links name them.
-var exportLinks = []struct{ format, name string }{
-	{"html", "HTML"}, {"govspeak", "Govspeak for GOV.UK publishing"}, {"docx", "Word (DOCX)"}, {"pdf", "PDF"},
-}
+// exportLinks are the download formats (rpt.Formats), as the links name them.
+var exportLinks = func() []struct{ format, name string } {
+	out := make([]struct{ format, name string }, len(rpt.Formats))
+	for i, f := range rpt.Formats {
+		out[i].format, out[i].name = f.Name, f.Label
+	}
+	return out
+}()
 
 // exportURL downloads the report (n == 0) or its saved version n in format.
 func exportURL(b Base, n int, format string) templ.SafeURL {

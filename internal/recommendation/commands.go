@@ -1,0 +1,253 @@
+package recommendation
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/db"
+	"thematic/internal/finding"
+	"thematic/internal/form"
+	"thematic/internal/review"
+)
+
+// The recommendations' commands and page queries: each opens its own transaction (db.InTx) for
+// the scope it is given, checks and writes with its audit entry, and returns what the page needs.
+
+// Audit is what the audit log keeps of a recommendation.
+func Audit(rec Recommendation) map[string]any {
+	return map[string]any{"review_id": rec.ReviewID, "number": rec.Number, "body": rec.Body, "addressee": rec.Addressee,
+		"finding_ids": rec.FindingIDs}
+}
+
+func record(ctx context.Context, tx pgx.Tx, sc db.Scope, action, id string, before, after any) error {
+	return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+		Action: action, ObjectType: "recommendation", ObjectID: id, Before: before, After: after})
+}
+
+func validID(id string) error {
+	if !db.ValidUUID(id) {
+		return apperr.NotFound("")
+	}
+	return nil
+}
+
+// Page is the recommendations' page: the review's findings (for the references) and its
+// recommendations in order.
+type Page struct {
+	Title     string
+	Framework review.Framework
+	Findings  []finding.Finding
+	Recs      []Recommendation
+}
+
+// ListPage reads the recommendations' page.
+func ListPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (Page, error) {
+	var p Page
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		if p.Title, p.Framework, err = review.LoadFrameworkTitled(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+			return err
+		}
+		if p.Findings, err = finding.List(ctx, tx, sc.TenantID, sc.ReviewID, ""); err != nil {
+			return err
+		}
+		p.Recs, err = List(ctx, tx, sc.TenantID, sc.ReviewID)
+		return err
+	})
+	return p, err
+}
+
+// FormData is what the recommendation form shows besides what was typed.
+type FormData struct {
+	Title      string
+	Framework  review.Framework
+	Addressees []string
+	Findings   []finding.Finding
+}
+
+func formTx(ctx context.Context, tx pgx.Tx, sc db.Scope) (FormData, error) {
+	var fd FormData
+	var err error
+	if fd.Title, fd.Framework, fd.Addressees, err = review.LoadFrameworkTitledAddressees(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+		return fd, err
+	}
+	fd.Findings, err = finding.List(ctx, tx, sc.TenantID, sc.ReviewID, "")
+	return fd, err
+}
+
+// FormPage reads the form for a new recommendation.
+func FormPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (FormData, error) {
+	var fd FormData
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		fd, err = formTx(ctx, tx, sc)
+		return err
+	})
+	return fd, err
+}
+
+// EditPage reads recommendation id with its form.
+func EditPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string) (Recommendation, FormData, error) {
+	if err := validID(id); err != nil {
+		return Recommendation{}, FormData{}, err
+	}
+	var rec Recommendation
+	var fd FormData
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		if rec, err = Get(ctx, tx, sc.TenantID, sc.ReviewID, id); err != nil {
+			return err
+		}
+		fd, err = formTx(ctx, tx, sc)
+		return err
+	})
+	return rec, fd, err
+}
+
+// addressee puts the addressee in the list's spelling: one chosen from the list must still be
+// in it; one typed under "Someone else" (other) joins the list (or is matched to a value it has).
+func addressee(ctx context.Context, tx pgx.Tx, sc db.Scope, in *Input, other bool) error {
+	if strings.TrimSpace(in.Addressee) == "" || utf8.RuneCountInString(in.Addressee) > 200 {
+		return nil // the recommendation's own checks refuse it
+	}
+	if other {
+		name, err := review.EnsureTerm(ctx, tx, sc, review.VocabAddressees, in.Addressee)
+		in.Addressee = name
+		return err
+	}
+	name, found, err := review.FindTerm(ctx, tx, sc.TenantID, sc.ReviewID, review.VocabAddressees, in.Addressee)
+	if err != nil {
+		return err
+	}
+	if !found {
+		errs := &form.Errors{}
+		errs.Add("addressee", "Choose who the recommendation is for: the list of addressees has changed")
+		return &Refused{Errors: errs}
+	}
+	in.Addressee = name
+	return nil
+}
+
+// Result is what saving the form did: the recommendation saved, or (refused or stale) the form
+// to show again.
+type Result struct {
+	ID      string
+	After   Recommendation // the recommendation saved (Change)
+	Number  int            // the recommendation's number (Change, refused)
+	Current *Recommendation
+	Form    *FormData // with a *Refused or a *StaleError
+}
+
+// Add adds a recommendation, audited; other says the addressee was typed under "Someone else".
+func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input, other bool) (Result, error) {
+	var res Result
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		if err := addressee(ctx, tx, sc, &in, other); err != nil {
+			return err
+		}
+		id, created, err := Create(ctx, tx, sc.TenantID, sc.ReviewID, sc.UserID, in)
+		res.ID = id
+		if err != nil || !created {
+			return err
+		}
+		rec, err := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, sc, "recommendation.created", id, nil, Audit(rec))
+	})
+	var refused *Refused
+	if errors.As(err, &refused) {
+		fd, ferr := FormPage(ctx, pool, sc)
+		if ferr != nil {
+			return res, ferr
+		}
+		res.Form = &fd
+	}
+	return res, err
+}
+
+// Change saves recommendation id from the version the lead saw, audited. A refusal or a stale
+// version comes with the form read in the same transaction (rolled back: nothing changed).
+func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in Input, other bool) (Result, error) {
+	if err := validID(id); err != nil {
+		return Result{}, err
+	}
+	res := Result{ID: id}
+	var viewErr error
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var before Recommendation
+		err := addressee(ctx, tx, sc, &in, other)
+		if err == nil {
+			before, res.After, err = Update(ctx, tx, sc.TenantID, sc.ReviewID, id, in)
+		}
+		var refused *Refused
+		var stale *StaleError
+		switch {
+		case errors.As(err, &stale):
+			cur := stale.Current
+			res.Current, res.Number = &cur, cur.Number
+			fd, e := formTx(ctx, tx, sc)
+			res.Form, viewErr = &fd, e
+		case errors.As(err, &refused):
+			cur, e := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
+			res.Number = cur.Number
+			if viewErr = e; e == nil {
+				fd, e := formTx(ctx, tx, sc)
+				res.Form, viewErr = &fd, e
+			}
+		}
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, sc, "recommendation.updated", id, Audit(before), Audit(res.After))
+	})
+	if viewErr != nil {
+		return res, viewErr
+	}
+	return res, err
+}
+
+// Remove deletes recommendation id from the version the lead saw, audited; unless confirmed it
+// only reads the question's page (the recommendation and the review's title).
+func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, version int, confirmed bool) (Recommendation, string, error) {
+	if err := validID(id); err != nil {
+		return Recommendation{}, "", err
+	}
+	var rec Recommendation
+	var title string
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		if !confirmed {
+			if rec, err = Get(ctx, tx, sc.TenantID, sc.ReviewID, id); err != nil {
+				return err
+			}
+			rv, err := review.Get(ctx, tx, sc.TenantID, sc.ReviewID)
+			title = rv.Title
+			return err
+		}
+		if rec, err = Delete(ctx, tx, sc.TenantID, sc.ReviewID, id, version); err != nil {
+			return err
+		}
+		return record(ctx, tx, sc, "recommendation.deleted", id, Audit(rec), nil)
+	})
+	return rec, title, err
+}
+
+// Reorder moves recommendation id up or down the list, audited when it moved.
+func Reorder(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, up bool) (from, to int, err error) {
+	if err := validID(id); err != nil {
+		return 0, 0, err
+	}
+	err = db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if from, to, err = Move(ctx, tx, sc.TenantID, sc.ReviewID, id, up); err != nil || from == to {
+			return err
+		}
+		return record(ctx, tx, sc, "recommendation.moved", id, map[string]int{"number": from}, map[string]int{"number": to})
+	})
+	return from, to, err
+}
