@@ -32,7 +32,9 @@ func (s *Server) areasReview(r *http.Request, tx pgx.Tx) (areaview.Review, error
 	return areasReviewOf(rv), nil
 }
 
-func areasReviewOf(rv review.Review) areaview.Review { return areaview.Review{ID: rv.ID, Title: rv.Title} }
+func areasReviewOf(rv review.Review) areaview.Review {
+	return areaview.Review{ID: rv.ID, Title: rv.Title}
+}
 
 func (s *Server) areasList(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r.Context())
