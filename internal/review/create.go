@@ -3,9 +3,16 @@ package review
 import (
 	"context"
 	"fmt"
+	"regexp"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
+	"thematic/internal/form"
 )
 
 // Enquiry is a review's lines of enquiry: those in no group, listed first, then the groups, as
@@ -184,4 +191,192 @@ func LoadEnquiry(ctx context.Context, q db.Querier, tenantID, reviewID string) (
 		}
 	}
 	return out, rows.Err()
+}
+
+// What a new review starts from.
+const (
+	StartBlank    = "blank"    // the tenant's general vocabulary only
+	StartTemplate = "template" // the built-in StartForLife template
+	StartCopy     = "copy"     // the framework, enquiry and vocabularies of a review the user leads
+)
+
+// StartTemplateOf is the built-in template a review may start from.
+func StartTemplateOf() (Template, error) {
+	tpls, err := Templates()
+	if err != nil {
+		return Template{}, err
+	}
+	t, ok := tpls[StartForLife]
+	if !ok {
+		return Template{}, fmt.Errorf("review: built-in template %s missing", StartForLife)
+	}
+	return t, nil
+}
+
+// Led keeps the reviews the user leads: those they may copy a new review from.
+func Led(all []Summary) []Summary {
+	var led []Summary
+	for _, x := range all {
+		if x.Role == auth.ReviewLead {
+			led = append(led, x)
+		}
+	}
+	return led
+}
+
+// ListFor reads the reviews the user sees (sc.UserID), newest first.
+func ListFor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) ([]Summary, error) {
+	var all []Summary
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		all, err = List(ctx, tx, sc.TenantID, sc.UserID)
+		return err
+	})
+	return all, err
+}
+
+// NewForm reads what the create form offers: the template and the reviews the user leads.
+func NewForm(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (Template, []Summary, error) {
+	tpl, err := StartTemplateOf()
+	if err != nil {
+		return tpl, nil, err
+	}
+	all, err := ListFor(ctx, pool, sc)
+	return tpl, Led(all), err
+}
+
+// StartInput is the create form as sent: the details, what the review starts from (and the
+// review to copy from), the form's idempotency key, and the tenant's name (for the general
+// vocabulary of a blank review).
+type StartInput struct {
+	Details    Details
+	Start      string
+	CopyFrom   string
+	Key        string
+	TenantName string
+}
+
+// Validate checks the details, the start choice and the review to copy from among sources.
+func (in StartInput) Validate(sources []Summary) (Review, *form.Errors) {
+	v, errs := in.Details.Validate()
+	switch in.Start {
+	case StartBlank, StartTemplate:
+	case StartCopy:
+		if len(sources) == 0 {
+			errs.Add("start", "You do not lead any other review to copy from: start from a blank review or the template")
+			break
+		}
+		found := false
+		for _, x := range sources {
+			found = found || x.ID == in.CopyFrom
+		}
+		if !found {
+			errs.Add("copy-from", "Select a review you lead to copy from")
+		}
+	default:
+		errs.Add("start", "Select what the review starts from")
+	}
+	return v, errs
+}
+
+// Started is a review created (Again: the same form sent twice found the review it made), with
+// what the create form offers, to show again when the form is refused.
+type Started struct {
+	ID       string
+	Again    bool
+	Template Template
+	Sources  []Summary
+}
+
+// Start creates a review led by the user from the create form, and records it. A form the
+// checks refuse answers *form.Refused with what the form offers. A form sent twice carries the
+// same key: the second waits for the first, finds the review it made (Again), and makes no other.
+func Start(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in StartInput) (Started, error) {
+	var st Started
+	if !CreateKeyRE.MatchString(in.Key) {
+		return st, apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
+	}
+	var err error
+	if st.Template, err = StartTemplateOf(); err != nil {
+		return st, err
+	}
+	var refused *form.Refused
+	err = db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		all, err := List(ctx, tx, sc.TenantID, sc.UserID)
+		if err != nil {
+			return err
+		}
+		st.Sources = Led(all)
+		v, errs := in.Validate(st.Sources)
+		if errs.Any() {
+			refused = &form.Refused{Errors: errs}
+			return nil // nothing written
+		}
+		if err := LockCreateKey(ctx, tx, sc.TenantID, in.Key); err != nil {
+			return err
+		}
+		if st.ID, st.Again, err = CreatedWithKey(ctx, tx, sc.TenantID, in.Key); err != nil || st.Again {
+			return err
+		}
+		v.CreateKey = in.Key
+		if st.ID, err = Create(ctx, tx, sc.TenantID, sc.UserID, v); err != nil {
+			return err
+		}
+		after := map[string]string{"title": v.Title, "start": in.Start, "idempotency_key": in.Key}
+		switch in.Start {
+		case StartBlank:
+			if err := SeedVocabulary(ctx, tx, sc.TenantID, st.ID, GeneralVocabulary(in.TenantName)); err != nil {
+				return err
+			}
+		case StartTemplate:
+			after["template"] = StartForLife
+			if err := ApplyTemplate(ctx, tx, sc.TenantID, st.ID, st.Template); err != nil {
+				return err
+			}
+		case StartCopy:
+			after["copied_from"] = in.CopyFrom
+			if err := copyFrom(ctx, tx, sc, in.CopyFrom, st.ID); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "review.created", ObjectType: "review", ObjectID: st.ID, After: after})
+	})
+	if err == nil && refused != nil {
+		return st, refused
+	}
+	return st, err
+}
+
+// CreateKeyRE is the form of a create form's idempotency key: 16 random bytes in hex.
+var CreateKeyRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// copyFrom copies the framework, lines of enquiry and vocabularies of a review the user still
+// leads.
+func copyFrom(ctx context.Context, tx pgx.Tx, sc db.Scope, fromID, toID string) error {
+	acc, err := Access(ctx, tx, sc.TenantID, fromID, sc.UserID)
+	if err != nil {
+		return err
+	}
+	if acc.Role != auth.ReviewLead {
+		return apperr.NotFound("Review not found")
+	}
+	fw, err := LoadFramework(ctx, tx, sc.TenantID, fromID)
+	if err != nil {
+		return err
+	}
+	if err := InsertFramework(ctx, tx, sc.TenantID, toID, fw); err != nil {
+		return err
+	}
+	enq, err := LoadEnquiry(ctx, tx, sc.TenantID, fromID)
+	if err != nil {
+		return err
+	}
+	if err := InsertEnquiry(ctx, tx, sc.TenantID, toID, enq); err != nil {
+		return err
+	}
+	vocab, err := LoadVocabulary(ctx, tx, sc.TenantID, fromID)
+	if err != nil {
+		return err
+	}
+	return SeedVocabulary(ctx, tx, sc.TenantID, toID, vocab)
 }

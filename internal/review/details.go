@@ -7,10 +7,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
+	"thematic/internal/form"
 )
 
 // ReviewStaleMessage is what a version mismatch says: someone changed the review since the page was shown.
@@ -223,4 +226,80 @@ func CreatedWithKey(ctx context.Context, q db.Querier, tenantID, key string) (id
 		return "", false, fmt.Errorf("review: find create key: %w", err)
 	}
 	return id, true, nil
+}
+
+// Read reads the review sc.ReviewID.
+func Read(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (Review, error) {
+	var v Review
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		v, err = Get(ctx, tx, sc.TenantID, sc.ReviewID)
+		return err
+	})
+	return v, err
+}
+
+// ContactPage reads what a local authority contact's overview shows: the review and the name of
+// their area.
+func ContactPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string) (Review, string, error) {
+	var v Review
+	var name string
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if v, err = Get(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+			return err
+		}
+		name, err = AreaName(ctx, tx, sc.TenantID, sc.ReviewID, areaID)
+		return err
+	})
+	return v, name, err
+}
+
+// auditDetails is what the audit log keeps of a review's details.
+func auditDetails(v Review) map[string]string {
+	day := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	}
+	return map[string]string{"title": v.Title, "summary": v.Summary, "key_question": v.KeyQuestion,
+		"fieldwork_start": day(v.FieldworkStart), "fieldwork_end": day(v.FieldworkEnd),
+		"planned_publication": day(v.PlannedPublication)}
+}
+
+// changed keeps only the fields that differ between before and after.
+func changed(before, after map[string]string) (b, a map[string]string) {
+	b, a = map[string]string{}, map[string]string{}
+	for k, v := range after {
+		if before[k] != v {
+			b[k], a[k] = before[k], v
+		}
+	}
+	return b, a
+}
+
+// ChangeDetails saves the review's details from the form d (at d.Version) and records what
+// changed. Details the checks refuse answer *form.Refused with the review as saved (for the
+// form's caption); a stale version answers apperr.Conflict.
+func ChangeDetails(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, d Details) (Review, error) {
+	v, errs := d.Validate()
+	if errs.Any() {
+		cur, err := Read(ctx, pool, sc)
+		if err != nil {
+			return cur, err
+		}
+		return cur, &form.Refused{Errors: errs}
+	}
+	var after Review
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		before, aft, err := Update(ctx, tx, sc.TenantID, sc.ReviewID, d.Version, v)
+		if err != nil {
+			return err
+		}
+		after = aft
+		b, a := changed(auditDetails(before), auditDetails(aft))
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "review.updated", ObjectType: "review", ObjectID: sc.ReviewID, Before: b, After: a})
+	})
+	return after, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/apperr"
 	"thematic/internal/auth"
@@ -129,4 +130,15 @@ func InsertFramework(ctx context.Context, q db.Querier, tenantID, reviewID strin
 		}
 	}
 	return nil
+}
+
+// AccessFor reads the user's place in review reviewID (sc.UserID in sc.TenantID); someone outside
+// the review gets apperr.NotFound.
+func AccessFor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, reviewID string) (auth.ReviewAccess, error) {
+	var acc auth.ReviewAccess
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		acc, err = Access(ctx, tx, sc.TenantID, reviewID, sc.UserID)
+		return err
+	})
+	return acc, err
 }

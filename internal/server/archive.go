@@ -9,10 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
-
 	"thematic/internal/archive"
-	"thematic/internal/audit"
 	"thematic/internal/form"
 	"thematic/internal/report"
 	"thematic/templates/archiveview"
@@ -36,26 +33,16 @@ func (sw *startedWriter) Write(b []byte) (int, error) {
 // archiveDownload streams the review's archive: the notes are written as they are read.
 func (s *Server) archiveDownload(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := actorFrom(ctx)
 	sw := &startedWriter{w: w}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		x, err := archive.Prepare(ctx, tx, a.TenantID, a.Review.ReviewID)
-		if err != nil {
-			return err
-		}
+	err := archive.Download(ctx, s.pool, scopeOf(r), s.now(), func(title string, zip bool) io.Writer {
 		// A review with documents is a ZIP file of the JSON and the documents' bytes.
 		ctype, ext := "application/json", "json"
-		if x.HasDocuments() {
+		if zip {
 			ctype, ext = "application/zip", "zip"
 		}
 		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Content-Disposition", `attachment; filename="`+report.FileName(x.Title()+" archive", ext)+`"`)
-		counts, err := x.Write(sw, s.now())
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "review.archive_exported", ObjectType: "review", ObjectID: a.Review.ReviewID, After: counts})
+		w.Header().Set("Content-Disposition", `attachment; filename="`+report.FileName(title+" archive", ext)+`"`)
+		return sw
 	})
 	if err != nil && sw.started {
 		// The headers and part of the file are gone: the browser sees a broken download.
@@ -125,7 +112,6 @@ func (s *Server) archiveUpload(r *http.Request) (data []byte, msg string) {
 // shows every problem (422) and writes nothing.
 func (s *Server) archiveImport(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := actorFrom(ctx)
 	if err := parseForm(r); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -153,17 +139,8 @@ func (s *Server) archiveImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.archiveProblems(w, r, v, err)
 	}
-	var res archive.Result
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		res, err = archive.Import(ctx, tx, archive.Target{TenantID: a.TenantID, UserID: a.UserID, Email: a.Email, Title: title,
-			CreateKey: key, Scanner: s.scanner()}, parsed, s.now())
-		if err != nil || res.Duplicate {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "review.imported", ObjectType: "review", ObjectID: res.ReviewID, After: res.Summary()})
-	})
+	res, err := archive.ImportReview(ctx, s.pool, scopeOf(r), archive.Target{Title: title, CreateKey: key, Scanner: s.scanner()},
+		parsed, s.now())
 	if err != nil {
 		return s.archiveProblems(w, r, v, err)
 	}

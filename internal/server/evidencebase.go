@@ -2,15 +2,13 @@ package server
 
 import (
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
 	"unicode"
 
-	"github.com/jackc/pgx/v5"
-
 	"thematic/internal/evidence"
-	"thematic/internal/visit"
 	"thematic/templates/evidenceview"
 )
 
@@ -21,21 +19,11 @@ func (s *Server) evidenceBase(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(ctx)
 	q := r.URL.Query()
 	f, errs := evidence.ParseFilter(q)
-	v := evidenceview.BaseView{ReviewID: a.Review.ReviewID, Query: q, Filter: f, Errors: errs}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v.Opts, err = evidence.FilterChoices(ctx, tx, a.TenantID, a.Review.ReviewID); err != nil {
-			return err
-		}
-		if errs.Any() {
-			return nil
-		}
-		v.Page, err = evidence.List(ctx, tx, a.TenantID, a.Review.ReviewID, f)
-		return err
-	})
+	b, err := evidence.BasePage(ctx, s.pool, scopeOf(r), f, errs.Any())
 	if err != nil {
 		return err
 	}
+	v := evidenceview.BaseView{ReviewID: a.Review.ReviewID, Query: q, Filter: f, Errors: errs, Opts: b.Options, Page: b.Page}
 	p := s.page(r, "Evidence base")
 	if errs.Any() {
 		p.HasError = true
@@ -48,7 +36,6 @@ func (s *Server) evidenceBase(w http.ResponseWriter, r *http.Request) error {
 // evidenceCSV streams the filtered notes as CSV, every row, straight from the database.
 func (s *Server) evidenceCSV(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := actorFrom(ctx)
 	q := r.URL.Query()
 	q.Del("after") // the export is the whole filtered set
 	q.Del("limit")
@@ -56,17 +43,11 @@ func (s *Server) evidenceCSV(w http.ResponseWriter, r *http.Request) error {
 	if errs.Any() {
 		return s.evidenceBase(w, r)
 	}
-	started := false
-	err := s.tx(r, func(tx pgx.Tx) error {
-		rev, err := visit.GetReview(ctx, tx, a.TenantID, a.Review.ReviewID)
-		if err != nil {
-			return err
-		}
+	started, err := evidence.StreamCSV(ctx, s.pool, scopeOf(r), f, func(title string) io.Writer {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": csvFilename(rev.Title)}))
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": csvFilename(title)}))
 		w.Header().Set("Cache-Control", "no-store")
-		started = true
-		return evidence.ExportCSV(ctx, tx, a.TenantID, a.Review.ReviewID, f, w)
+		return w
 	})
 	if err != nil && started {
 		// The download has begun: an error page cannot follow. Cut the connection so that the

@@ -9,12 +9,11 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/review"
+	"thematic/internal/user"
 	"thematic/templates"
 	"thematic/templates/errorview"
 	"thematic/web"
@@ -125,12 +124,7 @@ func (s *Server) page(r *http.Request, title string) templates.Page {
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, need auth.Permission) {
 	a := actorFrom(r.Context())
 	if a != nil {
-		err := s.tx(r, func(tx pgx.Tx) error {
-			return audit.Record(r.Context(), tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-				Action: "access.refused", ObjectType: "route", ObjectID: r.Method + " " + r.URL.Path,
-				After: map[string]string{"needs": need.String()}})
-		})
-		if err != nil {
+		if err := user.RecordRefused(r.Context(), s.pool, scopeOf(r), r.Method+" "+r.URL.Path, need.String()); err != nil {
 			s.logger(r.Context()).Error("audit refused access", "err", err)
 		}
 	}

@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
@@ -565,12 +564,7 @@ func (s *Server) loadReview(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyActor, &withReview)))
 			return
 		}
-		var acc auth.ReviewAccess
-		err := s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			acc, err = review.Access(r.Context(), tx, a.TenantID, reviewID, a.UserID)
-			return err
-		})
+		acc, err := review.AccessFor(r.Context(), s.pool, scopeOf(r), reviewID)
 		switch {
 		case apperr.Is(err, apperr.CodeNotFound):
 			next.ServeHTTP(w, r)

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,12 +15,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/audit"
-	"thematic/internal/db"
+	"thematic/internal/auth"
 	"thematic/internal/evidence"
 	"thematic/internal/form"
 	"thematic/internal/review"
-	"thematic/internal/visit"
 	"thematic/templates/evidenceview"
 )
 
@@ -61,46 +58,17 @@ func noteReadForm(r *http.Request) (evidence.NoteInput, review.DateInput, string
 	return in, d, tagsText
 }
 
-// noteFormView loads what the form shows besides what was typed, seeding the review's sources
-// and roles when it has none.
-func (s *Server) noteFormView(r *http.Request, tx pgx.Tx, visitID string) (evidenceview.FormView, error) {
-	v, _, err := s.noteFormData(r, tx, visitID, false)
-	return v, err
+// noteFormOfData is the note form with what it offers besides what was typed.
+func noteFormOfData(f evidence.Form) evidenceview.FormView {
+	return evidenceview.FormView{Review: f.Review, Visit: f.Visit, Opts: f.Options, Framework: f.Framework,
+		Enquiry: f.Enquiry, Errors: &form.Errors{}}
 }
 
-// noteFormData is noteFormView in two statements (the visit with its review; every list of the
-// form with the evidence lock), with suggest the tags most used first (noteSuggestTags' list).
+// noteFormData reads the note form's data in tx (for the safeguarding pages, which compose it).
 func (s *Server) noteFormData(r *http.Request, tx pgx.Tx, visitID string, suggest bool) (evidenceview.FormView, evidence.Lock, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	v := evidenceview.FormView{Errors: &form.Errors{}}
-	if !db.ValidUUID(visitID) {
-		return v, evidence.Lock{}, apperr.NotFound("Visit not found")
-	}
-	var err error
-	if v.Review, v.Visit, err = visit.GetWithReview(ctx, tx, a.TenantID, a.Review.ReviewID, visitID); err != nil {
-		return v, evidence.Lock{}, err
-	}
-	if !a.Review.SeesArea(v.Visit.AreaID) {
-		return v, evidence.Lock{}, apperr.NotFound("Visit not found")
-	}
-	l, err := evidence.LoadFormLists(ctx, tx, a.TenantID, a.Review.ReviewID, visitID, suggest)
-	if err != nil {
-		return v, l.Lock, err
-	}
-	v.Opts, v.Framework, v.Enquiry = l.Options, l.Framework, l.Enquiry
-	return v, l.Lock, nil
-}
-
-// noteSuggestTags puts the review's tags, most used first, in the form's suggestions (in place of
-// the options' alphabetical list), for a form about to be shown; a save does not pay for it.
-func noteSuggestTags(r *http.Request, tx pgx.Tx, v *evidenceview.FormView) error {
 	a := actorFrom(r.Context())
-	tags, err := evidence.TagSuggestions(r.Context(), tx, a.TenantID, a.Review.ReviewID, evidence.MaxSuggestions)
-	if err == nil {
-		v.Opts.Tags = tags
-	}
-	return err
+	f, err := evidence.LoadForm(r.Context(), tx, scopeOf(r), a.Review, visitID, suggest)
+	return noteFormOfData(f), f.Lock, err
 }
 
 func (s *Server) noteFormPage(w http.ResponseWriter, r *http.Request, v evidenceview.FormView) error {
@@ -118,19 +86,11 @@ func (s *Server) noteFormPage(w http.ResponseWriter, r *http.Request, v evidence
 }
 
 func (s *Server) noteNew(w http.ResponseWriter, r *http.Request) error {
-	var v evidenceview.FormView
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var l evidence.Lock
-		var err error
-		if v, l, err = s.noteFormData(r, tx, chi.URLParam(r, "visitID"), true); err != nil {
-			return err
-		}
-		// A review whose stage or lock refuses new notes says so before anything is typed.
-		return l.Status.Verdict(review.ChangeEvidence, l.Locked())
-	})
+	f, err := evidence.NewNoteForm(r.Context(), s.pool, scopeOf(r), actorFrom(r.Context()).Review, chi.URLParam(r, "visitID"))
 	if err != nil {
 		return err
 	}
+	v := noteFormOfData(f)
 	v.Key = noteKey()
 	v.In.Judgement = evidence.Neutral
 	// Today when it falls within the visit, else the visit's first day; "save and add another"
@@ -156,12 +116,6 @@ func (s *Server) noteNew(w http.ResponseWriter, r *http.Request) error {
 	return s.noteFormPage(w, r, v)
 }
 
-// noteFindings is what the personal data guard flags, unless the user confirmed it.
-func noteFindings(r *http.Request, in evidence.NoteInput, names []string) (found []evidence.Finding, confirmed bool) {
-	found = evidence.Scan(in.Body, names)
-	return found, r.PostFormValue("confirm_personal_data") == "yes"
-}
-
 func containsString(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -172,79 +126,44 @@ func containsString(list []string, s string) bool {
 }
 
 func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	in, d, tagsText := noteReadForm(r)
 	in.VisitID = chi.URLParam(r, "visitID")
 	asJSON := noteWantsJSON(r)
-	if owner := r.PostFormValue("owner_key"); asJSON && owner != "" && owner != evidenceview.DraftOwner(a) {
-		// A note queued in this browser by someone else, replayed while another user is signed in.
-		return noteJSON(w, http.StatusConflict, noteAnswer{Code: "owner",
-			Message: "This note was written by someone else signed in on this device"})
+	rec := evidence.Recording{ConfirmedPersonalData: r.PostFormValue("confirm_personal_data") == "yes", WithForm: !asJSON}
+	if asJSON {
+		// A note queued in the browser and replayed: evidence.RecordNote checks whose it is.
+		rec.OwnerKey = r.PostFormValue("owner_key")
 	}
-	// The form's lists are read only when the form is shown again: a save that succeeds reads
-	// what its checks need in one statement (evidence.CreateChecked).
-	var v evidenceview.FormView
-	var id string
-	var created bool
-	check := in // Validate tidies what it checks; the form shows what was typed
-	errs := check.Validate()
-	var err error
-	if !errs.Any() {
-		err = s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			id, created, err = evidence.CreateChecked(ctx, tx, a.TenantID, a.Review.ReviewID, a.UserID, in,
-				evidence.PersonalData{Scan: true, Confirmed: r.PostFormValue("confirm_personal_data") == "yes"})
-			return err
-		})
-	}
-	var found []evidence.Finding
+	out, err := evidence.RecordNote(r.Context(), s.pool, scopeOf(r), a.Review, in, rec)
+	var owner *evidence.OwnerError
 	var refused *evidence.Refused
-	if errors.As(err, &refused) {
-		errs, found, err = refused.Errors, refused.Found, nil
-	}
-	if err != nil {
-		if asJSON {
-			return s.noteJSONError(w, r, err)
-		}
+	switch {
+	case errors.As(err, &owner):
+		return noteJSON(w, http.StatusConflict, noteAnswer{Code: "owner", Message: owner.Error()})
+	case errors.As(err, &refused) && asJSON:
+		return noteJSONInvalid(w, evidenceview.FormView{Errors: out.Errors, Findings: out.Findings})
+	case errors.As(err, &refused):
+		// Not saved: the form again, with what was typed and why.
+		v := noteFormOfData(out.Form)
+		v.In, v.Date, v.TagsText, v.Key = in, d, tagsText, in.Key
+		v.Errors, v.Findings = out.Errors, out.Findings
+		return s.noteFormPage(w, r, v)
+	case err != nil && asJSON:
+		return s.noteJSONError(w, r, err)
+	case err != nil:
 		return err
 	}
-	if id == "" && asJSON {
-		if errs == nil {
-			errs = &form.Errors{}
-		}
-		v.Errors, v.Findings = errs, found
-		return noteJSONInvalid(w, v)
-	}
-	if id == "" {
-		// Not saved: the form again, with what was typed and why.
-		err := s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			if v, err = s.noteFormView(r, tx, in.VisitID); err != nil {
-				return err
-			}
-			v.In, v.Date, v.TagsText, v.Key = in, d, tagsText, in.Key
-			if errs == nil {
-				errs = &form.Errors{}
-			}
-			v.Errors = errs
-			v.Findings = found
-			return noteSuggestTags(r, tx, &v)
-		})
-		if err != nil {
-			return err
-		}
-		return s.noteFormPage(w, r, v)
-	}
+	id := out.ID
 	if in.Safeguarding {
 		s.safeguardingNotify(r, id) // tell the review's leads, now that the note is committed
 	}
 	if asJSON {
 		status := http.StatusOK // the same key again: the note saved before
-		if created {
+		if out.Created {
 			status = http.StatusCreated
 		}
-		return noteJSON(w, status, noteAnswer{ID: id, URL: "/reviews/" + a.Review.ReviewID + "/notes/" + id, Created: created})
+		return noteJSON(w, status, noteAnswer{ID: id, URL: "/reviews/" + a.Review.ReviewID + "/notes/" + id, Created: out.Created})
 	}
 	if r.PostFormValue("action") == "another" {
 		q := url.Values{"source": {in.SourceID}, "date": {in.NoteDate}}
@@ -314,37 +233,35 @@ func (s *Server) noteJSONError(w http.ResponseWriter, r *http.Request, err error
 	return noteJSON(w, ev.Status, noteAnswer{Code: "error", Message: msg})
 }
 
-// noteLoad reads the note named in the path (withDeleted for the undo pages).
+// noteLoad reads the note named in the path in tx (withDeleted for the undo pages), for the
+// safeguarding pages, which compose it.
 func noteLoad(r *http.Request, tx pgx.Tx, withDeleted bool) (evidence.Note, error) {
-	a := actorFrom(r.Context())
-	id := chi.URLParam(r, "noteID")
-	if !db.ValidUUID(id) {
-		return evidence.Note{}, apperr.NotFound("Note not found")
+	return evidence.Load(r.Context(), tx, scopeOf(r), actorFrom(r.Context()).Review, chi.URLParam(r, "noteID"), withDeleted)
+}
+
+// notePageOf is a note's page as the actor sees it.
+func notePageOf(a *auth.Actor, n evidence.NoteView) evidenceview.NotePage {
+	var v evidenceview.NotePage
+	v.Note, v.Review, v.Visit, v.Opts, v.Framework, v.Enquiry, v.Lock = n.Note, n.Form.Review, n.Form.Visit,
+		n.Form.Options, n.Form.Framework, n.Form.Enquiry, n.Form.Lock
+	v.Author, v.History = n.Author, n.History
+	v.IsLead = isReviewLead(a)
+	v.CanWrite = auth.Allowed(a, auth.ReviewRecord)
+	if n.Concern != nil {
+		v.Concern = n.Concern
+		v.CanAct = v.IsLead || v.Note.AuthorID == a.UserID
+		v.ActionKey = noteKey()
 	}
-	n, err := evidence.Get(r.Context(), tx, a.TenantID, a.Review.ReviewID, id, withDeleted)
-	if err != nil {
-		return n, err
-	}
-	if !a.Review.SeesArea(n.AreaID) {
-		return evidence.Note{}, apperr.NotFound("Note not found")
-	}
-	// A safeguarding concern is its author's and the leads' only (row-level security agrees).
-	if !evidence.CanSeeConcern(n, a.UserID, isReviewLead(a)) {
-		return evidence.Note{}, apperr.NotFound("Note not found")
-	}
-	return n, nil
+	return v
 }
 
 func (s *Server) noteShow(w http.ResponseWriter, r *http.Request) error {
-	var v evidenceview.NotePage
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		v, err = s.notePage(r, tx)
-		return err
-	})
+	a := actorFrom(r.Context())
+	n, err := evidence.NotePage(r.Context(), s.pool, scopeOf(r), a.Review, chi.URLParam(r, "noteID"))
 	if err != nil {
 		return err
 	}
+	v := notePageOf(a, n)
 	for _, c := range v.History {
 		if kinds, ok := c.After["personal_data_confirmed"].([]any); ok {
 			for _, k := range kinds {
@@ -369,28 +286,12 @@ func noteFormOf(v *evidenceview.FormView, n evidence.Note) {
 }
 
 func (s *Server) noteEdit(w http.ResponseWriter, r *http.Request) error {
-	var v evidenceview.FormView
-	err := s.tx(r, func(tx pgx.Tx) error {
-		n, err := noteLoad(r, tx, false)
-		if err != nil {
-			return err
-		}
-		if n.LockedAt != nil {
-			return apperr.Forbidden(evidence.LockedMessage)
-		}
-		var l evidence.Lock
-		if v, l, err = s.noteFormData(r, tx, n.VisitID, true); err != nil {
-			return err
-		}
-		if err := l.Status.Verdict(review.ChangeEvidence, l.Locked()); err != nil {
-			return err
-		}
-		noteFormOf(&v, n)
-		return nil
-	})
+	n, f, err := evidence.EditNoteForm(r.Context(), s.pool, scopeOf(r), actorFrom(r.Context()).Review, chi.URLParam(r, "noteID"))
 	if err != nil {
 		return err
 	}
+	v := noteFormOfData(f)
+	noteFormOf(&v, n)
 	return s.noteFormPage(w, r, v)
 }
 
@@ -438,57 +339,27 @@ func sameSet(a, b []string) bool {
 }
 
 func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	in, d, tagsText := noteReadForm(r)
 	version, verr := strconv.Atoi(r.PostFormValue("version"))
 	if verr != nil {
 		return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 	}
-	var v evidenceview.FormView
-	var saved bool
-	var cur evidence.Note
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if cur, err = noteLoad(r, tx, false); err != nil {
-			return err
-		}
-		if v, err = s.noteFormView(r, tx, cur.VisitID); err != nil {
-			return err
-		}
-		v.NoteID, v.Version = cur.ID, version
-		v.In, v.Date, v.TagsText = in, d, tagsText
-		in.Safeguarding = in.Safeguarding || cur.Safeguarding // a concern stays one
-		check := in
-		if errs := check.Validate(); errs.Any() {
-			v.Errors = errs
-			return nil
-		}
-		found, confirmed := noteFindings(r, in, v.Opts.Names)
-		if len(found) > 0 && !confirmed {
-			v.Findings = found
-			v.Errors.Add("body", evidence.Summary(found)+". Change the text, or confirm it is not personal data")
-			return nil
-		}
-		if _, err := evidence.Update(ctx, tx, a.TenantID, a.Review.ReviewID, cur.ID, a.UserID, version, in); err != nil {
-			return err
-		}
-		saved = true
-		if len(found) > 0 {
-			return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-				Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: cur.ID,
-				After: map[string]any{"personal_data_confirmed": evidence.Kinds(found)}})
-		}
-		return nil
-	})
+	out, err := evidence.ChangeNote(r.Context(), s.pool, scopeOf(r), a.Review, chi.URLParam(r, "noteID"), version, in,
+		r.PostFormValue("confirm_personal_data") == "yes")
+	cur := out.Before
+	v := noteFormOfData(out.Form)
+	v.NoteID, v.Version = cur.ID, version
+	v.In, v.Date, v.TagsText = in, d, tagsText
+	v.Errors, v.Findings = out.Errors, out.Findings
 	var refused *evidence.Refused
 	var stale *evidence.StaleError
 	switch {
 	case errors.As(err, &refused):
-		v.Errors = refused.Errors
 		return s.noteFormPage(w, r, v)
 	case errors.As(err, &stale):
 		mine := in
+		mine.Safeguarding = in.Safeguarding || cur.Safeguarding
 		mine.Tags = v.In.Tags
 		v.Conflict = &evidenceview.ConflictView{Current: stale.Current, Mine: mine, Changed: noteChanged(mine, stale.Current)}
 		noteFormOf(&v, stale.Current)
@@ -497,7 +368,7 @@ func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	if !saved {
+	if !out.Saved {
 		return s.noteFormPage(w, r, v)
 	}
 	if in.Safeguarding && !cur.Safeguarding {
@@ -508,54 +379,36 @@ func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) noteDelete(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	var n evidence.Note
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if n, err = noteLoad(r, tx, true); err != nil {
-			return err
-		}
-		return evidence.SoftDelete(ctx, tx, a.TenantID, a.Review.ReviewID, n.ID, a.UserID)
-	})
+	a := actorFrom(r.Context())
+	n, err := evidence.DeleteNote(r.Context(), s.pool, scopeOf(r), a.Review, chi.URLParam(r, "noteID"))
 	if err != nil {
 		return err
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+n.ID+"/deleted", "")
 }
 
-func (s *Server) noteDeleted(w http.ResponseWriter, r *http.Request) error {
-	v := evidenceview.DeletedView{Errors: &form.Errors{}}
-	restored := false
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		restored, err = noteDeletedView(r, tx, &v)
-		return err
-	})
-	if err != nil {
-		return err
+// noteDeletedOf fills the deleted note's page.
+func noteDeletedOf(a *auth.Actor, d evidence.Deleted, v *evidenceview.DeletedView) {
+	v.NoteID = d.Note.ID
+	if d.Restored {
+		return
 	}
-	if restored {
-		return s.redirect(w, r, "/reviews/"+actorFrom(r.Context()).Review.ReviewID+"/notes/"+v.NoteID, "")
-	}
-	return s.ok(w, r, evidenceview.Deleted(s.page(r, noteDeletedTitle(v)), v))
+	v.VisitID, v.ErasedAt, v.CanErase, v.Review = d.Note.VisitID, d.Note.PurgedAt, isReviewLead(a), d.Review
 }
 
-// noteDeletedView fills the deleted note's page; restored says the note is not deleted (undone
-// already, or never deleted), when the note itself is to be shown instead.
-func noteDeletedView(r *http.Request, tx pgx.Tx, v *evidenceview.DeletedView) (restored bool, err error) {
+func (s *Server) noteDeleted(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r.Context())
-	n, err := noteLoad(r, tx, true)
+	d, err := evidence.DeletedNotePage(r.Context(), s.pool, scopeOf(r), a.Review, chi.URLParam(r, "noteID"))
 	if err != nil {
-		return false, err
+		return err
 	}
-	v.NoteID = n.ID
-	if n.DeletedAt == nil {
-		return true, nil
+	if d.Restored {
+		// Undone already, or never deleted: the note itself.
+		return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+d.Note.ID, "")
 	}
-	v.VisitID, v.ErasedAt, v.CanErase = n.VisitID, n.PurgedAt, isReviewLead(a)
-	v.Review, err = visit.GetReview(r.Context(), tx, a.TenantID, n.ReviewID)
-	return false, err
+	v := evidenceview.DeletedView{Errors: &form.Errors{}}
+	noteDeletedOf(a, d, &v)
+	return s.ok(w, r, evidenceview.Deleted(s.page(r, noteDeletedTitle(v)), v))
 }
 
 func noteDeletedTitle(v evidenceview.DeletedView) string {
@@ -567,67 +420,26 @@ func noteDeletedTitle(v evidenceview.DeletedView) string {
 
 // noteErase erases a deleted note for good, with the lead's reason.
 func (s *Server) noteErase(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	id := chi.URLParam(r, "noteID")
-	if !db.ValidUUID(id) {
-		return apperr.NotFound("Note not found")
-	}
-	v := evidenceview.DeletedView{Reason: strings.TrimSpace(r.PostFormValue("reason")), Errors: &form.Errors{}}
-	switch n := len([]rune(v.Reason)); {
-	case n == 0:
-		v.Errors.Add("reason", "Say why the note is erased")
-	case n > evidence.MaxEraseReason:
-		v.Errors.Add("reason", fmt.Sprintf("The reason must be %d characters or fewer", evidence.MaxEraseReason))
-	}
-	var n evidence.Note
-	var restored bool
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v.Errors.Any() {
-			restored, err = noteDeletedView(r, tx, &v)
-			return err
-		}
-		n, _, err = evidence.Erase(ctx, tx, a.TenantID, a.Review.ReviewID, id, a.UserID, a.Email, v.Reason, func(n evidence.Note) error {
-			if !a.Review.SeesArea(n.AreaID) || !evidence.CanSeeConcern(n, a.UserID, isReviewLead(a)) {
-				return apperr.NotFound("Note not found")
-			}
-			return nil
-		})
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if v.Errors.Any() {
-		if restored {
-			return apperr.Conflict(evidence.NotDeletedMessage)
-		}
+	a := actorFrom(r.Context())
+	reason := r.PostFormValue("reason")
+	d, err := evidence.EraseNote(r.Context(), s.pool, scopeOf(r), a.Review, chi.URLParam(r, "noteID"), reason)
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		v := evidenceview.DeletedView{Reason: strings.TrimSpace(reason), Errors: refused.Errors}
+		noteDeletedOf(a, d, &v)
 		p := s.page(r, noteDeletedTitle(v))
 		p.HasError = true
 		return s.invalid(w, r, evidenceview.Deleted(p, v))
 	}
-	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/visits/"+n.VisitID, "Note erased for good")
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/visits/"+d.Note.VisitID, "Note erased for good")
 }
 
 func (s *Server) noteRestore(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	var n evidence.Note
-	id := chi.URLParam(r, "noteID")
-	if !db.ValidUUID(id) {
-		return apperr.NotFound("Note not found")
-	}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		n, err = evidence.Restore(ctx, tx, a.TenantID, a.Review.ReviewID, id, a.UserID, func(n evidence.Note) error {
-			if !a.Review.SeesArea(n.AreaID) || !evidence.CanSeeConcern(n, a.UserID, isReviewLead(a)) {
-				return apperr.NotFound("Note not found")
-			}
-			return nil
-		})
-		return err
-	})
+	a := actorFrom(r.Context())
+	n, err := evidence.RestoreNote(r.Context(), s.pool, scopeOf(r), a.Review, chi.URLParam(r, "noteID"))
 	if err != nil {
 		return err
 	}

@@ -15,12 +15,8 @@ import (
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r.Context())
 	v := homeview.View{CanCreate: auth.Allowed(a, auth.CreateReview)}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		v.Reviews, err = review.List(r.Context(), tx, a.TenantID, a.UserID)
-		return err
-	})
-	if err != nil {
+	var err error
+	if v.Reviews, err = review.ListFor(r.Context(), s.pool, scopeOf(r)); err != nil {
 		return err
 	}
 	p := s.page(r, "Your reviews")
