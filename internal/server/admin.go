@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,7 +18,6 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/form"
-	"thematic/internal/mail"
 	"thematic/internal/retention"
 	"thematic/internal/tenant"
 	"thematic/internal/user"
@@ -29,10 +29,7 @@ import (
 // Every route here needs auth.ManageTenant (see routes.go). Every change is made and audited in
 // one transaction; queries name the tenant explicitly on top of row-level security.
 
-const (
-	invitationLifetime = 7 * 24 * time.Hour
-	auditFilterMaxLen  = 320
-)
+const auditFilterMaxLen = 320
 
 // staleForm is what a version mismatch says: someone changed the thing since the page was shown.
 const staleForm = "Someone else changed this while you were looking at the page. Go back, reload the page to see the latest details, and try again."
@@ -89,113 +86,22 @@ func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) invite(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	f := adminview.InviteForm{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"),
 		Role: r.PostFormValue("role"), Errors: &form.Errors{}}
-	name := strings.TrimSpace(f.Name)
-	email := user.NormaliseEmail(f.Email)
-	role := auth.Role(f.Role)
-	switch {
-	case name == "":
-		f.Errors.Add("name", "Enter their full name")
-	case !user.ValidName(name):
-		f.Errors.Add("name", "Full name must be 200 characters or fewer")
-	}
-	switch {
-	case email == "":
-		f.Errors.Add("email", "Enter their email address")
-	case !user.ValidEmail(email):
-		f.Errors.Add("email", "Enter an email address in the correct format, like name@example.com")
-	}
-	if !role.Valid() {
-		f.Errors.Add("role", "Select the role they will have")
-	}
-	invalid := func() error {
+	email, err := user.InviteToTenant(r.Context(), s.pool, scopeOf(r), user.TenantInvite{Name: f.Name, Email: f.Email,
+		Role: f.Role, InviterName: a.Name, TenantName: a.TenantName, BaseURL: s.cfg.BaseURL, Now: s.now()})
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		f.Errors = refused.Errors
 		p := s.adminPage(r, "Invite a user", "users")
 		p.HasError = true
 		return s.invalid(w, r, adminview.Invite(p, f))
 	}
-	if f.Errors.Any() {
-		return invalid()
-	}
-
-	token, hash := auth.NewToken()
-	expires := s.now().Add(invitationLifetime)
-	var member bool
-	err := s.tx(r, func(tx pgx.Tx) error {
-		// Requests inviting the same address take turns, so a double-clicked button cannot leave
-		// two usable invitations: each new one withdraws those before it.
-		if err := user.LockInvitationsFor(ctx, tx, a.TenantID, email); err != nil {
-			return err
-		}
-		var err error
-		if member, err = user.ActiveMemberByEmail(ctx, tx, a.TenantID, email); err != nil || member {
-			return err
-		}
-		earlier, err := user.RevokePendingInvitationsFor(ctx, tx, a.TenantID, email)
-		if err != nil {
-			return err
-		}
-		for _, inv := range earlier {
-			if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-				Action: "invitation.revoked", ObjectType: "invitation", ObjectID: inv.ID,
-				Before: map[string]string{"email": inv.Email, "role": string(inv.Role), "status": "pending"},
-				After:  map[string]string{"status": "revoked", "reason": "replaced by a new invitation"}}); err != nil {
-				return err
-			}
-		}
-		id, err := user.CreateInvitation(ctx, tx, user.Invitation{TenantID: a.TenantID, Email: email, Name: name,
-			Role: role, ExpiresAt: expires}, a.UserID, hash)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "invitation.created", ObjectType: "invitation", ObjectID: id,
-			After: map[string]string{"email": email, "name": name, "role": string(role),
-				"expires_at": expires.UTC().Format(time.RFC3339)}}); err != nil {
-			return err
-		}
-		// Sent last, inside the transaction: if it fails, no invitation is left that nobody was told of.
-		return s.mail.Send(ctx, mail.Message{To: email, Subject: "You are invited to join " + a.TenantName + " on Thematic reviews",
-			Body: invitationMailBody(name, a.Name, a.TenantName, role, s.cfg.BaseURL+"/invitations/"+token, expires)})
-	})
 	if err != nil {
 		return err
 	}
-	if member {
-		f.Errors.Add("email", email+" is already a member of this organisation")
-		return invalid()
-	}
 	return s.redirect(w, r, "/admin/users", "Invitation sent to "+email)
-}
-
-func invitationMailBody(name, inviter, tenantName string, role auth.Role, link string, expires time.Time) string {
-	return fmt.Sprintf(`Dear %s,
-
-%s has invited you to join %s on Thematic reviews, as %s.
-
-Open this link to accept the invitation:
-
-%s
-
-The link works once and stops working on %s.
-
-If you were not expecting this invitation, you can ignore this email.
-`, name, inviter, tenantName, strings.ToLower(adminArticled(role.Label())), link, adminLongTime(expires))
-}
-
-var adminLondon = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/London"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
-
-// adminLongTime is like "2:05pm on 3 March 2026", in UK time.
-func adminLongTime(t time.Time) string {
-	t = t.In(adminLondon)
-	return t.Format("3:04pm") + " on " + t.Format("2 January 2006")
 }
 
 func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
@@ -345,6 +251,13 @@ func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.memberChanged(w, r, c, string(role), c.m.Name+" is now "+strings.ToLower(adminArticled(role.Label())))
 }
+
+var adminLondon = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
 
 func adminArticled(label string) string {
 	if label == "" {
