@@ -120,3 +120,15 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 func AddWorker(workers *river.Workers, pool *pgxpool.Pool, sender Sender, logger *slog.Logger) error {
 	return river.AddWorkerSafely(workers, &Worker{Pool: pool, Sender: sender, Logger: logger})
 }
+
+type baseURLKey struct{}
+
+// WithBaseURL records in ctx the service's address, for links in mail queued by code that is
+// given no configuration (a domain function deep in a command). The server sets it on every
+// request.
+func WithBaseURL(ctx context.Context, baseURL string) context.Context {
+	return context.WithValue(ctx, baseURLKey{}, baseURL)
+}
+
+// BaseURL is the address WithBaseURL recorded, or "" outside a request (seeding, imports).
+func BaseURL(ctx context.Context) string { s, _ := ctx.Value(baseURLKey{}).(string); return s }

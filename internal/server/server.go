@@ -81,7 +81,10 @@ func New(cfg config.Config, pool *pgxpool.Pool, o Options) *Server {
 }
 
 // ServeHTTP serves a request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Links in mail queued deep in a command (a safeguarding notice) point here.
+	s.handler.ServeHTTP(w, r.WithContext(mail.WithBaseURL(r.Context(), s.cfg.BaseURL)))
+}
 
 // Close stops background work (the session cleanup).
 func (s *Server) Close() { s.store.StopCleanup() }
