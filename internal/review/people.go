@@ -348,3 +348,86 @@ func WithdrawPersonInvite(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, 
 	})
 	return inv, err
 }
+
+// Accepting an invitation (the tenant's, with the review places it carries) lives here rather
+// than in internal/user because the new member takes their places in the reviews they were
+// invited to (ClaimInvites).
+
+// InvitationByLink reads the invitation a link's token names, before anyone is signed in.
+func InvitationByLink(ctx context.Context, pool *pgxpool.Pool, token string) (user.Invitation, error) {
+	var inv user.Invitation
+	err := db.InTx(ctx, pool, db.Scope{}, func(tx pgx.Tx) error {
+		var err error
+		inv, err = user.InvitationByToken(ctx, tx, auth.HashToken(token))
+		return err
+	})
+	return inv, err
+}
+
+// AcceptAsNewUser creates the account an invitation is for, with its name and password (checked:
+// a *form.Refused), and its membership; it returns the new user's id. An invitation used or
+// withdrawn meanwhile is apperr Invalid; an account made meanwhile for the address a Conflict.
+func AcceptAsNewUser(ctx context.Context, pool *pgxpool.Pool, inv user.Invitation, name, password, confirm string) (string, error) {
+	name = strings.TrimSpace(name)
+	errs := &form.Errors{}
+	switch {
+	case name == "":
+		errs.Add("name", "Enter your full name")
+	case !user.ValidName(name):
+		errs.Add("name", "Name must be 200 characters or fewer")
+	}
+	user.CheckChosenPassword(errs, password, confirm, inv.Email)
+	if errs.Any() {
+		return "", &form.Refused{Errors: errs}
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	var userID string
+	err = db.InTx(ctx, pool, db.Scope{TenantID: inv.TenantID}, func(tx pgx.Tx) error {
+		if err := user.MarkInvitationAccepted(ctx, tx, inv.TenantID, inv.ID); err != nil {
+			return err
+		}
+		var err error
+		if userID, err = user.Create(ctx, tx, inv.Email, name, hash); err != nil {
+			return err
+		}
+		if err := user.AddMember(ctx, tx, inv.TenantID, userID, inv.Role); err != nil {
+			return err
+		}
+		return recordAcceptance(ctx, tx, inv, userID)
+	})
+	return userID, err
+}
+
+// AcceptAsExistingUser adds the membership an invitation gives to an existing account, whose
+// password the caller checked. Errors as AcceptAsNewUser.
+func AcceptAsExistingUser(ctx context.Context, pool *pgxpool.Pool, inv user.Invitation, userID string) error {
+	return db.InTx(ctx, pool, db.Scope{TenantID: inv.TenantID}, func(tx pgx.Tx) error {
+		if err := user.MarkInvitationAccepted(ctx, tx, inv.TenantID, inv.ID); err != nil {
+			return err
+		}
+		if err := user.AddMember(ctx, tx, inv.TenantID, userID, inv.Role); err != nil {
+			return err
+		}
+		return recordAcceptance(ctx, tx, inv, userID)
+	})
+}
+
+// recordAcceptance writes the audit entries of an accepted invitation, in its transaction, and
+// gives the new member the review places they were invited to (each audited "review_member.added").
+func recordAcceptance(ctx context.Context, tx pgx.Tx, inv user.Invitation, userID string) error {
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
+		Action: "invitation.accepted", ObjectType: "invitation", ObjectID: inv.ID,
+		After: map[string]string{"email": inv.Email, "role": string(inv.Role)}}); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
+		Action: "membership.created", ObjectType: "user", ObjectID: userID,
+		After: map[string]string{"email": inv.Email, "role": string(inv.Role), "invitation": inv.ID}}); err != nil {
+		return err
+	}
+	_, err := ClaimInvites(ctx, tx, inv.TenantID, inv.Email, userID)
+	return err
+}
