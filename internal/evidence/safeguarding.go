@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
@@ -229,6 +230,18 @@ func CloseConcern(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, ac
 	}
 	return true, audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: "safeguarding.closed",
 		ObjectType: "safeguarding_concern", ObjectID: noteID, Before: map[string]bool{"open": true}, After: map[string]bool{"open": false}})
+}
+
+// OpenConcernsCount counts the review's open concerns (sc.ReviewID) for its leads' banner, in a
+// transaction of its own.
+func OpenConcernsCount(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (int, error) {
+	var n int
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		n, err = OpenConcerns(ctx, tx, sc.TenantID, sc.ReviewID)
+		return err
+	})
+	return n, err
 }
 
 // Recipient is someone to tell of a concern.

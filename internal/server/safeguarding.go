@@ -37,12 +37,8 @@ func (s *Server) concernsBanner(r *http.Request, p *templates.Page) {
 		p.OpenConcerns = l.concerns
 		return
 	}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		p.OpenConcerns, err = evidence.OpenConcerns(r.Context(), tx, a.TenantID, a.Review.ReviewID)
-		return err
-	})
-	if err != nil {
+	var err error
+	if p.OpenConcerns, err = evidence.OpenConcernsCount(r.Context(), s.pool, scopeOf(r)); err != nil {
 		s.logger(r.Context()).Error("count open safeguarding concerns", "err", err)
 		p.ConcernsURL = ""
 	}

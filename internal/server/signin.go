@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-
 	"thematic/internal/apperr"
 	"thematic/internal/auth"
 	"thematic/internal/db"
