@@ -3,14 +3,23 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"thematic/internal/config"
+	"thematic/internal/db"
+	"thematic/internal/mail"
+	"thematic/internal/testenv"
 )
 
 // blockingSMTP is an SMTP server that accepts a connection and says nothing until released; then
@@ -162,5 +171,78 @@ func TestMailIsQueuedAndSentAfterTheCommit(t *testing.T) {
 	}
 	if leaks != 0 {
 		t.Errorf("%d audit entries or finished jobs still hold a message body", leaks)
+	}
+}
+
+// failingSender refuses every message, counting them.
+type failingSender struct{ n int }
+
+func (f *failingSender) Send(context.Context, mail.Message) error {
+	f.n++
+	return errors.New("relay says no")
+}
+
+// TestMailFailedAfterTheLastAttempt: a failed delivery is left to River to retry, recording
+// nothing; the last attempt that fails records "mail.failed" (address, subject, kind, error; not
+// the body) and removes the body from the job; a job whose body is gone sends nothing again.
+func TestMailFailedAfterTheLastAttempt(t *testing.T) {
+	t.Parallel()
+	d := testenv.DemoDB(t)
+	ctx := context.Background()
+	var tenantID string
+	if err := d.Super.QueryRow(ctx, `SELECT id::text FROM tenants ORDER BY name LIMIT 1`).Scan(&tenantID); err != nil {
+		t.Fatal(err)
+	}
+	const token = "tok-SECRET-link"
+	var jobID int64
+	err := db.InTx(ctx, d.App, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
+		if err := mail.Enqueue(ctx, tx, tenantID, mail.Message{To: "fay.failed@demo.test", Subject: "Reset", Kind: "password_reset",
+			Body: "Open /password/reset/" + token}); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT max(id) FROM river_job WHERE kind = 'mail'`).Scan(&jobID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := &failingSender{}
+	w := &mail.Worker{Pool: d.App, Sender: sender}
+	job := func(attempt int, body string) *river.Job[mail.Args] {
+		return &river.Job[mail.Args]{JobRow: &rivertype.JobRow{ID: jobID, Attempt: attempt, MaxAttempts: mail.MaxAttempts},
+			Args: mail.Args{TenantID: tenantID, MailKind: "password_reset", To: "fay.failed@demo.test", Subject: "Reset", Body: body}}
+	}
+	entries := func(action string) (n int, after string) {
+		t.Helper()
+		if err := d.Super.QueryRow(ctx, `SELECT count(*), coalesce(max(after::text), '') FROM audit_log WHERE action = $1
+			AND object_id = $2`, action, strconv.FormatInt(jobID, 10)).Scan(&n, &after); err != nil {
+			t.Fatal(err)
+		}
+		return n, after
+	}
+	if err := w.Work(ctx, job(1, "Open /password/reset/"+token)); err == nil {
+		t.Fatal("a failed send was not returned for River to retry")
+	}
+	if n, _ := entries("mail.failed"); n != 0 {
+		t.Fatal("mail.failed recorded before the last attempt")
+	}
+	if err := w.Work(ctx, job(mail.MaxAttempts, "Open /password/reset/"+token)); err == nil {
+		t.Fatal("the last failed attempt was not returned")
+	}
+	n, after := entries("mail.failed")
+	if n != 1 || !strings.Contains(after, "relay says no") || !strings.Contains(after, "fay.failed@demo.test") || strings.Contains(after, token) {
+		t.Errorf("mail.failed entries: %d %s", n, after)
+	}
+	if n, _ := entries("mail.queued"); n != 1 {
+		t.Errorf("mail.queued entries: %d", n)
+	}
+	var hasBody bool
+	if err := d.Super.QueryRow(ctx, `SELECT args ? 'body' FROM river_job WHERE id = $1`, jobID).Scan(&hasBody); err != nil {
+		t.Fatal(err)
+	}
+	if hasBody {
+		t.Error("the given-up job still holds the body")
+	}
+	if err := w.Work(ctx, job(1, "")); err != nil || sender.n != 2 {
+		t.Errorf("a job without a body: err %v, %d sends (want 2)", err, sender.n)
 	}
 }
