@@ -214,7 +214,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if err != nil {
 		return err
 	}
-	srv := server.New(cfg, pool, server.Options{Mail: mailer, Logger: logger, SessionCleanup: 5 * time.Minute})
+	srv := server.New(cfg, pool, server.Options{Logger: logger, SessionCleanup: 5 * time.Minute})
 	defer srv.Close()
 	// Background jobs (self-assessment reminders) run beside HTTP on the same pool; their queue is
 	// in the database, so jobs due while the service was down run when it is back.
