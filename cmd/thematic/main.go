@@ -214,16 +214,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if err != nil {
 		return err
 	}
-	srv := server.New(cfg, pool, server.Options{Mail: mailer, Logger: logger, SessionCleanup: 5 * time.Minute})
+	srv := server.New(cfg, pool, server.Options{Logger: logger, SessionCleanup: 5 * time.Minute})
 	defer srv.Close()
 	// Background jobs (self-assessment reminders) run beside HTTP on the same pool; their queue is
 	// in the database, so jobs due while the service was down run when it is back.
-	// The retention purge runs daily (and at start) on the same client.
+	// The retention purge runs daily (and at start) on the same client, and the mail outbox's
+	// worker delivers the mail commands queue (its own queue, so mail waits for no other job).
 	jobs, err := reminder.NewClient(pool, reminder.Options{Mail: mailer, BaseURL: cfg.BaseURL, Logger: logger,
 		More: func(w *river.Workers) error {
+			if err := mail.AddWorker(w, pool, mailer, logger); err != nil {
+				return err
+			}
 			return river.AddWorkerSafely(w, &retention.Worker{Pool: pool, Logger: logger})
 		},
-		Periodic: []*river.PeriodicJob{retention.Periodic()}})
+		Periodic: []*river.PeriodicJob{retention.Periodic()},
+		Queues:   map[string]river.QueueConfig{mail.Queue: {MaxWorkers: 2}}})
 	if err != nil {
 		return err
 	}

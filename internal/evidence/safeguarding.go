@@ -9,11 +9,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/mail"
 )
 
 // Safeguarding concerns. A note marked as a concern is seen only by its author and the review's
@@ -230,10 +232,23 @@ func CloseConcern(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, ac
 		ObjectType: "safeguarding_concern", ObjectID: noteID, Before: map[string]bool{"open": true}, After: map[string]bool{"open": false}})
 }
 
+// OpenConcernsCount counts the review's open concerns (sc.ReviewID) for its leads' banner, in a
+// transaction of its own.
+func OpenConcernsCount(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (int, error) {
+	var n int
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		n, err = OpenConcerns(ctx, tx, sc.TenantID, sc.ReviewID)
+		return err
+	})
+	return n, err
+}
+
 // Recipient is someone to tell of a concern.
 type Recipient struct {
-	Name  string
-	Email string
+	Name   string
+	Email  string
+	UserID string
 }
 
 // Notice is what the leads are told of a newly raised concern: never the note's text.
@@ -245,8 +260,8 @@ type Notice struct {
 }
 
 // ClaimNotice marks a concern's leads as told and returns whom to tell, once: a second call (a
-// retried request) finds nothing to do (ok false). Call it in a transaction of its own, after the
-// one that raised the concern committed, and send the mail after it commits.
+// retried request) finds nothing to do (ok false). raise calls it, in the transaction that raises
+// the concern, and queues the mail there.
 func ClaimNotice(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID string) (Notice, bool, error) {
 	var n Notice
 	err := tx.QueryRow(ctx, `UPDATE evidence_notes n SET safeguarding_notified_at = now()
@@ -262,7 +277,7 @@ func ClaimNotice(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID stri
 	if err != nil {
 		return n, false, fmt.Errorf("evidence: claim notice of %s: %w", noteID, err)
 	}
-	rows, _ := tx.Query(ctx, `SELECT u.name, u.email FROM review_members m
+	rows, _ := tx.Query(ctx, `SELECT u.name, u.email, u.id::text FROM review_members m
 		JOIN users u ON u.id = m.user_id
 		JOIN memberships ms ON ms.tenant_id = m.tenant_id AND ms.user_id = m.user_id
 		WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.role = 'lead' AND ms.deactivated_at IS NULL
@@ -279,8 +294,51 @@ func raise(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID s
 		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, noteID, actorID); err != nil {
 		return fmt.Errorf("evidence: raise concern %s: %w", noteID, err)
 	}
-	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: "safeguarding.raised",
-		ObjectType: "safeguarding_concern", ObjectID: noteID, After: map[string]bool{"open": true}})
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: "safeguarding.raised",
+		ObjectType: "safeguarding_concern", ObjectID: noteID, After: map[string]bool{"open": true}}); err != nil {
+		return err
+	}
+	return queueNotice(ctx, tx, tenantID, reviewID, noteID, actorID)
+}
+
+// queueNotice tells the review's leads of a concern just raised, once, by mail queued in the
+// transaction that raised it (the mail outbox): the claim and the mail commit with the concern or
+// not at all. The lead who raised it is not told; the email never holds the note's text. Outside
+// a request (no base URL for the link: the demo seed, an import) nobody is told and the concern
+// stays unclaimed.
+func queueNotice(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID string) error {
+	base := mail.BaseURL(ctx)
+	if base == "" {
+		return nil
+	}
+	n, ok, err := ClaimNotice(ctx, tx, tenantID, reviewID, noteID)
+	if err != nil || !ok {
+		return err
+	}
+	link := base + "/reviews/" + reviewID + "/notes/" + noteID
+	for _, l := range n.Leads {
+		if l.UserID == actorID {
+			continue // the lead who raised it knows
+		}
+		if err := mail.Enqueue(ctx, tx, tenantID, mail.Message{To: l.Email, Kind: "safeguarding_concern",
+			Subject: "Safeguarding concern raised in " + n.ReviewTitle, Body: noticeBody(l.Name, n, link)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func noticeBody(name string, n Notice, link string) string {
+	return fmt.Sprintf(`Dear %s,
+
+%s has raised a safeguarding concern in the review "%s" (visit to %s).
+
+Sign in and open this link to read it and record the action taken:
+
+%s
+
+This email does not contain the concern itself.
+`, name, n.RaisedBy, n.ReviewTitle, n.AreaName, link)
 }
 
 // isLead reports whether a user leads the review.

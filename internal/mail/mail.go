@@ -3,19 +3,17 @@
 package mail
 
 import (
+	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
-	"mime"
-	"net"
-	"net/mail"
-	"net/smtp"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	gomail "github.com/wneessen/go-mail"
 )
 
 // Message is one plain-text email.
@@ -23,6 +21,9 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string
+	// Kind says what the mail is for ("invitation", "password_reset", ...): the audit log records
+	// it with the address and subject, never the body, which may hold a link with a token.
+	Kind string
 }
 
 // Sender sends mail.
@@ -42,7 +43,8 @@ func New(smtpURL, from string, pool *pgxpool.Pool) (Sender, error) {
 	return &SMTP{URL: u, From: from}, nil
 }
 
-// SMTP delivers through a relay: smtp:// uses STARTTLS when offered, smtps:// implicit TLS.
+// SMTP delivers through a relay: smtp:// uses STARTTLS when offered, smtps:// implicit TLS. Each
+// message is composed by Compose (github.com/wneessen/go-mail).
 type SMTP struct {
 	URL  *url.URL
 	From string
@@ -50,76 +52,67 @@ type SMTP struct {
 
 // Send delivers m.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
+	msg, err := Compose(s.From, m, time.Now())
+	if err != nil {
+		return err
+	}
 	host := s.URL.Hostname()
-	port := s.URL.Port()
-	if port == "" {
-		port = map[string]string{"smtps": "465"}[s.URL.Scheme]
-		if port == "" {
-			port = "587"
-		}
-	}
-	addr := net.JoinHostPort(host, port)
-	d := net.Dialer{Timeout: 10 * time.Second}
-	var conn net.Conn
-	var err error
+	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second), gomail.WithTLSPolicy(gomail.TLSOpportunistic)}
+	port := 587
 	if s.URL.Scheme == "smtps" {
-		conn, err = tls.DialWithDialer(&d, "tcp", addr, &tls.Config{ServerName: host})
-	} else {
-		conn, err = d.DialContext(ctx, "tcp", addr)
+		port = 465
+		opts = append(opts, gomail.WithSSL())
 	}
-	if err != nil {
-		return fmt.Errorf("mail: dial %s: %w", addr, err)
-	}
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("mail: smtp hello: %w", err)
-	}
-	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); ok && s.URL.Scheme == "smtp" {
-		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
-			return fmt.Errorf("mail: starttls: %w", err)
+	if p := s.URL.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil {
+			return fmt.Errorf("mail: SMTP_URL port %q: %w", p, err)
 		}
 	}
+	opts = append(opts, gomail.WithPort(port))
 	if s.URL.User != nil {
 		pw, _ := s.URL.User.Password()
-		if err := c.Auth(smtp.PlainAuth("", s.URL.User.Username(), pw, host)); err != nil {
-			return fmt.Errorf("mail: auth: %w", err)
-		}
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(s.URL.User.Username()),
+			gomail.WithPassword(pw))
 	}
-	from, err := mail.ParseAddress(s.From)
+	c, err := gomail.NewClient(host, opts...)
 	if err != nil {
-		return fmt.Errorf("mail: MAIL_FROM: %w", err)
+		return fmt.Errorf("mail: smtp client: %w", err)
 	}
-	if err := c.Mail(from.Address); err != nil {
-		return fmt.Errorf("mail: from: %w", err)
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		return fmt.Errorf("mail: send to %s: %w", m.To, err)
 	}
-	if err := c.Rcpt(m.To); err != nil {
-		return fmt.Errorf("mail: rcpt: %w", err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		return fmt.Errorf("mail: data: %w", err)
-	}
-	if _, err := w.Write(Format(s.From, m, time.Now())); err != nil {
-		return fmt.Errorf("mail: write: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("mail: close data: %w", err)
-	}
-	return c.Quit()
+	return nil
 }
 
-// Format renders m as an RFC 5322 message.
-func Format(from string, m Message, now time.Time) []byte {
-	var b strings.Builder
-	b.WriteString("From: " + from + "\r\n")
-	b.WriteString("To: " + m.To + "\r\n")
-	b.WriteString("Subject: " + mime.QEncoding.Encode("utf-8", m.Subject) + "\r\n")
-	b.WriteString("Date: " + now.Format(time.RFC1123Z) + "\r\n")
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
-	b.WriteString(strings.ReplaceAll(m.Body, "\n", "\r\n"))
-	return []byte(b.String())
+// Compose builds m as a MIME message from from: a Message-ID, a Date (now), the subject encoded
+// when it is not ASCII, and the plain-text body quoted-printable, so that no line is longer than
+// SMTP allows whatever the body holds.
+func Compose(from string, m Message, now time.Time) (*gomail.Msg, error) {
+	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
+	if err := msg.From(from); err != nil {
+		return nil, fmt.Errorf("mail: MAIL_FROM %q: %w", from, err)
+	}
+	if err := msg.To(m.To); err != nil {
+		return nil, fmt.Errorf("mail: to %q: %w", m.To, err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetMessageID()
+	msg.SetDateWithValue(now)
+	msg.SetBodyString(gomail.TypeTextPlain, strings.ReplaceAll(m.Body, "\r\n", "\n"))
+	return msg, nil
+}
+
+// Format renders m as an RFC 5322 message, as Compose builds it.
+func Format(from string, m Message, now time.Time) ([]byte, error) {
+	msg, err := Compose(from, m, now)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if _, err := msg.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("mail: format: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // Mailbox keeps mail in the dev_mail table.

@@ -3,8 +3,11 @@ package mail
 import (
 	"bufio"
 	"context"
+	"io"
+	"mime"
+	"mime/quotedprintable"
 	"net"
-	"net/url"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -88,8 +91,8 @@ func TestSMTPSendsAMessage(t *testing.T) {
 	if m["from"] != "<no-reply@thematic.test>" || m["to"] != "<lead@demo.test>" {
 		t.Fatalf("envelope: %v", m)
 	}
-	for _, want := range []string{"Subject: =?utf-8?q?Reset_your_password_=E2=80=93_thematic?=", "To: lead@demo.test",
-		"Content-Type: text/plain; charset=utf-8", "Use this link:\r\nhttp://localhost/password/reset/abc"} {
+	for _, want := range []string{"Subject: =?UTF-8?q?Reset_your_password_=E2=80=93_thematic?=", "To: <lead@demo.test>",
+		"Content-Type: text/plain; charset=UTF-8", "Message-ID: <", "Date: ", "Use this link:\r\nhttp://localhost/password/reset/abc"} {
 		if !strings.Contains(m["data"], want) {
 			t.Errorf("message lacks %q:\n%s", want, m["data"])
 		}
@@ -107,12 +110,37 @@ func TestNewWithoutSMTPUsesTheMailbox(t *testing.T) {
 }
 
 func TestFormatHeaders(t *testing.T) {
-	b := string(Format("a <a@b.test>", Message{To: "c@d.test", Subject: "Hello", Body: "x\ny"}, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)))
-	if !strings.HasPrefix(b, "From: a <a@b.test>\r\nTo: c@d.test\r\nSubject: Hello\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n") {
-		t.Fatalf("headers: %q", b)
+	long := strings.Repeat("word ", 60) + "https://example.test/" + strings.Repeat("x", 120)
+	raw, err := Format("a <a@b.test>", Message{To: "c@d.test", Subject: "Hello – there", Body: "x\ny\n" + long},
+		time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.HasSuffix(b, "\r\n\r\nx\r\ny") {
-		t.Fatalf("body: %q", b)
+	b := string(raw)
+	for _, want := range []string{"From: \"a\" <a@b.test>\r\n", "To: <c@d.test>\r\n", "Date: Mon, 23 Nov 2026 09:00:00 +0000\r\n",
+		"Message-ID: <", "MIME-Version: 1.0\r\n", "Content-Type: text/plain; charset=UTF-8\r\n",
+		"Content-Transfer-Encoding: quoted-printable\r\n"} {
+		if !strings.Contains(b, want) {
+			t.Errorf("message lacks %q:\n%s", want, b)
+		}
 	}
-	_ = url.URL{}
+	if strings.Contains(b, "Hello – there") {
+		t.Errorf("subject not encoded:\n%s", b)
+	}
+	for _, line := range strings.Split(b, "\r\n") {
+		if len(line) > 78 {
+			t.Errorf("line longer than 78 characters: %q", line)
+		}
+	}
+	m, err := netmail.ReadMessage(strings.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subj, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject")); subj != "Hello – there" {
+		t.Errorf("subject decodes to %q", subj)
+	}
+	body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
+	if got := strings.ReplaceAll(string(body), "\r\n", "\n"); got != "x\ny\n"+long {
+		t.Errorf("body decodes to %q", got)
+	}
 }

@@ -136,6 +136,8 @@ type Options struct {
 	// and Periodic are jobs the client inserts on a schedule.
 	More     func(*river.Workers) error
 	Periodic []*river.PeriodicJob
+	// Queues are worked beside the default one (the mail outbox's), each by its MaxWorkers.
+	Queues map[string]river.QueueConfig
 }
 
 // NewClient builds the River client that works reminders on pool (the application's pool: the
@@ -154,8 +156,12 @@ func NewClient(pool *pgxpool.Pool, o Options) (*river.Client[pgx.Tx], error) {
 	if n <= 0 {
 		n = 2
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+	for name, q := range o.Queues {
+		queues[name] = q
+	}
 	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}},
+		Queues:            queues,
 		Workers:           workers,
 		PeriodicJobs:      o.Periodic,
 		Logger:            o.Logger,

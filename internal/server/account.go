@@ -6,17 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"rsc.io/qr"
 
 	"thematic/internal/apperr"
-	"thematic/internal/audit"
 	"thematic/internal/auth"
-	"thematic/internal/db"
 	"thematic/internal/form"
-	"thematic/internal/tenant"
 	"thematic/internal/user"
 	"thematic/templates/accountview"
 	"thematic/templates/components"
@@ -33,21 +28,11 @@ const recoveryCodeCount = 10
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actorFrom(ctx)
-	tenants, err := s.ownTenants(ctx, a.UserID)
+	d, err := user.AccountPage(ctx, s.pool, scopeOf(r), a.TOTP)
 	if err != nil {
 		return err
 	}
-	var left int
-	if a.TOTP {
-		err := s.tx(r, func(tx pgx.Tx) error {
-			var err error
-			left, err = user.RecoveryCodesLeft(ctx, tx, a.UserID)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
+	tenants, left := d.Tenants, d.RecoveryLeft
 	many := len(tenants) > 1
 	if many != s.sessions.GetBool(ctx, "many_tenants") {
 		s.sessions.Put(ctx, "many_tenants", many) // a membership was added or ended since sign-in
@@ -59,53 +44,15 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 		Role: a.Role.Label(), TwoFactor: a.TOTP, RecoveryLeft: left, ManyTenants: many}))
 }
 
-// ownTenants lists the user's active memberships. It runs with no tenant in scope, which is how
-// row-level security lets a user see all their own memberships.
+// ownTenants lists the user's active memberships (in no tenant's scope: all their own).
 func (s *Server) ownTenants(ctx context.Context, userID string) ([]user.TenantChoice, error) {
-	var tenants []user.TenantChoice
-	err := s.txScope(ctx, db.Scope{UserID: userID}, func(tx pgx.Tx) error {
-		var err error
-		tenants, err = user.Tenants(ctx, tx, userID)
-		return err
-	})
-	return tenants, err
+	return user.TenantsPage(ctx, s.pool, userID)
 }
 
-// confirmPassword checks the signed-in user's password before a change to how they sign in.
-// Wrong passwords are counted, so a session left open cannot be used to guess the password.
-func (s *Server) confirmPassword(r *http.Request, a *auth.Actor, password, purpose string) (bool, error) {
-	ctx := r.Context()
-	key := "reauth:" + a.UserID
-	var hash string
-	var throttled bool
-	err := s.tx(r, func(tx pgx.Tx) error {
-		// The attempt counts as a failure until the password proves right.
-		allowed, err := user.AttemptAllowed(ctx, tx, key, maxAccountFailures, s.now().Add(-throttleWindow), true)
-		if err != nil {
-			return err
-		}
-		if !allowed {
-			throttled = true
-			return nil
-		}
-		hash, err = user.OwnPasswordHash(ctx, tx, a.UserID)
-		return err
-	})
-	if err != nil {
-		return false, err
-	}
-	if throttled {
-		return false, apperr.TooMany("There have been too many wrong passwords. Wait 15 minutes and try again.")
-	}
-	if auth.CheckPassword(hash, password) {
-		return true, db.MapError(user.ReleaseAttempt(ctx, s.pool, key))
-	}
-	err = s.tx(r, func(tx pgx.Tx) error {
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "user.password_check_failed", ObjectType: "user", ObjectID: a.UserID,
-			After: map[string]string{"purpose": purpose}})
-	})
-	return false, err
+// confirmPassword checks the signed-in user's password before a change to how they sign in
+// (user.ConfirmPassword: wrong ones are counted and audited).
+func (s *Server) confirmPassword(r *http.Request, password, purpose string) (bool, error) {
+	return user.ConfirmPassword(r.Context(), s.pool, scopeOf(r), password, purpose, maxAccountFailures, s.now().Add(-throttleWindow))
 }
 
 // keepSession ends the user's other sessions but keeps this one: the session gets a new
@@ -134,7 +81,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if current == "" {
 		f.Errors.Add("current_password", "Enter your current password")
 	} else {
-		ok, err := s.confirmPassword(r, a, current, "change password")
+		ok, err := s.confirmPassword(r, current, "change password")
 		if err != nil {
 			return err
 		}
@@ -166,18 +113,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var v int
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v, err = user.SetOwnPassword(ctx, tx, a.UserID, hash); err != nil {
-			return err
-		}
-		if err := user.ClearFailures(ctx, tx, "reauth:"+a.UserID, s.now().Add(-24*time.Hour)); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "user.password_changed", ObjectType: "user", ObjectID: a.UserID})
-	})
+	v, err := user.ChangeOwnPassword(ctx, s.pool, scopeOf(r), hash, s.now())
 	if err != nil {
 		return err
 	}
@@ -194,33 +130,10 @@ type twoFactorState struct {
 	recoveryLeft int
 }
 
-// loadTwoFactor reads the user's two-factor set-up. With pending, a user who has not turned it
-// on gets a secret to set up, kept across reloads until they confirm it.
+// loadTwoFactor reads the user's two-factor set-up (user.TwoFactorPage).
 func (s *Server) loadTwoFactor(r *http.Request, pending bool) (twoFactorState, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	var st twoFactorState
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if st.user, err = user.Get(ctx, tx, a.UserID); err != nil {
-			return err
-		}
-		t, err := tenant.Get(ctx, tx, a.TenantID)
-		if err != nil {
-			return err
-		}
-		st.required = t.Require2FA
-		if st.user.TOTPEnabled {
-			st.recoveryLeft, err = user.RecoveryCodesLeft(ctx, tx, a.UserID)
-			return err
-		}
-		if pending && st.user.TOTPSecret == "" {
-			st.user.TOTPSecret = auth.NewTOTPSecret()
-			return user.SetTOTPSecret(ctx, tx, a.UserID, st.user.TOTPSecret)
-		}
-		return nil
-	})
-	return st, err
+	st, err := user.TwoFactorPage(r.Context(), s.pool, scopeOf(r), pending)
+	return twoFactorState{user: st.User, required: st.Required, recoveryLeft: st.RecoveryLeft}, err
 }
 
 func (s *Server) twoFactorSetupForm(w http.ResponseWriter, r *http.Request) error {
@@ -253,7 +166,6 @@ func (s *Server) renderSetup(w http.ResponseWriter, r *http.Request, status int,
 
 func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := actorFrom(ctx)
 	st, err := s.loadTwoFactor(r, false)
 	if err != nil {
 		return err
@@ -278,15 +190,7 @@ func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	codes := auth.NewRecoveryCodes(recoveryCodeCount)
-	var v int
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v, err = user.EnableTOTP(ctx, tx, a.UserID, step, codes); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "user.two_factor_enabled", ObjectType: "user", ObjectID: a.UserID})
-	})
+	v, err := user.TurnOnTwoFactor(ctx, s.pool, scopeOf(r), step, codes)
 	if err != nil {
 		return err
 	}
@@ -302,23 +206,8 @@ func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := actorFrom(ctx)
 	codes := auth.NewRecoveryCodes(recoveryCodeCount)
-	var enabled bool
-	err := s.tx(r, func(tx pgx.Tx) error {
-		u, err := user.Get(ctx, tx, a.UserID)
-		if err != nil {
-			return err
-		}
-		if enabled = u.TOTPEnabled; !enabled {
-			return nil
-		}
-		if err := user.ReplaceRecoveryCodes(ctx, tx, a.UserID, codes); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "user.recovery_codes_replaced", ObjectType: "user", ObjectID: a.UserID})
-	})
+	enabled, err := user.NewRecoveryCodes(ctx, s.pool, scopeOf(r), codes)
 	if err != nil {
 		return err
 	}
@@ -333,7 +222,6 @@ func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := actorFrom(ctx)
 	st, err := s.loadTwoFactor(r, false)
 	if err != nil {
 		return err
@@ -348,7 +236,7 @@ func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error 
 	if password := r.PostFormValue("password"); password == "" {
 		errs.Add("password", "Enter your password")
 	} else {
-		ok, err := s.confirmPassword(r, a, password, "turn off two-factor sign-in")
+		ok, err := s.confirmPassword(r, password, "turn off two-factor sign-in")
 		if err != nil {
 			return err
 		}
@@ -363,15 +251,7 @@ func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error 
 		return s.invalid(w, r, accountview.Manage(p, accountview.TwoFactorManage{RecoveryLeft: st.recoveryLeft,
 			Required: st.required, Errors: errs}))
 	}
-	var v int
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v, err = user.DisableTOTP(ctx, tx, a.UserID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "user.two_factor_disabled", ObjectType: "user", ObjectID: a.UserID})
-	})
+	v, err := user.TurnOffTwoFactor(ctx, s.pool, scopeOf(r))
 	if err != nil {
 		return err
 	}
@@ -433,18 +313,7 @@ func (s *Server) switchOrganisation(w http.ResponseWriter, r *http.Request) erro
 // switchTenant moves the session to another of the user's tenants, audited, and returns the
 // tenant's name. The caller has checked that the user belongs to it.
 func (s *Server) switchTenant(ctx context.Context, userID, email, tenantID string, manyTenants bool) (string, error) {
-	var sess user.Session
-	err := s.txScope(ctx, scopeFor(tenantID, userID), func(tx pgx.Tx) error {
-		var err error
-		if sess, err = user.LoadSession(ctx, tx, userID, tenantID); err != nil {
-			return err
-		}
-		if sess.Deactivated {
-			return apperr.NotFound("")
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: userID, ActorEmail: email,
-			Action: "auth.tenant_switched", ObjectType: "tenant", ObjectID: tenantID})
-	})
+	sess, err := user.SwitchTenant(ctx, s.pool, userID, email, tenantID)
 	if err != nil {
 		return "", err
 	}

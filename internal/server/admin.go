@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,15 +12,12 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/form"
-	"thematic/internal/mail"
 	"thematic/internal/retention"
-	"thematic/internal/tenant"
 	"thematic/internal/user"
 	"thematic/templates"
 	"thematic/templates/adminview"
@@ -29,10 +27,7 @@ import (
 // Every route here needs auth.ManageTenant (see routes.go). Every change is made and audited in
 // one transaction; queries name the tenant explicitly on top of row-level security.
 
-const (
-	invitationLifetime = 7 * 24 * time.Hour
-	auditFilterMaxLen  = 320
-)
+const auditFilterMaxLen = 320
 
 // staleForm is what a version mismatch says: someone changed the thing since the page was shown.
 const staleForm = "Someone else changed this while you were looking at the page. Go back, reload the page to see the latest details, and try again."
@@ -66,20 +61,12 @@ func (s *Server) adminPage(r *http.Request, title, nav string) templates.Page {
 // --- Users and invitations ---
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	v := adminview.UsersView{Me: a.UserID, Now: s.now()}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if v.Members, err = user.Members(ctx, tx, a.TenantID); err != nil {
-			return err
-		}
-		v.Invitations, err = user.PendingInvitations(ctx, tx, a.TenantID)
-		return err
-	})
+	a := actorFrom(r.Context())
+	d, err := user.UsersPage(r.Context(), s.pool, scopeOf(r))
 	if err != nil {
 		return err
 	}
+	v := adminview.UsersView{Me: a.UserID, Now: s.now(), Members: d.Members, Invitations: d.Invitations}
 	return s.ok(w, r, adminview.Users(s.adminPage(r, "Users", "users"), v))
 }
 
@@ -89,143 +76,30 @@ func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) invite(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	f := adminview.InviteForm{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"),
 		Role: r.PostFormValue("role"), Errors: &form.Errors{}}
-	name := strings.TrimSpace(f.Name)
-	email := user.NormaliseEmail(f.Email)
-	role := auth.Role(f.Role)
-	switch {
-	case name == "":
-		f.Errors.Add("name", "Enter their full name")
-	case !user.ValidName(name):
-		f.Errors.Add("name", "Full name must be 200 characters or fewer")
-	}
-	switch {
-	case email == "":
-		f.Errors.Add("email", "Enter their email address")
-	case !user.ValidEmail(email):
-		f.Errors.Add("email", "Enter an email address in the correct format, like name@example.com")
-	}
-	if !role.Valid() {
-		f.Errors.Add("role", "Select the role they will have")
-	}
-	invalid := func() error {
+	email, err := user.InviteToTenant(r.Context(), s.pool, scopeOf(r), user.TenantInvite{Name: f.Name, Email: f.Email,
+		Role: f.Role, InviterName: a.Name, TenantName: a.TenantName, BaseURL: s.cfg.BaseURL, Now: s.now()})
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		f.Errors = refused.Errors
 		p := s.adminPage(r, "Invite a user", "users")
 		p.HasError = true
 		return s.invalid(w, r, adminview.Invite(p, f))
 	}
-	if f.Errors.Any() {
-		return invalid()
-	}
-
-	token, hash := auth.NewToken()
-	expires := s.now().Add(invitationLifetime)
-	var member bool
-	err := s.tx(r, func(tx pgx.Tx) error {
-		// Requests inviting the same address take turns, so a double-clicked button cannot leave
-		// two usable invitations: each new one withdraws those before it.
-		if err := user.LockInvitationsFor(ctx, tx, a.TenantID, email); err != nil {
-			return err
-		}
-		var err error
-		if member, err = user.ActiveMemberByEmail(ctx, tx, a.TenantID, email); err != nil || member {
-			return err
-		}
-		earlier, err := user.RevokePendingInvitationsFor(ctx, tx, a.TenantID, email)
-		if err != nil {
-			return err
-		}
-		for _, inv := range earlier {
-			if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-				Action: "invitation.revoked", ObjectType: "invitation", ObjectID: inv.ID,
-				Before: map[string]string{"email": inv.Email, "role": string(inv.Role), "status": "pending"},
-				After:  map[string]string{"status": "revoked", "reason": "replaced by a new invitation"}}); err != nil {
-				return err
-			}
-		}
-		id, err := user.CreateInvitation(ctx, tx, user.Invitation{TenantID: a.TenantID, Email: email, Name: name,
-			Role: role, ExpiresAt: expires}, a.UserID, hash)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "invitation.created", ObjectType: "invitation", ObjectID: id,
-			After: map[string]string{"email": email, "name": name, "role": string(role),
-				"expires_at": expires.UTC().Format(time.RFC3339)}}); err != nil {
-			return err
-		}
-		// Sent last, inside the transaction: if it fails, no invitation is left that nobody was told of.
-		return s.mail.Send(ctx, mail.Message{To: email, Subject: "You are invited to join " + a.TenantName + " on Thematic reviews",
-			Body: invitationMailBody(name, a.Name, a.TenantName, role, s.cfg.BaseURL+"/invitations/"+token, expires)})
-	})
 	if err != nil {
 		return err
-	}
-	if member {
-		f.Errors.Add("email", email+" is already a member of this organisation")
-		return invalid()
 	}
 	return s.redirect(w, r, "/admin/users", "Invitation sent to "+email)
 }
 
-func invitationMailBody(name, inviter, tenantName string, role auth.Role, link string, expires time.Time) string {
-	return fmt.Sprintf(`Dear %s,
-
-%s has invited you to join %s on Thematic reviews, as %s.
-
-Open this link to accept the invitation:
-
-%s
-
-The link works once and stops working on %s.
-
-If you were not expecting this invitation, you can ignore this email.
-`, name, inviter, tenantName, strings.ToLower(adminArticled(role.Label())), link, adminLongTime(expires))
-}
-
-var adminLondon = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/London"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
-
-// adminLongTime is like "2:05pm on 3 March 2026", in UK time.
-func adminLongTime(t time.Time) string {
-	t = t.In(adminLondon)
-	return t.Format("3:04pm") + " on " + t.Format("2 January 2006")
-}
-
 func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
 	id, err := adminParamID(r, "invitationID")
 	if err != nil {
 		return err
 	}
-	var inv user.Invitation
-	var gone bool
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		inv, err = user.RevokePendingInvitation(ctx, tx, a.TenantID, id)
-		if apperr.Is(err, apperr.CodeNotFound) {
-			// Accepted or withdrawn meanwhile (or a second click) is not the same as no such invitation.
-			gone, err = user.InvitationExists(ctx, tx, a.TenantID, id)
-			if err == nil && !gone {
-				err = apperr.NotFound("Invitation not found")
-			}
-			return err
-		}
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "invitation.revoked", ObjectType: "invitation", ObjectID: inv.ID,
-			Before: map[string]string{"email": inv.Email, "role": string(inv.Role), "status": "pending"},
-			After:  map[string]string{"status": "revoked"}})
-	})
+	inv, gone, err := user.WithdrawInvitation(r.Context(), s.pool, scopeOf(r), id)
 	if err != nil {
 		return err
 	}
@@ -236,18 +110,12 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	id, err := adminParamID(r, "userID")
 	if err != nil {
 		return err
 	}
-	var m user.Member
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		m, err = user.GetMember(ctx, tx, a.TenantID, id)
-		return err
-	})
+	m, err := user.MemberPage(r.Context(), s.pool, scopeOf(r), id)
 	if err != nil {
 		return err
 	}
@@ -255,96 +123,61 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) error {
 	return s.ok(w, r, adminview.User(s.adminPage(r, m.Name, "users"), v))
 }
 
-// memberChange is what a change to a membership decided inside its transaction.
-type memberChange struct {
-	m         user.Member // as it was before the change
-	problem   string      // a reason the change was refused, shown on the user's page
-	field     string      // the field the problem belongs to
-	unchanged bool        // nothing to do: it was already so
-}
-
-// lockForChange locks the tenant's active admins and the member, in that order in every handler so
-// that concurrent changes queue rather than deadlock, and checks the version the admin saw.
-func (s *Server) lockForChange(r *http.Request, tx pgx.Tx, userID string) (user.Member, []string, error) {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	admins, err := user.LockActiveAdmins(ctx, tx, a.TenantID)
+// adminVersionOr reads the hidden version field a change form carries: -1 when it cannot be read
+// (the command refuses it after finding the member).
+func adminVersionOr(r *http.Request) int {
+	v, err := adminVersion(r)
 	if err != nil {
-		return user.Member{}, nil, err
+		return -1
 	}
-	m, err := user.LockMember(ctx, tx, a.TenantID, userID)
-	return m, admins, err
+	return v
 }
 
 // memberChanged answers a membership change: back to the user's page, or the page again with the
 // reason it was refused.
-func (s *Server) memberChanged(w http.ResponseWriter, r *http.Request, c memberChange, role, flash string) error {
-	if c.problem != "" {
-		errs := &form.Errors{}
-		errs.Add(c.field, c.problem)
+func (s *Server) memberChanged(w http.ResponseWriter, r *http.Request, c user.MemberChange, err error, role, flash string) error {
+	var refused *form.Refused
+	if errors.As(err, &refused) {
 		if role == "" {
-			role = string(c.m.Role)
+			role = string(c.Member.Role)
 		}
-		v := adminview.UserView{Member: c.m, Self: c.m.UserID == actorFrom(r.Context()).UserID, Role: role, Errors: errs}
-		p := s.adminPage(r, c.m.Name, "users")
+		v := adminview.UserView{Member: c.Member, Self: c.Member.UserID == actorFrom(r.Context()).UserID, Role: role, Errors: refused.Errors}
+		p := s.adminPage(r, c.Member.Name, "users")
 		p.HasError = true
 		return s.invalid(w, r, adminview.User(p, v))
 	}
-	return s.redirect(w, r, "/admin/users/"+c.m.UserID, flash)
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/admin/users/"+c.Member.UserID, flash)
 }
 
 func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	id, err := adminParamID(r, "userID")
 	if err != nil {
 		return err
 	}
 	role := auth.Role(r.PostFormValue("role"))
-	var c memberChange
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var admins []string
-		var err error
-		if c.m, admins, err = s.lockForChange(r, tx, id); err != nil {
-			return err
-		}
-		version, err := adminVersion(r)
-		if err != nil {
-			return err
-		}
-		if version != c.m.AuthVersion {
-			return apperr.Conflict(staleForm)
-		}
-		switch {
-		case !role.Valid():
-			c.field, c.problem = "role", "Select a role"
-			return nil
-		case role == c.m.Role:
-			c.unchanged = true
-			return nil
-		case c.m.Role == auth.RoleAdmin && c.m.Active() && len(admins) <= 1:
-			c.field, c.problem = "role", "You cannot remove the last tenant admin. Make someone else a tenant admin first."
-			return nil
-		}
-		if err := user.SetRole(ctx, tx, a.TenantID, id, role); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "membership.role_changed", ObjectType: "user", ObjectID: id,
-			Before: map[string]string{"role": string(c.m.Role)}, After: map[string]string{"role": string(role)}})
-	})
-	if err != nil {
-		return err
-	}
+	c, err := user.ChangeRole(r.Context(), s.pool, scopeOf(r), id, adminVersionOr(r), role)
 	switch {
-	case c.unchanged:
-		return s.redirect(w, r, "/admin/users/"+id, c.m.Name+" is already "+strings.ToLower(adminArticled(role.Label())))
-	case c.problem == "" && id == a.UserID && role != auth.RoleAdmin:
+	case err != nil:
+		return s.memberChanged(w, r, c, err, string(role), "")
+	case c.Unchanged:
+		return s.redirect(w, r, "/admin/users/"+id, c.Member.Name+" is already "+strings.ToLower(adminArticled(role.Label())))
+	case id == a.UserID && role != auth.RoleAdmin:
 		// The admin gave up their own admin role: the admin pages are no longer theirs.
 		return s.redirect(w, r, "/", "You are now "+strings.ToLower(adminArticled(role.Label())))
 	}
-	return s.memberChanged(w, r, c, string(role), c.m.Name+" is now "+strings.ToLower(adminArticled(role.Label())))
+	return s.memberChanged(w, r, c, nil, string(role), c.Member.Name+" is now "+strings.ToLower(adminArticled(role.Label())))
 }
+
+var adminLondon = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
 
 func adminArticled(label string) string {
 	if label == "" {
@@ -366,71 +199,26 @@ func (s *Server) reactivateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) setMemberActive(w http.ResponseWriter, r *http.Request, active bool) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
 	id, err := adminParamID(r, "userID")
 	if err != nil {
 		return err
 	}
 	status := map[bool]string{true: "active", false: "deactivated"}
-	var c memberChange
-	err = s.tx(r, func(tx pgx.Tx) error {
-		var admins []string
-		var err error
-		if c.m, admins, err = s.lockForChange(r, tx, id); err != nil {
-			return err
-		}
-		if c.m.Active() == active {
-			// A second click, or another admin did it first: the outcome is what was asked.
-			c.unchanged = true
-			return nil
-		}
-		version, err := adminVersion(r)
-		if err != nil {
-			return err
-		}
-		if version != c.m.AuthVersion {
-			return apperr.Conflict(staleForm)
-		}
-		if !active {
-			switch {
-			case id == a.UserID:
-				c.field, c.problem = "status", "You cannot deactivate your own account. Ask another tenant admin to do it."
-				return nil
-			case c.m.Role == auth.RoleAdmin && len(admins) <= 1:
-				c.field, c.problem = "status", "You cannot deactivate the last tenant admin. Make someone else a tenant admin first."
-				return nil
-			}
-		}
-		if err := user.SetActive(ctx, tx, a.TenantID, id, active); err != nil {
-			return err
-		}
-		action := "membership.deactivated"
-		if active {
-			action = "membership.reactivated"
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: action, ObjectType: "user", ObjectID: id,
-			Before: map[string]string{"status": status[!active]}, After: map[string]string{"status": status[active]}})
-	})
-	if err != nil {
-		return err
+	c, err := user.SetMemberActive(r.Context(), s.pool, scopeOf(r), id, adminVersionOr(r), active)
+	if err == nil && c.Unchanged {
+		return s.redirect(w, r, "/admin/users/"+id, c.Member.Name+" is already "+status[active])
 	}
-	if c.unchanged {
-		return s.redirect(w, r, "/admin/users/"+id, c.m.Name+" is already "+status[active])
-	}
-	flash := c.m.Name + " has been deactivated and signed out"
+	flash := c.Member.Name + " has been deactivated and signed out"
 	if active {
-		flash = c.m.Name + " has been reactivated"
+		flash = c.Member.Name + " has been reactivated"
 	}
-	return s.memberChanged(w, r, c, "", flash)
+	return s.memberChanged(w, r, c, err, "", flash)
 }
 
 // --- Audit log ---
 
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := actorFrom(ctx)
 	q := r.URL.Query()
 	v := adminview.AuditView{Action: strings.TrimSpace(q.Get("action")), Actor: strings.TrimSpace(q.Get("actor")),
 		Object: strings.TrimSpace(q.Get("object")), From: strings.TrimSpace(q.Get("from")),
@@ -476,11 +264,8 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 		f.Before = &c
 		v.Newest = auditLogURL(v, "")
 	}
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		v.Entries, err = audit.List(ctx, tx, a.TenantID, f)
-		return err
-	})
+	var err error
+	v.Entries, err = audit.Page(ctx, s.pool, scopeOf(r), f)
 	if err != nil {
 		return err
 	}
@@ -530,30 +315,16 @@ func (s *Server) settingsForm(w http.ResponseWriter, r *http.Request) error {
 // settingsPage shows the settings: the two-factor form and the retention form, each as given
 // (typed in a refused form) or as the tenant has it.
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, twoFA *adminview.SettingsForm, keep *adminview.RetentionForm) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	var t tenant.Tenant
-	var without int
-	var months *int
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		if t, err = tenant.Get(ctx, tx, a.TenantID); err != nil {
-			return err
-		}
-		if months, err = retention.Months(ctx, tx, a.TenantID); err != nil {
-			return err
-		}
-		without, err = s.membersWithoutTOTP(r, tx)
-		return err
-	})
+	st, err := retention.SettingsPage(r.Context(), s.pool, scopeOf(r))
 	if err != nil {
 		return err
 	}
+	t, months := st.Tenant, st.Months
 	p := s.adminPage(r, "Settings", "settings")
 	if twoFA == nil {
 		twoFA = &adminview.SettingsForm{Require2FA: adminYesNo(t.Require2FA), Version: t.Version, Errors: &form.Errors{}}
 	}
-	twoFA.WithoutTOTP = without
+	twoFA.WithoutTOTP = st.WithoutTOTP
 	if keep == nil {
 		keep = &adminview.RetentionForm{Keep: "forever", Version: t.Version, Errors: &form.Errors{}}
 		if months != nil {
@@ -568,8 +339,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, twoFA *adm
 }
 
 func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
+	a := actorFrom(r.Context())
 	version, err := adminVersion(r)
 	if err != nil {
 		return err
@@ -581,26 +351,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		return s.settingsPage(w, r, &f, nil)
 	}
 	require := choice == "yes"
-	var unchanged bool
-	err = s.tx(r, func(tx pgx.Tx) error {
-		t, err := tenant.Get(ctx, tx, a.TenantID)
-		if err != nil {
-			return err
-		}
-		if t.Version != version {
-			return apperr.Conflict(staleForm)
-		}
-		if t.Require2FA == require {
-			unchanged = true
-			return nil
-		}
-		if err := tenant.SetRequire2FA(ctx, tx, a.TenantID, require, version); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-			Action: "tenant.settings_changed", ObjectType: "tenant", ObjectID: a.TenantID,
-			Before: map[string]bool{"require_2fa": t.Require2FA}, After: map[string]bool{"require_2fa": require}})
-	})
+	unchanged, err := retention.SaveTwoFactor(r.Context(), s.pool, scopeOf(r), require, version)
 	if err != nil {
 		return err
 	}
@@ -611,20 +362,6 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		return s.redirect(w, r, "/admin/settings", "Everyone in "+a.TenantName+" must now use two-factor sign-in")
 	}
 	return s.redirect(w, r, "/admin/settings", "Two-factor sign-in is now optional in "+a.TenantName)
-}
-
-func (s *Server) membersWithoutTOTP(r *http.Request, tx pgx.Tx) (int, error) {
-	members, err := user.Members(r.Context(), tx, actorFrom(r.Context()).TenantID)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, m := range members {
-		if m.Active() && !m.TOTPEnabled {
-			n++
-		}
-	}
-	return n, nil
 }
 
 func adminYesNo(b bool) string {

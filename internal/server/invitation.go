@@ -1,14 +1,13 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
-	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/form"
@@ -27,10 +26,7 @@ func (s *Server) invitationFromLink(w http.ResponseWriter, r *http.Request) (use
 	if token == "" || len(token) > linkTokenMaxLen {
 		err = apperr.NotFound("")
 	} else {
-		err = s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
-			inv, err = user.InvitationByToken(ctx, tx, auth.HashToken(token))
-			return err
-		})
+		inv, err = review.InvitationByLink(ctx, s.pool, token)
 	}
 	f := authview.InvitationForm{Token: token, Email: inv.Email, TenantName: inv.TenantName,
 		RoleLabel: strings.ToLower(inv.Role.Label()), Name: inv.Name, Errors: &form.Errors{}}
@@ -96,40 +92,15 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 
 // acceptAsNewUser creates the account, its membership and signs the new user in.
 func (s *Server) acceptAsNewUser(w http.ResponseWriter, r *http.Request, inv user.Invitation, f authview.InvitationForm) error {
-	ctx := r.Context()
 	f.Name = r.PostFormValue("name")
-	name := strings.TrimSpace(f.Name)
-	password, confirm := r.PostFormValue("password"), r.PostFormValue("confirm")
-	switch {
-	case name == "":
-		f.Errors.Add("name", "Enter your full name")
-	case !user.ValidName(name):
-		f.Errors.Add("name", "Name must be 200 characters or fewer")
-	}
-	checkChosenPassword(f.Errors, password, confirm, inv.Email)
-	if f.Errors.Any() {
+	userID, err := review.AcceptAsNewUser(r.Context(), s.pool, inv, f.Name, r.PostFormValue("password"), r.PostFormValue("confirm"))
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		f.Errors = refused.Errors
 		p := s.page(r, invitationTitle(inv))
 		p.HasError = true
 		return s.invalid(w, r, authview.InvitationNewAccount(p, f))
 	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		return err
-	}
-	var userID string
-	err = s.txScope(ctx, db.Scope{TenantID: inv.TenantID}, func(tx pgx.Tx) error {
-		if err := user.MarkInvitationAccepted(ctx, tx, inv.TenantID, inv.ID); err != nil {
-			return err
-		}
-		var err error
-		if userID, err = user.Create(ctx, tx, inv.Email, name, hash); err != nil {
-			return err
-		}
-		if err := user.AddMember(ctx, tx, inv.TenantID, userID, inv.Role); err != nil {
-			return err
-		}
-		return s.recordAcceptance(r, tx, inv, userID)
-	})
 	if err != nil {
 		return s.acceptFailed(w, r, err)
 	}
@@ -161,10 +132,7 @@ func (s *Server) acceptAsExistingUser(w http.ResponseWriter, r *http.Request, in
 	}
 	if !auth.CheckPassword(cred.PasswordHash, password) || cred.ID == "" {
 		// credentials recorded the attempt as a failure already.
-		err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
-			return audit.Record(ctx, tx, audit.Event{ActorID: cred.ID, ActorEmail: inv.Email, Action: "auth.sign_in_failed",
-				After: map[string]string{"reason": "wrong password", "via": "invitation"}})
-		})
+		err := user.RecordSignInFailure(ctx, s.pool, cred.ID, inv.Email, map[string]string{"reason": "wrong password", "via": "invitation"})
 		if err != nil {
 			return err
 		}
@@ -173,38 +141,10 @@ func (s *Server) acceptAsExistingUser(w http.ResponseWriter, r *http.Request, in
 	if err := user.ReleaseAttempt(ctx, s.pool, accountKey, addressKey); err != nil {
 		return db.MapError(err)
 	}
-	err = s.txScope(ctx, db.Scope{TenantID: inv.TenantID}, func(tx pgx.Tx) error {
-		if err := user.MarkInvitationAccepted(ctx, tx, inv.TenantID, inv.ID); err != nil {
-			return err
-		}
-		if err := user.AddMember(ctx, tx, inv.TenantID, cred.ID, inv.Role); err != nil {
-			return err
-		}
-		return s.recordAcceptance(r, tx, inv, cred.ID)
-	})
-	if err != nil {
+	if err := review.AcceptAsExistingUser(ctx, s.pool, inv, cred.ID); err != nil {
 		return s.acceptFailed(w, r, err)
 	}
 	return s.signInInvited(w, r, inv, cred.ID, cred.TOTPEnabled)
-}
-
-// recordAcceptance writes the audit entries of an accepted invitation, in its transaction.
-func (s *Server) recordAcceptance(r *http.Request, tx pgx.Tx, inv user.Invitation, userID string) error {
-	ctx := r.Context()
-	if err := audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
-		Action: "invitation.accepted", ObjectType: "invitation", ObjectID: inv.ID,
-		After: map[string]string{"email": inv.Email, "role": string(inv.Role)}}); err != nil {
-		return err
-	}
-	if err := audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
-		Action: "membership.created", ObjectType: "user", ObjectID: userID,
-		After: map[string]string{"email": inv.Email, "role": string(inv.Role), "invitation": inv.ID}}); err != nil {
-		return err
-	}
-	// Reviews the address was invited to: the new member takes their places there (each audited
-	// "review_member.added").
-	_, err := review.ClaimInvites(ctx, tx, inv.TenantID, inv.Email, userID)
-	return err
 }
 
 // acceptFailed answers an acceptance that lost a race: the invitation was used or withdrawn
@@ -235,12 +175,7 @@ func (s *Server) signInInvited(w http.ResponseWriter, r *http.Request, inv user.
 		s.sessions.Put(ctx, "pending_next", "/")
 		return s.redirect(w, r, "/sign-in/two-factor", joined+" Enter your code to finish signing in.")
 	}
-	var tenants []user.TenantChoice
-	err := s.txScope(ctx, db.Scope{UserID: userID}, func(tx pgx.Tx) error {
-		var err error
-		tenants, err = user.Tenants(ctx, tx, userID)
-		return err
-	})
+	tenants, err := user.TenantsPage(ctx, s.pool, userID)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,6 @@ type Server struct {
 	pool     *pgxpool.Pool
 	sessions *scs.SessionManager
 	store    sessionStore
-	mail     mail.Sender
 	log      *slog.Logger
 	now      func() time.Time
 	perms    map[string]auth.Permission // "GET /path/{id}" → what it needs, filled by the route table
@@ -36,8 +35,8 @@ type Server struct {
 }
 
 // Options carry the collaborators; zero values get defaults.
+// Mail is not among them: commands queue it (mail.Enqueue) and the background jobs' worker sends it.
 type Options struct {
-	Mail           mail.Sender
 	Logger         *slog.Logger
 	Now            func() time.Time
 	SessionCleanup time.Duration // how often expired sessions are deleted; 0 never (tests)
@@ -45,15 +44,12 @@ type Options struct {
 
 // New builds the server and its route table.
 func New(cfg config.Config, pool *pgxpool.Pool, o Options) *Server {
-	s := &Server{cfg: cfg, pool: pool, mail: o.Mail, log: o.Logger, now: o.Now, perms: map[string]auth.Permission{}}
+	s := &Server{cfg: cfg, pool: pool, log: o.Logger, now: o.Now, perms: map[string]auth.Permission{}}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.mail == nil {
-		s.mail = mail.Mailbox{Pool: pool}
 	}
 	s.store = newSessionStore(pool, o.SessionCleanup)
 	sm := scs.New()
@@ -81,7 +77,10 @@ func New(cfg config.Config, pool *pgxpool.Pool, o Options) *Server {
 }
 
 // ServeHTTP serves a request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Links in mail queued deep in a command (a safeguarding notice) point here.
+	s.handler.ServeHTTP(w, r.WithContext(mail.WithBaseURL(r.Context(), s.cfg.BaseURL)))
+}
 
 // Close stops background work (the session cleanup).
 func (s *Server) Close() { s.store.StopCleanup() }

@@ -6,10 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"thematic/internal/apperr"
-	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/form"
@@ -88,16 +85,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		}
 		// The attempt was recorded as a failure when it was let through, and taken back only if
 		// the password was right.
-		err := s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
-			if ok {
-				if err := user.RecordFailure(ctx, tx, accountKey, addressKey); err != nil {
-					return err
-				}
-			}
-			return audit.Record(ctx, tx, audit.Event{ActorID: cred.ID, ActorEmail: email, Action: "auth.sign_in_failed",
-				After: map[string]string{"reason": reason}})
-		})
-		if err != nil {
+		var again []string
+		if ok {
+			again = []string{accountKey, addressKey}
+		}
+		if err := user.RecordSignInFailure(ctx, s.pool, cred.ID, email, map[string]string{"reason": reason}, again...); err != nil {
 			return err
 		}
 		f.Errors.Add("email", badCredentials)
@@ -126,20 +118,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, userID string, tenants []user.TenantChoice, next, method string) error {
 	ctx := r.Context()
 	t := tenants[0]
-	var sess user.Session
-	// app_request reads the session's user and scopes the rest of the transaction to the tenant.
-	err := db.InTxSelfScoped(ctx, s.pool, func(tx pgx.Tx) error {
-		rq, err := user.LoadRequest(ctx, tx, userID, t.ID, "")
-		if err != nil {
-			return err
-		}
-		sess = rq.Session
-		if err := user.ClearFailures(ctx, tx, "account:"+sess.Actor.Email, s.now().Add(-24*time.Hour)); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: t.ID, ActorID: userID, ActorEmail: sess.Actor.Email,
-			Action: "auth.signed_in", ObjectType: "user", ObjectID: userID, After: map[string]string{"method": method}})
-	})
+	sess, err := user.StartSession(ctx, s.pool, userID, t.ID, method, s.now())
 	if err != nil {
 		return err
 	}
@@ -198,43 +177,11 @@ func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
 		p.HasError = true
 		return s.invalid(w, r, authview.TwoFactor(p, f))
 	}
-	accountKey := "account2fa:" + userID
-	var ok, throttled bool
-	var tenants []user.TenantChoice
-	err := s.txScope(ctx, db.Scope{UserID: userID}, func(tx pgx.Tx) error {
-		// The key stays locked until this transaction, which records a wrong code, ends.
-		allowed, err := user.AttemptAllowed(ctx, tx, accountKey, maxAccountFailures, s.now().Add(-throttleWindow), false)
-		if err != nil {
-			return err
-		}
-		if !allowed {
-			throttled = true
-			return nil
-		}
-		u, err := user.Get(ctx, tx, userID)
-		if err != nil {
-			return err
-		}
-		if recovery {
-			ok, err = user.UseRecoveryCode(ctx, tx, userID, code)
-		} else if step, match := auth.VerifyTOTP(u.TOTPSecret, code, s.now(), u.TOTPLastStep); match {
-			ok, err = user.UseTOTPStep(ctx, tx, userID, step)
-		}
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if err := user.RecordFailure(ctx, tx, accountKey); err != nil {
-				return err
-			}
-			return audit.Record(ctx, tx, audit.Event{ActorID: userID, ActorEmail: u.Email, Action: "auth.two_factor_failed"})
-		}
-		tenants, err = user.Tenants(ctx, tx, userID)
-		return err
-	})
+	res, err := user.CheckSecondFactor(ctx, s.pool, userID, code, recovery, maxAccountFailures, s.now().Add(-throttleWindow), s.now())
 	if err != nil {
 		return err
 	}
+	ok, throttled, tenants := res.OK, res.Throttled, res.Tenants
 	if throttled {
 		return apperr.TooMany("There have been too many wrong codes. Wait 15 minutes and sign in again.")
 	}
@@ -259,11 +206,7 @@ func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if a := actorFrom(ctx); a != nil {
-		err := s.tx(r, func(tx pgx.Tx) error {
-			return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-				Action: "auth.signed_out", ObjectType: "user", ObjectID: a.UserID})
-		})
-		if err != nil {
+		if err := user.RecordSignOut(ctx, s.pool, scopeOf(r)); err != nil {
 			return err
 		}
 	}
@@ -302,9 +245,7 @@ func (s *Server) credentials(ctx context.Context, email, accountKey, addressKey 
 		return user.Credentials{}, false, db.MapError(err)
 	}
 	if !admitted {
-		return user.Credentials{}, true, s.txScope(ctx, db.Scope{}, func(tx pgx.Tx) error {
-			return audit.Record(ctx, tx, audit.Event{ActorEmail: email, Action: "auth.sign_in_throttled"})
-		})
+		return user.Credentials{}, true, user.RecordSignInThrottled(ctx, s.pool, email)
 	}
 	return cred, false, nil
 }

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"thematic/internal/evidence"
 	"thematic/internal/form"
 	"thematic/internal/subject"
@@ -33,12 +31,8 @@ func (s *Server) subjectSearch(r *http.Request) (adminview.SubjectView, error) {
 	if v.Errors.Any() {
 		return v, nil
 	}
-	a := actorFrom(r.Context())
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		v.Result, err = subject.Search(r.Context(), tx, a.TenantID, qu)
-		return err
-	})
+	var err error
+	v.Result, err = subject.SearchPage(r.Context(), s.pool, scopeOf(r), qu)
 	return v, err
 }
 

@@ -20,11 +20,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"thematic/internal/config"
 	"thematic/internal/db"
 	"thematic/internal/db/dbtest"
 	"thematic/internal/demo"
+	"thematic/internal/mail"
 	"thematic/internal/server"
 )
 
@@ -225,6 +228,7 @@ func New(t testing.TB, mods ...func(*config.Config)) *Env {
 	ts.Config.ReadTimeout = cfg.ReadTimeout
 	srv := server.New(cfg, pool, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(srv.Close)
+	deliver := e.startMail(t, d.AppURL, cfg)
 	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.down.Load() {
 			// Drop the connection without a response: the client sees a network error.
@@ -239,10 +243,73 @@ func New(t testing.TB, mods ...func(*config.Config)) *Env {
 		n := new(atomic.Int64)
 		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestCounter{}, n)))
 		e.noteRequest(r, n.Load())
+		if r.Method != http.MethodGet && deliver != nil {
+			deliver(t)
+		}
 	})
 	ts.Start()
 	t.Cleanup(func() { e.reportRequests(t) })
 	t.Cleanup(ts.Close)
 	e.Server, e.HTTP = srv, ts
 	return e
+}
+
+// startMail runs the mail outbox's worker on a River client of its own (its own pool, so its
+// statements are not counted), working only the mail queue, as the service does. With no SMTP_URL
+// the mail goes to the development mailbox, and the returned function waits until every queued
+// message has been delivered: the test server calls it after each request that is not a GET, so
+// that a test finds the mail of a request in dev_mail as soon as the response arrives. With an
+// SMTP_URL (a test's own SMTP server) it returns nil and the mail goes when it goes.
+func (e *Env) startMail(t testing.TB, appURL string, cfg config.Config) func(testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := db.Open(ctx, appURL, 4)
+	if err != nil {
+		t.Fatalf("testenv: mail pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	sender, err := mail.New(cfg.SMTPURL, cfg.MailFrom, pool)
+	if err != nil {
+		t.Fatalf("testenv: mail sender: %v", err)
+	}
+	workers := river.NewWorkers()
+	if err := mail.AddWorker(workers, pool, sender, nil); err != nil {
+		t.Fatalf("testenv: mail worker: %v", err)
+	}
+	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:              map[string]river.QueueConfig{mail.Queue: {MaxWorkers: 2}},
+		Workers:             workers,
+		FetchPollInterval:   50 * time.Millisecond,
+		FetchCooldown:       10 * time.Millisecond,
+		Logger:              slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ReindexerIndexNames: []string{},
+	})
+	if err != nil {
+		t.Fatalf("testenv: mail client: %v", err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatalf("testenv: start mail client: %v", err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.StopAndCancel(stop)
+	})
+	if cfg.SMTPURL != "" {
+		return nil
+	}
+	return func(t testing.TB) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var n int
+			err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE queue = $1 AND state IN ('available', 'running')`, mail.Queue).Scan(&n)
+			if err != nil || n == 0 || time.Now().After(deadline) {
+				if n > 0 {
+					t.Errorf("testenv: %d messages still queued after 10s", n)
+				}
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 }

@@ -1,0 +1,433 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/form"
+	"thematic/internal/mail"
+	"thematic/internal/user"
+)
+
+// The people of a review, as commands: members and their roles, and pending invitations of people
+// who have no membership of the tenant yet. Each opens one transaction scoped to sc (sc.ReviewID
+// is the review) and records its change in the audit log.
+
+// peopleStale is the refusal of a change made to a member someone else changed meanwhile.
+const peopleStale = "Someone else changed this while you were looking at the page. Go back, reload the page to see the latest details, and try again."
+
+// People is the people page's data.
+type People struct {
+	Review  Review
+	Members []Member
+	Invites []MemberInvite
+}
+
+// PeoplePage reads the review's members and pending invitations.
+func PeoplePage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (People, error) {
+	var p People
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if p.Review, err = Get(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+			return err
+		}
+		if p.Members, err = ListMembers(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+			return err
+		}
+		p.Invites, err = ListMemberInvites(ctx, tx, sc.TenantID, sc.ReviewID)
+		return err
+	})
+	return p, err
+}
+
+// PersonForm is what the add and change forms show: the review, the choices they offer and, on
+// the change form, the member.
+type PersonForm struct {
+	Review  Review
+	Options MemberOptions
+	Member  Member
+}
+
+func loadPersonForm(ctx context.Context, tx pgx.Tx, sc db.Scope, memberID string) (PersonForm, error) {
+	var f PersonForm
+	var err error
+	if f.Review, err = Get(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+		return f, err
+	}
+	if memberID != "" {
+		if f.Member, err = GetMember(ctx, tx, sc.TenantID, sc.ReviewID, memberID); err != nil {
+			return f, err
+		}
+	}
+	f.Options, err = LoadMemberOptions(ctx, tx, sc.TenantID, sc.ReviewID)
+	return f, err
+}
+
+// PersonFormPage reads the add form's data (memberID "") or the change form's for a member.
+func PersonFormPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID string) (PersonForm, error) {
+	var f PersonForm
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		f, err = loadPersonForm(ctx, tx, sc, memberID)
+		return err
+	})
+	return f, err
+}
+
+// checkArea refuses an area that is not one of the review's (removed meanwhile, or never
+// offered) and returns the area's name.
+func checkArea(d MemberDetails, areas []AreaOption, errs *form.Errors) string {
+	if d.Role != auth.ReviewContact || d.AreaID == "" || errs.Has("area") {
+		return ""
+	}
+	for _, o := range areas {
+		if o.ID == d.AreaID {
+			return o.Name
+		}
+	}
+	errs.Add("area", "Select an area of this review")
+	return ""
+}
+
+// auditOfMember is what the audit log keeps of a member.
+func auditOfMember(m Member) map[string]string {
+	return map[string]string{"review": m.ReviewID, "user": m.UserID, "email": m.Email, "role": string(m.Role),
+		"area": m.AreaID, "inspectorate": m.Inspectorate, "job_title": m.JobTitle}
+}
+
+// Inviter is who adds people and where the invitation's link points.
+type Inviter struct {
+	Name, TenantName string
+	BaseURL          string
+	Now              time.Time
+}
+
+// PersonAdded is what adding a person came to: the form's data (to show it again when refused)
+// and either the member added or the address invited.
+type PersonAdded struct {
+	Form    PersonForm
+	Member  Member // added at once: an active member of the tenant
+	Invited string // or invited: the address the invitation went to
+}
+
+// AddPerson adds an active member of the tenant to the review at once; anyone else is sent a
+// tenant invitation (user.InviteTx: the same store, link and lifetime as a tenant admin's) and
+// recorded as invited to the review, and joins it when they accept. Requests for the same address
+// take turns (the invitations lock), and the unique keys on review_members (review, user) and
+// review_member_invites (review, email) make a double-submitted form find the first one's result
+// and say so, rather than add twice. A refusal is a *form.Refused, returned with the form's data.
+func AddPerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in MemberInput, by Inviter) (PersonAdded, error) {
+	var res PersonAdded
+	d, errs := in.Validate()
+	email := user.NormaliseEmail(in.Email)
+	name := strings.TrimSpace(in.Name)
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if res.Form, err = loadPersonForm(ctx, tx, sc, ""); err != nil {
+			return err
+		}
+		areaName := checkArea(d, res.Form.Options.Areas, errs)
+		d.CheckLists(res.Form.Options.Inspectorates, res.Form.Options.TeamRoles, errs)
+		if errs.Any() {
+			return &form.Refused{Errors: errs}
+		}
+		if err := user.LockInvitationsFor(ctx, tx, sc.TenantID, email); err != nil {
+			return err
+		}
+		tu, found, err := FindTenantUser(ctx, tx, sc.TenantID, email)
+		if err != nil {
+			return err
+		}
+		switch {
+		case found && !tu.Active:
+			return form.Refuse("email", tu.Name+"’s account in "+by.TenantName+" has been deactivated. Ask a tenant admin to reactivate it, then add them.")
+		case found:
+			m, err := AddMember(ctx, tx, sc.TenantID, sc.ReviewID, email, d)
+			if errors.Is(err, ErrAlreadyMember) {
+				return form.Refuse("email", tu.Name+" is already in this review")
+			}
+			if err != nil {
+				return err
+			}
+			res.Member = m
+			return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+				Action: "review_member.added", ObjectType: "review_member", ObjectID: m.ID, After: auditOfMember(m)})
+		}
+		if err := invitePerson(ctx, tx, sc, res.Form.Review, email, name, d, areaName, by); err != nil {
+			return err
+		}
+		res.Invited = email
+		return nil
+	})
+	var refused *form.Refused
+	if errors.As(err, &refused) {
+		// Errors found before the transaction and in it are shown together.
+		if refused.Errors != errs {
+			for _, e := range refused.Errors.List() {
+				errs.Add(e.Field, e.Message)
+			}
+		}
+		return res, &form.Refused{Errors: errs}
+	}
+	return res, err
+}
+
+// invitePerson invites someone with no membership of the tenant: a tenant invitation and the
+// review's record of the place they will take. External people (contacts, observers) join the
+// tenant as members; leads and inspectors as inspectorate staff. An earlier pending invitation
+// is replaced, never with a lesser role. The caller holds the invitations lock.
+func invitePerson(ctx context.Context, tx pgx.Tx, sc db.Scope, rv Review, email, name string, d MemberDetails,
+	areaName string, by Inviter) error {
+	invited, err := MemberInviteExists(ctx, tx, sc.TenantID, sc.ReviewID, email)
+	if err != nil {
+		return err
+	}
+	if invited {
+		return form.Refuse("email", email+" has already been invited to this review")
+	}
+	if name == "" {
+		return form.Refuse("name", "Enter their full name: "+email+" does not use this service in "+by.TenantName+" yet, so we will email them an invitation")
+	}
+	role := auth.RoleMember
+	if d.Role == auth.ReviewLead || d.Role == auth.ReviewInspector {
+		role = auth.RoleStaff
+	}
+	expires := by.Now.Add(user.InvitationLifetime)
+	invID, _, err := user.InviteTx(ctx, tx, sc, user.Invite{Email: email, Name: name, Role: role, KeepHigherRole: true,
+		Expires: expires, BaseURL: by.BaseURL, AuditAfter: map[string]string{"review": sc.ReviewID},
+		Mail: func(link string, _ auth.Role) mail.Message {
+			return mail.Message{Subject: "You are invited to a review on Thematic reviews",
+				Body: reviewInvitationBody(name, by.Name, by.TenantName, rv.Title, d.Role, areaName, link, expires)}
+		}})
+	if err != nil {
+		return err
+	}
+	id, err := AddMemberInvite(ctx, tx, sc.TenantID, sc.ReviewID, email, name, d)
+	if errors.Is(err, ErrAlreadyInvited) {
+		// Cannot happen while the invitations lock is held; kept for safety. The error rolls back.
+		return apperr.Conflict("%s has already been invited to this review", email)
+	}
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+		Action: "review_member.invited", ObjectType: "review_member_invite", ObjectID: id,
+		After: map[string]string{"review": sc.ReviewID, "email": email, "name": name, "role": string(d.Role),
+			"area": d.AreaID, "inspectorate": d.Inspectorate, "job_title": d.JobTitle, "invitation": invID}})
+}
+
+func reviewInvitationBody(name, inviter, tenantName, reviewTitle string, role auth.ReviewRole, areaName, link string, expires time.Time) string {
+	as := strings.ToLower(user.Articled(role.Label()))
+	if role == auth.ReviewContact && areaName != "" {
+		as = "the local authority contact for " + areaName
+	}
+	return fmt.Sprintf(`Dear %s,
+
+%s has invited you to take part in the review "%s", run by %s on Thematic reviews, as %s.
+
+Open this link to accept the invitation and join the review:
+
+%s
+
+The link works once and stops working on %s.
+
+If you were not expecting this invitation, you can ignore this email.
+`, name, inviter, reviewTitle, tenantName, as, link, user.LongTime(expires))
+}
+
+// PersonUpdated is what a change to a member came to.
+type PersonUpdated struct {
+	Form          PersonForm // the member as read before the change, and the form's choices
+	Before, After Member
+	Unchanged     bool
+}
+
+// UpdatePerson changes a member's role, area, inspectorate and team role. version is the form's
+// (below 1 when it could not be read); a member changed since is a conflict. A refusal is a
+// *form.Refused, returned with the form's data.
+func UpdatePerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID string, version int, in MemberInput) (PersonUpdated, error) {
+	var res PersonUpdated
+	d, errs := in.Validate()
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if res.Form, err = loadPersonForm(ctx, tx, sc, memberID); err != nil {
+			return err
+		}
+		if version < 1 {
+			return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
+		}
+		checkArea(d, res.Form.Options.Areas, errs)
+		d.CheckLists(res.Form.Options.Inspectorates, res.Form.Options.TeamRoles, errs)
+		if errs.Any() {
+			return &form.Refused{Errors: errs}
+		}
+		m := res.Form.Member
+		if m.Version != version {
+			return apperr.Conflict(peopleStale)
+		}
+		if m.Role == d.Role && m.AreaID == d.AreaID && m.Inspectorate == d.Inspectorate && m.JobTitle == d.JobTitle {
+			res.Unchanged = true
+			return nil
+		}
+		res.Before, res.After, err = UpdateMember(ctx, tx, sc.TenantID, sc.ReviewID, memberID, version, d)
+		var onVisit *OnVisitError
+		switch {
+		case errors.Is(err, ErrLastLead):
+			errs.Add("role", LastLeadMessage+". Make someone else a lead first.")
+			return &form.Refused{Errors: errs}
+		case errors.As(err, &onVisit):
+			errs.Add("role", onVisit.Error())
+			return &form.Refused{Errors: errs}
+		case err != nil:
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "review_member.updated", ObjectType: "review_member", ObjectID: memberID,
+			Before: auditOfMember(res.Before), After: auditOfMember(res.After)})
+	})
+	return res, err
+}
+
+// RemovePerson takes someone out of the review, unless they are its only lead or on a visit team:
+// then it is refused (*form.Refused, on the "remove" field) with the member's form data.
+func RemovePerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID string) (PersonForm, error) {
+	var f PersonForm
+	var refused *form.Refused
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		removed, err := RemoveMember(ctx, tx, sc.TenantID, sc.ReviewID, memberID)
+		f.Member = removed
+		var onVisit *OnVisitError
+		switch {
+		case errors.Is(err, ErrLastLead):
+			refused = form.Refuse("remove", LastLeadMessage+". Make someone else a lead before removing "+removed.Name+".")
+		case errors.As(err, &onVisit):
+			refused = form.Refuse("remove", onVisit.Error())
+		case err != nil:
+			return err
+		}
+		if refused != nil {
+			// The member's page again: read in this transaction, with the member as read.
+			if f.Review, err = Get(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+				return err
+			}
+			f.Options, err = LoadMemberOptions(ctx, tx, sc.TenantID, sc.ReviewID)
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "review_member.removed", ObjectType: "review_member", ObjectID: memberID, Before: auditOfMember(removed)})
+	})
+	if err == nil && refused != nil {
+		return f, refused
+	}
+	return f, err
+}
+
+// WithdrawPersonInvite withdraws a pending invitation to the review. The tenant invitation sent
+// with it stays, as it may have been sent for another reason too: a tenant admin can withdraw it.
+func WithdrawPersonInvite(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, inviteID string) (MemberInvite, error) {
+	var inv MemberInvite
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if inv, err = DeleteMemberInvite(ctx, tx, sc.TenantID, sc.ReviewID, inviteID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "review_member.invite_withdrawn", ObjectType: "review_member_invite", ObjectID: inviteID,
+			Before: map[string]string{"review": inv.ReviewID, "email": inv.Email, "name": inv.Name, "role": string(inv.Role),
+				"area": inv.AreaID, "inspectorate": inv.Inspectorate, "job_title": inv.JobTitle}})
+	})
+	return inv, err
+}
+
+// Accepting an invitation (the tenant's, with the review places it carries) lives here rather
+// than in internal/user because the new member takes their places in the reviews they were
+// invited to (ClaimInvites).
+
+// InvitationByLink reads the invitation a link's token names, before anyone is signed in.
+func InvitationByLink(ctx context.Context, pool *pgxpool.Pool, token string) (user.Invitation, error) {
+	var inv user.Invitation
+	err := db.InTx(ctx, pool, db.Scope{}, func(tx pgx.Tx) error {
+		var err error
+		inv, err = user.InvitationByToken(ctx, tx, auth.HashToken(token))
+		return err
+	})
+	return inv, err
+}
+
+// AcceptAsNewUser creates the account an invitation is for, with its name and password (checked:
+// a *form.Refused), and its membership; it returns the new user's id. An invitation used or
+// withdrawn meanwhile is apperr Invalid; an account made meanwhile for the address a Conflict.
+func AcceptAsNewUser(ctx context.Context, pool *pgxpool.Pool, inv user.Invitation, name, password, confirm string) (string, error) {
+	name = strings.TrimSpace(name)
+	errs := &form.Errors{}
+	switch {
+	case name == "":
+		errs.Add("name", "Enter your full name")
+	case !user.ValidName(name):
+		errs.Add("name", "Name must be 200 characters or fewer")
+	}
+	user.CheckChosenPassword(errs, password, confirm, inv.Email)
+	if errs.Any() {
+		return "", &form.Refused{Errors: errs}
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	var userID string
+	err = db.InTx(ctx, pool, db.Scope{TenantID: inv.TenantID}, func(tx pgx.Tx) error {
+		if err := user.MarkInvitationAccepted(ctx, tx, inv.TenantID, inv.ID); err != nil {
+			return err
+		}
+		var err error
+		if userID, err = user.Create(ctx, tx, inv.Email, name, hash); err != nil {
+			return err
+		}
+		if err := user.AddMember(ctx, tx, inv.TenantID, userID, inv.Role); err != nil {
+			return err
+		}
+		return recordAcceptance(ctx, tx, inv, userID)
+	})
+	return userID, err
+}
+
+// AcceptAsExistingUser adds the membership an invitation gives to an existing account, whose
+// password the caller checked. Errors as AcceptAsNewUser.
+func AcceptAsExistingUser(ctx context.Context, pool *pgxpool.Pool, inv user.Invitation, userID string) error {
+	return db.InTx(ctx, pool, db.Scope{TenantID: inv.TenantID}, func(tx pgx.Tx) error {
+		if err := user.MarkInvitationAccepted(ctx, tx, inv.TenantID, inv.ID); err != nil {
+			return err
+		}
+		if err := user.AddMember(ctx, tx, inv.TenantID, userID, inv.Role); err != nil {
+			return err
+		}
+		return recordAcceptance(ctx, tx, inv, userID)
+	})
+}
+
+// recordAcceptance writes the audit entries of an accepted invitation, in its transaction, and
+// gives the new member the review places they were invited to (each audited "review_member.added").
+func recordAcceptance(ctx context.Context, tx pgx.Tx, inv user.Invitation, userID string) error {
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
+		Action: "invitation.accepted", ObjectType: "invitation", ObjectID: inv.ID,
+		After: map[string]string{"email": inv.Email, "role": string(inv.Role)}}); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: inv.TenantID, ActorID: userID, ActorEmail: inv.Email,
+		Action: "membership.created", ObjectType: "user", ObjectID: userID,
+		After: map[string]string{"email": inv.Email, "role": string(inv.Role), "invitation": inv.ID}}); err != nil {
+		return err
+	}
+	_, err := ClaimInvites(ctx, tx, inv.TenantID, inv.Email, userID)
+	return err
+}

@@ -1,0 +1,195 @@
+package user
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/tenant"
+)
+
+// The signed-in user's own account, as commands: each scoped to sc (the user in their current
+// tenant) and audited.
+
+// AccountData is the account page's data.
+type AccountData struct {
+	Tenants      []TenantChoice
+	RecoveryLeft int // with two-factor sign-in on
+}
+
+// AccountPage reads the user's active memberships and, when totp, how many recovery codes they
+// have left. It runs with no tenant in scope, which is how row-level security lets a user see all
+// their own memberships (and their recovery codes are theirs in any tenant).
+func AccountPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, totp bool) (AccountData, error) {
+	var d AccountData
+	err := db.InTx(ctx, pool, db.Scope{UserID: sc.UserID}, func(tx pgx.Tx) error {
+		var err error
+		if d.Tenants, err = Tenants(ctx, tx, sc.UserID); err != nil || !totp {
+			return err
+		}
+		d.RecoveryLeft, err = RecoveryCodesLeft(ctx, tx, sc.UserID)
+		return err
+	})
+	return d, err
+}
+
+// ConfirmPassword checks the signed-in user's password before a change to how they sign in.
+// Wrong passwords are counted (at most limit since since, then apperr TooMany) and audited with
+// the purpose, so a session left open cannot be used to guess the password.
+func ConfirmPassword(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, password, purpose string, limit int, since time.Time) (bool, error) {
+	key := "reauth:" + sc.UserID
+	var hash string
+	var throttled bool
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		// The attempt counts as a failure until the password proves right.
+		allowed, err := AttemptAllowed(ctx, tx, key, limit, since, true)
+		if err != nil {
+			return err
+		}
+		if !allowed {
+			throttled = true
+			return nil
+		}
+		hash, err = OwnPasswordHash(ctx, tx, sc.UserID)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	if throttled {
+		return false, apperr.TooMany("There have been too many wrong passwords. Wait 15 minutes and try again.")
+	}
+	if auth.CheckPassword(hash, password) {
+		return true, db.MapError(ReleaseAttempt(ctx, pool, key))
+	}
+	return false, db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "user.password_check_failed", ObjectType: "user", ObjectID: sc.UserID,
+			After: map[string]string{"purpose": purpose}})
+	})
+}
+
+// ChangeOwnPassword sets the user's password to hash (the caller checked the current one and the
+// rules) and returns their new auth version: their other sessions end.
+func ChangeOwnPassword(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, hash string, now time.Time) (int, error) {
+	var v int
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if v, err = SetOwnPassword(ctx, tx, sc.UserID, hash); err != nil {
+			return err
+		}
+		if err := ClearFailures(ctx, tx, "reauth:"+sc.UserID, now.Add(-24*time.Hour)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "user.password_changed", ObjectType: "user", ObjectID: sc.UserID})
+	})
+	return v, err
+}
+
+// TwoFactorState is what the two-factor pages read about the user and their organisation.
+type TwoFactorState struct {
+	User         User
+	Required     bool // the tenant requires two-factor sign-in
+	RecoveryLeft int
+}
+
+// TwoFactorPage reads the user's two-factor set-up. With pending, a user who has not turned it
+// on gets a secret to set up, kept across reloads until they confirm it.
+func TwoFactorPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, pending bool) (TwoFactorState, error) {
+	var st TwoFactorState
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if st.User, err = Get(ctx, tx, sc.UserID); err != nil {
+			return err
+		}
+		t, err := tenant.Get(ctx, tx, sc.TenantID)
+		if err != nil {
+			return err
+		}
+		st.Required = t.Require2FA
+		if st.User.TOTPEnabled {
+			st.RecoveryLeft, err = RecoveryCodesLeft(ctx, tx, sc.UserID)
+			return err
+		}
+		if pending && st.User.TOTPSecret == "" {
+			st.User.TOTPSecret = auth.NewTOTPSecret()
+			return SetTOTPSecret(ctx, tx, sc.UserID, st.User.TOTPSecret)
+		}
+		return nil
+	})
+	return st, err
+}
+
+// TurnOnTwoFactor turns two-factor sign-in on from the TOTP step the user's code matched, with
+// recovery codes, and returns the new auth version.
+func TurnOnTwoFactor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, step int64, codes []string) (int, error) {
+	var v int
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if v, err = EnableTOTP(ctx, tx, sc.UserID, step, codes); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "user.two_factor_enabled", ObjectType: "user", ObjectID: sc.UserID})
+	})
+	return v, err
+}
+
+// NewRecoveryCodes replaces the user's recovery codes with codes; enabled is false (and nothing
+// changes) when two-factor sign-in is off.
+func NewRecoveryCodes(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, codes []string) (enabled bool, err error) {
+	err = db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		u, err := Get(ctx, tx, sc.UserID)
+		if err != nil {
+			return err
+		}
+		if enabled = u.TOTPEnabled; !enabled {
+			return nil
+		}
+		if err := ReplaceRecoveryCodes(ctx, tx, sc.UserID, codes); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "user.recovery_codes_replaced", ObjectType: "user", ObjectID: sc.UserID})
+	})
+	return enabled, err
+}
+
+// TurnOffTwoFactor turns two-factor sign-in off and returns the new auth version.
+func TurnOffTwoFactor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (int, error) {
+	var v int
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if v, err = DisableTOTP(ctx, tx, sc.UserID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "user.two_factor_disabled", ObjectType: "user", ObjectID: sc.UserID})
+	})
+	return v, err
+}
+
+// SwitchTenant records that the user moves to another of their tenants and reads the session
+// there; a deactivated membership is NotFound. The caller has checked that they belong to it.
+func SwitchTenant(ctx context.Context, pool *pgxpool.Pool, userID, email, tenantID string) (Session, error) {
+	var sess Session
+	err := db.InTx(ctx, pool, db.Scope{TenantID: tenantID, UserID: userID}, func(tx pgx.Tx) error {
+		var err error
+		if sess, err = LoadSession(ctx, tx, userID, tenantID); err != nil {
+			return err
+		}
+		if sess.Deactivated {
+			return apperr.NotFound("")
+		}
+		return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: userID, ActorEmail: email,
+			Action: "auth.tenant_switched", ObjectType: "tenant", ObjectID: tenantID})
+	})
+	return sess, err
+}

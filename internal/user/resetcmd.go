@@ -1,0 +1,163 @@
+package user
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"thematic/internal/apperr"
+	"thematic/internal/audit"
+	"thematic/internal/auth"
+	"thematic/internal/db"
+	"thematic/internal/form"
+	"thematic/internal/mail"
+)
+
+// Password resets: a link by email that works once, for an hour; at most a few emails an hour.
+const (
+	ResetLinkLifetime = time.Hour
+	resetMailWindow   = time.Hour
+	resetMailLimit    = 3
+)
+
+// ErrResetUnusable is a reset link that was used already or has expired (a known link: an
+// unknown one is apperr NotFound).
+var ErrResetUnusable = errors.New("user: the reset link has been used or has expired")
+
+// RequestReset queues a reset link by email when the address has an account and fewer than
+// resetMailLimit were sent in the last hour, records the request either way (for an account),
+// and says nothing of whether the account exists: a refusal is only for a malformed address.
+func RequestReset(ctx context.Context, pool *pgxpool.Pool, typed, baseURL string, now time.Time) (string, error) {
+	email := NormaliseEmail(typed)
+	switch {
+	case email == "":
+		return email, form.Refuse("email", "Enter your email address")
+	case !ValidEmail(email):
+		return email, form.Refuse("email", "Enter an email address in the correct format, like name@example.com")
+	}
+	return email, db.InTx(ctx, pool, db.Scope{}, func(tx pgx.Tx) error {
+		cred, err := CredentialsByEmail(ctx, tx, email)
+		if err != nil || cred.ID == "" {
+			return err
+		}
+		n, err := RecentResets(ctx, tx, cred.ID, now.Add(-resetMailWindow))
+		if err != nil {
+			return err
+		}
+		sent := n < resetMailLimit
+		if sent {
+			token, hash := auth.NewToken()
+			if err := CreatePasswordReset(ctx, tx, cred.ID, hash, now.Add(ResetLinkLifetime)); err != nil {
+				return err
+			}
+			if err := mail.Enqueue(ctx, tx, "", mail.Message{To: cred.Email, Kind: "password_reset",
+				Subject: "Reset your Thematic reviews password", Body: resetMailBody(cred.Name, baseURL+"/password/reset/"+token)}); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.Event{ActorID: cred.ID, ActorEmail: cred.Email, Action: "auth.password_reset_requested",
+			ObjectType: "user", ObjectID: cred.ID, After: map[string]bool{"email_sent": sent}})
+	})
+}
+
+func resetMailBody(name, link string) string {
+	return fmt.Sprintf(`Dear %s,
+
+Someone asked to reset the password of your Thematic reviews account. If it was you, open this link to choose a new password:
+
+%s
+
+The link works once and stops working after 1 hour.
+
+If you did not ask for this, you can ignore this email: your password has not changed.
+`, name, link)
+}
+
+// resetOf reads the reset the token names and its user, in tx: NotFound for an unknown token,
+// ErrResetUnusable for one used or expired. It scopes the rest of tx to the user (who may read
+// themselves).
+func resetOf(ctx context.Context, tx pgx.Tx, token string, now time.Time) (Reset, User, error) {
+	rs, err := ResetByToken(ctx, tx, auth.HashToken(token))
+	if err != nil {
+		return rs, User{}, err
+	}
+	if rs.UsedAt != nil || !now.Before(rs.ExpiresAt) {
+		return rs, User{}, ErrResetUnusable
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('app.user_id', $1, true)`, rs.UserID); err != nil {
+		return rs, User{}, fmt.Errorf("user: scope to %s: %w", rs.UserID, err)
+	}
+	u, err := Get(ctx, tx, rs.UserID)
+	return rs, u, err
+}
+
+// ResetLink reads the user a reset link is for, to show the form: see resetOf for its errors.
+func ResetLink(ctx context.Context, pool *pgxpool.Pool, token string, now time.Time) (User, error) {
+	var u User
+	err := db.InTx(ctx, pool, db.Scope{}, func(tx pgx.Tx) error {
+		var err error
+		_, u, err = resetOf(ctx, tx, token, now)
+		return err
+	})
+	return u, err
+}
+
+// ResetPassword sets a new password through a reset link and uses the link up. The password is
+// checked against the rules and its confirmation (a *form.Refused, returned with the user, whose
+// email the form shows); the link as in ResetLink, and ErrResetUnusable also when another request
+// used it meanwhile.
+func ResetPassword(ctx context.Context, pool *pgxpool.Pool, token, password, confirm string, now time.Time) (User, error) {
+	// Hashed before the transaction (when it can be right), so as not to hold it open meanwhile.
+	var hash string
+	if password != "" && password == confirm {
+		var err error
+		if hash, err = auth.HashPassword(password); err != nil {
+			return User{}, err
+		}
+	}
+	var u User
+	err := db.InTx(ctx, pool, db.Scope{}, func(tx pgx.Tx) error {
+		var rs Reset
+		var err error
+		if rs, u, err = resetOf(ctx, tx, token, now); err != nil {
+			return err
+		}
+		errs := &form.Errors{}
+		CheckChosenPassword(errs, password, confirm, u.Email)
+		if errs.Any() {
+			return &form.Refused{Errors: errs}
+		}
+		if err := UseReset(ctx, tx, rs); err != nil {
+			if apperr.Is(err, apperr.CodeInvalid) {
+				// Used by another request meanwhile, or it expired while the form was open.
+				return ErrResetUnusable
+			}
+			return err
+		}
+		if err := SetPasswordByReset(ctx, tx, rs.UserID, hash); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{ActorID: u.ID, ActorEmail: u.Email, Action: "auth.password_reset",
+			ObjectType: "user", ObjectID: u.ID})
+	})
+	return u, err
+}
+
+// CheckChosenPassword applies the rules to a new password and its confirmation.
+func CheckChosenPassword(errs *form.Errors, password, confirm, email string) {
+	if password == "" {
+		errs.Add("password", "Enter a new password")
+	} else if err := auth.CheckNewPassword(password, email); err != nil {
+		errs.Add("password", err.Error())
+	}
+	switch {
+	case confirm == "":
+		errs.Add("confirm", "Confirm your new password")
+	case password != "" && confirm != password:
+		errs.Add("confirm", "The passwords do not match")
+	}
+}
