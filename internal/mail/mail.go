@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	gomail "github.com/wneessen/go-mail"
+
+	"thematic/internal/db"
 )
 
 // Message is one plain-text email.
@@ -134,6 +136,16 @@ type Stored struct {
 	Subject   string
 	Body      string
 	CreatedAt time.Time
+}
+
+// Recent is List in a transaction of its own, for the development mailbox page.
+func Recent(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, limit int) ([]Stored, error) {
+	var out []Stored
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		out, err = List(ctx, tx, limit)
+		return err
+	})
+	return out, err
 }
 
 // List returns the newest messages to the people of q's tenant, newest first: its members and

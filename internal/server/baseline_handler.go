@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/db"
@@ -50,11 +49,8 @@ func BaselineHandler(pool *pgxpool.Pool) http.Handler {
 			http.Error(w, "tenant_id, review_id and author_id must be ids", http.StatusBadRequest)
 			return
 		}
-		err := db.InTx(r.Context(), pool, db.Scope{TenantID: tenantID, UserID: authorID}, func(tx pgx.Tx) error {
-			_, _, err := evidence.CreateChecked(r.Context(), tx, tenantID, reviewID, authorID, in,
-				evidence.PersonalData{Scan: true})
-			return err
-		})
+		_, err := evidence.RecordNote(r.Context(), pool, db.Scope{TenantID: tenantID, UserID: authorID, ReviewID: reviewID},
+			nil, in, evidence.Recording{})
 		var refused *evidence.Refused
 		switch {
 		case errors.As(err, &refused):

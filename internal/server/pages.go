@@ -3,8 +3,6 @@ package server
 import (
 	"net/http"
 
-	"github.com/jackc/pgx/v5"
-
 	"thematic/internal/auth"
 	"thematic/internal/mail"
 	"thematic/internal/review"
@@ -55,12 +53,7 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 
 // devMail shows the development mailbox. Its route exists only in development mode.
 func (s *Server) devMail(w http.ResponseWriter, r *http.Request) error {
-	var stored []mail.Stored
-	err := s.tx(r, func(tx pgx.Tx) error {
-		var err error
-		stored, err = mail.List(r.Context(), tx, 50)
-		return err
-	})
+	stored, err := mail.Recent(r.Context(), s.pool, scopeOf(r), 50)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/document"
 	"thematic/internal/mail"
+	"thematic/internal/session"
 )
 
 // Server holds what handlers share. It keeps no state of its own that matters: sessions, rate
@@ -26,7 +27,7 @@ type Server struct {
 	cfg      config.Config
 	pool     *pgxpool.Pool
 	sessions *scs.SessionManager
-	store    sessionStore
+	store    session.Store
 	log      *slog.Logger
 	now      func() time.Time
 	perms    map[string]auth.Permission // "GET /path/{id}" → what it needs, filled by the route table
@@ -51,7 +52,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, o Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.store = newSessionStore(pool, o.SessionCleanup)
+	s.store = session.NewStore(pool, o.SessionCleanup)
 	sm := scs.New()
 	sm.Store = s.store
 	// The idle timeout is checked by loadActor (stillActive), which writes the session only when
