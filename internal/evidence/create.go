@@ -14,6 +14,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
+	"thematic/internal/text"
 )
 
 // Saving a note is the request inspectors send most, so Create keeps to four statements in the
@@ -47,7 +48,7 @@ func CreateChecked(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID 
 	if !db.ValidUUID(in.VisitID) {
 		return "", false, apperr.NotFound("Visit not found")
 	}
-	in.ActionAreas, in.Lines, in.Documents = dedupe(in.ActionAreas), dedupe(in.Lines), dedupe(in.Documents)
+	in.ActionAreas, in.Lines, in.Documents = text.DedupeIDs(in.ActionAreas), text.DedupeIDs(in.Lines), text.DedupeIDs(in.Documents)
 	c, existing, found, err := prepare(ctx, tx, tenantID, reviewID, authorID, &in, pd)
 	if err != nil || existing != "" {
 		return existing, false, err

@@ -14,6 +14,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/text"
 )
 
 // Refused is input the database shows to be wrong (an action area of another review, a date
@@ -108,8 +109,8 @@ func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteIn
 	if !db.ValidUUID(in.VisitID) {
 		return c, apperr.NotFound("Visit not found")
 	}
-	in.ActionAreas = dedupe(in.ActionAreas)
-	in.Lines = dedupe(in.Lines)
+	in.ActionAreas = text.DedupeIDs(in.ActionAreas)
+	in.Lines = text.DedupeIDs(in.Lines)
 	// The visit, the source (NULL: not the review's), the role (when one is given) and how many of
 	// the action areas and lines are the review's, in one statement.
 	var start *time.Time // nil while the visit's start is not known: then any date will do
@@ -190,7 +191,7 @@ func DocumentsMessage(areaName string) string { return "Choose documents sent by
 // checkDocuments verifies that every cited document is an available document of the note's area
 // in this review, in one query (which also names the area for the message).
 func checkDocuments(ctx context.Context, tx pgx.Tx, tenantID, reviewID, areaID string, in *NoteInput, errs *form.Errors) error {
-	in.Documents = dedupe(in.Documents)
+	in.Documents = text.DedupeIDs(in.Documents)
 	if len(in.Documents) == 0 {
 		return nil
 	}
@@ -214,17 +215,6 @@ func checkDocuments(ctx context.Context, tx pgx.Tx, tenantID, reviewID, areaID s
 		errs.Add("documents", DocumentsMessage(name))
 	}
 	return nil
-}
-
-func dedupe(ids []string) []string {
-	out := []string{}
-	for _, id := range ids {
-		id = strings.ToLower(strings.TrimSpace(id))
-		if id != "" && !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // byKey finds the note authorID saved under key: keys are unique per author, so that no one can

@@ -12,6 +12,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
+	"thematic/internal/text"
 )
 
 // NoteMessage is the refusal for a note that cannot be linked: another review's, deleted, a
@@ -65,7 +66,7 @@ func Link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, stance 
 	if err != nil {
 		return fmt.Errorf("finding: link: %w", err)
 	}
-	if int(tag.RowsAffected()) != len(dedupe(ids)) {
+	if int(tag.RowsAffected()) != len(text.Dedupe(ids)) {
 		return refuseNotes()
 	}
 	if first && stance == Supports {
@@ -78,18 +79,6 @@ func refuseNotes() error {
 	errs := &form.Errors{}
 	errs.Add("notes", NoteMessage)
 	return &Refused{errs}
-}
-
-func dedupe(ids []string) []string {
-	seen := map[string]bool{}
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // Unlink removes a note from a finding; it reports whether it was linked.

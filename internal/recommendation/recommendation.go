@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"thematic/internal/form"
+	"thematic/internal/text"
 )
 
 // Recommendation is one recommendation with the findings it answers.
@@ -48,19 +49,6 @@ func (in *Input) Validate() *form.Errors {
 	case utf8.RuneCountInString(in.Addressee) > 200:
 		errs.Add("addressee", "Who the recommendation is for must be 200 characters or fewer")
 	}
-	in.FindingIDs = dedupe(in.FindingIDs)
+	in.FindingIDs = text.DedupeTrimmed(in.FindingIDs)
 	return errs
-}
-
-func dedupe(ids []string) []string {
-	seen := map[string]bool{}
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		id = strings.TrimSpace(id)
-		if id != "" && !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"thematic/internal/finding"
+	"thematic/internal/text"
 )
 
 // Authored sections, by key in Data.Texts. Each framework group and action area may also have
@@ -225,10 +226,10 @@ func methodology(d Data) []Block {
 	}
 	if f.Notes > 0 {
 		out = append(out, Block{Kind: Paragraph, Origin: o,
-			Text: Text{{Text: fmt.Sprintf("Inspectors recorded %s pieces of evidence:", thousands(int64(f.Notes)))}}})
+			Text: Text{{Text: fmt.Sprintf("Inspectors recorded %s pieces of evidence:", text.Thousands(int64(f.Notes)))}}})
 		t := Block{Kind: Table, Origin: o, Rows: [][]Text{{{{Text: "Source of evidence"}}, {{Text: "Pieces of evidence"}}}}}
 		for _, s := range f.Sources {
-			t.Rows = append(t.Rows, []Text{{{Text: s.Source}}, {{Text: thousands(int64(s.Notes))}}})
+			t.Rows = append(t.Rows, []Text{{{Text: s.Source}}, {{Text: text.Thousands(int64(s.Notes))}}})
 		}
 		out = append(out, t)
 	}
@@ -239,24 +240,12 @@ func methodology(d Data) []Block {
 	}
 	if f.Questionnaires > 0 {
 		also = append(also, fmt.Sprintf("Questionnaires sent to families in %s local %s gathered %s responses.", num(f.Questionnaires),
-			map[bool]string{true: "area", false: "areas"}[f.Questionnaires == 1], thousands(f.Respondents)))
+			map[bool]string{true: "area", false: "areas"}[f.Questionnaires == 1], text.Thousands(f.Respondents)))
 	}
 	if len(also) > 0 {
 		out = append(out, Block{Kind: Paragraph, Origin: o, Text: Text{{Text: strings.Join(also, " ")}}})
 	}
 	return out
-}
-
-// thousands writes n with commas, as GOV.UK style does.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // trail lists each finding and example with the notes and areas behind it.
@@ -282,7 +271,7 @@ func trail(d Data) []Trail {
 				areas[n.AreaName] = true
 			}
 			t.Notes = append(t.Notes, TrailNote{ID: n.NoteID, Area: n.AreaName, Date: n.NoteDate.Format("2 January 2006"),
-				Excerpt: excerpt(n.Body, 160), Stance: stance})
+				Excerpt: text.Excerpt(n.Body, 160), Stance: stance})
 		}
 		for a := range areas {
 			t.Areas = append(t.Areas, a)
@@ -298,14 +287,6 @@ func trail(d Data) []Trail {
 		out = append(out, t)
 	}
 	return out
-}
-
-func excerpt(s string, n int) string {
-	r := []rune(strings.Join(strings.Fields(s), " "))
-	if len(r) <= n {
-		return string(r)
-	}
-	return strings.TrimSpace(string(r[:n])) + "…"
 }
 
 // recommendationsLead opens the list of recommendations when the lead writes no words of their own.

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	personalData "thematic/internal/personal"
+
+	"thematic/internal/text"
 )
 
 // The publication check reads the whole report for what must not be published: the names of
@@ -127,7 +129,7 @@ func Check(d *Doc, t Terms, overrides map[string]Override) []Hit {
 	for i, b := range d.Blocks {
 		if b.Origin.Kind == "finding" && b.Flag == "No supporting evidence" {
 			add(Hit{Key: key(HitUnsupported, b.Origin.ID, ""), Kind: HitUnsupported, Message: "A finding has no supporting evidence",
-				Origin: b.Origin, Block: i, Context: excerpt(b.Text.Plain(), 120)})
+				Origin: b.Origin, Block: i, Context: text.Excerpt(b.Text.Plain(), 120)})
 		}
 	}
 	// Hits from the area names come first in reading order within each kind.

@@ -19,6 +19,7 @@ import (
 	"thematic/internal/retention"
 	"thematic/internal/review"
 	"thematic/internal/reviewnote"
+	"thematic/internal/text"
 )
 
 // The report's commands and page queries: each opens its own transaction (db.InTx) for the scope
@@ -211,7 +212,7 @@ func SaveSection(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Sectio
 		}
 		body := strings.TrimSpace(in.Body)
 		if n := utf8.RuneCountInString(body); n > MaxAuthored {
-			res.Errors.Add("body", fmt.Sprintf("The text must be %s characters or fewer (it has %s)", commas(MaxAuthored), commas(n)))
+			res.Errors.Add("body", fmt.Sprintf("The text must be %s characters or fewer (it has %s)", text.Thousands(MaxAuthored), text.Thousands(n)))
 			return nil
 		}
 		if in.Preview {

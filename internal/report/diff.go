@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"thematic/internal/text"
 )
 
 // Comparing two versions: the documents are read as lines (one per heading, paragraph, list
@@ -98,15 +100,7 @@ type TooLargeError struct {
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("These two versions differ in too many places to be compared here (%s lines of one against %s of the other, "+
 		"between the first and the last change). Compare versions closer together, or download both and compare them in a word processor.",
-		commas(e.From), commas(e.To))
-}
-
-func commas(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+		text.Thousands(e.From), text.Thousands(e.To))
 }
 
 // Compare lists the lines of a and b with what changed between them. Versions that differ in

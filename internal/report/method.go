@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"thematic/internal/text"
 )
 
 // The methodology's sentences, worked out from the visits one by one. Each states only what
@@ -550,7 +552,7 @@ func daysSpan(lo, hi int) string {
 }
 
 // num writes a number as GOV.UK does: numerals, with commas from 1,000.
-func num(n int) string { return thousands(int64(n)) }
+func num(n int) string { return text.Thousands(int64(n)) }
 
 // clean is a name with its spaces tidied.
 func clean(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -13,6 +13,7 @@ import (
 
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/text"
 )
 
 // Commands and page queries of a review's framework, each in its own transaction with its audit
@@ -409,7 +410,7 @@ func FrameworkImport(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Im
 			// Headings must differ; this also stops a double-submitted form adding the file twice.
 			if clash := current.TitleClashes(in.Framework); len(clash) > 0 {
 				return refuse(fmt.Sprintf("The current framework already has %s: %s. Replace the framework instead, or change the titles in the file.",
-					fwPluralWord(len(clash), "of the file’s titles", "of the file’s titles"), fwQuoteList(clash)))
+					text.Plural(len(clash), "of the file’s titles", "of the file’s titles"), fwQuoteList(clash)))
 			}
 		}
 		if in.Mode == "replace" {
@@ -467,11 +468,4 @@ func fwPluralNotes(n int) string {
 		return "1 note is"
 	}
 	return strconv.Itoa(n) + " notes are"
-}
-
-func fwPluralWord(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

@@ -13,6 +13,7 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
+	"thematic/internal/text"
 )
 
 // The framework editor's changes, one group or action area at a time. Every function runs in the
@@ -200,7 +201,7 @@ func DeleteFrameworkGroup(ctx context.Context, q db.Querier, tenantID, reviewID,
 	}
 	if n > 0 {
 		return Group{}, &FrameworkInUseError{fmt.Sprintf("This group has %s. Move them to another group or delete them first.",
-			fwPlural(n, "action area", "action areas"))}
+			text.Plural(n, "action area", "action areas"))}
 	}
 	if _, err := q.Exec(ctx, `DELETE FROM framework_groups WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
 		tenantID, reviewID, groupID); err != nil {
@@ -333,14 +334,14 @@ func DeleteActionArea(ctx context.Context, q db.Querier, tenantID, reviewID, are
 	}
 	if n > 0 {
 		return ActionArea{}, &FrameworkInUseError{fmt.Sprintf("%s tagged to this action area. Move them to another action area before deleting it.",
-			fwPlural(n, "note is", "notes are"))}
+			text.Plural(n, "note is", "notes are"))}
 	}
 	if n, err = SynthesisCount(ctx, q, tenantID, reviewID, areaID); err != nil {
 		return ActionArea{}, err
 	}
 	if n > 0 {
 		return ActionArea{}, &FrameworkInUseError{fmt.Sprintf("This action area has %s. Move or delete them before deleting it.",
-			fwPlural(n, "finding or example", "findings and examples"))}
+			text.Plural(n, "finding or example", "findings and examples"))}
 	}
 	if _, err := q.Exec(ctx, `DELETE FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
 		tenantID, reviewID, areaID); err != nil {
@@ -459,13 +460,6 @@ func fwEdge(up bool) string {
 		return "first"
 	}
 	return "last"
-}
-
-func fwPlural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
 
 // TitleClashes lists the titles of other's groups and action areas that f already has (ignoring

@@ -12,6 +12,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/text"
 )
 
 // auditAs records a change made by the scope's user.
@@ -457,26 +458,19 @@ func InUseMessage(k VocabKind, t Term) string {
 	switch k {
 	case VocabSources, VocabRoles:
 		if t.Uses > 0 {
-			what = append(what, countOf(t.Uses, "note", "notes"))
+			what = append(what, text.Plural(t.Uses, "note", "notes"))
 		}
 		if t.Deleted > 0 {
-			what = append(what, countOf(t.Deleted, "deleted note", "deleted notes"))
+			what = append(what, text.Plural(t.Deleted, "deleted note", "deleted notes"))
 		}
 	case VocabAddressees:
-		what = append(what, countOf(t.Uses, "recommendation", "recommendations"))
+		what = append(what, text.Plural(t.Uses, "recommendation", "recommendations"))
 	default:
 		// People on the People page, invitations and places on visit teams.
-		what = append(what, countOf(t.Uses, "person or visit team place", "people or visit team places"))
+		what = append(what, text.Plural(t.Uses, "person or visit team place", "people or visit team places"))
 	}
 	return "“" + t.Name + "” is used by " + strings.Join(what, " and ") +
 		". Merge it into another " + k.One() + " instead, or change what uses it first."
-}
-
-func countOf(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return itoa(n) + " " + many
 }
 
 // DeleteTerm removes a value nothing uses from its list. A value in use is refused with

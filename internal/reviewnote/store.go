@@ -13,6 +13,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/db"
+	"thematic/internal/text"
 )
 
 const expiredForm = "The form could not be read. Go back, reload the page and try again."
@@ -203,16 +204,7 @@ func targetLabel(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, t Ta
 	if err != nil {
 		return "", fmt.Errorf("reviewnote: target %s: %w", t, err)
 	}
-	return excerpt(prefix+label, 200), nil
-}
-
-// excerpt is s on one line, cut to n characters.
-func excerpt(s string, n int) string {
-	r := []rune(strings.Join(strings.Fields(s), " "))
-	if len(r) <= n {
-		return string(r)
-	}
-	return strings.TrimSpace(string(r[:n])) + "…"
+	return text.Excerpt(prefix+label, 200), nil
 }
 
 // Step adds to a note's thread as actorID: a reply (ActionReply), or a step that moves the note

@@ -13,6 +13,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/review"
+	"thematic/internal/text"
 	"thematic/templates/frameworkview"
 )
 
@@ -348,12 +349,5 @@ func (s *Server) frameworkImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	groups, areas := len(in.Framework.Groups), in.Framework.AreaCount()
 	return s.redirect(w, r, fwPath(a.Review.ReviewID),
-		fmt.Sprintf("Framework imported: %s, %s", fwPluralWord(groups, "group", "groups"), fwPluralWord(areas, "action area", "action areas")))
-}
-
-func fwPluralWord(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
+		fmt.Sprintf("Framework imported: %s, %s", text.Plural(groups, "group", "groups"), text.Plural(areas, "action area", "action areas")))
 }

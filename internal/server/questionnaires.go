@@ -9,6 +9,7 @@ import (
 
 	"thematic/internal/auth"
 	"thematic/internal/questionnaire"
+	"thematic/internal/text"
 	"thematic/templates/questionnaireview"
 )
 
@@ -100,7 +101,7 @@ func (s *Server) questionnaireImport(w http.ResponseWriter, r *http.Request) err
 		switch {
 		case errors.As(err, &perr):
 			problems = perr.Lines()
-			msg = "The CSV has " + problemCount(len(perr.Problems)+perr.More) + ". Nothing was imported."
+			msg = "The CSV has " + text.Plural(len(perr.Problems)+perr.More, "problem", "problems") + ". Nothing was imported."
 		case errors.Is(err, questionnaire.ErrTooLarge):
 			msg = "The CSV must be smaller than 2 MB"
 		case err != nil:
@@ -122,13 +123,6 @@ func (s *Server) questionnaireImport(w http.ResponseWriter, r *http.Request) err
 	}
 	return s.redirect(w, r, "/reviews/"+url.PathEscape(a.Review.ReviewID)+"/areas/"+url.PathEscape(id)+"/questionnaire",
 		"Questionnaire results imported: "+strconv.Itoa(imp.Rows)+" rows")
-}
-
-func problemCount(n int) string {
-	if n == 1 {
-		return "1 problem"
-	}
-	return strconv.Itoa(n) + " problems"
 }
 
 // questionnaireTotals lists every area's respondents and their total.

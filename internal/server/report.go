@@ -15,6 +15,7 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/report"
 	"thematic/internal/review"
+	"thematic/internal/text"
 	"thematic/templates/errorview"
 	"thematic/templates/reportview"
 )
@@ -89,18 +90,10 @@ func reportView(r *http.Request, b built, hits []report.Hit) reportview.ReportVi
 	for _, bl := range b.doc.Blocks {
 		if bl.Flag != "" && bl.Origin.ID != "" {
 			v.Flagged = append(v.Flagged, reportview.FlagItem{Kind: bl.Origin.Kind, ID: bl.Origin.ID, Flag: bl.Flag,
-				Section: b.data.PlaceTitle(bl.Origin.Section), Excerpt: excerptOf(bl.Text.Plain(), 80)})
+				Section: b.data.PlaceTitle(bl.Origin.Section), Excerpt: text.Excerpt(bl.Text.Plain(), 80)})
 		}
 	}
 	return v
-}
-
-func excerptOf(s string, n int) string {
-	r := []rune(strings.Join(strings.Fields(s), " "))
-	if len(r) <= n {
-		return string(r)
-	}
-	return strings.TrimSpace(string(r[:n])) + "…"
 }
 
 func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,7 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/report"
 	"thematic/internal/reviewnote"
+	"thematic/internal/text"
 	"thematic/templates/reportview"
 )
 
@@ -86,12 +87,12 @@ func rnRaiseView(r *http.Request, pg report.Page, in reviewnote.RaiseInput) (rep
 			continue
 		}
 		seen[bl.Origin.ID] = true
-		text := bl.Text.Plain()
-		if text == "" && len(bl.Items) > 0 {
-			text = bl.Items[0].Plain()
+		plain := bl.Text.Plain()
+		if plain == "" && len(bl.Items) > 0 {
+			plain = bl.Items[0].Plain()
 		}
 		v.Groups[i].Targets = append(v.Groups[i].Targets, reportview.TargetOption{
-			Value: reviewnote.Target{Kind: k.kind, ID: bl.Origin.ID}.String(), Label: k.label + ": " + excerptOf(text, 90)})
+			Value: reviewnote.Target{Kind: k.kind, ID: bl.Origin.ID}.String(), Label: k.label + ": " + text.Excerpt(plain, 90)})
 	}
 	return v, reviewnote.CanRaise(reviewnote.Report{Status: b.state.Status, By: b.state.By}, actorFrom(r.Context()).UserID)
 }

@@ -14,6 +14,7 @@ import (
 	"thematic/internal/evidence"
 	"thematic/internal/finding"
 	"thematic/internal/form"
+	"thematic/internal/text"
 	"thematic/templates/synthesisview"
 )
 
@@ -350,35 +351,16 @@ func (s *Server) findingLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := res.Finding
-	n := len(synDedupe(noteIDs))
-	msg := synPlural(n, "note", "notes") + " linked to the finding"
+	n := len(text.Dedupe(noteIDs))
+	msg := text.Plural(n, "note", "notes") + " linked to the finding"
 	if stance == finding.Contradicts {
-		msg = synPlural(n, "note", "notes") + " linked to the finding as cutting against it"
+		msg = text.Plural(n, "note", "notes") + " linked to the finding as cutting against it"
 	}
 	to := "/reviews/" + a.Review.ReviewID + "/synthesis/" + f.ActionAreaID
 	if q := filter.Encode(); q != "" {
 		to += "?" + q
 	}
 	return s.redirect(w, r, to, msg)
-}
-
-func synPlural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
-func synDedupe(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func (s *Server) findingUnlink(w http.ResponseWriter, r *http.Request) error {

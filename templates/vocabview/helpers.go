@@ -8,6 +8,8 @@ import (
 	"github.com/a-h/templ"
 
 	domain "thematic/internal/review"
+
+	"thematic/internal/text"
 )
 
 // reviewURL is a path under a review: reviewURL(id) is its overview.
@@ -67,24 +69,17 @@ func usesURL(reviewID string, k domain.VocabKind, t domain.Term) templ.SafeURL {
 	return reviewURL(reviewID, "people")
 }
 
-func countOf(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 func usesText(k domain.VocabKind, n int) string {
 	switch k {
 	case domain.VocabSources, domain.VocabRoles:
-		return countOf(n, "note", "notes")
+		return text.Plural(n, "note", "notes")
 	case domain.VocabAddressees:
-		return countOf(n, "recommendation", "recommendations")
+		return text.Plural(n, "recommendation", "recommendations")
 	}
-	return countOf(n, "person", "people")
+	return text.Plural(n, "person", "people")
 }
 
-func deletedText(n int) string { return countOf(n, "deleted note", "deleted notes") }
+func deletedText(n int) string { return text.Plural(n, "deleted note", "deleted notes") }
 
 func renameHint(k domain.VocabKind, t domain.Term) string {
 	if t.Uses == 0 {
