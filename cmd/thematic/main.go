@@ -499,11 +499,11 @@ func userCommand(ctx context.Context, cfg config.Config, sub string, args []stri
 	}
 	defer pool.Close()
 	if sub == "set-password" {
-		tag, err := pool.Exec(ctx, `UPDATE users SET password_hash = $2, auth_version = auth_version + 1, updated_at = now() WHERE email = $1`, addr, hash)
+		found, err := user.SetPasswordByEmail(ctx, pool, addr, hash)
 		if err != nil {
-			return fmt.Errorf("set password: %w", err)
+			return err
 		}
-		if tag.RowsAffected() == 0 {
+		if !found {
 			return fmt.Errorf("no user has the email %s", addr)
 		}
 		fmt.Fprintf(stdout, "password set for %s; their sessions have ended\n", addr)

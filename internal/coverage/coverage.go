@@ -281,21 +281,9 @@ func setThreshold(ctx context.Context, tx pgx.Tx, sc db.Scope, value int) error 
 	if value < 0 || value > MaxThreshold {
 		return apperr.Invalid("Threshold must be between 0 and %d", MaxThreshold)
 	}
-	var before int
-	err := tx.QueryRow(ctx, `SELECT coverage_threshold FROM reviews WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`,
-		tenantID, reviewID).Scan(&before)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.NotFound("Review not found")
-	}
-	if err != nil {
-		return fmt.Errorf("coverage: read threshold of %s: %w", reviewID, err)
-	}
-	if before == value {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, `UPDATE reviews SET coverage_threshold = $3 WHERE tenant_id = $1 AND id = $2`,
-		tenantID, reviewID, value); err != nil {
-		return fmt.Errorf("coverage: set threshold of %s: %w", reviewID, err)
+	before, err := review.SetCoverageThreshold(ctx, tx, tenantID, reviewID, value)
+	if err != nil || before == value {
+		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "coverage.threshold_changed",
 		ObjectType: "review", ObjectID: reviewID,

@@ -142,3 +142,25 @@ func AccessFor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, reviewID st
 	})
 	return acc, err
 }
+
+// SetCoverageThreshold sets how many notes make an action area covered for the review, and
+// returns the threshold it had (the same value: nothing written). The coverage package checks
+// the value and writes the audit entry.
+func SetCoverageThreshold(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, value int) (before int, err error) {
+	err = tx.QueryRow(ctx, `SELECT coverage_threshold FROM reviews WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`,
+		tenantID, reviewID).Scan(&before)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("review: read coverage threshold of %s: %w", reviewID, err)
+	}
+	if before == value {
+		return before, nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE reviews SET coverage_threshold = $3 WHERE tenant_id = $1 AND id = $2`,
+		tenantID, reviewID, value); err != nil {
+		return 0, fmt.Errorf("review: set coverage threshold of %s: %w", reviewID, err)
+	}
+	return before, nil
+}

@@ -501,3 +501,14 @@ func ClearFailures(ctx context.Context, q db.Querier, key string, olderThan time
 	}
 	return nil
 }
+
+// SetPasswordByEmail sets the password of the user with that email and ends their sessions, for
+// the operator's command line (thematic user set-password), which connects as the owner. It
+// reports whether such a user exists.
+func SetPasswordByEmail(ctx context.Context, q db.Querier, email, hash string) (bool, error) {
+	tag, err := q.Exec(ctx, `UPDATE users SET password_hash = $2, auth_version = auth_version + 1, updated_at = now() WHERE email = $1`, email, hash)
+	if err != nil {
+		return false, fmt.Errorf("user: set password of %s: %w", email, err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
