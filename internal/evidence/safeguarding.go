@@ -209,14 +209,7 @@ func RecordAction(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, ac
 // Closing a closed concern again changes nothing.
 func CloseConcern(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID, closing string) (closed bool, err error) {
 	closing = strings.TrimSpace(closing)
-	errs := &form.Errors{}
-	switch {
-	case closing == "":
-		errs.Add("closing", "Enter why the concern can be closed")
-	case utf8.RuneCountInString(closing) > MaxAction:
-		errs.Add("closing", "The closing note must be 5,000 characters or fewer")
-	}
-	if errs.Any() {
+	if errs := validateClosing(closing); errs.Any() {
 		return false, &Refused{Errors: errs}
 	}
 	already, err := concernForUpdate(ctx, tx, tenantID, reviewID, noteID)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
 	"thematic/internal/auth"
@@ -62,13 +61,6 @@ func noteReadForm(r *http.Request) (evidence.NoteInput, review.DateInput, string
 func noteFormOfData(f evidence.Form) evidenceview.FormView {
 	return evidenceview.FormView{Review: f.Review, Visit: f.Visit, Opts: f.Options, Framework: f.Framework,
 		Enquiry: f.Enquiry, Errors: &form.Errors{}}
-}
-
-// noteFormData reads the note form's data in tx (for the safeguarding pages, which compose it).
-func (s *Server) noteFormData(r *http.Request, tx pgx.Tx, visitID string, suggest bool) (evidenceview.FormView, evidence.Lock, error) {
-	a := actorFrom(r.Context())
-	f, err := evidence.LoadForm(r.Context(), tx, scopeOf(r), a.Review, visitID, suggest)
-	return noteFormOfData(f), f.Lock, err
 }
 
 func (s *Server) noteFormPage(w http.ResponseWriter, r *http.Request, v evidenceview.FormView) error {
@@ -155,9 +147,6 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := out.ID
-	if in.Safeguarding {
-		s.safeguardingNotify(r, id) // tell the review's leads, now that the note is committed
-	}
 	if asJSON {
 		status := http.StatusOK // the same key again: the note saved before
 		if out.Created {
@@ -231,12 +220,6 @@ func (s *Server) noteJSONError(w http.ResponseWriter, r *http.Request, err error
 		msg = ev.Heading
 	}
 	return noteJSON(w, ev.Status, noteAnswer{Code: "error", Message: msg})
-}
-
-// noteLoad reads the note named in the path in tx (withDeleted for the undo pages), for the
-// safeguarding pages, which compose it.
-func noteLoad(r *http.Request, tx pgx.Tx, withDeleted bool) (evidence.Note, error) {
-	return evidence.Load(r.Context(), tx, scopeOf(r), actorFrom(r.Context()).Review, chi.URLParam(r, "noteID"), withDeleted)
 }
 
 // notePageOf is a note's page as the actor sees it.
@@ -372,7 +355,6 @@ func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
 		return s.noteFormPage(w, r, v)
 	}
 	if in.Safeguarding && !cur.Safeguarding {
-		s.safeguardingNotify(r, cur.ID) // tell the review's leads, now that the change is committed
 		return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+cur.ID, "Note saved as a safeguarding concern. The review’s leads have been told.")
 	}
 	return s.redirect(w, r, "/reviews/"+a.Review.ReviewID+"/notes/"+cur.ID, "Note saved")
