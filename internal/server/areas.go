@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
 	"thematic/internal/area"
@@ -20,17 +19,6 @@ import (
 
 // The local areas of a review: the list (staff), the search and add (lead), an area's page (any
 // member; a local authority contact only their own) and removing an area (lead).
-
-// areasReview reads the review's title for a page, in the request's transaction (the documents
-// and questionnaires pages compose it).
-func (s *Server) areasReview(r *http.Request, tx pgx.Tx) (areaview.Review, error) {
-	a := actorFrom(r.Context())
-	rv, err := review.Get(r.Context(), tx, a.TenantID, a.Review.ReviewID)
-	if err != nil {
-		return areaview.Review{}, err
-	}
-	return areasReviewOf(rv), nil
-}
 
 func areasReviewOf(rv review.Review) areaview.Review {
 	return areaview.Review{ID: rv.ID, Title: rv.Title}

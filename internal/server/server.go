@@ -3,14 +3,12 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/auth"
@@ -91,16 +89,6 @@ func (s *Server) Router() chi.Routes { return s.handler.(chi.Routes) }
 
 // Permissions returns what each registered route needs, keyed "METHOD pattern".
 func (s *Server) Permissions() map[string]auth.Permission { return s.perms }
-
-// tx runs fn in a transaction scoped to the request's tenant and user.
-func (s *Server) tx(r *http.Request, fn func(tx pgx.Tx) error) error {
-	return db.InTx(r.Context(), s.pool, scopeOf(r), fn)
-}
-
-// txScope runs fn in a transaction with an explicit scope (sign-in, before the session knows it).
-func (s *Server) txScope(ctx context.Context, sc db.Scope, fn func(tx pgx.Tx) error) error {
-	return db.InTx(ctx, s.pool, sc, fn)
-}
 
 // scopeOf is who the request acts for, in which tenant and review: what commands take.
 func scopeOf(r *http.Request) db.Scope {
