@@ -14,6 +14,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+
+	"thematic/internal/schema"
 )
 
 // SchemaJSON is the archive format's JSON Schema (draft 2020-12), published in the repository.
@@ -25,23 +27,7 @@ var SchemaJSON []byte
 const schemaURL = "https://github.com/thematic/thematic/internal/archive/schema.json"
 
 // Schema is the compiled schema (compiled once), with its formats (date, date-time) asserted.
-var Schema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
-	if err != nil {
-		return nil, fmt.Errorf("archive: schema: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	if err := c.AddResource(schemaURL, doc); err != nil {
-		return nil, fmt.Errorf("archive: schema: %w", err)
-	}
-	s, err := c.Compile(schemaURL)
-	if err != nil {
-		return nil, fmt.Errorf("archive: schema: %w", err)
-	}
-	return s, nil
-})
+var Schema = sync.OnceValues(func() (*jsonschema.Schema, error) { return schema.Compile(schemaURL, SchemaJSON, true) })
 
 // maxEntryValues bounds the values of one entry (a note, a finding; a section that is not a
 // list) that the web import validates at once, counting only values the schema describes (not
@@ -378,7 +364,7 @@ func joinPath(path string, loc []string) string {
 // lies inside a value before what is said of the value itself (a missing field is found at the
 // end of its object). Fields of one object keep the validator's order.
 func comparePaths(a, b string) int {
-	sa, sb := splitPath(a), splitPath(b)
+	sa, sb := schema.SplitPath(a), schema.SplitPath(b)
 	for i := 0; i < len(sa) && i < len(sb); i++ {
 		if sa[i] == sb[i] {
 			continue
@@ -391,10 +377,6 @@ func comparePaths(a, b string) int {
 		return 0
 	}
 	return len(sb) - len(sa) // the deeper path first
-}
-
-func splitPath(p string) []string {
-	return strings.FieldsFunc(p, func(r rune) bool { return r == '.' || r == '[' || r == ']' })
 }
 
 // problemsOf words one failed keyword as the archive's problems.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+
+	"thematic/internal/schema"
 )
 
 // FrameworkSchemaJSON is the framework file's JSON Schema (draft 2020-12), published in the
@@ -26,20 +27,7 @@ const frameworkSchemaURL = "https://thematic.invalid/schemas/framework.schema.js
 
 // FrameworkSchema is the compiled schema (compiled once).
 var FrameworkSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(FrameworkSchemaJSON))
-	if err != nil {
-		return nil, fmt.Errorf("review: framework schema: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	if err := c.AddResource(frameworkSchemaURL, doc); err != nil {
-		return nil, fmt.Errorf("review: framework schema: %w", err)
-	}
-	s, err := c.Compile(frameworkSchemaURL)
-	if err != nil {
-		return nil, fmt.Errorf("review: framework schema: %w", err)
-	}
-	return s, nil
+	return schema.Compile(frameworkSchemaURL, FrameworkSchemaJSON, false)
 })
 
 // maxFileValues bounds the values (fields and list entries) of a framework file, checked before
@@ -146,7 +134,7 @@ func comparePaths(a, b string) int {
 		}
 		return 1
 	}
-	sa, sb := splitPath(a), splitPath(b)
+	sa, sb := schema.SplitPath(a), schema.SplitPath(b)
 	for i := 0; i < len(sa) && i < len(sb); i++ {
 		x, y := sa[i], sb[i]
 		if x == y {
@@ -170,10 +158,6 @@ func comparePaths(a, b string) int {
 		return strings.Compare(x, y)
 	}
 	return len(sa) - len(sb)
-}
-
-func splitPath(p string) []string {
-	return strings.FieldsFunc(p, func(r rune) bool { return r == '.' || r == '[' || r == ']' })
 }
 
 var typeWord = map[string]string{"object": "an object", "array": "a list", "string": "text", "integer": "a whole number",
