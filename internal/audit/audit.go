@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"thematic/internal/db"
 )
 
 // Execer is the part of a transaction the writer needs.
@@ -44,6 +46,12 @@ func WithMeta(ctx context.Context, m Meta) context.Context {
 
 // MetaFrom returns the request's audit metadata.
 func MetaFrom(ctx context.Context) Meta { m, _ := ctx.Value(ctxKey{}).(Meta); return m }
+
+// Change records a change made by the scope's user in its tenant: the entry most commands write.
+func Change(ctx context.Context, q Execer, sc db.Scope, action, objectType, objectID string, before, after any) error {
+	return Record(ctx, q, Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+		Action: action, ObjectType: objectType, ObjectID: objectID, Before: before, After: after})
+}
 
 // Record writes e with q, which should be the transaction making the change. Every entry with an
 // actor names them: an event that gives only ActorID (the stores, which know the actor by id) gets

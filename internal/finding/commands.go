@@ -42,11 +42,6 @@ func Audit(f Finding) map[string]any {
 		"words": f.Phrase()}
 }
 
-func record(ctx context.Context, tx pgx.Tx, sc db.Scope, action, objectType, id string, before, after any) error {
-	return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-		Action: action, ObjectType: objectType, ObjectID: id, Before: before, After: after})
-}
-
 func validID(id string) error {
 	if !db.ValidUUID(id) {
 		return apperr.NotFound("Finding not found")
@@ -252,7 +247,7 @@ func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input, preview
 			return err
 		}
 		res.Own = f.OwnQuantifier()
-		return record(ctx, tx, sc, "finding.created", "finding", id, nil, Audit(f))
+		return audit.Change(ctx, tx, sc, "finding.created", "finding", id, nil, Audit(f))
 	})
 	return res, err
 }
@@ -283,7 +278,7 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 			return err
 		}
 		res.ID, res.Own = cur.ID, after.OwnQuantifier()
-		return record(ctx, tx, sc, "finding.updated", "finding", cur.ID, Audit(before), Audit(after))
+		return audit.Change(ctx, tx, sc, "finding.updated", "finding", cur.ID, Audit(before), Audit(after))
 	})
 	return res, err
 }
@@ -348,7 +343,7 @@ func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, ver
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "finding.deleted", "finding", f.ID, Audit(before), nil)
+		return audit.Change(ctx, tx, sc, "finding.deleted", "finding", f.ID, Audit(before), nil)
 	})
 	return v, err
 }
@@ -370,7 +365,7 @@ func Reorder(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, di
 		if err != nil || after.Position == f.Position {
 			return err // at the top or bottom already: nothing to record
 		}
-		return record(ctx, tx, sc, "finding.moved", "finding", f.ID,
+		return audit.Change(ctx, tx, sc, "finding.moved", "finding", f.ID,
 			map[string]int{"position": f.Position}, map[string]int{"position": after.Position})
 	})
 	return f, err
@@ -390,7 +385,7 @@ func ConfirmWords(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id strin
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "finding.confirmed", "finding", f.ID,
+		return audit.Change(ctx, tx, sc, "finding.confirmed", "finding", f.ID,
 			map[string]int{"confirmed_areas": before.ConfirmedAreas},
 			map[string]any{"confirmed_areas": before.Areas, "words": before.Phrase()})
 	})
@@ -435,7 +430,7 @@ func LinkNotes(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id, stance 
 		if err := Link(ctx, tx, sc.TenantID, sc.ReviewID, res.Finding.ID, stance, noteIDs); err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "finding.notes_linked", "finding", res.Finding.ID, nil,
+		return audit.Change(ctx, tx, sc, "finding.notes_linked", "finding", res.Finding.ID, nil,
 			map[string]any{"stance": stance, "notes": noteIDs})
 	})
 	var refused *Refused
@@ -463,7 +458,7 @@ func UnlinkNote(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id, noteID
 		if removed, err = Unlink(ctx, tx, sc.TenantID, sc.ReviewID, f.ID, noteID); err != nil || !removed {
 			return err
 		}
-		return record(ctx, tx, sc, "finding.note_unlinked", "finding", f.ID, map[string]string{"note": noteID}, nil)
+		return audit.Change(ctx, tx, sc, "finding.note_unlinked", "finding", f.ID, map[string]string{"note": noteID}, nil)
 	})
 	return f, removed, err
 }
@@ -579,7 +574,7 @@ func SaveScaleForm(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, rows []
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "quantifier_scale.updated", "review", sc.ReviewID, scaleAudit(before), scaleAudit(after))
+		return audit.Change(ctx, tx, sc, "quantifier_scale.updated", "review", sc.ReviewID, scaleAudit(before), scaleAudit(after))
 	})
 	return res, err
 }

@@ -26,11 +26,6 @@ func Audit(e Example) map[string]any {
 		"note_id": e.NoteID, "title": e.Title, "body": e.Body, "position": e.Position}
 }
 
-func record(ctx context.Context, tx pgx.Tx, sc db.Scope, action, id string, before, after any) error {
-	return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-		Action: action, ObjectType: "practice_example", ObjectID: id, Before: before, After: after})
-}
-
 func validID(id string) error {
 	if !db.ValidUUID(id) {
 		return apperr.NotFound("")
@@ -138,7 +133,7 @@ func confirmed(ctx context.Context, tx pgx.Tx, sc db.Scope, id string, found []p
 			kinds = append(kinds, f.Kind)
 		}
 	}
-	return record(ctx, tx, sc, "example.personal_data_confirmed", id, nil, map[string]any{"personal_data_confirmed": kinds})
+	return audit.Change(ctx, tx, sc, "example.personal_data_confirmed", "practice_example", id, nil, map[string]any{"personal_data_confirmed": kinds})
 }
 
 // Result is what saving the example form did: the example saved, or (refused or stale) the
@@ -170,7 +165,7 @@ func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input) (Result
 		if err := confirmed(ctx, tx, sc, id, found); err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "example.created", id, nil, Audit(e))
+		return audit.Change(ctx, tx, sc, "example.created", "practice_example", id, nil, Audit(e))
 	})
 	var refused *Refused
 	if errors.As(err, &refused) {
@@ -263,7 +258,7 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 		if err := confirmed(ctx, tx, sc, id, found); err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "example.updated", id, Audit(before), Audit(after))
+		return audit.Change(ctx, tx, sc, "example.updated", "practice_example", id, Audit(before), Audit(after))
 	})
 	if viewErr != nil {
 		return res, viewErr
@@ -290,7 +285,7 @@ func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, ver
 		if e, err = Delete(ctx, tx, sc.TenantID, sc.ReviewID, id, version); err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "example.deleted", id, Audit(e), nil)
+		return audit.Change(ctx, tx, sc, "example.deleted", "practice_example", id, Audit(e), nil)
 	})
 	return e, title, err
 }
@@ -305,7 +300,7 @@ func Reorder(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, up
 		if from, to, err = Move(ctx, tx, sc.TenantID, sc.ReviewID, id, up); err != nil || from == to {
 			return err
 		}
-		return record(ctx, tx, sc, "example.moved", id, map[string]int{"place": from}, map[string]int{"place": to})
+		return audit.Change(ctx, tx, sc, "example.moved", "practice_example", id, map[string]int{"place": from}, map[string]int{"place": to})
 	})
 	return from, to, err
 }

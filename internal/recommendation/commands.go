@@ -26,11 +26,6 @@ func Audit(rec Recommendation) map[string]any {
 		"finding_ids": rec.FindingIDs}
 }
 
-func record(ctx context.Context, tx pgx.Tx, sc db.Scope, action, id string, before, after any) error {
-	return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-		Action: action, ObjectType: "recommendation", ObjectID: id, Before: before, After: after})
-}
-
 func validID(id string) error {
 	if !db.ValidUUID(id) {
 		return apperr.NotFound("")
@@ -158,7 +153,7 @@ func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input, other b
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "recommendation.created", id, nil, Audit(rec))
+		return audit.Change(ctx, tx, sc, "recommendation.created", "recommendation", id, nil, Audit(rec))
 	})
 	var refused *Refused
 	if errors.As(err, &refused) {
@@ -204,7 +199,7 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "recommendation.updated", id, Audit(before), Audit(res.After))
+		return audit.Change(ctx, tx, sc, "recommendation.updated", "recommendation", id, Audit(before), Audit(res.After))
 	})
 	if viewErr != nil {
 		return res, viewErr
@@ -232,7 +227,7 @@ func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, ver
 		if rec, err = Delete(ctx, tx, sc.TenantID, sc.ReviewID, id, version); err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "recommendation.deleted", id, Audit(rec), nil)
+		return audit.Change(ctx, tx, sc, "recommendation.deleted", "recommendation", id, Audit(rec), nil)
 	})
 	return rec, title, err
 }
@@ -247,7 +242,7 @@ func Reorder(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, up
 		if from, to, err = Move(ctx, tx, sc.TenantID, sc.ReviewID, id, up); err != nil || from == to {
 			return err
 		}
-		return record(ctx, tx, sc, "recommendation.moved", id, map[string]int{"number": from}, map[string]int{"number": to})
+		return audit.Change(ctx, tx, sc, "recommendation.moved", "recommendation", id, map[string]int{"number": from}, map[string]int{"number": to})
 	})
 	return from, to, err
 }

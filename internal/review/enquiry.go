@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
 )
@@ -498,7 +499,7 @@ func EnquiryAddGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, typed
 		if c.Group, c.Created, err = AddEnquiryGroup(ctx, tx, sc.TenantID, sc.ReviewID, title); err != nil || !c.Created {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "enquiry.group_added", "enquiry_group", c.Group.ID, nil,
+		return audit.Change(ctx, tx, sc, "enquiry.group_added", "enquiry_group", c.Group.ID, nil,
 			map[string]any{"review_id": sc.ReviewID, "title": c.Group.Title, "position": c.Group.Position})
 	})
 	return c, err
@@ -527,7 +528,7 @@ func EnquiryRenameGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, gr
 		if err != nil || c.Group.Title == title {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "enquiry.group_renamed", "enquiry_group", groupID,
+		return audit.Change(ctx, tx, sc, "enquiry.group_renamed", "enquiry_group", groupID,
 			map[string]string{"title": c.Group.Title}, map[string]string{"title": title})
 	})
 	return c, err
@@ -541,7 +542,7 @@ func EnquiryMoveGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, grou
 		if c.From, c.To, err = MoveEnquiryGroup(ctx, tx, sc.TenantID, sc.ReviewID, groupID, up); err != nil || c.From == c.To {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "enquiry.group_moved", "enquiry_group", groupID,
+		return audit.Change(ctx, tx, sc, "enquiry.group_moved", "enquiry_group", groupID,
 			map[string]int{"position": c.From}, map[string]int{"position": c.To})
 	})
 	return c, err
@@ -566,7 +567,7 @@ func EnquiryDeleteGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, gr
 		if err != nil {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "enquiry.group_deleted", "enquiry_group", groupID,
+		return audit.Change(ctx, tx, sc, "enquiry.group_deleted", "enquiry_group", groupID,
 			map[string]any{"review_id": sc.ReviewID, "title": c.Group.Title, "position": c.Group.Position}, nil)
 	})
 	return c, err
@@ -596,7 +597,7 @@ func EnquiryAddLine(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, groupI
 		if c.Line, c.Created, err = AddEnquiryLine(ctx, tx, sc.TenantID, sc.ReviewID, groupID, question); err != nil || !c.Created {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "enquiry.line_added", "enquiry_line", c.Line.ID, nil,
+		return audit.Change(ctx, tx, sc, "enquiry.line_added", "enquiry_line", c.Line.ID, nil,
 			map[string]any{"review_id": sc.ReviewID, "group_id": groupID, "question": c.Line.Question, "position": c.Line.Position})
 	})
 	return c, err
@@ -684,7 +685,7 @@ func EnquiryChangeLine(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, lin
 		if c.Regroup && c.GroupID != e.Line.GroupID {
 			b["group_id"], aft["group_id"] = e.Line.GroupID, c.GroupID
 		}
-		return auditAs(ctx, tx, sc, "enquiry.line_changed", "enquiry_line", lineID, b, aft)
+		return audit.Change(ctx, tx, sc, "enquiry.line_changed", "enquiry_line", lineID, b, aft)
 	})
 	return e, err
 }
@@ -701,7 +702,7 @@ func EnquiryMoveLine(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, lineI
 		if e.From, e.To, err = MoveEnquiryLine(ctx, tx, sc.TenantID, sc.ReviewID, lineID, up); err != nil || e.From == e.To {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "enquiry.line_moved", "enquiry_line", lineID,
+		return audit.Change(ctx, tx, sc, "enquiry.line_moved", "enquiry_line", lineID,
 			map[string]any{"group_id": groupID, "position": e.From}, map[string]any{"group_id": groupID, "position": e.To})
 	})
 	return e, err
@@ -715,7 +716,7 @@ func EnquiryDeleteLine(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, lin
 		if e.Line, err = DeleteEnquiryLine(ctx, tx, sc.TenantID, sc.ReviewID, lineID); err != nil {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "enquiry.line_deleted", "enquiry_line", lineID,
+		return audit.Change(ctx, tx, sc, "enquiry.line_deleted", "enquiry_line", lineID,
 			map[string]any{"review_id": sc.ReviewID, "group_id": e.Line.GroupID, "question": e.Line.Question, "position": e.Line.Position}, nil)
 	})
 	return e, err

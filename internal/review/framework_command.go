@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/text"
@@ -207,7 +208,7 @@ func FrameworkAddGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, typ
 		if err != nil {
 			return refuseOn(err, errs, "group-title", func() (lerr error) { c.Page, lerr = loadFrameworkPage(ctx, tx, sc); return })
 		}
-		return auditAs(ctx, tx, sc, "framework.group_added", "framework_group", c.Group.ID, nil, fwGroupAudit(c.Group))
+		return audit.Change(ctx, tx, sc, "framework.group_added", "framework_group", c.Group.ID, nil, fwGroupAudit(c.Group))
 	})
 	return c, err
 }
@@ -238,7 +239,7 @@ func FrameworkRenameGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, 
 			return refuseOn(err, errs, field, load)
 		}
 		c.Group = after
-		return auditAs(ctx, tx, sc, "framework.group_renamed", "framework_group", groupID, fwGroupAudit(before), fwGroupAudit(after))
+		return audit.Change(ctx, tx, sc, "framework.group_renamed", "framework_group", groupID, fwGroupAudit(before), fwGroupAudit(after))
 	})
 	return c, err
 }
@@ -251,7 +252,7 @@ func FrameworkMoveGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, gr
 		if c.Group, c.To, err = MoveFrameworkGroup(ctx, tx, sc.TenantID, sc.ReviewID, groupID, from, up); err != nil {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "framework.group_moved", "framework_group", groupID,
+		return audit.Change(ctx, tx, sc, "framework.group_moved", "framework_group", groupID,
 			map[string]any{"title": c.Group.Title, "position": from}, map[string]any{"title": c.Group.Title, "position": c.To})
 	})
 	return c, err
@@ -267,7 +268,7 @@ func FrameworkDeleteGroup(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, 
 			return refuseOn(err, &form.Errors{}, "group-"+groupID+"-delete",
 				func() (lerr error) { c.Page, lerr = loadFrameworkPage(ctx, tx, sc); return })
 		}
-		return auditAs(ctx, tx, sc, "framework.group_deleted", "framework_group", groupID, fwGroupAudit(c.Group), nil)
+		return audit.Change(ctx, tx, sc, "framework.group_deleted", "framework_group", groupID, fwGroupAudit(c.Group), nil)
 	})
 	return c, err
 }
@@ -285,7 +286,7 @@ func FrameworkAddArea(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in A
 		if c.Area, err = AddActionArea(ctx, tx, sc.TenantID, sc.ReviewID, area); err != nil {
 			return refuseOn(err, errs, "area-title", func() (lerr error) { c.Page, lerr = loadFrameworkPage(ctx, tx, sc); return })
 		}
-		return auditAs(ctx, tx, sc, "framework.area_added", "action_area", c.Area.ID, nil, fwAreaAudit(c.Area))
+		return audit.Change(ctx, tx, sc, "framework.area_added", "action_area", c.Area.ID, nil, fwAreaAudit(c.Area))
 	})
 	return c, err
 }
@@ -308,7 +309,7 @@ func FrameworkUpdateArea(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, a
 			return refuseOn(err, errs, "area-title", load)
 		}
 		c.Area = after
-		return auditAs(ctx, tx, sc, "framework.area_changed", "action_area", areaID, fwAreaAudit(before), fwAreaAudit(after))
+		return audit.Change(ctx, tx, sc, "framework.area_changed", "action_area", areaID, fwAreaAudit(before), fwAreaAudit(after))
 	})
 	return c, err
 }
@@ -321,7 +322,7 @@ func FrameworkMoveArea(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, are
 		if c.Area, c.To, err = MoveActionArea(ctx, tx, sc.TenantID, sc.ReviewID, areaID, from, up); err != nil {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "framework.area_moved", "action_area", areaID,
+		return audit.Change(ctx, tx, sc, "framework.area_moved", "action_area", areaID,
 			map[string]any{"title": c.Area.Title, "group_id": c.Area.GroupID, "position": from},
 			map[string]any{"title": c.Area.Title, "group_id": c.Area.GroupID, "position": c.To})
 	})
@@ -338,7 +339,7 @@ func FrameworkDeleteArea(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, a
 			return refuseOn(err, &form.Errors{}, "delete-area",
 				func() (lerr error) { c.AreaPage, lerr = loadActionAreaPage(ctx, tx, sc, areaID); return })
 		}
-		return auditAs(ctx, tx, sc, "framework.area_deleted", "action_area", areaID, fwAreaAudit(c.Area), nil)
+		return audit.Change(ctx, tx, sc, "framework.area_deleted", "action_area", areaID, fwAreaAudit(c.Area), nil)
 	})
 	return c, err
 }
@@ -439,7 +440,7 @@ func FrameworkImport(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Im
 		if err := SeedVocabulary(ctx, tx, sc.TenantID, reviewID, in.Framework.Vocabulary); err != nil {
 			return err
 		}
-		return auditAs(ctx, tx, sc, "framework.imported", "review", reviewID,
+		return audit.Change(ctx, tx, sc, "framework.imported", "review", reviewID,
 			map[string]any{"groups": len(current.Groups), "action_areas": current.AreaCount()},
 			map[string]any{"mode": in.Mode, "groups_imported": groups, "action_areas_imported": areas,
 				"file": in.Filename, "vocabularies": in.Framework.Vocabulary})

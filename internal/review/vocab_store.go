@@ -15,12 +15,6 @@ import (
 	"thematic/internal/text"
 )
 
-// auditAs records a change made by the scope's user.
-func auditAs(ctx context.Context, tx pgx.Tx, a db.Scope, action, objectType, objectID string, before, after any) error {
-	return audit.Record(ctx, tx, audit.Event{TenantID: a.TenantID, ActorID: a.UserID, ActorEmail: a.Email,
-		Action: action, ObjectType: objectType, ObjectID: objectID, Before: before, After: after})
-}
-
 // vocabTable is how a vocabulary is stored and what uses it. In the SQL, t is the term's row;
 // merges take $1 tenant, $2 review, $3 the term merged away and $4 the term kept (their ids, or
 // their names when byName), and each returns the ids of the rows it changed.
@@ -304,7 +298,7 @@ func AddTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, typed stri
 		return Term{}, fmt.Errorf("review: add %s: %w", k, err)
 	}
 	t := Term{ID: id, Name: name, NeedsRole: needsRole && k == VocabSources, Position: pos, Version: 1}
-	return t, auditAs(ctx, tx, a, "vocabulary.added", "vocabulary", id, nil, termSnapshot(k, t))
+	return t, audit.Change(ctx, tx, a, "vocabulary.added", "vocabulary", id, nil, termSnapshot(k, t))
 }
 
 // TermStaleMessage is what a version mismatch on a list's value says.
@@ -357,7 +351,7 @@ func UpdateTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, id stri
 	}
 	after2 := termSnapshot(k, after)
 	after2["uses"] = after.Uses
-	return before, after, auditAs(ctx, tx, a, "vocabulary.changed", "vocabulary", id, termSnapshot(k, before), after2)
+	return before, after, audit.Change(ctx, tx, a, "vocabulary.changed", "vocabulary", id, termSnapshot(k, before), after2)
 }
 
 // MoveTerm moves a value one place up or down its list.
@@ -399,7 +393,7 @@ func MoveTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, id string
 	if _, err := tx.Exec(ctx, `UPDATE `+table+` SET position = $3 WHERE tenant_id = $1 AND id = $2`, a.TenantID, id, to); err != nil {
 		return fmt.Errorf("review: move %s: %w", k, err)
 	}
-	return auditAs(ctx, tx, a, "vocabulary.moved", "vocabulary", id, map[string]any{"list": string(k), "name": t.Name,
+	return audit.Change(ctx, tx, a, "vocabulary.moved", "vocabulary", id, map[string]any{"list": string(k), "name": t.Name,
 		"position": from}, map[string]any{"list": string(k), "name": t.Name, "position": to})
 }
 
@@ -448,7 +442,7 @@ func MergeTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, fromID s
 		a.TenantID, a.ReviewID, from.ID); err != nil {
 		return from, into, 0, fmt.Errorf("review: merge %s: delete: %w", k, err)
 	}
-	return from, into, len(ids), auditAs(ctx, tx, a, "vocabulary.merged", "vocabulary", from.ID, termSnapshot(k, from),
+	return from, into, len(ids), audit.Change(ctx, tx, a, "vocabulary.merged", "vocabulary", from.ID, termSnapshot(k, from),
 		map[string]any{"list": string(k), "merged_into": into.Name, "merged_into_id": into.ID, "moved": len(ids), "ids": ids})
 }
 
@@ -496,7 +490,7 @@ func DeleteTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, id stri
 		a.TenantID, a.ReviewID, id); err != nil {
 		return t, fmt.Errorf("review: delete %s %s: %w", k, id, err)
 	}
-	return t, auditAs(ctx, tx, a, "vocabulary.removed", "vocabulary", id, termSnapshot(k, t), nil)
+	return t, audit.Change(ctx, tx, a, "vocabulary.removed", "vocabulary", id, termSnapshot(k, t), nil)
 }
 
 // FindTerm is the list's spelling of a name, matched whatever its case; found is false when the

@@ -21,11 +21,6 @@ import (
 // writes and records its audit entry. A refusal that needs the page again comes back with it,
 // read in one transaction either way.
 
-func record(ctx context.Context, tx pgx.Tx, sc db.Scope, action, objectType, objectID string, before, after any) error {
-	return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-		Action: action, ObjectType: objectType, ObjectID: objectID, Before: before, After: after})
-}
-
 // LoadAreaPage reads an area's self-assessment page (LoadPage) in its own transaction.
 func LoadAreaPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string) (Page, error) {
 	var p Page
@@ -92,7 +87,7 @@ func Answer(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string,
 			return err
 		}
 		el := res.Element
-		return record(ctx, tx, sc, "selfassess.answer_saved", "self_assessment", areaID,
+		return audit.Change(ctx, tx, sc, "selfassess.answer_saved", "self_assessment", areaID,
 			map[string]any{"element": el.Title, "level": before.LevelID, "commentary": before.Commentary, "version": before.Version},
 			map[string]any{"element": el.Title, "level": after.LevelID, "commentary": after.Commentary, "version": after.Version})
 	})
@@ -126,7 +121,7 @@ func SubmitArea(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID str
 		if err != nil || !done {
 			return err
 		}
-		return record(ctx, tx, sc, "selfassess.submitted", "self_assessment", areaID, nil, map[string]string{"status": StatusSubmitted})
+		return audit.Change(ctx, tx, sc, "selfassess.submitted", "self_assessment", areaID, nil, map[string]string{"status": StatusSubmitted})
 	})
 	return p, err
 }
@@ -157,7 +152,7 @@ func ReopenArea(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID, re
 		if err != nil || !done {
 			return err
 		}
-		return record(ctx, tx, sc, "selfassess.reopened", "self_assessment", areaID,
+		return audit.Change(ctx, tx, sc, "selfassess.reopened", "self_assessment", areaID,
 			map[string]string{"status": StatusSubmitted}, map[string]string{"status": StatusDraft, "reason": reason})
 	})
 }
@@ -228,7 +223,7 @@ func ConfirmSheet(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID s
 		if saved == 0 {
 			return nil
 		}
-		return record(ctx, tx, sc, "selfassess.imported", "self_assessment", areaID, before, after)
+		return audit.Change(ctx, tx, sc, "selfassess.imported", "self_assessment", areaID, before, after)
 	})
 	return saved, err
 }
@@ -282,7 +277,7 @@ func AddTemplateElement(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in
 		if id, err = AddElement(ctx, tx, sc.TenantID, sc.ReviewID, in); err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "selfassess.element_added", "sa_element", id, nil, map[string]string{"title": in.Title, "guidance": in.Guidance})
+		return audit.Change(ctx, tx, sc, "selfassess.element_added", "sa_element", id, nil, map[string]string{"title": in.Title, "guidance": in.Guidance})
 	})
 	return id, err
 }
@@ -298,7 +293,7 @@ func ChangeTemplateElement(ctx context.Context, pool *pgxpool.Pool, sc db.Scope,
 		if err != nil || (before.Title == in.Title && before.Guidance == in.Guidance) {
 			return err
 		}
-		return record(ctx, tx, sc, "selfassess.element_changed", "sa_element", in.ID,
+		return audit.Change(ctx, tx, sc, "selfassess.element_changed", "sa_element", in.ID,
 			map[string]string{"title": before.Title, "guidance": before.Guidance}, map[string]string{"title": in.Title, "guidance": in.Guidance})
 	})
 }
@@ -313,7 +308,7 @@ func RemoveTemplateElement(ctx context.Context, pool *pgxpool.Pool, sc db.Scope,
 		if gone, err = DeleteElement(ctx, tx, sc.TenantID, sc.ReviewID, id); err != nil {
 			return withLeadPage(ctx, tx, sc, today, err, &page)
 		}
-		return record(ctx, tx, sc, "selfassess.element_deleted", "sa_element", id, map[string]string{"title": gone.Title, "guidance": gone.Guidance}, nil)
+		return audit.Change(ctx, tx, sc, "selfassess.element_deleted", "sa_element", id, map[string]string{"title": gone.Title, "guidance": gone.Guidance}, nil)
 	})
 	return gone, page, err
 }
@@ -336,7 +331,7 @@ func MoveTemplateElement(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, i
 		if err := MoveElement(ctx, tx, sc.TenantID, sc.ReviewID, id, dir); err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "selfassess.element_moved", "sa_element", id, nil, map[string]int{"direction": dir})
+		return audit.Change(ctx, tx, sc, "selfassess.element_moved", "sa_element", id, nil, map[string]int{"direction": dir})
 	})
 }
 
@@ -355,7 +350,7 @@ func AddTemplateLevel(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in L
 		if id, err = AddLevel(ctx, tx, sc.TenantID, sc.ReviewID, in); err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "selfassess.level_added", "sa_level", id, nil, map[string]string{"label": in.Label, "description": in.Description})
+		return audit.Change(ctx, tx, sc, "selfassess.level_added", "sa_level", id, nil, map[string]string{"label": in.Label, "description": in.Description})
 	})
 	return id, err
 }
@@ -370,7 +365,7 @@ func ChangeTemplateLevel(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, i
 		if err != nil || (before.Label == in.Label && before.Description == in.Description) {
 			return err
 		}
-		return record(ctx, tx, sc, "selfassess.level_changed", "sa_level", in.ID,
+		return audit.Change(ctx, tx, sc, "selfassess.level_changed", "sa_level", in.ID,
 			map[string]string{"label": before.Label, "description": before.Description}, map[string]string{"label": in.Label, "description": in.Description})
 	})
 }
@@ -384,7 +379,7 @@ func RemoveTemplateLevel(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, i
 		if gone, err = DeleteLevel(ctx, tx, sc.TenantID, sc.ReviewID, id); err != nil {
 			return withLeadPage(ctx, tx, sc, today, err, &page)
 		}
-		return record(ctx, tx, sc, "selfassess.level_deleted", "sa_level", id, map[string]string{"label": gone.Label, "description": gone.Description}, nil)
+		return audit.Change(ctx, tx, sc, "selfassess.level_deleted", "sa_level", id, map[string]string{"label": gone.Label, "description": gone.Description}, nil)
 	})
 	return gone, page, err
 }
@@ -395,7 +390,7 @@ func MoveTemplateLevel(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id 
 		if err := MoveLevel(ctx, tx, sc.TenantID, sc.ReviewID, id, dir); err != nil {
 			return err
 		}
-		return record(ctx, tx, sc, "selfassess.level_moved", "sa_level", id, nil, map[string]int{"direction": dir})
+		return audit.Change(ctx, tx, sc, "selfassess.level_moved", "sa_level", id, nil, map[string]int{"direction": dir})
 	})
 }
 
@@ -413,7 +408,7 @@ func SetCommentary(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, value s
 		if err != nil || !changed {
 			return err
 		}
-		return record(ctx, tx, sc, "selfassess.commentary_setting_changed", "review", sc.ReviewID, nil,
+		return audit.Change(ctx, tx, sc, "selfassess.commentary_setting_changed", "review", sc.ReviewID, nil,
 			map[string]bool{"commentary_required": value == "yes"})
 	})
 }
@@ -474,7 +469,7 @@ func ChangeDeadlines(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in De
 		for id, d := range before {
 			b[id] = d.Format(time.DateOnly)
 		}
-		return record(ctx, tx, sc, "selfassess.deadlines_changed", "review", sc.ReviewID, b, after)
+		return audit.Change(ctx, tx, sc, "selfassess.deadlines_changed", "review", sc.ReviewID, b, after)
 	})
 	return res, err
 }
