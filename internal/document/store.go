@@ -167,3 +167,15 @@ func CitingCounts(ctx context.Context, q db.Querier, tenantID, reviewID, areaID 
 	}
 	return out, nil
 }
+
+// PurgeReview deletes all of a review's documents, in tx (the retention purge; the notes' links to
+// them go with them), and returns their ids for the caller to redact the audit log and record the
+// purge.
+func PurgeReview(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (ids []string, err error) {
+	err = tx.QueryRow(ctx, `WITH d AS (DELETE FROM area_documents WHERE tenant_id = $1 AND review_id = $2 RETURNING id)
+		SELECT coalesce(array_agg(id::text), '{}') FROM d`, tenantID, reviewID).Scan(&ids)
+	if err != nil {
+		return nil, fmt.Errorf("document: purge documents of %s: %w", reviewID, err)
+	}
+	return ids, nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -92,4 +93,28 @@ func Erase(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID, 
 	return n, true, audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, ActorEmail: actorEmail,
 		Action: ActionErased, ObjectType: "evidence_note", ObjectID: noteID,
 		Before: map[string]any{"erased": false}, After: map[string]any{"erased": true, "reason": reason}})
+}
+
+// PurgeReview takes the words out of a review's evidence notes not purged yet, at at, in tx (the
+// retention purge): each note keeps its row, so that counts and prevalence stay, but its text
+// becomes body and it loses its themes; then the review's themes no note uses any more go too (a
+// theme can say as much as a note). Notes that row-level security hides (safeguarding concerns
+// from the service) are left alone. It returns the ids of the notes it purged; the caller redacts
+// the audit log and records the purge.
+func PurgeReview(ctx context.Context, tx pgx.Tx, tenantID, reviewID, body string, at time.Time) (noteIDs []string, err error) {
+	err = tx.QueryRow(ctx, `WITH n AS (
+			UPDATE evidence_notes SET body = $3, purged_at = $4, version = version + 1, updated_at = $4
+			WHERE tenant_id = $1 AND review_id = $2 AND purged_at IS NULL
+			RETURNING id),
+		nt AS (DELETE FROM evidence_note_tags x USING n WHERE x.tenant_id = $1 AND x.note_id = n.id)
+		SELECT coalesce(array_agg(id::text), '{}') FROM n`, tenantID, reviewID, body, at).Scan(&noteIDs)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: purge notes of %s: %w", reviewID, err)
+	}
+	// After the statement above, so that it sees the notes' themes gone.
+	if _, err := tx.Exec(ctx, `DELETE FROM evidence_tags t WHERE t.tenant_id = $1 AND t.review_id = $2
+		AND NOT EXISTS (SELECT 1 FROM evidence_note_tags x WHERE x.tenant_id = t.tenant_id AND x.tag_id = t.id)`, tenantID, reviewID); err != nil {
+		return nil, fmt.Errorf("evidence: purge themes of %s: %w", reviewID, err)
+	}
+	return noteIDs, nil
 }

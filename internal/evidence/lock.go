@@ -89,19 +89,15 @@ func SetLock(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string,
 			strings.ToLower(review.Status(status).Label()))
 	}
 	action := "evidence.unlocked"
-	sql := `UPDATE reviews SET evidence_locked_at = NULL, evidence_locked_by = NULL WHERE tenant_id = $1 AND id = $2`
-	args := []any{tenantID, reviewID}
 	if lock {
 		if (Lock{Status: review.Status(status)}).CanLock() == false {
 			return false, apperr.Invalid("The evidence can be locked once the review has moved past analysis. It is at %s.",
 				review.Status(status).Label())
 		}
 		action = "evidence.locked"
-		sql = `UPDATE reviews SET evidence_locked_at = now(), evidence_locked_by = $3 WHERE tenant_id = $1 AND id = $2`
-		args = append(args, actorID)
 	}
-	if _, err := tx.Exec(ctx, sql, args...); err != nil {
-		return false, fmt.Errorf("evidence: %s %s: %w", action, reviewID, err)
+	if err := review.SetEvidenceLock(ctx, tx, tenantID, reviewID, actorID, lock); err != nil {
+		return false, err
 	}
 	return true, audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: action,
 		ObjectType: "review", ObjectID: reviewID, Before: map[string]bool{"locked": !lock}, After: map[string]bool{"locked": lock}})

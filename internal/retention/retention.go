@@ -14,7 +14,11 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/db"
+	"thematic/internal/document"
+	"thematic/internal/evidence"
 	"thematic/internal/review"
+	"thematic/internal/selfassess"
+	"thematic/internal/tenant"
 	"thematic/internal/text"
 )
 
@@ -83,7 +87,7 @@ func SetMonths(ctx context.Context, tx pgx.Tx, tenantID, actorID, actorEmail str
 	if (cur == nil && months == nil) || (cur != nil && months != nil && *cur == *months) {
 		return false, nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE tenants SET retention_months = $2, version = version + 1 WHERE id = $1`, tenantID, months); err != nil {
+	if err := tenant.SetRetentionMonths(ctx, tx, tenantID, months); err != nil {
 		return false, fmt.Errorf("retention: set months: %w", err)
 	}
 	return true, audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, ActorEmail: actorEmail,
@@ -224,11 +228,9 @@ func SetHold(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, actorE
 	action := ActionHoldSet
 	if reason == "" {
 		action = ActionHoldLifted
-		_, err = tx.Exec(ctx, `UPDATE reviews SET legal_hold_reason = NULL, legal_hold_at = NULL, legal_hold_by = NULL
-			WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID)
+		err = review.LiftLegalHold(ctx, tx, tenantID, reviewID)
 	} else {
-		_, err = tx.Exec(ctx, `UPDATE reviews SET legal_hold_reason = $3, legal_hold_by = $4,
-			legal_hold_at = coalesce(legal_hold_at, now()) WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID, reason, actorID)
+		err = review.SetLegalHold(ctx, tx, tenantID, reviewID, actorID, reason)
 	}
 	if err != nil {
 		return false, fmt.Errorf("retention: hold %s: %w", reviewID, err)
@@ -287,26 +289,18 @@ func PurgeReview(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, now 
 		return Purge{}, ErrNotDue
 	}
 	p := Purge{At: now, Months: *months}
-	var notes, docs, areas []string
-	err = tx.QueryRow(ctx, `WITH n AS (
-			UPDATE evidence_notes SET body = $3, purged_at = $4, version = version + 1, updated_at = $4
-			WHERE tenant_id = $1 AND review_id = $2 AND purged_at IS NULL
-			RETURNING id::text),
-		nt AS (DELETE FROM evidence_note_tags x USING n WHERE x.tenant_id = $1 AND x.note_id::text = n.id RETURNING x.tag_id),
-		d AS (DELETE FROM area_documents WHERE tenant_id = $1 AND review_id = $2 RETURNING id::text),
-		sr AS (DELETE FROM sa_responses WHERE tenant_id = $1 AND review_id = $2 RETURNING area_id),
-		ss AS (UPDATE sa_submissions SET reopen_reason = '' WHERE tenant_id = $1 AND review_id = $2 RETURNING area_id::text)
-		SELECT (SELECT coalesce(array_agg(id), '{}') FROM n), (SELECT coalesce(array_agg(id), '{}') FROM d),
-			(SELECT coalesce(array_agg(DISTINCT a), '{}') FROM (SELECT area_id::text AS a FROM sr UNION SELECT area_id FROM ss) x),
-			(SELECT count(*) FROM nt)`,
-		tenantID, reviewID, PurgedBody, now).Scan(&notes, &docs, &areas, new(int))
+	// Notes first, then documents (the notes' links to them go with them), then self-assessments.
+	notes, err := evidence.PurgeReview(ctx, tx, tenantID, reviewID, PurgedBody, now)
 	if err != nil {
 		return Purge{}, fmt.Errorf("retention: purge %s: %w", reviewID, err)
 	}
-	// Themes no note uses any more go too: a theme can say as much as a note.
-	if _, err := tx.Exec(ctx, `DELETE FROM evidence_tags t WHERE t.tenant_id = $1 AND t.review_id = $2
-		AND NOT EXISTS (SELECT 1 FROM evidence_note_tags x WHERE x.tenant_id = t.tenant_id AND x.tag_id = t.id)`, tenantID, reviewID); err != nil {
-		return Purge{}, fmt.Errorf("retention: purge themes of %s: %w", reviewID, err)
+	docs, err := document.PurgeReview(ctx, tx, tenantID, reviewID)
+	if err != nil {
+		return Purge{}, fmt.Errorf("retention: purge %s: %w", reviewID, err)
+	}
+	areas, err := selfassess.PurgeReview(ctx, tx, tenantID, reviewID)
+	if err != nil {
+		return Purge{}, fmt.Errorf("retention: purge %s: %w", reviewID, err)
 	}
 	p.Notes, p.Documents, p.SelfAssessments = len(notes), len(docs), len(areas)
 	if _, err := tx.Exec(ctx, `INSERT INTO retention_purges (tenant_id, review_id, purged_at, months, notes, documents, self_assessments)

@@ -164,3 +164,38 @@ func SetCoverageThreshold(ctx context.Context, tx pgx.Tx, tenantID, reviewID str
 	}
 	return before, nil
 }
+
+// SetLegalHold puts the review on legal hold by userID for reason, or changes the reason of a hold
+// already on (keeping when it was put on). The retention package checks the reason and writes the
+// audit entry.
+func SetLegalHold(ctx context.Context, tx pgx.Tx, tenantID, reviewID, userID, reason string) error {
+	if _, err := tx.Exec(ctx, `UPDATE reviews SET legal_hold_reason = $3, legal_hold_by = $4,
+		legal_hold_at = coalesce(legal_hold_at, now()) WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID, reason, userID); err != nil {
+		return fmt.Errorf("review: set legal hold of %s: %w", reviewID, err)
+	}
+	return nil
+}
+
+// LiftLegalHold lifts the review's legal hold. The retention package writes the audit entry.
+func LiftLegalHold(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) error {
+	if _, err := tx.Exec(ctx, `UPDATE reviews SET legal_hold_reason = NULL, legal_hold_at = NULL, legal_hold_by = NULL
+		WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID); err != nil {
+		return fmt.Errorf("review: lift legal hold of %s: %w", reviewID, err)
+	}
+	return nil
+}
+
+// SetEvidenceLock locks the review's evidence, by userID, (lock true) or unlocks it. The evidence
+// package checks the review's stage and writes the audit entry.
+func SetEvidenceLock(ctx context.Context, tx pgx.Tx, tenantID, reviewID, userID string, lock bool) error {
+	sql := `UPDATE reviews SET evidence_locked_at = NULL, evidence_locked_by = NULL WHERE tenant_id = $1 AND id = $2`
+	args := []any{tenantID, reviewID}
+	if lock {
+		sql = `UPDATE reviews SET evidence_locked_at = now(), evidence_locked_by = $3 WHERE tenant_id = $1 AND id = $2`
+		args = append(args, userID)
+	}
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("review: set evidence lock of %s to %t: %w", reviewID, lock, err)
+	}
+	return nil
+}

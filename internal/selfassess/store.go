@@ -353,3 +353,18 @@ func Progress(ctx context.Context, q db.Querier, tenantID, reviewID string) (map
 	}
 	return out, nil
 }
+
+// PurgeReview takes the words out of a review's self-assessments, in tx (the retention purge):
+// the answers (ratings and commentary) are deleted, and each submission stays, so that the count
+// of submitted self-assessments comes out the same, without its reopening reason. It returns the
+// ids of the action areas whose self-assessment it touched, each once.
+func PurgeReview(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (areaIDs []string, err error) {
+	err = tx.QueryRow(ctx, `WITH sr AS (DELETE FROM sa_responses WHERE tenant_id = $1 AND review_id = $2 RETURNING area_id),
+		ss AS (UPDATE sa_submissions SET reopen_reason = '' WHERE tenant_id = $1 AND review_id = $2 RETURNING area_id)
+		SELECT coalesce(array_agg(DISTINCT a), '{}') FROM (SELECT area_id::text AS a FROM sr UNION SELECT area_id::text FROM ss) x`,
+		tenantID, reviewID).Scan(&areaIDs)
+	if err != nil {
+		return nil, fmt.Errorf("selfassess: purge self-assessments of %s: %w", reviewID, err)
+	}
+	return areaIDs, nil
+}

@@ -64,6 +64,16 @@ func SetRequire2FA(ctx context.Context, q db.Querier, id string, require bool, v
 	return nil
 }
 
+// SetRetentionMonths sets the tenant's retention period (nil keeps evidence until it is deleted)
+// and moves its version on. The retention package checks the value and the version the admin saw,
+// and writes the audit entry.
+func SetRetentionMonths(ctx context.Context, q db.Querier, id string, months *int) error {
+	if _, err := q.Exec(ctx, `UPDATE tenants SET retention_months = $2, version = version + 1 WHERE id = $1`, id, months); err != nil {
+		return fmt.Errorf("tenant: set retention months %s: %w", id, err)
+	}
+	return nil
+}
+
 // IDBySlug finds a tenant by slug, as the command line does before it has a scope. It runs with the
 // owner connection, so it works across tenants.
 func IDBySlug(ctx context.Context, q db.Querier, slug string) (string, error) {
