@@ -22,7 +22,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
-	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/bulk"
 	"thematic/internal/config"
@@ -434,13 +433,7 @@ func tenantCreate(ctx context.Context, cfg config.Config, args []string, stdout 
 		return err
 	}
 	defer pool.Close()
-	var id string
-	if err := pool.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&id); err != nil {
-		return err
-	}
-	err = db.InTx(ctx, pool, db.Scope{TenantID: id}, func(tx pgx.Tx) error {
-		return tenant.Create(ctx, tx, id, *slug, strings.TrimSpace(*name))
-	})
+	id, err := tenant.Add(ctx, pool, *slug, strings.TrimSpace(*name))
 	if err != nil {
 		return err
 	}
@@ -513,25 +506,16 @@ func userCommand(ctx context.Context, cfg config.Config, sub string, args []stri
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
-		id, created, err := demo.EnsureUser(ctx, tx, addr, strings.TrimSpace(*name), hash)
-		if err != nil {
-			return err
-		}
-		if err := user.AddMember(ctx, tx, tenantID, id, auth.Role(*role)); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "command line", Action: "membership.created",
-			ObjectType: "user", ObjectID: id, After: map[string]string{"email": addr, "role": *role}}); err != nil {
-			return err
-		}
-		verb := "added existing user"
-		if created {
-			verb = "created user"
-		}
-		fmt.Fprintf(stdout, "%s %s to %s as %s\n", verb, addr, *slug, *role)
-		return nil
-	})
+	created, err := user.AddFromCommandLine(ctx, pool, tenantID, addr, strings.TrimSpace(*name), hash, auth.Role(*role))
+	if err != nil {
+		return err
+	}
+	verb := "added existing user"
+	if created {
+		verb = "created user"
+	}
+	fmt.Fprintf(stdout, "%s %s to %s as %s\n", verb, addr, *slug, *role)
+	return nil
 }
 
 func dbCommand(ctx context.Context, cfg config.Config, sub string, args []string, stdout io.Writer) error {

@@ -66,7 +66,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	return db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
 		for _, p := range append(append([]Person{}, People...), Inspectors...) {
-			id, created, err := EnsureUser(ctx, tx, p.Email, p.Name, hash)
+			id, created, err := user.Ensure(ctx, tx, p.Email, p.Name, hash)
 			if err != nil {
 				return err
 			}
@@ -98,17 +98,4 @@ func Seeded(ctx context.Context, q db.Querier) (bool, error) {
 		return false, fmt.Errorf("demo: is it seeded: %w", err)
 	}
 	return ok, nil
-}
-
-// EnsureUser returns the id of the user with email, creating them when missing.
-func EnsureUser(ctx context.Context, tx pgx.Tx, email, name, hash string) (id string, created bool, err error) {
-	err = tx.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, user.NormaliseEmail(email)).Scan(&id)
-	if err == nil {
-		return id, false, nil
-	}
-	if err != pgx.ErrNoRows {
-		return "", false, fmt.Errorf("demo: find %s: %w", email, err)
-	}
-	id, err = user.Create(ctx, tx, email, name, hash)
-	return id, err == nil, err
 }

@@ -85,7 +85,7 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 	}
 	ids := map[string]string{}
 	for _, p := range append(append([]Person{}, People...), Inspectors...) {
-		id, created, err := EnsureUser(ctx, tx, p.Email, p.Name, hash)
+		id, created, err := user.Ensure(ctx, tx, p.Email, p.Name, hash)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/apperr"
 	"thematic/internal/db"
@@ -86,4 +87,14 @@ func IDBySlug(ctx context.Context, q db.Querier, slug string) (string, error) {
 		return "", fmt.Errorf("tenant: id by slug %s: %w", slug, err)
 	}
 	return id, nil
+}
+
+// Add creates a tenant with a new id, for "thematic tenant create", and returns the id.
+func Add(ctx context.Context, pool *pgxpool.Pool, slug, name string) (string, error) {
+	var id string
+	if err := pool.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&id); err != nil {
+		return "", fmt.Errorf("tenant: new id: %w", err)
+	}
+	err := db.InTx(ctx, pool, db.Scope{TenantID: id}, func(tx pgx.Tx) error { return Create(ctx, tx, id, slug, name) })
+	return id, err
 }
