@@ -7,10 +7,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"thematic/internal/area"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/review"
 	"thematic/internal/user"
+	"thematic/internal/visit"
 )
 
 // ReviewTitle names the demo review: the Start for Life review of the seeds.
@@ -116,62 +118,38 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 	}
 	areaIDs := map[string]string{}
 	for _, code := range Areas {
-		var id string
-		if err := tx.QueryRow(ctx, `INSERT INTO review_areas (tenant_id, review_id, ons_code) VALUES ($1, $2, $3) RETURNING id`,
-			tenantID, reviewID, code).Scan(&id); err != nil {
+		a, err := area.Add(ctx, tx, tenantID, reviewID, code)
+		if err != nil {
 			return fmt.Errorf("demo: area %s: %w", code, err)
 		}
-		areaIDs[code] = id
+		areaIDs[code] = a.ID
 	}
-	memberIDs := map[string]string{}
-	for _, m := range reviewMembers {
-		var area *string
-		if m.area != "" {
-			a := areaIDs[m.area]
-			area = &a
-		}
-		var id string
-		err := tx.QueryRow(ctx, `INSERT INTO review_members (tenant_id, review_id, user_id, role, area_id, inspectorate, job_title)
-			VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''))
-			ON CONFLICT (tenant_id, review_id, user_id) DO UPDATE SET role = EXCLUDED.role, area_id = EXCLUDED.area_id,
-				inspectorate = EXCLUDED.inspectorate, job_title = EXCLUDED.job_title
-			RETURNING id`, tenantID, reviewID, ids[m.email], m.role, area, m.inspectorate, m.jobTitle).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("demo: member %s: %w", m.email, err)
-		}
-		memberIDs[m.email] = id
+	memberIDs, err := seedMembers(ctx, tx, tenantID, reviewID, areaIDs)
+	if err != nil {
+		return err
 	}
 	visitIDs := map[string]string{}
 	for _, v := range visits {
-		var visitID string
-		if err := tx.QueryRow(ctx, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days) VALUES ($1, $2, $3, $4, 2) RETURNING id`,
-			tenantID, reviewID, areaIDs[v.area], v.start).Scan(&visitID); err != nil {
-			return fmt.Errorf("demo: visit %s: %w", v.area, err)
-		}
-		visitIDs[v.area] = visitID
 		day1 := *date(v.start)
 		day2 := day1.AddDate(0, 0, 1)
 		cqcDay := day1
 		if v.cqcDay2 {
 			cqcDay = day2
 		}
-		places := []struct {
-			email string
-			day   time.Time
-		}{{v.eyi[0], day1}, {v.eyi[0], day2}, {v.eyi[1], day1}, {v.eyi[1], day2}, {v.cqc, cqcDay}}
-		// Everyone with days is on the team (visit_members), as on the People page.
-		for _, email := range []string{v.eyi[0], v.eyi[1], v.cqc} {
-			if _, err := tx.Exec(ctx, `INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id) VALUES ($1, $2, $3, $4)`,
-				tenantID, visitID, memberIDs[email], reviewID); err != nil {
-				return fmt.Errorf("demo: team %s %s: %w", v.area, email, err)
-			}
+		// Everyone with days is on the team, as on the People page.
+		p := visit.Plan{AreaID: areaIDs[v.area], Start: day1, Days: 2,
+			Team: map[string][]time.Time{
+				memberIDs[v.eyi[0]]: {day1, day2},
+				memberIDs[v.eyi[1]]: {day1, day2},
+				memberIDs[v.cqc]:    {cqcDay},
+			},
+			Members: map[string]visit.Place{memberIDs[v.eyi[0]]: {}, memberIDs[v.eyi[1]]: {}, memberIDs[v.cqc]: {}},
 		}
-		for _, p := range places {
-			if _, err := tx.Exec(ctx, `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day) VALUES ($1, $2, $3, $4, $5)`,
-				tenantID, visitID, memberIDs[p.email], ids[p.email], p.day); err != nil {
-				return fmt.Errorf("demo: team %s %s: %w", v.area, p.email, err)
-			}
+		visitID, _, err := visit.Create(ctx, tx, tenantID, reviewID, p)
+		if err != nil {
+			return fmt.Errorf("demo: visit %s: %w", v.area, err)
 		}
+		visitIDs[v.area] = visitID
 	}
 	if err := seedNotes(ctx, tx, tenantID, reviewID, visitIDs, ids); err != nil {
 		return err
@@ -184,10 +162,39 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 	}
 	// The review is at analysis, where its notes, findings and draft report belong: notes can
 	// still be recorded, and the lead moves it on to drafting and quality assurance from there.
-	if _, err := tx.Exec(ctx, `UPDATE reviews SET status = $3 WHERE tenant_id = $1 AND id = $2`,
-		tenantID, reviewID, string(review.StatusAnalysis)); err != nil {
+	if _, err := review.SetStage(ctx, tx, tenantID, reviewID, ids["lead@demo.test"], review.StatusAnalysis); err != nil {
 		return fmt.Errorf("demo: stage: %w", err)
 	}
 	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "seed", Action: "review.created",
 		ObjectType: "review", ObjectID: reviewID, After: map[string]string{"title": ReviewTitle, "start": "template " + review.StartForLife}})
+}
+
+// seedMembers gives the demo members their places in the review and returns their member ids by
+// email. The creator (lead@) is a member already: their details are set on their membership.
+func seedMembers(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, areaIDs map[string]string) (map[string]string, error) {
+	existing, err := review.ListMembers(ctx, tx, tenantID, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	byEmail := map[string]review.Member{}
+	for _, m := range existing {
+		byEmail[m.Email] = m
+	}
+	memberIDs := map[string]string{}
+	for _, m := range reviewMembers {
+		d := review.MemberDetails{Role: auth.ReviewRole(m.role), AreaID: areaIDs[m.area], Inspectorate: m.inspectorate, JobTitle: m.jobTitle}
+		if was, ok := byEmail[user.NormaliseEmail(m.email)]; ok {
+			if _, _, err := review.UpdateMember(ctx, tx, tenantID, reviewID, was.ID, was.Version, d); err != nil {
+				return nil, fmt.Errorf("demo: member %s: %w", m.email, err)
+			}
+			memberIDs[m.email] = was.ID
+			continue
+		}
+		added, err := review.AddMember(ctx, tx, tenantID, reviewID, m.email, d)
+		if err != nil {
+			return nil, fmt.Errorf("demo: member %s: %w", m.email, err)
+		}
+		memberIDs[m.email] = added.ID
+	}
+	return memberIDs, nil
 }
