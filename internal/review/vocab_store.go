@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -16,14 +17,46 @@ import (
 )
 
 // vocabTable is how a vocabulary is stored and what uses it. In the SQL, t is the term's row;
-// merges take $1 tenant, $2 review, $3 the term merged away and $4 the term kept (their ids, or
-// their names when byName), and each returns the ids of the rows it changed.
+// merges re-point this package's own rows and take $1 tenant, $2 review, $3 the term merged away
+// and $4 the term kept (their ids, or their names when byName), each returning the ids of the rows
+// it changed. Rows of other packages that name a term are re-pointed by their owners, which
+// register how (RegisterRepoint); owners lists the packages a merge needs.
 type vocabTable struct {
 	table   string
 	uses    string
 	deleted string
 	byName  bool
 	merges  []string
+	owners  []string
+}
+
+// Repoint makes the rows of one table that name the term from (an id, or a name for lists kept by
+// name) name into instead, in review reviewID, and returns the ids of the rows it changed.
+type Repoint func(ctx context.Context, tx pgx.Tx, tenantID, reviewID, from, into string) ([]string, error)
+
+type repointer struct {
+	owner string
+	fn    Repoint
+}
+
+var repointers = map[VocabKind][]repointer{}
+
+// RegisterRepoint is called by the package that owns a table naming terms of list k (from its
+// init function), so that merging two terms changes that table through its owner. The lists
+// import none of those packages: they import this one.
+func RegisterRepoint(k VocabKind, owner string, fn Repoint) {
+	repointers[k] = append(repointers[k], repointer{owner, fn})
+}
+
+// unregistered lists the owners list k needs that have registered nothing.
+func unregistered(k VocabKind) []string {
+	var missing []string
+	for _, o := range vocabTables[k].owners {
+		if !slices.ContainsFunc(repointers[k], func(r repointer) bool { return r.owner == o }) {
+			missing = append(missing, o)
+		}
+	}
+	return missing
 }
 
 var vocabTables = map[VocabKind]vocabTable{
@@ -32,24 +65,18 @@ var vocabTables = map[VocabKind]vocabTable{
 			AND n.deleted_at IS NULL)`,
 		deleted: `(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = t.tenant_id AND n.source_id = t.id
 			AND n.deleted_at IS NOT NULL)`,
-		merges: []string{`UPDATE evidence_notes SET source_id = $4, version = version + 1
-			WHERE tenant_id = $1 AND review_id = $2 AND source_id = $3
-			RETURNING id::text`}},
+		owners: []string{"evidence"}},
 	VocabRoles: {table: "evidence_roles",
 		uses: `(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = t.tenant_id AND n.role_id = t.id
 			AND n.deleted_at IS NULL)`,
 		deleted: `(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = t.tenant_id AND n.role_id = t.id
 			AND n.deleted_at IS NOT NULL)`,
-		merges: []string{`UPDATE evidence_notes SET role_id = $4, version = version + 1
-			WHERE tenant_id = $1 AND review_id = $2 AND role_id = $3
-			RETURNING id::text`}},
+		owners: []string{"evidence"}},
 	VocabAddressees: {table: "review_addressees", byName: true,
 		uses: `(SELECT count(*) FROM recommendations r WHERE r.tenant_id = t.tenant_id AND r.review_id = t.review_id
 			AND r.addressee = t.name)`,
 		deleted: `0`,
-		merges: []string{`UPDATE recommendations SET addressee = $4, version = version + 1
-			WHERE tenant_id = $1 AND review_id = $2 AND addressee = $3
-			RETURNING id::text`}},
+		owners: []string{"recommendation"}},
 	VocabInspectorates: {table: "review_inspectorates", byName: true,
 		uses: `((SELECT count(*) FROM review_members m WHERE m.tenant_id = t.tenant_id AND m.review_id = t.review_id
 				AND m.inspectorate = t.name)
@@ -64,9 +91,8 @@ var vocabTables = map[VocabKind]vocabTable{
 			`UPDATE review_member_invites SET inspectorate = $4
 			WHERE tenant_id = $1 AND review_id = $2 AND inspectorate = $3
 			RETURNING id::text`,
-			`UPDATE visit_members SET inspectorate = $4
-			WHERE tenant_id = $1 AND review_id = $2 AND inspectorate = $3
-			RETURNING visit_id::text || '/' || member_id::text`}},
+		},
+		owners: []string{"visit"}},
 	VocabTeamRoles: {table: "review_team_roles", byName: true,
 		uses: `((SELECT count(*) FROM review_members m WHERE m.tenant_id = t.tenant_id AND m.review_id = t.review_id
 				AND m.job_title = t.name)
@@ -81,9 +107,8 @@ var vocabTables = map[VocabKind]vocabTable{
 			`UPDATE review_member_invites SET job_title = $4
 			WHERE tenant_id = $1 AND review_id = $2 AND job_title = $3
 			RETURNING id::text`,
-			`UPDATE visit_members SET job_title = $4
-			WHERE tenant_id = $1 AND review_id = $2 AND job_title = $3
-			RETURNING visit_id::text || '/' || member_id::text`}},
+		},
+		owners: []string{"visit"}},
 }
 
 // termJSON is an expression: the terms of one vocabulary of review $2 of tenant $1, in order, with
@@ -423,6 +448,7 @@ func MergeTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, fromID s
 	}
 	var ids []string
 	vt := vocabTables[k]
+	fromName, intoName := from.Name, into.Name
 	for _, sql := range vt.merges {
 		args := []any{a.TenantID, a.ReviewID, from.ID, into.ID}
 		if vt.byName {
@@ -435,6 +461,21 @@ func MergeTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, fromID s
 		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
 			return from, into, 0, fmt.Errorf("review: merge %s: %w", k, err)
+		}
+		ids = append(ids, got...)
+	}
+	if missing := unregistered(k); len(missing) > 0 {
+		// A binary without the owner would leave its rows naming a term that is gone.
+		return Term{}, Term{}, 0, fmt.Errorf("review: merge %s: %s registered no way to re-point its rows", k, strings.Join(missing, ", "))
+	}
+	for _, r := range repointers[k] {
+		from, into := from.ID, into.ID
+		if vt.byName {
+			from, into = fromName, intoName
+		}
+		got, err := r.fn(ctx, tx, a.TenantID, a.ReviewID, from, into)
+		if err != nil {
+			return Term{}, Term{}, 0, fmt.Errorf("review: merge %s in %s: %w", k, r.owner, err)
 		}
 		ids = append(ids, got...)
 	}
