@@ -76,7 +76,7 @@ var vocabTables = map[VocabKind]vocabTable{
 		uses: `(SELECT count(*) FROM recommendations r WHERE r.tenant_id = t.tenant_id AND r.review_id = t.review_id
 			AND r.addressee = t.name)`,
 		deleted: `0`,
-		owners: []string{"recommendation"}},
+		owners:  []string{"recommendation"}},
 	VocabInspectorates: {table: "review_inspectorates", byName: true,
 		uses: `((SELECT count(*) FROM review_members m WHERE m.tenant_id = t.tenant_id AND m.review_id = t.review_id
 				AND m.inspectorate = t.name)
