@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/archive"
-	"thematic/internal/audit"
 	"thematic/internal/config"
 	"thematic/internal/db"
 	"thematic/internal/tenant"
@@ -71,15 +70,7 @@ func reviewExport(ctx context.Context, cfg config.Config, args []string, stdout,
 			_ = os.Remove(tmp)
 		}()
 	}
-	var counts archive.Counts
-	err = db.InTx(ctx, pool, db.Scope{TenantID: tenantID}, func(tx pgx.Tx) error {
-		var err error
-		if counts, err = archive.Export(ctx, tx, tenantID, *id, w, time.Now()); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "command line", Action: "review.archive_exported",
-			ObjectType: "review", ObjectID: *id, After: counts})
-	})
+	counts, err := archive.ExportTo(ctx, pool, db.Scope{TenantID: tenantID, ReviewID: *id, Email: "command line"}, w, time.Now())
 	if err != nil {
 		return err
 	}
@@ -150,17 +141,8 @@ func reviewImport(ctx context.Context, cfg config.Config, args []string, stdout 
 	if err != nil {
 		return err
 	}
-	var res archive.Result
-	err = db.InTx(ctx, pool, db.Scope{TenantID: tenantID, UserID: userID}, func(tx pgx.Tx) error {
-		var err error
-		res, err = archive.Import(ctx, tx, archive.Target{TenantID: tenantID, UserID: userID, Email: email,
-			Title: strings.TrimSpace(*title)}, a, time.Now())
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: userID, ActorEmail: email, Action: "review.imported",
-			ObjectType: "review", ObjectID: res.ReviewID, After: res.Summary()})
-	})
+	res, err := archive.ImportReview(ctx, pool, db.Scope{TenantID: tenantID, UserID: userID, Email: email},
+		archive.Target{Title: strings.TrimSpace(*title)}, a, time.Now())
 	if err != nil {
 		return archiveProblems(stdout, err)
 	}

@@ -33,6 +33,19 @@ func Download(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, now time.Tim
 	})
 }
 
+// ExportTo writes the review's archive as JSON to w (the command line's export) and records it.
+func ExportTo(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, w io.Writer, now time.Time) (Counts, error) {
+	var counts Counts
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		if counts, err = Export(ctx, tx, sc.TenantID, sc.ReviewID, w, now); err != nil {
+			return err
+		}
+		return audit.Change(ctx, tx, sc, "review.archive_exported", "review", sc.ReviewID, nil, counts)
+	})
+	return counts, err
+}
+
 // ImportReview writes a checked archive as a new review led by the user (Import's bulk path, in
 // one transaction) and records it; the same key again makes nothing (Result.Duplicate).
 func ImportReview(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, t Target, a *Archive, now time.Time) (Result, error) {
