@@ -541,14 +541,16 @@ func TestEditReviewDetails(t *testing.T) {
 	f := rvtFixture(t, e)
 	base := "/reviews/" + f.reviewID
 	lead := e.signedIn("lead@demo.test")
+	// The seeded review's version: the demo sets its stage through review.SetStage, a change.
+	v0 := e.rvtVersion(f.reviewID)
 
 	form := lead.get(base + "/edit")
-	if form.Status != http.StatusOK || !strings.Contains(form.Body, `name="version" value="1"`) || !strings.Contains(form.Body, `value="`+demo.ReviewTitle+`"`) {
+	if form.Status != http.StatusOK || !strings.Contains(form.Body, `name="version" value="`+v0+`"`) || !strings.Contains(form.Body, `value="`+demo.ReviewTitle+`"`) {
 		t.Fatalf("edit form: %d", form.Status)
 	}
 
 	// Bad input keeps what was typed and changes nothing.
-	bad := rvtDetails("1")
+	bad := rvtDetails(v0)
 	bad.Set("title", "")
 	bad.Set("fieldwork-end-day", "31")
 	bad.Set("fieldwork-end-month", "2")
@@ -558,7 +560,7 @@ func TestEditReviewDetails(t *testing.T) {
 		!strings.Contains(r.Body, ">Why?</textarea>") {
 		t.Fatalf("bad edit: %d", r.Status)
 	}
-	if v := e.rvtVersion(f.reviewID); v != "1" {
+	if v := e.rvtVersion(f.reviewID); v != v0 {
 		t.Fatalf("version after bad input = %s", v)
 	}
 
@@ -572,12 +574,12 @@ func TestEditReviewDetails(t *testing.T) {
 		if r := cl.get(base + "/edit"); r.Status != c.want {
 			t.Errorf("%s GET edit: %d, want %d", c.email, r.Status, c.want)
 		}
-		if r := cl.post(base+"/edit", rvtDetails("1")); r.Status != c.want {
+		if r := cl.post(base+"/edit", rvtDetails(v0)); r.Status != c.want {
 			t.Errorf("%s POST edit: %d, want %d", c.email, r.Status, c.want)
 		}
 	}
 
-	r = lead.post(base+"/edit", rvtDetails("1"))
+	r = lead.post(base+"/edit", rvtDetails(v0))
 	if r.Status != http.StatusSeeOther || r.Location != base+"/" {
 		t.Fatalf("edit: %d %s", r.Status, r.Location)
 	}
@@ -599,7 +601,7 @@ func TestEditReviewDetails(t *testing.T) {
 	}
 
 	// The same version again is stale: 409, and nothing changes.
-	stale := rvtDetails("1")
+	stale := rvtDetails(v0)
 	stale.Set("title", "Stale title")
 	r = lead.post(base+"/edit", stale)
 	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "Someone else") {
