@@ -25,6 +25,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/bulk"
 	"thematic/internal/config"
+	"thematic/internal/coverage"
 	"thematic/internal/db"
 	"thematic/internal/demo"
 	"thematic/internal/devdb"
@@ -217,16 +218,20 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	defer srv.Close()
 	// Background jobs (self-assessment reminders) run beside HTTP on the same pool; their queue is
 	// in the database, so jobs due while the service was down run when it is back.
-	// The retention purge runs daily (and at start) on the same client, and the mail outbox's
+	// The retention purge runs daily (and at start) on the same client, the coverage counters'
+	// deltas are folded every two seconds, and the mail outbox's
 	// worker delivers the mail commands queue (its own queue, so mail waits for no other job).
 	jobs, err := reminder.NewClient(pool, reminder.Options{Mail: mailer, BaseURL: cfg.BaseURL, Logger: logger,
 		More: func(w *river.Workers) error {
 			if err := mail.AddWorker(w, pool, mailer, logger); err != nil {
 				return err
 			}
+			if err := river.AddWorkerSafely(w, &coverage.FoldWorker{Pool: pool, Logger: logger}); err != nil {
+				return err
+			}
 			return river.AddWorkerSafely(w, &retention.Worker{Pool: pool, Logger: logger})
 		},
-		Periodic: []*river.PeriodicJob{retention.Periodic()},
+		Periodic: []*river.PeriodicJob{retention.Periodic(), coverage.FoldPeriodic()},
 		Queues:   map[string]river.QueueConfig{mail.Queue: {MaxWorkers: 2}}})
 	if err != nil {
 		return err

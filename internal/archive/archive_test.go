@@ -283,7 +283,8 @@ func (w *world) rowsOf(tenantID string) int {
 		(SELECT count(*) FROM sa_elements WHERE tenant_id = $1) + (SELECT count(*) FROM questionnaire_imports WHERE tenant_id = $1) +
 		(SELECT count(*) FROM findings WHERE tenant_id = $1) + (SELECT count(*) FROM practice_examples WHERE tenant_id = $1) +
 		(SELECT count(*) FROM recommendations WHERE tenant_id = $1) + (SELECT count(*) FROM report_texts WHERE tenant_id = $1) +
-		(SELECT count(*) FROM evidence_counts WHERE tenant_id = $1) + (SELECT count(*) FROM audit_log WHERE tenant_id = $1)`,
+		(SELECT count(*) FROM evidence_counts WHERE tenant_id = $1) + (SELECT count(*) FROM evidence_count_deltas WHERE tenant_id = $1) +
+		(SELECT count(*) FROM audit_log WHERE tenant_id = $1)`,
 		tenantID).Scan(&n)
 	if err != nil {
 		w.t.Fatal(err)

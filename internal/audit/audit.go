@@ -78,6 +78,20 @@ func Record(ctx context.Context, q Execer, e Event) error {
 	return nil
 }
 
+// InsertFrom is the start of a statement that writes entries from rows a query computes, so that
+// a command can record its change in the statement that makes it, from the written rows (a
+// data-modifying CTE: "entry AS (" + audit.InsertFrom + "SELECT ...)"). The query gives, in
+// order: tenant_id, actor_id, actor_email, action, object_type, object_id, before, after (jsonb),
+// request_id and ip (MetaFrom's). The log's SQL stays in this package.
+const InsertFrom = `INSERT INTO audit_log
+		(tenant_id, actor_id, actor_email, action, object_type, object_id, before, after, request_id, ip) `
+
+// ActorEmailSQL is the email of the user whose id the SQL expression id gives, for InsertFrom's
+// actor_email when the command knows the actor by id only (as Record does).
+func ActorEmailSQL(id string) string {
+	return `coalesce((SELECT u.email FROM users u WHERE u.id = ` + id + `), '')`
+}
+
 func marshal(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil

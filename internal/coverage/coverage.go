@@ -1,8 +1,9 @@
 // Package coverage tells a review's staff, at a glance, where the evidence is thin: counts of
 // visible evidence notes (not deleted, not safeguarding concerns) per local area and action area,
 // per area and line of enquiry, and per theme, strengths and areas for development apart. The
-// counts are kept by database triggers (migrations/00008_coverage.sql) in evidence_counts, so a
-// page reads a few thousand counter rows, never the notes.
+// counts are kept by database triggers (migrations/00032_coverage_deltas.sql) as delta rows that
+// the Fold job adds into evidence_counts every few seconds; pages read both (evidence_counts_live),
+// a few thousand counter rows, never the notes.
 package coverage
 
 import (
@@ -143,7 +144,7 @@ func Load(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (Coverage, 
 				ORDER BY c.strength + c.development + c.neutral DESC, lower(t.name), t.id), '[]')
 			FROM (SELECT key_id, sum(strength)::int AS strength, sum(development)::int AS development,
 					sum(neutral)::int AS neutral
-				FROM evidence_counts WHERE tenant_id = $1 AND review_id = $2 AND dimension = 'tag' GROUP BY key_id) c
+				FROM evidence_counts_live WHERE tenant_id = $1 AND review_id = $2 AND dimension = 'tag' GROUP BY key_id) c
 			JOIN evidence_tags t ON t.tenant_id = $1 AND t.id = c.key_id AND t.review_id = $2
 			WHERE c.strength + c.development + c.neutral <> 0)
 		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`, tenantID, reviewID, review.UngroupedTitle).Scan(&c.ReviewTitle, &c.Threshold,
@@ -165,7 +166,7 @@ func Load(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (Coverage, 
 		areaIdx[a.ID] = i
 	}
 	aaIdx, lineIdx := index(aa), index(lines)
-	rows, _ := tx.Query(ctx, `SELECT dimension, area_id::text, key_id::text, strength, development, neutral FROM evidence_counts
+	rows, _ := tx.Query(ctx, `SELECT dimension, area_id::text, key_id::text, strength, development, neutral FROM evidence_counts_live
 		WHERE tenant_id = $1 AND review_id = $2 AND dimension IN ('note', 'action_area', 'line')
 		AND (strength, development, neutral) <> (0, 0, 0)`, tenantID, reviewID)
 	var dim, area, key string

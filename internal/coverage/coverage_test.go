@@ -107,8 +107,23 @@ func (r *demoReview) randomInput(rng *rand.Rand, key string) evidence.NoteInput 
 	}
 }
 
-// compare checks evidence_counts against a direct count over the notes and their links.
+// compare checks the counters as readers see them (evidence_counts_live: the folded counters and
+// the deltas since) against a direct count over the notes and their links; then folds the deltas
+// and checks that evidence_counts alone says the same, with no delta left.
 func (r *demoReview) compare(t *testing.T) {
+	t.Helper()
+	r.compareWith(t, "evidence_counts_live")
+	if _, err := coverage.Fold(context.Background(), r.d.App); err != nil {
+		t.Fatal(err)
+	}
+	r.compareWith(t, "evidence_counts")
+	var left int
+	if err := r.d.Super.QueryRow(context.Background(), `SELECT count(*) FROM evidence_count_deltas`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d deltas left after the fold (%v)", left, err)
+	}
+}
+
+func (r *demoReview) compareWith(t *testing.T, counters string) {
 	t.Helper()
 	ctx := context.Background()
 	read := func(sql string) map[string]int {
@@ -127,9 +142,9 @@ func (r *demoReview) compare(t *testing.T) {
 		}
 		return m
 	}
-	got := read(`SELECT c.tenant_id::text, c.review_id::text, c.dimension, c.area_id::text, c.key_id::text, v.j, v.n
-		FROM evidence_counts c CROSS JOIN LATERAL (VALUES ('strength', c.strength), ('development', c.development),
-			('neutral', c.neutral)) v (j, n) WHERE v.n <> 0`)
+	got := read(`SELECT c.tenant_id::text, c.review_id::text, c.dimension, c.area_id::text, c.key_id::text, v.j, sum(v.n)::int
+		FROM ` + counters + ` c CROSS JOIN LATERAL (VALUES ('strength', c.strength), ('development', c.development),
+			('neutral', c.neutral)) v (j, n) GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(v.n) <> 0`)
 	want := read(`SELECT n.tenant_id::text, n.review_id::text, k.dimension, n.area_id::text, k.key_id::text, n.judgement, count(*)::int
 		FROM evidence_notes n CROSS JOIN LATERAL (
 			SELECT 'note' AS dimension, n.area_id AS key_id
@@ -143,12 +158,12 @@ func (r *demoReview) compare(t *testing.T) {
 	}
 	for k, n := range want {
 		if got[k] != n {
-			t.Errorf("count %s = %d, want %d", k, got[k], n)
+			t.Errorf("%s: count %s = %d, want %d", counters, k, got[k], n)
 		}
 	}
 	for k, n := range got {
 		if _, ok := want[k]; !ok {
-			t.Errorf("count %s = %d, want 0", k, n)
+			t.Errorf("%s: count %s = %d, want 0", counters, k, n)
 		}
 	}
 }
@@ -163,6 +178,23 @@ func TestCountsStayExact(t *testing.T) {
 	r.compare(t) // the migration's backfill and the demo seed's own inserts
 
 	ctx := context.Background()
+	// The fold runs all along, as the service's job does, between and during the saves.
+	stop, folded := make(chan struct{}), make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				folded <- nil
+				return
+			default:
+			}
+			if _, err := coverage.Fold(ctx, r.d.App); err != nil {
+				folded <- err
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for w := range 4 {
@@ -210,6 +242,10 @@ func TestCountsStayExact(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	close(stop)
+	if err := <-folded; err != nil {
+		t.Fatalf("fold during the saves: %v", err)
+	}
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
@@ -249,8 +285,12 @@ func TestCountsStayExact(t *testing.T) {
 	if _, err := r.d.Super.Exec(ctx, `DELETE FROM reviews WHERE id = $1`, r.review); err != nil {
 		t.Fatalf("delete review: %v", err)
 	}
+	if _, err := coverage.Fold(ctx, r.d.App); err != nil {
+		t.Fatal(err)
+	}
 	var left int
-	if err := r.d.Super.QueryRow(ctx, `SELECT count(*) FROM evidence_counts WHERE review_id = $1`, r.review).Scan(&left); err != nil || left != 0 {
+	if err := r.d.Super.QueryRow(ctx, `SELECT (SELECT count(*) FROM evidence_counts WHERE review_id = $1)
+		+ (SELECT count(*) FROM evidence_count_deltas WHERE review_id = $1)`, r.review).Scan(&left); err != nil || left != 0 {
 		t.Errorf("counters left after the review's deletion: %d (%v)", left, err)
 	}
 }

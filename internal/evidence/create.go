@@ -17,9 +17,10 @@ import (
 	"thematic/internal/text"
 )
 
-// Saving a note is the request inspectors send most, so Create keeps to four statements in the
-// common case: one that reads everything the checks need, one that writes the note with its
-// tags and links, one that reads the note back for the audit log, and the audit entry.
+// Saving a note is the request inspectors send most, so Create keeps to two statements of its
+// own: one that reads everything the checks need, and one that writes the note with its tags,
+// its links and its audit entry (built from the rows written). With the transaction's BEGIN,
+// scope and COMMIT that is five (TestSavingANoteSendsFiveStatements).
 
 // PersonalData asks Create to scan the note's text for personal data (Scan, with the names of the
 // review's people): found and not confirmed, the note is refused with what was found; found
@@ -53,30 +54,11 @@ func CreateChecked(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID 
 	if err != nil || existing != "" {
 		return existing, false, err
 	}
-	id, created, err = insertNote(ctx, tx, tenantID, reviewID, authorID, in, c)
+	id, created, err = insertNote(ctx, tx, tenantID, reviewID, authorID, in, c, Kinds(found))
 	if err != nil || !created {
 		return id, false, err
 	}
-	n, err := getNote(ctx, tx, tenantID, reviewID, id, true, "")
-	if err != nil {
-		return "", false, err
-	}
-	after := fields(n)
-	if n.Safeguarding {
-		withhold(after)
-	}
-	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: authorID, Action: "evidence.created",
-		ObjectType: "evidence_note", ObjectID: id, After: after}); err != nil {
-		return "", false, err
-	}
-	if len(found) > 0 {
-		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: authorID,
-			Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: id,
-			After: map[string]any{"personal_data_confirmed": Kinds(found)}}); err != nil {
-			return "", false, err
-		}
-	}
-	if n.Safeguarding {
+	if in.Safeguarding {
 		if err := raise(ctx, tx, tenantID, reviewID, id, authorID); err != nil {
 			return "", false, err
 		}
@@ -194,9 +176,11 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string
 	return c, "", found, nil
 }
 
-// insertNote writes the note, its new tags and its links in one statement, and answers the new
-// note's id (created), or the id saved first under the same key by a call that committed first.
-func insertNote(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in NoteInput, c checked) (string, bool, error) {
+// insertNote writes the note, its new tags, its links and its audit entry (and the personal data
+// confirmed, when kinds names some) in one statement, and answers the new note's id (created),
+// or the id saved first under the same key by a call that committed first. The entry's fields
+// are those Update's entries compare (fields): a concern's text and themes withheld.
+func insertNote(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in NoteInput, c checked, kinds []string) (string, bool, error) {
 	// New tags are inserted in a fixed order, so that two notes creating the same tags at once
 	// cannot deadlock.
 	sorted := slices.Clone(in.Tags)
@@ -207,29 +191,56 @@ func insertNote(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID str
 			lower = append(lower, l)
 		}
 	}
+	var confirmed any
+	if len(kinds) > 0 {
+		confirmed = map[string]any{"personal_data_confirmed": kinds}
+	}
+	meta := audit.MetaFrom(ctx)
 	var id *string
 	var tagged int
 	err := tx.QueryRow(ctx, `WITH new_tags AS (
 			INSERT INTO evidence_tags (tenant_id, review_id, name) SELECT $1, $2, unnest($14::text[])
-			ON CONFLICT DO NOTHING RETURNING id),
-		tags AS (SELECT id FROM new_tags UNION
-			SELECT id FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = ANY($15::text[])),
+			ON CONFLICT DO NOTHING RETURNING id, name),
+		tags AS (SELECT id, name FROM new_tags UNION
+			SELECT id, name FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = ANY($15::text[])),
 		note AS (
 			INSERT INTO evidence_notes (tenant_id, review_id, visit_id, area_id, author_id, source_id, role_id,
 				note_date, body, judgement, good_practice, family_words, safeguarding, idempotency_key)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16)
-			ON CONFLICT (tenant_id, author_id, idempotency_key) DO NOTHING RETURNING id),
+			ON CONFLICT (tenant_id, author_id, idempotency_key) DO NOTHING
+			RETURNING id, visit_id, source_id, role_id, note_date, body, judgement, good_practice, family_words, safeguarding),
 		areas AS (INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
 			SELECT $1, note.id, unnest($17::uuid[]), $2 FROM note),
 		lines AS (INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
 			SELECT $1, note.id, unnest($18::uuid[]), $2 FROM note),
 		note_tags AS (INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id) SELECT $1, note.id, tags.id FROM note, tags),
 		docs AS (INSERT INTO evidence_note_documents (tenant_id, note_id, document_id)
-			SELECT $1, note.id, unnest($19::uuid[]) FROM note)
+			SELECT $1, note.id, unnest($19::uuid[]) FROM note),
+		names AS (SELECT DISTINCT ON (lower(x.name)) coalesce(t.name, x.name) AS name
+			FROM unnest($14::text[]) x (name) LEFT JOIN tags t ON lower(t.name) = lower(x.name)
+			ORDER BY lower(x.name), t.name NULLS LAST),
+		fields AS (SELECT note.id, jsonb_build_object('visit_id', note.visit_id, 'source_id', note.source_id,
+				'role_id', coalesce(note.role_id::text, ''), 'note_date', to_char(note.note_date, 'YYYY-MM-DD'),
+				'body', CASE WHEN note.safeguarding THEN $20 ELSE note.body END,
+				'judgement', note.judgement, 'good_practice', note.good_practice, 'family_words', note.family_words,
+				'safeguarding', note.safeguarding,
+				'action_areas', (SELECT coalesce(jsonb_agg(a.id::text ORDER BY a.position), '[]') FROM action_areas a
+					WHERE a.tenant_id = $1 AND a.review_id = $2 AND a.id = ANY($17::uuid[])),
+				'lines', (SELECT coalesce(jsonb_agg(l.id::text ORDER BY l.position), '[]') FROM enquiry_lines l
+					WHERE l.tenant_id = $1 AND l.review_id = $2 AND l.id = ANY($18::uuid[])),
+				'tags', CASE WHEN note.safeguarding THEN to_jsonb($20::text)
+					ELSE (SELECT coalesce(jsonb_agg(names.name ORDER BY lower(names.name)), '[]') FROM names) END,
+				'documents', (SELECT coalesce(jsonb_agg(d::text ORDER BY d), '[]') FROM unnest($19::uuid[]) d)) AS after
+			FROM note),
+		entry AS (`+audit.InsertFrom+`
+			SELECT $1, $5, `+audit.ActorEmailSQL("$5")+`, e.action, 'evidence_note', fields.id::text, NULL, e.after, $22, $23
+			FROM fields CROSS JOIN LATERAL (VALUES (1, 'evidence.created', fields.after),
+				(2, 'evidence.personal_data_confirmed', $21::jsonb)) e (n, action, after)
+			WHERE e.after IS NOT NULL ORDER BY e.n)
 		SELECT (SELECT id::text FROM note), (SELECT count(*) FROM tags)`,
 		tenantID, reviewID, in.VisitID, c.areaID, authorID, in.SourceID, c.roleID, in.Date(), in.Body, in.Judgement,
 		in.GoodPractice, in.FamilyWords, in.Safeguarding, sorted, lower, in.Key, in.ActionAreas, in.Lines,
-		in.Documents).Scan(&id, &tagged)
+		in.Documents, Withheld, confirmed, meta.RequestID, meta.IP).Scan(&id, &tagged)
 	if err != nil {
 		return "", false, fmt.Errorf("evidence: insert note: %w", err)
 	}

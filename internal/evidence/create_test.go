@@ -57,7 +57,7 @@ func TestConcurrentNotesCreatingTheSameTagsGetThemAll(t *testing.T) {
 	// The coverage counters agree with the links.
 	var counted int
 	f.must(f.d.Super.QueryRow(context.Background(), `SELECT coalesce(sum(strength + development + neutral), 0)
-		FROM evidence_counts WHERE tenant_id = $1 AND dimension = 'tag'`, f.tenant).Scan(&counted))
+		FROM evidence_counts_live WHERE tenant_id = $1 AND dimension = 'tag'`, f.tenant).Scan(&counted))
 	if counted != 2*n {
 		t.Errorf("tag counters add up to %d, want %d", counted, 2*n)
 	}

@@ -172,7 +172,7 @@ func Overview(ctx context.Context, q db.Querier, tenantID, reviewID string, extr
 				+ (SELECT count(*) FROM review_inspectorates WHERE tenant_id = $1 AND review_id = $2)
 				+ (SELECT count(*) FROM review_team_roles WHERE tenant_id = $1 AND review_id = $2)
 				+ (SELECT count(*) FROM review_addressees WHERE tenant_id = $1 AND review_id = $2),
-			(SELECT coalesce(sum(strength + development + neutral), 0) FROM evidence_counts
+			(SELECT coalesce(sum(strength + development + neutral), 0) FROM evidence_counts_live
 				WHERE tenant_id = $1 AND review_id = $2 AND dimension = 'note'),
 			(SELECT count(*) FROM findings WHERE tenant_id = $1 AND review_id = $2),
 			(SELECT count(*) FROM review_notes WHERE tenant_id = $1 AND review_id = $2),

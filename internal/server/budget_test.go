@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -125,10 +127,29 @@ func TestSavingANoteWithinTheStatementBudget(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("save: %d\n%s", r.Status, r.Body)
 	}
-	t.Logf("saving a note: %d statements", n)
+	sent := te.StatementsSince(before)
+	t.Logf("saving a note: %d statements:\n  %s", n, strings.Join(sent, "\n  "))
 	if n > requestBudget {
-		t.Errorf("saving a note sends %d statements, more than %d:\n  %s", n, requestBudget,
-			strings.Join(te.StatementsSince(before), "\n  "))
+		t.Errorf("saving a note sends %d statements, more than %d", n, requestBudget)
+	}
+	// The save itself (issue 17): BEGIN, the scope, the checks' read, the write with its links
+	// and audit entry, COMMIT; the request adds only the session and the actor's reads.
+	begin, end := slices.Index(sent, "begin"), slices.Index(sent, "commit")
+	if begin < 0 || end < begin || int64(len(sent)) != n {
+		t.Fatalf("no single transaction in the save's statements (%d of %d logged)", len(sent), n)
+	}
+	if save := end - begin + 1; save > 5 {
+		t.Errorf("the save's transaction sends %d statements, more than 5", save)
+	}
+	if n > 8 {
+		t.Errorf("saving a note through the form sends %d statements, more than the session read, the actor's read, "+
+			"the save's 5 and the session write that carries the confirmation to the next page", n)
+	}
+	var audited int
+	if err := e.db.Super.QueryRow(context.Background(), `SELECT count(*) FROM audit_log a JOIN evidence_notes n ON n.id::text = a.object_id
+		WHERE a.action = 'evidence.created' AND n.body = $1 AND a.actor_email = 'inspector@demo.test'
+		AND a.after->>'body' = n.body AND jsonb_array_length(a.after->'action_areas') > 0`, form.Get("body")).Scan(&audited); err != nil || audited != 1 {
+		t.Errorf("the save's audit entry: %d entries naming the note, its text and action areas (%v), want 1", audited, err)
 	}
 }
 
