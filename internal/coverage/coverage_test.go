@@ -398,3 +398,65 @@ func TestThresholdInputParse(t *testing.T) {
 		}
 	}
 }
+
+// TestCountsExactUnderConcurrentSaves saves notes from many inspectors at once into the same
+// area, as the load harness does, through the command the note form calls, while the fold runs:
+// no save may fail or wait for a counter another holds, and every count must come out exact.
+func TestCountsExactUnderConcurrentSaves(t *testing.T) {
+	t.Parallel()
+	r := seedDemo(t)
+	ctx := context.Background()
+	const writers, each = 12, 15
+	stop, folded := make(chan struct{}), make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				folded <- nil
+				return
+			default:
+			}
+			if _, err := coverage.Fold(ctx, r.d.App); err != nil {
+				folded <- err
+				return
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 17))
+			author := r.authors[w%len(r.authors)]
+			for i := range each {
+				in := r.randomInput(rng, fmt.Sprintf("burst-%d-%d", w, i))
+				in.VisitID, in.NoteDate = r.visits[0].id, r.visits[0].start.Format("2006-01-02") // one area
+				in.ActionAreas = r.actionAreas[:1+rng.IntN(2)]
+				_, err := evidence.RecordNote(ctx, r.d.App, db.Scope{TenantID: r.tenant, UserID: author, ReviewID: r.review},
+					nil, in, evidence.Recording{})
+				if err != nil {
+					errs <- fmt.Errorf("writer %d save %d: %w", w, i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if err := <-folded; err != nil {
+		t.Fatalf("fold during the saves: %v", err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var saved int
+	if err := r.d.Super.QueryRow(ctx, `SELECT count(*) FROM evidence_notes WHERE review_id = $1 AND body LIKE 'Coverage test note burst-%'`,
+		r.review).Scan(&saved); err != nil || saved != writers*each {
+		t.Fatalf("%d notes saved (%v), want %d", saved, err, writers*each)
+	}
+	r.compare(t)
+}
