@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -261,6 +262,20 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 			logger.Warn("could not tell whether the demo is loaded", "err", err.Error())
 		}
 		devBanner(stdout, cfg.BaseURL, seeded)
+	}
+	if cfg.PprofAddr != "" {
+		// The profiler on its own address (make bench's profiles), never the public one.
+		pl, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			return fmt.Errorf("listen on PPROF_ADDR %s: %w", cfg.PprofAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		ps := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ps.Serve(pl) }()
+		defer ps.Close()
+		logger.Info("profiler", "addr", pl.Addr().String())
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()

@@ -30,6 +30,7 @@ type Config struct {
 	ReadTimeout    time.Duration // READ_TIMEOUT: how long a client has to send a whole request
 	DBMaxConns     int32         // DB_MAX_CONNS
 	LogLevel       string        // LOG_LEVEL: debug, info, warn, error
+	PprofAddr      string        // PPROF_ADDR: where Go's profiler listens (e.g. 127.0.0.1:6060); off when unset
 }
 
 // Dev reports whether development conveniences (the mailbox page) are on.
@@ -81,6 +82,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ReadTimeout:    dur("READ_TIMEOUT", "60s"),
 		DBMaxConns:     int32(num("DB_MAX_CONNS", "20")),
 		LogLevel:       get("LOG_LEVEL", "info"),
+		PprofAddr:      get("PPROF_ADDR", ""),
 	}
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, fmt.Errorf("APP_ENV: want development or production, got %q", c.Env))
