@@ -209,6 +209,10 @@ func TestGenerateKeepsCoverageCountersRight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The triggers' deltas folded into the counters, as the service's job does.
+	if _, err := coverage.Fold(ctx, d.App); err != nil {
+		t.Fatal(err)
+	}
 	const agg = `SELECT n.tenant_id, n.review_id, k.dimension, n.area_id, k.key_id,
 			count(*) FILTER (WHERE n.judgement = 'strength')::int, count(*) FILTER (WHERE n.judgement = 'development')::int,
 			count(*) FILTER (WHERE n.judgement = 'neutral')::int
