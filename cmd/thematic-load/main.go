@@ -32,6 +32,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/devdb"
+	"thematic/internal/loadbase"
 )
 
 func main() {
@@ -57,7 +58,8 @@ type options struct {
 	rssEvery, timeout                                                    time.Duration
 	rare, common                                                         string
 	scenarios                                                            string
-	check                                                                bool
+	check, removeCluster                                                 bool
+	updateBenchmarks, data                                               string
 	log                                                                  io.Writer
 }
 
@@ -75,24 +77,30 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", ".data/bench/results.json", "where to write the results as JSON")
 	fs.StringVar(&o.serverLog, "server-log", ".data/bench/server.log", "where the started server's output goes")
 	fs.IntVar(&o.clients, "clients", 50, "concurrent clients of the closed-loop scenarios")
-	fs.DurationVar(&o.closedFor, "closed-duration", 20*time.Second, "length of each closed-loop save scenario")
+	fs.DurationVar(&o.closedFor, "closed-duration", 30*time.Second, "length of each closed-loop save scenario")
 	fs.Float64Var(&o.saveRate, "save-rate", 200, "saves a second of the open-loop save scenario")
 	fs.DurationVar(&o.saveFor, "save-duration", 30*time.Second, "length of the open-loop save scenario")
 	fs.Float64Var(&o.pageRate, "page-rate", 20, "page requests a second of each page scenario")
 	fs.Float64Var(&o.pageSaveRate, "page-save-rate", 20, "saves a second in the background of each page scenario")
-	fs.DurationVar(&o.pageFor, "page-duration", 20*time.Second, "length of each page scenario")
+	fs.DurationVar(&o.pageFor, "page-duration", 30*time.Second, "length of each page scenario")
 	fs.IntVar(&o.reportRuns, "report-runs", 20, "sequential builds of the report in each format")
 	fs.DurationVar(&o.rssEvery, "rss-every", 75*time.Millisecond, "how often the server's resident memory is sampled")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.StringVar(&o.rare, "rare", "podcast for new fathers", "a rare phrase to search for")
 	fs.StringVar(&o.common, "common", "parents", "common words to search for")
-	fs.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenario groups to run: baseline,save,save-rate,pages,report")
+	fs.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenario groups to run: bare,domain,save,save-rate,pages,report (baseline means bare,domain)")
+	fs.StringVar(&o.updateBenchmarks, "update-benchmarks", "", "write the run's table into this file's <!-- bench:start --> … <!-- bench:end --> section (make bench: BENCHMARKS.md)")
+	fs.StringVar(&o.data, "data", "", "how the scale data came about, for the table's heading: fresh or reused")
+	fs.BoolVar(&o.removeCluster, "remove-cluster", false, "only stop and delete the PostgreSQL cluster of --data-dir (make bench does so before generating fresh data)")
 	fs.BoolVar(&o.check, "check-manifest", false, "only check that the database (--data-dir or --database-url) holds the manifest's review: exit 0 if so, 1 if not")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.check {
+	if o.check || o.removeCluster {
 		return o, nil
+	}
+	if o.data != "" && o.data != "fresh" && o.data != "reused" {
+		return o, errors.New("--data is fresh or reused")
 	}
 	if (o.url == "") == (o.serveBinary == "") {
 		return o, errors.New("give either --serve-binary (the harness starts the server) or --url")
@@ -108,7 +116,7 @@ func (o options) wants(group string) bool {
 		return true
 	}
 	for _, g := range strings.Split(o.scenarios, ",") {
-		if strings.TrimSpace(g) == group {
+		if g = strings.TrimSpace(g); g == group || g == "baseline" && (group == "bare" || group == "domain") {
 			return true
 		}
 	}
@@ -128,6 +136,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	o.log = stderr
+	if o.removeCluster {
+		return removeCluster(o.dataDir)
+	}
 	m, err := readManifest(o.manifest)
 	if err != nil {
 		return err
@@ -143,7 +154,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return checkManifest(ctx, o.dbURL, m)
 	}
 	rep := &Report{Date: time.Now().UTC().Format(time.RFC3339), Clients: o.clients, Review: m.ReviewID,
-		Notes: m.Notes, OtherNotes: m.OtherNotes, Areas: m.Areas, Members: m.Members, Tenants: m.Tenants}
+		Notes: m.Notes, OtherNotes: m.OtherNotes, Areas: m.Areas, Members: m.Members, Tenants: m.Tenants,
+		ClosedFor: o.closedFor.String(), SaveFor: o.saveFor.String(), PageFor: o.pageFor.String(),
+		Machine: describeMachine(ctx, o.dbURL, o.data)}
+	if o.wants("bare") {
+		// The bare insert's tables, made afresh as the owner before the server starts.
+		if o.dbURL == "" {
+			o.logf("bare-save: no --data-dir or --database-url to create its tables with")
+		} else if err := loadbase.Prepare(ctx, o.dbURL); err != nil {
+			o.logf("bare-save: %v", err)
+		}
+	}
 	if err := lookUpUsers(ctx, o.dbURL, &m); err != nil {
 		o.logf("baseline: %v", err)
 	}
@@ -171,6 +192,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep.finish(pid != 0, o.serveBinary != "")
 	if werr := rep.write(stdout, o.out); werr != nil && err == nil {
 		err = werr
+	}
+	if o.updateBenchmarks != "" && err == nil {
+		if err = updateBenchmarks(o.updateBenchmarks, rep); err == nil {
+			o.logf("wrote the table into %s", o.updateBenchmarks)
+		}
 	}
 	if err != nil {
 		return err
@@ -248,6 +274,30 @@ func checkManifest(ctx context.Context, dbURL string, m Manifest) error {
 	}
 	if !ok {
 		return errors.New("the database does not hold the manifest's review")
+	}
+	return nil
+}
+
+// removeCluster stops the private PostgreSQL of dir and deletes its cluster (pgdata, where devdb
+// keeps it: for root it may be under /tmp), so that the next start creates an empty one. Nothing
+// else is deleted, and a folder without a cluster is left alone.
+func removeCluster(dir string) error {
+	if dir == "" {
+		return errors.New("--remove-cluster needs --data-dir")
+	}
+	resolved, err := devdb.ResolveDir(dir)
+	if err != nil {
+		return err
+	}
+	pgdata := filepath.Join(resolved, "pgdata")
+	if _, err := os.Stat(filepath.Join(pgdata, "PG_VERSION")); err != nil {
+		return nil // no cluster
+	}
+	if err := devdb.Stop(dir); err != nil {
+		return fmt.Errorf("stop PostgreSQL in %s: %w", dir, err)
+	}
+	if err := os.RemoveAll(pgdata); err != nil {
+		return fmt.Errorf("delete the cluster in %s: %w", pgdata, err)
 	}
 	return nil
 }
