@@ -13,9 +13,9 @@ import (
 type rowKind int
 
 const (
-	kindNone rowKind = iota
-	kindBare   // the bare insert: the reference of the save's target
-	kindDomain // the domain save without HTTP session: a second reference
+	kindNone   rowKind = iota
+	kindBare           // the bare insert: the reference of the save's target
+	kindDomain         // the domain save without HTTP session: a second reference
 	kindSave
 	kindSaveRate
 	kindPage
