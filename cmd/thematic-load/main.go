@@ -185,7 +185,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep.URL = base
 	rss := startRSS(pid, o.rssEvery)
 	failed, err := drive(ctx, o, &m, base, rss, rep)
-	rep.PeakRSSMB, rep.VmHWMMB = rss.close()
+	if peak, hwm := rss.close(); !rep.memBeforeRefs {
+		rep.PeakRSSMB, rep.VmHWMMB = peak, hwm
+	}
 	if srv != nil {
 		rep.ShutdownMS, rep.ShutdownErr = stopServer(srv, o)
 	}
