@@ -118,11 +118,11 @@ func TestHarnessAgainstDemoService(t *testing.T) {
 	want := []string{"save", "save-20", "evidence-list", "evidence-list (saves)", "evidence-filtered",
 		"evidence-filtered (saves)", "search-rare", "search-rare (saves)", "search-common", "search-common (saves)",
 		"coverage", "coverage (saves)", "synthesis", "synthesis (saves)", "report-html", "report-docx", "bare-save", "domain-save",
-		"server memory (whole run)"}
+		"server memory"}
 	var got []string
 	for _, r := range rep.Rows {
 		got = append(got, r.Scenario)
-		if r.Scenario == "server memory (whole run)" {
+		if r.Scenario == "server memory" {
 			if r.PeakRSSMB <= 0 || r.Met == nil || !strings.Contains(r.Target, "before the references") {
 				t.Errorf("memory row %+v", r)
 			}

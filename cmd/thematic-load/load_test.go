@@ -253,7 +253,7 @@ func TestReportTableAndTargets(t *testing.T) {
 		"| coverage | 400 | 20.0 | 0.0 | 0.0 | 30.0 | 0.0 | 0 | — | p99 ≤ 50 ms, no errors | yes |",
 		"| report-docx | 20 | 1.0 | 0.0 | 0.0 | 2500.0 | 0.0 | 0 | — | p99 ≤ 1000 ms | no |",
 		"| skipped | — | — | — | — | — | — | — | — | not run: status 404 | — |",
-		"| server memory (whole run) | — | — | — | — | — | — | — | 130.0 | ≤ 150 MB (sampled peak 120.0, VmHWM 130.0) | yes |",
+		"| server memory | — | — | — | — | — | — | — | 130.0 | ≤ 150 MB (sampled peak 120.0, VmHWM 130.0) | yes |",
 		"| start to ready | 1 | — | 420.0 | 420.0 | 420.0 | 420.0 | 0 | — | ≤ 1000 ms | yes |",
 	} {
 		if !strings.Contains(out, want+"\n") {
@@ -341,7 +341,7 @@ func TestBenchmarksSectionCarriesThePreviousRun(t *testing.T) {
 		"| bare-save | 60000 | 2000.0 (2000.0) | 20.0 | 40.0 | 45.0 (45.0) | 0 (0) | — | reference for save | — |\n",
 		"| save | 6000 | 1500.0 (178.0) | 200.0 | 300.0 | 20.0 (300.0) | 0 (0) | — | ≥ 50% of bare-save req/s (75%) | yes |\n",
 		"| synthesis | 600 | 20.0 (—) | 0.0 | 0.0 | 30.0 (—) | 0 (—) | — | p99 ≤ 50 ms, no errors | yes |\n",
-		"| server memory (whole run) | — | — | — | — | — | — | 95.0 (95.0) | ≤ 150 MB (sampled peak 90.0, VmHWM 95.0) | yes |\n",
+		"| server memory | — | — | — | — | — | — | 95.0 (95.0) | ≤ 150 MB (sampled peak 90.0, VmHWM 95.0) | yes |\n",
 		"Commit `def5678 (dirty)`.",
 	} {
 		if !strings.Contains(got, want) {

@@ -112,7 +112,7 @@ func (r *Report) finish(memMeasured, started bool) {
 	}
 	if memMeasured {
 		peak := max(r.PeakRSSMB, r.VmHWMMB)
-		r.Rows = append(r.Rows, Row{Scenario: "server memory (whole run)", PeakRSSMB: peak, kind: kindMemory,
+		r.Rows = append(r.Rows, Row{Scenario: "server memory", PeakRSSMB: peak, kind: kindMemory,
 			Target: fmt.Sprintf("≤ %g MB (sampled peak %.1f, VmHWM %.1f%s)", targetRSSMB, r.PeakRSSMB, r.VmHWMMB,
 				map[bool]string{true: ", before the references"}[r.memBeforeRefs]),
 			Met: yes(peak <= targetRSSMB)})
