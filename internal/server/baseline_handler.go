@@ -19,9 +19,9 @@ const (
 	BareBaselinePath   = "/_baseline/bare-notes"
 )
 
-// BaselineHandler saves a note with the database work of the note form's save (noteCreate): one
-// transaction scoped to the tenant and author as the application role, and evidence.CreateChecked
-// with the inputs that handler passes. It has none of the rest: no session, CSRF check,
+// BaselineHandler saves a note as the note form's save (noteCreate) does, through the domain
+// function evidence.RecordNote in the tenant and author's scope as the application role, with the
+// inputs that handler passes. It has none of the rest: no session, CSRF check,
 // authorisation, template or redirect; the ids come as form fields (tenant_id, review_id,
 // visit_id, author_id, source_id, action_area_id, note_date YYYY-MM-DD, body, idempotency_key,
 // and optionally tags, comma-separated, and judgement). It answers 204, or the error's status.
