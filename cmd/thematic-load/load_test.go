@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"thematic/internal/devdb"
 )
 
 func TestPercentileNearestRank(t *testing.T) {
@@ -359,5 +361,45 @@ func TestBenchmarksSectionCarriesThePreviousRun(t *testing.T) {
 		if _, err := replaceSection(doc, func(*figures) string { return "x" }); err == nil {
 			t.Errorf("replaced the section of %q", doc)
 		}
+	}
+}
+
+// --remove-cluster (make bench's fresh start) deletes the cluster of the data folder, where devdb
+// keeps it, and nothing else; a folder with no cluster is left alone.
+func TestRemoveClusterDeletesOnlyTheCluster(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "bench")
+	resolved, err := devdb.ResolveDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(resolved) })
+	keep := filepath.Join(resolved, "manifest.json")
+	if err := os.MkdirAll(filepath.Join(resolved, "pgdata"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keep, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeCluster(dir); err != nil { // no PG_VERSION: not a cluster
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(resolved, "pgdata")); err != nil {
+		t.Fatalf("a folder without a cluster was deleted: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(resolved, "pgdata", "PG_VERSION"), []byte("15\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeCluster(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(resolved, "pgdata")); !os.IsNotExist(err) {
+		t.Errorf("the cluster is still there: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("the manifest beside the cluster was deleted: %v", err)
+	}
+	if err := removeCluster(""); err == nil {
+		t.Error("no folder given: no error")
 	}
 }
