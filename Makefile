@@ -97,7 +97,7 @@ bench: assets ## load harness on national-scale data (fresh unless BENCH_REUSE=1
 	fi; \
 	[ $$status -ne 0 ] || ./bin/thematic-load --manifest $(BENCH_DIR)/manifest.json --serve-binary bin/thematic-bench \
 		--data-dir $(BENCH_DIR) --data $$data --out $(BENCH_DIR)/results.json --server-log $(BENCH_DIR)/server.log \
-		--update-benchmarks BENCHMARKS.md $(BENCH_FLAGS) || status=$$?; \
+		--settle --update-benchmarks BENCHMARKS.md $(BENCH_FLAGS) || status=$$?; \
 	$(BENCH_ENV) ./bin/thematic-bench db stop --dir $(BENCH_DIR) >/dev/null 2>&1 || true; \
 	exit $$status
 

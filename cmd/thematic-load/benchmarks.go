@@ -125,6 +125,9 @@ func (r *Report) section(prev *figures) string {
 	fmt.Fprintf(&b, "**Run of %s.** Machine: %d cores, %.1f GB memory, %s, PostgreSQL %s. Commit `%s`. %s: %d areas, %d members, %s notes in the review (%s more in %d other tenants). %d clients; closed loops %s, open loops %s (saves) and %s (pages).",
 		date, r.Machine.Cores, r.Machine.MemoryGB, r.Machine.Kernel, r.Machine.PostgreSQL, r.Machine.Commit, upperFirst(data),
 		r.Areas, r.Members, thousands(r.Notes), thousands(r.OtherNotes), max(r.Tenants-1, 0), r.Clients, r.ClosedFor, r.SaveFor, r.PageFor)
+	if r.Settled != "" {
+		fmt.Fprintf(&b, " Before the scenarios: %s.", r.Settled)
+	}
 	if prev != nil {
 		pd := prev.Date
 		if t, err := time.Parse(time.RFC3339, prev.Date); err == nil {

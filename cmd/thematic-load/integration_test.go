@@ -103,7 +103,7 @@ func TestHarnessAgainstDemoService(t *testing.T) {
 		"--database-url", e.DB.OwnerURL, "--out", out, "--clients", "4", "--closed-duration", "1s",
 		"--save-rate", "20", "--save-duration", "1s", "--page-rate", "10", "--page-save-rate", "5",
 		"--page-duration", "1s", "--report-runs", "2", "--rare", "hypnobirthing", "--common", "parents",
-		"--update-benchmarks", benchmarks, "--data", "reused"}, &stdout, &stderr)
+		"--update-benchmarks", benchmarks, "--data", "reused", "--settle"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\n%s\n%s", err, stderr.String(), stdout.String())
 	}
@@ -161,6 +161,7 @@ func TestHarnessAgainstDemoService(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(doc), "# Before\n\n"+benchStart+"\n") || !strings.HasSuffix(string(doc), benchEnd+"\n\nAfter.\n") ||
 		!strings.Contains(string(doc), "| save | ") || !strings.Contains(string(doc), "Data of an earlier run reused") ||
+		!strings.Contains(string(doc), "Before the scenarios: VACUUM (ANALYZE)") ||
 		strings.Contains(string(doc), "No run recorded yet.") {
 		t.Errorf("the section written:\n%s", doc)
 	}

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -58,7 +59,8 @@ type options struct {
 	rssEvery, timeout                                                    time.Duration
 	rare, common                                                         string
 	scenarios                                                            string
-	check, removeCluster                                                 bool
+	check, removeCluster, settle                                         bool
+	superURL                                                             string
 	updateBenchmarks, data                                               string
 	log                                                                  io.Writer
 }
@@ -91,6 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenario groups to run: bare,domain,save,save-rate,pages,report (baseline means bare,domain)")
 	fs.StringVar(&o.updateBenchmarks, "update-benchmarks", "", "write the run's table into this file's <!-- bench:start --> … <!-- bench:end --> section (make bench: BENCHMARKS.md)")
 	fs.StringVar(&o.data, "data", "", "how the scale data came about, for the table's heading: fresh or reused")
+	fs.BoolVar(&o.settle, "settle", false, "before the scenarios, VACUUM (ANALYZE) the database and CHECKPOINT (as the superuser with --data-dir), so that a bulk load just made is not vacuumed or written out during the run")
 	fs.BoolVar(&o.removeCluster, "remove-cluster", false, "only stop and delete the PostgreSQL cluster of --data-dir (make bench does so before generating fresh data)")
 	fs.BoolVar(&o.check, "check-manifest", false, "only check that the database (--data-dir or --database-url) holds the manifest's review: exit 0 if so, 1 if not")
 	if err := fs.Parse(args); err != nil {
@@ -148,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("database in %s: %w", o.dataDir, err)
 		}
-		o.dbURL, o.appDBURL = srv.OwnerURL(), srv.AppURL()
+		o.dbURL, o.appDBURL, o.superURL = srv.OwnerURL(), srv.AppURL(), srv.SuperURL(devdb.Database)
 	}
 	if o.check {
 		return checkManifest(ctx, o.dbURL, m)
@@ -167,6 +170,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if err := lookUpUsers(ctx, o.dbURL, &m); err != nil {
 		o.logf("baseline: %v", err)
+	}
+
+	if o.settle {
+		t0 := time.Now()
+		done, err := settle(ctx, cmp.Or(o.superURL, o.dbURL))
+		if err != nil {
+			o.logf("settle: %v", err)
+		}
+		if done != "" {
+			rep.Settled = fmt.Sprintf("%s, %.1f s", done, time.Since(t0).Seconds())
+			o.logf("settled the database: %s", rep.Settled)
+		}
 	}
 
 	// The server: started here, or the one at --url.
@@ -278,6 +293,26 @@ func checkManifest(ctx context.Context, dbURL string, m Manifest) error {
 		return errors.New("the database does not hold the manifest's review")
 	}
 	return nil
+}
+
+// settle vacuums and analyses the whole database and asks for a checkpoint, so that the
+// autovacuum of freshly generated data and the writing out of its pages happen before the
+// figures are taken rather than during them. A role that may not checkpoint (the owner, with
+// --database-url) only vacuums the tables it owns.
+// It answers what was done.
+func settle(ctx context.Context, url string) (string, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return "", fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `VACUUM (ANALYZE)`); err != nil {
+		return "", fmt.Errorf("vacuum: %w", err)
+	}
+	if _, err := conn.Exec(ctx, `CHECKPOINT`); err != nil {
+		return "VACUUM (ANALYZE) without CHECKPOINT", fmt.Errorf("checkpoint: %w", err)
+	}
+	return "VACUUM (ANALYZE) and CHECKPOINT", nil
 }
 
 // removeCluster stops the private PostgreSQL of dir and deletes its cluster (pgdata, where devdb

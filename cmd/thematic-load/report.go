@@ -51,6 +51,7 @@ type Report struct {
 	ClosedFor      string  `json:"closed_loop_duration"`
 	SaveFor        string  `json:"save_loop_duration"`
 	PageFor        string  `json:"page_loop_duration"`
+	Settled        string  `json:"settled,omitempty"`
 	StartToReadyMS float64 `json:"start_to_ready_ms,omitempty"`
 	ShutdownMS     float64 `json:"shutdown_ms,omitempty"`
 	ShutdownErr    string  `json:"shutdown_problem,omitempty"`
