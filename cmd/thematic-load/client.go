@@ -214,10 +214,26 @@ func noteForm(csrf, key string, in Inspector, n int) url.Values {
 		"tags": {noteTagsText(n)}, "judgement": {noteJudgements[n%len(noteJudgements)]}, "action": {"save"}}
 }
 
-// baselineForm is the same note for the bare handler, with the ids as fields.
-func baselineForm(m *Manifest, key string, in Inspector, n int) url.Values {
+// The reference routes of a -tags loadbase build (internal/server.DomainBaselinePath and
+// BareBaselinePath; the harness does not import the server).
+const (
+	domainSavePath = "/_baseline/domain-notes"
+	bareSavePath   = "/_baseline/bare-notes"
+)
+
+// domainForm is the same note for the domain save without HTTP session, with the ids as fields.
+func domainForm(m *Manifest, key string, in Inspector, n int) url.Values {
 	return url.Values{"tenant_id": {m.TenantID}, "review_id": {m.ReviewID}, "visit_id": {in.VisitID},
 		"author_id": {in.UserID}, "source_id": {in.SourceID}, "action_area_id": {in.ActionAreaID},
 		"note_date": {in.NoteDate}, "body": {noteBody(n)}, "idempotency_key": {key},
 		"tags": {noteTagsText(n)}, "judgement": {noteJudgements[n%len(noteJudgements)]}}
+}
+
+// bareForm is the same note for the bare insert, which also needs the visit's area (the domain
+// save reads it from the visit).
+func bareForm(m *Manifest, key string, in Inspector, n int) url.Values {
+	v := domainForm(m, key, in, n)
+	v.Del("tags")
+	v.Set("area_id", in.AreaID)
+	return v
 }

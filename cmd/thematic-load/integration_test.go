@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"thematic/internal/demo"
+	"thematic/internal/loadbase"
 	"thematic/internal/server"
 	"thematic/internal/testenv"
 )
@@ -66,19 +67,23 @@ func demoManifest(t *testing.T, e *testenv.Env) Manifest {
 	return m
 }
 
-// The harness runs every scenario for a moment against the service with the demo data (the
-// baseline mounted beside it through its constructor, as a -tags loadbase build mounts it),
-// with signed-in inspectors saving through the real form, and reports figures for each.
+// The harness runs every scenario for a moment against the service with the demo data (the two
+// references mounted beside it through their constructors, as a -tags loadbase build mounts
+// them), with signed-in inspectors saving through the real form, reports figures for each and
+// writes them into the marked section of a copy of BENCHMARKS.md.
 func TestHarnessAgainstDemoService(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	baseline := server.BaselineHandler(e.DB.App)
+	domain, bare := server.BaselineHandler(e.DB.App), loadbase.BareHandler(e.DB.App)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == server.BaselinePath {
-			baseline.ServeHTTP(w, r)
-			return
+		switch r.URL.Path {
+		case server.DomainBaselinePath:
+			domain.ServeHTTP(w, r)
+		case server.BareBaselinePath:
+			bare.ServeHTTP(w, r)
+		default:
+			e.Server.ServeHTTP(w, r)
 		}
-		e.Server.ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
 	m := demoManifest(t, e)
@@ -89,11 +94,16 @@ func TestHarnessAgainstDemoService(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "results.json")
+	benchmarks := filepath.Join(dir, "BENCHMARKS.md")
+	if err := os.WriteFile(benchmarks, []byte("# Before\n\n"+benchStart+"\nNo run recorded yet.\n"+benchEnd+"\n\nAfter.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"--manifest", manifest, "--url", ts.URL, "--pid", strconv.Itoa(os.Getpid()),
 		"--database-url", e.DB.OwnerURL, "--out", out, "--clients", "4", "--closed-duration", "1s",
 		"--save-rate", "20", "--save-duration", "1s", "--page-rate", "10", "--page-save-rate", "5",
-		"--page-duration", "1s", "--report-runs", "2", "--rare", "hypnobirthing", "--common", "parents"}, &stdout, &stderr)
+		"--page-duration", "1s", "--report-runs", "2", "--rare", "hypnobirthing", "--common", "parents",
+		"--update-benchmarks", benchmarks, "--data", "reused", "--settle"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\n%s\n%s", err, stderr.String(), stdout.String())
 	}
@@ -105,14 +115,15 @@ func TestHarnessAgainstDemoService(t *testing.T) {
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"baseline-save", "save", "save-20", "evidence-list", "evidence-list (saves)", "evidence-filtered",
+	want := []string{"save", "save-20", "evidence-list", "evidence-list (saves)", "evidence-filtered",
 		"evidence-filtered (saves)", "search-rare", "search-rare (saves)", "search-common", "search-common (saves)",
-		"coverage", "coverage (saves)", "synthesis", "synthesis (saves)", "report-html", "report-docx", "server memory (whole run)"}
+		"coverage", "coverage (saves)", "synthesis", "synthesis (saves)", "report-html", "report-docx", "bare-save", "domain-save",
+		"server memory"}
 	var got []string
 	for _, r := range rep.Rows {
 		got = append(got, r.Scenario)
-		if r.Scenario == "server memory (whole run)" {
-			if r.PeakRSSMB <= 0 || r.Met == nil {
+		if r.Scenario == "server memory" {
+			if r.PeakRSSMB <= 0 || r.Met == nil || !strings.Contains(r.Target, "before the references") {
 				t.Errorf("memory row %+v", r)
 			}
 			continue
@@ -125,17 +136,34 @@ func TestHarnessAgainstDemoService(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("scenarios\n%v\nwant\n%v", got, want)
 	}
-	if rep.SaveRatio <= 0 {
-		t.Errorf("no save/baseline ratio: %v", rep.SaveRatio)
+	if rep.SaveRatio <= 0 || rep.DomainRatio <= 0 {
+		t.Errorf("no save/bare or domain/bare ratio: %v, %v", rep.SaveRatio, rep.DomainRatio)
 	}
-	// The notes were stored: the baseline's and the form's, each once.
-	var base, form int
-	if err := e.DB.Super.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE idempotency_key LIKE '%-base-%'),
-		count(*) FILTER (WHERE idempotency_key LIKE '%-save-%') FROM evidence_notes WHERE review_id = $1`, m.ReviewID).Scan(&base, &form); err != nil {
+	// The notes were stored: the bare insert's (with their links), the domain save's and the
+	// form's, each once; each reference's probe made one more.
+	var bareNotes, bareLinks, domainNotes, form int
+	if err := e.DB.Super.QueryRow(context.Background(), `SELECT
+			(SELECT count(*) FROM bench_notes WHERE review_id = $1 AND idempotency_key LIKE '%-bare-%'),
+			(SELECT count(*) FROM bench_note_action_areas WHERE review_id = $1),
+			count(*) FILTER (WHERE idempotency_key LIKE '%-domain-%'),
+			count(*) FILTER (WHERE idempotency_key LIKE '%-save-%') FROM evidence_notes WHERE review_id = $1`,
+		m.ReviewID).Scan(&bareNotes, &bareLinks, &domainNotes, &form); err != nil {
 		t.Fatal(err)
 	}
-	if base != rep.Rows[0].Requests+1 || form != rep.Rows[1].Requests { // the baseline's probe, then its scenario
-		t.Errorf("stored %d baseline notes and %d form notes; the run reported %d and %d", base, form, rep.Rows[0].Requests, rep.Rows[1].Requests)
+	saveRow, bareRow, domainRow := rep.Rows[0], rep.Rows[16], rep.Rows[17]
+	if bareNotes != bareRow.Requests+1 || bareLinks != bareNotes || domainNotes != domainRow.Requests+1 || form != saveRow.Requests {
+		t.Errorf("stored %d bare notes (%d links), %d domain notes and %d form notes; the run reported %d, %d and %d",
+			bareNotes, bareLinks, domainNotes, form, bareRow.Requests, domainRow.Requests, saveRow.Requests)
+	}
+	doc, err := os.ReadFile(benchmarks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(doc), "# Before\n\n"+benchStart+"\n") || !strings.HasSuffix(string(doc), benchEnd+"\n\nAfter.\n") ||
+		!strings.Contains(string(doc), "| save | ") || !strings.Contains(string(doc), "Data of an earlier run reused") ||
+		!strings.Contains(string(doc), "Before the scenarios: VACUUM (ANALYZE)") ||
+		strings.Contains(string(doc), "No run recorded yet.") {
+		t.Errorf("the section written:\n%s", doc)
 	}
 	if !strings.Contains(stdout.String(), "| save | ") {
 		t.Errorf("no table on stdout:\n%s", stdout.String())

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -32,6 +33,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/devdb"
+	"thematic/internal/loadbase"
 )
 
 func main() {
@@ -57,7 +59,9 @@ type options struct {
 	rssEvery, timeout                                                    time.Duration
 	rare, common                                                         string
 	scenarios                                                            string
-	check                                                                bool
+	check, removeCluster, settle                                         bool
+	superURL                                                             string
+	updateBenchmarks, data                                               string
 	log                                                                  io.Writer
 }
 
@@ -75,24 +79,31 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", ".data/bench/results.json", "where to write the results as JSON")
 	fs.StringVar(&o.serverLog, "server-log", ".data/bench/server.log", "where the started server's output goes")
 	fs.IntVar(&o.clients, "clients", 50, "concurrent clients of the closed-loop scenarios")
-	fs.DurationVar(&o.closedFor, "closed-duration", 20*time.Second, "length of each closed-loop save scenario")
+	fs.DurationVar(&o.closedFor, "closed-duration", 30*time.Second, "length of each closed-loop save scenario")
 	fs.Float64Var(&o.saveRate, "save-rate", 200, "saves a second of the open-loop save scenario")
 	fs.DurationVar(&o.saveFor, "save-duration", 30*time.Second, "length of the open-loop save scenario")
 	fs.Float64Var(&o.pageRate, "page-rate", 20, "page requests a second of each page scenario")
 	fs.Float64Var(&o.pageSaveRate, "page-save-rate", 20, "saves a second in the background of each page scenario")
-	fs.DurationVar(&o.pageFor, "page-duration", 20*time.Second, "length of each page scenario")
+	fs.DurationVar(&o.pageFor, "page-duration", 30*time.Second, "length of each page scenario")
 	fs.IntVar(&o.reportRuns, "report-runs", 20, "sequential builds of the report in each format")
 	fs.DurationVar(&o.rssEvery, "rss-every", 75*time.Millisecond, "how often the server's resident memory is sampled")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.StringVar(&o.rare, "rare", "podcast for new fathers", "a rare phrase to search for")
 	fs.StringVar(&o.common, "common", "parents", "common words to search for")
-	fs.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenario groups to run: baseline,save,save-rate,pages,report")
+	fs.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenario groups to run: bare,domain,save,save-rate,pages,report (baseline means bare,domain)")
+	fs.StringVar(&o.updateBenchmarks, "update-benchmarks", "", "write the run's table into this file's <!-- bench:start --> … <!-- bench:end --> section (make bench: BENCHMARKS.md)")
+	fs.StringVar(&o.data, "data", "", "how the scale data came about, for the table's heading: fresh or reused")
+	fs.BoolVar(&o.settle, "settle", false, "before the scenarios, VACUUM (ANALYZE) the database and CHECKPOINT (as the superuser with --data-dir), so that a bulk load just made is not vacuumed or written out during the run")
+	fs.BoolVar(&o.removeCluster, "remove-cluster", false, "only stop and delete the PostgreSQL cluster of --data-dir (make bench does so before generating fresh data)")
 	fs.BoolVar(&o.check, "check-manifest", false, "only check that the database (--data-dir or --database-url) holds the manifest's review: exit 0 if so, 1 if not")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.check {
+	if o.check || o.removeCluster {
 		return o, nil
+	}
+	if o.data != "" && o.data != "fresh" && o.data != "reused" {
+		return o, errors.New("--data is fresh or reused")
 	}
 	if (o.url == "") == (o.serveBinary == "") {
 		return o, errors.New("give either --serve-binary (the harness starts the server) or --url")
@@ -108,7 +119,7 @@ func (o options) wants(group string) bool {
 		return true
 	}
 	for _, g := range strings.Split(o.scenarios, ",") {
-		if strings.TrimSpace(g) == group {
+		if g = strings.TrimSpace(g); g == group || g == "baseline" && (group == "bare" || group == "domain") {
 			return true
 		}
 	}
@@ -128,6 +139,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	o.log = stderr
+	if o.removeCluster {
+		return removeCluster(o.dataDir)
+	}
 	m, err := readManifest(o.manifest)
 	if err != nil {
 		return err
@@ -137,15 +151,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("database in %s: %w", o.dataDir, err)
 		}
-		o.dbURL, o.appDBURL = srv.OwnerURL(), srv.AppURL()
+		o.dbURL, o.appDBURL, o.superURL = srv.OwnerURL(), srv.AppURL(), srv.SuperURL(devdb.Database)
 	}
 	if o.check {
 		return checkManifest(ctx, o.dbURL, m)
 	}
 	rep := &Report{Date: time.Now().UTC().Format(time.RFC3339), Clients: o.clients, Review: m.ReviewID,
-		Notes: m.Notes, OtherNotes: m.OtherNotes, Areas: m.Areas, Members: m.Members, Tenants: m.Tenants}
+		Notes: m.Notes, OtherNotes: m.OtherNotes, Areas: m.Areas, Members: m.Members, Tenants: m.Tenants,
+		ClosedFor: o.closedFor.String(), SaveFor: o.saveFor.String(), PageFor: o.pageFor.String(),
+		Machine: describeMachine(ctx, o.dbURL, o.data)}
+	if o.wants("bare") {
+		// The bare insert's tables, made afresh as the owner before the server starts.
+		if o.dbURL == "" {
+			o.logf("bare-save: no --data-dir or --database-url to create its tables with")
+		} else if err := loadbase.Prepare(ctx, o.dbURL); err != nil {
+			o.logf("bare-save: %v", err)
+		}
+	}
 	if err := lookUpUsers(ctx, o.dbURL, &m); err != nil {
 		o.logf("baseline: %v", err)
+	}
+
+	if o.settle {
+		t0 := time.Now()
+		done, err := settle(ctx, cmp.Or(o.superURL, o.dbURL))
+		if err != nil {
+			o.logf("settle: %v", err)
+		}
+		if done != "" {
+			rep.Settled = fmt.Sprintf("%s, %.1f s", done, time.Since(t0).Seconds())
+			o.logf("settled the database: %s", rep.Settled)
+		}
 	}
 
 	// The server: started here, or the one at --url.
@@ -164,13 +200,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep.URL = base
 	rss := startRSS(pid, o.rssEvery)
 	failed, err := drive(ctx, o, &m, base, rss, rep)
-	rep.PeakRSSMB, rep.VmHWMMB = rss.close()
+	if peak, hwm := rss.close(); !rep.memBeforeRefs {
+		rep.PeakRSSMB, rep.VmHWMMB = peak, hwm
+	}
 	if srv != nil {
 		rep.ShutdownMS, rep.ShutdownErr = stopServer(srv, o)
 	}
 	rep.finish(pid != 0, o.serveBinary != "")
 	if werr := rep.write(stdout, o.out); werr != nil && err == nil {
 		err = werr
+	}
+	if o.updateBenchmarks != "" && err == nil {
+		if err = updateBenchmarks(o.updateBenchmarks, rep); err == nil {
+			o.logf("wrote the table into %s", o.updateBenchmarks)
+		}
 	}
 	if err != nil {
 		return err
@@ -248,6 +291,50 @@ func checkManifest(ctx context.Context, dbURL string, m Manifest) error {
 	}
 	if !ok {
 		return errors.New("the database does not hold the manifest's review")
+	}
+	return nil
+}
+
+// settle vacuums and analyses the whole database and asks for a checkpoint, so that the
+// autovacuum of freshly generated data and the writing out of its pages happen before the
+// figures are taken rather than during them. A role that may not checkpoint (the owner, with
+// --database-url) only vacuums the tables it owns.
+// It answers what was done.
+func settle(ctx context.Context, url string) (string, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return "", fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `VACUUM (ANALYZE)`); err != nil {
+		return "", fmt.Errorf("vacuum: %w", err)
+	}
+	if _, err := conn.Exec(ctx, `CHECKPOINT`); err != nil {
+		return "VACUUM (ANALYZE) without CHECKPOINT", fmt.Errorf("checkpoint: %w", err)
+	}
+	return "VACUUM (ANALYZE) and CHECKPOINT", nil
+}
+
+// removeCluster stops the private PostgreSQL of dir and deletes its cluster (pgdata, where devdb
+// keeps it: for root it may be under /tmp), so that the next start creates an empty one. Nothing
+// else is deleted, and a folder without a cluster is left alone.
+func removeCluster(dir string) error {
+	if dir == "" {
+		return errors.New("--remove-cluster needs --data-dir")
+	}
+	resolved, err := devdb.ResolveDir(dir)
+	if err != nil {
+		return err
+	}
+	pgdata := filepath.Join(resolved, "pgdata")
+	if _, err := os.Stat(filepath.Join(pgdata, "PG_VERSION")); err != nil {
+		return nil // no cluster
+	}
+	if err := devdb.Stop(dir); err != nil {
+		return fmt.Errorf("stop PostgreSQL in %s: %w", dir, err)
+	}
+	if err := os.RemoveAll(pgdata); err != nil {
+		return fmt.Errorf("delete the cluster in %s: %w", pgdata, err)
 	}
 	return nil
 }

@@ -126,6 +126,16 @@ func (s *rssSampler) scenarioPeak() float64 {
 	return mb(s.peak)
 }
 
+// snapshot answers the overall sampled peak and the last VmHWM so far, in MB, sampling on.
+func (s *rssSampler) snapshot() (peak, hwm float64) {
+	if s.pid != 0 {
+		s.sample()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return mb(s.all), mb(s.hwm)
+}
+
 // close stops sampling and answers the overall sampled peak and the last VmHWM, in MB.
 func (s *rssSampler) close() (peak, hwm float64) {
 	if s.pid != 0 {

@@ -10,15 +10,18 @@ import (
 	"time"
 )
 
-// Targets of issue 7 on the 2-core machine.
+// Targets of issue 17 on the 2-core machine.
 const (
-	targetSaveRatio   = 0.5  // save throughput / baseline throughput, 50 clients
-	targetSaveP99     = 25.0 // ms, open loop at 200 saves a second
-	targetPageP99     = 50.0 // ms, each page at 20 a second while 20 saves a second run
-	targetReportHTML  = 1000.0
-	targetReportDOCX  = 2000.0
-	targetRSSMB       = 200.0
-	targetReadyMS     = 1000.0
+	targetSaveRatio  = 0.5  // save throughput / bare-save throughput in the same run, 50 clients
+	targetSaveP99    = 25.0 // ms, open loop at 200 saves a second, no errors
+	targetPageP99    = 50.0 // ms, each page at 20 a second while 20 saves a second run
+	targetReportHTML = 500.0
+	targetReportDOCX = 1000.0
+	targetRSSMB      = 150.0
+	targetReadyMS    = 1000.0
+)
+
+const (
 	maxInFlight       = 2000
 	signInParallelism = 4
 )
@@ -76,15 +79,18 @@ func drive(ctx context.Context, o options, m *Manifest, base string, rss *rssSam
 			return ""
 		}
 	}
-	// One save through the bare handler: 204 is success. It has no session: a client with no cookies.
+	// The references answer 204 and have no session: a client with no cookies. The domain save
+	// (evidence.RecordNote without HTTP session) and the bare insert (internal/loadbase).
 	plain := &session{base: base, client: &http.Client{Transport: tr, Timeout: o.timeout}}
-	baseline := func(ctx context.Context, w, i int) string {
-		in := inspectors[w%len(inspectors)].in
-		status, err := plain.post(ctx, "/_baseline/notes", baselineForm(m, key(run, "base", i), in, i))
-		if err != nil || status != http.StatusNoContent {
-			return errorKind(status, err)
+	reference := func(path, scenario string, form func(*Manifest, string, Inspector, int) url.Values) op {
+		return func(ctx context.Context, w, i int) string {
+			in := inspectors[w%len(inspectors)].in
+			status, err := plain.post(ctx, path, form(m, key(run, scenario, i), in, i))
+			if err != nil || status != http.StatusNoContent {
+				return errorKind(status, err)
+			}
+			return ""
 		}
-		return ""
 	}
 	get := func(path string) op {
 		return func(ctx context.Context, _, _ int) string {
@@ -109,26 +115,13 @@ func drive(ctx context.Context, o options, m *Manifest, base string, rss *rssSam
 		return Row{Scenario: name, summary: rec.summarise(took), PeakRSSMB: rss.scenarioPeak()}
 	}
 
-	// a) the baseline, closed loop; b) the same saves through the form.
-	if o.wants("baseline") {
-		probe := baseline(ctx, 0, 1<<30) // a key of its own, outside the scenario's numbers
-		if probe == "" {
-			r := scenario("baseline-save", func() (*recorder, time.Duration) {
-				return closedLoop(ctx, n, o.closedFor, baseline)
-			})
-			r.kind = kindBaseline
-			add(r)
-		} else {
-			rep.Rows = append(rep.Rows, Row{Scenario: "baseline-save", kind: kindBaseline, Note: "not run: the baseline answered " +
-				probe + " (a server built without -tags loadbase, or no user ids)"})
-		}
-	}
+	// a) saves through the form, closed loop.
 	if o.wants("save") {
 		r := scenario("save", func() (*recorder, time.Duration) { return closedLoop(ctx, n, o.closedFor, save("save")) })
 		r.kind = kindSave
 		add(r)
 	}
-	// c) open loop at a fixed rate.
+	// b) open loop at a fixed rate.
 	if o.wants("save-rate") {
 		r := scenario(fmt.Sprintf("save-%g", o.saveRate), func() (*recorder, time.Duration) {
 			return openLoop(ctx, realClock{}, o.saveRate, o.saveFor, maxInFlight, save("rate"))
@@ -136,7 +129,7 @@ func drive(ctx context.Context, o options, m *Manifest, base string, rss *rssSam
 		r.kind = kindSaveRate
 		add(r)
 	}
-	// d) the lead's pages at a fixed rate while notes are saved at a fixed rate.
+	// c) the lead's pages at a fixed rate while notes are saved at a fixed rate.
 	if o.wants("pages") {
 		q := func(v url.Values) string { return review + "/evidence?" + v.Encode() }
 		pages := []struct{ name, path string }{
@@ -170,7 +163,7 @@ func drive(ctx context.Context, o options, m *Manifest, base string, rss *rssSam
 			add(Row{Scenario: p.name + " (saves)", summary: saveRec.summarise(saveTook), PeakRSSMB: peak, kind: kindBackground})
 		}
 	}
-	// e) the report, built sequentially in each format.
+	// d) the report, built sequentially in each format.
 	if o.wants("report") && o.reportRuns > 0 {
 		for _, f := range []struct {
 			name string
@@ -190,6 +183,34 @@ func drive(ctx context.Context, o options, m *Manifest, base string, rss *rssSam
 			r.kind = f.kind
 			add(r)
 		}
+	}
+	// f) the references, closed loop, last: a reference at several times the product's rate grows
+	// the server's heap, which would otherwise count against the product's memory target. The
+	// server's peak so far is the product's.
+	if len(rep.Rows) > 0 && (o.wants("bare") || o.wants("domain")) {
+		rep.PeakRSSMB, rep.VmHWMMB = rss.snapshot()
+		rep.memBeforeRefs = true
+	}
+	for _, ref := range []struct {
+		group, name, path, keyword string
+		form                       func(*Manifest, string, Inspector, int) url.Values
+		kind                       rowKind
+	}{
+		{"bare", "bare-save", bareSavePath, "bare", bareForm, kindBare},
+		{"domain", "domain-save", domainSavePath, "domain", domainForm, kindDomain},
+	} {
+		if !o.wants(ref.group) {
+			continue
+		}
+		do := reference(ref.path, ref.keyword, ref.form)
+		if probe := do(ctx, 0, 1<<30); probe != "" { // a key of its own, outside the scenario's numbers
+			rep.Rows = append(rep.Rows, Row{Scenario: ref.name, kind: ref.kind, Note: "not run: " + ref.path + " answered " +
+				probe + " (a server built without -tags loadbase, no bare tables, or no user ids)"})
+			continue
+		}
+		r := scenario(ref.name, func() (*recorder, time.Duration) { return closedLoop(ctx, n, o.closedFor, do) })
+		r.kind = ref.kind
+		add(r)
 	}
 	return failed, nil
 }

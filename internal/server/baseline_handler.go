@@ -11,18 +11,22 @@ import (
 	"thematic/internal/evidence"
 )
 
-// BaselinePath is where a server built with -tags loadbase mounts the load harness's bare handler
-// (baseline.go); a normal build has no such route.
-const BaselinePath = "/_baseline/notes"
+// Where a server built with -tags loadbase mounts the load harness's two references (baseline.go);
+// a normal build has neither route. DomainBaselinePath is the note save's domain function without
+// HTTP session (BaselineHandler); BareBaselinePath is the bare insert (loadbase.BareHandler).
+const (
+	DomainBaselinePath = "/_baseline/domain-notes"
+	BareBaselinePath   = "/_baseline/bare-notes"
+)
 
-// BaselineHandler saves a note with the database work of the note form's save (noteCreate): one
-// transaction scoped to the tenant and author as the application role, and evidence.CreateChecked
-// with the inputs that handler passes. It has none of the rest: no session, CSRF check,
+// BaselineHandler saves a note as the note form's save (noteCreate) does, through the domain
+// function evidence.RecordNote in the tenant and author's scope as the application role, with the
+// inputs that handler passes. It has none of the rest: no session, CSRF check,
 // authorisation, template or redirect; the ids come as form fields (tenant_id, review_id,
 // visit_id, author_id, source_id, action_area_id, note_date YYYY-MM-DD, body, idempotency_key,
 // and optionally tags, comma-separated, and judgement). It answers 204, or the error's status.
-// The load harness (cmd/thematic-load) measures it beside the real form so that the product's
-// cost can be stated as a ratio to the stack's own limit. It is mounted only in a build with
+// The load harness (cmd/thematic-load) measures it beside the real form and the bare insert, to
+// tell the HTTP and session cost from the domain's. It is mounted only in a build with
 // -tags loadbase; tests reach it through this constructor.
 func BaselineHandler(pool *pgxpool.Pool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -31,10 +31,10 @@ func baselineForm(t *testing.T, e *env, key, body string) url.Values {
 		"idempotency_key": {key}, "tags": {"Baseline load, Outreach"}, "judgement": {"strength"}}
 }
 
-// postBaseline posts f to base+server.BaselinePath and answers the status and body.
+// postBaseline posts f to base+server.DomainBaselinePath and answers the status and body.
 func postBaseline(t *testing.T, base string, f url.Values) (int, string) {
 	t.Helper()
-	res, err := http.Post(base+server.BaselinePath, "application/x-www-form-urlencoded", strings.NewReader(f.Encode()))
+	res, err := http.Post(base+server.DomainBaselinePath, "application/x-www-form-urlencoded", strings.NewReader(f.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}

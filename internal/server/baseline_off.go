@@ -4,5 +4,5 @@ package server
 
 import "net/http"
 
-// baselineHandler is nil: a normal build has no baseline route (see baseline.go).
-func (s *Server) baselineHandler() http.Handler { return nil }
+// baselineHandlers are nil: a normal build has no baseline routes (see baseline.go).
+func (s *Server) baselineHandlers() (domain, bare http.Handler) { return nil, nil }

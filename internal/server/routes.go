@@ -37,9 +37,10 @@ func (s *Server) routes() http.Handler {
 	r.Method("GET", "/assets/*", web.AssetsHandler())
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	if h := s.baselineHandler(); h != nil {
-		// The load harness's bare note save, in a -tags loadbase build only (baseline.go).
-		r.Method("POST", BaselinePath, h)
+	if domain, bare := s.baselineHandlers(); domain != nil {
+		// The load harness's reference saves, in a -tags loadbase build only (baseline.go).
+		r.Method("POST", DomainBaselinePath, domain)
+		r.Method("POST", BareBaselinePath, bare)
 	}
 
 	r.Group(func(r chi.Router) {

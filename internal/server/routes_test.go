@@ -57,9 +57,11 @@ func routeTable(t *testing.T) map[string]bool {
 				m, ok1 := lit(c.Args[0])
 				p, ok2 := lit(c.Args[1])
 				if !ok2 {
-					// The baseline route's pattern is a constant.
-					if id, ok := c.Args[1].(*ast.Ident); ok && id.Name == "BaselinePath" {
-						p, ok2 = server.BaselinePath, true
+					// The baseline routes' patterns are constants.
+					if id, ok := c.Args[1].(*ast.Ident); ok {
+						p, ok2 = map[string]string{"DomainBaselinePath": server.DomainBaselinePath,
+							"BareBaselinePath": server.BareBaselinePath}[id.Name]
+						ok2 = p != ""
 					}
 				}
 				if ok1 && ok2 {
