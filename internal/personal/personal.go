@@ -105,7 +105,32 @@ func New(staff, places []string) *Detector {
 // Find returns the stretches of text that look like personal data, sorted by Start and never
 // overlapping; staff are the names of the review's staff.
 func Find(text string, staff []string) []Hit {
-	return New(staff, nil).Find(text)
+	return New(Mentioned(text, staff), nil).Find(text)
+}
+
+// Mentioned is the staff names one of whose words is a word of text: a staff name is only ever
+// found through its words, so the others cannot match. Building a detector for a review's
+// hundreds of people costs more than reading a note; for the few names a note can name it costs
+// nothing.
+func Mentioned(text string, staff []string) []string {
+	if len(staff) == 0 {
+		return nil
+	}
+	toks := tokenize(text)
+	words := make(map[string]bool, len(toks))
+	for _, t := range toks {
+		words[t.low] = true
+	}
+	var out []string
+	for _, n := range staff {
+		for _, w := range strings.Fields(strings.ToLower(n)) {
+			if words[w] {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Find returns the stretches of text that look like personal data, sorted and not overlapping.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -343,5 +344,35 @@ func BenchmarkFind(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		Find(text, corpusStaff)
+	}
+}
+
+// Find reads a text against only the staff names it mentions (Mentioned): the hits must be those
+// of a detector built with every name.
+func TestFindWithMentionedStaffFindsWhatEveryNameFinds(t *testing.T) {
+	staff := []string{"Priya Shah", "Anne Smith-Jones", "Tom O'Neil", "Zoë Brontë", "Li Wei", "Jo", "Mary Ann Evans",
+		"Callum Reid", "Deborah Okafor", "Sam Patel"}
+	for i := range 300 {
+		staff = append(staff, fmt.Sprintf("Person%d Surname%d", i, i))
+	}
+	texts := []string{
+		"Priya said the hub was easy to reach.",
+		"PRIYA SHAH visited; Smith-Jones was away.",
+		"We met Priya's team and Tom O'Neil's manager.",
+		"Ms Okafor and Dr Reid spoke about zoë brontë's notes.",
+		"Mary Ann Evans chaired; li wei took notes; Jo came late.",
+		"Nobody from the staff list: Sarah Jones, 12 High Street, SW1A 1AA, 07700 900123.",
+		"person7 surname7 and Surname250 were there.",
+		"Sam Patel, sam, patel.",
+		"",
+	}
+	for _, text := range texts {
+		got, want := Find(text, staff), New(staff, nil).Find(text)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", text, got, want)
+		}
+	}
+	if n := len(Mentioned("Priya's team met Tom O'Neil.", staff)); n != 2 {
+		t.Errorf("Mentioned kept %d names, want 2 (Priya Shah, Tom O'Neil)", n)
 	}
 }
