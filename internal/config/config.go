@@ -30,6 +30,9 @@ type Config struct {
 	ReadTimeout    time.Duration // READ_TIMEOUT: how long a client has to send a whole request
 	DBMaxConns     int32         // DB_MAX_CONNS
 	LogLevel       string        // LOG_LEVEL: debug, info, warn, error
+	// MemoryLimitMB (MEMORY_LIMIT_MB) is the server's soft memory limit in MiB when GOMEMLIMIT is
+	// not set; 0 leaves the Go runtime's default (no limit).
+	MemoryLimitMB int64
 }
 
 // Dev reports whether development conveniences (the mailbox page) are on.
@@ -81,6 +84,14 @@ func Load(getenv func(string) string) (Config, error) {
 		ReadTimeout:    dur("READ_TIMEOUT", "60s"),
 		DBMaxConns:     int32(num("DB_MAX_CONNS", "20")),
 		LogLevel:       get("LOG_LEVEL", "info"),
+		MemoryLimitMB:  120,
+	}
+	if v := get("MEMORY_LIMIT_MB", ""); v != "" {
+		n, err := strconv.ParseInt(v, 10, 31)
+		if err != nil || n < 0 {
+			errs = append(errs, errors.New("MEMORY_LIMIT_MB: want a whole number of MiB, or 0 for no limit"))
+		}
+		c.MemoryLimitMB = n
 	}
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, fmt.Errorf("APP_ENV: want development or production, got %q", c.Env))
