@@ -133,6 +133,16 @@ func BenchmarkNational(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("wrote 300 findings in %s", time.Since(t0).Round(time.Millisecond))
+	// The synthesis workspace of an action area with its findings: what rendering it allocates.
+	b.Run("synthesis", func(b *testing.B) {
+		path := base + "/synthesis/" + actionAreaID
+		measureBuilds(b, "synthesis", func() error {
+			if res := c.get(path); res.status != http.StatusOK {
+				return fmt.Errorf("GET %s: %d", path, res.status)
+			}
+			return nil
+		})
+	})
 	for _, format := range []string{"html", "docx"} {
 		b.Run("report-"+format, func(b *testing.B) {
 			build := func() error {
