@@ -15,6 +15,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -193,6 +194,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 		return err
 	}
 	start := time.Now()
+	if limit, ok := memoryLimit(cfg, os.Getenv("GOMEMLIMIT")); ok {
+		// Restored on return: tests run the server inside their own process.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
+	}
 	ownerURL, appURL, err := databases(ctx, cfg, stdout)
 	if err != nil {
 		return err
@@ -663,4 +668,15 @@ func reviewTenant(ctx context.Context, pool *pgxpool.Pool, reviewID string) (str
 		}
 	}
 	return "", fmt.Errorf("no review has the id %s", reviewID)
+}
+
+// memoryLimit is the soft memory limit serve sets from MEMORY_LIMIT_MB: none when GOMEMLIMIT is
+// set (the runtime has applied it) or the limit is 0. Near the limit the garbage collector runs
+// more often instead of letting the heap grow to twice what is live, which bursts of short-lived
+// allocations (a password's hashing takes 19 MiB) otherwise turn into resident memory.
+func memoryLimit(cfg config.Config, gomemlimit string) (int64, bool) {
+	if gomemlimit != "" || cfg.MemoryLimitMB <= 0 {
+		return 0, false
+	}
+	return cfg.MemoryLimitMB << 20, true
 }

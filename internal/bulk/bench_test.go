@@ -1,6 +1,7 @@
 package bulk_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,8 +9,10 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,6 +133,16 @@ func BenchmarkNational(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("wrote 300 findings in %s", time.Since(t0).Round(time.Millisecond))
+	// The synthesis workspace of an action area with its findings: what rendering it allocates.
+	b.Run("synthesis", func(b *testing.B) {
+		path := base + "/synthesis/" + actionAreaID
+		measureBuilds(b, "synthesis", func() error {
+			if res := c.get(path); res.status != http.StatusOK {
+				return fmt.Errorf("GET %s: %d", path, res.status)
+			}
+			return nil
+		})
+	})
 	for _, format := range []string{"html", "docx"} {
 		b.Run("report-"+format, func(b *testing.B) {
 			build := func() error {
@@ -148,26 +161,82 @@ func BenchmarkNational(b *testing.B) {
 			if err := build(); err != nil {
 				b.Fatal(err)
 			}
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			n := b.N
-			times := make([]time.Duration, 0, n)
-			b.ResetTimer()
-			for range n {
-				t0 := time.Now()
-				if err := build(); err != nil {
-					b.Fatal(err)
+			measureBuilds(b, "report-"+format, build)
+		})
+		// The same through the service, as the load harness downloads it: session, export
+		// route, compression.
+		b.Run("report-export-"+format, func(b *testing.B) {
+			path := base + "/report/export/" + format
+			measureBuilds(b, "report-export-"+format, func() error {
+				if res := c.get(path); res.status != http.StatusOK {
+					return fmt.Errorf("GET %s: %d", path, res.status)
 				}
-				times = append(times, time.Since(t0))
-			}
-			b.StopTimer()
-			runtime.ReadMemStats(&after)
-			percentiles(b, times)
-			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(n)/(1<<20), "alloc-MB/build")
-			b.ReportMetric(float64(after.Sys-before.Sys)/(1<<20), "sys-MB-growth")
+				return nil
+			})
 		})
 	}
+}
+
+// measureBuilds runs build b.N times, reporting percentiles, allocations per build and the
+// growth of the memory the runtime holds. With THEMATIC_BENCH_PROFILE set to a directory it
+// writes name.cpu.pprof and name.heap.pprof there, the heap's allocations counted from the
+// first timed build (as pprof -base would show them).
+func measureBuilds(b *testing.B, name string, build func() error) {
+	b.ReportAllocs()
+	if err := build(); err != nil {
+		b.Fatal(err)
+	}
+	dir := os.Getenv("THEMATIC_BENCH_PROFILE")
+	var base *bytes.Buffer
+	if dir != "" {
+		runtime.GC()
+		base = &bytes.Buffer{}
+		if err := pprof.Lookup("allocs").WriteTo(base, 0); err != nil {
+			b.Fatal(err)
+		}
+		f, err := os.Create(filepath.Join(dir, name+".cpu.pprof"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	n := b.N
+	times := make([]time.Duration, 0, n)
+	b.ResetTimer()
+	for range n {
+		t0 := time.Now()
+		if err := build(); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(t0))
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	if dir != "" {
+		pprof.StopCPUProfile()
+		runtime.GC()
+		for file, p := range map[string]*bytes.Buffer{name + ".heap-base.pprof": base, name + ".heap.pprof": nil} {
+			if p == nil {
+				p = &bytes.Buffer{}
+				if err := pprof.Lookup("allocs").WriteTo(p, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(dir, file), p.Bytes(), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	percentiles(b, times)
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(n)/(1<<20), "alloc-MB/build")
+	b.ReportMetric(float64(after.HeapSys)/(1<<20), "heap-sys-MB")
+	b.ReportMetric(float64(after.Sys-before.Sys)/(1<<20), "sys-MB-growth")
 }
 
 // percentiles adds the 50th and 99th percentiles of the measured times.

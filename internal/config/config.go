@@ -31,6 +31,9 @@ type Config struct {
 	DBMaxConns     int32         // DB_MAX_CONNS
 	LogLevel       string        // LOG_LEVEL: debug, info, warn, error
 	PprofAddr      string        // PPROF_ADDR: where Go's profiler listens (e.g. 127.0.0.1:6060); off when unset
+	// MemoryLimitMB (MEMORY_LIMIT_MB) is the server's soft memory limit in MiB when GOMEMLIMIT is
+	// not set; 0 leaves the Go runtime's default (no limit).
+	MemoryLimitMB int64
 }
 
 // Dev reports whether development conveniences (the mailbox page) are on.
@@ -83,6 +86,14 @@ func Load(getenv func(string) string) (Config, error) {
 		DBMaxConns:     int32(num("DB_MAX_CONNS", "20")),
 		LogLevel:       get("LOG_LEVEL", "info"),
 		PprofAddr:      get("PPROF_ADDR", ""),
+		MemoryLimitMB:  120,
+	}
+	if v := get("MEMORY_LIMIT_MB", ""); v != "" {
+		n, err := strconv.ParseInt(v, 10, 31)
+		if err != nil || n < 0 {
+			errs = append(errs, errors.New("MEMORY_LIMIT_MB: want a whole number of MiB, or 0 for no limit"))
+		}
+		c.MemoryLimitMB = n
 	}
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, fmt.Errorf("APP_ENV: want development or production, got %q", c.Env))

@@ -34,6 +34,7 @@ func TestDefaults(t *testing.T) {
 		ReadTimeout:    time.Minute,
 		DBMaxConns:     20,
 		LogLevel:       "info",
+		MemoryLimitMB:  120,
 	}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -57,13 +58,14 @@ func TestValuesAreReadAndTrimmed(t *testing.T) {
 		"SHUTDOWN_TIMEOUT", "5s",
 		"MAX_BODY_BYTES", "2048",
 		"DB_MAX_CONNS", "7",
+		"MEMORY_LIMIT_MB", " 0 ",
 	))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != "0.0.0.0:9000" || c.BaseURL != "https://thematic.example.gov.uk" || c.AppDatabaseURL != "postgres://app@db/thematic" ||
 		c.IdleTimeout != 15*time.Minute || c.Lifetime != 8*time.Hour || c.ShutdownGrace != 5*time.Second ||
-		c.MaxBodyBytes != 2048 || c.DBMaxConns != 7 || c.SMTPURL == "" {
+		c.MaxBodyBytes != 2048 || c.DBMaxConns != 7 || c.SMTPURL == "" || c.MemoryLimitMB != 0 {
 		t.Errorf("config %+v", c)
 	}
 	if c.Dev() {
@@ -111,6 +113,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{key: "MAX_BODY_BYTES", value: "1MB"},
 		{key: "MAX_BODY_BYTES", value: "0"},
 		{key: "DB_MAX_CONNS", value: "-3"},
+		{key: "MEMORY_LIMIT_MB", value: "-1"},
+		{key: "MEMORY_LIMIT_MB", value: "120MB"},
 		{key: "SMTP_URL", value: "http://mail.example"},
 		// An idle timeout longer than the whole session is refused.
 		{key: "SESSION_IDLE_TIMEOUT", value: "13h"},
