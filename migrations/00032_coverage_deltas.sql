@@ -8,6 +8,10 @@
 -- evidence_counts in one statement per tenant. Readers read evidence_counts_live, the counters and
 -- the deltas not yet folded together, so every count stays exact between folds.
 --
+-- A fifth dimension, 'source' (key_id = the note's source), counts an area's notes by where the
+-- evidence came from, for the report's methodology ("N pieces of evidence: x from …"), which
+-- otherwise reads every note of the review.
+--
 -- Deltas are kept per key like the counters (strength, development, neutral: one of them +1 or -1
 -- for a row written by a trigger). A note hidden from the invoker by a policy is a safeguarding
 -- note, never counted, as before.
@@ -31,6 +35,23 @@ DROP FUNCTION coverage_notes_updated();
 DROP FUNCTION coverage_notes_inserted();
 DROP FUNCTION coverage_note_keys_sql(text);
 DROP FUNCTION coverage_counts_sql(text);
+
+ALTER TABLE evidence_counts DROP CONSTRAINT evidence_counts_dimension_check;
+ALTER TABLE evidence_counts ADD CONSTRAINT evidence_counts_dimension_check
+    CHECK (dimension IN ('note', 'source', 'action_area', 'line', 'tag'));
+
+-- The source counters of the notes there are (the owner lifts FORCE for this statement only, as
+-- migration 00008 did for its backfill).
+ALTER TABLE evidence_notes NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE evidence_counts NO FORCE ROW LEVEL SECURITY;
+INSERT INTO evidence_counts (tenant_id, review_id, dimension, area_id, key_id, strength, development, neutral)
+SELECT n.tenant_id, n.review_id, 'source', n.area_id, n.source_id, count(*) FILTER (WHERE n.judgement = 'strength'),
+    count(*) FILTER (WHERE n.judgement = 'development'), count(*) FILTER (WHERE n.judgement = 'neutral')
+FROM evidence_notes n
+WHERE n.deleted_at IS NULL AND NOT n.safeguarding
+GROUP BY 1, 2, 3, 4, 5;
+ALTER TABLE evidence_notes FORCE ROW LEVEL SECURITY;
+ALTER TABLE evidence_counts FORCE ROW LEVEL SECURITY;
 
 -- No foreign keys: a key check would lock the review's row for every save. Deltas of a review
 -- or area deleted meanwhile are dropped by the fold.
@@ -62,20 +83,21 @@ CREATE VIEW evidence_counts_live WITH (security_invoker = true) AS
     SELECT tenant_id, review_id, dimension, area_id, key_id, strength, development, neutral FROM evidence_count_deltas;
 GRANT SELECT ON evidence_counts_live TO thematic_app;
 
--- A new note counts under its area; its links come after it and count through their own triggers.
+-- A new note counts under its area and its source; its links come after it and count through their own triggers.
 -- +goose StatementBegin
 CREATE FUNCTION coverage_notes_inserted() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
     INSERT INTO evidence_count_deltas (tenant_id, review_id, dimension, area_id, key_id, strength, development, neutral)
-    SELECT n.tenant_id, n.review_id, 'note', n.area_id, n.area_id, (n.judgement = 'strength')::int,
+    SELECT n.tenant_id, n.review_id, k.dimension, n.area_id, k.key_id, (n.judgement = 'strength')::int,
         (n.judgement = 'development')::int, (n.judgement = 'neutral')::int
-    FROM coverage_new n WHERE n.deleted_at IS NULL AND NOT n.safeguarding;
+    FROM coverage_new n CROSS JOIN LATERAL (VALUES ('note', n.area_id), ('source', n.source_id)) k (dimension, key_id)
+    WHERE n.deleted_at IS NULL AND NOT n.safeguarding;
     RETURN NULL;
 END
 $f$;
 -- +goose StatementEnd
 
--- A note whose area, judgement or visibility changed leaves its old counters for its new ones,
+-- A note whose area, source, judgement or visibility changed leaves its old counters for its new ones,
 -- with the links it has at that moment (the store updates the note before it replaces links; the
 -- link triggers then count the links under the note's new state). Most updates change none of
 -- these (a body edited, a concern raised): they write nothing.
@@ -85,15 +107,16 @@ BEGIN
     INSERT INTO evidence_count_deltas (tenant_id, review_id, dimension, area_id, key_id, strength, development, neutral)
     WITH ch AS (
         SELECT o.tenant_id, o.id,
-            o.review_id AS o_review, o.area_id AS o_area, o.judgement AS o_judgement,
+            o.review_id AS o_review, o.area_id AS o_area, o.judgement AS o_judgement, o.source_id AS o_source,
             o.deleted_at IS NULL AND NOT o.safeguarding AS o_visible,
-            n.review_id AS n_review, n.area_id AS n_area, n.judgement AS n_judgement,
+            n.review_id AS n_review, n.area_id AS n_area, n.judgement AS n_judgement, n.source_id AS n_source,
             n.deleted_at IS NULL AND NOT n.safeguarding AS n_visible
         FROM coverage_old o JOIN coverage_new n ON n.tenant_id = o.tenant_id AND n.id = o.id
-        WHERE (o.review_id, o.area_id, o.judgement, o.deleted_at IS NULL AND NOT o.safeguarding)
-            IS DISTINCT FROM (n.review_id, n.area_id, n.judgement, n.deleted_at IS NULL AND NOT n.safeguarding)),
+        WHERE (o.review_id, o.area_id, o.judgement, o.source_id, o.deleted_at IS NULL AND NOT o.safeguarding)
+            IS DISTINCT FROM (n.review_id, n.area_id, n.judgement, n.source_id, n.deleted_at IS NULL AND NOT n.safeguarding)),
     keys AS (
         SELECT ch.id AS note_id, 'note' AS dimension, NULL::uuid AS key_id FROM ch
+        UNION ALL SELECT ch.id, 'source', NULL FROM ch
         UNION ALL SELECT x.note_id, 'action_area', x.action_area_id
             FROM evidence_note_action_areas x JOIN ch ON ch.tenant_id = x.tenant_id AND ch.id = x.note_id
         UNION ALL SELECT x.note_id, 'line', x.line_id
@@ -102,10 +125,12 @@ BEGIN
             FROM evidence_note_tags x JOIN ch ON ch.tenant_id = x.tenant_id AND ch.id = x.note_id),
     moves AS (
         SELECT ch.tenant_id, ch.o_review AS review_id, ch.o_area AS area_id, k.dimension,
-            coalesce(k.key_id, ch.o_area) AS key_id, ch.o_judgement AS judgement, -1 AS delta
+            coalesce(k.key_id, CASE k.dimension WHEN 'note' THEN ch.o_area ELSE ch.o_source END) AS key_id,
+            ch.o_judgement AS judgement, -1 AS delta
         FROM ch JOIN keys k ON k.note_id = ch.id WHERE ch.o_visible
         UNION ALL
-        SELECT ch.tenant_id, ch.n_review, ch.n_area, k.dimension, coalesce(k.key_id, ch.n_area), ch.n_judgement, 1
+        SELECT ch.tenant_id, ch.n_review, ch.n_area, k.dimension,
+            coalesce(k.key_id, CASE k.dimension WHEN 'note' THEN ch.n_area ELSE ch.n_source END), ch.n_judgement, 1
         FROM ch JOIN keys k ON k.note_id = ch.id WHERE ch.n_visible)
     SELECT m.tenant_id, m.review_id, m.dimension, m.area_id, m.key_id, m.delta * (m.judgement = 'strength')::int,
         m.delta * (m.judgement = 'development')::int, m.delta * (m.judgement = 'neutral')::int
@@ -128,6 +153,7 @@ BEGIN
         SELECT OLD.tenant_id, OLD.review_id, k.dimension, OLD.area_id, k.key_id, -(OLD.judgement = 'strength')::int,
             -(OLD.judgement = 'development')::int, -(OLD.judgement = 'neutral')::int
         FROM (SELECT 'note' AS dimension, OLD.area_id AS key_id
+            UNION ALL SELECT 'source', OLD.source_id
             UNION ALL SELECT 'action_area', x.action_area_id FROM evidence_note_action_areas x
                 WHERE x.tenant_id = OLD.tenant_id AND x.note_id = OLD.id
             UNION ALL SELECT 'line', x.line_id FROM evidence_note_lines x
@@ -324,6 +350,12 @@ DROP FUNCTION coverage_notes_updated();
 DROP FUNCTION coverage_notes_inserted();
 DROP VIEW evidence_counts_live;
 DROP TABLE evidence_count_deltas;
+ALTER TABLE evidence_counts NO FORCE ROW LEVEL SECURITY;
+DELETE FROM evidence_counts WHERE dimension = 'source';
+ALTER TABLE evidence_counts FORCE ROW LEVEL SECURITY;
+ALTER TABLE evidence_counts DROP CONSTRAINT evidence_counts_dimension_check;
+ALTER TABLE evidence_counts ADD CONSTRAINT evidence_counts_dimension_check
+    CHECK (dimension IN ('note', 'action_area', 'line', 'tag'));
 -- +goose StatementBegin
 CREATE FUNCTION coverage_counts_sql(deltas text) RETURNS text LANGUAGE sql STABLE AS $f$
 SELECT format($q$
@@ -365,7 +397,7 @@ $q$, notes)
 $f$;
 -- +goose StatementEnd
 
--- A new note counts under its area; its links come after it and count through their own trigger.
+-- A new note counts under its area and its source; its links come after it and count through their own trigger.
 -- +goose StatementBegin
 CREATE FUNCTION coverage_notes_inserted() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
@@ -377,7 +409,7 @@ END
 $f$;
 -- +goose StatementEnd
 
--- A note whose area, judgement or visibility changed leaves its old counters for its new ones,
+-- A note whose area, source, judgement or visibility changed leaves its old counters for its new ones,
 -- with the links it has at that moment (the store updates the note before it replaces links; the
 -- link triggers then move the counts of the links under the note's new state).
 -- +goose StatementBegin

@@ -218,6 +218,7 @@ func TestGenerateKeepsCoverageCountersRight(t *testing.T) {
 			count(*) FILTER (WHERE n.judgement = 'neutral')::int
 		FROM evidence_notes n CROSS JOIN LATERAL (
 			SELECT 'note' AS dimension, n.area_id AS key_id
+			UNION ALL SELECT 'source', n.source_id
 			UNION ALL SELECT 'action_area', x.action_area_id FROM evidence_note_action_areas x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id
 			UNION ALL SELECT 'line', x.line_id FROM evidence_note_lines x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id
 			UNION ALL SELECT 'tag', x.tag_id FROM evidence_note_tags x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id) k
