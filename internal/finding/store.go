@@ -213,10 +213,11 @@ const findingColumns = `SELECT f.id::text, f.review_id::text, f.action_area_id::
 		coalesce(agg.supporting, 0), coalesce(agg.contradicting, 0), coalesce(agg.areas, 0),
 		(SELECT count(*) FROM visited), coalesce(agg.counted, '{}')`
 
-// selectFindingsOf is selectFindings for a few findings (one action area's, or one): each
-// finding's own links are counted through the indexes (finding_notes by finding, the note and
-// its tag by primary key), so the statement reads the links of those findings only, never the
-// review's. It counts exactly as selectFindings does (TestPagePrevalenceEqualsTheWholeList).
+// selectFindingsOf is selectFindings for a few findings (one action area's, or one), read from
+// the counts the triggers keep (finding_area_counts, migration 00033): a few rows per finding,
+// one per area its notes come from, by the counts' primary key, never the links' notes and tags.
+// It counts as selectFindings does (TestPagePrevalenceEqualsTheWholeList), without the counted
+// notes' ids (NoteIDs), which only the report needs.
 func selectFindingsOf(where string) string {
 	return `WITH visited AS MATERIALIZED (` + visitedSQL + `)
 	` + findingColumns + `
@@ -224,16 +225,10 @@ func selectFindingsOf(where string) string {
 	JOIN action_areas aa ON aa.tenant_id = f.tenant_id AND aa.id = f.action_area_id
 	JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
 	CROSS JOIN LATERAL (
-		SELECT count(*) FILTER (WHERE fn.stance = 'supports') AS supporting,
-			count(*) FILTER (WHERE fn.stance = 'contradicts') AS contradicting,
-			count(DISTINCT n.area_id) FILTER (WHERE k.counts) AS areas,
-			array_agg(n.id::text ORDER BY n.id) FILTER (WHERE k.counts) AS counted
-		FROM finding_notes fn
-		JOIN evidence_notes n ON n.tenant_id = fn.tenant_id AND n.id = fn.note_id AND ` + liveNote + `
-		CROSS JOIN LATERAL (SELECT fn.stance = 'supports' AND n.area_id IN (SELECT v.area_id FROM visited v)
-			AND EXISTS (SELECT 1 FROM evidence_note_action_areas x WHERE x.tenant_id = n.tenant_id
-				AND x.note_id = n.id AND x.action_area_id = f.action_area_id) AS counts) k
-		WHERE fn.tenant_id = f.tenant_id AND fn.finding_id = f.id) agg
+		SELECT sum(c.supporting) AS supporting, sum(c.contradicting) AS contradicting,
+			count(*) FILTER (WHERE c.counting > 0 AND c.area_id IN (SELECT v.area_id FROM visited v)) AS areas,
+			NULL::text[] AS counted
+		FROM finding_area_counts c WHERE c.tenant_id = f.tenant_id AND c.finding_id = f.id) agg
 	WHERE f.tenant_id = $1 AND f.review_id = $2 ` + where + `
 	ORDER BY g.position, aa.position, f.position, f.created_at`
 }
