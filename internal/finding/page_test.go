@@ -36,6 +36,15 @@ func TestPagePrevalenceEqualsTheWholeList(t *testing.T) {
 			if all, err = finding.List(w.ctx, tx, w.tenant, w.review, ""); err != nil {
 				return err
 			}
+			counted, err := finding.ListCounted(w.ctx, tx, w.tenant, w.review)
+			if err != nil {
+				return err
+			}
+			for i, f := range counted {
+				if f.ID != all[i].ID || f.Areas != all[i].Areas || f.Supporting != all[i].Supporting || f.Contradicting != all[i].Contradicting {
+					t.Errorf("%s: the overview's list counts %+v, the whole list %+v", step, f, all[i])
+				}
+			}
 			for _, aa := range []string{w.aa1, w.aa2} {
 				fs, err := finding.List(w.ctx, tx, w.tenant, w.review, aa)
 				if err != nil {

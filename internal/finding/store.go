@@ -275,6 +275,20 @@ func ListScaled(ctx context.Context, q db.Querier, tenantID, reviewID, actionAre
 	return collect(rows, scale)
 }
 
+// ListCounted is List for every finding of the review read from the kept counts, without the
+// counted notes' ids (NoteIDs): the synthesis overview's list.
+func ListCounted(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]Finding, error) {
+	scale, err := LoadScale(ctx, q, tenantID, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, selectFindingsOf(""), tenantID, reviewID)
+	if err != nil {
+		return nil, fmt.Errorf("finding: list counted: %w", err)
+	}
+	return collect(rows, scale)
+}
+
 // ListBeside reads one finding and every finding of its action area (List's order), in two
 // statements; the finding is among them.
 func ListBeside(ctx context.Context, q db.Querier, tenantID, reviewID, id string) (Finding, []Finding, error) {
