@@ -25,8 +25,8 @@ import (
 
 // BenchmarkSynthesis measures an action area's synthesis page through the whole service on a
 // national review (153 areas, 200,000 notes, 300 findings each supported by 60 notes): its first
-// page, the next page of its evidence, and the first page again while another client saves notes
-// without pause. Each reports p50-ms, p99-ms and stmts/op (statements per request). With
+// page, the next page of its evidence, the overview, a note saved, and the first page again while
+// another client saves notes without pause. Each reports p50-ms, p99-ms and stmts/op (statements per request). With
 // THEMATIC_BENCH_EXPLAIN=1 it logs EXPLAIN (ANALYZE, BUFFERS) of each statement the page sends.
 func BenchmarkSynthesis(b *testing.B) {
 	notes := 200000
@@ -98,6 +98,33 @@ func BenchmarkSynthesis(b *testing.B) {
 	}
 	b.Run("area", func(b *testing.B) { read(b, first) })
 	b.Run("area-next", func(b *testing.B) { read(b, second) })
+	b.Run("overview", func(b *testing.B) { read(b, base+"/synthesis") })
+	// A note saved through the form, tagged to the action area: what the findings' counts cost a
+	// save (a new note has no links yet).
+	b.Run("save", func(b *testing.B) {
+		form := c.get(base + "/visits/" + visitID + "/notes/new")
+		if form.status != http.StatusOK {
+			b.Fatalf("note form: %d", form.status)
+		}
+		token := c.csrf(form.body)
+		day, _ := time.Parse("2006-01-02", start)
+		times := make([]time.Duration, 0, b.N)
+		b.ResetTimer()
+		for i := range b.N {
+			v := url.Values{"csrf_token": {token}, "idempotency_key": {fmt.Sprintf("syn-save-%d-%d", time.Now().UnixNano(), i)},
+				"source": {sourceID}, "note-date-day": {strconv.Itoa(day.Day())},
+				"note-date-month": {strconv.Itoa(int(day.Month()))}, "note-date-year": {strconv.Itoa(day.Year())},
+				"body":         {"Practitioners described how the hub timetable is shared with families before birth."},
+				"action_areas": {actionAreaID}, "tags": {"Access"}, "judgement": {"strength"}, "action": {"save"}}
+			t0 := time.Now()
+			if res := c.post(base+"/visits/"+visitID+"/notes", v); res.status != http.StatusSeeOther {
+				b.Fatalf("save note: %d\n%s", res.status, res.body)
+			}
+			times = append(times, time.Since(t0))
+		}
+		b.StopTimer()
+		percentiles(b, times)
+	})
 	b.Run("area-while-saving", func(b *testing.B) {
 		saver := newBenchClient(b, env.URL())
 		saver.signIn("lead@demo.test")
