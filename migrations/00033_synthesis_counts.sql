@@ -97,10 +97,33 @@ CREATE TRIGGER finding_counts_links_updated AFTER UPDATE ON finding_notes
 -- tagged to the finding's action area. A new note has no links yet: one probe finds none.
 -- +goose StatementBegin
 CREATE FUNCTION finding_counts_tags() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    linked boolean := false;
 BEGIN
+    -- Note by note, by primary key (the plan of a save's one or two rows must not depend on the
+    -- planner's guess at the size of the transition table): lock it, and see whether it is linked
+    -- to any finding. A save of a new note stops here.
     IF TG_OP = 'INSERT' THEN
-        PERFORM 1 FROM evidence_notes n WHERE (n.tenant_id, n.id) IN (SELECT tenant_id, note_id FROM new_tags)
-            ORDER BY n.id FOR NO KEY UPDATE;
+        FOR r IN SELECT DISTINCT tenant_id, note_id FROM new_tags ORDER BY note_id LOOP
+            PERFORM 1 FROM evidence_notes n WHERE n.tenant_id = r.tenant_id AND n.id = r.note_id FOR NO KEY UPDATE;
+            linked := linked OR EXISTS (SELECT 1 FROM finding_notes fn WHERE fn.tenant_id = r.tenant_id AND fn.note_id = r.note_id);
+        END LOOP;
+    ELSIF TG_OP = 'DELETE' THEN
+        FOR r IN SELECT DISTINCT tenant_id, note_id FROM old_tags ORDER BY note_id LOOP
+            PERFORM 1 FROM evidence_notes n WHERE n.tenant_id = r.tenant_id AND n.id = r.note_id FOR NO KEY UPDATE;
+            linked := linked OR EXISTS (SELECT 1 FROM finding_notes fn WHERE fn.tenant_id = r.tenant_id AND fn.note_id = r.note_id);
+        END LOOP;
+    ELSE
+        FOR r IN SELECT tenant_id, note_id FROM new_tags UNION SELECT tenant_id, note_id FROM old_tags ORDER BY note_id LOOP
+            PERFORM 1 FROM evidence_notes n WHERE n.tenant_id = r.tenant_id AND n.id = r.note_id FOR NO KEY UPDATE;
+            linked := linked OR EXISTS (SELECT 1 FROM finding_notes fn WHERE fn.tenant_id = r.tenant_id AND fn.note_id = r.note_id);
+        END LOOP;
+    END IF;
+    IF NOT linked THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
         INSERT INTO finding_area_counts AS c (tenant_id, finding_id, area_id, counting)
         SELECT fn.tenant_id, fn.finding_id, n.area_id, count(*)
         FROM new_tags t
@@ -110,8 +133,6 @@ BEGIN
         GROUP BY fn.tenant_id, fn.finding_id, n.area_id ORDER BY fn.finding_id, n.area_id
         ON CONFLICT (tenant_id, finding_id, area_id) DO UPDATE SET counting = c.counting + EXCLUDED.counting;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM 1 FROM evidence_notes n WHERE (n.tenant_id, n.id) IN (SELECT tenant_id, note_id FROM old_tags)
-            ORDER BY n.id FOR NO KEY UPDATE;
         INSERT INTO finding_area_counts AS c (tenant_id, finding_id, area_id, counting)
         SELECT fn.tenant_id, fn.finding_id, n.area_id, -count(*)
         FROM old_tags t
@@ -121,8 +142,6 @@ BEGIN
         GROUP BY fn.tenant_id, fn.finding_id, n.area_id ORDER BY fn.finding_id, n.area_id
         ON CONFLICT (tenant_id, finding_id, area_id) DO UPDATE SET counting = c.counting + EXCLUDED.counting;
     ELSE
-        PERFORM 1 FROM evidence_notes n WHERE (n.tenant_id, n.id) IN (SELECT tenant_id, note_id FROM new_tags
-            UNION SELECT tenant_id, note_id FROM old_tags) ORDER BY n.id FOR NO KEY UPDATE;
         INSERT INTO finding_area_counts AS c (tenant_id, finding_id, area_id, counting)
         SELECT fn.tenant_id, fn.finding_id, n.area_id, sum(t.sign)
         FROM (SELECT tenant_id, note_id, action_area_id, 1 AS sign FROM new_tags
