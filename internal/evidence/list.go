@@ -41,6 +41,7 @@ type Filter struct {
 	From, To     *time.Time // note dates, inclusive
 	Query        string     // full text, websearch syntax
 	After        string     // opaque cursor from Page.Next
+	Before       string     // opaque cursor from Page.Prev (the page before; After is then ignored)
 	Limit        int
 }
 
@@ -68,13 +69,16 @@ type Row struct {
 	Tags         []string
 }
 
-// Page is one page of the list; Next is the cursor of the next page, "" on the last.
+// Page is one page of the list; Next is the cursor of the next page, "" on the last; Prev the
+// cursor of the page before, "" on the first.
 type Page struct {
 	Rows []Row
 	Next string
+	Prev string
 }
 
-// cursor is the position after the last row, (created_at, id), and whether it is a search's.
+// cursor is a row's position, (created_at, id), and whether it is a search's: the next page
+// starts after the last row, the page before ends before the first.
 type cursor struct {
 	search  bool
 	created time.Time
@@ -107,10 +111,11 @@ func decodeCursor(s string) (cursor, bool) {
 
 // ParseFilter reads a filter from query parameters: area (repeated), visit, action-area, line,
 // tag, source, role, judgement, good-practice (yes/no), author, document, from-day/-month/-year, to-day/-month/
-// -year, q, after, limit. Field errors use those names as ids (dates: "from" and "to").
+// -year, q, after, before, limit. Field errors use those names as ids (dates: "from" and "to").
 func ParseFilter(v url.Values) (Filter, *form.Errors) {
 	errs := &form.Errors{}
-	f := Filter{Query: strings.TrimSpace(v.Get("q")), Tag: strings.TrimSpace(v.Get("tag")), After: strings.TrimSpace(v.Get("after"))}
+	f := Filter{Query: strings.TrimSpace(v.Get("q")), Tag: strings.TrimSpace(v.Get("tag")), After: strings.TrimSpace(v.Get("after")),
+		Before: strings.TrimSpace(v.Get("before"))}
 	for _, id := range v["area"] {
 		if id = strings.TrimSpace(id); id == "" {
 			continue
@@ -184,9 +189,12 @@ func ParseFilter(v url.Values) (Filter, *form.Errors) {
 			f.Limit = n
 		}
 	}
-	if f.After != "" {
-		if c, ok := decodeCursor(f.After); !ok || c.search != (f.Query != "") {
-			errs.Add("after", "The page link is not valid: go back to the first page")
+	for name, c := range map[string]string{"after": f.After, "before": f.Before} {
+		if c == "" {
+			continue
+		}
+		if c, ok := decodeCursor(c); !ok || c.search != (f.Query != "") {
+			errs.Add(name, "The page link is not valid: go back to the first page")
 		}
 	}
 	return f, errs
@@ -359,13 +367,17 @@ func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
-	var c cursor
-	if f.After != "" {
-		var ok bool
-		if c, ok = decodeCursor(f.After); !ok || c.search != (f.Query != "") {
+	// The page before is read from its end backwards (the same index, walked the other way).
+	inner, cmp, at := "n.created_at DESC, n.id DESC", "<", f.After
+	if f.Before != "" {
+		inner, cmp, at = "n.created_at, n.id", ">", f.Before
+	}
+	if at != "" {
+		c, ok := decodeCursor(at)
+		if !ok || c.search != (f.Query != "") {
 			return "", nil, fmt.Errorf("evidence: bad cursor")
 		}
-		where = append(where, "(n.created_at, n.id) < ("+arg(c.created)+"::timestamptz, "+arg(c.id)+"::uuid)")
+		where = append(where, "(n.created_at, n.id) "+cmp+" ("+arg(c.created)+"::timestamptz, "+arg(c.id)+"::uuid)")
 	}
 	source := "evidence_notes"
 	excerpt := "left(b.body, " + strconv.Itoa(excerptLen) + ")"
@@ -383,7 +395,7 @@ func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
 		n.good_practice, n.family_words, n.created_at, ` + excerpt + `, links.action_areas, links.tags
 		FROM (SELECT n.tenant_id, n.id, n.note_date, n.area_id, n.visit_id, n.source_id, n.role_id, n.author_id,
 			n.judgement, n.good_practice, n.family_words, n.created_at
-			FROM ` + source + ` n WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit+1) +
+			FROM ` + source + ` n WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + inner + ` LIMIT ` + strconv.Itoa(limit+1) +
 		`) n
 	JOIN evidence_notes b ON b.tenant_id = n.tenant_id AND b.id = n.id` + rowJoins + ` ORDER BY ` + order
 	return sql, args, nil
@@ -428,10 +440,25 @@ func List(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter
 	if err := rows.Err(); err != nil {
 		return Page{}, fmt.Errorf("evidence: list notes of %s: %w", reviewID, err)
 	}
+	at := func(r Row) string { return cursor{search: f.Query != "", created: r.CreatedAt, id: r.ID}.encode() }
+	if f.Before != "" {
+		// Read backwards: the row past the limit is the newest, before this page's first. The
+		// page after this one is where the reader came from.
+		if len(p.Rows) > limit {
+			p.Rows = p.Rows[1:]
+			p.Prev = at(p.Rows[0])
+		}
+		if len(p.Rows) > 0 {
+			p.Next = at(p.Rows[len(p.Rows)-1])
+		}
+		return p, nil
+	}
 	if len(p.Rows) > limit {
 		p.Rows = p.Rows[:limit]
-		last := p.Rows[limit-1]
-		p.Next = cursor{search: f.Query != "", created: last.CreatedAt, id: last.ID}.encode()
+		p.Next = at(p.Rows[limit-1])
+	}
+	if f.After != "" && len(p.Rows) > 0 {
+		p.Prev = at(p.Rows[0])
 	}
 	return p, nil
 }
@@ -546,7 +573,7 @@ var CSVHeader = []string{"Date", "Area", "Visit start", "Source", "Role", "Autho
 // ExportCSV streams every matching note (no limit, newest first) to w, row by row from the
 // database cursor. Cells that a spreadsheet would read as a formula are prefixed with a quote.
 func ExportCSV(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter, w io.Writer) error {
-	f.After = ""
+	f.After, f.Before = "", ""
 	where, args := f.where(tenantID, reviewID, false)
 	sql := `SELECT n.note_date, la.display_name, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
 		n.good_practice, n.family_words, links.action_areas, links.lines, links.tags, n.body` +

@@ -369,3 +369,56 @@ func TestListAndChoicesStatementCount(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestListPagesBack: from the last page, the previous links give the same pages as walking
+// forward, with and without a search, and the first page has no previous link.
+func TestListPagesBack(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.New(t), "pagesback")
+	r := f.review("Start for Life", "E06000057")
+	for i := range 8 {
+		f.mustCreate(r, r.input(fmt.Sprintf("k%d", i), fmt.Sprintf("Note %d about family hubs", i)))
+	}
+	ids := func(p evidence.Page) []string {
+		var out []string
+		for _, row := range p.Rows {
+			out = append(out, row.ID)
+		}
+		return out
+	}
+	for _, q := range []string{"", "hub"} {
+		var pages []evidence.Page
+		p := f.list(r, evidence.Filter{Query: q, Limit: 3})
+		if p.Prev != "" {
+			t.Errorf("q=%q: the first page has a previous link", q)
+		}
+		for {
+			pages = append(pages, p)
+			if p.Next == "" || len(pages) > 5 {
+				break
+			}
+			p = f.list(r, evidence.Filter{Query: q, After: p.Next, Limit: 3})
+		}
+		if len(pages) != 3 {
+			t.Fatalf("q=%q: %d pages of 3 for 8 notes", q, len(pages))
+		}
+		for i := len(pages) - 1; i > 0; i-- {
+			if pages[i].Prev == "" {
+				t.Fatalf("q=%q: page %d has no previous link", q, i+1)
+			}
+			v := url.Values{"before": {pages[i].Prev}, "q": {q}}
+			flt, errs := evidence.ParseFilter(v)
+			if errs.Any() {
+				t.Fatalf("cursor refused: %v", errs.List())
+			}
+			flt.Limit = 3
+			back := f.list(r, flt)
+			if !slices.Equal(ids(back), ids(pages[i-1])) {
+				t.Errorf("q=%q: back to page %d gave %v, forward %v", q, i, ids(back), ids(pages[i-1]))
+			}
+			if back.Next == "" || (i-1 == 0) != (back.Prev == "") {
+				t.Errorf("q=%q: back on page %d: next %q previous %q", q, i, back.Next, back.Prev)
+			}
+		}
+	}
+}

@@ -69,7 +69,7 @@ func OverviewPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (Overvie
 		if o.Stats, err = AreaStats(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
 			return err
 		}
-		if o.Findings, err = List(ctx, tx, sc.TenantID, sc.ReviewID, ""); err != nil {
+		if o.Findings, err = ListCounted(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
 			return err
 		}
 		// Each finding carries the number of areas visited; only a review without findings asks.

@@ -46,7 +46,7 @@ type Finding struct {
 	Contradicting int
 	Areas         int      // visited areas among the supporting notes still tagged to the action area
 	Visited       int      // visited areas of the review
-	NoteIDs       []string // the supporting notes that count towards Areas
+	NoteIDs       []string // the supporting notes that count towards Areas (read by the whole review's list only)
 	ScaleWord     string
 	Quantifiers   Quantifiers // the review's words for how many areas, read with its scale
 }

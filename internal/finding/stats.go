@@ -51,3 +51,20 @@ func (f Finding) NoScaleWord() bool {
 // Flagged reports a finding that needs the lead's attention: no supporting evidence, words out
 // of date, or no word on the scale.
 func (f Finding) Flagged() bool { return f.Unsupported() || f.Stale() || f.NoScaleWord() }
+
+// CountsDrift is a statement counting the (finding, area) pairs of every tenant whose kept counts
+// (finding_area_counts) differ from the counts made afresh from the links, notes and tags: 0 when
+// the triggers kept them right. Run it with a role that sees every tenant's rows.
+const CountsDrift = `WITH fresh AS (
+		SELECT fn.tenant_id, fn.finding_id, n.area_id, count(*) FILTER (WHERE fn.stance = 'supports') AS supporting,
+			count(*) FILTER (WHERE fn.stance = 'contradicts') AS contradicting,
+			count(*) FILTER (WHERE fn.stance = 'supports' AND EXISTS (SELECT 1 FROM evidence_note_action_areas x
+				WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id AND x.action_area_id = f.action_area_id)) AS counting
+		FROM finding_notes fn
+		JOIN findings f ON f.tenant_id = fn.tenant_id AND f.id = fn.finding_id
+		JOIN evidence_notes n ON n.tenant_id = fn.tenant_id AND n.id = fn.note_id AND n.deleted_at IS NULL AND NOT n.safeguarding
+		GROUP BY fn.tenant_id, fn.finding_id, n.area_id),
+	kept AS (SELECT tenant_id, finding_id, area_id, supporting, contradicting, counting FROM finding_area_counts
+		WHERE (supporting, contradicting, counting) <> (0, 0, 0))
+	SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT ALL SELECT * FROM kept)
+		UNION ALL (SELECT * FROM kept EXCEPT ALL SELECT * FROM fresh)) d`

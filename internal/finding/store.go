@@ -175,14 +175,15 @@ func SaveScale(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, bands 
 	return before, nil
 }
 
-// selectFindings reads findings with their prevalence in one statement; where adds conditions on
-// f with parameters from $3. The links are read once and counted per finding: a supporting note
-// counts towards the areas when it is live, still tagged to the finding's action area and from a
-// visited area. The CTEs are materialised so that the plan stays one pass over the links however
-// many findings there are.
-func selectFindings(where string) string {
+// selectFindings reads a review's findings ($1 tenant, $2 review) with their prevalence in one
+// statement. The links are read once and counted per finding: a
+// supporting note counts towards the areas when it is live, still tagged to the finding's action
+// area and from a visited area. The CTEs are materialised so that the plan stays one pass over the
+// links however many findings there are: this is the whole review's list (the report, the
+// overview); a page of one action area or one finding uses selectFindingsOf.
+func selectFindings() string {
 	return `WITH visited AS MATERIALIZED (` + visitedSQL + `),
-	fs AS MATERIALIZED (SELECT f.* FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 ` + where + `),
+	fs AS MATERIALIZED (SELECT f.* FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2),
 	agg AS MATERIALIZED (
 		SELECT fn.finding_id,
 			count(*) FILTER (WHERE fn.stance = 'supports') AS supporting,
@@ -198,14 +199,37 @@ func selectFindings(where string) string {
 		LEFT JOIN evidence_note_action_areas x ON x.tenant_id = n.tenant_id AND x.note_id = n.id
 			AND x.action_area_id = fs.action_area_id
 		GROUP BY fn.finding_id)
-	SELECT f.id::text, f.review_id::text, f.action_area_id::text, f.position, f.body, f.prevalence_style,
-		f.word_override, f.override_reason, f.confirmed_areas, f.version,
-		coalesce(agg.supporting, 0), coalesce(agg.contradicting, 0), coalesce(agg.areas, 0),
-		(SELECT count(*) FROM visited), coalesce(agg.counted, '{}')
+	` + findingColumns + `
 	FROM fs f
 	JOIN action_areas aa ON aa.tenant_id = f.tenant_id AND aa.id = f.action_area_id
 	JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
 	LEFT JOIN agg ON agg.finding_id = f.id
+	ORDER BY g.position, aa.position, f.position, f.created_at`
+}
+
+// findingColumns are what collect scans, from a finding f and its counts agg.
+const findingColumns = `SELECT f.id::text, f.review_id::text, f.action_area_id::text, f.position, f.body, f.prevalence_style,
+		f.word_override, f.override_reason, f.confirmed_areas, f.version,
+		coalesce(agg.supporting, 0), coalesce(agg.contradicting, 0), coalesce(agg.areas, 0),
+		(SELECT count(*) FROM visited), coalesce(agg.counted, '{}')`
+
+// selectFindingsOf is selectFindings for a few findings (one action area's, or one), read from
+// the counts the triggers keep (finding_area_counts, migration 00033): a few rows per finding,
+// one per area its notes come from, by the counts' primary key, never the links' notes and tags.
+// It counts as selectFindings does (TestPagePrevalenceEqualsTheWholeList), without the counted
+// notes' ids (NoteIDs), which only the report needs.
+func selectFindingsOf(where string) string {
+	return `WITH visited AS MATERIALIZED (` + visitedSQL + `)
+	` + findingColumns + `
+	FROM findings f
+	JOIN action_areas aa ON aa.tenant_id = f.tenant_id AND aa.id = f.action_area_id
+	JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
+	CROSS JOIN LATERAL (
+		SELECT sum(c.supporting) AS supporting, sum(c.contradicting) AS contradicting,
+			count(*) FILTER (WHERE c.counting > 0 AND c.area_id IN (SELECT v.area_id FROM visited v)) AS areas,
+			NULL::text[] AS counted
+		FROM finding_area_counts c WHERE c.tenant_id = f.tenant_id AND c.finding_id = f.id) agg
+	WHERE f.tenant_id = $1 AND f.review_id = $2 ` + where + `
 	ORDER BY g.position, aa.position, f.position, f.created_at`
 }
 
@@ -240,13 +264,27 @@ func ListScaled(ctx context.Context, q db.Querier, tenantID, reviewID, actionAre
 			return nil, err
 		}
 	}
-	sql, args := selectFindings(""), []any{tenantID, reviewID}
+	sql, args := selectFindings(), []any{tenantID, reviewID}
 	if actionAreaID != "" {
-		sql, args = selectFindings("AND f.action_area_id = $3"), append(args, actionAreaID)
+		sql, args = selectFindingsOf("AND f.action_area_id = $3"), append(args, actionAreaID)
 	}
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("finding: list: %w", err)
+	}
+	return collect(rows, scale)
+}
+
+// ListCounted is List for every finding of the review read from the kept counts, without the
+// counted notes' ids (NoteIDs): the synthesis overview's list.
+func ListCounted(ctx context.Context, q db.Querier, tenantID, reviewID string) ([]Finding, error) {
+	scale, err := LoadScale(ctx, q, tenantID, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, selectFindingsOf(""), tenantID, reviewID)
+	if err != nil {
+		return nil, fmt.Errorf("finding: list counted: %w", err)
 	}
 	return collect(rows, scale)
 }
@@ -261,7 +299,7 @@ func ListBeside(ctx context.Context, q db.Querier, tenantID, reviewID, id string
 	if err != nil {
 		return Finding{}, nil, err
 	}
-	rows, err := q.Query(ctx, selectFindings(`AND f.action_area_id = (SELECT o.action_area_id FROM findings o
+	rows, err := q.Query(ctx, selectFindingsOf(`AND f.action_area_id = (SELECT o.action_area_id FROM findings o
 		WHERE o.tenant_id = $1 AND o.review_id = $2 AND o.id = $3)`), tenantID, reviewID, id)
 	if err != nil {
 		return Finding{}, nil, fmt.Errorf("finding: list beside %s: %w", id, err)
@@ -293,7 +331,7 @@ func GetScaled(ctx context.Context, q db.Querier, tenantID, reviewID, id string)
 	if err != nil {
 		return Finding{}, nil, err
 	}
-	rows, err := q.Query(ctx, selectFindings("AND f.id = $3"), tenantID, reviewID, id)
+	rows, err := q.Query(ctx, selectFindingsOf("AND f.id = $3"), tenantID, reviewID, id)
 	if err != nil {
 		return Finding{}, nil, fmt.Errorf("finding: get: %w", err)
 	}
@@ -317,7 +355,7 @@ func GetNumbered(ctx context.Context, q db.Querier, tenantID, reviewID, id strin
 	if err != nil {
 		return Finding{}, 0, err
 	}
-	rows, err := q.Query(ctx, selectFindings(`AND f.action_area_id = (SELECT x.action_area_id FROM findings x
+	rows, err := q.Query(ctx, selectFindingsOf(`AND f.action_area_id = (SELECT x.action_area_id FROM findings x
 		WHERE x.tenant_id = $1 AND x.review_id = $2 AND x.id = $3)`), tenantID, reviewID, id)
 	if err != nil {
 		return Finding{}, 0, fmt.Errorf("finding: get: %w", err)
@@ -451,7 +489,7 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in In
 // as selectFindings counts them, in one statement.
 func confirm(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string) error {
 	if _, err := tx.Exec(ctx, `UPDATE findings u SET confirmed_areas = cur.areas
-		FROM (`+selectFindings("AND f.id = $3")+`) AS cur(id, review_id, action_area_id, position, body, style, word_override,
+		FROM (`+selectFindingsOf("AND f.id = $3")+`) AS cur(id, review_id, action_area_id, position, body, style, word_override,
 			override_reason, confirmed_areas, version, supporting, contradicting, areas, visited, counted)
 		WHERE u.tenant_id = $1 AND u.id = cur.id::uuid`, tenantID, reviewID, id); err != nil {
 		return fmt.Errorf("finding: confirm %s: %w", id, err)

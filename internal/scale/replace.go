@@ -17,8 +17,8 @@ import (
 // FORCE from the tables that have it, as migration 00008 does for its backfill: ALTER TABLE is
 // transactional and holds an exclusive lock on each table until the commit, so no other session
 // ever sees a table without FORCE; every statement names the tenants it deletes explicitly. The
-// row trigger that moves coverage counters as a note is deleted is disabled the same way (the
-// counters of the deleted tenants go with them).
+// row triggers that move coverage counters and findings' counts as a note is deleted are disabled
+// the same way (the counters of the deleted tenants go with them).
 func Delete(ctx context.Context, pool *pgxpool.Pool) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -44,8 +44,11 @@ func Delete(ctx context.Context, pool *pgxpool.Pool) error {
 			return fmt.Errorf("scale: lift force on %s: %w", t, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `ALTER TABLE evidence_notes DISABLE TRIGGER coverage_note_deleted`); err != nil {
-		return fmt.Errorf("scale: disable note trigger: %w", err)
+	for _, q := range []string{`ALTER TABLE evidence_notes DISABLE TRIGGER coverage_note_deleted`,
+		`ALTER TABLE evidence_notes DISABLE TRIGGER finding_counts_note_removed`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("scale: disable note trigger: %w", err)
+		}
 	}
 	tables, err := deleteOrder(ctx, tx)
 	if err != nil {
@@ -63,8 +66,11 @@ func Delete(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM tenants WHERE id = ANY($1::uuid[])`, tenants); err != nil {
 		return fmt.Errorf("scale: delete tenants: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `ALTER TABLE evidence_notes ENABLE TRIGGER coverage_note_deleted`); err != nil {
-		return fmt.Errorf("scale: enable note trigger: %w", err)
+	for _, q := range []string{`ALTER TABLE evidence_notes ENABLE TRIGGER coverage_note_deleted`,
+		`ALTER TABLE evidence_notes ENABLE TRIGGER finding_counts_note_removed`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("scale: enable note trigger: %w", err)
+		}
 	}
 	for _, t := range forced {
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s FORCE ROW LEVEL SECURITY`, pgx.Identifier{t}.Sanitize())); err != nil {

@@ -18,6 +18,7 @@ import (
 	"thematic/internal/db/dbtest"
 	"thematic/internal/demo"
 	"thematic/internal/evidence"
+	"thematic/internal/finding"
 	"thematic/internal/scale"
 )
 
@@ -480,5 +481,54 @@ func TestPlansReachNotesThroughTenantIndexes(t *testing.T) {
 			t.Errorf("%s: a sequential scan of every tenant's rows:\n%s", c.name, all)
 		}
 		t.Logf("%s:\n%s", c.name, all)
+	}
+}
+
+// The findings' counts per area are what a fresh count of their links gives, after generation
+// and after notes change through the triggers.
+func TestGenerateKeepsFindingCountsRight(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	if err := demo.Seed(ctx, d.Owner); err != nil {
+		t.Fatal(err)
+	}
+	o := small()
+	o.Notes, o.OtherNotes, o.Findings = 3000, 2000, 30
+	m := generate(t, d, o)
+	if n := count(t, d.Super, `SELECT count(*) FROM finding_area_counts c JOIN findings f ON f.tenant_id = c.tenant_id
+		AND f.id = c.finding_id WHERE f.review_id = $1 AND c.counting > 0`, m.ReviewID); n < 30 {
+		t.Fatalf("only %d counted (finding, area) pairs", n)
+	}
+	if n := count(t, d.Super, finding.CountsDrift); n != 0 {
+		t.Fatalf("after generation, %d kept counts differ from a fresh count", n)
+	}
+	err := db.InTx(ctx, d.Owner, db.Scope{TenantID: m.TenantID}, func(tx pgx.Tx) error {
+		for _, q := range []string{
+			`UPDATE evidence_notes SET deleted_at = now(), deleted_by = author_id WHERE tenant_id = $1 AND review_id = $2
+				AND deleted_at IS NULL AND idempotency_key LIKE '%0' AND id IN (SELECT note_id FROM finding_notes)`,
+			`UPDATE evidence_notes SET safeguarding = true WHERE tenant_id = $1 AND review_id = $2 AND idempotency_key LIKE '%3'
+				AND id IN (SELECT note_id FROM finding_notes)`,
+			`DELETE FROM evidence_note_action_areas WHERE tenant_id = $1 AND note_id IN (SELECT note_id FROM finding_notes
+				WHERE tenant_id = $1) AND note_id IN (SELECT id FROM evidence_notes WHERE review_id = $2 AND idempotency_key LIKE '%7')`,
+			`DELETE FROM finding_notes WHERE tenant_id = $1 AND note_id IN (SELECT id FROM evidence_notes
+				WHERE review_id = $2 AND idempotency_key LIKE '%9')`,
+			`DELETE FROM evidence_notes WHERE tenant_id = $1 AND review_id = $2 AND idempotency_key LIKE '%1'
+				AND id IN (SELECT note_id FROM finding_notes) AND id NOT IN (SELECT note_id FROM practice_examples)`,
+		} {
+			if tag, err := tx.Exec(ctx, q, m.TenantID, m.ReviewID); err != nil || tag.RowsAffected() == 0 {
+				return fmt.Errorf("%s: %v (%d rows)", q, err, tag.RowsAffected())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, d.Super, finding.CountsDrift); n != 0 {
+		t.Errorf("after changes, %d kept counts differ from a fresh count", n)
+	}
+	if n := count(t, d.Super, `SELECT count(*) FROM finding_area_counts WHERE least(supporting, contradicting, counting) < 0`); n != 0 {
+		t.Errorf("%d negative counts", n)
 	}
 }

@@ -38,6 +38,7 @@ func (s *Server) evidenceCSV(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	q.Del("after") // the export is the whole filtered set
+	q.Del("before")
 	q.Del("limit")
 	f, errs := evidence.ParseFilter(q)
 	if errs.Any() {

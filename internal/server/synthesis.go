@@ -325,6 +325,9 @@ func synFilterQuery(raw string) url.Values {
 	if f.After != "" {
 		out.Set("after", f.After)
 	}
+	if f.Before != "" {
+		out.Set("before", f.Before)
+	}
 	if f.Limit > 0 {
 		out.Set("limit", strconv.Itoa(f.Limit))
 	}

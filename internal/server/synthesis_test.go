@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"thematic/internal/demo"
 	"thematic/internal/finding"
+	"thematic/internal/testenv"
 )
 
 func init() {
@@ -472,4 +474,103 @@ func TestSynthesisFindingThatSaysHowWidespreadItIs(t *testing.T) {
 	if strings.Contains(page.Body, warning) {
 		t.Fatal("a finding with {areas} is warned about")
 	}
+}
+
+var (
+	synNoteLinkRE = regexp.MustCompile(`href="/reviews/[^/"]+/notes/([0-9a-f-]{36})"`)
+	synPageRE     = regexp.MustCompile(`href="([^"]*(?:after|before)=[^"]*)" rel="(next|prev)"`)
+)
+
+// synPage reads a page of the workspace's notes: the notes' ids and the next and previous links.
+func synPage(t *testing.T, c *client, path string) (ids []string, next, prev string) {
+	t.Helper()
+	r := c.get(path)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", path, r.Status, r.Body)
+	}
+	for _, m := range synNoteLinkRE.FindAllStringSubmatch(r.Body, -1) {
+		if !slices.Contains(ids, m[1]) {
+			ids = append(ids, m[1])
+		}
+	}
+	for _, m := range synPageRE.FindAllStringSubmatch(r.Body, -1) {
+		link := html.UnescapeString(m[1])
+		if m[2] == "next" {
+			next = link
+		} else {
+			prev = link
+		}
+	}
+	return ids, next, prev
+}
+
+// TestSynthesisEvidenceIsKeysetPaged: the workspace's notes come a page at a time on the evidence
+// base's keyset, with next and previous links (plain links, no JavaScript): walking forward shows
+// every note of the action area once, walking back shows the same pages, and each page stays
+// within the statement budget.
+func TestSynthesisEvidenceIsKeysetPaged(t *testing.T) {
+	t.Parallel()
+	te := testenv.New(t)
+	e := &env{t: t, db: te.DB, srv: te.Server, ts: te.HTTP, cfg: te.Config}
+	d := newSynDemo(t, e)
+	lead := e.signedIn("lead@demo.test")
+	want := synCount(t, e, `SELECT count(*) FROM evidence_notes n JOIN evidence_note_action_areas x
+		ON x.tenant_id = n.tenant_id AND x.note_id = n.id
+		WHERE x.action_area_id = $1 AND n.deleted_at IS NULL AND NOT n.safeguarding`, d.actionAreaID)
+	if want < 5 {
+		t.Fatalf("the action area has %d notes, too few to page", want)
+	}
+
+	path := d.path("synthesis", d.actionAreaID) + "?limit=2"
+	var pages [][]string
+	var links []string // the path of each page
+	seen := map[string]bool{}
+	for path != "" {
+		n, _, _ := countStatements(t, te, lead, http.MethodGet, path)
+		if n > testenv.RequestBudget {
+			t.Errorf("GET %s sent %d statements, over the budget of %d", path, n, testenv.RequestBudget)
+		}
+		ids, next, prev := synPage(t, lead, path)
+		if len(pages) == 0 && prev != "" || len(pages) > 0 && prev == "" {
+			t.Errorf("page %d: previous link %q", len(pages)+1, prev)
+		}
+		if len(ids) == 0 || len(ids) > 2 {
+			t.Fatalf("page %d shows %d notes", len(pages)+1, len(ids))
+		}
+		for _, id := range ids {
+			if seen[id] {
+				t.Errorf("note %s on two pages", id)
+			}
+			seen[id] = true
+		}
+		pages, links = append(pages, ids), append(links, path)
+		path = next
+		if len(pages) > want {
+			t.Fatal("the next links do not end")
+		}
+	}
+	if len(seen) != want {
+		t.Fatalf("walking forward showed %d notes, want %d", len(seen), want)
+	}
+	// Back from the last page, page by page, to the first (which has no previous link).
+	_, _, prev := synPage(t, lead, links[len(links)-1])
+	for i := len(pages) - 2; i >= 0; i-- {
+		if prev == "" {
+			t.Fatalf("page %d has no previous link", i+2)
+		}
+		ids, next, p := synPage(t, lead, prev)
+		if !slices.Equal(ids, pages[i]) {
+			t.Errorf("back to page %d: %v, forward it was %v", i+1, ids, pages[i])
+		}
+		if next == "" {
+			t.Errorf("back to page %d: no next link", i+1)
+		}
+		prev = p
+	}
+	if prev != "" {
+		t.Errorf("back on the first page, a previous link: %q", prev)
+	}
+	// A made-up cursor is refused on the form, not a failure.
+	synExpect(t, lead.get(d.path("synthesis", d.actionAreaID)+"?before=rubbish"), http.StatusUnprocessableEntity,
+		"The page link is not valid")
 }

@@ -205,6 +205,12 @@ func (v WorkspaceView) nextURL() templ.SafeURL {
 	return templ.SafeURL(string(v.url("synthesis", v.Area.ID)) + "?" + q.Encode())
 }
 
+func (v WorkspaceView) prevURL() templ.SafeURL {
+	q := v.filterQuery()
+	q.Set("before", v.Page.Prev)
+	return templ.SafeURL(string(v.url("synthesis", v.Area.ID)) + "?" + q.Encode())
+}
+
 func (v WorkspaceView) countLine() string {
 	s := "Showing " + text.Plural(len(v.Page.Rows), "note", "notes")
 	if v.Page.Next != "" {
