@@ -111,6 +111,11 @@ func MapError(err error) error {
 			return &apperr.Error{Code: apperr.CodeNotFound, Message: "A linked record was not found", Err: err}
 		case "42501":
 			return &apperr.Error{Code: apperr.CodeNotFound, Message: "Not found", Err: err}
+		case "40P01", "40001":
+			// Two changes that lock the same rows in opposite orders (a finding moved while a note
+			// it cites is edited): PostgreSQL rolled this one back whole.
+			return &apperr.Error{Code: apperr.CodeConflict, Err: err,
+				Message: "Someone else was saving a change to the same evidence at that moment, so nothing was saved. Send it again."}
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006":
 			return apperr.Unavailable(err)
 		}
