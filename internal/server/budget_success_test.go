@@ -1,0 +1,80 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"thematic/internal/testenv"
+)
+
+// successPath is one form sent valid: set sets up the state it needs and returns the client,
+// the path and the form; the request must answer with a redirect.
+type successPath struct {
+	name string
+	set  func(t *testing.T, e *env) (c *client, path string, form url.Values)
+}
+
+// measured sends form to path as c and returns the statements the request sent and their SQL.
+func measured(t *testing.T, te *testenv.Env, c *client, path string, form url.Values) (int64, []string, resp) {
+	t.Helper()
+	if form.Get("csrf_token") == "" {
+		form.Set("csrf_token", c.csrf()) // a request of its own: read before counting
+	}
+	before := te.Statements()
+	r := c.postRaw(path, form)
+	n := te.Statements() - before
+	return n, te.StatementsSince(before), r
+}
+
+// successPaths are the forms whose success paths wrote several tables in more than ten
+// statements (BENCHMARKS.md, "Ten statements a request").
+var successPaths = []successPath{
+	{"changing a note", func(t *testing.T, e *env) (*client, string, url.Values) {
+		f := newNoteFixture(t, e)
+		c := e.signedIn("inspector@demo.test")
+		r := c.post(f.postPath(), f.ntForm(t, c))
+		id := ntNoteRE.FindStringSubmatch(r.Location)[1]
+		form := f.ntForm(t, c)
+		form.Del("idempotency_key")
+		form.Set("version", "1")
+		form.Set("body", "The hub was easy to reach by bus.")
+		form.Set("tags", "Access, transport")
+		return c, f.notePath(id), form
+	}},
+	{"changing a visit", func(t *testing.T, e *env) (*client, string, url.Values) {
+		f := newVisitFixture(t, e)
+		form := vtForm("save", f.sunderland, "10", "3", "2025", "2", f.inspector+":2025-03-10", f.cqc+":2025-03-11")
+		form.Set("version", "1")
+		form.Set("notes", "Meet at the family hub")
+		return e.signedIn("lead@demo.test"), f.path("/", f.visitA), form
+	}},
+	{"scheduling a visit", func(t *testing.T, e *env) (*client, string, url.Values) {
+		f := newVisitFixture(t, e)
+		form := vtForm("save", f.torbay, "20", "3", "2025", "1", f.inspector+":2025-03-20")
+		return e.signedIn("lead@demo.test"), f.path(""), form
+	}},
+}
+
+// TestEverySuccessPathWithinTheStatementBudget sends each form of successPaths valid and counts
+// the statements of the request.
+func TestEverySuccessPathWithinTheStatementBudget(t *testing.T) {
+	t.Parallel()
+	for _, sp := range successPaths {
+		t.Run(strings.ReplaceAll(sp.name, " ", "_"), func(t *testing.T) {
+			t.Parallel()
+			te := testenv.New(t)
+			e := &env{t: t, db: te.DB, srv: te.Server, ts: te.HTTP, cfg: te.Config}
+			c, path, form := sp.set(t, e)
+			n, sql, r := measured(t, te, c, path, form)
+			if r.Status != http.StatusSeeOther {
+				t.Fatalf("%s: %d\n%s", sp.name, r.Status, r.Body)
+			}
+			t.Logf("%s: %d statements", sp.name, n)
+			if n > requestBudget {
+				t.Errorf("%s sends %d statements, more than %d:\n  %s", sp.name, n, requestBudget, strings.Join(sql, "\n  "))
+			}
+		})
+	}
+}
