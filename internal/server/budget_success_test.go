@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"thematic/internal/auth"
+	"thematic/internal/demo"
 	"thematic/internal/testenv"
 )
 
@@ -54,6 +56,12 @@ var successPaths = []successPath{
 		f := newVisitFixture(t, e)
 		form := vtForm("save", f.torbay, "20", "3", "2025", "1", f.inspector+":2025-03-20")
 		return e.signedIn("lead@demo.test"), f.path(""), form
+	}},
+	{"accepting an invitation as a new user", func(t *testing.T, e *env) (*client, string, url.Values) {
+		link := e.invite(e.invTenantID(demo.TenantSlug), "new.person@demo.test", "Nia New", auth.RoleMember)
+		c := e.client()
+		c.get(link)
+		return c, link, url.Values{"name": {"Nia New"}, "password": {"a long enough phrase"}, "confirm": {"a long enough phrase"}}
 	}},
 }
 

@@ -147,8 +147,35 @@ func StepOf(errs *form.Errors) int {
 func Save(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.ReviewAccess, visitID string, f Form, action string) (Saved, error) {
 	out := Saved{Step: 1, Errors: &form.Errors{}}
 	var changed bool
+	plan, invalid := f.Validate()
+	// A change sent complete: the visit is read, checked and written in two statements, and the
+	// form's lists are read only when the change is refused.
+	fast := visitID != "" && action != ActionDetails && action != ActionTeam && !invalid.Any()
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		var err error
+		if fast {
+			var before Visit
+			before, changed, err = update(ctx, tx, sc.TenantID, sc.ReviewID, visitID, f.Version, plan, acc.SeesArea)
+			var refused *Refused
+			if errors.As(err, &refused) {
+				if out.Options, err = FormLists(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+					return err
+				}
+				return refused
+			}
+			if err != nil {
+				return err
+			}
+			out.Options.Review.ID, out.Done, out.Visit = sc.ReviewID, true, before
+			if !changed {
+				return nil
+			}
+			if out.Visit, err = Get(ctx, tx, sc.TenantID, sc.ReviewID, visitID); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+				Action: "visit.updated", ObjectType: "visit", ObjectID: visitID, Before: Snapshot(before), After: Snapshot(out.Visit)})
+		}
 		if visitID != "" {
 			// The visit must exist in this review, whatever step this is.
 			if _, _, err := Load(ctx, tx, sc, acc, visitID); err != nil {

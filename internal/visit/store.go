@@ -363,131 +363,6 @@ func lockReview(ctx context.Context, q db.Querier, tenantID, reviewID string) er
 	return review.Status(status).Verdict(review.ChangeSetup, locked)
 }
 
-// Check finds what is wrong with a plan that only the database can tell: the area is not one of
-// the review's; a person on the team is not a lead or inspector of it; a day is outside the
-// review's fieldwork window; the area already has a visit on those days; or someone is already on
-// site elsewhere on one of their days, in any visit of the tenant. exceptVisitID ("" for a new
-// visit) is the visit being changed, whose own days do not count. With no team (the first step of
-// the form) only the area and dates are checked.
-func Check(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID string, p Plan) (*form.Errors, error) {
-	errs := &form.Errors{}
-	rv, err := GetReview(ctx, q, tenantID, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	var areaName string
-	if db.ValidUUID(p.AreaID) {
-		err := q.QueryRow(ctx, `SELECT la.display_name FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
-			WHERE a.tenant_id = $1 AND a.review_id = $2 AND a.id = $3`, tenantID, reviewID, p.AreaID).Scan(&areaName)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("visit: check area %s: %w", p.AreaID, err)
-		}
-	}
-	if areaName == "" {
-		errs.Add("area", "Select an area of this review")
-	}
-	known := !p.Start.IsZero()
-	if known && rv.FieldworkStart != nil && p.Start.Before(*rv.FieldworkStart) {
-		errs.Add("start-day", fmt.Sprintf("The visit starts on %s, before fieldwork starts on %s",
-			FormatDate(p.Start), FormatDate(*rv.FieldworkStart)))
-	}
-	if known && rv.FieldworkEnd != nil && p.End().After(*rv.FieldworkEnd) {
-		field := "days"
-		if p.Start.After(*rv.FieldworkEnd) {
-			field = "start-day"
-		}
-		errs.Add(field, fmt.Sprintf("The visit ends on %s, after fieldwork ends on %s",
-			FormatDate(p.End()), FormatDate(*rv.FieldworkEnd)))
-	}
-	if areaName != "" && known {
-		if err := checkAreaFree(ctx, q, tenantID, reviewID, exceptVisitID, areaName, p, errs); err != nil {
-			return nil, err
-		}
-	}
-	if len(p.OnTeam()) == 0 {
-		return errs, nil
-	}
-	if err := checkTeam(ctx, q, tenantID, reviewID, p, errs); err != nil {
-		return nil, err
-	}
-	if errs.Any() {
-		// Clashes are only worth reporting for a team whose people and days are right.
-		return errs, nil
-	}
-	return errs, clashes(ctx, q, tenantID, reviewID, exceptVisitID, p, errs)
-}
-
-// checkAreaFree refuses a second visit to one area on overlapping days.
-func checkAreaFree(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID, areaName string, p Plan, errs *form.Errors) error {
-	var start time.Time
-	var days int
-	err := q.QueryRow(ctx, `SELECT start_date, days FROM visits
-		WHERE tenant_id = $1 AND review_id = $2 AND area_id = $3 AND start_date <= $5 AND start_date + (days - 1) >= $4
-			AND id IS DISTINCT FROM $6::uuid
-		ORDER BY start_date LIMIT 1`, tenantID, reviewID, p.AreaID, p.Start, p.End(), nullID(exceptVisitID)).Scan(&start, &days)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("visit: check area %s is free: %w", p.AreaID, err)
-	}
-	errs.Add("start-day", fmt.Sprintf("%s already has a visit on %s", areaName, FormatRange(start, start.AddDate(0, 0, days-1))))
-	return nil
-}
-
-// checkTeam refuses people who are not leads or inspectors of the review, and a team role or
-// inspectorate that is not on the review's lists.
-func checkTeam(ctx context.Context, q db.Querier, tenantID, reviewID string, p Plan, errs *form.Errors) error {
-	ids := p.OnTeam()
-	var insps, roles []string
-	for _, id := range ids {
-		if !db.ValidUUID(id) {
-			errs.Add("team", "Choose people who are leads or inspectors of this review")
-			return nil
-		}
-		insps = append(insps, p.Members[id].Inspectorate)
-		roles = append(roles, p.Members[id].JobTitle)
-	}
-	// Each row: a person, with whether their role and inspectorate on the visit are on the lists.
-	rows, err := q.Query(ctx, `SELECT m.id, m.role, u.name,
-			w.insp = '' OR EXISTS (SELECT 1 FROM review_inspectorates i WHERE i.tenant_id = $1 AND i.review_id = $2 AND i.name = w.insp),
-			w.job = '' OR EXISTS (SELECT 1 FROM review_team_roles r WHERE r.tenant_id = $1 AND r.review_id = $2 AND r.name = w.job)
-		FROM unnest($3::uuid[], $4::text[], $5::text[]) AS w (member_id, insp, job)
-		JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.id = w.member_id
-		JOIN users u ON u.id = m.user_id
-		ORDER BY u.name, m.id`, tenantID, reviewID, ids, insps, roles)
-	if err != nil {
-		return fmt.Errorf("visit: check team: %w", err)
-	}
-	defer rows.Close()
-	found := 0
-	for rows.Next() {
-		var id, role, name string
-		var inspOK, roleOK bool
-		if err := rows.Scan(&id, &role, &name, &inspOK, &roleOK); err != nil {
-			return fmt.Errorf("visit: scan team check: %w", err)
-		}
-		found++
-		if !roleOK {
-			errs.Add(RoleField(id), "Select a team role from the review’s list for "+name)
-		}
-		if !inspOK {
-			errs.Add(InspectorateField(id), "Select an inspectorate from the review’s list for "+name)
-		}
-		if r := auth.ReviewRole(role); !Eligible(r) {
-			errs.Add("team", fmt.Sprintf("%s is %s of this review: only leads and inspectors can be on a visit team",
-				name, articled(strings.ToLower(r.Label()))))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("visit: check team: %w", err)
-	}
-	if found != len(ids) {
-		errs.Add("team", "Choose people who are leads or inspectors of this review")
-	}
-	return nil
-}
-
 func articled(s string) string {
 	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
 		return "an " + s
@@ -759,38 +634,108 @@ func lockVisit(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID strin
 
 // Update changes a visit after checking it, if version is still the visit's; it returns the visit
 // as it was. A form sent twice finds the visit already as asked: changed is then false and
-// nothing is written.
+// nothing is written. seesArea (nil: any) says whether the actor may see the visit's area.
+// Two statements: one locks the review and the visit and reads the visit with everything the
+// checks need, one writes the visit and its team.
 func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int, p Plan) (before Visit, changed bool, err error) {
-	before, err = lockVisit(ctx, tx, tenantID, reviewID, visitID, version)
-	if apperr.Is(err, apperr.CodeConflict) {
-		now, gerr := Get(ctx, tx, tenantID, reviewID, visitID)
-		if gerr != nil {
-			return Visit{}, false, gerr
-		}
-		if now.AreaID == p.AreaID && now.Start.Equal(p.Start) && now.Days == p.Days && now.Notes == p.Notes && sameTeam(now.Team, p) {
-			return now, false, nil
-		}
+	return update(ctx, tx, tenantID, reviewID, visitID, version, p, nil)
+}
+
+func update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int, p Plan, seesArea func(string) bool) (before Visit, changed bool, err error) {
+	if !db.ValidUUID(visitID) || !db.ValidUUID(reviewID) {
+		return Visit{}, false, apperr.NotFound("Visit not found")
+	}
+	args, badTeam := planArgs(p)
+	var rv ReviewInfo
+	var start *time.Time
+	var team memberList
+	var stage []string
+	var c checkRead
+	err = tx.QueryRow(ctx, `SELECT v.id, v.review_id, r.title, v.area_id, la.display_name, la.ons_code, v.start_date,
+			v.days, v.notes, v.version, r.fieldwork_start, r.fieldwork_end, `+teamJSON+`,
+			(SELECT ARRAY[rl.status, (rl.evidence_locked_at IS NOT NULL)::text] FROM reviews rl
+				WHERE rl.tenant_id = $1 AND rl.id = $2 FOR NO KEY UPDATE),
+			`+checkCols+`
+		FROM visits v
+		JOIN reviews r ON r.tenant_id = v.tenant_id AND r.id = v.review_id
+		JOIN review_areas a ON a.tenant_id = v.tenant_id AND a.id = v.area_id
+		JOIN local_authorities la ON la.ons_code = a.ons_code
+		WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3
+		FOR UPDATE OF v`, append([]any{tenantID, reviewID, visitID}, args...)...).
+		Scan(append([]any{&before.ID, &before.ReviewID, &before.ReviewTitle, &before.AreaID, &before.AreaName, &before.ONSCode,
+			&start, &before.Days, &before.Notes, &before.Version, &rv.FieldworkStart, &rv.FieldworkEnd, &team, &stage},
+			c.dest()...)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Visit{}, false, apperr.NotFound("Visit not found")
 	}
 	if err != nil {
+		return Visit{}, false, fmt.Errorf("visit: read %s to change: %w", visitID, err)
+	}
+	before.Team = team
+	if start != nil {
+		before.Start = *start
+	}
+	if seesArea != nil && !seesArea(before.AreaID) {
+		return Visit{}, false, apperr.NotFound("Visit not found")
+	}
+	if len(stage) != 2 {
+		return Visit{}, false, apperr.NotFound("Review not found")
+	}
+	if err := review.Status(stage[0]).Verdict(review.ChangeSetup, stage[1] == "true"); err != nil {
 		return Visit{}, false, err
 	}
-	errs, err := Check(ctx, tx, tenantID, reviewID, visitID, p)
-	if err != nil {
-		return Visit{}, false, err
+	if before.Version != version {
+		if before.AreaID == p.AreaID && before.Start.Equal(p.Start) && before.Days == p.Days && before.Notes == p.Notes && sameTeam(before.Team, p) {
+			return before, false, nil
+		}
+		return Visit{}, false, apperr.Conflict(StaleMessage)
 	}
-	if errs.Any() {
+	if errs := c.errors(reviewID, rv, p, badTeam); errs.Any() {
 		return Visit{}, false, &Refused{Errors: errs}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE visits SET area_id = $4, start_date = $5, days = $6, notes = $7, version = version + 1
-		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, visitID, p.AreaID, startOf(p), p.Days, p.Notes); err != nil {
+	// The old team goes before the new one is written (the inserts read the deletes' counts, so
+	// that they run after them): a person's days are unique, this visit's included.
+	ids, insps, roles, members, days := args[3], args[4], args[5], args[6], args[7]
+	var nMembers, nDays int
+	err = tx.QueryRow(ctx, `WITH v AS (UPDATE visits SET area_id = $4, start_date = $5, days = $6, notes = $7, version = version + 1
+			WHERE tenant_id = $1 AND review_id = $2 AND id = $3),
+		old_days AS (DELETE FROM visit_days WHERE tenant_id = $1 AND visit_id = $3 RETURNING 1),
+		old_members AS (DELETE FROM visit_members WHERE tenant_id = $1 AND visit_id = $3 RETURNING 1),
+		new_members AS (INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
+			SELECT $1, $3, m.id, $2, nullif(w.insp, ''), nullif(w.job, '')
+			FROM unnest($8::uuid[], $9::text[], $10::text[]) AS w (member_id, insp, job)
+			JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.id = w.member_id
+				AND m.role IN ('lead', 'inspector')
+			WHERE (SELECT count(*) FROM old_members) >= 0
+			RETURNING 1),
+		new_days AS (INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day)
+			SELECT $1, $3, m.id, m.user_id, w.day FROM unnest($11::uuid[], $12::date[]) AS w (member_id, day)
+			JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.id = w.member_id
+				AND m.role IN ('lead', 'inspector')
+			WHERE (SELECT count(*) FROM old_days) >= 0
+			RETURNING 1)
+		SELECT (SELECT count(*) FROM new_members), (SELECT count(*) FROM new_days)`,
+		tenantID, reviewID, visitID, p.AreaID, startOf(p), p.Days, p.Notes, ids, insps, roles, members, days).
+		Scan(&nMembers, &nDays)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23503":
+		errs := &form.Errors{}
+		errs.Add("team", "Someone else changed the review’s lists at the same time. Check the team and try again.")
+		return Visit{}, false, &Refused{Errors: errs}
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		// Someone scheduled one of these people on one of these days since the check.
+		errs := &form.Errors{}
+		errs.Add("team", "Someone else changed a visit of one of these people at the same time. Check the team and try again.")
+		return Visit{}, false, &Refused{Errors: errs}
+	case err != nil:
 		return Visit{}, false, fmt.Errorf("visit: update %s: %w", visitID, err)
 	}
-	if _, err := tx.Exec(ctx, `WITH d AS (DELETE FROM visit_days WHERE tenant_id = $1 AND visit_id = $2)
-		DELETE FROM visit_members WHERE tenant_id = $1 AND visit_id = $2`, tenantID, visitID); err != nil {
-		return Visit{}, false, fmt.Errorf("visit: clear team of %s: %w", visitID, err)
-	}
-	if err := insertTeam(ctx, tx, tenantID, reviewID, visitID, p); err != nil {
-		return Visit{}, false, err
+	if nMembers != len(p.OnTeam()) || nDays != len(members.([]string)) {
+		// A member was removed from the review or changed role since the check.
+		errs := &form.Errors{}
+		errs.Add("team", "Choose people who are leads or inspectors of this review")
+		return Visit{}, false, &Refused{Errors: errs}
 	}
 	return before, true, nil
 }
