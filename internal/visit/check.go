@@ -65,7 +65,7 @@ type checkRead struct {
 
 type clashRow struct {
 	Member, Day, Visit, ReviewID, Review, Start, Area, Name string
-	Days                                                     int
+	Days                                                    int
 }
 
 func (c *checkRead) dest() []any { return []any{&c.areaName, &c.busy, &c.team, &c.clashes} }
