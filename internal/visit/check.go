@@ -1,9 +1,11 @@
 package visit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +28,8 @@ const checkCols = `(SELECT la.display_name FROM review_areas a JOIN local_author
 		WHERE b.tenant_id = $1 AND b.review_id = $2 AND b.area_id = $4::uuid AND b.start_date <= $6::date
 			AND b.start_date + (b.days - 1) >= $5::date AND b.id IS DISTINCT FROM $3::uuid
 		ORDER BY b.start_date LIMIT 1),
-	(SELECT coalesce(json_agg(json_build_object('ID', m.id, 'Role', m.role, 'Name', u.name,
+	(SELECT coalesce(json_agg(json_build_object('ID', m.id, 'UserID', m.user_id, 'Role', m.role, 'Name', u.name,
+			'Inspectorate', coalesce(m.inspectorate, ''), 'JobTitle', coalesce(m.job_title, ''),
 			'InspOK', w.insp = '' OR EXISTS (SELECT 1 FROM review_inspectorates i
 				WHERE i.tenant_id = $1 AND i.review_id = $2 AND i.name = w.insp),
 			'RoleOK', w.job = '' OR EXISTS (SELECT 1 FROM review_team_roles tr
@@ -57,8 +60,8 @@ type checkRead struct {
 		Days  int
 	}
 	team []struct {
-		ID, Role, Name string
-		InspOK, RoleOK bool
+		ID, UserID, Role, Name, Inspectorate, JobTitle string
+		InspOK, RoleOK                                 bool
 	}
 	clashes []clashRow
 }
@@ -224,4 +227,23 @@ func addClashes(errs *form.Errors, reviewID string, rows []clashRow) {
 		errs.Add(TeamField(k.member), fmt.Sprintf("%s is on site at %s (visit %s) on %s", c.Name, where,
 			FormatRange(start, start.AddDate(0, 0, c.Days-1)), FormatDays(days[k])))
 	}
+}
+
+// planned is the visit a plan makes, as Get would read it once written (for the audit entry and
+// the answer, without reading it again): its team from what the checks read of its people.
+func (c checkRead) planned(id, reviewID string, p Plan) Visit {
+	v := Visit{ID: id, ReviewID: reviewID, AreaID: p.AreaID, Start: p.Start, Days: p.Days, Notes: p.Notes}
+	if c.areaName != nil {
+		v.AreaName = *c.areaName
+	}
+	for _, m := range c.team {
+		place := p.Members[m.ID]
+		t := TeamMember{MemberID: m.ID, UserID: m.UserID, Name: m.Name, Role: auth.ReviewRole(m.Role),
+			Inspectorate: cmp.Or(place.Inspectorate, m.Inspectorate), JobTitle: cmp.Or(place.JobTitle, m.JobTitle),
+			VisitInspectorate: place.Inspectorate, VisitJobTitle: place.JobTitle}
+		t.Days = slices.Clone(p.Team[m.ID])
+		slices.SortFunc(t.Days, time.Time.Compare)
+		v.Team = append(v.Team, t)
+	}
+	return v
 }

@@ -150,14 +150,36 @@ func Save(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.Review
 	plan, invalid := f.Validate()
 	// A change sent complete: the visit is read, checked and written in two statements, and the
 	// form's lists are read only when the change is refused.
-	fast := visitID != "" && action != ActionDetails && action != ActionTeam && !invalid.Any()
+	fast := action != ActionDetails && action != ActionTeam && !invalid.Any()
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		var err error
+		if fast && visitID == "" {
+			var dup bool
+			out.Visit, dup, err = create(ctx, tx, sc.TenantID, sc.ReviewID, plan, func(v Visit) audit.Event {
+				return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "visit.created",
+					ObjectType: "visit", ObjectID: v.ID, After: Snapshot(v)}
+			}, false)
+			var refused *Refused
+			if errors.As(err, &refused) && !refused.raced {
+				if out.Options, err = FormLists(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+					return err
+				}
+				return refused
+			}
+			if err != nil {
+				return err
+			}
+			out.Options.Review.ID, out.Done = sc.ReviewID, true
+			if dup { // the form sent again: the visit the first one made
+				out.Visit, err = Get(ctx, tx, sc.TenantID, sc.ReviewID, out.Visit.ID)
+			}
+			return err
+		}
 		if fast {
 			var before Visit
-			before, changed, err = update(ctx, tx, sc.TenantID, sc.ReviewID, visitID, f.Version, plan, acc.SeesArea)
+			before, changed, err = update(ctx, tx, sc.TenantID, sc.ReviewID, visitID, f.Version, plan, acc.SeesArea, false)
 			var refused *Refused
-			if errors.As(err, &refused) {
+			if errors.As(err, &refused) && !refused.raced {
 				if out.Options, err = FormLists(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
 					return err
 				}
@@ -240,7 +262,24 @@ func Save(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.Review
 		return audit.Record(ctx, tx, e)
 	})
 	var refused *Refused
-	if errors.As(err, &refused) {
+	if errors.As(err, &refused) && refused.raced {
+		// Someone took a day of this team since the check: the checks again, as the form tells them.
+		err = db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+			var err error
+			if out.Options, err = FormLists(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+				return err
+			}
+			errs, err := Check(ctx, tx, sc.TenantID, sc.ReviewID, visitID, plan)
+			if err == nil && errs.Any() {
+				refused.Errors = errs
+			}
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	if refused != nil {
 		// Nothing was written: the transaction rolled back. The form again as typed.
 		plan, _ := f.Validate()
 		out.Done, out.Visit, out.Errors, out.Step = false, Visit{}, refused.Errors, StepOf(refused.Errors)
