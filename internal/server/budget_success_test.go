@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -56,6 +58,17 @@ var successPaths = []successPath{
 		f := newVisitFixture(t, e)
 		form := vtForm("save", f.torbay, "20", "3", "2025", "1", f.inspector+":2025-03-20")
 		return e.signedIn("lead@demo.test"), f.path(""), form
+	}},
+	{"changing a finding", func(t *testing.T, e *env) (*client, string, url.Values) {
+		var reviewID, findingID string
+		var version int
+		if err := e.db.Super.QueryRow(context.Background(), `SELECT f.review_id, f.id, f.version FROM findings f
+			JOIN reviews r ON r.id = f.review_id WHERE r.title = $1 ORDER BY f.id LIMIT 1`, demo.ReviewTitle).
+			Scan(&reviewID, &findingID, &version); err != nil {
+			t.Fatal(err)
+		}
+		return e.signedIn("lead@demo.test"), "/reviews/" + reviewID + "/findings/" + findingID,
+			url.Values{"version": {strconv.Itoa(version)}, "body": {"In {areas}, families found help close to home."}, "style": {"word"}}
 	}},
 	{"accepting an invitation as a new user", func(t *testing.T, e *env) (*client, string, url.Values) {
 		link := e.invite(e.invTenantID(demo.TenantSlug), "new.person@demo.test", "Nia New", auth.RoleMember)
