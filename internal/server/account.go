@@ -168,15 +168,18 @@ func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	codes := auth.NewRecoveryCodes(recoveryCodeCount)
-	res := user.TwoFactorOn{Wrong: true}
+	var res user.TwoFactorOn
 	if code != "" {
 		var err error
 		if res, err = user.TurnOnTwoFactor(ctx, s.pool, scopeOf(r), code, s.now(), codes); err != nil {
 			return err
 		}
 	}
-	if res.Wrong {
-		// Not on: the set-up page again, as it stands, with why.
+	if res.NotReady {
+		// Already on, or the set-up page was never shown: start from the page.
+		return s.redirect(w, r, "/account/two-factor", "")
+	}
+	if code == "" {
 		st, err := s.loadTwoFactor(r, false)
 		if err != nil {
 			return err
@@ -185,16 +188,15 @@ func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 			return s.redirect(w, r, "/account/two-factor", "")
 		}
 		errs := &form.Errors{}
-		if code == "" {
-			errs.Add("code", "Enter the 6-digit code from your authenticator app")
-		} else {
-			errs.Add("code", "The code is not correct. Check that your app has the key shown on this page, then enter the code it shows now")
-		}
+		errs.Add("code", "Enter the 6-digit code from your authenticator app")
 		return s.renderSetup(w, r, http.StatusUnprocessableEntity, st, errs)
 	}
-	if res.NotReady {
-		// Already on, or the set-up page was never shown: start from the page.
-		return s.redirect(w, r, "/account/two-factor", "")
+	if res.Wrong {
+		// Not on: the set-up page again, with why (TurnOnTwoFactor read what it shows).
+		errs := &form.Errors{}
+		errs.Add("code", "The code is not correct. Check that your app has the key shown on this page, then enter the code it shows now")
+		return s.renderSetup(w, r, http.StatusUnprocessableEntity, twoFactorState{user: user.User{Email: res.Email,
+			TOTPSecret: res.Secret}, required: res.Required}, errs)
 	}
 	if err := s.keepSession(ctx, res.Version); err != nil {
 		return err

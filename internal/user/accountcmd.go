@@ -133,6 +133,9 @@ type TwoFactorOn struct {
 	Version  int  // the user's new auth version, once on
 	NotReady bool // already on, or no secret set up: nothing done, start from the set-up page
 	Wrong    bool // the code is not the one the app shows now: nothing done
+	// What the set-up page shows again after a wrong code.
+	Secret, Email string
+	Required      bool // the tenant requires two-factor sign-in
 }
 
 // TurnOnTwoFactor turns two-factor sign-in on when code is the one the pending secret gives at
@@ -143,8 +146,9 @@ func TurnOnTwoFactor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, code 
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		var enabled bool
 		var secret string
-		err := tx.QueryRow(ctx, `SELECT totp_enabled, totp_secret FROM users WHERE id = $1 FOR UPDATE`, sc.UserID).
-			Scan(&enabled, &secret)
+		err := tx.QueryRow(ctx, `SELECT u.totp_enabled, u.totp_secret, u.email,
+				coalesce((SELECT t.require_2fa FROM tenants t WHERE t.id = nullif($2, '')::uuid), false)
+			FROM users u WHERE u.id = $1 FOR UPDATE OF u`, sc.UserID, sc.TenantID).Scan(&enabled, &secret, &out.Email, &out.Required)
 		if err != nil {
 			return fmt.Errorf("user: read two-factor set-up: %w", err)
 		}
@@ -153,6 +157,7 @@ func TurnOnTwoFactor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, code 
 		}
 		step, ok := auth.VerifyTOTP(secret, code, now, 0)
 		if out.Wrong = !ok; out.Wrong {
+			out.Secret = secret
 			return nil
 		}
 		entry, args, err := audit.Insert(ctx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
