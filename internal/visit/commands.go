@@ -306,16 +306,12 @@ func DeletePage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.
 // it was.
 func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.ReviewAccess, visitID string, version int) (Visit, error) {
 	var gone Visit
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if _, _, err = Load(ctx, tx, sc, acc, visitID); err != nil {
-			return err
-		}
-		if gone, err = Delete(ctx, tx, sc.TenantID, sc.ReviewID, visitID, version); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "visit.deleted", ObjectType: "visit", ObjectID: gone.ID, Before: Snapshot(gone)})
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		gone, err = remove(ctx, tx, sc.TenantID, sc.ReviewID, visitID, version, acc.SeesArea, func(v Visit) audit.Event {
+			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+				Action: "visit.deleted", ObjectType: "visit", ObjectID: v.ID, Before: Snapshot(v)}
+		})
+		return err
 	})
 	return gone, err
 }

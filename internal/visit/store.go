@@ -347,24 +347,6 @@ func ForUser(ctx context.Context, q db.Querier, tenantID, userID string) ([]Visi
 
 // --- Checks ---
 
-// lockReview makes changes to one review's visits take turns, so that a double-submitted form
-// finds the visit the first request made. Every change to visits starts here, so it refuses one
-// the review's stage does not allow (review.ChangeSetup); the row lock also makes a stage move
-// wait for the change, as review.EnsureAllows's does.
-func lockReview(ctx context.Context, q db.Querier, tenantID, reviewID string) error {
-	var status string
-	var locked bool
-	err := q.QueryRow(ctx, `SELECT status, evidence_locked_at IS NOT NULL FROM reviews
-		WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, reviewID).Scan(&status, &locked)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.NotFound("Review not found")
-	}
-	if err != nil {
-		return fmt.Errorf("visit: lock review %s: %w", reviewID, err)
-	}
-	return review.Status(status).Verdict(review.ChangeSetup, locked)
-}
-
 func articled(s string) string {
 	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
 		return "an " + s
@@ -543,29 +525,6 @@ func sameTeam(team []TeamMember, p Plan) bool {
 	return true
 }
 
-// lockVisit locks a visit of the review and checks the version the user saw.
-func lockVisit(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int) (Visit, error) {
-	if !db.ValidUUID(visitID) {
-		return Visit{}, apperr.NotFound("Visit not found")
-	}
-	if err := lockReview(ctx, tx, tenantID, reviewID); err != nil {
-		return Visit{}, err
-	}
-	var current int
-	err := tx.QueryRow(ctx, `SELECT version FROM visits WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE`,
-		tenantID, reviewID, visitID).Scan(&current)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Visit{}, apperr.NotFound("Visit not found")
-	}
-	if err != nil {
-		return Visit{}, fmt.Errorf("visit: lock %s: %w", visitID, err)
-	}
-	if current != version {
-		return Visit{}, apperr.Conflict(StaleMessage)
-	}
-	return Get(ctx, tx, tenantID, reviewID, visitID)
-}
-
 // Update changes a visit after checking it, if version is still the visit's; it returns the visit
 // as it was. A form sent twice finds the visit already as asked: changed is then false and
 // nothing is written. seesArea (nil: any) says whether the actor may see the visit's area.
@@ -664,12 +623,52 @@ func update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, 
 // Delete removes a visit and its team days, if version is still the visit's; it returns the visit
 // as it was.
 func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int) (Visit, error) {
-	before, err := lockVisit(ctx, tx, tenantID, reviewID, visitID, version)
+	return remove(ctx, tx, tenantID, reviewID, visitID, version, nil, nil)
+}
+
+// remove is Delete in three statements: the review and the visit locked (the stage and the
+// version checked), the visit read, and the delete with the audit entry entry makes (nil: none).
+func remove(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int, seesArea func(string) bool, entry func(Visit) audit.Event) (Visit, error) {
+	if !db.ValidUUID(visitID) || !db.ValidUUID(reviewID) {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	var stage []string
+	var current int
+	err := tx.QueryRow(ctx, `SELECT (SELECT ARRAY[r.status, (r.evidence_locked_at IS NOT NULL)::text] FROM reviews r
+			WHERE r.tenant_id = $1 AND r.id = $2 FOR NO KEY UPDATE), v.version
+		FROM visits v WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3 FOR UPDATE OF v`,
+		tenantID, reviewID, visitID).Scan(&stage, &current)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	if err != nil {
+		return Visit{}, fmt.Errorf("visit: lock %s: %w", visitID, err)
+	}
+	before, err := Get(ctx, tx, tenantID, reviewID, visitID)
 	if err != nil {
 		return Visit{}, err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM visits WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
-		tenantID, reviewID, visitID); err != nil {
+	if seesArea != nil && !seesArea(before.AreaID) {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	if len(stage) != 2 {
+		return Visit{}, apperr.NotFound("Review not found")
+	}
+	if err := review.Status(stage[0]).Verdict(review.ChangeSetup, stage[1] == "true"); err != nil {
+		return Visit{}, err
+	}
+	if current != version {
+		return Visit{}, apperr.Conflict(StaleMessage)
+	}
+	sql, args := `SELECT 1`, []any{tenantID, reviewID, visitID}
+	if entry != nil {
+		if sql, args, err = audit.Insert(ctx, entry(before), args); err != nil {
+			return Visit{}, err
+		}
+	}
+	if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM visits WHERE tenant_id = $1 AND review_id = $2 AND id = $3),
+		entry AS (`+sql+`)
+		SELECT 1`, args...); err != nil {
 		return Visit{}, fmt.Errorf("visit: delete %s: %w", visitID, err)
 	}
 	return before, nil
