@@ -92,6 +92,30 @@ func ActorEmailSQL(id string) string {
 	return `coalesce((SELECT u.email FROM users u WHERE u.id = ` + id + `), '')`
 }
 
+// Insert is e as an INSERT for a data-modifying WITH clause of a statement that writes the
+// change itself, so that the change and its entry take one statement: args are the statement's
+// parameters so far, and the returned SQL refers to the ones it appends.
+func Insert(ctx context.Context, e Event, args []any) (string, []any, error) {
+	before, err := marshal(e.Before)
+	if err != nil {
+		return "", nil, err
+	}
+	after, err := marshal(e.After)
+	if err != nil {
+		return "", nil, err
+	}
+	m := MetaFrom(ctx)
+	n := len(args)
+	p := func(i int) string { return fmt.Sprintf("$%d", n+i) }
+	sql := `INSERT INTO audit_log
+		(tenant_id, actor_id, actor_email, action, object_type, object_id, before, after, request_id, ip)
+		VALUES (nullif(` + p(1) + `::text, '')::uuid, nullif(` + p(2) + `::text, '')::uuid,
+			coalesce(nullif(` + p(3) + `::text, ''), (SELECT u.email FROM users u WHERE u.id = nullif(` + p(2) + `::text, '')::uuid), ''),
+			` + p(4) + `, ` + p(5) + `, ` + p(6) + `, ` + p(7) + `::jsonb, ` + p(8) + `::jsonb, ` + p(9) + `, ` + p(10) + `)`
+	return sql, append(args, e.TenantID, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, e.ObjectID, before, after,
+		m.RequestID, m.IP), nil
+}
+
 func marshal(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil

@@ -221,39 +221,37 @@ type Changed struct {
 func ChangeNote(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.ReviewAccess, noteID string, version int, in NoteInput, confirmed bool) (Changed, error) {
 	out := Changed{Errors: &form.Errors{}}
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if out.Before, err = Load(ctx, tx, sc, acc, noteID, false); err != nil {
-			return err
+		before, _, found, err := update(ctx, tx, sc.TenantID, sc.ReviewID, noteID, sc.UserID, version, in,
+			changeChecks{allowed: allowed(sc, acc), pd: PersonalData{Scan: true, Confirmed: confirmed}})
+		out.Before = before
+		var refused *Refused
+		var stale *StaleError
+		if errors.As(err, &refused) || errors.As(err, &stale) {
+			// Nothing was written: the form's data is read before the transaction rolls back.
+			var ferr error
+			if out.Form, ferr = LoadForm(ctx, tx, sc, acc, before.VisitID, false); ferr != nil {
+				return ferr
+			}
 		}
-		if out.Form, err = LoadForm(ctx, tx, sc, acc, out.Before.VisitID, false); err != nil {
-			return err
-		}
-		in.Safeguarding = in.Safeguarding || out.Before.Safeguarding // a concern stays one
-		check := in
-		if errs := check.Validate(); errs.Any() {
-			out.Errors = errs
-			return nil
-		}
-		found := Scan(in.Body, out.Form.Options.Names)
-		if len(found) > 0 && !confirmed {
-			out.Findings = found
-			out.Errors.Add("body", Summary(found)+". Change the text, or confirm it is not personal data")
-			return nil
-		}
-		if _, err := Update(ctx, tx, sc.TenantID, sc.ReviewID, out.Before.ID, sc.UserID, version, in); err != nil {
+		if err != nil {
 			return err
 		}
 		out.Saved = true
 		if len(found) > 0 {
 			return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-				Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: out.Before.ID,
+				Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: before.ID,
 				After: map[string]any{"personal_data_confirmed": Kinds(found)}})
 		}
 		return nil
 	})
 	var refused *Refused
 	if errors.As(err, &refused) {
-		out.Errors = refused.Errors
+		// Refused: the form again with why, as ChangeNote answered before (Saved false, no error).
+		out.Errors, out.Findings = refused.Errors, refused.Found
+		if out.Errors == nil {
+			out.Errors = &form.Errors{}
+		}
+		return out, nil
 	}
 	return out, err
 }

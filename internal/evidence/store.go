@@ -14,6 +14,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 	"thematic/internal/text"
 )
 
@@ -92,130 +93,15 @@ func getNote(ctx context.Context, q db.Querier, tenantID, reviewID, noteID strin
 	return n, nil
 }
 
-// checked is what check learnt from the database about valid input.
+// checked is what the checks learnt from the database about valid input.
 type checked struct {
 	areaID string
 	roleID *string
-	tagIDs []string
-}
-
-// check verifies, inside the transaction, that everything the input names belongs to the review,
-// and that the date lies within the visit's days. Tags are created as needed.
-func check(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, in *NoteInput) (checked, error) {
-	var c checked
-	if errs := in.Validate(); errs.Any() {
-		return c, &Refused{Errors: errs}
-	}
-	if !db.ValidUUID(in.VisitID) {
-		return c, apperr.NotFound("Visit not found")
-	}
-	in.ActionAreas = text.DedupeIDs(in.ActionAreas)
-	in.Lines = text.DedupeIDs(in.Lines)
-	// The visit, the source (NULL: not the review's), the role (when one is given) and how many of
-	// the action areas and lines are the review's, in one statement.
-	var start *time.Time // nil while the visit's start is not known: then any date will do
-	var days, nAreas, nLines int
-	var needsRole, roleOK *bool
-	var role any
-	if in.RoleID != "" {
-		role = in.RoleID
-	}
-	err := tx.QueryRow(ctx, `SELECT v.area_id, v.start_date, v.days,
-			(SELECT needs_role FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 AND id = $4),
-			(SELECT EXISTS (SELECT 1 FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2 AND id = $5::uuid)),
-			(SELECT count(*) FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($6::uuid[])),
-			(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($7::uuid[]))
-		FROM visits v WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3`,
-		tenantID, reviewID, in.VisitID, in.SourceID, role, in.ActionAreas, in.Lines).Scan(&c.areaID, &start, &days,
-		&needsRole, &roleOK, &nAreas, &nLines)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return c, apperr.NotFound("Visit not found")
-	}
-	if err != nil {
-		return c, fmt.Errorf("evidence: check visit: %w", err)
-	}
-	errs := &form.Errors{}
-	if needsRole == nil {
-		errs.Add("source", "Select where the evidence came from")
-	}
-	if needsRole != nil && *needsRole {
-		if in.RoleID == "" {
-			errs.Add("role", "Select the professional's role")
-		} else {
-			if roleOK == nil || !*roleOK {
-				errs.Add("role", "Select the professional's role")
-			}
-			c.roleID = &in.RoleID
-		}
-	}
-	if msg := DateOutsideVisit(in.Date(), start, days); msg != "" {
-		errs.Add("note-date", msg)
-	}
-	if nAreas != len(in.ActionAreas) {
-		errs.Add("action-areas", "Select action areas of this review")
-	}
-	if nLines != len(in.Lines) {
-		errs.Add("lines", "Select lines of enquiry of this review")
-	}
-	if err := checkDocuments(ctx, tx, tenantID, reviewID, c.areaID, in, errs); err != nil {
-		return c, err
-	}
-	if errs.Any() {
-		return c, &Refused{Errors: errs}
-	}
-	if len(in.Tags) > 0 {
-		// Inserted in a fixed order, so that two notes creating the same tags at once cannot deadlock.
-		sorted := slices.Clone(in.Tags)
-		slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-		if _, err := tx.Exec(ctx, `INSERT INTO evidence_tags (tenant_id, review_id, name)
-			SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`, tenantID, reviewID, sorted); err != nil {
-			return c, fmt.Errorf("evidence: create tags: %w", err)
-		}
-		lower := make([]string, len(in.Tags))
-		for i, t := range in.Tags {
-			lower[i] = strings.ToLower(t)
-		}
-		rows, _ := tx.Query(ctx, `SELECT id::text FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = ANY($3::text[])`,
-			tenantID, reviewID, lower)
-		if c.tagIDs, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-			return c, fmt.Errorf("evidence: find tags: %w", err)
-		}
-	}
-	return c, nil
 }
 
 // DocumentsMessage is the field error for a cited document that is not one of the area's
 // available documents (another area's or review's, deleted, not yet scanned, or made up).
 func DocumentsMessage(areaName string) string { return "Choose documents sent by " + areaName }
-
-// checkDocuments verifies that every cited document is an available document of the note's area
-// in this review, in one query (which also names the area for the message).
-func checkDocuments(ctx context.Context, tx pgx.Tx, tenantID, reviewID, areaID string, in *NoteInput, errs *form.Errors) error {
-	in.Documents = text.DedupeIDs(in.Documents)
-	if len(in.Documents) == 0 {
-		return nil
-	}
-	valid := make([]string, 0, len(in.Documents))
-	for _, id := range in.Documents {
-		if db.ValidUUID(id) {
-			valid = append(valid, id)
-		}
-	}
-	var name string
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT la.display_name FROM review_areas ra
-			JOIN local_authorities la ON la.ons_code = ra.ons_code
-			WHERE ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = $3), 'this area'),
-		(SELECT count(*) FROM area_documents d WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.area_id = $3
-			AND d.id = ANY($4::uuid[]) AND d.deleted_at IS NULL AND d.scan_status = 'clean')`,
-		tenantID, reviewID, areaID, valid).Scan(&name, &n); err != nil {
-		return fmt.Errorf("evidence: check documents: %w", err)
-	}
-	if len(valid) != len(in.Documents) || n != len(valid) {
-		errs.Add("documents", DocumentsMessage(name))
-	}
-	return nil
-}
 
 // byKey finds the note authorID saved under key: keys are unique per author, so that no one can
 // reach another's note, or have their own dropped, by sending that author's key.
@@ -233,41 +119,6 @@ func byKey(ctx context.Context, q db.Querier, tenantID, reviewID, authorID, key 
 		return "", apperr.Conflict("The form has expired. Copy your note, reload the page and try again.")
 	}
 	return id, nil
-}
-
-// link replaces the note's action areas, lines, tags and cited documents: each set in one
-// statement, the whole in one round trip.
-func link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID string, fresh bool, areas, lines, tagIDs, documents []string) error {
-	b := &pgx.Batch{}
-	if !fresh { // a new note has no links to clear
-		b.Queue(`DELETE FROM evidence_note_action_areas WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
-		b.Queue(`DELETE FROM evidence_note_lines WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
-		b.Queue(`DELETE FROM evidence_note_tags WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
-		b.Queue(`DELETE FROM evidence_note_documents WHERE tenant_id = $1 AND note_id = $2`, tenantID, noteID)
-	}
-	if len(areas) > 0 {
-		b.Queue(`INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
-			SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, areas, reviewID)
-	}
-	if len(lines) > 0 {
-		b.Queue(`INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
-			SELECT $1, $2, unnest($3::uuid[]), $4`, tenantID, noteID, lines, reviewID)
-	}
-	if len(tagIDs) > 0 {
-		b.Queue(`INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id) SELECT $1, $2, unnest($3::uuid[])`,
-			tenantID, noteID, tagIDs)
-	}
-	if len(documents) > 0 {
-		b.Queue(`INSERT INTO evidence_note_documents (tenant_id, note_id, document_id) SELECT $1, $2, unnest($3::uuid[])`,
-			tenantID, noteID, documents)
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("evidence: link note %s: %w", noteID, err)
-	}
-	return nil
 }
 
 // fields are a note's own fields as the audit log keeps them.
@@ -309,71 +160,236 @@ func diff(a, b Note) (before, after map[string]any) {
 // *StaleError holding the current note; a locked or deleted note cannot be edited. An empty
 // in.VisitID keeps the note's visit.
 func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID string, version int, in NoteInput) (Note, error) {
-	cur, err := getNote(ctx, tx, tenantID, reviewID, noteID, false, "FOR UPDATE OF n")
+	_, after, _, err := update(ctx, tx, tenantID, reviewID, noteID, actorID, version, in, changeChecks{})
+	return after, err
+}
+
+// validIDs keeps the ids that are UUIDs.
+func validIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if db.ValidUUID(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// changeChecks are the checks of a change made through the form, besides the rules: whether the
+// actor may see the note (allowed, nil: anyone), and the personal data check of the text.
+type changeChecks struct {
+	allowed func(Note) error
+	pd      PersonalData
+}
+
+// update changes a note in three statements: one read of the note (locked) with everything the
+// checks need, one that creates the new tags and updates the note, one that changes the links and
+// writes the audit entry. The note is updated in a statement before its links change: the
+// coverage triggers move a changed note's counters with the links it has at that moment, and the
+// link triggers then count the links changed under the note's new state. It answers the note as
+// it was and as it is, and the personal data the text was saved with (confirmed).
+func update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID string, version int, in NoteInput, cc changeChecks) (before, after Note, found []Finding, err error) {
+	if !db.ValidUUID(noteID) {
+		return before, after, nil, apperr.NotFound("Note not found")
+	}
+	if in.VisitID != "" && !db.ValidUUID(in.VisitID) {
+		return before, after, nil, apperr.NotFound("Visit not found")
+	}
+	invalid := in.Validate() // tidies in; its verdict comes after the note is found
+	in.ActionAreas = text.DedupeIDs(in.ActionAreas)
+	in.Lines = text.DedupeIDs(in.Lines)
+	in.Documents = text.DedupeIDs(in.Documents)
+	validDocs := validIDs(in.Documents)
+	// Ids that are not UUIDs match nothing; the checks below then refuse them.
+	var role, visitID, source any
+	if db.ValidUUID(in.RoleID) {
+		role = in.RoleID
+	}
+	if db.ValidUUID(in.SourceID) {
+		source = in.SourceID
+	}
+	if in.VisitID != "" {
+		visitID = in.VisitID
+	}
+	var stage, areas, lines, docs, names []string
+	var areaID, areaName *string
+	var start *time.Time
+	var days *int
+	var needsRole, roleOK *bool
+	var lead bool
+	cur, err := scanNote(tx.QueryRow(ctx, `SELECT `+noteColumns+`, `+review.StageColumn+`,
+			v.area_id::text, v.start_date, v.days,
+			(SELECT needs_role FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2 AND id = $5),
+			(SELECT EXISTS (SELECT 1 FROM evidence_roles WHERE tenant_id = $1 AND review_id = $2 AND id = $6::uuid)),
+			coalesce((SELECT array_agg(id::text ORDER BY position) FROM action_areas
+				WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($7::uuid[])), '{}'),
+			coalesce((SELECT array_agg(id::text ORDER BY position) FROM enquiry_lines
+				WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($8::uuid[])), '{}'),
+			(SELECT la.display_name FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+				WHERE ra.tenant_id = $1 AND ra.review_id = $2 AND ra.id = v.area_id),
+			coalesce((SELECT array_agg(d.id::text ORDER BY d.id) FROM area_documents d
+				WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.area_id = v.area_id
+				AND d.id = ANY($9::uuid[]) AND d.deleted_at IS NULL AND d.scan_status = 'clean'), '{}'),
+			EXISTS (SELECT 1 FROM review_members WHERE tenant_id = $1 AND review_id = $2 AND user_id = $10 AND role = 'lead'),
+			CASE WHEN $11 THEN `+review.StaffNamesArray+` END
+		FROM evidence_notes n
+		LEFT JOIN visits v ON v.tenant_id = $1 AND v.review_id = $2 AND v.id = coalesce($4::uuid, n.visit_id)
+		WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.id = $3 AND n.deleted_at IS NULL
+		FOR UPDATE OF n`,
+		tenantID, reviewID, noteID, visitID, source, role, validIDs(in.ActionAreas), validIDs(in.Lines), validDocs, actorID, cc.pd.Scan),
+		&stage, &areaID, &start, &days, &needsRole, &roleOK, &areas, &lines, &areaName, &docs, &lead, &names)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return before, after, nil, apperr.NotFound("Note not found")
+	}
 	if err != nil {
-		return Note{}, err
+		return before, after, nil, fmt.Errorf("evidence: read note %s to change: %w", noteID, err)
 	}
-	if err := ensureUnlocked(ctx, tx, tenantID, reviewID); err != nil {
-		return Note{}, err
-	}
-	if cur.LockedAt != nil {
-		return Note{}, apperr.Forbidden("This note is locked and can no longer be changed")
-	}
-	if cur.Version != version {
-		return Note{}, &StaleError{Current: cur}
-	}
-	if in.VisitID == "" {
-		in.VisitID = cur.VisitID
+	if cc.allowed != nil {
+		if err := cc.allowed(cur); err != nil {
+			return before, after, nil, err
+		}
 	}
 	// A concern stays a concern; only its author or a lead may mark a note as one (anyone else
 	// would lose sight of it as they saved).
 	raised := in.Safeguarding && !cur.Safeguarding
 	in.Safeguarding = in.Safeguarding || cur.Safeguarding
-	if raised && cur.AuthorID != actorID {
-		lead, err := isLead(ctx, tx, tenantID, reviewID, actorID)
-		if err != nil {
-			return Note{}, err
-		}
-		if !lead {
+	if invalid.Any() {
+		return cur, after, nil, &Refused{Errors: invalid}
+	}
+	if cc.pd.Scan {
+		if found = Scan(in.Body, names); len(found) > 0 && !cc.pd.Confirmed {
 			errs := &form.Errors{}
-			errs.Add("safeguarding", "Only the note’s author or a review lead can mark it as a safeguarding concern. Tell a review lead, or record your own note as a concern.")
-			return Note{}, &Refused{Errors: errs}
+			errs.Add("body", Summary(found)+". Change the text, or confirm it is not personal data")
+			return cur, after, nil, &Refused{Errors: errs, Found: found}
 		}
 	}
-	c, err := check(ctx, tx, tenantID, reviewID, &in)
-	if err != nil {
-		return Note{}, err
+	if err := review.CheckStage(stage, review.ChangeEvidence); err != nil {
+		return cur, after, nil, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE evidence_notes SET visit_id = $4, area_id = $5, source_id = $6, role_id = $7,
-		note_date = $8, body = $9, judgement = $10, good_practice = $11, family_words = $12, safeguarding = $13,
-		version = version + 1, updated_at = now()
-		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+	if cur.LockedAt != nil {
+		return cur, after, nil, apperr.Forbidden("This note is locked and can no longer be changed")
+	}
+	if cur.Version != version {
+		return cur, after, nil, &StaleError{Current: cur}
+	}
+	if raised && cur.AuthorID != actorID && !lead {
+		errs := &form.Errors{}
+		errs.Add("safeguarding", "Only the note’s author or a review lead can mark it as a safeguarding concern. Tell a review lead, or record your own note as a concern.")
+		return cur, after, nil, &Refused{Errors: errs}
+	}
+	if areaID == nil {
+		return cur, after, nil, apperr.NotFound("Visit not found")
+	}
+	c := checked{areaID: *areaID}
+	errs := &form.Errors{}
+	if needsRole == nil {
+		errs.Add("source", "Select where the evidence came from")
+	}
+	if needsRole != nil && *needsRole {
+		if in.RoleID == "" {
+			errs.Add("role", "Select the professional's role")
+		} else {
+			if roleOK == nil || !*roleOK {
+				errs.Add("role", "Select the professional's role")
+			}
+			c.roleID = &in.RoleID
+		}
+	}
+	if msg := DateOutsideVisit(in.Date(), start, *days); msg != "" {
+		errs.Add("note-date", msg)
+	}
+	if len(areas) != len(in.ActionAreas) {
+		errs.Add("action-areas", "Select action areas of this review")
+	}
+	if len(lines) != len(in.Lines) {
+		errs.Add("lines", "Select lines of enquiry of this review")
+	}
+	if len(validDocs) != len(in.Documents) || len(docs) != len(validDocs) {
+		name := "this area"
+		if areaName != nil {
+			name = *areaName
+		}
+		errs.Add("documents", DocumentsMessage(name))
+	}
+	if errs.Any() {
+		return cur, after, nil, &Refused{Errors: errs}
+	}
+	if in.VisitID == "" {
+		in.VisitID = cur.VisitID
+	}
+
+	// New tags are inserted in a fixed order, so that two notes creating the same tags at once
+	// cannot deadlock.
+	sorted := slices.Clone(in.Tags)
+	slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	lower := make([]string, 0, len(in.Tags))
+	for _, t := range in.Tags {
+		if l := strings.ToLower(t); !slices.Contains(lower, l) {
+			lower = append(lower, l)
+		}
+	}
+	after = cur
+	err = tx.QueryRow(ctx, `WITH new_tags AS (
+			INSERT INTO evidence_tags (tenant_id, review_id, name) SELECT $1, $2, unnest($14::text[])
+			ON CONFLICT DO NOTHING RETURNING name),
+		note AS (UPDATE evidence_notes SET visit_id = $4, area_id = $5, source_id = $6, role_id = $7,
+			note_date = $8, body = $9, judgement = $10, good_practice = $11, family_words = $12, safeguarding = $13,
+			version = version + 1, updated_at = now()
+			WHERE tenant_id = $1 AND review_id = $2 AND id = $3 RETURNING version, updated_at)
+		SELECT note.version, note.updated_at,
+			coalesce((SELECT array_agg(t.name ORDER BY lower(t.name)) FROM (SELECT name FROM new_tags
+				UNION SELECT name FROM evidence_tags WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = ANY($15::text[])) t), '{}')
+		FROM note`,
 		tenantID, reviewID, noteID, in.VisitID, c.areaID, in.SourceID, c.roleID, in.Date(), in.Body, in.Judgement,
-		in.GoodPractice, in.FamilyWords, in.Safeguarding); err != nil {
-		return Note{}, fmt.Errorf("evidence: update note %s: %w", noteID, err)
-	}
-	if err := link(ctx, tx, tenantID, reviewID, noteID, false, in.ActionAreas, in.Lines, c.tagIDs, in.Documents); err != nil {
-		return Note{}, err
-	}
-	after, err := getNote(ctx, tx, tenantID, reviewID, noteID, false, "")
+		in.GoodPractice, in.FamilyWords, in.Safeguarding, sorted, lower).Scan(&after.Version, &after.UpdatedAt, &after.Tags)
 	if err != nil {
-		return Note{}, err
+		return cur, Note{}, nil, fmt.Errorf("evidence: update note %s: %w", noteID, err)
 	}
+	after.VisitID, after.AreaID, after.SourceID, after.RoleID = in.VisitID, c.areaID, in.SourceID, ""
+	if c.roleID != nil {
+		after.RoleID = *c.roleID
+	}
+	after.NoteDate, after.Body, after.Judgement = in.Date(), in.Body, in.Judgement
+	after.GoodPractice, after.FamilyWords, after.Safeguarding = in.GoodPractice, in.FamilyWords, in.Safeguarding
+	after.ActionAreas, after.Lines, after.Documents = areas, lines, docs
+
 	b, a := diff(cur, after)
 	if after.Safeguarding {
 		withhold(b)
 		withhold(a)
 	}
-	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: "evidence.updated",
-		ObjectType: "evidence_note", ObjectID: noteID, Before: b, After: a}); err != nil {
-		return Note{}, err
+	args := []any{tenantID, noteID, reviewID, in.ActionAreas, in.Lines, lower, in.Documents}
+	entry, args, err := audit.Insert(ctx, audit.Event{TenantID: tenantID, ActorID: actorID, Action: "evidence.updated",
+		ObjectType: "evidence_note", ObjectID: noteID, Before: b, After: a}, args)
+	if err != nil {
+		return cur, Note{}, nil, err
+	}
+	// Only the links that change are deleted or inserted.
+	if _, err := tx.Exec(ctx, `WITH
+		del_areas AS (DELETE FROM evidence_note_action_areas
+			WHERE tenant_id = $1 AND note_id = $2 AND action_area_id <> ALL($4::uuid[])),
+		add_areas AS (INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
+			SELECT $1, $2, unnest($4::uuid[]), $3 ON CONFLICT DO NOTHING),
+		del_lines AS (DELETE FROM evidence_note_lines WHERE tenant_id = $1 AND note_id = $2 AND line_id <> ALL($5::uuid[])),
+		add_lines AS (INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
+			SELECT $1, $2, unnest($5::uuid[]), $3 ON CONFLICT DO NOTHING),
+		tags AS (SELECT id FROM evidence_tags WHERE tenant_id = $1 AND review_id = $3 AND lower(name) = ANY($6::text[])),
+		del_tags AS (DELETE FROM evidence_note_tags WHERE tenant_id = $1 AND note_id = $2 AND tag_id NOT IN (SELECT id FROM tags)),
+		add_tags AS (INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id) SELECT $1, $2, id FROM tags ON CONFLICT DO NOTHING),
+		del_docs AS (DELETE FROM evidence_note_documents
+			WHERE tenant_id = $1 AND note_id = $2 AND document_id <> ALL($7::uuid[])),
+		add_docs AS (INSERT INTO evidence_note_documents (tenant_id, note_id, document_id)
+			SELECT $1, $2, unnest($7::uuid[]) ON CONFLICT DO NOTHING),
+		entry AS (`+entry+`)
+		SELECT 1`, args...); err != nil {
+		return cur, Note{}, nil, fmt.Errorf("evidence: link note %s: %w", noteID, err)
 	}
 	if raised {
 		if err := raise(ctx, tx, tenantID, reviewID, noteID, actorID); err != nil {
-			return Note{}, err
+			return cur, Note{}, nil, err
 		}
 	}
-	return after, nil
+	return cur, after, found, nil
 }
 
 // SoftDelete hides a note; Undelete brings it back.

@@ -259,26 +259,40 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 		return SaveResult{}, err
 	}
 	var res SaveResult
+	check := in
+	errs := check.Validate()
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		cur, err := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
-		if err != nil {
-			return err
-		}
-		in.ActionAreaID = cur.ActionAreaID
-		if res.Form, err = newFormTx(ctx, tx, sc, cur.ActionAreaID, &cur); err != nil {
-			return err
-		}
-		check := in
-		if errs := check.Validate(); errs.Any() || preview {
+		if errs.Any() || preview {
+			// The form again: with its errors, or as it would read.
+			cur, err := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
+			if err != nil {
+				return err
+			}
 			res.Errors = errs
-			return nil
+			res.Form, err = newFormTx(ctx, tx, sc, cur.ActionAreaID, &cur)
+			return err
 		}
-		before, after, err := Update(ctx, tx, sc.TenantID, sc.ReviewID, cur.ID, in)
+		// Saved from its own form, a finding stays in its action area.
+		before, after, scale, err := changeWords(ctx, tx, sc.TenantID, sc.ReviewID, id, in, func(before, after Finding) audit.Event {
+			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "finding.updated",
+				ObjectType: "finding", ObjectID: before.ID, Before: Audit(before), After: Audit(after)}
+		})
+		var stale *StaleError
+		if errors.As(err, &stale) {
+			// Not saved: the form's data is read before the transaction rolls back.
+			cur := stale.Current
+			var ferr error
+			if res.Form, ferr = newFormTx(ctx, tx, sc, cur.ActionAreaID, &cur); ferr != nil {
+				return ferr
+			}
+			return err
+		}
 		if err != nil {
 			return err
 		}
-		res.ID, res.Own = cur.ID, after.OwnQuantifier()
-		return audit.Change(ctx, tx, sc, "finding.updated", "finding", cur.ID, Audit(before), Audit(after))
+		res.ID, res.Own = before.ID, after.OwnQuantifier()
+		res.Form = FormData{Scale: scale, Visited: before.Visited, Current: &before}
+		return nil
 	})
 	return res, err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
@@ -483,6 +484,56 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in In
 	}
 	after, err := Get(ctx, tx, tenantID, reviewID, id)
 	return cur, after, err
+}
+
+// changeWords saves a finding's words in its own action area from the version the editor saw, in
+// four statements: the finding locked with the review's stage, the finding read with its scale,
+// and one that saves the words, confirms the prevalence the editor was shown (the finding's areas
+// as just read: its links do not change here) and writes the audit entry entry makes. It answers
+// the finding before and after, and the scale.
+func changeWords(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in Input, entry func(before, after Finding) audit.Event) (Finding, Finding, Scale, error) {
+	if errs := in.Validate(); errs.Any() {
+		return Finding{}, Finding{}, nil, &Refused{errs}
+	}
+	if !db.ValidUUID(id) {
+		return Finding{}, Finding{}, nil, apperr.NotFound("finding")
+	}
+	var stage []string
+	var v int
+	err := tx.QueryRow(ctx, `SELECT version, `+review.StageColumn+`
+		FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE`, tenantID, reviewID, id).Scan(&v, &stage)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Finding{}, Finding{}, nil, apperr.NotFound("finding")
+	}
+	if err != nil {
+		return Finding{}, Finding{}, nil, fmt.Errorf("finding: lock: %w", err)
+	}
+	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
+		return Finding{}, Finding{}, nil, err
+	}
+	cur, scale, err := GetScaled(ctx, tx, tenantID, reviewID, id)
+	if err != nil {
+		return Finding{}, Finding{}, nil, err
+	}
+	if in.Version != cur.Version {
+		return cur, Finding{}, scale, &StaleError{Current: cur}
+	}
+	after := cur
+	after.Body, after.Style, after.WordOverride, after.OverrideReason = in.Body, in.Style, in.WordOverride, in.OverrideReason
+	after.Version, after.ConfirmedAreas = cur.Version+1, cur.Areas
+	sql, args, err := audit.Insert(ctx, entry(cur, after), []any{tenantID, reviewID, id, in.Body, in.Style,
+		in.WordOverride, in.OverrideReason, cur.Areas})
+	if err != nil {
+		return Finding{}, Finding{}, nil, err
+	}
+	if _, err := tx.Exec(ctx, `WITH f AS (UPDATE findings SET body = $4, prevalence_style = $5, word_override = $6,
+			override_reason = $7, confirmed_areas = $8, version = version + 1, updated_at = now()
+			WHERE tenant_id = $1 AND review_id = $2 AND id = $3),
+		entry AS (`+sql+`)
+		SELECT 1`, args...); err != nil {
+		return Finding{}, Finding{}, nil, fmt.Errorf("finding: update: %w", db.MapError(err))
+	}
+	return cur, after, scale, nil
 }
 
 // confirm records the finding's current number of areas as the one the lead has seen, counted

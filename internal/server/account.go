@@ -166,35 +166,39 @@ func (s *Server) renderSetup(w http.ResponseWriter, r *http.Request, status int,
 
 func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	st, err := s.loadTwoFactor(r, false)
-	if err != nil {
-		return err
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	codes := auth.NewRecoveryCodes(recoveryCodeCount)
+	var res user.TwoFactorOn
+	if code != "" {
+		var err error
+		if res, err = user.TurnOnTwoFactor(ctx, s.pool, scopeOf(r), code, s.now(), codes); err != nil {
+			return err
+		}
 	}
-	if st.user.TOTPEnabled || st.user.TOTPSecret == "" {
+	if res.NotReady {
 		// Already on, or the set-up page was never shown: start from the page.
 		return s.redirect(w, r, "/account/two-factor", "")
 	}
-	code := strings.TrimSpace(r.PostFormValue("code"))
-	errs := &form.Errors{}
-	var step int64
 	if code == "" {
-		errs.Add("code", "Enter the 6-digit code from your authenticator app")
-	} else {
-		var ok bool
-		if step, ok = auth.VerifyTOTP(st.user.TOTPSecret, code, s.now(), 0); !ok {
-			errs.Add("code", "The code is not correct. Check that your app has the key shown on this page, then enter the code it shows now")
+		st, err := s.loadTwoFactor(r, false)
+		if err != nil {
+			return err
 		}
-	}
-	if errs.Any() {
+		if st.user.TOTPEnabled || st.user.TOTPSecret == "" {
+			return s.redirect(w, r, "/account/two-factor", "")
+		}
+		errs := &form.Errors{}
+		errs.Add("code", "Enter the 6-digit code from your authenticator app")
 		return s.renderSetup(w, r, http.StatusUnprocessableEntity, st, errs)
 	}
-
-	codes := auth.NewRecoveryCodes(recoveryCodeCount)
-	v, err := user.TurnOnTwoFactor(ctx, s.pool, scopeOf(r), step, codes)
-	if err != nil {
-		return err
+	if res.Wrong {
+		// Not on: the set-up page again, with why (TurnOnTwoFactor read what it shows).
+		errs := &form.Errors{}
+		errs.Add("code", "The code is not correct. Check that your app has the key shown on this page, then enter the code it shows now")
+		return s.renderSetup(w, r, http.StatusUnprocessableEntity, twoFactorState{user: user.User{Email: res.Email,
+			TOTPSecret: res.Secret}, required: res.Required}, errs)
 	}
-	if err := s.keepSession(ctx, v); err != nil {
+	if err := s.keepSession(ctx, res.Version); err != nil {
 		return err
 	}
 	// Shown once, not redirected: the codes are never stored where they could be read again.

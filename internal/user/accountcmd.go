@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -127,19 +128,57 @@ func TwoFactorPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, pending
 	return st, err
 }
 
-// TurnOnTwoFactor turns two-factor sign-in on from the TOTP step the user's code matched, with
-// recovery codes, and returns the new auth version.
-func TurnOnTwoFactor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, step int64, codes []string) (int, error) {
-	var v int
+// TwoFactorOn is the outcome of TurnOnTwoFactor.
+type TwoFactorOn struct {
+	Version  int  // the user's new auth version, once on
+	NotReady bool // already on, or no secret set up: nothing done, start from the set-up page
+	Wrong    bool // the code is not the one the app shows now: nothing done
+	// What the set-up page shows again after a wrong code.
+	Secret, Email string
+	Required      bool // the tenant requires two-factor sign-in
+}
+
+// TurnOnTwoFactor turns two-factor sign-in on when code is the one the pending secret gives at
+// now, with recovery codes, audited: the user locked and read, then one statement that turns it on,
+// replaces the recovery codes and writes the audit entry.
+func TurnOnTwoFactor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, code string, now time.Time, codes []string) (TwoFactorOn, error) {
+	var out TwoFactorOn
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if v, err = EnableTOTP(ctx, tx, sc.UserID, step, codes); err != nil {
+		var enabled bool
+		var secret string
+		err := tx.QueryRow(ctx, `SELECT u.totp_enabled, u.totp_secret, u.email,
+				coalesce((SELECT t.require_2fa FROM tenants t WHERE t.id = nullif($2, '')::uuid), false)
+			FROM users u WHERE u.id = $1 FOR UPDATE OF u`, sc.UserID, sc.TenantID).Scan(&enabled, &secret, &out.Email, &out.Required)
+		if err != nil {
+			return fmt.Errorf("user: read two-factor set-up: %w", err)
+		}
+		if out.NotReady = enabled || secret == ""; out.NotReady {
+			return nil
+		}
+		step, ok := auth.VerifyTOTP(secret, code, now, 0)
+		if out.Wrong = !ok; out.Wrong {
+			out.Secret = secret
+			return nil
+		}
+		entry, args, err := audit.Insert(ctx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "user.two_factor_enabled", ObjectType: "user", ObjectID: sc.UserID},
+			[]any{sc.UserID, step, hashCodes(codes)})
+		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "user.two_factor_enabled", ObjectType: "user", ObjectID: sc.UserID})
+		err = tx.QueryRow(ctx, `WITH u AS (UPDATE users SET totp_enabled = true, totp_last_step = $2,
+				auth_version = auth_version + 1, updated_at = now() WHERE id = $1 AND totp_secret <> '' RETURNING auth_version),
+			old AS (DELETE FROM recovery_codes WHERE user_id = $1 RETURNING 1),
+			codes AS (INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($3::bytea[])
+				WHERE (SELECT count(*) FROM old) >= 0),
+			entry AS (`+entry+`)
+			SELECT auth_version FROM u`, args...).Scan(&out.Version)
+		if err != nil {
+			return fmt.Errorf("user: turn on two-factor: %w", err)
+		}
+		return nil
 	})
-	return v, err
+	return out, err
 }
 
 // NewRecoveryCodes replaces the user's recovery codes with codes; enabled is false (and nothing

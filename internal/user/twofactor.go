@@ -55,16 +55,22 @@ func UseTOTPStep(ctx context.Context, q db.Querier, userID string, step int64) (
 
 // ReplaceRecoveryCodes stores hashes of new codes, dropping the old ones.
 func ReplaceRecoveryCodes(ctx context.Context, q db.Querier, userID string, codes []string) error {
-	if _, err := q.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
-		return fmt.Errorf("user: delete recovery codes: %w", err)
-	}
-	for _, c := range codes {
-		if _, err := q.Exec(ctx, `INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)`,
-			userID, auth.HashToken(auth.NormaliseRecoveryCode(c))); err != nil {
-			return fmt.Errorf("user: store recovery code: %w", err)
-		}
+	// One statement: the insert reads the delete's count, so that it runs after it.
+	if _, err := q.Exec(ctx, `WITH old AS (DELETE FROM recovery_codes WHERE user_id = $1 RETURNING 1)
+		INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::bytea[])
+		WHERE (SELECT count(*) FROM old) >= 0`, userID, hashCodes(codes)); err != nil {
+		return fmt.Errorf("user: store recovery codes: %w", err)
 	}
 	return nil
+}
+
+// hashCodes are recovery codes as stored.
+func hashCodes(codes []string) [][]byte {
+	out := make([][]byte, len(codes))
+	for i, c := range codes {
+		out[i] = auth.HashToken(auth.NormaliseRecoveryCode(c))
+	}
+	return out
 }
 
 // UseRecoveryCode spends one unused code; it reports false when the code is unknown or spent.

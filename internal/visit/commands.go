@@ -147,8 +147,57 @@ func StepOf(errs *form.Errors) int {
 func Save(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.ReviewAccess, visitID string, f Form, action string) (Saved, error) {
 	out := Saved{Step: 1, Errors: &form.Errors{}}
 	var changed bool
+	plan, invalid := f.Validate()
+	// A change sent complete: the visit is read, checked and written in two statements, and the
+	// form's lists are read only when the change is refused.
+	fast := action != ActionDetails && action != ActionTeam && !invalid.Any()
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		var err error
+		if fast && visitID == "" {
+			var dup bool
+			out.Visit, dup, err = create(ctx, tx, sc.TenantID, sc.ReviewID, plan, func(v Visit) audit.Event {
+				return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "visit.created",
+					ObjectType: "visit", ObjectID: v.ID, After: Snapshot(v)}
+			}, false)
+			var refused *Refused
+			if errors.As(err, &refused) && !refused.raced {
+				if out.Options, err = FormLists(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+					return err
+				}
+				return refused
+			}
+			if err != nil {
+				return err
+			}
+			out.Options.Review.ID, out.Done = sc.ReviewID, true
+			if dup { // the form sent again: the visit the first one made
+				out.Visit, err = Get(ctx, tx, sc.TenantID, sc.ReviewID, out.Visit.ID)
+			}
+			return err
+		}
+		if fast {
+			var before Visit
+			before, changed, err = update(ctx, tx, sc.TenantID, sc.ReviewID, visitID, f.Version, plan, acc.SeesArea, false)
+			var refused *Refused
+			if errors.As(err, &refused) && !refused.raced {
+				if out.Options, err = FormLists(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+					return err
+				}
+				return refused
+			}
+			if err != nil {
+				return err
+			}
+			out.Options.Review.ID, out.Done, out.Visit = sc.ReviewID, true, before
+			if !changed {
+				return nil
+			}
+			if out.Visit, err = Get(ctx, tx, sc.TenantID, sc.ReviewID, visitID); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+				Action: "visit.updated", ObjectType: "visit", ObjectID: visitID, Before: Snapshot(before), After: Snapshot(out.Visit)})
+		}
 		if visitID != "" {
 			// The visit must exist in this review, whatever step this is.
 			if _, _, err := Load(ctx, tx, sc, acc, visitID); err != nil {
@@ -213,7 +262,24 @@ func Save(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.Review
 		return audit.Record(ctx, tx, e)
 	})
 	var refused *Refused
-	if errors.As(err, &refused) {
+	if errors.As(err, &refused) && refused.raced {
+		// Someone took a day of this team since the check: the checks again, as the form tells them.
+		err = db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+			var err error
+			if out.Options, err = FormLists(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+				return err
+			}
+			errs, err := Check(ctx, tx, sc.TenantID, sc.ReviewID, visitID, plan)
+			if err == nil && errs.Any() {
+				refused.Errors = errs
+			}
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	if refused != nil {
 		// Nothing was written: the transaction rolled back. The form again as typed.
 		plan, _ := f.Validate()
 		out.Done, out.Visit, out.Errors, out.Step = false, Visit{}, refused.Errors, StepOf(refused.Errors)
@@ -240,16 +306,12 @@ func DeletePage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.
 // it was.
 func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.ReviewAccess, visitID string, version int) (Visit, error) {
 	var gone Visit
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if _, _, err = Load(ctx, tx, sc, acc, visitID); err != nil {
-			return err
-		}
-		if gone, err = Delete(ctx, tx, sc.TenantID, sc.ReviewID, visitID, version); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "visit.deleted", ObjectType: "visit", ObjectID: gone.ID, Before: Snapshot(gone)})
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		gone, err = remove(ctx, tx, sc.TenantID, sc.ReviewID, visitID, version, acc.SeesArea, func(v Visit) audit.Event {
+			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+				Action: "visit.deleted", ObjectType: "visit", ObjectID: v.ID, Before: Snapshot(v)}
+		})
+		return err
 	})
 	return gone, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/form"
@@ -26,6 +27,7 @@ import (
 // the review): the transaction must roll back, and the form is shown again with these errors.
 type Refused struct {
 	Errors *form.Errors
+	raced  bool // the team's unique key refused a day someone took since the check; the transaction is spoilt
 }
 
 func (r *Refused) Error() string {
@@ -345,218 +347,11 @@ func ForUser(ctx context.Context, q db.Querier, tenantID, userID string) ([]Visi
 
 // --- Checks ---
 
-// lockReview makes changes to one review's visits take turns, so that a double-submitted form
-// finds the visit the first request made. Every change to visits starts here, so it refuses one
-// the review's stage does not allow (review.ChangeSetup); the row lock also makes a stage move
-// wait for the change, as review.EnsureAllows's does.
-func lockReview(ctx context.Context, q db.Querier, tenantID, reviewID string) error {
-	var status string
-	var locked bool
-	err := q.QueryRow(ctx, `SELECT status, evidence_locked_at IS NOT NULL FROM reviews
-		WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, reviewID).Scan(&status, &locked)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.NotFound("Review not found")
-	}
-	if err != nil {
-		return fmt.Errorf("visit: lock review %s: %w", reviewID, err)
-	}
-	return review.Status(status).Verdict(review.ChangeSetup, locked)
-}
-
-// Check finds what is wrong with a plan that only the database can tell: the area is not one of
-// the review's; a person on the team is not a lead or inspector of it; a day is outside the
-// review's fieldwork window; the area already has a visit on those days; or someone is already on
-// site elsewhere on one of their days, in any visit of the tenant. exceptVisitID ("" for a new
-// visit) is the visit being changed, whose own days do not count. With no team (the first step of
-// the form) only the area and dates are checked.
-func Check(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID string, p Plan) (*form.Errors, error) {
-	errs := &form.Errors{}
-	rv, err := GetReview(ctx, q, tenantID, reviewID)
-	if err != nil {
-		return nil, err
-	}
-	var areaName string
-	if db.ValidUUID(p.AreaID) {
-		err := q.QueryRow(ctx, `SELECT la.display_name FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
-			WHERE a.tenant_id = $1 AND a.review_id = $2 AND a.id = $3`, tenantID, reviewID, p.AreaID).Scan(&areaName)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("visit: check area %s: %w", p.AreaID, err)
-		}
-	}
-	if areaName == "" {
-		errs.Add("area", "Select an area of this review")
-	}
-	known := !p.Start.IsZero()
-	if known && rv.FieldworkStart != nil && p.Start.Before(*rv.FieldworkStart) {
-		errs.Add("start-day", fmt.Sprintf("The visit starts on %s, before fieldwork starts on %s",
-			FormatDate(p.Start), FormatDate(*rv.FieldworkStart)))
-	}
-	if known && rv.FieldworkEnd != nil && p.End().After(*rv.FieldworkEnd) {
-		field := "days"
-		if p.Start.After(*rv.FieldworkEnd) {
-			field = "start-day"
-		}
-		errs.Add(field, fmt.Sprintf("The visit ends on %s, after fieldwork ends on %s",
-			FormatDate(p.End()), FormatDate(*rv.FieldworkEnd)))
-	}
-	if areaName != "" && known {
-		if err := checkAreaFree(ctx, q, tenantID, reviewID, exceptVisitID, areaName, p, errs); err != nil {
-			return nil, err
-		}
-	}
-	if len(p.OnTeam()) == 0 {
-		return errs, nil
-	}
-	if err := checkTeam(ctx, q, tenantID, reviewID, p, errs); err != nil {
-		return nil, err
-	}
-	if errs.Any() {
-		// Clashes are only worth reporting for a team whose people and days are right.
-		return errs, nil
-	}
-	return errs, clashes(ctx, q, tenantID, reviewID, exceptVisitID, p, errs)
-}
-
-// checkAreaFree refuses a second visit to one area on overlapping days.
-func checkAreaFree(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID, areaName string, p Plan, errs *form.Errors) error {
-	var start time.Time
-	var days int
-	err := q.QueryRow(ctx, `SELECT start_date, days FROM visits
-		WHERE tenant_id = $1 AND review_id = $2 AND area_id = $3 AND start_date <= $5 AND start_date + (days - 1) >= $4
-			AND id IS DISTINCT FROM $6::uuid
-		ORDER BY start_date LIMIT 1`, tenantID, reviewID, p.AreaID, p.Start, p.End(), nullID(exceptVisitID)).Scan(&start, &days)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("visit: check area %s is free: %w", p.AreaID, err)
-	}
-	errs.Add("start-day", fmt.Sprintf("%s already has a visit on %s", areaName, FormatRange(start, start.AddDate(0, 0, days-1))))
-	return nil
-}
-
-// checkTeam refuses people who are not leads or inspectors of the review, and a team role or
-// inspectorate that is not on the review's lists.
-func checkTeam(ctx context.Context, q db.Querier, tenantID, reviewID string, p Plan, errs *form.Errors) error {
-	ids := p.OnTeam()
-	var insps, roles []string
-	for _, id := range ids {
-		if !db.ValidUUID(id) {
-			errs.Add("team", "Choose people who are leads or inspectors of this review")
-			return nil
-		}
-		insps = append(insps, p.Members[id].Inspectorate)
-		roles = append(roles, p.Members[id].JobTitle)
-	}
-	// Each row: a person, with whether their role and inspectorate on the visit are on the lists.
-	rows, err := q.Query(ctx, `SELECT m.id, m.role, u.name,
-			w.insp = '' OR EXISTS (SELECT 1 FROM review_inspectorates i WHERE i.tenant_id = $1 AND i.review_id = $2 AND i.name = w.insp),
-			w.job = '' OR EXISTS (SELECT 1 FROM review_team_roles r WHERE r.tenant_id = $1 AND r.review_id = $2 AND r.name = w.job)
-		FROM unnest($3::uuid[], $4::text[], $5::text[]) AS w (member_id, insp, job)
-		JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.id = w.member_id
-		JOIN users u ON u.id = m.user_id
-		ORDER BY u.name, m.id`, tenantID, reviewID, ids, insps, roles)
-	if err != nil {
-		return fmt.Errorf("visit: check team: %w", err)
-	}
-	defer rows.Close()
-	found := 0
-	for rows.Next() {
-		var id, role, name string
-		var inspOK, roleOK bool
-		if err := rows.Scan(&id, &role, &name, &inspOK, &roleOK); err != nil {
-			return fmt.Errorf("visit: scan team check: %w", err)
-		}
-		found++
-		if !roleOK {
-			errs.Add(RoleField(id), "Select a team role from the review’s list for "+name)
-		}
-		if !inspOK {
-			errs.Add(InspectorateField(id), "Select an inspectorate from the review’s list for "+name)
-		}
-		if r := auth.ReviewRole(role); !Eligible(r) {
-			errs.Add("team", fmt.Sprintf("%s is %s of this review: only leads and inspectors can be on a visit team",
-				name, articled(strings.ToLower(r.Label()))))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("visit: check team: %w", err)
-	}
-	if found != len(ids) {
-		errs.Add("team", "Choose people who are leads or inspectors of this review")
-	}
-	return nil
-}
-
 func articled(s string) string {
 	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
 		return "an " + s
 	}
 	return "a " + s
-}
-
-// clashes adds an error for each person already on site elsewhere on one of their days, naming
-// the other visit. Days imported with a copy of a review are the copy's record of the original's
-// visits: no one is on site twice, so they never clash.
-func clashes(ctx context.Context, q db.Querier, tenantID, reviewID, exceptVisitID string, p Plan, errs *form.Errors) error {
-	var members []string
-	var days []time.Time
-	for id, ds := range p.Team {
-		for _, d := range ds {
-			members = append(members, id)
-			days = append(days, d)
-		}
-	}
-	rows, err := q.Query(ctx, `SELECT w.member_id, w.day, v.id, v.review_id, r.title, v.start_date, v.days, la.display_name, u.name
-		FROM unnest($2::uuid[], $3::date[]) AS w (member_id, day)
-		JOIN review_members m ON m.tenant_id = $1 AND m.id = w.member_id
-		JOIN visit_days d ON d.tenant_id = $1 AND d.user_id = m.user_id AND d.day = w.day AND NOT d.imported
-		JOIN visits v ON v.tenant_id = $1 AND v.id = d.visit_id
-		JOIN reviews r ON r.tenant_id = $1 AND r.id = v.review_id
-		JOIN review_areas a ON a.tenant_id = $1 AND a.id = v.area_id
-		JOIN local_authorities la ON la.ons_code = a.ons_code
-		JOIN users u ON u.id = m.user_id
-		WHERE v.id IS DISTINCT FROM $4::uuid
-		ORDER BY u.name, w.member_id, v.start_date, v.id, w.day`, tenantID, members, days, nullID(exceptVisitID))
-	if err != nil {
-		return fmt.Errorf("visit: find clashes: %w", err)
-	}
-	defer rows.Close()
-	type key struct{ member, visit string }
-	type clash struct {
-		name, area, review, reviewID string
-		start                        time.Time
-		n                            int
-		days                         []time.Time
-	}
-	var order []key
-	found := map[key]*clash{}
-	for rows.Next() {
-		var k key
-		var c clash
-		var day time.Time
-		if err := rows.Scan(&k.member, &day, &k.visit, &c.reviewID, &c.review, &c.start, &c.n, &c.area, &c.name); err != nil {
-			return fmt.Errorf("visit: scan clash: %w", err)
-		}
-		if found[k] == nil {
-			found[k] = &c
-			order = append(order, k)
-		}
-		found[k].days = append(found[k].days, day)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("visit: find clashes: %w", err)
-	}
-	for _, k := range order {
-		c := found[k]
-		where := c.area
-		if c.reviewID != reviewID {
-			where += " for " + c.review
-		}
-		errs.Add(TeamField(k.member), fmt.Sprintf("%s is on site at %s (visit %s) on %s", c.name, where,
-			FormatRange(c.start, c.start.AddDate(0, 0, c.n-1)), FormatDays(c.days)))
-	}
-	return nil
 }
 
 func nullID(id string) *string {
@@ -572,28 +367,139 @@ func nullID(id string) *string {
 // visit the first request made (same area, dates, notes and team) and returns it with duplicate
 // set, writing nothing: the review lock makes the two requests take turns.
 func Create(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, p Plan) (id string, duplicate bool, err error) {
-	if err := lockReview(ctx, tx, tenantID, reviewID); err != nil {
-		return "", false, err
+	v, duplicate, err := create(ctx, tx, tenantID, reviewID, p, nil, true)
+	return v.ID, duplicate, err
+}
+
+// create schedules a visit in three statements: one locks the review (so that a form sent twice
+// takes turns) and draws the new id, one looks for the same visit made already and reads
+// everything the checks need, one writes the visit, its team and, when entry is given, the audit
+// entry it makes of the visit. It answers the visit as written (only its id when a duplicate).
+func create(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, p Plan, entry func(Visit) audit.Event, savepoint bool) (v Visit, duplicate bool, err error) {
+	if !db.ValidUUID(reviewID) {
+		return Visit{}, false, apperr.NotFound("Review not found")
 	}
-	if id, err := identical(ctx, tx, tenantID, reviewID, p); err != nil || id != "" {
-		return id, id != "", err
+	var stage []string
+	var id string
+	err = tx.QueryRow(ctx, `SELECT ARRAY[status, (evidence_locked_at IS NOT NULL)::text], gen_random_uuid()::text
+		FROM reviews WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, reviewID).Scan(&stage, &id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Visit{}, false, apperr.NotFound("Review not found")
 	}
-	errs, err := Check(ctx, tx, tenantID, reviewID, "", p)
 	if err != nil {
-		return "", false, err
+		return Visit{}, false, fmt.Errorf("visit: lock review %s: %w", reviewID, err)
 	}
-	if errs.Any() {
-		return "", false, &Refused{Errors: errs}
+	if err := review.Status(stage[0]).Verdict(review.ChangeSetup, stage[1] == "true"); err != nil {
+		return Visit{}, false, err
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO visits (tenant_id, review_id, area_id, start_date, days, notes)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, tenantID, reviewID, p.AreaID, startOf(p), p.Days, p.Notes).Scan(&id)
+	args, badTeam := planArgs(p)
+	var rv ReviewInfo
+	var c checkRead
+	var same []struct {
+		ID   string
+		Team memberList
+	}
+	err = tx.QueryRow(ctx, `SELECT r.fieldwork_start, r.fieldwork_end,
+			(SELECT coalesce(json_agg(json_build_object('ID', v.id, 'Team', coalesce(`+teamJSON+`, '[]'::json))), '[]')
+				FROM visits v WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.area_id = $4::uuid
+				AND v.start_date IS NOT DISTINCT FROM $5::date AND v.days = $12 AND v.notes = $13),
+			`+checkCols+`
+		FROM reviews r WHERE r.tenant_id = $1 AND r.id = $2`,
+		append(append([]any{tenantID, reviewID, nil}, args...), p.Days, p.Notes)...).
+		Scan(append([]any{&rv.FieldworkStart, &rv.FieldworkEnd, &same}, c.dest()...)...)
 	if err != nil {
-		return "", false, fmt.Errorf("visit: create in %s: %w", reviewID, err)
+		return Visit{}, false, fmt.Errorf("visit: check plan in %s: %w", reviewID, err)
 	}
-	if err := insertTeam(ctx, tx, tenantID, reviewID, id, p); err != nil {
-		return "", false, err
+	for _, s := range same {
+		if sameTeam(s.Team, p) {
+			return Visit{ID: s.ID}, true, nil
+		}
 	}
-	return id, false, nil
+	if errs := c.errors(reviewID, rv, p, badTeam); errs.Any() {
+		return Visit{}, false, &Refused{Errors: errs}
+	}
+	v = c.planned(id, reviewID, p)
+	wargs := []any{tenantID, reviewID, id, p.AreaID, startOf(p), p.Days, p.Notes, args[3], args[4], args[5], args[6], args[7]}
+	write := `SELECT 1`
+	if entry != nil {
+		if write, wargs, err = audit.Insert(ctx, entry(v), wargs); err != nil {
+			return Visit{}, false, err
+		}
+	}
+	members := args[6].([]string)
+	// The team's rows wait for the visit's (they read its count): their keys refer to it.
+	nMembers, nDays, err := writeVisit(ctx, tx, savepoint, tenantID, reviewID, "", p, `WITH v AS (INSERT INTO visits (id, tenant_id, review_id, area_id, start_date, days, notes)
+			VALUES ($3, $1, $2, $4, $5, $6, $7) RETURNING 1),
+		new_members AS (INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
+			SELECT $1, $3, m.id, $2, nullif(w.insp, ''), nullif(w.job, '')
+			FROM unnest($8::uuid[], $9::text[], $10::text[]) AS w (member_id, insp, job)
+			JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.id = w.member_id
+				AND m.role IN ('lead', 'inspector')
+			WHERE (SELECT count(*) FROM v) = 1
+			RETURNING 1),
+		new_days AS (INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day)
+			SELECT $1, $3, m.id, m.user_id, w.day FROM unnest($11::uuid[], $12::date[]) AS w (member_id, day)
+			JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.id = w.member_id
+				AND m.role IN ('lead', 'inspector')
+			WHERE (SELECT count(*) FROM v) = 1
+			RETURNING 1),
+		entry AS (`+write+`)
+		SELECT (SELECT count(*) FROM new_members), (SELECT count(*) FROM new_days)`, wargs...)
+	if err != nil {
+		return Visit{}, false, err
+	}
+	if nMembers != len(p.OnTeam()) || nDays != len(members) {
+		// A member was removed from the review or changed role since the check.
+		errs := &form.Errors{}
+		errs.Add("team", "Choose people who are leads or inspectors of this review")
+		return Visit{}, false, &Refused{Errors: errs}
+	}
+	return v, false, nil
+}
+
+// writeVisit runs the statement that writes a visit and its team (sql, answering how many
+// members and days it wrote). A day someone else took since the check breaks the unique key on
+// people's days: with savepoint the statement runs in one, rolled back to find the clash as the
+// checks tell it (two more statements, for callers that do not count them); without, the refusal
+// says raced and the transaction cannot be used again.
+func writeVisit(ctx context.Context, tx pgx.Tx, savepoint bool, tenantID, reviewID, exceptVisitID string, p Plan, sql string, args ...any) (nMembers, nDays int, err error) {
+	q := tx
+	if savepoint {
+		if q, err = tx.Begin(ctx); err != nil {
+			return 0, 0, fmt.Errorf("visit: savepoint: %w", err)
+		}
+		defer func() { _ = q.Rollback(ctx) }()
+	}
+	err = q.QueryRow(ctx, sql, args...).Scan(&nMembers, &nDays)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23503":
+		errs := &form.Errors{}
+		errs.Add("team", "Someone else changed the review’s lists at the same time. Check the team and try again.")
+		return 0, 0, &Refused{Errors: errs, raced: !savepoint}
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		errs := &form.Errors{}
+		if savepoint {
+			if err := q.Rollback(ctx); err != nil {
+				return 0, 0, fmt.Errorf("visit: roll back to savepoint: %w", err)
+			}
+			if errs, err = Check(ctx, tx, tenantID, reviewID, exceptVisitID, p); err != nil {
+				return 0, 0, err
+			}
+		}
+		if !errs.Any() {
+			errs.Add("team", "Someone else changed a visit of one of these people at the same time. Check the team and try again.")
+		}
+		return 0, 0, &Refused{Errors: errs, raced: !savepoint}
+	case err != nil:
+		return 0, 0, fmt.Errorf("visit: write visit in %s: %w", reviewID, err)
+	}
+	if savepoint {
+		if err := q.Commit(ctx); err != nil {
+			return 0, 0, fmt.Errorf("visit: release savepoint: %w", err)
+		}
+	}
+	return nMembers, nDays, nil
 }
 
 // startOf is the plan's start for the database: NULL while it is not known.
@@ -602,24 +508,6 @@ func startOf(p Plan) *time.Time {
 		return nil
 	}
 	return &p.Start
-}
-
-// identical finds a visit of the review exactly like the plan.
-func identical(ctx context.Context, q db.Querier, tenantID, reviewID string, p Plan) (string, error) {
-	if !db.ValidUUID(p.AreaID) {
-		return "", nil
-	}
-	vs, err := queryVisits(ctx, q, "find identical", tenantID, visitSelect+`AND v.review_id = $2 AND v.area_id = $3
-		AND v.start_date IS NOT DISTINCT FROM $4 AND v.days = $5 AND v.notes = $6`, tenantID, reviewID, p.AreaID, startOf(p), p.Days, p.Notes)
-	if err != nil {
-		return "", err
-	}
-	for _, v := range vs {
-		if sameTeam(v.Team, p) {
-			return v.ID, nil
-		}
-	}
-	return "", nil
 }
 
 // sameTeam reports whether a visit's team is the planned one: the same people, days and places.
@@ -637,160 +525,97 @@ func sameTeam(team []TeamMember, p Plan) bool {
 	return true
 }
 
-// insertTeam writes the team: a visit_members row for each person with their place on the visit,
-// then their days (every visit_days row has its visit_members row).
-func insertTeam(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, p Plan) error {
-	ids := p.OnTeam()
-	if len(ids) == 0 {
-		return nil
-	}
-	insps, roles := make([]string, len(ids)), make([]string, len(ids))
-	for i, id := range ids {
-		insps[i], roles[i] = p.Members[id].Inspectorate, p.Members[id].JobTitle
-	}
-	sp, err := tx.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("visit: savepoint: %w", err)
-	}
-	defer func() { _ = sp.Rollback(ctx) }()
-	tag, err := sp.Exec(ctx, `INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
-		SELECT $1, $2, m.id, $5, nullif(w.insp, ''), nullif(w.job, '')
-		FROM unnest($3::uuid[], $4::text[], $6::text[]) AS w (member_id, insp, job)
-		JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $5 AND m.id = w.member_id
-			AND m.role IN ('lead', 'inspector')`, tenantID, visitID, ids, insps, reviewID, roles)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
-		// A value left its list since the check.
-		errs := &form.Errors{}
-		errs.Add("team", "Someone else changed the review’s lists at the same time. Check the team and try again.")
-		return &Refused{Errors: errs}
-	}
-	if err != nil {
-		return fmt.Errorf("visit: insert team of %s: %w", visitID, err)
-	}
-	if int(tag.RowsAffected()) != len(ids) {
-		// A member was removed from the review or changed role since the check.
-		errs := &form.Errors{}
-		errs.Add("team", "Choose people who are leads or inspectors of this review")
-		return &Refused{Errors: errs}
-	}
-	if err := sp.Commit(ctx); err != nil {
-		return fmt.Errorf("visit: release savepoint: %w", err)
-	}
-	return insertDays(ctx, tx, tenantID, reviewID, visitID, p)
-}
-
-// insertDays writes the team's days, copying each person's user id from their membership. Days
-// saved through the form are planned days (not imported), even on a visit of an imported copy. The
-// unique index on planned days (tenant, user, day) is the last line of defence against a clash that two people
-// scheduling at once both missed: its violation is turned into the same message as the check's.
-func insertDays(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, p Plan) error {
-	var members []string
-	var days []time.Time
-	for id, ds := range p.Team {
-		for _, d := range ds {
-			members = append(members, id)
-			days = append(days, d)
-		}
-	}
-	if len(members) == 0 {
-		return nil
-	}
-	sp, err := tx.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("visit: savepoint: %w", err)
-	}
-	defer func() { _ = sp.Rollback(ctx) }()
-	tag, err := sp.Exec(ctx, `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day)
-		SELECT $1, $2, m.id, m.user_id, w.day FROM unnest($3::uuid[], $4::date[]) AS w (member_id, day)
-		JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $5 AND m.id = w.member_id
-			AND m.role IN ('lead', 'inspector')`, tenantID, visitID, members, days, reviewID)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		if err := sp.Rollback(ctx); err != nil {
-			return fmt.Errorf("visit: roll back to savepoint: %w", err)
-		}
-		errs := &form.Errors{}
-		if err := clashes(ctx, tx, tenantID, reviewID, visitID, p, errs); err != nil {
-			return err
-		}
-		if !errs.Any() {
-			errs.Add("team", "Someone else changed a visit of one of these people at the same time. Check the team and try again.")
-		}
-		return &Refused{Errors: errs}
-	}
-	if err != nil {
-		return fmt.Errorf("visit: insert team of %s: %w", visitID, err)
-	}
-	if int(tag.RowsAffected()) != len(members) {
-		// A member was removed from the review or changed role since the check.
-		errs := &form.Errors{}
-		errs.Add("team", "Choose people who are leads or inspectors of this review")
-		return &Refused{Errors: errs}
-	}
-	if err := sp.Commit(ctx); err != nil {
-		return fmt.Errorf("visit: release savepoint: %w", err)
-	}
-	return nil
-}
-
-// lockVisit locks a visit of the review and checks the version the user saw.
-func lockVisit(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int) (Visit, error) {
-	if !db.ValidUUID(visitID) {
-		return Visit{}, apperr.NotFound("Visit not found")
-	}
-	if err := lockReview(ctx, tx, tenantID, reviewID); err != nil {
-		return Visit{}, err
-	}
-	var current int
-	err := tx.QueryRow(ctx, `SELECT version FROM visits WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE`,
-		tenantID, reviewID, visitID).Scan(&current)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Visit{}, apperr.NotFound("Visit not found")
-	}
-	if err != nil {
-		return Visit{}, fmt.Errorf("visit: lock %s: %w", visitID, err)
-	}
-	if current != version {
-		return Visit{}, apperr.Conflict(StaleMessage)
-	}
-	return Get(ctx, tx, tenantID, reviewID, visitID)
-}
-
 // Update changes a visit after checking it, if version is still the visit's; it returns the visit
 // as it was. A form sent twice finds the visit already as asked: changed is then false and
-// nothing is written.
+// nothing is written. seesArea (nil: any) says whether the actor may see the visit's area.
+// Two statements: one locks the review and the visit and reads the visit with everything the
+// checks need, one writes the visit and its team.
 func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int, p Plan) (before Visit, changed bool, err error) {
-	before, err = lockVisit(ctx, tx, tenantID, reviewID, visitID, version)
-	if apperr.Is(err, apperr.CodeConflict) {
-		now, gerr := Get(ctx, tx, tenantID, reviewID, visitID)
-		if gerr != nil {
-			return Visit{}, false, gerr
-		}
-		if now.AreaID == p.AreaID && now.Start.Equal(p.Start) && now.Days == p.Days && now.Notes == p.Notes && sameTeam(now.Team, p) {
-			return now, false, nil
-		}
+	return update(ctx, tx, tenantID, reviewID, visitID, version, p, nil, true)
+}
+
+func update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int, p Plan, seesArea func(string) bool, savepoint bool) (before Visit, changed bool, err error) {
+	if !db.ValidUUID(visitID) || !db.ValidUUID(reviewID) {
+		return Visit{}, false, apperr.NotFound("Visit not found")
+	}
+	args, badTeam := planArgs(p)
+	var rv ReviewInfo
+	var start *time.Time
+	var team memberList
+	var stage []string
+	var c checkRead
+	err = tx.QueryRow(ctx, `SELECT v.id, v.review_id, r.title, v.area_id, la.display_name, la.ons_code, v.start_date,
+			v.days, v.notes, v.version, r.fieldwork_start, r.fieldwork_end, `+teamJSON+`,
+			(SELECT ARRAY[rl.status, (rl.evidence_locked_at IS NOT NULL)::text] FROM reviews rl
+				WHERE rl.tenant_id = $1 AND rl.id = $2 FOR NO KEY UPDATE),
+			`+checkCols+`
+		FROM visits v
+		JOIN reviews r ON r.tenant_id = v.tenant_id AND r.id = v.review_id
+		JOIN review_areas a ON a.tenant_id = v.tenant_id AND a.id = v.area_id
+		JOIN local_authorities la ON la.ons_code = a.ons_code
+		WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3
+		FOR UPDATE OF v`, append([]any{tenantID, reviewID, visitID}, args...)...).
+		Scan(append([]any{&before.ID, &before.ReviewID, &before.ReviewTitle, &before.AreaID, &before.AreaName, &before.ONSCode,
+			&start, &before.Days, &before.Notes, &before.Version, &rv.FieldworkStart, &rv.FieldworkEnd, &team, &stage},
+			c.dest()...)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Visit{}, false, apperr.NotFound("Visit not found")
 	}
 	if err != nil {
+		return Visit{}, false, fmt.Errorf("visit: read %s to change: %w", visitID, err)
+	}
+	before.Team = team
+	if start != nil {
+		before.Start = *start
+	}
+	if seesArea != nil && !seesArea(before.AreaID) {
+		return Visit{}, false, apperr.NotFound("Visit not found")
+	}
+	if len(stage) != 2 {
+		return Visit{}, false, apperr.NotFound("Review not found")
+	}
+	if err := review.Status(stage[0]).Verdict(review.ChangeSetup, stage[1] == "true"); err != nil {
 		return Visit{}, false, err
 	}
-	errs, err := Check(ctx, tx, tenantID, reviewID, visitID, p)
-	if err != nil {
-		return Visit{}, false, err
+	if before.Version != version {
+		if before.AreaID == p.AreaID && before.Start.Equal(p.Start) && before.Days == p.Days && before.Notes == p.Notes && sameTeam(before.Team, p) {
+			return before, false, nil
+		}
+		return Visit{}, false, apperr.Conflict(StaleMessage)
 	}
-	if errs.Any() {
+	if errs := c.errors(reviewID, rv, p, badTeam); errs.Any() {
 		return Visit{}, false, &Refused{Errors: errs}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE visits SET area_id = $4, start_date = $5, days = $6, notes = $7, version = version + 1
-		WHERE tenant_id = $1 AND review_id = $2 AND id = $3`, tenantID, reviewID, visitID, p.AreaID, startOf(p), p.Days, p.Notes); err != nil {
-		return Visit{}, false, fmt.Errorf("visit: update %s: %w", visitID, err)
-	}
-	if _, err := tx.Exec(ctx, `WITH d AS (DELETE FROM visit_days WHERE tenant_id = $1 AND visit_id = $2)
-		DELETE FROM visit_members WHERE tenant_id = $1 AND visit_id = $2`, tenantID, visitID); err != nil {
-		return Visit{}, false, fmt.Errorf("visit: clear team of %s: %w", visitID, err)
-	}
-	if err := insertTeam(ctx, tx, tenantID, reviewID, visitID, p); err != nil {
+	// The old team goes before the new one is written (the inserts read the deletes' counts, so
+	// that they run after them): a person's days are unique, this visit's included.
+	ids, insps, roles, members, days := args[3], args[4], args[5], args[6], args[7]
+	nMembers, nDays, err := writeVisit(ctx, tx, savepoint, tenantID, reviewID, visitID, p, `WITH v AS (UPDATE visits SET area_id = $4, start_date = $5, days = $6, notes = $7, version = version + 1
+			WHERE tenant_id = $1 AND review_id = $2 AND id = $3),
+		old_days AS (DELETE FROM visit_days WHERE tenant_id = $1 AND visit_id = $3 RETURNING 1),
+		old_members AS (DELETE FROM visit_members WHERE tenant_id = $1 AND visit_id = $3 RETURNING 1),
+		new_members AS (INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
+			SELECT $1, $3, m.id, $2, nullif(w.insp, ''), nullif(w.job, '')
+			FROM unnest($8::uuid[], $9::text[], $10::text[]) AS w (member_id, insp, job)
+			JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.id = w.member_id
+				AND m.role IN ('lead', 'inspector')
+			WHERE (SELECT count(*) FROM old_members) >= 0
+			RETURNING 1),
+		new_days AS (INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day)
+			SELECT $1, $3, m.id, m.user_id, w.day FROM unnest($11::uuid[], $12::date[]) AS w (member_id, day)
+			JOIN review_members m ON m.tenant_id = $1 AND m.review_id = $2 AND m.id = w.member_id
+				AND m.role IN ('lead', 'inspector')
+			WHERE (SELECT count(*) FROM old_days) >= 0
+			RETURNING 1)
+		SELECT (SELECT count(*) FROM new_members), (SELECT count(*) FROM new_days)`,
+		tenantID, reviewID, visitID, p.AreaID, startOf(p), p.Days, p.Notes, ids, insps, roles, members, days)
+	if err != nil {
 		return Visit{}, false, err
+	}
+	if nMembers != len(p.OnTeam()) || nDays != len(members.([]string)) {
+		// A member was removed from the review or changed role since the check.
+		errs := &form.Errors{}
+		errs.Add("team", "Choose people who are leads or inspectors of this review")
+		return Visit{}, false, &Refused{Errors: errs}
 	}
 	return before, true, nil
 }
@@ -798,12 +623,52 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, 
 // Delete removes a visit and its team days, if version is still the visit's; it returns the visit
 // as it was.
 func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int) (Visit, error) {
-	before, err := lockVisit(ctx, tx, tenantID, reviewID, visitID, version)
+	return remove(ctx, tx, tenantID, reviewID, visitID, version, nil, nil)
+}
+
+// remove is Delete in three statements: the review and the visit locked (the stage and the
+// version checked), the visit read, and the delete with the audit entry entry makes (nil: none).
+func remove(ctx context.Context, tx pgx.Tx, tenantID, reviewID, visitID string, version int, seesArea func(string) bool, entry func(Visit) audit.Event) (Visit, error) {
+	if !db.ValidUUID(visitID) || !db.ValidUUID(reviewID) {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	var stage []string
+	var current int
+	err := tx.QueryRow(ctx, `SELECT (SELECT ARRAY[r.status, (r.evidence_locked_at IS NOT NULL)::text] FROM reviews r
+			WHERE r.tenant_id = $1 AND r.id = $2 FOR NO KEY UPDATE), v.version
+		FROM visits v WHERE v.tenant_id = $1 AND v.review_id = $2 AND v.id = $3 FOR UPDATE OF v`,
+		tenantID, reviewID, visitID).Scan(&stage, &current)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	if err != nil {
+		return Visit{}, fmt.Errorf("visit: lock %s: %w", visitID, err)
+	}
+	before, err := Get(ctx, tx, tenantID, reviewID, visitID)
 	if err != nil {
 		return Visit{}, err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM visits WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
-		tenantID, reviewID, visitID); err != nil {
+	if seesArea != nil && !seesArea(before.AreaID) {
+		return Visit{}, apperr.NotFound("Visit not found")
+	}
+	if len(stage) != 2 {
+		return Visit{}, apperr.NotFound("Review not found")
+	}
+	if err := review.Status(stage[0]).Verdict(review.ChangeSetup, stage[1] == "true"); err != nil {
+		return Visit{}, err
+	}
+	if current != version {
+		return Visit{}, apperr.Conflict(StaleMessage)
+	}
+	sql, args := `SELECT 1`, []any{tenantID, reviewID, visitID}
+	if entry != nil {
+		if sql, args, err = audit.Insert(ctx, entry(before), args); err != nil {
+			return Visit{}, err
+		}
+	}
+	if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM visits WHERE tenant_id = $1 AND review_id = $2 AND id = $3),
+		entry AS (`+sql+`)
+		SELECT 1`, args...); err != nil {
 		return Visit{}, fmt.Errorf("visit: delete %s: %w", visitID, err)
 	}
 	return before, nil
