@@ -208,9 +208,10 @@ func insertNote(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID str
 				note_date, body, judgement, good_practice, family_words, safeguarding, idempotency_key)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16)
 			ON CONFLICT (tenant_id, author_id, idempotency_key) DO NOTHING
-			RETURNING id, visit_id, source_id, role_id, note_date, body, judgement, good_practice, family_words, safeguarding),
-		areas AS (INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
-			SELECT $1, note.id, unnest($17::uuid[]), $2 FROM note),
+			RETURNING id, visit_id, source_id, role_id, note_date, body, judgement, good_practice, family_words, safeguarding,
+				created_at),
+		areas AS (INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id, note_created_at)
+			SELECT $1, note.id, unnest($17::uuid[]), $2, note.created_at FROM note),
 		lines AS (INSERT INTO evidence_note_lines (tenant_id, note_id, line_id, review_id)
 			SELECT $1, note.id, unnest($18::uuid[]), $2 FROM note),
 		note_tags AS (INSERT INTO evidence_note_tags (tenant_id, note_id, tag_id) SELECT $1, note.id, tags.id FROM note, tags),

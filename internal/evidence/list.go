@@ -356,8 +356,18 @@ const (
 // rare words or walk the date index checking each note for common ones: either way it stops at
 // the page's end. (Ranking every match by relevance cost a sort of every note holding a common
 // word.)
+//
+// Filtered by an action area (without a search), the page is read from that action area's links
+// in their own order (note_created_at, note_id: evidence_note_action_areas_order_idx, migration
+// 00034), so that an action area rare among recent notes does not mean walking thousands of
+// other notes for a page.
 func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
-	where, args := f.where(tenantID, reviewID, f.Query != "")
+	byLinks := f.ActionAreaID != "" && f.Query == ""
+	wf := f
+	if byLinks {
+		wf.ActionAreaID = "" // the join below takes its place
+	}
+	where, args := wf.where(tenantID, reviewID, f.Query != "")
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -368,18 +378,24 @@ func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
 	}
 	limit = min(limit, MaxLimit)
 	// The page before is read from its end backwards (the same index, walked the other way).
-	inner, cmp, at := "n.created_at DESC, n.id DESC", "<", f.After
+	created, id := "n.created_at", "n.id"
+	source := "evidence_notes"
+	if byLinks {
+		created, id = "x.note_created_at", "x.note_id"
+		source = "evidence_note_action_areas x JOIN evidence_notes"
+		where = append(where, "x.tenant_id = $1", "x.review_id = $2", "x.action_area_id = "+arg(f.ActionAreaID)+"::uuid")
+	}
+	inner, cmp, at := created+" DESC, "+id+" DESC", "<", f.After
 	if f.Before != "" {
-		inner, cmp, at = "n.created_at, n.id", ">", f.Before
+		inner, cmp, at = created+", "+id, ">", f.Before
 	}
 	if at != "" {
 		c, ok := decodeCursor(at)
 		if !ok || c.search != (f.Query != "") {
 			return "", nil, fmt.Errorf("evidence: bad cursor")
 		}
-		where = append(where, "(n.created_at, n.id) "+cmp+" ("+arg(c.created)+"::timestamptz, "+arg(c.id)+"::uuid)")
+		where = append(where, "("+created+", "+id+") "+cmp+" ("+arg(c.created)+"::timestamptz, "+arg(c.id)+"::uuid)")
 	}
-	source := "evidence_notes"
 	excerpt := "left(b.body, " + strconv.Itoa(excerptLen) + ")"
 	if f.Query != "" {
 		q := "websearch_to_tsquery('english', " + arg(f.Query) + ")"
@@ -388,6 +404,10 @@ func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
 		excerpt = "ts_headline('english', replace(replace(b.body, E'\\x01', ''), E'\\x02', ''), " + q +
 			", " + arg("StartSel="+markStart+", StopSel="+markStop+", MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"") + ")"
 	}
+	on := ""
+	if byLinks {
+		on = " ON n.tenant_id = x.tenant_id AND n.id = x.note_id"
+	}
 	const order = "n.created_at DESC, n.id DESC"
 	// The page's notes are chosen first, on the notes alone (their indexes serve the order and the
 	// filters), and only those rows are joined to their text and what they show.
@@ -395,7 +415,7 @@ func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
 		n.good_practice, n.family_words, n.created_at, ` + excerpt + `, links.action_areas, links.tags
 		FROM (SELECT n.tenant_id, n.id, n.note_date, n.area_id, n.visit_id, n.source_id, n.role_id, n.author_id,
 			n.judgement, n.good_practice, n.family_words, n.created_at
-			FROM ` + source + ` n WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + inner + ` LIMIT ` + strconv.Itoa(limit+1) +
+			FROM ` + source + ` n` + on + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + inner + ` LIMIT ` + strconv.Itoa(limit+1) +
 		`) n
 	JOIN evidence_notes b ON b.tenant_id = n.tenant_id AND b.id = n.id` + rowJoins + ` ORDER BY ` + order
 	return sql, args, nil

@@ -123,7 +123,7 @@ func loadNotes(ctx context.Context, pool *pgxpool.Pool, reviews []*reviewData, l
 		cols  []string
 		kind  byte
 	}{
-		{"evidence_note_action_areas", []string{"tenant_id", "note_id", "action_area_id", "review_id"}, 'a'},
+		{"evidence_note_action_areas", []string{"tenant_id", "note_id", "action_area_id", "review_id", "note_created_at"}, 'a'},
 		{"evidence_note_lines", []string{"tenant_id", "note_id", "line_id", "review_id"}, 'l'},
 		{"evidence_note_tags", []string{"tenant_id", "note_id", "tag_id"}, 't'},
 	} {

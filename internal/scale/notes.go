@@ -147,10 +147,11 @@ func (g *gen) linksOf(n int, kind byte, out [][]any) [][]any {
 	switch kind {
 	case 'a':
 		a0 := n % len(g.actionAreas)
-		out = append(out, []any{g.tenant, id, g.actionAreas[a0], g.review})
+		at := epoch.Add(time.Duration(n) * time.Minute) // the note's created_at (note)
+		out = append(out, []any{g.tenant, id, g.actionAreas[a0], g.review, at})
 		if n%2 == 0 {
 			if a1 := (n + 1 + n%5) % len(g.actionAreas); a1 != a0 {
-				out = append(out, []any{g.tenant, id, g.actionAreas[a1], g.review})
+				out = append(out, []any{g.tenant, id, g.actionAreas[a1], g.review, at})
 			}
 		}
 	case 'l':

@@ -405,6 +405,12 @@ func TestPlansReachNotesThroughTenantIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	scope := db.Scope{TenantID: m.TenantID, UserID: leadID}
+	// The links were copied with their note's created_at (the trigger that would fill it is set
+	// aside while the generator loads).
+	if n := count(t, d.Super, `SELECT count(*) FROM evidence_note_action_areas x JOIN evidence_notes n
+		ON n.tenant_id = x.tenant_id AND n.id = x.note_id WHERE x.note_created_at <> n.created_at`); n != 0 {
+		t.Errorf("%d action area links carry another time than their note's", n)
+	}
 	cases := []struct {
 		name string
 		run  func(tx pgx.Tx) error
@@ -415,6 +421,10 @@ func TestPlansReachNotesThroughTenantIndexes(t *testing.T) {
 		}},
 		{"evidence list of an area", func(tx pgx.Tx) error {
 			_, err := evidence.List(ctx, tx, m.TenantID, m.ReviewID, evidence.Filter{AreaIDs: []string{m.AreaIDs[3]}, Judgement: "strength"})
+			return err
+		}},
+		{"evidence list of an action area", func(tx pgx.Tx) error {
+			_, err := evidence.List(ctx, tx, m.TenantID, m.ReviewID, evidence.Filter{ActionAreaID: m.ActionAreaIDs[0]})
 			return err
 		}},
 		{"search, common words", func(tx pgx.Tx) error {
@@ -477,6 +487,9 @@ func TestPlansReachNotesThroughTenantIndexes(t *testing.T) {
 			t.Fatalf("%s: no statement on evidence tables was sent", c.name)
 		}
 		all := strings.Join(plans, "\n----\n")
+		if strings.Contains(c.name, "action area") && !strings.Contains(all, "evidence_note_action_areas_order_idx") {
+			t.Errorf("%s: not read in order from the action area's links (migration 00034):\n%s", c.name, all)
+		}
 		if strings.Contains(all, "Seq Scan on evidence_notes") || strings.Contains(all, "Seq Scan on evidence_counts") {
 			t.Errorf("%s: a sequential scan of every tenant's rows:\n%s", c.name, all)
 		}
