@@ -263,7 +263,8 @@ CREATE TRIGGER coverage_tags_updated AFTER UPDATE ON evidence_note_tags
     REFERENCING OLD TABLE AS coverage_old NEW TABLE AS coverage_new FOR EACH STATEMENT EXECUTE FUNCTION coverage_tags_changed();
 
 -- coverage_fold moves every tenant's deltas into evidence_counts: per tenant, one statement
--- deletes them and adds their sums to the counters, in key order (two folds at once wait for
+-- deletes up to 50,000 of them (a burst, such as an archive imported, is folded over several
+-- runs rather than in one long statement) and adds their sums to the counters, in key order (two folds at once wait for
 -- each other's rows rather than deadlock; a delta is deleted, and so counted, once). Deltas of a
 -- review or area deleted since are dropped. It runs as the owner, which sees every tenant's
 -- deltas (its own policy) and scopes itself to each tenant in turn for the counters.
@@ -279,7 +280,8 @@ BEGIN
     FOR t IN SELECT DISTINCT d.tenant_id FROM evidence_count_deltas d LOOP
         PERFORM set_config('app.tenant_id', t::text, true);
         WITH gone AS (
-            DELETE FROM evidence_count_deltas d WHERE d.tenant_id = t
+            DELETE FROM evidence_count_deltas d
+            WHERE d.ctid = ANY (ARRAY(SELECT e.ctid FROM evidence_count_deltas e WHERE e.tenant_id = t LIMIT 50000))
             RETURNING d.tenant_id, d.review_id, d.dimension, d.area_id, d.key_id, d.strength, d.development, d.neutral),
         sums AS (
             SELECT g.tenant_id, g.review_id, g.dimension, g.area_id, g.key_id, sum(g.strength)::int AS strength,

@@ -9,10 +9,15 @@
 ALTER TABLE evidence_note_action_areas ADD COLUMN note_created_at timestamptz;
 
 -- The owner fills the column for every tenant's links (FORCE lifted for this statement only).
+-- The links' own triggers are set aside meanwhile: no link changes what it counts, and the
+-- coverage and finding counters' update triggers would otherwise write a -1 and a +1 for every
+-- link of every review.
 ALTER TABLE evidence_notes NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE evidence_note_action_areas NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE evidence_note_action_areas DISABLE TRIGGER USER;
 UPDATE evidence_note_action_areas x SET note_created_at = n.created_at
 FROM evidence_notes n WHERE n.tenant_id = x.tenant_id AND n.id = x.note_id;
+ALTER TABLE evidence_note_action_areas ENABLE TRIGGER USER;
 ALTER TABLE evidence_notes FORCE ROW LEVEL SECURITY;
 ALTER TABLE evidence_note_action_areas FORCE ROW LEVEL SECURITY;
 ALTER TABLE evidence_note_action_areas ALTER COLUMN note_created_at SET NOT NULL;
