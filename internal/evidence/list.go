@@ -357,12 +357,13 @@ const (
 // the page's end. (Ranking every match by relevance cost a sort of every note holding a common
 // word.)
 //
-// Filtered by an action area (without a search), the page is read from that action area's links
-// in their own order (note_created_at, note_id: evidence_note_action_areas_order_idx, migration
-// 00034), so that an action area rare among recent notes does not mean walking thousands of
-// other notes for a page.
+// Filtered by an action area (without a search, an area, a visit or an author), the page is read
+// from that action area's links in their own order (note_created_at, note_id:
+// evidence_note_action_areas_order_idx, migration 00034), so that an action area rare among
+// recent notes does not mean walking thousands of other notes for a page.
 func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
-	byLinks := f.ActionAreaID != "" && f.Query == ""
+	// With an area, a visit or an author as well, their own indexes narrow the notes more.
+	byLinks := f.ActionAreaID != "" && f.Query == "" && len(f.AreaIDs) == 0 && f.VisitID == "" && f.AuthorID == ""
 	wf := f
 	if byLinks {
 		wf.ActionAreaID = "" // the join below takes its place

@@ -70,9 +70,9 @@ const insertNote = `WITH n AS (
 		judgement, idempotency_key)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 	ON CONFLICT DO NOTHING
-	RETURNING tenant_id, id, review_id)
-INSERT INTO bench_note_action_areas (tenant_id, note_id, action_area_id, review_id)
-SELECT n.tenant_id, n.id, a, n.review_id FROM n, unnest($11::uuid[]) a`
+	RETURNING tenant_id, id, review_id, created_at)
+INSERT INTO bench_note_action_areas (tenant_id, note_id, action_area_id, review_id, note_created_at)
+SELECT n.tenant_id, n.id, a, n.review_id, n.created_at FROM n, unnest($11::uuid[]) a`
 
 // BareHandler saves a note from form fields (tenant_id, review_id, visit_id, area_id, author_id,
 // source_id, note_date YYYY-MM-DD, body, judgement, idempotency_key, and action_area_id, which
