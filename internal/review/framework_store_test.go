@@ -342,11 +342,12 @@ func TestTaggedNoteCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _ = tx.Rollback(ctx) }() // a failure must not leave the test database in use
 	if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
-		SELECT tenant_id, gen_random_uuid(), id, review_id FROM action_areas, generate_series(1, 2) WHERE id = $1`, a.ID); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id, note_created_at)
+		SELECT tenant_id, gen_random_uuid(), id, review_id, now() FROM action_areas, generate_series(1, 2) WHERE id = $1`, a.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(ctx); err != nil {

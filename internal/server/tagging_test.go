@@ -20,8 +20,8 @@ func tagNotes(t *testing.T, super *pgxpool.Pool, actionAreaID string, n int) {
 	if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id)
-		SELECT tenant_id, gen_random_uuid(), id, review_id FROM action_areas, generate_series(1, $2) WHERE id = $1`,
+	if _, err := tx.Exec(ctx, `INSERT INTO evidence_note_action_areas (tenant_id, note_id, action_area_id, review_id, note_created_at)
+		SELECT tenant_id, gen_random_uuid(), id, review_id, now() FROM action_areas, generate_series(1, $2) WHERE id = $1`,
 		actionAreaID, n); err != nil {
 		t.Fatal(err)
 	}
