@@ -107,6 +107,35 @@ func (r *demoReview) randomInput(rng *rand.Rand, key string) evidence.NoteInput 
 	}
 }
 
+// foldAlong folds the deltas every pause until the returned function is called, which fails the
+// test if a fold failed.
+func (r *demoReview) foldAlong(t *testing.T, pause time.Duration) func() {
+	t.Helper()
+	stop, folded := make(chan struct{}), make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				folded <- nil
+				return
+			default:
+			}
+			if _, err := coverage.Fold(context.Background(), r.d.App); err != nil {
+				folded <- err
+				return
+			}
+			time.Sleep(pause)
+		}
+	}()
+	return func() {
+		t.Helper()
+		close(stop)
+		if err := <-folded; err != nil {
+			t.Fatalf("fold during the saves: %v", err)
+		}
+	}
+}
+
 // compare checks the counters as readers see them (evidence_counts_live: the folded counters and
 // the deltas since) against a direct count over the notes and their links; then folds the deltas
 // and checks that evidence_counts alone says the same, with no delta left.
@@ -180,22 +209,7 @@ func TestCountsStayExact(t *testing.T) {
 
 	ctx := context.Background()
 	// The fold runs all along, as the service's job does, between and during the saves.
-	stop, folded := make(chan struct{}), make(chan error, 1)
-	go func() {
-		for {
-			select {
-			case <-stop:
-				folded <- nil
-				return
-			default:
-			}
-			if _, err := coverage.Fold(ctx, r.d.App); err != nil {
-				folded <- err
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}()
+	stopFolding := r.foldAlong(t, 5*time.Millisecond)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for w := range 4 {
@@ -243,10 +257,7 @@ func TestCountsStayExact(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(stop)
-	if err := <-folded; err != nil {
-		t.Fatalf("fold during the saves: %v", err)
-	}
+	stopFolding()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
@@ -408,22 +419,7 @@ func TestCountsExactUnderConcurrentSaves(t *testing.T) {
 	r := seedDemo(t)
 	ctx := context.Background()
 	const writers, each = 12, 15
-	stop, folded := make(chan struct{}), make(chan error, 1)
-	go func() {
-		for {
-			select {
-			case <-stop:
-				folded <- nil
-				return
-			default:
-			}
-			if _, err := coverage.Fold(ctx, r.d.App); err != nil {
-				folded <- err
-				return
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-	}()
+	stopFolding := r.foldAlong(t, 2*time.Millisecond)
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
@@ -446,10 +442,7 @@ func TestCountsExactUnderConcurrentSaves(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(stop)
-	if err := <-folded; err != nil {
-		t.Fatalf("fold during the saves: %v", err)
-	}
+	stopFolding()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
