@@ -211,6 +211,17 @@ func (v WorkspaceView) prevURL() templ.SafeURL {
 	return templ.SafeURL(string(v.url("synthesis", v.Area.ID)) + "?" + q.Encode())
 }
 
+// pageURLs are the previous and next pages' links, each empty when there is no such page.
+func (v WorkspaceView) pageURLs() (prev, next templ.SafeURL) {
+	if v.Page.Prev != "" {
+		prev = v.prevURL()
+	}
+	if v.Page.Next != "" {
+		next = v.nextURL()
+	}
+	return prev, next
+}
+
 func (v WorkspaceView) countLine() string {
 	s := "Showing " + text.Plural(len(v.Page.Rows), "note", "notes")
 	if v.Page.Next != "" {
