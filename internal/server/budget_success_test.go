@@ -96,7 +96,14 @@ var successPaths = []successPath{
 // the statements of the request.
 func TestEverySuccessPathWithinTheStatementBudget(t *testing.T) {
 	t.Parallel()
-	for _, sp := range successPaths {
+	checkSuccessPaths(t, successPaths)
+}
+
+// checkSuccessPaths sends each form of paths valid, each in a test environment of its own, and
+// fails when its request sends more than requestBudget statements.
+func checkSuccessPaths(t *testing.T, paths []successPath) {
+	t.Helper()
+	for _, sp := range paths {
 		t.Run(strings.ReplaceAll(sp.name, " ", "_"), func(t *testing.T) {
 			t.Parallel()
 			te := testenv.New(t)
