@@ -13,6 +13,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/personal"
 	"thematic/internal/review"
 	"thematic/internal/text"
 )
@@ -82,7 +83,8 @@ func Kinds(found []Finding) []string {
 // review, as review.EnsureAllows does, so that a lock or a stage move cannot land before this
 // note commits), the visit, the source and role, how many of the
 // action areas, lines and documents are the review's (the documents: its area's available
-// ones), the area's name, and the review's people's names when pd asks for the personal data check. It
+// ones), the area's name, and for the personal data check the version of the review's people's
+// names, with the names themselves only when this server has not kept them under it. It
 // answers the existing note's id, or the checks' verdict, or the personal data confirmed. A key
 // is the author's own: another author's note under the same key is none of this call's business.
 func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string, in *NoteInput, pd PersonalData) (c checked, existing string, found []Finding, err error) {
@@ -103,6 +105,8 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string
 	var days *int
 	var nAreas, nLines, nDocs int
 	var names []string
+	var staffVersion *string
+	keptVersion, detector := cachedStaff(tenantID, reviewID)
 	err = tx.QueryRow(ctx, `SELECT k.id::text, k.review_id::text,
 			`+review.StageColumn+`,
 			v.area_id::text, v.start_date, v.days,
@@ -114,12 +118,15 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string
 			(SELECT count(*) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($8::uuid[])),
 			(SELECT count(*) FROM area_documents d WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.area_id = v.area_id
 				AND d.id = ANY($9::uuid[]) AND d.deleted_at IS NULL AND d.scan_status = 'clean'),
-			CASE WHEN $10 THEN `+review.StaffNamesArray+` END
+			sv.v, CASE WHEN $10 AND sv.v IS DISTINCT FROM $12 THEN `+review.StaffNamesArray+` END
 		FROM (SELECT 1) one
 		LEFT JOIN evidence_notes k ON k.tenant_id = $1 AND k.author_id = $11 AND k.idempotency_key = $3
-		LEFT JOIN visits v ON v.tenant_id = $1 AND v.review_id = $2 AND v.id = $4`,
-		tenantID, reviewID, in.Key, in.VisitID, in.SourceID, role, in.ActionAreas, in.Lines, validDocs, pd.Scan, authorID).Scan(
-		&keyNote, &keyReview, &stage, &areaID, &start, &days, &areaName, &needsRole, &roleOK, &nAreas, &nLines, &nDocs, &names)
+		LEFT JOIN visits v ON v.tenant_id = $1 AND v.review_id = $2 AND v.id = $4
+		LEFT JOIN LATERAL (SELECT `+staffVersionSQL+`) sv (v) ON true`,
+		tenantID, reviewID, in.Key, in.VisitID, in.SourceID, role, in.ActionAreas, in.Lines, validDocs, pd.Scan, authorID,
+		keptVersion).Scan(
+		&keyNote, &keyReview, &stage, &areaID, &start, &days, &areaName, &needsRole, &roleOK, &nAreas, &nLines, &nDocs,
+		&staffVersion, &names)
 	if err != nil {
 		return c, "", nil, fmt.Errorf("evidence: check new note: %w", err)
 	}
@@ -168,7 +175,13 @@ func prepare(ctx context.Context, tx pgx.Tx, tenantID, reviewID, authorID string
 		return c, "", nil, &Refused{Errors: errs}
 	}
 	if pd.Scan {
-		if found = Scan(in.Body, names); len(found) > 0 && !pd.Confirmed {
+		switch {
+		case staffVersion == nil: // no version to keep them under
+			detector = personal.New(names, nil)
+		case *staffVersion != keptVersion: // not kept, or the version moved: read above
+			detector = keepStaff(tenantID, reviewID, *staffVersion, names)
+		}
+		if found = detector.Find(in.Body); len(found) > 0 && !pd.Confirmed {
 			errs.Add("body", Summary(found)+". Change the text, or confirm it is not personal data")
 			return c, "", nil, &Refused{Errors: errs, Found: found}
 		}

@@ -98,3 +98,62 @@ func TestCreateCheckedNamesTheReviewsPeopleAsStaff(t *testing.T) {
 		t.Errorf("message %q", msg)
 	}
 }
+
+// The guard keeps a review's people's names between saves: a person invited, renamed or no
+// longer invited is seen by the next note saved.
+func TestCreateCheckedSeesTheReviewsPeopleAsTheyChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, dbtest.New(t), "pdchange")
+	r := f.review("Start for Life", "E06000057")
+	change := func(sql string, args ...any) {
+		t.Helper()
+		_, err := f.d.Super.Exec(ctx, sql, args...)
+		f.must(err)
+	}
+	change(`INSERT INTO review_members (tenant_id, review_id, user_id, role) VALUES ($1, $2, $3, 'inspector')`, f.tenant, r.id, f.author)
+	found := func(key string) string {
+		t.Helper()
+		in := r.input(key, "Ann Author and Wendy Contact met Annabel Writer at the hub.")
+		err := f.tx(func(tx pgx.Tx) error {
+			_, _, err := evidence.CreateChecked(ctx, tx, f.tenant, r.id, f.author, in, evidence.PersonalData{Scan: true})
+			return err
+		})
+		var refused *evidence.Refused
+		if !errors.As(err, &refused) {
+			t.Fatalf("%s: want a refusal, got %v", key, err)
+		}
+		var got []string
+		for _, h := range refused.Found {
+			got = append(got, h.Kind+":"+h.Text)
+		}
+		return strings.Join(got, ", ")
+	}
+	steps := []struct {
+		change func()
+		want   string
+	}{
+		{func() {}, "staff_name:Ann Author, name:Wendy Contact, name:Annabel Writer"},
+		{func() {
+			change(`INSERT INTO review_member_invites (tenant_id, review_id, email, name, role)
+				VALUES ($1, $2, 'wendy@council.test', 'Wendy Contact', 'inspector')`, f.tenant, r.id)
+		}, "staff_name:Ann Author, staff_name:Wendy Contact, name:Annabel Writer"},
+		{func() { change(`UPDATE users SET name = 'Annabel Writer' WHERE id = $1`, f.author) },
+			"name:Ann Author, staff_name:Wendy Contact, staff_name:Annabel Writer"},
+		{func() {
+			change(`DELETE FROM review_member_invites WHERE tenant_id = $1 AND review_id = $2`, f.tenant, r.id)
+		},
+			"name:Ann Author, name:Wendy Contact, staff_name:Annabel Writer"},
+		{func() { change(`DELETE FROM review_members WHERE tenant_id = $1 AND review_id = $2`, f.tenant, r.id) },
+			"name:Ann Author, name:Wendy Contact, name:Annabel Writer"},
+	}
+	for i, s := range steps {
+		s.change()
+		// Twice: the second save is checked against the names the first one kept.
+		for j := range 2 {
+			if got := found(fmt.Sprintf("pd-change-%d-%d", i, j)); got != s.want {
+				t.Errorf("step %d, save %d: found %q, want %q", i, j, got, s.want)
+			}
+		}
+	}
+}
