@@ -57,13 +57,26 @@ type Scope struct {
 // InTx runs fn in a transaction whose first statement sets app.tenant_id and app.user_id for this
 // transaction only (set_config(..., true)), so a pooled connection never carries a tenant over.
 func InTx(ctx context.Context, pool *pgxpool.Pool, s Scope, fn func(tx pgx.Tx) error) error {
+	return inTx(ctx, pool, `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`, s, fn)
+}
+
+// InTxGenericPlans is InTx for the write sent most (saving a note): its statements, and those of
+// the triggers and foreign keys they fire, run with their generic plans (plan_cache_mode), made
+// once per connection, where PostgreSQL may otherwise plan a prepared statement afresh for each
+// call's values. Only for statements whose best plan does not depend on the values: lookups by
+// key, inserts.
+func InTxGenericPlans(ctx context.Context, pool *pgxpool.Pool, s Scope, fn func(tx pgx.Tx) error) error {
+	return inTx(ctx, pool, `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true),
+		set_config('plan_cache_mode', 'force_generic_plan', true)`, s, fn)
+}
+
+func inTx(ctx context.Context, pool *pgxpool.Pool, scope string, s Scope, fn func(tx pgx.Tx) error) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return MapError(fmt.Errorf("db: begin: %w", err))
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`,
-		s.TenantID, s.UserID); err != nil {
+	if _, err := tx.Exec(ctx, scope, s.TenantID, s.UserID); err != nil {
 		return MapError(fmt.Errorf("db: set scope: %w", err))
 	}
 	if err := fn(tx); err != nil {

@@ -161,7 +161,7 @@ func RecordNote(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.
 		}
 		return out, &Refused{Errors: errs}
 	}
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+	err := db.InTxGenericPlans(ctx, pool, sc, func(tx pgx.Tx) error {
 		var err error
 		out.ID, out.Created, err = CreateChecked(ctx, tx, sc.TenantID, sc.ReviewID, sc.UserID, in,
 			PersonalData{Scan: true, Confirmed: rec.ConfirmedPersonalData})
