@@ -269,7 +269,11 @@ func (f Filter) where(tenantID, reviewID string, fromSearch bool) ([]string, []a
 		return "$" + strconv.Itoa(len(args))
 	}
 	where := []string{"n.tenant_id = $1", "n.review_id = $2", "n.deleted_at IS NULL", "NOT n.safeguarding"}
-	if len(f.AreaIDs) > 0 {
+	switch {
+	case len(f.AreaIDs) == 1:
+		// Equality, not ANY: the area's index then gives the notes in the list's order.
+		where = append(where, "n.area_id = "+arg(f.AreaIDs[0])+"::uuid")
+	case len(f.AreaIDs) > 1:
 		where = append(where, "n.area_id = ANY("+arg(f.AreaIDs)+"::uuid[])")
 	}
 	if f.VisitID != "" {
