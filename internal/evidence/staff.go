@@ -8,9 +8,10 @@ import (
 
 // staffVersionSQL is the version of the names of review $2's people (migration 00036): the
 // review's own, moved when its members or invited people change, and the generation moved when
-// anyone is renamed. Names read under a version stay true until it moves.
-const staffVersionSQL = `(SELECT r.staff_version::text || '.' || g.n::text FROM reviews r, staff_names_generation g
-	WHERE r.tenant_id = $1 AND r.id = $2)`
+// anyone is renamed. Names read under a version stay true until it moves. The database's name is
+// part of it: tests run many databases, cloned with the same ids, from one process.
+const staffVersionSQL = `(SELECT current_database() || '.' || r.staff_version::text || '.' || g.n::text
+	FROM reviews r, staff_names_generation g WHERE r.tenant_id = $1 AND r.id = $2)`
 
 // staffCacheMax bounds the reviews whose people's names a server keeps; past it the cache starts
 // again (each review's names are read once more on its next save).
