@@ -103,6 +103,7 @@ func (r *demoReview) randomInput(rng *rand.Rand, key string) evidence.NoteInput 
 		Body:        "Coverage test note " + key,
 		ActionAreas: subset(rng, r.actionAreas), Lines: subset(rng, r.lines), Tags: subset(rng, r.tagNames),
 		Judgement:    []string{evidence.Strength, evidence.Development, evidence.Neutral}[rng.IntN(3)],
+		GoodPractice: rng.IntN(3) == 0,
 		Safeguarding: rng.IntN(8) == 0, Key: key,
 	}
 }
@@ -179,6 +180,8 @@ func (r *demoReview) compareWith(t *testing.T, counters string) {
 			SELECT 'note' AS dimension, n.area_id AS key_id
 			UNION ALL SELECT 'source', n.source_id
 			UNION ALL SELECT 'action_area', x.action_area_id FROM evidence_note_action_areas x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id
+			UNION ALL SELECT 'good_practice', x.action_area_id FROM evidence_note_action_areas x
+				WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id AND n.good_practice
 			UNION ALL SELECT 'line', x.line_id FROM evidence_note_lines x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id
 			UNION ALL SELECT 'tag', x.tag_id FROM evidence_note_tags x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id) k
 		WHERE n.deleted_at IS NULL AND NOT n.safeguarding

@@ -16,13 +16,15 @@ type AreaStat struct {
 }
 
 // AreaStats counts a review's evidence by action area in one statement, keyed by action area id
-// (action areas without notes are absent).
+// (action areas without notes are absent), from the coverage counters: the 'action_area' and
+// 'good_practice' dimensions count exactly these notes (migrations 00032 and 00038).
 func AreaStats(ctx context.Context, q db.Querier, tenantID, reviewID string) (map[string]AreaStat, error) {
-	rows, err := q.Query(ctx, `SELECT x.action_area_id::text, count(*), count(*) FILTER (WHERE n.good_practice)
-		FROM evidence_note_action_areas x
-		JOIN evidence_notes n ON n.tenant_id = x.tenant_id AND n.id = x.note_id
-		WHERE x.tenant_id = $1 AND n.review_id = $2 AND `+liveNote+`
-		GROUP BY x.action_area_id`, tenantID, reviewID)
+	rows, err := q.Query(ctx, `SELECT key_id::text, coalesce(sum(strength + development + neutral) FILTER (WHERE dimension = 'action_area'), 0),
+			coalesce(sum(strength + development + neutral) FILTER (WHERE dimension = 'good_practice'), 0)
+		FROM evidence_counts_live
+		WHERE tenant_id = $1 AND review_id = $2 AND dimension IN ('action_area', 'good_practice')
+		GROUP BY key_id HAVING sum(strength + development + neutral) FILTER (WHERE dimension = 'action_area') <> 0`,
+		tenantID, reviewID)
 	if err != nil {
 		return nil, fmt.Errorf("finding: area stats: %w", err)
 	}

@@ -141,6 +141,9 @@ func (g *gen) linksOf(n int, kind byte, out [][]any) [][]any {
 		}
 		for _, row := range out[from:] {
 			g.count(n, dim, area, row[2].(pgtype.UUID))
+			if kind == 'a' && goodPractice(n) {
+				g.count(n, "good_practice", area, row[2].(pgtype.UUID))
+			}
 		}
 	}()
 	id := g.ids[n-1]
@@ -187,9 +190,12 @@ func (g *gen) note(n int, id pgtype.UUID) []any {
 	g.count(n, "source", g.areas[v], g.sources[s])
 	at := epoch.Add(time.Duration(n) * time.Minute)
 	return []any{g.tenant, id, g.review, g.visits[v], g.areas[v], author, g.sources[s], role,
-		g.starts[v].AddDate(0, 0, (n/3)%2), Body(n), judgements[(n/5)%5], n%17 == 0, n%9 == 0, n%4999 == 1,
+		g.starts[v].AddDate(0, 0, (n/3)%2), Body(n), judgements[(n/5)%5], goodPractice(n), n%9 == 0, n%4999 == 1,
 		delAt, delBy, g.keyPrefix + strconv.Itoa(n), at, at}
 }
+
+// goodPractice reports whether note n is flagged as a good-practice candidate.
+func goodPractice(n int) bool { return n%17 == 0 }
 
 // countKey is a counter row of evidence_counts within a review.
 type countKey struct {

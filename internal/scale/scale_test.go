@@ -221,6 +221,8 @@ func TestGenerateKeepsCoverageCountersRight(t *testing.T) {
 			SELECT 'note' AS dimension, n.area_id AS key_id
 			UNION ALL SELECT 'source', n.source_id
 			UNION ALL SELECT 'action_area', x.action_area_id FROM evidence_note_action_areas x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id
+			UNION ALL SELECT 'good_practice', x.action_area_id FROM evidence_note_action_areas x
+				WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id AND n.good_practice
 			UNION ALL SELECT 'line', x.line_id FROM evidence_note_lines x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id
 			UNION ALL SELECT 'tag', x.tag_id FROM evidence_note_tags x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id) k
 		WHERE n.deleted_at IS NULL AND NOT n.safeguarding
