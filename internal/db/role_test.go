@@ -25,7 +25,7 @@ import (
 var globalTables = []string{
 	"auth_failures", "dev_mail", "goose_db_version", "password_resets", "recovery_codes", "sessions",
 	"tenants", "users",
-	"staff_names_generation", // one counter moved when anyone is renamed (migration 00036)
+	"staff_names_generation", // one counter moved when anyone is renamed (migration 00035)
 	"local_authorities",      // public reference data: the English local authorities
 	// River's job queue (migrations/00013_river.sql): jobs of every tenant in one queue; a job's
 	// args name its tenant and the worker does the tenant's work in a transaction scoped to it.

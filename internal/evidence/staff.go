@@ -6,7 +6,7 @@ import (
 	"thematic/internal/personal"
 )
 
-// staffVersionSQL is the version of the names of review $2's people (migration 00036): the
+// staffVersionSQL is the version of the names of review $2's people (migration 00035): the
 // review's own, moved when its members or invited people change, and the generation moved when
 // anyone is renamed. Names read under a version stay true until it moves. The database's name is
 // part of it: tests run many databases, cloned with the same ids, from one process.

@@ -17,7 +17,7 @@ type AreaStat struct {
 
 // AreaStats counts a review's evidence by action area in one statement, keyed by action area id
 // (action areas without notes are absent), from the coverage counters: the 'action_area' and
-// 'good_practice' dimensions count exactly these notes (migrations 00032 and 00038).
+// 'good_practice' dimensions count exactly these notes (migrations 00032 and 00037).
 func AreaStats(ctx context.Context, q db.Querier, tenantID, reviewID string) (map[string]AreaStat, error) {
 	rows, err := q.Query(ctx, `SELECT key_id::text, coalesce(sum(strength + development + neutral) FILTER (WHERE dimension = 'action_area'), 0),
 			coalesce(sum(strength + development + neutral) FILTER (WHERE dimension = 'good_practice'), 0)
