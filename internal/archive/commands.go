@@ -62,3 +62,6 @@ func ImportReview(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, t Target
 	})
 	return res, err
 }
+
+// ImportBudget is the most statements ImportReview sends, whatever the archive's size.
+const ImportBudget = 100
