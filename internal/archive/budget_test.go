@@ -126,7 +126,7 @@ func suffixed(refs []string, suffix string) []string {
 
 // TestImportSendsAFixedNumberOfStatements imports the demo review cut to 5 notes and grown to 400
 // (with three times its findings), as the import command does (its transaction and audit entry
-// included), and counts the statements: the same for both, within archive.ImportBudget.
+// included), and counts the statements: the same for both, within archive.ImportReviewBudget.
 func TestImportSendsAFixedNumberOfStatements(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -150,8 +150,8 @@ func TestImportSendsAFixedNumberOfStatements(t *testing.T) {
 		}
 		counts[notes] = tr.n.Load() - before
 		t.Logf("import of %d notes, %d findings: %d statements", notes, len(x.Findings), counts[notes])
-		if counts[notes] > archive.ImportBudget {
-			t.Errorf("import of %d notes sends %d statements, more than %d:\n  %s", notes, counts[notes], archive.ImportBudget,
+		if counts[notes] > archive.ImportReviewBudget {
+			t.Errorf("import of %d notes sends %d statements, more than %d:\n  %s", notes, counts[notes], archive.ImportReviewBudget,
 				strings.Join(tr.sql[from:], "\n  "))
 		}
 	}
