@@ -68,4 +68,3 @@ func ImportReview(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, t Target
 	})
 	return res, err
 }
-
