@@ -788,10 +788,11 @@ func (w *writer) links(aaNotes, aaIDs, lnNotes, lnIDs, tgNotes, tgIDs []string) 
 // 200,000 notes, each with a bounded message.
 const chunkRows = 20000
 
-// chunks cuts n rows into [from, to) ranges of at most chunkRows.
+// chunks cuts n rows into [from, to) ranges of at most chunkRows: one range, empty, for no rows,
+// so that an archive without notes (or links of a kind) sends the same statements as another.
 func chunks(n int) [][2]int {
-	var out [][2]int
-	for from := 0; from < n; from += chunkRows {
+	out := [][2]int{{0, min(chunkRows, n)}}
+	for from := chunkRows; from < n; from += chunkRows {
 		out = append(out, [2]int{from, min(from+chunkRows, n)})
 	}
 	return out

@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"thematic/internal/archive"
 	"thematic/internal/demo"
 	"thematic/internal/review"
 	"thematic/internal/testenv"
@@ -48,5 +51,58 @@ func TestCreatingAReviewWithinItsBudget(t *testing.T) {
 		if n > c.budget {
 			t.Errorf("creating a review %s sends %d statements, more than %d:\n  %s", c.name, n, c.budget, strings.Join(sql, "\n  "))
 		}
+	}
+}
+
+// importReviewBudget is the most statements importing an archive sends, whatever its size: the
+// session's read and write, the actor, and archive.ImportReviewBudget (archive.Import says how it
+// is made up). Before the import's tables were written together it sent 51 for a review of one note
+// and 53 for one of 271 notes.
+const importReviewBudget = 3 + archive.ImportReviewBudget
+
+// TestImportingAnArchiveWithinItsBudget imports the demo review's archive, then the archive of the
+// same review with 300 notes more, through the import form, and counts the statements of each.
+func TestImportingAnArchiveWithinItsBudget(t *testing.T) {
+	t.Parallel()
+	te := testenv.New(t)
+	e := &env{t: t, db: te.DB, srv: te.Server, ts: te.HTTP, cfg: te.Config}
+	f := newReviewFixture(t, e)
+	lead := e.signedIn("lead@demo.test")
+	send := func(key string) (int64, int) {
+		data := []byte(lead.get("/reviews/" + f.reviewID + "/archive").Body)
+		a, err := archive.Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("csrf_token", lead.csrf()) // read before counting: a request of its own
+		_ = mw.WriteField("key", key)
+		fw, _ := mw.CreateFormFile("archive_file", "review-archive.json")
+		_, _ = fw.Write(data)
+		_ = mw.Close()
+		req, _ := http.NewRequest("POST", e.ts.URL+"/reviews/import", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		before := te.Statements()
+		r := lead.do(req)
+		n := te.Statements() - before
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, "Review imported") {
+			t.Fatalf("import: %d\n%.2000s", r.Status, r.Body)
+		}
+		t.Logf("importing an archive of %d notes: %d statements", len(a.Notes), n)
+		if n > importReviewBudget {
+			t.Errorf("importing an archive of %d notes sends %d statements, more than %d:\n  %s", len(a.Notes), n, importReviewBudget,
+				strings.Join(te.StatementsSince(before), "\n  "))
+		}
+		return n, len(a.Notes)
+	}
+	small, smallNotes := send("budget-small")
+	qcManyNotes(t, e, f)
+	large, largeNotes := send("budget-large")
+	if largeNotes < smallNotes+250 {
+		t.Fatalf("%d notes, then %d", smallNotes, largeNotes)
+	}
+	if small != large {
+		t.Errorf("importing %d notes sends %d statements, %d notes %d: the count grows with the archive", smallNotes, small, largeNotes, large)
 	}
 }
