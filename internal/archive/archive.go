@@ -11,7 +11,8 @@
 //
 // Import validates everything first (shape, lengths, enumerations, refs, dates, ONS codes) and
 // collects every problem with the JSON path at fault; only a file with no problem is written, in
-// the caller's one transaction, with one statement per table.
+// the caller's one transaction, in a fixed number of statements whatever its size (ImportBudget):
+// each table from arrays, the tables without triggers together in one statement.
 //
 // The package reads and writes its tables directly with its own SQL (store.go, export.go,
 // import.go): it must see every column, including ones no other package exposes.

@@ -28,6 +28,7 @@ type world struct {
 	t                     *testing.T
 	ctx                   context.Context
 	owner, super          *pgxpool.Pool
+	appURL                string // the application role's database, for a pool of a test's own
 	tenant, review, other string
 	lead                  string // lead@demo.test's user id
 }
@@ -35,7 +36,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	d := testenv.DemoDB(t)
-	w := &world{t: t, ctx: context.Background(), owner: d.Owner, super: d.Super}
+	w := &world{t: t, ctx: context.Background(), owner: d.Owner, super: d.Super, appURL: d.AppURL}
 	if err := d.Super.QueryRow(w.ctx, `SELECT r.tenant_id, r.id FROM reviews r WHERE r.title = $1`, demo.ReviewTitle).
 		Scan(&w.tenant, &w.review); err != nil {
 		t.Fatal(err)

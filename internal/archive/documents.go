@@ -236,7 +236,7 @@ func (w *writer) documents() error {
 		}
 	}
 	w.res.Counts.Documents = len(ids)
-	if err := w.exec("documents", `INSERT INTO area_documents (tenant_id, id, review_id, area_id, title, filename, content_type,
+	if err := w.add("documents", `INSERT INTO area_documents (tenant_id, id, review_id, area_id, title, filename, content_type,
 			size, sha256, content, scan_status, idempotency_key, uploaded_by, uploaded_at)
 		SELECT $1, u.id::uuid, $2, u.area::uuid, u.title, u.filename, u.ctype, u.size, decode(u.sha, 'hex'), u.content, 'clean',
 			u.key, u.by::uuid, u.at::timestamptz
@@ -245,6 +245,6 @@ func (w *writer) documents() error {
 		w.tenant, w.reviewID, ids, areas, titles, names, types, sizes, shas, contents, keys, by, at); err != nil {
 		return err
 	}
-	return w.exec("note documents", `INSERT INTO evidence_note_documents (tenant_id, note_id, document_id)
+	return w.add("note documents", `INSERT INTO evidence_note_documents (tenant_id, note_id, document_id)
 		SELECT $1, u.note::uuid, u.doc::uuid FROM unnest($2::text[], $3::text[]) AS u(note, doc)`, w.tenant, ndNotes, ndDocs)
 }

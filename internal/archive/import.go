@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -98,9 +100,21 @@ func (g *ids) next() string {
 
 func (g *ids) key() string { return "archive-" + strings.ReplaceAll(g.next(), "-", "") }
 
+// ImportBudget is the most statements Import sends, whatever the size of the archive (up to
+// chunkRows notes and links of each kind: a statement more each per chunkRows beyond): the ONS
+// codes, the people, the review, its lists, one statement for everything from the lines of
+// enquiry to the quantifier scale, the notes, the planner setting, the notes' three kinds of
+// links, the setting back, the findings, the findings' notes, and one statement for the documents
+// and everything after them. ImportReview adds its transaction (3) and the audit entry (1).
+const ImportBudget = 14
+
 // Import writes a parsed archive as a new review of the target tenant in tx. It first checks
 // what needs the database (ONS codes); an archive with problems answers *Invalid and writes
-// nothing. Everything is written with one statement per table; the caller commits or rolls back.
+// nothing. It sends at most ImportBudget statements however many rows the archive holds: every
+// table is written from arrays (unnest) with ids made beforehand in Go, and the tables without
+// triggers are written together, as the data-modifying clauses of one statement (the tables whose
+// triggers count notes, links and findings each keep a statement of their own). The caller
+// commits or rolls back.
 func Import(ctx context.Context, tx pgx.Tx, t Target, a *Archive, now time.Time) (Result, error) {
 	ps := &problems{}
 	codes := make([]string, len(a.Areas))
@@ -130,10 +144,25 @@ func Import(ctx context.Context, tx pgx.Tx, t Target, a *Archive, now time.Time)
 	if err := w.review(); err != nil || w.res.Duplicate {
 		return w.res, err
 	}
-	for _, step := range []func() error{w.enquiry, w.framework, w.areas, w.vocabularies, w.members, w.visits, w.sources,
-		w.selfAssessment, w.questionnaires, w.scale, w.notes, w.documents, w.findings, w.examples, w.recommendations, w.reportTexts,
-		w.report, w.reviewNotes, w.lock} {
-		if err := step(); err != nil {
+	// The steps run in the archive's order (the ids they make sort in it); each group ends with
+	// one statement of the clauses its steps added. The lists are written at once (vocabularies),
+	// before the statement of the members and visits that name their values.
+	for _, g := range []struct {
+		what  string
+		steps []func() error
+	}{
+		{"set-up", []func() error{w.enquiry, w.framework, w.areas, w.vocabularies, w.members, w.visits, w.sources,
+			w.selfAssessment, w.questionnaires, w.scale}},
+		{"notes", []func() error{w.notes}},
+		{"findings", []func() error{w.findings}},
+		{"synthesis", []func() error{w.documents, w.examples, w.recommendations, w.reportTexts, w.report, w.reviewNotes, w.lock}},
+	} {
+		for _, step := range g.steps {
+			if err := step(); err != nil {
+				return Result{}, err
+			}
+		}
+		if err := w.flush(g.what); err != nil {
 			return Result{}, err
 		}
 	}
@@ -154,6 +183,14 @@ type writer struct {
 	ref      map[string]string // archive ref → new id
 	users    map[string]string // email → user id, for users of the tenant
 	member   map[string]string // email → review_members id
+	pending  []clause          // what add collected for the next flush
+}
+
+// clause is an INSERT (or UPDATE) with its own parameters, numbered from $1.
+type clause struct {
+	what string
+	sql  string
+	args []any
 }
 
 func (w *writer) exec(what, sql string, args ...any) error {
@@ -161,6 +198,45 @@ func (w *writer) exec(what, sql string, args ...any) error {
 		return fmt.Errorf("archive: import %s: %w", what, err)
 	}
 	return nil
+}
+
+// add keeps a write for the next flush, which sends it with the others as one statement. Only
+// tables without triggers are added: a trigger that reads what the statement wrote would not see
+// the rows of the other clauses.
+func (w *writer) add(what, sql string, args ...any) error {
+	w.pending = append(w.pending, clause{what: what, sql: sql, args: args})
+	return nil
+}
+
+var placeholder = regexp.MustCompile(`\$([0-9]+)`)
+
+// flush sends the writes add kept as the data-modifying clauses of one statement, their
+// parameters numbered after one another. The clauses write rows whose ids were made in Go, so
+// none reads another's rows; foreign keys are checked at the end of the statement.
+func (w *writer) flush(what string) error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	var args []any
+	var whats []string
+	b.WriteString("WITH ")
+	for i, c := range w.pending {
+		off := len(args)
+		sql := placeholder.ReplaceAllStringFunc(c.sql, func(p string) string {
+			n, _ := strconv.Atoi(p[1:])
+			return "$" + strconv.Itoa(n+off)
+		})
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		b.WriteString("w" + strconv.Itoa(i+1) + " AS (\n" + sql + ")")
+		args = append(args, c.args...)
+		whats = append(whats, c.what)
+	}
+	b.WriteString("\nSELECT 1")
+	w.pending = nil
+	return w.exec(what+" ("+strings.Join(whats, ", ")+")", b.String(), args...)
 }
 
 // user is an email's user id in the tenant, or "" (the caller decides what stands in).
@@ -285,7 +361,7 @@ func (w *writer) lock() error {
 	if !w.a.Review.EvidenceLocked {
 		return nil
 	}
-	return w.exec("evidence lock", `UPDATE reviews SET evidence_locked_at = $3, evidence_locked_by = $4
+	return w.add("evidence lock", `UPDATE reviews SET evidence_locked_at = $3, evidence_locked_by = $4
 		WHERE tenant_id = $1 AND id = $2`, w.tenant, w.reviewID, w.now, w.t.UserID)
 }
 
@@ -309,12 +385,12 @@ func (w *writer) enquiry() error {
 			lIDs, lGroups, lQuestions, lPos = append(lIDs, lid), append(lGroups, id), append(lQuestions, l.Question), append(lPos, int32(li+1))
 		}
 	}
-	if err := w.exec("enquiry groups", `INSERT INTO enquiry_groups (tenant_id, id, review_id, title, position)
+	if err := w.add("enquiry groups", `INSERT INTO enquiry_groups (tenant_id, id, review_id, title, position)
 		SELECT $1, u.id::uuid, $2, u.title, u.position FROM unnest($3::text[], $4::text[], $5::int[]) AS u(id, title, position)`,
 		w.tenant, w.reviewID, gIDs, gTitles, gPos); err != nil {
 		return err
 	}
-	return w.exec("lines of enquiry", `INSERT INTO enquiry_lines (tenant_id, id, review_id, group_id, question, position)
+	return w.add("lines of enquiry", `INSERT INTO enquiry_lines (tenant_id, id, review_id, group_id, question, position)
 		SELECT $1, u.id::uuid, $2, nullif(u.grp, '')::uuid, u.question, u.position
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS u(id, grp, question, position)`,
 		w.tenant, w.reviewID, lIDs, lGroups, lQuestions, lPos)
@@ -336,12 +412,12 @@ func (w *writer) framework() error {
 			aQuotes, aCitations, aPos = append(aQuotes, x.Quote), append(aCitations, x.Citation), append(aPos, int32(ai+1))
 		}
 	}
-	if err := w.exec("framework groups", `INSERT INTO framework_groups (tenant_id, id, review_id, title, position)
+	if err := w.add("framework groups", `INSERT INTO framework_groups (tenant_id, id, review_id, title, position)
 		SELECT $1, u.id::uuid, $2, u.title, u.position FROM unnest($3::text[], $4::text[], $5::int[]) AS u(id, title, position)`,
 		w.tenant, w.reviewID, gIDs, gTitles, gPos); err != nil {
 		return err
 	}
-	return w.exec("action areas", `INSERT INTO action_areas (tenant_id, id, review_id, group_id, title, quote, citation, position)
+	return w.add("action areas", `INSERT INTO action_areas (tenant_id, id, review_id, group_id, title, quote, citation, position)
 		SELECT $1, u.id::uuid, $2, u.grp::uuid, u.title, u.quote, u.citation, u.position
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[]) AS u(id, grp, title, quote, citation, position)`,
 		w.tenant, w.reviewID, aIDs, aGroups, aTitles, aQuotes, aCitations, aPos)
@@ -355,7 +431,7 @@ func (w *writer) areas() error {
 		ids, codes = append(ids, id), append(codes, x.ONSCode)
 	}
 	w.res.Counts.Areas = len(ids)
-	return w.exec("areas", `INSERT INTO review_areas (tenant_id, id, review_id, ons_code)
+	return w.add("areas", `INSERT INTO review_areas (tenant_id, id, review_id, ons_code)
 		SELECT $1, u.id::uuid, $2, u.code FROM unnest($3::text[], $4::text[]) AS u(id, code)`, w.tenant, w.reviewID, ids, codes)
 }
 
@@ -401,13 +477,13 @@ func (w *writer) members() error {
 		mInsp, mJobs = append(mInsp, ""), append(mJobs, "")
 	}
 	w.res.Counts.Members = len(w.a.Members)
-	if err := w.exec("members", `INSERT INTO review_members (tenant_id, id, review_id, user_id, role, area_id, inspectorate, job_title)
+	if err := w.add("members", `INSERT INTO review_members (tenant_id, id, review_id, user_id, role, area_id, inspectorate, job_title)
 		SELECT $1, u.id::uuid, $2, u.usr::uuid, u.role, u.area::uuid, nullif(u.insp, ''), nullif(u.job, '')
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(id, usr, role, area, insp, job)`,
 		w.tenant, w.reviewID, mIDs, mUsers, mRoles, mAreas, mInsp, mJobs); err != nil {
 		return err
 	}
-	return w.exec("invitations", `INSERT INTO review_member_invites (tenant_id, id, review_id, email, name, role, area_id, inspectorate, job_title)
+	return w.add("invitations", `INSERT INTO review_member_invites (tenant_id, id, review_id, email, name, role, area_id, inspectorate, job_title)
 		SELECT $1, u.id::uuid, $2, u.email, u.name, u.role, u.area::uuid, nullif(u.insp, ''), nullif(u.job, '')
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(id, email, name, role, area, insp, job)`,
 		w.tenant, w.reviewID, iIDs, iEmails, iNames, iRoles, iAreas, iInsp, iJobs)
@@ -446,13 +522,13 @@ func (w *writer) visits() error {
 		}
 	}
 	w.res.Counts.Visits = len(vIDs)
-	if err := w.exec("visits", `INSERT INTO visits (tenant_id, id, review_id, area_id, start_date, days, notes)
+	if err := w.add("visits", `INSERT INTO visits (tenant_id, id, review_id, area_id, start_date, days, notes)
 		SELECT $1, u.id::uuid, $2, u.area::uuid, u.start::date, u.days, u.notes
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[]) AS u(id, area, start, days, notes)`,
 		w.tenant, w.reviewID, vIDs, vAreas, vStarts, vDays, vNotes); err != nil {
 		return err
 	}
-	if err := w.exec("visit teams", `INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
+	if err := w.add("visit teams", `INSERT INTO visit_members (tenant_id, visit_id, member_id, review_id, inspectorate, job_title)
 		SELECT DISTINCT ON (u.visit, u.member) $1, u.visit::uuid, u.member::uuid, $2,
 			(SELECT name FROM review_inspectorates WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = lower(btrim(u.insp))),
 			(SELECT name FROM review_team_roles WHERE tenant_id = $1 AND review_id = $2 AND lower(name) = lower(btrim(u.job)))
@@ -461,7 +537,7 @@ func (w *writer) visits() error {
 		w.tenant, w.reviewID, tVisits, tMembers, tInsps, tJobs); err != nil {
 		return err
 	}
-	return w.exec("team days", `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day, imported)
+	return w.add("team days", `INSERT INTO visit_days (tenant_id, visit_id, member_id, user_id, day, imported)
 		SELECT $1, u.visit::uuid, u.member::uuid, u.usr::uuid, u.day::date, true
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(visit, member, usr, day)`,
 		w.tenant, dVisits, dMembers, dUsers, dDays)
@@ -476,7 +552,7 @@ func (w *writer) sources() error {
 		w.ref[s.Ref] = id
 		sIDs, sNames, sNeeds, sPos = append(sIDs, id), append(sNames, s.Name), append(sNeeds, s.NeedsRole), append(sPos, int32(i+1))
 	}
-	if err := w.exec("evidence sources", `INSERT INTO evidence_sources (tenant_id, id, review_id, name, needs_role, position)
+	if err := w.add("evidence sources", `INSERT INTO evidence_sources (tenant_id, id, review_id, name, needs_role, position)
 		SELECT $1, u.id::uuid, $2, u.name, u.needs, u.position FROM unnest($3::text[], $4::text[], $5::bool[], $6::int[]) AS u(id, name, needs, position)`,
 		w.tenant, w.reviewID, sIDs, sNames, sNeeds, sPos); err != nil {
 		return err
@@ -488,7 +564,7 @@ func (w *writer) sources() error {
 		w.ref[r.Ref] = id
 		rIDs, rNames, rPos = append(rIDs, id), append(rNames, r.Name), append(rPos, int32(i+1))
 	}
-	if err := w.exec("evidence roles", `INSERT INTO evidence_roles (tenant_id, id, review_id, name, position)
+	if err := w.add("evidence roles", `INSERT INTO evidence_roles (tenant_id, id, review_id, name, position)
 		SELECT $1, u.id::uuid, $2, u.name, u.position FROM unnest($3::text[], $4::text[], $5::int[]) AS u(id, name, position)`,
 		w.tenant, w.reviewID, rIDs, rNames, rPos); err != nil {
 		return err
@@ -499,7 +575,7 @@ func (w *writer) sources() error {
 		w.ref["theme\x00"+strings.ToLower(t)] = id
 		tIDs, tNames = append(tIDs, id), append(tNames, t)
 	}
-	return w.exec("themes", `INSERT INTO evidence_tags (tenant_id, id, review_id, name)
+	return w.add("themes", `INSERT INTO evidence_tags (tenant_id, id, review_id, name)
 		SELECT $1, u.id::uuid, $2, u.name FROM unnest($3::text[], $4::text[]) AS u(id, name)`, w.tenant, w.reviewID, tIDs, tNames)
 }
 
@@ -507,7 +583,7 @@ func (w *writer) selfAssessment() error {
 	sa := w.a.SelfAssessment
 	if sa.CommentaryRequired != nil || len(sa.Elements) > 0 || len(sa.Levels) > 0 {
 		required := sa.CommentaryRequired != nil && *sa.CommentaryRequired
-		if err := w.exec("self-assessment settings", `INSERT INTO sa_settings (tenant_id, review_id, commentary_required)
+		if err := w.add("self-assessment settings", `INSERT INTO sa_settings (tenant_id, review_id, commentary_required)
 			VALUES ($1, $2, $3)`, w.tenant, w.reviewID, required); err != nil {
 			return err
 		}
@@ -519,7 +595,7 @@ func (w *writer) selfAssessment() error {
 		w.ref[el.Ref] = id
 		eIDs, eTitles, eGuidance, ePos = append(eIDs, id), append(eTitles, el.Title), append(eGuidance, el.Guidance), append(ePos, int32(i+1))
 	}
-	if err := w.exec("self-assessment elements", `INSERT INTO sa_elements (tenant_id, id, review_id, title, guidance, position)
+	if err := w.add("self-assessment elements", `INSERT INTO sa_elements (tenant_id, id, review_id, title, guidance, position)
 		SELECT $1, u.id::uuid, $2, u.title, u.guidance, u.position FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS u(id, title, guidance, position)`,
 		w.tenant, w.reviewID, eIDs, eTitles, eGuidance, ePos); err != nil {
 		return err
@@ -531,7 +607,7 @@ func (w *writer) selfAssessment() error {
 		w.ref[l.Ref] = id
 		lIDs, lLabels, lDesc, lPos = append(lIDs, id), append(lLabels, l.Label), append(lDesc, l.Description), append(lPos, int32(i+1))
 	}
-	if err := w.exec("self-assessment levels", `INSERT INTO sa_levels (tenant_id, id, review_id, label, description, position)
+	if err := w.add("self-assessment levels", `INSERT INTO sa_levels (tenant_id, id, review_id, label, description, position)
 		SELECT $1, u.id::uuid, $2, u.label, u.descr, u.position FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS u(id, label, descr, position)`,
 		w.tenant, w.reviewID, lIDs, lLabels, lDesc, lPos); err != nil {
 		return err
@@ -540,7 +616,7 @@ func (w *writer) selfAssessment() error {
 	for _, d := range sa.Deadlines {
 		dAreas, dDue = append(dAreas, w.ref[d.Area]), append(dDue, d.Due)
 	}
-	if err := w.exec("self-assessment deadlines", `INSERT INTO sa_deadlines (tenant_id, area_id, review_id, due)
+	if err := w.add("self-assessment deadlines", `INSERT INTO sa_deadlines (tenant_id, area_id, review_id, due)
 		SELECT $1, u.area::uuid, $2, u.due::date FROM unnest($3::text[], $4::text[]) AS u(area, due)`,
 		w.tenant, w.reviewID, dAreas, dDue); err != nil {
 		return err
@@ -552,7 +628,7 @@ func (w *writer) selfAssessment() error {
 		sAt, sBy = append(sAt, s.SubmittedAt), append(sBy, optional(w.user(s.SubmittedBy)))
 		rAt, rBy = append(rAt, s.ReopenedAt), append(rBy, optional(w.user(s.ReopenedBy)))
 	}
-	if err := w.exec("self-assessment submissions", `INSERT INTO sa_submissions (tenant_id, area_id, review_id, status,
+	if err := w.add("self-assessment submissions", `INSERT INTO sa_submissions (tenant_id, area_id, review_id, status,
 			submitted_at, submitted_by, reopened_at, reopened_by, reopen_reason)
 		SELECT $1, u.area::uuid, $2, u.status, u.sat::timestamptz, u.sby::uuid, u.rat::timestamptz, u.rby::uuid, u.reason
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(area, status, sat, sby, rat, rby, reason)`,
@@ -565,7 +641,7 @@ func (w *writer) selfAssessment() error {
 		aAreas, aElements, aLevels = append(aAreas, w.ref[x.Area]), append(aElements, w.ref[x.Element]), append(aLevels, w.refOf(x.Level))
 		aComments, aBy, aAt = append(aComments, x.Commentary), append(aBy, optional(w.user(x.UpdatedBy))), append(aAt, x.UpdatedAt)
 	}
-	return w.exec("self-assessment answers", `INSERT INTO sa_responses (tenant_id, area_id, element_id, review_id, level_id,
+	return w.add("self-assessment answers", `INSERT INTO sa_responses (tenant_id, area_id, element_id, review_id, level_id,
 			commentary, updated_by, updated_at)
 		SELECT $1, u.area::uuid, u.element::uuid, $2, u.level::uuid, u.commentary, u.uby::uuid, u.uat::timestamptz
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(area, element, level, commentary, uby, uat)`,
@@ -596,14 +672,14 @@ func (w *writer) questionnaires() error {
 		qIDs, qAreas, qBy, qAt = append(qIDs, id), append(qAreas, w.ref[q.Area]), append(qBy, by), append(qAt, q.ImportedAt)
 		qRows, qTotals, qResp = append(qRows, int32(len(q.Counts))), append(qTotals, total), append(qResp, respondents)
 	}
-	if err := w.exec("questionnaires", `INSERT INTO questionnaire_imports (tenant_id, id, review_id, area_id, imported_by,
+	if err := w.add("questionnaires", `INSERT INTO questionnaire_imports (tenant_id, id, review_id, area_id, imported_by,
 			imported_at, rows, total, respondents)
 		SELECT $1, u.id::uuid, $2, u.area::uuid, u.by::uuid, u.at::timestamptz, u.rows, u.total, u.resp
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[]) AS u(id, area, by, at, rows, total, resp)`,
 		w.tenant, w.reviewID, qIDs, qAreas, qBy, qAt, qRows, qTotals, qResp); err != nil {
 		return err
 	}
-	return w.exec("questionnaire counts", `INSERT INTO questionnaire_counts (tenant_id, import_id, position, question, answer, count)
+	return w.add("questionnaire counts", `INSERT INTO questionnaire_counts (tenant_id, import_id, position, question, answer, count)
 		SELECT $1, u.imp::uuid, u.position, u.question, u.answer, u.count
 		FROM unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::int[]) AS u(imp, position, question, answer, count)`,
 		w.tenant, cImports, cPos, cQuestions, cAnswers, cCounts)
@@ -617,7 +693,7 @@ func (w *writer) scale() error {
 		ids, labels, specials = append(ids, w.ids.next()), append(labels, b.Label), append(specials, b.Special)
 		pct, areas = append(pct, int32(b.MinPercent)), append(areas, int32(b.MinAreas))
 	}
-	return w.exec("quantifier scale", `INSERT INTO quantifier_bands (tenant_id, id, review_id, label, special, min_percent, min_areas)
+	return w.add("quantifier scale", `INSERT INTO quantifier_bands (tenant_id, id, review_id, label, special, min_percent, min_areas)
 		SELECT $1, u.id::uuid, $2, u.label, u.special, u.pct, u.areas
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[]) AS u(id, label, special, pct, areas)`,
 		w.tenant, w.reviewID, ids, labels, specials, pct, areas)
@@ -669,12 +745,12 @@ func (w *writer) notes() error {
 	// notes were written in this transaction, so the table's statistics still say the tenant has
 	// none, and the planner would scan every new link once per note (minutes for 20,000 notes).
 	// A nested loop is never the right plan here: it is switched off for the links only.
+	// One statement reads the setting, then switches it off: the subquery (kept apart by OFFSET 0)
+	// gives the value before the outer select list sets it.
 	var nestloop string
-	if err := w.tx.QueryRow(w.ctx, `SELECT current_setting('enable_nestloop')`).Scan(&nestloop); err != nil {
+	if err := w.tx.QueryRow(w.ctx, `SELECT s.before, set_config('enable_nestloop', 'off', true)
+		FROM (SELECT current_setting('enable_nestloop') AS before OFFSET 0) AS s`).Scan(&nestloop, nil); err != nil {
 		return fmt.Errorf("archive: import planner setting: %w", err)
-	}
-	if err := w.exec("planner setting", `SELECT set_config('enable_nestloop', 'off', true)`); err != nil {
-		return err
 	}
 	if err := w.links(aaNotes, aaIDs, lnNotes, lnIDs, tgNotes, tgIDs); err != nil {
 		return err
@@ -712,10 +788,11 @@ func (w *writer) links(aaNotes, aaIDs, lnNotes, lnIDs, tgNotes, tgIDs []string) 
 // 200,000 notes, each with a bounded message.
 const chunkRows = 20000
 
-// chunks cuts n rows into [from, to) ranges of at most chunkRows.
+// chunks cuts n rows into [from, to) ranges of at most chunkRows: one range, empty, for no rows,
+// so that an archive without notes (or links of a kind) sends the same statements as another.
 func chunks(n int) [][2]int {
-	var out [][2]int
-	for from := 0; from < n; from += chunkRows {
+	out := [][2]int{{0, min(chunkRows, n)}}
+	for from := chunkRows; from < n; from += chunkRows {
 		out = append(out, [2]int{from, min(from+chunkRows, n)})
 	}
 	return out
@@ -773,7 +850,7 @@ func (w *writer) examples() error {
 		titles, bodies, keys, by = append(titles, x.Title), append(bodies, x.Body), append(keys, w.ids.key()), append(by, w.author(x.CreatedBy))
 	}
 	w.res.Counts.Examples = len(ids)
-	return w.exec("examples", `INSERT INTO practice_examples (tenant_id, id, review_id, action_area_id, note_id, area_id, position,
+	return w.add("examples", `INSERT INTO practice_examples (tenant_id, id, review_id, action_area_id, note_id, area_id, position,
 			title, body, idempotency_key, created_by)
 		SELECT $1, u.id::uuid, $2, u.aa::uuid, u.note::uuid, u.area::uuid, u.position, u.title, u.body, u.key, u.by::uuid
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[])
@@ -795,14 +872,14 @@ func (w *writer) recommendations() error {
 		}
 	}
 	w.res.Counts.Recommendations = len(ids)
-	if err := w.exec("recommendations", `INSERT INTO recommendations (tenant_id, id, review_id, position, body, addressee,
+	if err := w.add("recommendations", `INSERT INTO recommendations (tenant_id, id, review_id, position, body, addressee,
 			idempotency_key, created_by)
 		SELECT $1, u.id::uuid, $2, u.position, u.body, u.addressee, u.key, u.by::uuid
 		FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(id, position, body, addressee, key, by)`,
 		w.tenant, w.reviewID, ids, pos, bodies, addressees, keys, by); err != nil {
 		return err
 	}
-	return w.exec("recommendation findings", `INSERT INTO recommendation_findings (tenant_id, recommendation_id, finding_id)
+	return w.add("recommendation findings", `INSERT INTO recommendation_findings (tenant_id, recommendation_id, finding_id)
 		SELECT $1, u.r::uuid, u.f::uuid FROM unnest($2::text[], $3::text[]) AS u(r, f)`, w.tenant, rfRecs, rfFindings)
 }
 
@@ -816,7 +893,7 @@ func (w *writer) reportTexts() error {
 		keys, bodies = append(keys, key), append(bodies, t.Body)
 	}
 	w.res.Counts.ReportTexts = len(keys)
-	return w.exec("report texts", `INSERT INTO report_texts (tenant_id, review_id, key, body, updated_by)
+	return w.add("report texts", `INSERT INTO report_texts (tenant_id, review_id, key, body, updated_by)
 		SELECT $1, $2, u.key, u.body, $3 FROM unnest($4::text[], $5::text[]) AS u(key, body)`,
 		w.tenant, w.reviewID, w.t.UserID, keys, bodies)
 }

@@ -144,7 +144,7 @@ func mapDocIDs(raw json.RawMessage, to func(string) (string, bool)) (json.RawMes
 // acting.
 func (w *writer) report() error {
 	if s := w.a.Report; s != nil {
-		if err := w.exec("report", `INSERT INTO reports (tenant_id, review_id, status, status_note, status_by, status_at, published_version)
+		if err := w.add("report", `INSERT INTO reports (tenant_id, review_id, status, status_note, status_by, status_at, published_version)
 			VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7)`,
 			w.tenant, w.reviewID, s.Status, s.Note, optional(w.user(s.By)), s.At, s.PublishedVersion); err != nil {
 			return err
@@ -166,7 +166,7 @@ func (w *writer) report() error {
 		docs = append(docs, string(doc))
 	}
 	w.res.Counts.ReportVersions = len(numbers)
-	return w.exec("report versions", `INSERT INTO report_versions (tenant_id, id, review_id, number, label, doc, created_by, created_at)
+	return w.add("report versions", `INSERT INTO report_versions (tenant_id, id, review_id, number, label, doc, created_by, created_at)
 		SELECT $1, gen_random_uuid(), $2, u.number, u.label, u.doc::jsonb, u.by::uuid, u.at::timestamptz
 		FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(number, label, doc, by, at)`,
 		w.tenant, w.reviewID, numbers, labels, docs, by, at)

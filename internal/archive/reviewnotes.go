@@ -193,7 +193,7 @@ func (w *writer) reviewNotes() error {
 		}
 	}
 	w.res.Counts.ReviewNotes = len(ids)
-	if err := w.exec("review notes", `INSERT INTO review_notes (tenant_id, id, review_id, number, target_kind, section_key, finding_id,
+	if err := w.add("review notes", `INSERT INTO review_notes (tenant_id, id, review_id, number, target_kind, section_key, finding_id,
 			example_id, recommendation_id, target_label, body, status, raised_by, raised_at, addressed_by, addressed_at, cleared_by,
 			cleared_at, idempotency_key)
 		SELECT $1, u.id::uuid, $2, u.number, u.kind, u.section, u.finding::uuid, u.example::uuid, u.rec::uuid, u.label, u.body,
@@ -207,7 +207,7 @@ func (w *writer) reviewNotes() error {
 		addressedBy, addressedAt, clearedBy, clearedAt, keys); err != nil {
 		return err
 	}
-	return w.exec("review note replies", `INSERT INTO review_note_replies (tenant_id, note_id, action, body, created_by, created_at,
+	return w.add("review note replies", `INSERT INTO review_note_replies (tenant_id, note_id, action, body, created_by, created_at,
 			idempotency_key)
 		SELECT $1, u.note::uuid, u.action, u.body, u.by::uuid, u.at::timestamptz, u.key
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(note, action, body, by, at, key)`,

@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 
@@ -63,53 +64,29 @@ func (e Enquiry) Headed() []EnquiryGroup {
 	return append([]EnquiryGroup{{Title: UngroupedTitle, Lines: e.Ungrouped}}, e.Groups...)
 }
 
-// Create inserts a review in set-up and makes creatorID its lead. It returns the new id.
+// Create inserts a review in set-up and makes creatorID its lead, in one statement. It returns
+// the new id.
 func Create(ctx context.Context, q db.Querier, tenantID, creatorID string, r Review) (string, error) {
 	var id string
-	err := q.QueryRow(ctx, `INSERT INTO reviews (tenant_id, title, summary, key_question, fieldwork_start, fieldwork_end,
-			planned_publication, created_by, create_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, '')) RETURNING id`,
+	err := q.QueryRow(ctx, `WITH r AS (
+			INSERT INTO reviews (tenant_id, title, summary, key_question, fieldwork_start, fieldwork_end,
+				planned_publication, created_by, create_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, '')) RETURNING id),
+		m AS (INSERT INTO review_members (tenant_id, review_id, user_id, role) SELECT $1, r.id, $8, $10 FROM r)
+		SELECT id FROM r`,
 		tenantID, r.Title, r.Summary, r.KeyQuestion, r.FieldworkStart, r.FieldworkEnd, r.PlannedPublication, creatorID,
-		r.CreateKey).Scan(&id)
+		r.CreateKey, string(auth.ReviewLead)).Scan(&id)
 	if err != nil {
 		return "", fmt.Errorf("review: create: %w", err)
-	}
-	if _, err := q.Exec(ctx, `INSERT INTO review_members (tenant_id, review_id, user_id, role) VALUES ($1, $2, $3, $4)`,
-		tenantID, id, creatorID, string(auth.ReviewLead)); err != nil {
-		return "", fmt.Errorf("review: make creator lead: %w", err)
 	}
 	return id, nil
 }
 
-// InsertEnquiry appends lines of enquiry after any the review has: the lines in no group after
-// its own, the groups after its groups.
+// InsertEnquiry appends lines of enquiry after any the review has, in one statement: the lines in
+// no group after its own, the groups after its groups.
 func InsertEnquiry(ctx context.Context, q db.Querier, tenantID, reviewID string, e Enquiry) error {
-	var start, ungrouped int
-	if err := q.QueryRow(ctx, `SELECT
-			(SELECT coalesce(max(position), 0) FROM enquiry_groups WHERE tenant_id = $1 AND review_id = $2),
-			(SELECT coalesce(max(position), 0) FROM enquiry_lines WHERE tenant_id = $1 AND review_id = $2 AND group_id IS NULL)`,
-		tenantID, reviewID).Scan(&start, &ungrouped); err != nil {
-		return fmt.Errorf("review: enquiry position: %w", err)
-	}
-	for li, l := range e.Ungrouped {
-		if _, err := q.Exec(ctx, `INSERT INTO enquiry_lines (tenant_id, review_id, group_id, question, position)
-			VALUES ($1, $2, NULL, $3, $4)`, tenantID, reviewID, l.Question, ungrouped+li+1); err != nil {
-			return fmt.Errorf("review: insert line of enquiry: %w", err)
-		}
-	}
-	for gi, g := range e.Groups {
-		var gid string
-		if err := q.QueryRow(ctx, `INSERT INTO enquiry_groups (tenant_id, review_id, title, position) VALUES ($1, $2, $3, $4) RETURNING id`,
-			tenantID, reviewID, g.Title, start+gi+1).Scan(&gid); err != nil {
-			return fmt.Errorf("review: insert enquiry group: %w", err)
-		}
-		for li, l := range g.Lines {
-			if _, err := q.Exec(ctx, `INSERT INTO enquiry_lines (tenant_id, review_id, group_id, question, position)
-				VALUES ($1, $2, $3, $4, $5)`, tenantID, reviewID, gid, l.Question, li+1); err != nil {
-				return fmt.Errorf("review: insert line of enquiry: %w", err)
-			}
-		}
-	}
-	return nil
+	var s setWrite
+	s.enquiry(s.arg(tenantID)+"::uuid", s.arg(reviewID)+"::uuid", e)
+	return s.exec(ctx, q, "insert lines of enquiry of "+reviewID)
 }
 
 // EnquiryOf converts a template's lines of enquiry.
@@ -125,32 +102,31 @@ func (t Template) EnquiryOf() Enquiry {
 	return out
 }
 
+// ApplyTemplateBudget is the most statements ApplyTemplate sends, whatever the size of the
+// template: one.
+const ApplyTemplateBudget = 1
+
 // ApplyTemplate gives a review a template's framework, lines of enquiry and vocabularies (added to
-// any lists it has) and, when the review has none, its key question.
+// any lists it has) and, when the review has none, its key question. It sends one statement
+// (ApplyTemplateBudget) however many groups, action areas, lines and values the template has:
+// every table is written from arrays in a clause of its own, the groups' new ids mapped to their
+// action areas and lines by position in SQL.
 func ApplyTemplate(ctx context.Context, q db.Querier, tenantID, reviewID string, t Template) error {
 	fw, probs := t.Framework.Check()
 	if len(probs) > 0 {
 		return fmt.Errorf("review: template %s is invalid: %v", t.Name, probs)
 	}
-	if err := InsertFramework(ctx, q, tenantID, reviewID, fw); err != nil {
-		return err
-	}
-	if err := InsertEnquiry(ctx, q, tenantID, reviewID, t.EnquiryOf()); err != nil {
-		return err
-	}
 	v := t.Vocabulary
 	if probs := v.Check(); len(probs) > 0 {
 		return fmt.Errorf("review: template %s vocabularies are invalid: %v", t.Name, probs)
 	}
-	if err := SeedVocabulary(ctx, q, tenantID, reviewID, v); err != nil {
-		return err
-	}
-	_, err := q.Exec(ctx, `UPDATE reviews SET key_question = $3 WHERE tenant_id = $1 AND id = $2 AND key_question = ''`,
-		tenantID, reviewID, t.KeyQuestion)
-	if err != nil {
-		return fmt.Errorf("review: template key question: %w", err)
-	}
-	return nil
+	var s setWrite
+	tn, rv := s.arg(tenantID)+"::uuid", s.arg(reviewID)+"::uuid"
+	s.framework(tn, rv, fw)
+	s.enquiry(tn, rv, t.EnquiryOf())
+	s.vocabulary(tn, rv, v)
+	s.with(`UPDATE reviews SET key_question = ` + s.arg(t.KeyQuestion) + `::text WHERE tenant_id = ` + tn + ` AND id = ` + rv + ` AND key_question = ''`)
+	return s.exec(ctx, q, "apply template "+t.Name+" to "+reviewID)
 }
 
 // LoadEnquiry reads a review's lines of enquiry in order, in one query: the lines in no group,
@@ -290,6 +266,11 @@ type Started struct {
 // Start creates a review led by the user from the create form, and records it. A form the
 // checks refuse answers *form.Refused with what the form offers. A form sent twice carries the
 // same key: the second waits for the first, finds the review it made (Again), and makes no other.
+//
+// Its budget is StartBudget statements whatever the size of the template or of the review
+// copied: BEGIN, the scope, the reviews the user leads, the key's lock, the review made with the
+// key, one statement that writes the review, its lead, what it starts from and the audit entry
+// (startWrite), COMMIT.
 func Start(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in StartInput) (Started, error) {
 	var st Started
 	if !CreateKeyRE.MatchString(in.Key) {
@@ -318,28 +299,8 @@ func Start(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in StartInput) 
 			return err
 		}
 		v.CreateKey = in.Key
-		if st.ID, err = Create(ctx, tx, sc.TenantID, sc.UserID, v); err != nil {
-			return err
-		}
-		after := map[string]string{"title": v.Title, "start": in.Start, "idempotency_key": in.Key}
-		switch in.Start {
-		case StartBlank:
-			if err := SeedVocabulary(ctx, tx, sc.TenantID, st.ID, GeneralVocabulary(in.TenantName)); err != nil {
-				return err
-			}
-		case StartTemplate:
-			after["template"] = StartForLife
-			if err := ApplyTemplate(ctx, tx, sc.TenantID, st.ID, st.Template); err != nil {
-				return err
-			}
-		case StartCopy:
-			after["copied_from"] = in.CopyFrom
-			if err := copyFrom(ctx, tx, sc, in.CopyFrom, st.ID); err != nil {
-				return err
-			}
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "review.created", ObjectType: "review", ObjectID: st.ID, After: after})
+		st.ID, err = startWrite(ctx, tx, sc, in, v, st.Template)
+		return err
 	})
 	if err == nil && refused != nil {
 		return st, refused
@@ -347,36 +308,66 @@ func Start(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in StartInput) 
 	return st, err
 }
 
+// StartBudget is the most statements Start sends (db.InTx's three included), whatever it copies.
+const StartBudget = 7
+
+// startWrite writes a new review, its lead, what it starts from (the general vocabulary, the
+// template, or a copy of a review the user leads) and its audit entry in one statement, and
+// returns its id.
+func startWrite(ctx context.Context, tx pgx.Tx, sc db.Scope, in StartInput, v Review, tpl Template) (string, error) {
+	after := map[string]string{"title": v.Title, "start": in.Start, "idempotency_key": in.Key}
+	var fw Framework
+	switch in.Start {
+	case StartTemplate:
+		after["template"] = StartForLife
+		var probs []Problem
+		if fw, probs = tpl.Framework.Check(); len(probs) > 0 {
+			return "", fmt.Errorf("review: template %s is invalid: %v", tpl.Name, probs)
+		}
+		if probs := tpl.Vocabulary.Check(); len(probs) > 0 {
+			return "", fmt.Errorf("review: template %s vocabularies are invalid: %v", tpl.Name, probs)
+		}
+		if v.KeyQuestion == "" {
+			v.KeyQuestion = tpl.KeyQuestion // as ApplyTemplate: the template's when none was typed
+		}
+	case StartCopy:
+		after["copied_from"] = in.CopyFrom
+	}
+	afterJSON, err := json.Marshal(after)
+	if err != nil {
+		return "", fmt.Errorf("review: create: %w", err)
+	}
+	var s setWrite
+	tn, uid := s.arg(sc.TenantID)+"::uuid", s.arg(sc.UserID)+"::uuid"
+	made := s.with(`INSERT INTO reviews (tenant_id, title, summary, key_question, fieldwork_start, fieldwork_end,
+			planned_publication, created_by, create_key)
+		VALUES (` + tn + `, ` + s.arg(v.Title) + `::text, ` + s.arg(v.Summary) + `::text, ` + s.arg(v.KeyQuestion) + `::text, ` +
+		s.arg(v.FieldworkStart) + `::date, ` + s.arg(v.FieldworkEnd) + `::date, ` + s.arg(v.PlannedPublication) + `::date, ` +
+		uid + `, ` + s.arg(v.CreateKey) + `::text)
+		RETURNING id`)
+	rv := "(SELECT id FROM " + made + ")"
+	s.with(`INSERT INTO review_members (tenant_id, review_id, user_id, role)
+		SELECT ` + tn + `, id, ` + uid + `, ` + s.arg(string(auth.ReviewLead)) + `::text FROM ` + made)
+	switch in.Start {
+	case StartBlank:
+		s.vocabulary(tn, rv, GeneralVocabulary(in.TenantName))
+	case StartTemplate:
+		s.framework(tn, rv, fw)
+		s.enquiry(tn, rv, tpl.EnquiryOf())
+		s.vocabulary(tn, rv, tpl.Vocabulary)
+	case StartCopy:
+		s.copyOf(tn, rv, uid, s.arg(in.CopyFrom)+"::uuid")
+	}
+	m := audit.MetaFrom(ctx)
+	s.with(audit.InsertFrom + `SELECT ` + tn + `, ` + uid + `, coalesce(nullif(` + s.arg(sc.Email) + `::text, ''), ` +
+		audit.ActorEmailSQL(uid) + `), 'review.created', 'review', id::text, NULL, ` + s.arg(afterJSON) + `::jsonb, ` +
+		s.arg(m.RequestID) + `::text, ` + s.arg(m.IP) + `::text FROM ` + made)
+	var id string
+	if err := s.queryRow(ctx, tx, "create review", "SELECT id::text FROM "+made, &id); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
 // CreateKeyRE is the form of a create form's idempotency key: 16 random bytes in hex.
 var CreateKeyRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
-// copyFrom copies the framework, lines of enquiry and vocabularies of a review the user still
-// leads.
-func copyFrom(ctx context.Context, tx pgx.Tx, sc db.Scope, fromID, toID string) error {
-	acc, err := Access(ctx, tx, sc.TenantID, fromID, sc.UserID)
-	if err != nil {
-		return err
-	}
-	if acc.Role != auth.ReviewLead {
-		return apperr.NotFound("Review not found")
-	}
-	fw, err := LoadFramework(ctx, tx, sc.TenantID, fromID)
-	if err != nil {
-		return err
-	}
-	if err := InsertFramework(ctx, tx, sc.TenantID, toID, fw); err != nil {
-		return err
-	}
-	enq, err := LoadEnquiry(ctx, tx, sc.TenantID, fromID)
-	if err != nil {
-		return err
-	}
-	if err := InsertEnquiry(ctx, tx, sc.TenantID, toID, enq); err != nil {
-		return err
-	}
-	vocab, err := LoadVocabulary(ctx, tx, sc.TenantID, fromID)
-	if err != nil {
-		return err
-	}
-	return SeedVocabulary(ctx, tx, sc.TenantID, toID, vocab)
-}

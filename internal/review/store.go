@@ -108,28 +108,11 @@ func ReplaceFramework(ctx context.Context, q db.Querier, tenantID, reviewID stri
 	return InsertFramework(ctx, q, tenantID, reviewID, fw)
 }
 
-// InsertFramework appends fw's groups after any the review has.
+// InsertFramework appends fw's groups after any the review has, in one statement.
 func InsertFramework(ctx context.Context, q db.Querier, tenantID, reviewID string, fw Framework) error {
-	var start int
-	if err := q.QueryRow(ctx, `SELECT coalesce(max(position), 0) FROM framework_groups WHERE tenant_id = $1 AND review_id = $2`,
-		tenantID, reviewID).Scan(&start); err != nil {
-		return fmt.Errorf("review: framework position: %w", err)
-	}
-	for gi, g := range fw.Groups {
-		var gid string
-		err := q.QueryRow(ctx, `INSERT INTO framework_groups (tenant_id, review_id, title, position) VALUES ($1, $2, $3, $4) RETURNING id`,
-			tenantID, reviewID, g.Title, start+gi+1).Scan(&gid)
-		if err != nil {
-			return fmt.Errorf("review: insert group: %w", err)
-		}
-		for ai, a := range g.Areas {
-			if _, err := q.Exec(ctx, `INSERT INTO action_areas (tenant_id, review_id, group_id, title, quote, citation, position)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, tenantID, reviewID, gid, a.Title, a.Quote, a.Citation, ai+1); err != nil {
-				return fmt.Errorf("review: insert action area: %w", err)
-			}
-		}
-	}
-	return nil
+	var s setWrite
+	s.framework(s.arg(tenantID)+"::uuid", s.arg(reviewID)+"::uuid", fw)
+	return s.exec(ctx, q, "insert framework of "+reviewID)
 }
 
 // AccessFor reads the user's place in review reviewID (sc.UserID in sc.TenantID); someone outside

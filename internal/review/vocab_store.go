@@ -223,31 +223,12 @@ func getTerm(ctx context.Context, q db.Querier, tenantID, reviewID string, k Voc
 	return t, nil
 }
 
-// SeedVocabulary adds a vocabulary's values to a review's lists, after what they hold; a value
-// already there, whatever its case, is kept as it is.
+// SeedVocabulary adds a vocabulary's values to a review's lists, after what they hold, in one
+// statement; a value already there, whatever its case, is kept as it is.
 func SeedVocabulary(ctx context.Context, q db.Querier, tenantID, reviewID string, v Vocabulary) error {
-	names := make([]string, len(v.Sources))
-	roles := make([]bool, len(v.Sources))
-	for i, s := range v.Sources {
-		names[i], roles[i] = s.Name, s.NeedsRole
-	}
-	if _, err := q.Exec(ctx, `INSERT INTO evidence_sources (tenant_id, review_id, name, needs_role, position)
-		SELECT $1, $2, s.name, s.needs_role,
-			s.pos + coalesce((SELECT max(position) FROM evidence_sources WHERE tenant_id = $1 AND review_id = $2), 0)
-		FROM unnest($3::text[], $4::bool[]) WITH ORDINALITY AS s(name, needs_role, pos)
-		ON CONFLICT DO NOTHING`, tenantID, reviewID, names, roles); err != nil {
-		return fmt.Errorf("review: seed sources of %s: %w", reviewID, err)
-	}
-	for _, k := range []VocabKind{VocabRoles, VocabInspectorates, VocabTeamRoles, VocabAddressees} {
-		table := vocabTables[k].table
-		if _, err := q.Exec(ctx, `INSERT INTO `+table+` (tenant_id, review_id, name, position)
-			SELECT $1, $2, s.name, s.pos + coalesce((SELECT max(position) FROM `+table+` WHERE tenant_id = $1 AND review_id = $2), 0)
-			FROM unnest($3::text[]) WITH ORDINALITY AS s(name, pos)
-			ON CONFLICT DO NOTHING`, tenantID, reviewID, v.Names(k)); err != nil {
-			return fmt.Errorf("review: seed %s of %s: %w", k, reviewID, err)
-		}
-	}
-	return nil
+	var s setWrite
+	s.vocabulary(s.arg(tenantID)+"::uuid", s.arg(reviewID)+"::uuid", v)
+	return s.exec(ctx, q, "seed vocabularies of "+reviewID)
 }
 
 // LoadVocabulary reads a review's lists as plain names (for a copy or a file).
