@@ -137,23 +137,20 @@ type Result struct {
 	Form    *FormData // with a *Refused or a *StaleError
 }
 
-// Add adds a recommendation, audited; other says the addressee was typed under "Someone else".
+// Add adds a recommendation, audited; other says the addressee was typed under "Someone else"
+// (it joins the list). A chosen addressee is spelled as the list has it, read with the checks.
 func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input, other bool) (Result, error) {
 	var res Result
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		if err := addressee(ctx, tx, sc, &in, other); err != nil {
-			return err
+		if other {
+			if err := addressee(ctx, tx, sc, &in, true); err != nil {
+				return err
+			}
 		}
-		id, created, err := Create(ctx, tx, sc.TenantID, sc.ReviewID, sc.UserID, in)
-		res.ID = id
-		if err != nil || !created {
-			return err
-		}
-		rec, err := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
-		if err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "recommendation.created", "recommendation", id, nil, Audit(rec))
+		var err error
+		res.ID, _, err = createAudited(ctx, tx, sc, in, !other, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID,
+			ActorEmail: sc.Email, Action: "recommendation.created", ObjectType: "recommendation"})
+		return err
 	})
 	var refused *Refused
 	if errors.As(err, &refused) {
@@ -175,10 +172,15 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 	res := Result{ID: id}
 	var viewErr error
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var before Recommendation
-		err := addressee(ctx, tx, sc, &in, other)
+		var err error
+		if other {
+			err = addressee(ctx, tx, sc, &in, true)
+		}
 		if err == nil {
-			before, res.After, err = Update(ctx, tx, sc.TenantID, sc.ReviewID, id, in)
+			_, res.After, err = updateAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, in, !other, func(before, after Recommendation) audit.Event {
+				return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "recommendation.updated",
+					ObjectType: "recommendation", ObjectID: id, Before: Audit(before)}
+			})
 		}
 		var refused *Refused
 		var stale *StaleError
@@ -196,10 +198,7 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 				res.Form, viewErr = &fd, e
 			}
 		}
-		if err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "recommendation.updated", "recommendation", id, Audit(before), Audit(res.After))
+		return err
 	})
 	if viewErr != nil {
 		return res, viewErr
@@ -224,10 +223,11 @@ func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, ver
 			title = rv.Title
 			return err
 		}
-		if rec, err = Delete(ctx, tx, sc.TenantID, sc.ReviewID, id, version); err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "recommendation.deleted", "recommendation", id, Audit(rec), nil)
+		rec, err = deleteAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, version, func(before Recommendation) audit.Event {
+			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "recommendation.deleted",
+				ObjectType: "recommendation", ObjectID: id, Before: Audit(before)}
+		})
+		return err
 	})
 	return rec, title, err
 }
@@ -239,10 +239,11 @@ func Reorder(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, up
 	}
 	err = db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		var err error
-		if from, to, err = Move(ctx, tx, sc.TenantID, sc.ReviewID, id, up); err != nil || from == to {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "recommendation.moved", "recommendation", id, map[string]int{"number": from}, map[string]int{"number": to})
+		from, to, err = moveAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, up, func(from, to int) audit.Event {
+			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "recommendation.moved",
+				ObjectType: "recommendation", ObjectID: id, Before: map[string]int{"number": from}, After: map[string]int{"number": to}}
+		})
+		return err
 	})
 	return from, to, err
 }
