@@ -206,9 +206,40 @@ func TestRecommendationCommandsAuditAsBefore(t *testing.T) {
 	}
 	auditJSON(t, e, "recommendation.moved", two, map[string]int{"number": now.Number + 1}, map[string]int{"number": now.Number})
 
+	// An addressee typed under "Someone else" joins the end of the list, recorded as before.
+	three := recOf3(t, f, lead)
+	var addID string
+	var pos int
+	if err := e.db.Super.QueryRow(ctx, `SELECT id::text, position FROM review_addressees WHERE review_id = $1 AND name = $2`,
+		f.reviewID, "The Department for Education").Scan(&addID, &pos); err != nil {
+		t.Fatal(err)
+	}
+	if get(three).Addressee != "The Department for Education" {
+		t.Errorf("typed addressee: %q", get(three).Addressee)
+	}
+	auditJSON(t, e, "vocabulary.added", addID, nil, map[string]any{"list": "addressees", "name": "The Department for Education", "position": pos})
+	if n := f.count(t, `SELECT max(position) FROM review_addressees WHERE review_id = $1`, f.reviewID); n != pos {
+		t.Errorf("the typed addressee is at %d, not last (%d)", pos, n)
+	}
+
 	was = get(one)
 	if r := lead.post(f.path("recommendations", one, "delete"), url.Values{"version": {"2"}, "confirm": {"yes"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("delete: %d\n%s", r.Status, r.Body)
 	}
 	auditJSON(t, e, "recommendation.deleted", one, recommendation.Audit(was), nil)
+}
+
+// recOf3 adds a recommendation for an addressee typed under "Someone else".
+func recOf3(t *testing.T, f *prFixture, c *client) string {
+	t.Helper()
+	r := c.post(f.path("recommendations"), url.Values{"idempotency_key": {"au-r3"}, "body": {"Share the data."},
+		"addressee": {"other"}, "addressee_other": {"  The  Department for Education "}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create for someone new: %d\n%s", r.Status, r.Body)
+	}
+	var id string
+	if err := f.e.db.Super.QueryRow(context.Background(), `SELECT id::text FROM recommendations WHERE idempotency_key = 'au-r3'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
