@@ -488,10 +488,24 @@ func LinkNotes(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id, stance 
 			res.Workspace, viewErr = &w, err
 			return &Refused{Errors: errs}
 		}
-		res.Finding, err = linkAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, stance, noteIDs, func(f Finding) audit.Event {
+		var scale Scale
+		var written bool
+		res.Finding, scale, written, err = linkAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, stance, noteIDs, func(f Finding) audit.Event {
 			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "finding.notes_linked",
 				ObjectType: "finding", ObjectID: f.ID, After: map[string]any{"stance": stance, "notes": noteIDs}}
 		})
+		var refused *Refused
+		if errors.As(err, &refused) && !written {
+			// Refused before anything was written: the workspace is read in this transaction,
+			// with the scale read with the finding.
+			fs, ferr := ListScaled(ctx, tx, sc.TenantID, sc.ReviewID, res.Finding.ActionAreaID, scale)
+			if ferr != nil {
+				viewErr = ferr
+				return err
+			}
+			w, werr := workspaceTx(ctx, tx, sc, res.Finding.ActionAreaID, filter, fs)
+			res.Workspace, viewErr = &w, werr
+		}
 		return err
 	})
 	var refused *Refused

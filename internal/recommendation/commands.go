@@ -13,7 +13,6 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/finding"
-	"thematic/internal/form"
 	"thematic/internal/review"
 )
 
@@ -103,28 +102,16 @@ func EditPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string) (
 	return rec, fd, err
 }
 
-// addressee puts the addressee in the list's spelling: one chosen from the list must still be
-// in it; one typed under "Someone else" (other) joins the list (or is matched to a value it has).
-func addressee(ctx context.Context, tx pgx.Tx, sc db.Scope, in *Input, other bool) error {
+// typedAddressee puts an addressee typed under "Someone else" in the list's spelling: it joins
+// the list, or is matched to a value the list has. (One chosen from the list is spelled with the
+// command's checks: checked.spell.)
+func typedAddressee(ctx context.Context, tx pgx.Tx, sc db.Scope, in *Input) (listed bool, err error) {
 	if strings.TrimSpace(in.Addressee) == "" || utf8.RuneCountInString(in.Addressee) > 200 {
-		return nil // the recommendation's own checks refuse it
+		return false, nil // the recommendation's own checks refuse it
 	}
-	if other {
-		name, err := review.EnsureTerm(ctx, tx, sc, review.VocabAddressees, in.Addressee)
-		in.Addressee = name
-		return err
-	}
-	name, found, err := review.FindTerm(ctx, tx, sc.TenantID, sc.ReviewID, review.VocabAddressees, in.Addressee)
-	if err != nil {
-		return err
-	}
-	if !found {
-		errs := &form.Errors{}
-		errs.Add("addressee", "Choose who the recommendation is for: the list of addressees has changed")
-		return &Refused{Errors: errs}
-	}
+	name, err := review.EnsureTerm(ctx, tx, sc, review.VocabAddressees, in.Addressee)
 	in.Addressee = name
-	return nil
+	return true, err
 }
 
 // Result is what saving the form did: the recommendation saved, or (refused or stale) the form
@@ -142,18 +129,32 @@ type Result struct {
 func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input, other bool) (Result, error) {
 	var res Result
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		// listed: a typed addressee may have joined the list (undone if the change is refused).
+		listed := false
 		if other {
-			if err := addressee(ctx, tx, sc, &in, true); err != nil {
+			var err error
+			if listed, err = typedAddressee(ctx, tx, sc, &in); err != nil {
 				return err
 			}
 		}
 		var err error
 		res.ID, _, err = createAudited(ctx, tx, sc, in, !other, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID,
 			ActorEmail: sc.Email, Action: "recommendation.created", ObjectType: "recommendation"})
+		var refused *Refused
+		if errors.As(err, &refused) && !listed {
+			// Refused before anything was written: the form's lists are read in this transaction.
+			fd, ferr := formTx(ctx, tx, sc)
+			if ferr != nil {
+				return ferr
+			}
+			res.Form = &fd
+		}
 		return err
 	})
 	var refused *Refused
-	if errors.As(err, &refused) {
+	if errors.As(err, &refused) && res.Form == nil {
+		// A typed addressee may have joined the list before the refusal: the form is read once
+		// that is rolled back.
 		fd, ferr := FormPage(ctx, pool, sc)
 		if ferr != nil {
 			return res, ferr
@@ -173,11 +174,12 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 	var viewErr error
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		var err error
+		var before Recommendation
 		if other {
-			err = addressee(ctx, tx, sc, &in, true)
+			_, err = typedAddressee(ctx, tx, sc, &in)
 		}
 		if err == nil {
-			_, res.After, err = updateAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, in, !other, func(before, after Recommendation) audit.Event {
+			before, res.After, err = updateAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, in, !other, func(before, after Recommendation) audit.Event {
 				return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "recommendation.updated",
 					ObjectType: "recommendation", ObjectID: id, Before: Audit(before)}
 			})
@@ -191,7 +193,10 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 			fd, e := formTx(ctx, tx, sc)
 			res.Form, viewErr = &fd, e
 		case errors.As(err, &refused):
-			cur, e := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
+			cur, e := before, error(nil)
+			if cur.ID == "" { // refused before it was read
+				cur, e = Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
+			}
 			res.Number = cur.Number
 			if viewErr = e; e == nil {
 				fd, e := formTx(ctx, tx, sc)

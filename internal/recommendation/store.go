@@ -498,8 +498,9 @@ func lockChecked(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id, name st
 	return c, nil
 }
 
-// updateAudited is Update writing the entry entry makes of the recommendation before and after,
-// in three statements: the lock with the checks (with spell, the addressee's spelling), the
+// updateAudited is Update writing the entry entry makes of the recommendation before and after
+// (refused by its checks, it answers the recommendation before when it was read), in three
+// statements: the lock with the checks (with spell, the addressee's spelling), the
 // recommendation read, and one that writes it, its findings and the entry.
 func updateAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in Input, spell bool,
 	entry func(before, after Recommendation) audit.Event) (Recommendation, Recommendation, error) {
@@ -519,14 +520,15 @@ func updateAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string
 	if in.Version != cur.Version {
 		return Recommendation{}, Recommendation{}, &StaleError{Current: cur}
 	}
+	// A refusal from here on answers the recommendation read, for the form shown again.
 	if errs := in.Validate(); errs.Any() {
-		return Recommendation{}, Recommendation{}, &Refused{errs}
+		return cur, Recommendation{}, &Refused{errs}
 	}
 	if err := review.CheckStage(c.stage, review.ChangeSynthesis); err != nil {
 		return Recommendation{}, Recommendation{}, err
 	}
 	if err := c.checkFound(in.FindingIDs); err != nil {
-		return Recommendation{}, Recommendation{}, err
+		return cur, Recommendation{}, err
 	}
 	after := cur
 	after.Body, after.Addressee, after.Version = in.Body, in.Addressee, cur.Version+1
