@@ -34,10 +34,13 @@ func recOf(t *testing.T, f *prFixture, c *client, key, body string, findings ...
 	return id
 }
 
-// findingSuccessPaths are the synthesis workspace's forms sent valid (issue 17): on 7 December
-// moving a finding sent 13 statements, deleting one 15, confirming its words 14, linking notes
-// 12–17, adding one 13–15, the scale 19, a change answered with the conflict page 11–12, and the
-// recommendations' forms 11–24.
+// findingSuccessPaths are the synthesis workspace's forms sent valid (issue 17). On 7 December,
+// before each was brought within the budget: moving a finding 13 statements, deleting one 15,
+// confirming its words 14, linking its first notes 12 (notes against it 11), adding one 15, the
+// scale 19, a change answered with the conflict page 11; a recommendation added 16 (for an
+// addressee typed under "Someone else" 24), changed 16, deleted 11, moved 11. Removing a note from
+// a finding sent 10 already. A link refused for another review's note (14-17) is here too: its
+// workspace is read in the command's transaction.
 var findingSuccessPaths = []successPath{
 	{"moving a finding", func(t *testing.T, e *env) (*client, string, url.Values) {
 		d := newSynDemo(t, e)
@@ -75,6 +78,13 @@ var findingSuccessPaths = []successPath{
 		id := d.synLinked(t, e, c, "Parents valued the groups.", "supports", d.notes[:3])
 		return c, d.path("findings", id, "notes"), url.Values{"note": d.notes[3:], "stance": {"contradicts"}}
 	}, 0},
+	{"linking a note of another review, refused", func(t *testing.T, e *env) (*client, string, url.Values) {
+		d := newSynDemo(t, e)
+		other := newReviewFixture(t, e)
+		c := e.signedIn("lead@demo.test")
+		id := d.synLinked(t, e, c, "Parents valued the groups.", "supports", d.notes[:3])
+		return c, d.path("findings", id, "notes"), url.Values{"note": {d.notes[5], other.noteID}, "stance": {"supports"}}
+	}, http.StatusUnprocessableEntity},
 	{"removing a note from a finding", func(t *testing.T, e *env) (*client, string, url.Values) {
 		d := newSynDemo(t, e)
 		c := e.signedIn("lead@demo.test")
