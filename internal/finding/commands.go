@@ -2,6 +2,7 @@ package finding
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -221,35 +222,92 @@ type SaveResult struct {
 }
 
 // Add adds a finding to action area in.ActionAreaID, audited. With preview nothing is saved.
+// Saving reads the form's data only when it is shown again.
 func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input, preview bool) (SaveResult, error) {
 	var res SaveResult
+	check := in
+	errs := check.Validate()
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if res.Form, err = newFormTx(ctx, tx, sc, in.ActionAreaID, nil); err != nil {
-			return err
-		}
-		in.ActionAreaID = res.Form.Area.ID
-		check := in
-		if errs := check.Validate(); errs.Any() || preview {
+		if errs.Any() || preview {
+			var err error
+			res.Form, err = newFormTx(ctx, tx, sc, in.ActionAreaID, nil)
 			res.Errors = errs
-			return nil
-		}
-		id, created, err := Create(ctx, tx, sc.TenantID, sc.ReviewID, sc.UserID, in)
-		if err != nil {
 			return err
 		}
-		res.ID = id
-		if !created {
-			return nil
-		}
-		f, err := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
-		if err != nil {
-			return err
-		}
-		res.Own = f.OwnQuantifier()
-		return audit.Change(ctx, tx, sc, "finding.created", "finding", id, nil, Audit(f))
+		var err error
+		res.ID, res.Own, res.Form.Area.ID, err = addAudited(ctx, tx, sc, check)
+		return err
 	})
 	return res, err
+}
+
+// addAudited writes finding in (validated) with its audit entry, in two statements: one reads the
+// review's stage, the action area, a finding saved under the form's key already (a double submit
+// answers it, unrecorded), the visited areas and the scale; one writes the finding and its entry.
+// It answers the finding's id, whether it says how widespread it is itself, and its action area.
+func addAudited(ctx context.Context, tx pgx.Tx, sc db.Scope, in Input) (id string, own bool, areaID string, err error) {
+	if !db.ValidUUID(in.ActionAreaID) {
+		return "", false, "", apperr.NotFound("Action area not found")
+	}
+	in.Key = strings.TrimSpace(in.Key)
+	var stage []string
+	var area, existing *string
+	var visited int
+	var raw []byte
+	if err := tx.QueryRow(ctx, `SELECT `+review.StageColumn+`,
+			(SELECT aa.id::text FROM action_areas aa WHERE aa.tenant_id = $1 AND aa.review_id = $2 AND aa.id = $3),
+			(SELECT f.id::text FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.idempotency_key = $4),
+			(SELECT count(*) FROM (`+visitedSQL+`) v), `+scaleJSON,
+		sc.TenantID, sc.ReviewID, in.ActionAreaID, in.Key).Scan(&stage, &area, &existing, &visited, &raw); err != nil {
+		return "", false, "", fmt.Errorf("finding: create: %w", err)
+	}
+	if area == nil {
+		return "", false, "", apperr.NotFound("Action area not found")
+	}
+	if in.Key == "" || len(in.Key) > 64 {
+		return "", false, *area, apperr.Invalid("The form has expired. Copy your finding, reload the page and try again.")
+	}
+	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
+		return "", false, *area, err
+	}
+	if existing != nil {
+		return *existing, false, *area, nil
+	}
+	scale, err := scaleOf(ctx, tx, sc.TenantID, sc.ReviewID, raw)
+	if err != nil {
+		return "", false, *area, err
+	}
+	// A new finding has no links: no areas, so the scale gives no word.
+	f := Finding{ActionAreaID: *area, Body: in.Body, Style: in.Style, WordOverride: in.WordOverride,
+		OverrideReason: in.OverrideReason, Visited: visited, Quantifiers: scale.Quantifiers()}
+	f.ScaleWord, _ = scale.Word(f.Areas, f.Visited)
+	after, err := json.Marshal(Audit(f))
+	if err != nil {
+		return "", false, *area, fmt.Errorf("finding: create: %w", err)
+	}
+	args := []any{sc.TenantID, sc.ReviewID, *area, in.Body, in.Style, in.WordOverride, in.OverrideReason, in.Key, sc.UserID, after}
+	entry, args := entryFrom(ctx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+		Action: "finding.created", ObjectType: "finding"}, args, "ins.id::text", "NULL::jsonb", "$10::jsonb", "ins")
+	var made *string
+	if err := tx.QueryRow(ctx, `WITH ins AS (INSERT INTO findings (tenant_id, review_id, action_area_id, position, body,
+				prevalence_style, word_override, override_reason, idempotency_key, created_by)
+			VALUES ($1, $2, $3, (SELECT coalesce(max(position), 0) + 1 FROM findings WHERE tenant_id = $1 AND action_area_id = $3),
+				$4, $5, $6, $7, $8, $9)
+			ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id),
+		entry AS (`+entry+`)
+		SELECT (SELECT id::text FROM ins)`, args...).Scan(&made); err != nil {
+		return "", false, *area, fmt.Errorf("finding: create: %w", db.MapError(err))
+	}
+	if made == nil {
+		// The same form saved by another request that committed after this one's read.
+		err := tx.QueryRow(ctx, `SELECT id::text FROM findings WHERE tenant_id = $1 AND review_id = $2 AND idempotency_key = $3`,
+			sc.TenantID, sc.ReviewID, in.Key).Scan(&id)
+		if err != nil {
+			return "", false, *area, fmt.Errorf("finding: create: find by key: %w", err)
+		}
+		return id, false, *area, nil
+	}
+	return *made, f.OwnQuantifier(), *area, nil
 }
 
 // Change saves the form of finding id, from the version the lead saw, audited. With preview
@@ -279,10 +337,11 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 		})
 		var stale *StaleError
 		if errors.As(err, &stale) {
-			// Not saved: the form's data is read before the transaction rolls back.
+			// Not saved: the form's data is read before the transaction rolls back (the scale and
+			// the visited areas came with the finding).
 			cur := stale.Current
 			var ferr error
-			if res.Form, ferr = newFormTx(ctx, tx, sc, cur.ActionAreaID, &cur); ferr != nil {
+			if res.Form, ferr = formTx(ctx, tx, sc, cur.ActionAreaID, &cur, scale, cur.Visited); ferr != nil {
 				return ferr
 			}
 			return err
@@ -334,13 +393,22 @@ func ShowPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string) (
 }
 
 // Remove deletes finding id from the version the lead saw, audited; unless confirmed it only
-// reads the question's page.
+// reads the question's page. Deleting reads no page: the answer is a redirect to the finding's
+// action area.
 func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, version int, confirmed bool) (Shown, error) {
 	if err := validID(id); err != nil {
 		return Shown{}, err
 	}
 	var v Shown
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		if confirmed {
+			before, err := deleteAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, version, func(before Finding) audit.Event {
+				return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "finding.deleted",
+					ObjectType: "finding", ObjectID: before.ID, Before: Audit(before)}
+			})
+			v.Finding, v.Area.ID = before, before.ActionAreaID
+			return err
+		}
 		f, err := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
 		if err != nil {
 			return err
@@ -350,14 +418,8 @@ func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, ver
 			return err
 		}
 		v.Title, v.Finding = title, f
-		if v.Area, err = ActionAreaOf(fw, f.ActionAreaID); err != nil || !confirmed {
-			return err
-		}
-		before, err := Delete(ctx, tx, sc.TenantID, sc.ReviewID, f.ID, version)
-		if err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "finding.deleted", "finding", f.ID, Audit(before), nil)
+		v.Area, err = ActionAreaOf(fw, f.ActionAreaID)
+		return err
 	})
 	return v, err
 }
@@ -368,19 +430,11 @@ func Reorder(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, di
 		return Finding{}, err
 	}
 	var f Finding
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
-		if f, err = Get(ctx, tx, sc.TenantID, sc.ReviewID, id); err != nil {
-			return err
-		}
-		if err := Move(ctx, tx, sc.TenantID, sc.ReviewID, f.ID, dir); err != nil {
-			return err
-		}
-		after, err := Get(ctx, tx, sc.TenantID, sc.ReviewID, f.ID)
-		if err != nil || after.Position == f.Position {
-			return err // at the top or bottom already: nothing to record
-		}
-		return audit.Change(ctx, tx, sc, "finding.moved", "finding", f.ID,
-			map[string]int{"position": f.Position}, map[string]int{"position": after.Position})
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		m, err := moveAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, dir, &audit.Event{TenantID: sc.TenantID,
+			ActorID: sc.UserID, ActorEmail: sc.Email, Action: "finding.moved", ObjectType: "finding"})
+		f.ID, f.ActionAreaID, f.Position = m.ID, m.ActionAreaID, m.To
+		return err
 	})
 	return f, err
 }
@@ -392,16 +446,12 @@ func ConfirmWords(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id strin
 	}
 	var f Finding
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
-		if f, err = Get(ctx, tx, sc.TenantID, sc.ReviewID, id); err != nil {
-			return err
-		}
-		before, err := Confirm(ctx, tx, sc.TenantID, sc.ReviewID, f.ID, version)
-		if err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "finding.confirmed", "finding", f.ID,
-			map[string]int{"confirmed_areas": before.ConfirmedAreas},
-			map[string]any{"confirmed_areas": before.Areas, "words": before.Phrase()})
+		f, err = confirmAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, version, func(before Finding) audit.Event {
+			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "finding.confirmed",
+				ObjectType: "finding", ObjectID: before.ID, Before: map[string]int{"confirmed_areas": before.ConfirmedAreas},
+				After: map[string]any{"confirmed_areas": before.Areas, "words": before.Phrase()}}
+		})
+		return err
 	})
 	return f, err
 }
@@ -438,14 +488,25 @@ func LinkNotes(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id, stance 
 			res.Workspace, viewErr = &w, err
 			return &Refused{Errors: errs}
 		}
-		if res.Finding, err = Get(ctx, tx, sc.TenantID, sc.ReviewID, id); err != nil {
-			return err
+		var scale Scale
+		var written bool
+		res.Finding, scale, written, err = linkAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, stance, noteIDs, func(f Finding) audit.Event {
+			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "finding.notes_linked",
+				ObjectType: "finding", ObjectID: f.ID, After: map[string]any{"stance": stance, "notes": noteIDs}}
+		})
+		var refused *Refused
+		if errors.As(err, &refused) && !written {
+			// Refused before anything was written: the workspace is read in this transaction,
+			// with the scale read with the finding.
+			fs, ferr := ListScaled(ctx, tx, sc.TenantID, sc.ReviewID, res.Finding.ActionAreaID, scale)
+			if ferr != nil {
+				viewErr = ferr
+				return err
+			}
+			w, werr := workspaceTx(ctx, tx, sc, res.Finding.ActionAreaID, filter, fs)
+			res.Workspace, viewErr = &w, werr
 		}
-		if err := Link(ctx, tx, sc.TenantID, sc.ReviewID, res.Finding.ID, stance, noteIDs); err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "finding.notes_linked", "finding", res.Finding.ID, nil,
-			map[string]any{"stance": stance, "notes": noteIDs})
+		return err
 	})
 	var refused *Refused
 	if errors.As(err, &refused) && res.Workspace == nil {
@@ -531,8 +592,18 @@ type ScaleResult struct {
 func SaveScaleForm(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, rows []BandInput) (ScaleResult, error) {
 	var res ScaleResult
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if res.ScaleData, err = scaleTx(ctx, tx, sc); err != nil {
+		stored, stage, err := lockScale(ctx, tx, sc.TenantID, sc.ReviewID)
+		if err != nil {
+			return err
+		}
+		res.Scale = stored
+		// The page's title and visited areas are read only when the form is shown again.
+		page := func() error {
+			var err error
+			if res.Title, _, err = review.LoadFrameworkTitled(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+				return err
+			}
+			res.Visited, err = Visited(ctx, tx, sc.TenantID, sc.ReviewID)
 			return err
 		}
 		res.Errors = &form.Errors{}
@@ -578,17 +649,23 @@ func SaveScaleForm(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, rows []
 			bands = append(bands, b)
 		}
 		if res.Errors.Any() {
-			return nil
+			return page()
 		}
-		before, err := SaveScale(ctx, tx, sc.TenantID, sc.ReviewID, bands)
+		if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
+			return err
+		}
+		next, err := nextScale(stored, bands)
+		var refused *Refused
+		if errors.As(err, &refused) {
+			if perr := page(); perr != nil {
+				return perr
+			}
+		}
 		if err != nil {
 			return err
 		}
-		after, err := LoadScale(ctx, tx, sc.TenantID, sc.ReviewID)
-		if err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "quantifier_scale.updated", "review", sc.ReviewID, scaleAudit(before), scaleAudit(after))
+		return saveScaleAudited(ctx, tx, sc.TenantID, sc.ReviewID, stored, next, audit.Event{TenantID: sc.TenantID,
+			ActorID: sc.UserID, ActorEmail: sc.Email, Action: "quantifier_scale.updated", ObjectType: "review"})
 	})
 	return res, err
 }

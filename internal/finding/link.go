@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
@@ -22,57 +23,97 @@ const NoteMessage = "Choose notes from this review’s evidence"
 // Link links notes to a finding with a stance (a note already linked changes stance). Every note
 // must be a live note of the same review.
 func Link(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, stance string, noteIDs []string) error {
+	_, _, _, err := linkAudited(ctx, tx, tenantID, reviewID, findingID, stance, noteIDs, nil)
+	return err
+}
+
+// linkAudited is Link writing the audit entry entry makes of the finding (e nil: none) with the
+// links, in two statements (three for a finding's first supporting notes, whose prevalence is
+// confirmed after the links' counts are kept). The finding answered carries its id and action
+// area, also when the link is refused, with the review's scale; written says whether anything
+// was written before a refusal (the notes are checked with the lock, so only a note deleted in
+// between is refused after the insert).
+func linkAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, findingID, stance string, noteIDs []string,
+	entry func(f Finding) audit.Event) (f Finding, scale Scale, written bool, err error) {
 	if stance != Supports && stance != Contradicts {
-		return apperr.Invalid("finding: unknown stance %q", stance)
+		return Finding{}, nil, false, apperr.Invalid("finding: unknown stance %q", stance)
+	}
+	if !db.ValidUUID(findingID) {
+		return Finding{}, nil, false, apperr.NotFound("finding")
 	}
 	ids := make([]string, 0, len(noteIDs))
+	valid := true
 	for _, id := range noteIDs {
 		if !db.ValidUUID(id) {
-			return refuseNotes()
+			valid = false
+			continue
 		}
 		ids = append(ids, id)
+	}
+	ids = text.DedupeIDs(ids)
+	// A finding with no supporting link yet whose words were never confirmed at more than no
+	// area gets its first evidence: the areas it brings are what the lead sees, not a change.
+	// The review's stage, its scale and the notes that can be linked are read in the same
+	// statement.
+	var first bool
+	var stage []string
+	var raw []byte
+	var live int
+	err = tx.QueryRow(ctx, `SELECT f.id::text, f.action_area_id::text, f.confirmed_areas = 0 AND NOT EXISTS (SELECT 1 FROM finding_notes fn
+			WHERE fn.tenant_id = f.tenant_id AND fn.finding_id = f.id AND fn.stance = 'supports'), `+review.StageColumn+`, `+scaleJSON+`,
+			(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.id = ANY($4::uuid[]) AND `+liveNote+`)
+		FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.id = $3 FOR UPDATE OF f`,
+		tenantID, reviewID, findingID, ids).Scan(&f.ID, &f.ActionAreaID, &first, &stage, &raw, &live)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Finding{}, nil, false, apperr.NotFound("finding")
+	}
+	if err != nil {
+		return Finding{}, nil, false, fmt.Errorf("finding: link: %w", err)
+	}
+	if scale, err = scaleOf(ctx, tx, tenantID, reviewID, raw); err != nil {
+		return f, nil, false, err
+	}
+	if !valid {
+		return f, scale, false, refuseNotes()
 	}
 	if len(ids) == 0 {
 		errs := &form.Errors{}
 		errs.Add("notes", "Select at least one note")
-		return &Refused{errs}
+		return f, scale, false, &Refused{errs}
 	}
-	// A finding with no supporting link yet whose words were never confirmed at more than no
-	// area gets its first evidence: the areas it brings are what the lead sees, not a change.
-	// The review's stage is read in the same statement.
-	var first bool
-	var stage []string
-	err := tx.QueryRow(ctx, `SELECT f.confirmed_areas = 0 AND NOT EXISTS (SELECT 1 FROM finding_notes fn
-			WHERE fn.tenant_id = f.tenant_id AND fn.finding_id = f.id AND fn.stance = 'supports'), `+review.StageColumn+`
-		FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.id = $3 FOR UPDATE OF f`,
-		tenantID, reviewID, findingID).Scan(&first, &stage)
-	if err == nil {
-		err = review.CheckStage(stage, review.ChangeSynthesis)
-		if err != nil {
-			return err
-		}
+	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
+		return f, scale, false, err
 	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.NotFound("finding")
+	if live != len(ids) {
+		return f, scale, false, refuseNotes()
 	}
-	if err != nil {
-		return fmt.Errorf("finding: link: %w", err)
-	}
-	tag, err := tx.Exec(ctx, `INSERT INTO finding_notes (tenant_id, finding_id, note_id, stance)
+	args := []any{tenantID, reviewID, f.ID, stance, ids}
+	sql := `INSERT INTO finding_notes (tenant_id, finding_id, note_id, stance)
 		SELECT $1, $3, n.id, $4 FROM evidence_notes n
-		WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.id = ANY($5::uuid[]) AND `+liveNote+`
-		ON CONFLICT (tenant_id, finding_id, note_id) DO UPDATE SET stance = EXCLUDED.stance`,
-		tenantID, reviewID, findingID, stance, ids)
-	if err != nil {
-		return fmt.Errorf("finding: link: %w", err)
+		WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.id = ANY($5::uuid[]) AND ` + liveNote + `
+		ON CONFLICT (tenant_id, finding_id, note_id) DO UPDATE SET stance = EXCLUDED.stance
+		RETURNING 1`
+	if entry != nil {
+		var audited string
+		if audited, args, err = audit.Insert(ctx, entry(f), args); err != nil {
+			return f, scale, false, err
+		}
+		// The entry is written whatever the count: a refusal below rolls it back with the links.
+		sql = `WITH linked AS (` + sql + `), entry AS (` + audited + `) SELECT count(*) FROM linked`
+	} else {
+		sql = `WITH linked AS (` + sql + `) SELECT count(*) FROM linked`
 	}
-	if int(tag.RowsAffected()) != len(text.Dedupe(ids)) {
-		return refuseNotes()
+	var n int
+	if err := tx.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		return f, scale, true, fmt.Errorf("finding: link: %w", err)
+	}
+	if n != len(ids) {
+		return f, scale, true, refuseNotes()
 	}
 	if first && stance == Supports {
-		return confirm(ctx, tx, tenantID, reviewID, findingID)
+		return f, scale, true, confirm(ctx, tx, tenantID, reviewID, f.ID)
 	}
-	return nil
+	return f, scale, true, nil
 }
 
 func refuseNotes() error {

@@ -2,6 +2,7 @@ package finding
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -142,12 +143,31 @@ func SaveScale(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, bands 
 	if err != nil {
 		return nil, err
 	}
-	next := make(Scale, 0, len(before))
+	next, err := nextScale(before, bands)
+	if err != nil {
+		return nil, err
+	}
+	batch := &pgx.Batch{}
+	for _, b := range next {
+		batch.Queue(`UPDATE quantifier_bands SET label = $3, min_percent = $4, min_areas = $5, version = version + 1
+			WHERE tenant_id = $1 AND id = $2 AND (label, min_percent, min_areas) IS DISTINCT FROM ($3, $4, $5)`,
+			tenantID, b.ID, b.Label, b.MinPercent, b.MinAreas)
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return nil, fmt.Errorf("finding: save scale: %w", err)
+	}
+	return before, nil
+}
+
+// nextScale is scale with the lead's changes to its bands, each from the version the lead saw
+// (else apperr.Conflict); a scale with problems is refused.
+func nextScale(scale Scale, bands []Band) (Scale, error) {
+	next := make(Scale, 0, len(scale))
 	byID := map[string]Band{}
 	for _, b := range bands {
 		byID[b.ID] = b
 	}
-	for _, cur := range before {
+	for _, cur := range scale {
 		b, ok := byID[cur.ID]
 		if !ok {
 			next = append(next, cur)
@@ -164,16 +184,71 @@ func SaveScale(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, bands 
 		errs.Add("scale", strings.Join(p, ". "))
 		return nil, &Refused{errs}
 	}
-	batch := &pgx.Batch{}
+	return next, nil
+}
+
+// lockScale locks a review's scale and reads it (LoadScale's order) with the review's stage, in
+// one statement (a review whose scale was never read gets the default one written first).
+func lockScale(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (Scale, []string, error) {
+	rows, err := tx.Query(ctx, `SELECT b.id::text, b.label, coalesce(b.special, ''), b.min_percent, b.min_areas, b.version,
+			`+review.StageColumn+`
+		FROM quantifier_bands b WHERE b.tenant_id = $1 AND b.review_id = $2
+		ORDER BY b.special = 'all' DESC NULLS LAST, b.special = 'one' ASC NULLS FIRST, b.min_percent DESC, b.label
+		FOR UPDATE OF b`, tenantID, reviewID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("finding: lock scale: %w", err)
+	}
+	var stage []string
+	s, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Band, error) {
+		var b Band
+		err := r.Scan(&b.ID, &b.Label, &b.Special, &b.MinPercent, &b.MinAreas, &b.Version, &stage)
+		return b, err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("finding: lock scale: %w", err)
+	}
+	if len(s) > 0 {
+		return s, stage, nil
+	}
+	if s, err = LoadScale(ctx, tx, tenantID, reviewID); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.QueryRow(ctx, `SELECT `+review.StageColumn, tenantID, reviewID).Scan(&stage); err != nil {
+		return nil, nil, fmt.Errorf("finding: lock scale: %w", err)
+	}
+	return s, stage, nil
+}
+
+// saveScaleAudited writes next (scale, locked by lockScale, with the lead's changes) and the
+// audit entry e with the scale before and after, in one statement.
+func saveScaleAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, scale, next Scale, e audit.Event) error {
+	before, err := json.Marshal(scaleAudit(scale))
+	if err != nil {
+		return fmt.Errorf("finding: save scale: %w", err)
+	}
+	var ids, labels, specials []string
+	var pcts, mins []int
 	for _, b := range next {
-		batch.Queue(`UPDATE quantifier_bands SET label = $3, min_percent = $4, min_areas = $5, version = version + 1
-			WHERE tenant_id = $1 AND id = $2 AND (label, min_percent, min_areas) IS DISTINCT FROM ($3, $4, $5)`,
-			tenantID, b.ID, b.Label, b.MinPercent, b.MinAreas)
+		ids, labels, specials = append(ids, b.ID), append(labels, b.Label), append(specials, b.Special)
+		pcts, mins = append(pcts, b.MinPercent), append(mins, b.MinAreas)
 	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return nil, fmt.Errorf("finding: save scale: %w", err)
+	args := []any{tenantID, reviewID, ids, labels, specials, pcts, mins, before}
+	// The entry's after is the scale as LoadScale would read it back, in its order.
+	entry, args := entryFrom(ctx, e, args, "$2::text", "$8::jsonb", `(SELECT jsonb_agg(jsonb_build_object('label', x.label,
+			'special', x.special, 'min_percent', x.min_percent, 'min_areas', x.min_areas)
+			ORDER BY nullif(x.special, '') = 'all' DESC NULLS LAST, nullif(x.special, '') = 'one' ASC NULLS FIRST,
+				x.min_percent DESC, x.label) FROM x)`, "(VALUES (1)) one (n)")
+	if _, err := tx.Exec(ctx, `WITH x AS (SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::int[])
+			AS x (id, label, special, min_percent, min_areas)),
+		saved AS (UPDATE quantifier_bands b SET label = x.label, min_percent = x.min_percent, min_areas = x.min_areas,
+				version = b.version + 1
+			FROM x WHERE b.tenant_id = $1 AND b.review_id = $2 AND b.id = x.id
+				AND (b.label, b.min_percent, b.min_areas) IS DISTINCT FROM (x.label, x.min_percent, x.min_areas)),
+		entry AS (`+entry+`)
+		SELECT 1`, args...); err != nil {
+		return fmt.Errorf("finding: save scale: %w", err)
 	}
-	return before, nil
+	return nil
 }
 
 // selectFindings reads a review's findings ($1 tenant, $2 review) with their prevalence in one
@@ -450,6 +525,81 @@ func lock(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version
 	return cur, nil
 }
 
+// scaleJSON is the review's scale ($1 tenant, $2 review) as one JSON column, in LoadScale's
+// order, so that a command's first statement reads it with what it locks.
+const scaleJSON = `(SELECT coalesce(json_agg(json_build_object('ID', b.id, 'Label', b.label, 'Special', coalesce(b.special, ''),
+		'MinPercent', b.min_percent, 'MinAreas', b.min_areas, 'Version', b.version)
+		ORDER BY b.special = 'all' DESC NULLS LAST, b.special = 'one' ASC NULLS FIRST, b.min_percent DESC, b.label), '[]')
+	FROM quantifier_bands b WHERE b.tenant_id = $1 AND b.review_id = $2)`
+
+// scaleOf decodes what scaleJSON read; a review without a scale yet gets the default one written
+// (LoadScale), which happens once.
+func scaleOf(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, raw []byte) (Scale, error) {
+	var s Scale
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("finding: read scale: %w", err)
+	}
+	if len(s) == 0 {
+		return LoadScale(ctx, tx, tenantID, reviewID)
+	}
+	return s, nil
+}
+
+// lockScaled locks finding id, refuses the change when the review's stage does not allow one,
+// and reads the finding with its prevalence and the review's scale, in two statements: the lock
+// with the stage and the scale, then the finding (read after the lock, so its counts are those
+// of the links as they stand once no one else holds it).
+func lockScaled(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string) (Finding, Scale, error) {
+	if !db.ValidUUID(id) {
+		return Finding{}, nil, apperr.NotFound("finding")
+	}
+	var stage []string
+	var raw []byte
+	err := tx.QueryRow(ctx, `SELECT `+review.StageColumn+`, `+scaleJSON+`
+		FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.id = $3 FOR UPDATE OF f`,
+		tenantID, reviewID, id).Scan(&stage, &raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Finding{}, nil, apperr.NotFound("finding")
+	}
+	if err != nil {
+		return Finding{}, nil, fmt.Errorf("finding: lock: %w", err)
+	}
+	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
+		return Finding{}, nil, err
+	}
+	scale, err := scaleOf(ctx, tx, tenantID, reviewID, raw)
+	if err != nil {
+		return Finding{}, nil, err
+	}
+	rows, err := tx.Query(ctx, selectFindingsOf("AND f.id = $3"), tenantID, reviewID, id)
+	if err != nil {
+		return Finding{}, nil, fmt.Errorf("finding: get: %w", err)
+	}
+	fs, err := collect(rows, scale)
+	if err != nil {
+		return Finding{}, nil, err
+	}
+	if len(fs) == 0 {
+		return Finding{}, nil, apperr.NotFound("finding")
+	}
+	return fs[0], scale, nil
+}
+
+// execAudited runs the data-modifying statement sql with the audit entry e written by the same
+// statement (e nil: none, for the callers that record nothing, such as the demo seed).
+func execAudited(ctx context.Context, tx pgx.Tx, sql string, args []any, e *audit.Event) error {
+	if e == nil {
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	}
+	entry, args, err := audit.Insert(ctx, *e, args)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `WITH w AS (`+sql+`), entry AS (`+entry+`) SELECT 1`, args...)
+	return err
+}
+
 // Update edits a finding from the version the editor saw. Saving confirms the prevalence the
 // editor was shown, so the finding is no longer flagged as stale. It returns the finding before
 // and after.
@@ -487,31 +637,15 @@ func Update(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in In
 }
 
 // changeWords saves a finding's words in its own action area from the version the editor saw, in
-// four statements: the finding locked with the review's stage, the finding read with its scale,
-// and one that saves the words, confirms the prevalence the editor was shown (the finding's areas
+// three statements: the finding locked with the review's stage and scale, the finding read, and
+// one that saves the words, confirms the prevalence the editor was shown (the finding's areas
 // as just read: its links do not change here) and writes the audit entry entry makes. It answers
 // the finding before and after, and the scale.
 func changeWords(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in Input, entry func(before, after Finding) audit.Event) (Finding, Finding, Scale, error) {
 	if errs := in.Validate(); errs.Any() {
 		return Finding{}, Finding{}, nil, &Refused{errs}
 	}
-	if !db.ValidUUID(id) {
-		return Finding{}, Finding{}, nil, apperr.NotFound("finding")
-	}
-	var stage []string
-	var v int
-	err := tx.QueryRow(ctx, `SELECT version, `+review.StageColumn+`
-		FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE`, tenantID, reviewID, id).Scan(&v, &stage)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Finding{}, Finding{}, nil, apperr.NotFound("finding")
-	}
-	if err != nil {
-		return Finding{}, Finding{}, nil, fmt.Errorf("finding: lock: %w", err)
-	}
-	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
-		return Finding{}, Finding{}, nil, err
-	}
-	cur, scale, err := GetScaled(ctx, tx, tenantID, reviewID, id)
+	cur, scale, err := lockScaled(ctx, tx, tenantID, reviewID, id)
 	if err != nil {
 		return Finding{}, Finding{}, nil, err
 	}
@@ -550,31 +684,52 @@ func confirm(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string) erro
 
 // Confirm accepts the finding's words as its evidence now stands (after a note moved away).
 func Confirm(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int) (Finding, error) {
-	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
-		return Finding{}, err
-	}
-	cur, err := lock(ctx, tx, tenantID, reviewID, id, version)
+	return confirmAudited(ctx, tx, tenantID, reviewID, id, version, nil)
+}
+
+// confirmAudited is Confirm writing the audit entry entry makes from the finding before, in
+// three statements: the lock, the read and the update with its entry.
+func confirmAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int, entry func(before Finding) audit.Event) (Finding, error) {
+	cur, _, err := lockScaled(ctx, tx, tenantID, reviewID, id)
 	if err != nil {
 		return Finding{}, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE findings SET confirmed_areas = $3, version = version + 1, updated_at = now()
-		WHERE tenant_id = $1 AND id = $2`, tenantID, id, cur.Areas); err != nil {
+	if version != cur.Version {
+		return Finding{}, &StaleError{Current: cur}
+	}
+	if err := execAudited(ctx, tx, `UPDATE findings SET confirmed_areas = $3, version = version + 1, updated_at = now()
+		WHERE tenant_id = $1 AND id = $2`, []any{tenantID, id, cur.Areas}, eventOf(entry, cur)); err != nil {
 		return Finding{}, fmt.Errorf("finding: confirm: %w", err)
 	}
 	return cur, nil
 }
 
+// eventOf is the entry entry makes of f, or nil without entry.
+func eventOf(entry func(Finding) audit.Event, f Finding) *audit.Event {
+	if entry == nil {
+		return nil
+	}
+	e := entry(f)
+	return &e
+}
+
 // Delete removes a finding and its links (the audit log keeps what it said).
 func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int) (Finding, error) {
-	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
-		return Finding{}, err
-	}
-	cur, err := lock(ctx, tx, tenantID, reviewID, id, version)
+	return deleteAudited(ctx, tx, tenantID, reviewID, id, version, nil)
+}
+
+// deleteAudited is Delete writing the audit entry entry makes from the finding before, in three
+// statements: the lock, the read and the delete with its entry.
+func deleteAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int, entry func(before Finding) audit.Event) (Finding, error) {
+	cur, _, err := lockScaled(ctx, tx, tenantID, reviewID, id)
 	if err != nil {
 		return Finding{}, err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
-		tenantID, reviewID, id); err != nil {
+	if version != cur.Version {
+		return Finding{}, &StaleError{Current: cur}
+	}
+	if err := execAudited(ctx, tx, `DELETE FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3`,
+		[]any{tenantID, reviewID, id}, eventOf(entry, cur)); err != nil {
 		return Finding{}, fmt.Errorf("finding: delete: %w", err)
 	}
 	return cur, nil
@@ -582,27 +737,75 @@ func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, versi
 
 // Move swaps a finding with its neighbour in its action area: dir -1 up, +1 down.
 func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, dir int) error {
+	_, err := moveAudited(ctx, tx, tenantID, reviewID, id, dir, nil)
+	return err
+}
+
+// Moved is a finding moved: where it was and is (the same when it was at the top or bottom
+// already).
+type Moved struct {
+	ID, ActionAreaID string
+	From, To         int
+}
+
+// moveAudited is Move writing the audit entry e with the positions before and after when the
+// finding moved, in two statements: the finding locked with the review's stage, then the swap
+// with its entry.
+func moveAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, dir int, e *audit.Event) (Moved, error) {
 	if !db.ValidUUID(id) {
-		return apperr.NotFound("finding")
+		return Moved{}, apperr.NotFound("finding")
 	}
-	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
-		return err
+	m := Moved{ID: id}
+	var stage []string
+	err := tx.QueryRow(ctx, `SELECT f.id::text, f.action_area_id::text, f.position, `+review.StageColumn+`
+		FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.id = $3 FOR UPDATE OF f`,
+		tenantID, reviewID, id).Scan(&m.ID, &m.ActionAreaID, &m.From, &stage)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Moved{}, apperr.NotFound("finding")
 	}
-	order := "DESC"
-	cmp := "<"
+	if err != nil {
+		return Moved{}, fmt.Errorf("finding: move: %w", err)
+	}
+	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
+		return Moved{}, err
+	}
+	order, cmp := "DESC", "<"
 	if dir > 0 {
 		order, cmp = "ASC", ">"
 	}
-	_, err := tx.Exec(ctx, `WITH me AS (
-			SELECT id, action_area_id, position FROM findings WHERE tenant_id = $1 AND review_id = $2 AND id = $3 FOR UPDATE),
-		other AS (
-			SELECT f.id, f.position FROM findings f, me
-			WHERE f.tenant_id = $1 AND f.action_area_id = me.action_area_id AND f.position `+cmp+` me.position
-			ORDER BY f.position `+order+` LIMIT 1 FOR UPDATE OF f)
-		UPDATE findings f SET position = CASE WHEN f.id = me.id THEN other.position ELSE me.position END
-		FROM me, other WHERE f.tenant_id = $1 AND f.id IN (me.id, other.id)`, tenantID, reviewID, id)
-	if err != nil {
-		return fmt.Errorf("finding: move: %w", err)
+	args := []any{tenantID, m.ID, m.ActionAreaID, m.From}
+	entry := ""
+	if e != nil {
+		var sql string
+		sql, args = entryFrom(ctx, *e, args, "s.id::text", "jsonb_build_object('position', $4::int)",
+			"jsonb_build_object('position', s.position)", "swapped s WHERE s.id = $2")
+		entry = `, entry AS (` + sql + `)`
 	}
-	return nil // at the top or bottom already, nothing changed
+	// The neighbour is locked before the two swap places; nothing changes at the top or bottom.
+	err = tx.QueryRow(ctx, `WITH other AS (
+			SELECT f.id, f.position FROM findings f
+			WHERE f.tenant_id = $1 AND f.action_area_id = $3 AND f.position `+cmp+` $4
+			ORDER BY f.position `+order+` LIMIT 1 FOR UPDATE OF f),
+		swapped AS (UPDATE findings f SET position = CASE WHEN f.id = $2 THEN other.position ELSE $4 END
+			FROM other WHERE f.tenant_id = $1 AND f.id IN ($2, other.id) RETURNING f.id, f.position)`+entry+`
+		SELECT coalesce((SELECT s.position FROM swapped s WHERE s.id = $2), $4)`, args...).Scan(&m.To)
+	if err != nil {
+		return Moved{}, fmt.Errorf("finding: move: %w", err)
+	}
+	return m, nil
+}
+
+// entryFrom is an audit entry (audit.InsertFrom) of e's tenant, actor, action and object type,
+// written for each row of from (SQL after FROM) with the object id, before and after that the
+// SQL expressions give. e's other columns are appended to args.
+func entryFrom(ctx context.Context, e audit.Event, args []any, objectID, before, after, from string) (string, []any) {
+	m := audit.MetaFrom(ctx)
+	n := len(args)
+	p := func(i int) string { return fmt.Sprintf("$%d", n+i) }
+	actor := "nullif(" + p(2) + "::text, '')::uuid"
+	sql := audit.InsertFrom + `SELECT nullif(` + p(1) + `::text, '')::uuid, ` + actor + `,
+			coalesce(nullif(` + p(3) + `::text, ''), ` + audit.ActorEmailSQL(actor) + `), ` + p(4) + `::text, ` + p(5) + `::text,
+			` + objectID + `, ` + before + `, ` + after + `, ` + p(6) + `::text, ` + p(7) + `::text
+		FROM ` + from
+	return sql, append(args, e.TenantID, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, m.RequestID, m.IP)
 }

@@ -13,7 +13,6 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/finding"
-	"thematic/internal/form"
 	"thematic/internal/review"
 )
 
@@ -103,28 +102,16 @@ func EditPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string) (
 	return rec, fd, err
 }
 
-// addressee puts the addressee in the list's spelling: one chosen from the list must still be
-// in it; one typed under "Someone else" (other) joins the list (or is matched to a value it has).
-func addressee(ctx context.Context, tx pgx.Tx, sc db.Scope, in *Input, other bool) error {
+// typedAddressee puts an addressee typed under "Someone else" in the list's spelling: it joins
+// the list, or is matched to a value the list has. (One chosen from the list is spelled with the
+// command's checks: checked.spell.)
+func typedAddressee(ctx context.Context, tx pgx.Tx, sc db.Scope, in *Input) (listed bool, err error) {
 	if strings.TrimSpace(in.Addressee) == "" || utf8.RuneCountInString(in.Addressee) > 200 {
-		return nil // the recommendation's own checks refuse it
+		return false, nil // the recommendation's own checks refuse it
 	}
-	if other {
-		name, err := review.EnsureTerm(ctx, tx, sc, review.VocabAddressees, in.Addressee)
-		in.Addressee = name
-		return err
-	}
-	name, found, err := review.FindTerm(ctx, tx, sc.TenantID, sc.ReviewID, review.VocabAddressees, in.Addressee)
-	if err != nil {
-		return err
-	}
-	if !found {
-		errs := &form.Errors{}
-		errs.Add("addressee", "Choose who the recommendation is for: the list of addressees has changed")
-		return &Refused{Errors: errs}
-	}
+	name, err := review.EnsureTerm(ctx, tx, sc, review.VocabAddressees, in.Addressee)
 	in.Addressee = name
-	return nil
+	return true, err
 }
 
 // Result is what saving the form did: the recommendation saved, or (refused or stale) the form
@@ -137,26 +124,37 @@ type Result struct {
 	Form    *FormData // with a *Refused or a *StaleError
 }
 
-// Add adds a recommendation, audited; other says the addressee was typed under "Someone else".
+// Add adds a recommendation, audited; other says the addressee was typed under "Someone else"
+// (it joins the list). A chosen addressee is spelled as the list has it, read with the checks.
 func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input, other bool) (Result, error) {
 	var res Result
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		if err := addressee(ctx, tx, sc, &in, other); err != nil {
-			return err
+		// listed: a typed addressee may have joined the list (undone if the change is refused).
+		listed := false
+		if other {
+			var err error
+			if listed, err = typedAddressee(ctx, tx, sc, &in); err != nil {
+				return err
+			}
 		}
-		id, created, err := Create(ctx, tx, sc.TenantID, sc.ReviewID, sc.UserID, in)
-		res.ID = id
-		if err != nil || !created {
-			return err
+		var err error
+		res.ID, _, err = createAudited(ctx, tx, sc, in, !other, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID,
+			ActorEmail: sc.Email, Action: "recommendation.created", ObjectType: "recommendation"})
+		var refused *Refused
+		if errors.As(err, &refused) && !listed {
+			// Refused before anything was written: the form's lists are read in this transaction.
+			fd, ferr := formTx(ctx, tx, sc)
+			if ferr != nil {
+				return ferr
+			}
+			res.Form = &fd
 		}
-		rec, err := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
-		if err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "recommendation.created", "recommendation", id, nil, Audit(rec))
+		return err
 	})
 	var refused *Refused
-	if errors.As(err, &refused) {
+	if errors.As(err, &refused) && res.Form == nil {
+		// A typed addressee may have joined the list before the refusal: the form is read once
+		// that is rolled back.
 		fd, ferr := FormPage(ctx, pool, sc)
 		if ferr != nil {
 			return res, ferr
@@ -175,10 +173,16 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 	res := Result{ID: id}
 	var viewErr error
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
 		var before Recommendation
-		err := addressee(ctx, tx, sc, &in, other)
+		if other {
+			_, err = typedAddressee(ctx, tx, sc, &in)
+		}
 		if err == nil {
-			before, res.After, err = Update(ctx, tx, sc.TenantID, sc.ReviewID, id, in)
+			before, res.After, err = updateAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, in, !other, func(before, after Recommendation) audit.Event {
+				return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "recommendation.updated",
+					ObjectType: "recommendation", ObjectID: id, Before: Audit(before)}
+			})
 		}
 		var refused *Refused
 		var stale *StaleError
@@ -189,17 +193,17 @@ func Change(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, in 
 			fd, e := formTx(ctx, tx, sc)
 			res.Form, viewErr = &fd, e
 		case errors.As(err, &refused):
-			cur, e := Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
+			cur, e := before, error(nil)
+			if cur.ID == "" { // refused before it was read
+				cur, e = Get(ctx, tx, sc.TenantID, sc.ReviewID, id)
+			}
 			res.Number = cur.Number
 			if viewErr = e; e == nil {
 				fd, e := formTx(ctx, tx, sc)
 				res.Form, viewErr = &fd, e
 			}
 		}
-		if err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "recommendation.updated", "recommendation", id, Audit(before), Audit(res.After))
+		return err
 	})
 	if viewErr != nil {
 		return res, viewErr
@@ -224,10 +228,11 @@ func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, ver
 			title = rv.Title
 			return err
 		}
-		if rec, err = Delete(ctx, tx, sc.TenantID, sc.ReviewID, id, version); err != nil {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "recommendation.deleted", "recommendation", id, Audit(rec), nil)
+		rec, err = deleteAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, version, func(before Recommendation) audit.Event {
+			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "recommendation.deleted",
+				ObjectType: "recommendation", ObjectID: id, Before: Audit(before)}
+		})
+		return err
 	})
 	return rec, title, err
 }
@@ -239,10 +244,11 @@ func Reorder(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string, up
 	}
 	err = db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		var err error
-		if from, to, err = Move(ctx, tx, sc.TenantID, sc.ReviewID, id, up); err != nil || from == to {
-			return err
-		}
-		return audit.Change(ctx, tx, sc, "recommendation.moved", "recommendation", id, map[string]int{"number": from}, map[string]int{"number": to})
+		from, to, err = moveAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, up, func(from, to int) audit.Event {
+			return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "recommendation.moved",
+				ObjectType: "recommendation", ObjectID: id, Before: map[string]int{"number": from}, After: map[string]int{"number": to}}
+		})
+		return err
 	})
 	return from, to, err
 }

@@ -2,16 +2,20 @@ package recommendation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
+	"thematic/internal/text"
 )
 
 // StaleMessage is shown when a recommendation changed since the editor opened it.
@@ -267,14 +271,23 @@ func Delete(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, versi
 // Move swaps a recommendation with the one before it (up) or after it. It returns its number
 // before and after; equal when it was already first or last.
 func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, up bool) (from, to int, err error) {
+	return moveAudited(ctx, tx, tenantID, reviewID, id, up, nil)
+}
+
+// moveAudited is Move writing the entry entry makes of the numbers before and after when the
+// recommendation moved, in three statements: the stage read with the list's lock taken, the
+// list locked in order, and the renumbering with the entry.
+func moveAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, up bool, entry func(from, to int) audit.Event) (from, to int, err error) {
 	if !db.ValidUUID(id) {
 		return 0, 0, apperr.NotFound(notFoundLabel)
 	}
-	if err := review.EnsureAllows(ctx, tx, tenantID, reviewID, review.ChangeSynthesis); err != nil {
-		return 0, 0, err
-	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('recommendations:' || $1, 0))`, reviewID); err != nil {
+	var stage []string
+	if err := tx.QueryRow(ctx, `SELECT `+stageColumn+`, pg_advisory_xact_lock(hashtextextended('recommendations:' || $2::text, 0))::text`,
+		tenantID, reviewID).Scan(&stage, new(string)); err != nil {
 		return 0, 0, fmt.Errorf("recommendation: move: lock: %w", err)
+	}
+	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
+		return 0, 0, err
 	}
 	// The list in order: numbers from the order, so positions that tie or have gaps still swap.
 	rows, err := tx.Query(ctx, `SELECT id::text FROM recommendations WHERE tenant_id = $1 AND review_id = $2
@@ -303,11 +316,277 @@ func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, up bool
 		return i + 1, i + 1, nil
 	}
 	ids[i], ids[j] = ids[j], ids[i]
-	// Renumber the whole list 1..n in one statement.
-	if _, err := tx.Exec(ctx, `UPDATE recommendations r SET position = o.n
+	// Renumber the whole list 1..n in one statement, with the entry.
+	sql := `UPDATE recommendations r SET position = o.n
 		FROM unnest($3::uuid[]) WITH ORDINALITY AS o(id, n)
-		WHERE r.tenant_id = $1 AND r.review_id = $2 AND r.id = o.id AND r.position <> o.n`, tenantID, reviewID, ids); err != nil {
+		WHERE r.tenant_id = $1 AND r.review_id = $2 AND r.id = o.id AND r.position <> o.n`
+	args := []any{tenantID, reviewID, ids}
+	if entry != nil {
+		var audited string
+		if audited, args, err = audit.Insert(ctx, entry(i+1, j+1), args); err != nil {
+			return 0, 0, err
+		}
+		sql = `WITH renumbered AS (` + sql + `), entry AS (` + audited + `) SELECT 1`
+	}
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
 		return 0, 0, fmt.Errorf("recommendation: move: %w", err)
 	}
 	return i + 1, j + 1, nil
+}
+
+// addresseeSQL is the addressees list's spelling of $3 (spaces already collapsed, as
+// review.FindTerm compares), read with a command's checks; NULL when the list lacks it.
+const addresseeSQL = `(SELECT a.name FROM review_addressees a WHERE a.tenant_id = $1 AND a.review_id = $2 AND lower(a.name) = lower($3))`
+
+// stageColumn is the review's stage ($1 tenant, $2 review), as review.CheckStage reads it.
+const stageColumn = review.StageColumn
+
+// orderedFindings is the findings of review $2 among the ids of parameter p, in report order,
+// as a text array (what Get reads as FindingIDs).
+func orderedFindings(p string) string {
+	return `(SELECT coalesce(array_agg(f.id::text ORDER BY g.position, aa.position, f.position, f.created_at), '{}')
+		FROM findings f
+		JOIN action_areas aa ON aa.tenant_id = f.tenant_id AND aa.id = f.action_area_id
+		JOIN framework_groups g ON g.tenant_id = aa.tenant_id AND g.id = aa.group_id
+		WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.id = ANY(` + p + `::uuid[]))`
+}
+
+// checked is what a command's first statement read for its checks.
+type checked struct {
+	stage     []string
+	addressee *string // the list's spelling of the addressee chosen; nil when the list lacks it
+	findings  int     // how many of the findings chosen are the review's
+}
+
+// spell is the list's spelling of name, or a refusal when the list no longer has it. A blank or
+// too long name is left to Validate, as before the list was read.
+func (c checked) spell(name string) (string, error) {
+	if strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 200 {
+		return name, nil
+	}
+	if c.addressee == nil {
+		errs := &form.Errors{}
+		errs.Add("addressee", "Choose who the recommendation is for: the list of addressees has changed")
+		return name, &Refused{Errors: errs}
+	}
+	return *c.addressee, nil
+}
+
+// checkFound refuses findings that are not all the review's.
+func (c checked) checkFound(ids []string) error {
+	for _, id := range ids {
+		if !db.ValidUUID(id) {
+			return refuseFindings()
+		}
+	}
+	if c.findings != len(ids) {
+		return refuseFindings()
+	}
+	return nil
+}
+
+// validIDs are the ids that can be read as uuids (the others are refused by checkFound).
+func validIDs(ids []string) []string {
+	out := []string{}
+	for _, id := range ids {
+		if db.ValidUUID(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// entryFrom is an audit entry (audit.InsertFrom) of e's tenant, actor, action and object type,
+// written for each row of from (SQL after FROM) with the object id, before and after given as
+// SQL. e's other columns are appended to args.
+func entryFrom(ctx context.Context, e audit.Event, args []any, objectID, before, after, from string) (string, []any) {
+	m := audit.MetaFrom(ctx)
+	n := len(args)
+	p := func(i int) string { return fmt.Sprintf("$%d", n+i) }
+	actor := "nullif(" + p(2) + "::text, '')::uuid"
+	sql := audit.InsertFrom + `SELECT nullif(` + p(1) + `::text, '')::uuid, ` + actor + `,
+			coalesce(nullif(` + p(3) + `::text, ''), ` + audit.ActorEmailSQL(actor) + `), ` + p(4) + `::text, ` + p(5) + `::text,
+			` + objectID + `, ` + before + `, ` + after + `, ` + p(6) + `::text, ` + p(7) + `::text
+		FROM ` + from
+	return sql, append(args, e.TenantID, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, m.RequestID, m.IP)
+}
+
+// createAudited is Create writing the entry e (its object id and after filled from the row
+// written), in two statements: one takes the list's lock and reads the checks (a recommendation
+// saved under the key already, the stage, the findings and, with spell, the addressee's
+// spelling), one writes the recommendation, its findings and the entry.
+func createAudited(ctx context.Context, tx pgx.Tx, sc db.Scope, in Input, spell bool, e audit.Event) (id string, created bool, err error) {
+	errs := in.Validate()
+	name := strings.Join(strings.Fields(in.Addressee), " ")
+	var c checked
+	var existing *string
+	// Two first recommendations at once would take the same position: the lock orders them.
+	if err := tx.QueryRow(ctx, `SELECT `+stageColumn+`, `+addresseeSQL+`,
+			(SELECT count(*) FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.id = ANY($5::uuid[])),
+			(SELECT r.id::text FROM recommendations r WHERE r.tenant_id = $1 AND r.review_id = $2 AND r.idempotency_key = $4),
+			pg_advisory_xact_lock(hashtextextended('recommendations:' || $2::text, 0))::text`,
+		sc.TenantID, sc.ReviewID, name, strings.TrimSpace(in.Key), validIDs(in.FindingIDs)).Scan(&c.stage, &c.addressee, &c.findings, &existing, new(string)); err != nil {
+		return "", false, fmt.Errorf("recommendation: create: %w", err)
+	}
+	if spell {
+		if in.Addressee, err = c.spell(in.Addressee); err != nil {
+			return "", false, err
+		}
+	}
+	in.Key = strings.TrimSpace(in.Key)
+	if in.Key == "" || len(in.Key) > 64 {
+		return "", false, apperr.Invalid("The form has expired. Copy your recommendation, reload the page and try again.")
+	}
+	if existing != nil {
+		return *existing, false, nil
+	}
+	if errs.Any() {
+		return "", false, &Refused{errs}
+	}
+	if err := review.CheckStage(c.stage, review.ChangeSynthesis); err != nil {
+		return "", false, err
+	}
+	if err := c.checkFound(in.FindingIDs); err != nil {
+		return "", false, err
+	}
+	args := []any{sc.TenantID, sc.ReviewID, in.Body, in.Addressee, in.Key, sc.UserID, in.FindingIDs}
+	// The entry's after is Audit of the recommendation as Get would read it: last in the list.
+	entry, args := entryFrom(ctx, e, args, "ins.id::text", "NULL::jsonb", `jsonb_build_object('review_id', ins.review_id::text,
+			'number', (SELECT count(*) FROM recommendations r WHERE r.tenant_id = $1 AND r.review_id = $2) + 1,
+			'body', $3::text, 'addressee', $4::text, 'finding_ids', to_jsonb(`+orderedFindings("$7")+`))`, "ins")
+	var made *string
+	err = tx.QueryRow(ctx, `WITH ins AS (INSERT INTO recommendations (tenant_id, review_id, position, body, addressee,
+				idempotency_key, created_by)
+			VALUES ($1, $2, (SELECT coalesce(max(position), 0) + 1 FROM recommendations WHERE tenant_id = $1 AND review_id = $2),
+				$3, $4, $5, $6)
+			ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, review_id),
+		links AS (INSERT INTO recommendation_findings (tenant_id, recommendation_id, finding_id)
+			SELECT $1, ins.id, f FROM ins, unnest($7::uuid[]) f ON CONFLICT DO NOTHING),
+		entry AS (`+entry+`)
+		SELECT (SELECT id::text FROM ins)`, args...).Scan(&made)
+	if err != nil {
+		return "", false, fmt.Errorf("recommendation: create: %w", db.MapError(err))
+	}
+	if made == nil { // a concurrent submission with the same key won
+		err = tx.QueryRow(ctx, `SELECT id::text FROM recommendations WHERE tenant_id = $1 AND review_id = $2 AND idempotency_key = $3`,
+			sc.TenantID, sc.ReviewID, in.Key).Scan(&id)
+		if err != nil {
+			return "", false, fmt.Errorf("recommendation: create: find by key: %w", err)
+		}
+		return id, false, nil
+	}
+	return *made, true, nil
+}
+
+// lockChecked locks recommendation id and reads the checks of a change (the stage, the
+// findings chosen and the addressee's spelling of name) in one statement.
+func lockChecked(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id, name string, findingIDs []string) (checked, error) {
+	var c checked
+	if !db.ValidUUID(id) {
+		return c, apperr.NotFound(notFoundLabel)
+	}
+	err := tx.QueryRow(ctx, `SELECT `+stageColumn+`, `+addresseeSQL+`,
+			(SELECT count(*) FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.id = ANY($5::uuid[]))
+		FROM recommendations r WHERE r.tenant_id = $1 AND r.review_id = $2 AND r.id = $4 FOR UPDATE OF r`,
+		tenantID, reviewID, strings.Join(strings.Fields(name), " "), id, validIDs(findingIDs)).Scan(&c.stage, &c.addressee, &c.findings)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, apperr.NotFound(notFoundLabel)
+	}
+	if err != nil {
+		return c, fmt.Errorf("recommendation: lock: %w", err)
+	}
+	return c, nil
+}
+
+// updateAudited is Update writing the entry entry makes of the recommendation before and after
+// (refused by its checks, it answers the recommendation before when it was read), in three
+// statements: the lock with the checks (with spell, the addressee's spelling), the
+// recommendation read, and one that writes it, its findings and the entry.
+func updateAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, in Input, spell bool,
+	entry func(before, after Recommendation) audit.Event) (Recommendation, Recommendation, error) {
+	c, err := lockChecked(ctx, tx, tenantID, reviewID, id, in.Addressee, text.DedupeTrimmed(in.FindingIDs))
+	if err != nil {
+		return Recommendation{}, Recommendation{}, err
+	}
+	if spell {
+		if in.Addressee, err = c.spell(in.Addressee); err != nil {
+			return Recommendation{}, Recommendation{}, err
+		}
+	}
+	cur, err := Get(ctx, tx, tenantID, reviewID, id)
+	if err != nil {
+		return Recommendation{}, Recommendation{}, err
+	}
+	if in.Version != cur.Version {
+		return Recommendation{}, Recommendation{}, &StaleError{Current: cur}
+	}
+	// A refusal from here on answers the recommendation read, for the form shown again.
+	if errs := in.Validate(); errs.Any() {
+		return cur, Recommendation{}, &Refused{errs}
+	}
+	if err := review.CheckStage(c.stage, review.ChangeSynthesis); err != nil {
+		return Recommendation{}, Recommendation{}, err
+	}
+	if err := c.checkFound(in.FindingIDs); err != nil {
+		return cur, Recommendation{}, err
+	}
+	after := cur
+	after.Body, after.Addressee, after.Version = in.Body, in.Addressee, cur.Version+1
+	e := entry(cur, after)
+	before, err := json.Marshal(e.Before)
+	if err != nil {
+		return Recommendation{}, Recommendation{}, fmt.Errorf("recommendation: update: %w", err)
+	}
+	// The entry's after is Audit(after) with its findings in report order, as Get reads them.
+	partial := Audit(after)
+	delete(partial, "finding_ids")
+	base, err := json.Marshal(partial)
+	if err != nil {
+		return Recommendation{}, Recommendation{}, fmt.Errorf("recommendation: update: %w", err)
+	}
+	args := []any{tenantID, reviewID, id, in.Body, in.Addressee, in.FindingIDs, before, base}
+	sql, args := entryFrom(ctx, e, args, "$3::text", "$7::jsonb",
+		"$8::jsonb || jsonb_build_object('finding_ids', to_jsonb(ordered.ids))", "ordered")
+	err = tx.QueryRow(ctx, `WITH saved AS (UPDATE recommendations SET body = $4, addressee = $5, version = version + 1,
+				updated_at = now()
+			WHERE tenant_id = $1 AND review_id = $2 AND id = $3),
+		unlinked AS (DELETE FROM recommendation_findings WHERE tenant_id = $1 AND recommendation_id = $3
+			AND NOT (finding_id = ANY($6::uuid[]))),
+		linked AS (INSERT INTO recommendation_findings (tenant_id, recommendation_id, finding_id)
+			SELECT $1, $3, f FROM unnest($6::uuid[]) f ON CONFLICT DO NOTHING),
+		ordered AS (SELECT `+orderedFindings("$6")+` AS ids),
+		entry AS (`+sql+`)
+		SELECT ids FROM ordered`, args...).Scan(&after.FindingIDs)
+	if err != nil {
+		return Recommendation{}, Recommendation{}, fmt.Errorf("recommendation: update: %w", db.MapError(err))
+	}
+	return cur, after, nil
+}
+
+// deleteAudited is Delete writing the entry entry makes of the recommendation, in three
+// statements: the lock with the stage, the read and the delete with the entry.
+func deleteAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, version int, entry func(Recommendation) audit.Event) (Recommendation, error) {
+	c, err := lockChecked(ctx, tx, tenantID, reviewID, id, "", nil)
+	if err != nil {
+		return Recommendation{}, err
+	}
+	if err := review.CheckStage(c.stage, review.ChangeSynthesis); err != nil {
+		return Recommendation{}, err
+	}
+	cur, err := Get(ctx, tx, tenantID, reviewID, id)
+	if err != nil {
+		return Recommendation{}, err
+	}
+	if version != cur.Version {
+		return Recommendation{}, &StaleError{Current: cur}
+	}
+	sql, args, err := audit.Insert(ctx, entry(cur), []any{tenantID, reviewID, id})
+	if err != nil {
+		return Recommendation{}, err
+	}
+	if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM recommendations WHERE tenant_id = $1 AND review_id = $2 AND id = $3),
+		entry AS (`+sql+`) SELECT 1`, args...); err != nil {
+		return Recommendation{}, fmt.Errorf("recommendation: delete: %w", err)
+	}
+	return cur, nil
 }

@@ -534,20 +534,53 @@ func FindTerm(ctx context.Context, q db.Querier, tenantID, reviewID string, k Vo
 }
 
 // EnsureTerm is the list's spelling of a typed name, adding it to the end of the list (audited)
-// when the list does not have it yet: a form that lets the lead type a new value uses it.
+// when the list does not have it yet: a form that lets the lead type a new value uses it. It
+// takes two statements: the list's lock with the review's stage, then one that finds the name or
+// adds it with its audit entry.
 func EnsureTerm(ctx context.Context, tx pgx.Tx, a db.Scope, k VocabKind, typed string) (string, error) {
 	if !k.Valid() {
 		return "", apperr.NotFound("")
 	}
-	if err := vocabLock(ctx, tx, a, k); err != nil { // two forms adding one name take turns
+	// Two forms adding one name take turns (the key is vocabLock's).
+	var stage []string
+	if err := tx.QueryRow(ctx, `SELECT `+StageColumn+`, pg_advisory_xact_lock(hashtextextended($2::text || ':' || $3, 0))::text`,
+		a.TenantID, a.ReviewID, string(k)).Scan(&stage, new(string)); err != nil {
+		return "", fmt.Errorf("review: lock %s of %s: %w", k, a.ReviewID, err)
+	}
+	// The lists are printed in the report's methodology and forms: they are set-up.
+	if err := CheckStage(stage, ChangeSetup); err != nil {
 		return "", err
 	}
-	name, found, err := FindTerm(ctx, tx, a.TenantID, a.ReviewID, k, typed)
-	if err != nil || found {
-		return name, err
+	name, msg := CheckTermName(k, typed)
+	if msg != "" {
+		found, ok, err := FindTerm(ctx, tx, a.TenantID, a.ReviewID, k, typed)
+		if err != nil || ok {
+			return found, err
+		}
+		return "", form.Refuse("name", msg)
 	}
-	t, err := AddTerm(ctx, tx, a, k, typed, false)
-	return t.Name, err
+	vt := vocabTables[k]
+	snapshot := `jsonb_build_object('list', $4::text, 'name', ins.name, 'position', ins.position)`
+	if k == VocabSources {
+		snapshot += ` || jsonb_build_object('needs_role', false)`
+	}
+	m := audit.MetaFrom(ctx)
+	var spelled string
+	if err := tx.QueryRow(ctx, `WITH found AS (SELECT t.name FROM `+vt.table+` t
+			WHERE t.tenant_id = $1 AND t.review_id = $2 AND lower(t.name) = lower($3) LIMIT 1),
+		ins AS (INSERT INTO `+vt.table+` (tenant_id, review_id, name, position)
+			SELECT $1, $2, $3, (SELECT coalesce(max(position), 0) + 1 FROM `+vt.table+` WHERE tenant_id = $1 AND review_id = $2)
+			WHERE NOT EXISTS (SELECT 1 FROM found)
+			RETURNING id, name, position),
+		entry AS (`+audit.InsertFrom+`
+			SELECT $1::uuid, nullif($5::text, '')::uuid, coalesce(nullif($6::text, ''), `+audit.ActorEmailSQL("nullif($5::text, '')::uuid")+`),
+				'vocabulary.added', 'vocabulary', ins.id::text, NULL, `+snapshot+`, $7::text, $8::text
+			FROM ins)
+		SELECT coalesce((SELECT name FROM found), (SELECT name FROM ins))`,
+		a.TenantID, a.ReviewID, name, string(k), a.UserID, a.Email, m.RequestID, m.IP).Scan(&spelled); err != nil {
+		return "", fmt.Errorf("review: ensure %s: %w", k, err)
+	}
+	return spelled, nil
 }
 
 // TermsCol is an expression: one vocabulary's terms of review $2 of tenant $1, in order, with
