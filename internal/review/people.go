@@ -277,9 +277,14 @@ func UpdatePerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID
 			errs.Add("role", LastLeadMessage+". Make someone else a lead first.")
 			return &form.Refused{Errors: errs}
 		}
-		if (d.Role == auth.ReviewContact || d.Role == auth.ReviewObserver) && c.OnVisit != nil {
-			errs.Add("role", c.OnVisit.Error())
-			return &form.Refused{Errors: errs}
+		if d.Role == auth.ReviewContact || d.Role == auth.ReviewObserver {
+			var onVisit *OnVisitError
+			if err := checkNotOnVisit(ctx, tx, sc.TenantID, m); errors.As(err, &onVisit) {
+				errs.Add("role", onVisit.Error())
+				return &form.Refused{Errors: errs}
+			} else if err != nil {
+				return err
+			}
 		}
 		after := m
 		after.Role, after.AreaID, after.AreaName, after.Inspectorate, after.JobTitle = d.Role, areaOf(d), areaName, d.Inspectorate, d.JobTitle
@@ -304,13 +309,16 @@ func RemovePerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID
 		}
 		f = c.Form
 		m := c.Form.Member
-		switch {
-		case m.Role == auth.ReviewLead && c.Leads <= 1:
+		if m.Role == auth.ReviewLead && c.Leads <= 1 {
 			refused = form.Refuse("remove", LastLeadMessage+". Make someone else a lead before removing "+m.Name+".")
 			return nil
-		case c.OnVisit != nil:
-			refused = form.Refuse("remove", c.OnVisit.Error())
+		}
+		var onVisit *OnVisitError
+		if err := checkNotOnVisit(ctx, tx, sc.TenantID, m); errors.As(err, &onVisit) {
+			refused = form.Refuse("remove", onVisit.Error())
 			return nil
+		} else if err != nil {
+			return err
 		}
 		return deleteMember(ctx, tx, sc, memberID, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
 			Action: "review_member.removed", ObjectType: "review_member", ObjectID: memberID, Before: auditOfMember(m)})

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -30,15 +29,15 @@ const optionsSQL = `(SELECT coalesce(json_agg(json_build_object('ID', ra.id, 'Na
 
 // memberChange is a member locked for a change, with what the change checks.
 type memberChange struct {
-	Form    PersonForm // the review's title, the form's choices and the member as locked
-	Leads   int        // the review's leads, locked with the member
-	OnVisit *OnVisitError
+	Form  PersonForm // the review's title, the form's choices and the member as locked
+	Leads int        // the review's leads, locked with the member
 }
 
 // lockMemberForChange locks the review's leads and the member (in id order, so that two changes
 // take turns whichever rows they touch) and reads, in the same statement, the member as locked,
-// the first visit whose team they are on, the review's title and the forms' choices. A member of
-// another review, or none, is NotFound.
+// the review's title and the forms' choices. A member of another review, or none, is NotFound.
+// Whether they are on a visit team is read after, in a statement of its own (checkNotOnVisit):
+// its snapshot then sees a visit team that a change committed while this one waited for the lock.
 func lockMemberForChange(ctx context.Context, tx pgx.Tx, tenantID, reviewID, memberID string) (memberChange, error) {
 	var c memberChange
 	if !db.ValidUUID(memberID) {
@@ -46,22 +45,13 @@ func lockMemberForChange(ctx context.Context, tx pgx.Tx, tenantID, reviewID, mem
 	}
 	m := &c.Form.Member
 	var role string
-	var areaID, areaName, visitArea *string
-	var visitStart *time.Time
+	var areaID, areaName *string
 	err := tx.QueryRow(ctx, `WITH locked AS MATERIALIZED (
 			SELECT id, review_id, user_id, role, area_id, inspectorate, job_title, version, created_at FROM review_members
-			WHERE tenant_id = $1 AND review_id = $2 AND (role = 'lead' OR id = $3) ORDER BY id FOR UPDATE),
-		visit AS (SELECT la.display_name, v.start_date FROM visits v
-			JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
-			JOIN local_authorities la ON la.ons_code = ra.ons_code
-			WHERE v.tenant_id = $1 AND v.id IN (
-				SELECT visit_id FROM visit_members WHERE tenant_id = $1 AND member_id = $3
-				UNION SELECT visit_id FROM visit_days WHERE tenant_id = $1 AND member_id = $3)
-			ORDER BY v.start_date NULLS LAST, v.id LIMIT 1)
+			WHERE tenant_id = $1 AND review_id = $2 AND (role = 'lead' OR id = $3) ORDER BY id FOR UPDATE)
 		SELECT m.id, m.review_id, m.user_id, u.name, u.email, m.role, m.area_id, la.display_name,
 			coalesce(m.inspectorate, ''), coalesce(m.job_title, ''), m.version, m.created_at,
 			(SELECT count(*) FROM locked WHERE role = 'lead'),
-			(SELECT display_name FROM visit), (SELECT start_date FROM visit),
 			rv.title, `+optionsSQL+`
 		FROM locked m
 		JOIN users u ON u.id = m.user_id
@@ -69,7 +59,7 @@ func lockMemberForChange(ctx context.Context, tx pgx.Tx, tenantID, reviewID, mem
 		LEFT JOIN review_areas ra ON ra.tenant_id = $1 AND ra.id = m.area_id
 		LEFT JOIN local_authorities la ON la.ons_code = ra.ons_code
 		WHERE m.id = $3`, tenantID, reviewID, memberID).Scan(&m.ID, &m.ReviewID, &m.UserID, &m.Name, &m.Email, &role,
-		&areaID, &areaName, &m.Inspectorate, &m.JobTitle, &m.Version, &m.CreatedAt, &c.Leads, &visitArea, &visitStart,
+		&areaID, &areaName, &m.Inspectorate, &m.JobTitle, &m.Version, &m.CreatedAt, &c.Leads,
 		&c.Form.Review.Title, &c.Form.Options.Areas, &c.Form.Options.Inspectorates, &c.Form.Options.TeamRoles)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, apperr.NotFound("Member not found")
@@ -83,9 +73,6 @@ func lockMemberForChange(ctx context.Context, tx pgx.Tx, tenantID, reviewID, mem
 	}
 	if areaName != nil {
 		m.AreaName = *areaName
-	}
-	if visitArea != nil {
-		c.OnVisit = &OnVisitError{Name: m.Name, Area: *visitArea, Start: visitStart}
 	}
 	c.Form.Review.TenantID, c.Form.Review.ID = tenantID, reviewID
 	return c, nil
