@@ -83,6 +83,18 @@ var reviewSuccessPaths = []successPath{
 		f, lead, _ := rsSignOffAt(t, e, report.StatusApproved)
 		return lead, f.path("/status"), rsStepForm(t, e, f, report.StatusPublished)
 	}, 0},
+	{"confirming a self-assessment upload", func(t *testing.T, e *env) (*client, string, url.Values) {
+		f := newReviewFixture(t, e)
+		contact := e.signedIn("la.contact@demo.test")
+		base := "/reviews/" + f.reviewID + "/areas/" + f.area1 + "/self-assessment"
+		filled := sheetFill(t, sheetDownload(t, contact, base), map[string]string{"C2": "Developing", "D2": "Two hubs open",
+			"C3": "Established", "D3": "Joint board since 2024", "C4": "Embedded", "D4": "Shared record", "C5": "Developing", "D5": "Board forming"})
+		r := contact.upload(base+"/upload", nil, docFile{"file", "my answers.xlsx", filled})
+		if r.Status != http.StatusOK {
+			t.Fatalf("upload: %d\n%s", r.Status, r.Body)
+		}
+		return contact, base + "/upload/confirm", hiddenFields(r.Body)
+	}, 0},
 }
 
 // rsSignOffAt makes a review at drafting with a summary, its report taken through the sign-off up
