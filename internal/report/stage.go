@@ -190,14 +190,6 @@ func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID,
 		if m.PublishedVersion > 0 {
 			pub = m.PublishedVersion
 		}
-		// Approving records what was approved; publishing keeps it; any other step clears it.
-		if _, err := tx.Exec(ctx, `UPDATE reports SET status = $3, status_note = $4, status_by = $5, status_at = now(),
-				published_version = coalesce($6, published_version), version = version + 1,
-				approved_hash = CASE $3 WHEN 'approved' THEN $7::text WHEN 'published' THEN approved_hash END,
-				approved_version = CASE $3 WHEN 'approved' THEN $8::int WHEN 'published' THEN approved_version END
-			WHERE tenant_id = $1 AND review_id = $2`, tenantID, reviewID, reportTo, note, actorID, pub, hash, saved.Number); err != nil {
-			return m, fmt.Errorf("report: move: %w", err)
-		}
 		after := map[string]any{"status": reportTo, "note": note}
 		if m.PublishedVersion > 0 {
 			after["published_version"] = m.PublishedVersion
@@ -205,10 +197,22 @@ func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID,
 		if reportTo == StatusApproved {
 			after["approved_version"], after["approved_hash"] = saved.Number, hash
 		}
-		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID,
+		entry, args, err := audit.Insert(ctx, audit.Event{TenantID: tenantID, ActorID: actorID,
 			Action: "report.status_changed", ObjectType: "report", ObjectID: reviewID,
-			Before: map[string]any{"status": cur.Status}, After: after}); err != nil {
+			Before: map[string]any{"status": cur.Status}, After: after},
+			[]any{tenantID, reviewID, reportTo, note, actorID, pub, hash, saved.Number})
+		if err != nil {
 			return m, err
+		}
+		// Approving records what was approved; publishing keeps it; any other step clears it. The
+		// audit entry is written in the same statement.
+		if _, err := tx.Exec(ctx, `WITH entry AS (`+entry+`)
+			UPDATE reports SET status = $3, status_note = $4, status_by = $5, status_at = now(),
+				published_version = coalesce($6, published_version), version = version + 1,
+				approved_hash = CASE $3 WHEN 'approved' THEN $7::text WHEN 'published' THEN approved_hash END,
+				approved_version = CASE $3 WHEN 'approved' THEN $8::int WHEN 'published' THEN approved_version END
+			WHERE tenant_id = $1 AND review_id = $2`, args...); err != nil {
+			return m, fmt.Errorf("report: move: %w", err)
 		}
 	}
 	if stage == rv.Status {
