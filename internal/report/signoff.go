@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/audit"
+	"thematic/internal/db"
 	"thematic/internal/review"
 )
 
@@ -205,16 +207,35 @@ func stepVersion(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID str
 			return Version{}, "", &StepError{Message: "The report cannot be published: the publication check found " + what + ". Fix or keep each one first."}
 		}
 	}
-	v, err := SaveVersionLocked(ctx, tx, tenantID, reviewID, actorID, label, &doc)
+	v, err := saveVersionAudited(ctx, tx, tenantID, reviewID, actorID, label, &doc)
 	if err != nil {
 		return Version{}, "", err
 	}
-	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID,
-		Action: "report.version_saved", ObjectType: "report", ObjectID: reviewID,
-		After: map[string]any{"number": v.Number, "label": v.Label}}); err != nil {
-		return Version{}, "", err
-	}
 	return v, Hash(&doc), nil
+}
+
+// saveVersionAudited saves d as the next version with its audit entry ("report.version_saved",
+// its number and label) in one statement. The caller holds the report's lock.
+func saveVersionAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, label string, d *Doc) (Version, error) {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return Version{}, fmt.Errorf("report: save version: %w", err)
+	}
+	meta := audit.MetaFrom(ctx)
+	v := Version{Label: strings.TrimSpace(label)}
+	err = tx.QueryRow(ctx, `WITH v AS (
+			INSERT INTO report_versions (tenant_id, review_id, number, label, doc, created_by)
+			VALUES ($1, $2, (SELECT coalesce(max(number), 0) + 1 FROM report_versions WHERE tenant_id = $1 AND review_id = $2), $3, $4, $5)
+			RETURNING id, review_id, number, label, created_at),
+		entry AS (`+audit.InsertFrom+`
+			SELECT $1, $5, `+audit.ActorEmailSQL("$5::uuid")+`, 'report.version_saved', 'report', v.review_id::text, NULL,
+				jsonb_build_object('number', v.number, 'label', v.label), $6, $7 FROM v)
+		SELECT id::text, number, created_at FROM v`, tenantID, reviewID, v.Label, body, actorID, meta.RequestID, meta.IP).
+		Scan(&v.ID, &v.Number, &v.CreatedAt)
+	if err != nil {
+		return Version{}, fmt.Errorf("report: save version: %w", db.MapError(err))
+	}
+	return v, nil
 }
 
 // ChangedMessage is why a report that changed after its approval cannot be published.

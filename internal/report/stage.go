@@ -43,7 +43,8 @@ type Moved struct {
 // in step. A move back needs a reason, kept in the audit log. A refused move gives a *StepError
 // (or a *review.StepError), a stale version apperr.Conflict.
 func MoveStage(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID string, version int, to review.Status, reason string) (Moved, error) {
-	rv, err := review.LockStage(ctx, tx, tenantID, reviewID)
+	// The review and its report locked and read in one statement.
+	rv, cur, err := lockReviewAndState(ctx, tx, tenantID, reviewID)
 	if err != nil {
 		return Moved{}, err
 	}
@@ -52,10 +53,6 @@ func MoveStage(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID strin
 	}
 	reason = strings.TrimSpace(reason)
 	if err := review.CheckMove(rv.Status, to, reason); err != nil {
-		return Moved{}, err
-	}
-	cur, err := lockState(ctx, tx, tenantID, reviewID)
-	if err != nil {
 		return Moved{}, err
 	}
 	b := &builtOnce{withCheck: to == review.StatusPublished}
@@ -91,11 +88,7 @@ func MoveStage(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID strin
 // moving the review's stage with it. It returns what moved; a refused step gives a *StepError,
 // a stale version apperr.Conflict.
 func Move(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID, to, note string, version int) (Moved, error) {
-	rv, err := review.LockStage(ctx, tx, tenantID, reviewID)
-	if err != nil {
-		return Moved{}, err
-	}
-	cur, err := lockState(ctx, tx, tenantID, reviewID)
+	rv, cur, err := lockReviewAndState(ctx, tx, tenantID, reviewID)
 	if err != nil {
 		return Moved{}, err
 	}
@@ -168,7 +161,8 @@ func allowedStep(cur State, actorID, to string) (Step, error) {
 
 // apply checks what a move on needs, then writes the report's step (publishing saves the
 // published version first) and the review's stage, each with its audit entry. The review's row
-// (review.LockStage) and the report's are locked by the caller.
+// and the report's are locked by the caller (lockReviewAndState). The counts are read after the
+// locks, in a statement of their own, so that they see a change committed while the move waited.
 func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID, reportTo string, stage review.Status, note string, b *builtOnce) (Moved, error) {
 	tenantID, reviewID := rv.TenantID, rv.ID
 	m := Moved{From: rv.Status, To: stage, Report: cur, ReportTo: reportTo}
@@ -196,14 +190,6 @@ func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID,
 		if m.PublishedVersion > 0 {
 			pub = m.PublishedVersion
 		}
-		// Approving records what was approved; publishing keeps it; any other step clears it.
-		if _, err := tx.Exec(ctx, `UPDATE reports SET status = $3, status_note = $4, status_by = $5, status_at = now(),
-				published_version = coalesce($6, published_version), version = version + 1,
-				approved_hash = CASE $3 WHEN 'approved' THEN $7::text WHEN 'published' THEN approved_hash END,
-				approved_version = CASE $3 WHEN 'approved' THEN $8::int WHEN 'published' THEN approved_version END
-			WHERE tenant_id = $1 AND review_id = $2`, tenantID, reviewID, reportTo, note, actorID, pub, hash, saved.Number); err != nil {
-			return m, fmt.Errorf("report: move: %w", err)
-		}
 		after := map[string]any{"status": reportTo, "note": note}
 		if m.PublishedVersion > 0 {
 			after["published_version"] = m.PublishedVersion
@@ -211,10 +197,22 @@ func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID,
 		if reportTo == StatusApproved {
 			after["approved_version"], after["approved_hash"] = saved.Number, hash
 		}
-		if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID,
+		entry, args, err := audit.Insert(ctx, audit.Event{TenantID: tenantID, ActorID: actorID,
 			Action: "report.status_changed", ObjectType: "report", ObjectID: reviewID,
-			Before: map[string]any{"status": cur.Status}, After: after}); err != nil {
+			Before: map[string]any{"status": cur.Status}, After: after},
+			[]any{tenantID, reviewID, reportTo, note, actorID, pub, hash, saved.Number})
+		if err != nil {
 			return m, err
+		}
+		// Approving records what was approved; publishing keeps it; any other step clears it. The
+		// audit entry is written in the same statement.
+		if _, err := tx.Exec(ctx, `WITH entry AS (`+entry+`)
+			UPDATE reports SET status = $3, status_note = $4, status_by = $5, status_at = now(),
+				published_version = coalesce($6, published_version), version = version + 1,
+				approved_hash = CASE $3 WHEN 'approved' THEN $7::text WHEN 'published' THEN approved_hash END,
+				approved_version = CASE $3 WHEN 'approved' THEN $8::int WHEN 'published' THEN approved_version END
+			WHERE tenant_id = $1 AND review_id = $2`, args...); err != nil {
+			return m, fmt.Errorf("report: move: %w", err)
 		}
 	}
 	if stage == rv.Status {
@@ -225,10 +223,8 @@ func apply(ctx context.Context, tx pgx.Tx, rv review.Review, cur State, actorID,
 
 // setStage moves the review to stage, audited with the reason for a move back.
 func setStage(ctx context.Context, tx pgx.Tx, rv review.Review, actorID string, stage review.Status, note string) error {
-	now, err := review.SetStage(ctx, tx, rv.TenantID, rv.ID, actorID, stage)
-	if err != nil {
-		return err
-	}
+	// The evidence is locked from drafting on (review.SetStageAudited).
+	now := review.Review{EvidenceLocked: stage.Index() >= review.StatusDrafting.Index()}
 	before := map[string]any{"status": string(rv.Status)}
 	after := map[string]any{"status": string(stage)}
 	if stage.Index() < rv.Status.Index() {
@@ -237,7 +233,7 @@ func setStage(ctx context.Context, tx pgx.Tx, rv review.Review, actorID string, 
 	if was, is := rv.EvidenceLocked, now.EvidenceLocked; was != is {
 		before["evidence_locked"], after["evidence_locked"] = was, is
 	}
-	return audit.Record(ctx, tx, audit.Event{TenantID: rv.TenantID, ActorID: actorID,
+	return review.SetStageAudited(ctx, tx, rv.TenantID, rv.ID, actorID, stage, audit.Event{TenantID: rv.TenantID, ActorID: actorID,
 		Action: "review.status_changed", ObjectType: "review", ObjectID: rv.ID, Before: before, After: after})
 }
 

@@ -145,6 +145,52 @@ func lockState(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (State
 	return loadState(ctx, tx, tenantID, reviewID, " FOR UPDATE OF r")
 }
 
+// stateColumn is the report's state as a JSON column of review.LockStageWith, its row locked
+// after the review's (NULL while the report has no row).
+const stateColumn = `(SELECT json_build_object('Status', r.status, 'Note', r.status_note, 'By', coalesce(r.status_by::text, ''),
+		'ByName', coalesce(u.name, ''), 'At', r.status_at, 'PublishedVersion', coalesce(r.published_version, 0),
+		'Version', r.version, 'ApprovedHash', coalesce(r.approved_hash, ''), 'ApprovedVersion', coalesce(r.approved_version, 0))
+		FROM reports r LEFT JOIN users u ON u.id = r.status_by
+		WHERE r.tenant_id = $1 AND r.review_id = $2 FOR UPDATE OF r)`
+
+// lockReviewAndState locks the review's row and then the report's, reading both in one statement;
+// a report without a row yet gets one in one more (its inserter holds it).
+func lockReviewAndState(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (review.Review, State, error) {
+	var raw []byte
+	rv, err := review.LockStageWith(ctx, tx, tenantID, reviewID, review.Columns{SQL: stateColumn, Dest: []any{&raw}})
+	if err != nil {
+		return rv, State{}, err
+	}
+	if raw == nil {
+		var by *string
+		var pub, approved *int
+		var hash *string
+		var st State
+		err := tx.QueryRow(ctx, `INSERT INTO reports (tenant_id, review_id, version) VALUES ($1, $2, 0)
+			ON CONFLICT (tenant_id, review_id) DO NOTHING
+			RETURNING status, status_note, status_by::text, status_at, published_version, version, approved_hash, approved_version`,
+			tenantID, reviewID).Scan(&st.Status, &st.Note, &by, &st.At, &pub, &st.Version, &hash, &approved)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Made meanwhile by another transaction: read it locked.
+			st, err = lockState(ctx, tx, tenantID, reviewID)
+			return rv, st, err
+		}
+		if err != nil {
+			return rv, st, fmt.Errorf("report: make the report of %s: %w", reviewID, err)
+		}
+		if by != nil || pub != nil || approved != nil || hash != nil {
+			// Not a new report's defaults: read it as lockState does, with the name of who acted.
+			st, err = loadState(ctx, tx, tenantID, reviewID, " FOR UPDATE OF r")
+		}
+		return rv, st, err
+	}
+	var st State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return rv, st, fmt.Errorf("report: state of %s: %w", reviewID, err)
+	}
+	return rv, st, nil
+}
+
 // ensureOpen refuses changes to a published report. It holds a share lock on the report's row
 // (making the row if need be) until the transaction ends, so a change checked here cannot land
 // after a publication that Move, holding the row for update, commits meanwhile.

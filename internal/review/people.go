@@ -132,36 +132,40 @@ func AddPerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in MemberIn
 	email := user.NormaliseEmail(in.Email)
 	name := strings.TrimSpace(in.Name)
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if res.Form, err = loadPersonForm(ctx, tx, sc, ""); err != nil {
+		// The lock first, so that the read after it sees what a request for the same address did.
+		if err := user.LockInvitationsFor(ctx, tx, sc.TenantID, email); err != nil {
 			return err
 		}
+		p, err := readPersonToAdd(ctx, tx, sc.TenantID, sc.ReviewID, email)
+		if err != nil {
+			return err
+		}
+		res.Form = p.Form
 		areaName := checkArea(d, res.Form.Options.Areas, errs)
 		d.CheckLists(res.Form.Options.Inspectorates, res.Form.Options.TeamRoles, errs)
 		if errs.Any() {
 			return &form.Refused{Errors: errs}
 		}
-		if err := user.LockInvitationsFor(ctx, tx, sc.TenantID, email); err != nil {
-			return err
-		}
-		tu, found, err := FindTenantUser(ctx, tx, sc.TenantID, email)
-		if err != nil {
-			return err
-		}
 		switch {
-		case found && !tu.Active:
-			return form.Refuse("email", tu.Name+"’s account in "+by.TenantName+" has been deactivated. Ask a tenant admin to reactivate it, then add them.")
-		case found:
-			m, err := AddMember(ctx, tx, sc.TenantID, sc.ReviewID, email, d)
+		case p.Found && !p.User.Active:
+			return form.Refuse("email", p.User.Name+"’s account in "+by.TenantName+" has been deactivated. Ask a tenant admin to reactivate it, then add them.")
+		case p.Found && p.IsMember:
+			return form.Refuse("email", p.User.Name+" is already in this review")
+		case p.Found:
+			m := Member{ReviewID: sc.ReviewID, UserID: p.User.UserID, Email: p.User.Email, Role: d.Role, AreaID: areaOf(d),
+				Inspectorate: d.Inspectorate, JobTitle: d.JobTitle}
+			m, err := insertMember(ctx, tx, sc, p.User, d, auditOfMember(m))
 			if errors.Is(err, ErrAlreadyMember) {
-				return form.Refuse("email", tu.Name+" is already in this review")
+				return form.Refuse("email", p.User.Name+" is already in this review")
 			}
 			if err != nil {
 				return err
 			}
+			m.AreaName = areaName
 			res.Member = m
-			return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-				Action: "review_member.added", ObjectType: "review_member", ObjectID: m.ID, After: auditOfMember(m)})
+			return nil
+		case p.Invited:
+			return form.Refuse("email", email+" has already been invited to this review")
 		}
 		if err := invitePerson(ctx, tx, sc, res.Form.Review, email, name, d, areaName, by); err != nil {
 			return err
@@ -185,16 +189,10 @@ func AddPerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in MemberIn
 // invitePerson invites someone with no membership of the tenant: a tenant invitation and the
 // review's record of the place they will take. External people (contacts, observers) join the
 // tenant as members; leads and inspectors as inspectorate staff. An earlier pending invitation
-// is replaced, never with a lesser role. The caller holds the invitations lock.
+// is replaced, never with a lesser role. The caller holds the invitations lock and found no
+// invitation of the address to the review.
 func invitePerson(ctx context.Context, tx pgx.Tx, sc db.Scope, rv Review, email, name string, d MemberDetails,
 	areaName string, by Inviter) error {
-	invited, err := MemberInviteExists(ctx, tx, sc.TenantID, sc.ReviewID, email)
-	if err != nil {
-		return err
-	}
-	if invited {
-		return form.Refuse("email", email+" has already been invited to this review")
-	}
 	if name == "" {
 		return form.Refuse("name", "Enter their full name: "+email+" does not use this service in "+by.TenantName+" yet, so we will email them an invitation")
 	}
@@ -212,18 +210,13 @@ func invitePerson(ctx context.Context, tx pgx.Tx, sc db.Scope, rv Review, email,
 	if err != nil {
 		return err
 	}
-	id, err := AddMemberInvite(ctx, tx, sc.TenantID, sc.ReviewID, email, name, d)
+	err = insertMemberInvite(ctx, tx, sc, email, name, d, map[string]string{"review": sc.ReviewID, "email": email, "name": name,
+		"role": string(d.Role), "area": d.AreaID, "inspectorate": d.Inspectorate, "job_title": d.JobTitle, "invitation": invID})
 	if errors.Is(err, ErrAlreadyInvited) {
 		// Cannot happen while the invitations lock is held; kept for safety. The error rolls back.
 		return apperr.Conflict("%s has already been invited to this review", email)
 	}
-	if err != nil {
-		return err
-	}
-	return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-		Action: "review_member.invited", ObjectType: "review_member_invite", ObjectID: id,
-		After: map[string]string{"review": sc.ReviewID, "email": email, "name": name, "role": string(d.Role),
-			"area": d.AreaID, "inspectorate": d.Inspectorate, "job_title": d.JobTitle, "invitation": invID}})
+	return err
 }
 
 func reviewInvitationBody(name, inviter, tenantName, reviewTitle string, role auth.ReviewRole, areaName, link string, expires time.Time) string {
@@ -259,14 +252,15 @@ func UpdatePerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID
 	var res PersonUpdated
 	d, errs := in.Validate()
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if res.Form, err = loadPersonForm(ctx, tx, sc, memberID); err != nil {
+		c, err := lockMemberForChange(ctx, tx, sc.TenantID, sc.ReviewID, memberID)
+		res.Form = c.Form
+		if err != nil {
 			return err
 		}
 		if version < 1 {
 			return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 		}
-		checkArea(d, res.Form.Options.Areas, errs)
+		areaName := checkArea(d, res.Form.Options.Areas, errs)
 		d.CheckLists(res.Form.Options.Inspectorates, res.Form.Options.TeamRoles, errs)
 		if errs.Any() {
 			return &form.Refused{Errors: errs}
@@ -279,21 +273,26 @@ func UpdatePerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID
 			res.Unchanged = true
 			return nil
 		}
-		res.Before, res.After, err = UpdateMember(ctx, tx, sc.TenantID, sc.ReviewID, memberID, version, d)
-		var onVisit *OnVisitError
-		switch {
-		case errors.Is(err, ErrLastLead):
+		if m.Role == auth.ReviewLead && d.Role != auth.ReviewLead && c.Leads <= 1 {
 			errs.Add("role", LastLeadMessage+". Make someone else a lead first.")
 			return &form.Refused{Errors: errs}
-		case errors.As(err, &onVisit):
-			errs.Add("role", onVisit.Error())
-			return &form.Refused{Errors: errs}
-		case err != nil:
-			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "review_member.updated", ObjectType: "review_member", ObjectID: memberID,
-			Before: auditOfMember(res.Before), After: auditOfMember(res.After)})
+		if d.Role == auth.ReviewContact || d.Role == auth.ReviewObserver {
+			var onVisit *OnVisitError
+			if err := checkNotOnVisit(ctx, tx, sc.TenantID, m); errors.As(err, &onVisit) {
+				errs.Add("role", onVisit.Error())
+				return &form.Refused{Errors: errs}
+			} else if err != nil {
+				return err
+			}
+		}
+		after := m
+		after.Role, after.AreaID, after.AreaName, after.Inspectorate, after.JobTitle = d.Role, areaOf(d), areaName, d.Inspectorate, d.JobTitle
+		after.Version, err = writeMember(ctx, tx, sc, memberID, version, d, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID,
+			ActorEmail: sc.Email, Action: "review_member.updated", ObjectType: "review_member", ObjectID: memberID,
+			Before: auditOfMember(m), After: auditOfMember(after)})
+		res.Before, res.After = m, after
+		return err
 	})
 	return res, err
 }
@@ -304,27 +303,25 @@ func RemovePerson(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID
 	var f PersonForm
 	var refused *form.Refused
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		removed, err := RemoveMember(ctx, tx, sc.TenantID, sc.ReviewID, memberID)
-		f.Member = removed
+		c, err := lockMemberForChange(ctx, tx, sc.TenantID, sc.ReviewID, memberID)
+		if err != nil {
+			return err
+		}
+		f = c.Form
+		m := c.Form.Member
+		if m.Role == auth.ReviewLead && c.Leads <= 1 {
+			refused = form.Refuse("remove", LastLeadMessage+". Make someone else a lead before removing "+m.Name+".")
+			return nil
+		}
 		var onVisit *OnVisitError
-		switch {
-		case errors.Is(err, ErrLastLead):
-			refused = form.Refuse("remove", LastLeadMessage+". Make someone else a lead before removing "+removed.Name+".")
-		case errors.As(err, &onVisit):
+		if err := checkNotOnVisit(ctx, tx, sc.TenantID, m); errors.As(err, &onVisit) {
 			refused = form.Refuse("remove", onVisit.Error())
-		case err != nil:
+			return nil
+		} else if err != nil {
 			return err
 		}
-		if refused != nil {
-			// The member's page again: read in this transaction, with the member as read.
-			if f.Review, err = Get(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
-				return err
-			}
-			f.Options, err = LoadMemberOptions(ctx, tx, sc.TenantID, sc.ReviewID)
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "review_member.removed", ObjectType: "review_member", ObjectID: memberID, Before: auditOfMember(removed)})
+		return deleteMember(ctx, tx, sc, memberID, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "review_member.removed", ObjectType: "review_member", ObjectID: memberID, Before: auditOfMember(m)})
 	})
 	if err == nil && refused != nil {
 		return f, refused

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/db"
 )
 
@@ -234,6 +235,36 @@ func LockStage(ctx context.Context, q db.Querier, tenantID, id string) (Review, 
 	return v, nil
 }
 
+// LockStageWith is LockStage that reads, in the same statement and after the review's lock, the
+// extra columns (SQL that may use $1, the tenant, and $2, the review): a subquery there may lock
+// rows of its own, after the review's, and reads their newest version. Rows it reads without a
+// lock are as the statement began, before any wait for the lock.
+func LockStageWith(ctx context.Context, q db.Querier, tenantID, id string, extra ...Columns) (Review, error) {
+	if !db.ValidUUID(id) {
+		return Review{}, apperr.NotFound("Review not found")
+	}
+	var v Review
+	var status string
+	cols := ""
+	dest := []any{&v.TenantID, &v.ID, &v.Title, &v.Summary, &v.KeyQuestion, &v.FieldworkStart, &v.FieldworkEnd,
+		&v.PlannedPublication, &status, &v.EvidenceLocked, &v.Version, &v.CreatedAt, &v.UpdatedAt}
+	for _, x := range extra {
+		cols += ",\n\t\t\t" + x.SQL
+		dest = append(dest, x.Dest...)
+	}
+	// The locking CTE is read first, so the review's row is locked before any row the columns lock.
+	err := q.QueryRow(ctx, `WITH locked AS MATERIALIZED (SELECT * FROM reviews WHERE tenant_id = $1 AND id = $2 FOR UPDATE)
+		SELECT `+reviewCols+cols+` FROM locked`, tenantID, id).Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Review{}, apperr.NotFound("Review not found")
+	}
+	if err != nil {
+		return Review{}, fmt.Errorf("review: lock stage %s: %w", id, err)
+	}
+	v.Status = Status(status)
+	return v, nil
+}
+
 // MaxReason is the longest reason a move back may give.
 const MaxReason = 2000
 
@@ -277,4 +308,25 @@ func SetStage(ctx context.Context, q db.Querier, tenantID, id, actorID string, t
 		return Review{}, fmt.Errorf("review: set stage %s: %w", id, err)
 	}
 	return v, nil
+}
+
+// SetStageAudited is SetStage with the audit entry e written in the same statement. The entry is
+// built before the write: the evidence is locked after it exactly when to is drafting or later.
+func SetStageAudited(ctx context.Context, q db.Querier, tenantID, id, actorID string, to Status, e audit.Event) error {
+	entry, args, err := audit.Insert(ctx, e, []any{tenantID, id, string(to), to.Index() >= StatusDrafting.Index(), actorID})
+	if err != nil {
+		return err
+	}
+	tag, err := q.Exec(ctx, `WITH entry AS (`+entry+`)
+		UPDATE reviews SET status = $3, version = version + 1, updated_at = now(),
+			evidence_locked_at = CASE WHEN $4 THEN coalesce(evidence_locked_at, now()) END,
+			evidence_locked_by = CASE WHEN $4 THEN CASE WHEN evidence_locked_at IS NULL THEN $5::uuid ELSE evidence_locked_by END END
+		WHERE tenant_id = $1 AND id = $2`, args...)
+	if err != nil {
+		return fmt.Errorf("review: set stage %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return apperr.NotFound("Review not found")
+	}
+	return nil
 }

@@ -188,7 +188,7 @@ func ConfirmSheet(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID s
 		if len(in.Elements) != len(st.Template.Elements) {
 			return changedTemplate
 		}
-		var before, after []map[string]any
+		var changes []answerChange
 		for i, e := range st.Template.Elements {
 			if strings.ToLower(in.Elements[i]) != e.ID {
 				return changedTemplate
@@ -206,24 +206,30 @@ func ConfirmSheet(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID s
 			if cur.LevelID == a.LevelID && CommentaryText(cur.Commentary) == a.Commentary {
 				continue // the same as saved: nothing to change (also a repeated confirm)
 			}
-			b, x, changed, err := SaveAnswer(ctx, tx, sc.TenantID, sc.ReviewID, areaID, sc.UserID, st.Template, a)
-			if apperr.Is(err, apperr.CodeConflict) && err != ErrSubmitted {
-				return apperr.Conflict("Someone changed the answer to “%s” after you uploaded your spreadsheet, so nothing has been saved. "+
-					"Upload your spreadsheet again to see what would change.", e.Title)
-			}
-			if err != nil {
-				return err
-			}
-			if changed {
-				saved++
-				before = append(before, map[string]any{"element": e.Title, "level": b.LevelID, "commentary": b.Commentary, "version": b.Version})
-				after = append(after, map[string]any{"element": e.Title, "level": x.LevelID, "commentary": x.Commentary, "version": x.Version})
-			}
+			changes = append(changes, answerChange{Title: e.Title, In: a})
 		}
-		if saved == 0 {
+		if len(changes) == 0 {
 			return nil
 		}
-		return audit.Change(ctx, tx, sc, "selfassess.imported", "self_assessment", areaID, before, after)
+		// The submission locked (the stage checked with it), then every answer written in one
+		// statement that reads them after the lock, with the audit entry.
+		status, _, err := lockSubmission(ctx, tx, sc.TenantID, sc.ReviewID, areaID)
+		if err != nil {
+			return err
+		}
+		if status == StatusSubmitted {
+			return ErrSubmitted
+		}
+		n, conflict, err := saveAnswers(ctx, tx, sc, areaID, changes)
+		if err != nil {
+			return err
+		}
+		if conflict != "" {
+			return apperr.Conflict("Someone changed the answer to “%s” after you uploaded your spreadsheet, so nothing has been saved. "+
+				"Upload your spreadsheet again to see what would change.", conflict)
+		}
+		saved = n
+		return nil
 	})
 	return saved, err
 }

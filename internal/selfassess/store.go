@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/review"
 )
@@ -280,6 +281,63 @@ func SaveAnswer(ctx context.Context, q db.Querier, tenantID, reviewID, areaID, u
 		return before, after, false, fmt.Errorf("selfassess: save answer of %s: %w", areaID, db.MapError(err))
 	}
 	return before, after, true, nil
+}
+
+// answerChange is an answer to write, with its element's title for the audit log.
+type answerChange struct {
+	Title string
+	In    AnswerInput
+}
+
+// saveAnswers writes an area's answers in one statement, with one audit entry
+// ("selfassess.imported") of those it changed, as SaveAnswer would one by one: an answer stored
+// already as given is left alone, and one whose version is not the input's is a conflict, named by
+// its element's title, and then nothing is written. The caller holds the submission's lock
+// (lockSubmission), so the statement reads every answer as it stands.
+func saveAnswers(ctx context.Context, tx pgx.Tx, sc db.Scope, areaID string, changes []answerChange) (saved int, conflict string, err error) {
+	n := len(changes)
+	elements, levels, commentaries, titles := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	versions, order := make([]int32, n), make([]int32, n)
+	for i, c := range changes {
+		elements[i], levels[i], commentaries[i], titles[i] = c.In.ElementID, c.In.LevelID, c.In.Commentary, c.Title
+		versions[i], order[i] = int32(c.In.Version), int32(i)
+	}
+	meta := audit.MetaFrom(ctx)
+	var first *string
+	err = tx.QueryRow(ctx, `WITH i AS (
+			SELECT * FROM unnest($4::uuid[], $5::text[], $6::text[], $7::int[], $8::text[], $9::int[])
+				AS i (element_id, level, commentary, version, title, n)),
+		c AS (SELECT i.*, coalesce(r.version, 0) AS cur_version, coalesce(r.level_id::text, '') AS cur_level,
+				coalesce(r.commentary, '') AS cur_commentary
+			FROM i LEFT JOIN sa_responses r ON r.tenant_id = $1 AND r.area_id = $3 AND r.element_id = i.element_id),
+		todo AS (SELECT * FROM c WHERE NOT (cur_version > 0 AND cur_level = level AND cur_commentary = commentary)),
+		bad AS (SELECT title FROM todo WHERE cur_version <> version ORDER BY n LIMIT 1),
+		w AS (INSERT INTO sa_responses (tenant_id, area_id, element_id, review_id, level_id, commentary, updated_by)
+			SELECT $1, $3, element_id, $2, nullif(level, '')::uuid, commentary, $10 FROM todo
+			WHERE NOT EXISTS (SELECT 1 FROM bad)
+			ON CONFLICT (tenant_id, area_id, element_id) DO UPDATE SET level_id = EXCLUDED.level_id,
+				commentary = EXCLUDED.commentary, updated_by = EXCLUDED.updated_by, updated_at = now(),
+				version = sa_responses.version + 1
+			RETURNING element_id, version),
+		entry AS (`+audit.InsertFrom+`
+			SELECT $1, $10, coalesce(nullif($11::text, ''), `+audit.ActorEmailSQL("$10::uuid")+`), 'selfassess.imported',
+				'self_assessment', $12,
+				(SELECT jsonb_agg(jsonb_build_object('element', t.title, 'level', t.cur_level, 'commentary', t.cur_commentary,
+					'version', t.cur_version) ORDER BY t.n) FROM todo t JOIN w ON w.element_id = t.element_id),
+				(SELECT jsonb_agg(jsonb_build_object('element', t.title, 'level', t.level, 'commentary', t.commentary,
+					'version', w.version) ORDER BY t.n) FROM todo t JOIN w ON w.element_id = t.element_id),
+				$13, $14
+			WHERE EXISTS (SELECT 1 FROM w))
+		SELECT (SELECT count(*) FROM w), (SELECT title FROM bad)`,
+		sc.TenantID, sc.ReviewID, areaID, elements, levels, commentaries, versions, titles, order,
+		sc.UserID, sc.Email, areaID, meta.RequestID, meta.IP).Scan(&saved, &first)
+	if err != nil {
+		return 0, "", fmt.Errorf("selfassess: save answers of %s: %w", areaID, db.MapError(err))
+	}
+	if first != nil {
+		return 0, *first, nil
+	}
+	return saved, "", nil
 }
 
 // Submit submits an area's self-assessment, unless a required answer is missing (a
