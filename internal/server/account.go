@@ -50,7 +50,8 @@ func (s *Server) ownTenants(ctx context.Context, userID string) ([]user.TenantCh
 }
 
 // confirmPassword checks the signed-in user's password before a change to how they sign in
-// (user.ConfirmPassword: wrong ones are counted and audited).
+// (user.ConfirmPassword: wrong ones are counted and audited; a right one stays counted until the
+// change, or user.ReleaseReauth).
 func (s *Server) confirmPassword(r *http.Request, password, purpose string) (bool, error) {
 	return user.ConfirmPassword(r.Context(), s.pool, scopeOf(r), password, purpose, maxAccountFailures, s.now().Add(-throttleWindow))
 }
@@ -78,6 +79,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	next := r.PostFormValue("new_password")
 	confirm := r.PostFormValue("confirm_password")
 	f := accountview.PasswordForm{Errors: &form.Errors{}}
+	right := false // the current password, whose attempt stays counted until the change takes it back
 	if current == "" {
 		f.Errors.Add("current_password", "Enter your current password")
 	} else {
@@ -85,6 +87,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		right = ok
 		if !ok {
 			f.Errors.Add("current_password", "Your current password is not correct")
 		} else if next == current {
@@ -103,6 +106,11 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("confirm_password", "The passwords do not match: enter the same new password twice")
 	}
 	if f.Errors.Any() {
+		if right {
+			if err := user.ReleaseReauth(ctx, s.pool, scopeOf(r)); err != nil {
+				return err
+			}
+		}
 		p := s.page(r, "Change your password")
 		p.Nav = "account"
 		p.HasError = true
@@ -226,14 +234,11 @@ func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	st, err := s.loadTwoFactor(r, false)
-	if err != nil {
-		return err
-	}
-	if !st.user.TOTPEnabled {
+	a := actorFrom(ctx) // read in this request, with the tenant's rule
+	if !a.TOTP {
 		return s.redirect(w, r, "/account/two-factor", "")
 	}
-	if st.required {
+	if a.TwoFactorRequired {
 		return apperr.Forbidden("Your organisation requires two-factor sign-in, so you cannot turn it off.")
 	}
 	errs := &form.Errors{}
@@ -249,15 +254,24 @@ func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	if errs.Any() {
+		// The page again, read only now that it is needed.
+		st, err := s.loadTwoFactor(r, false)
+		if err != nil {
+			return err
+		}
 		p := s.page(r, "Two-factor sign-in")
 		p.Nav = "account"
 		p.HasError = true
 		return s.invalid(w, r, accountview.Manage(p, accountview.TwoFactorManage{RecoveryLeft: st.recoveryLeft,
 			Required: st.required, Errors: errs}))
 	}
-	v, err := user.TurnOffTwoFactor(ctx, s.pool, scopeOf(r))
+	v, done, err := user.TurnOffTwoFactor(ctx, s.pool, scopeOf(r))
 	if err != nil {
 		return err
+	}
+	if !done {
+		// Turned off, or required by the organisation, since this request began.
+		return s.redirect(w, r, "/account/two-factor", "")
 	}
 	if err := s.keepSession(ctx, v); err != nil {
 		return err

@@ -229,6 +229,7 @@ func LoadRequest(ctx context.Context, q db.Querier, userID, tenantID, reviewID s
 		return Request{}, fmt.Errorf("user: load request %s/%s: %w", userID, tenantID, err)
 	}
 	s.Actor.Role = auth.Role(role)
+	s.Actor.TwoFactorRequired = s.Require2FA
 	if memberID != nil {
 		rq.Review = &auth.ReviewAccess{ReviewID: reviewID, MemberID: *memberID, Role: auth.ReviewRole(*reviewRole)}
 		if areaID != nil {
