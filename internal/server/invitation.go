@@ -189,6 +189,10 @@ func (s *Server) signInInvited(w http.ResponseWriter, r *http.Request, inv user.
 	if len(tenants) == 0 {
 		return s.redirect(w, r, "/sign-in", "")
 	}
+	sess, err := user.StartSession(ctx, s.pool, userID, tenants[0].ID, "invitation", s.now())
+	if err != nil {
+		return err
+	}
 	s.sessions.Put(ctx, "flash", joined)
-	return s.completeSignIn(w, r, userID, tenants, "/", "invitation")
+	return s.completeSignIn(w, r, sess, tenants, "/")
 }
