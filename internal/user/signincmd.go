@@ -89,6 +89,7 @@ func recordSignIn(ctx context.Context, tx pgx.Tx, sess Session, method string, n
 	}
 	return ok, nil
 }
+
 // SecondFactor is what checking a two-factor code came to.
 type SecondFactor struct {
 	OK        bool           // the code was right (and is now used)
