@@ -40,27 +40,50 @@ func RequestReset(ctx context.Context, pool *pgxpool.Pool, typed, baseURL string
 		return email, form.Refuse("email", "Enter an email address in the correct format, like name@example.com")
 	}
 	return email, db.InTx(ctx, pool, db.Scope{}, func(tx pgx.Tx) error {
-		cred, err := CredentialsByEmail(ctx, tx, email)
-		if err != nil || cred.ID == "" {
-			return err
+		// The account, and a lock on its resets: requests for it count and create one after
+		// another, so that they cannot exceed the limit. The count comes after the lock.
+		var cred Credentials
+		err := tx.QueryRow(ctx, `SELECT u.id, u.email, u.name,
+				pg_advisory_xact_lock(hashtextextended('password_resets:' || u.id::text, 0))::text
+			FROM auth_user_by_email($1) u`, email).Scan(&cred.ID, &cred.Email, &cred.Name, new(string))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
 		}
-		n, err := RecentResets(ctx, tx, cred.ID, now.Add(-resetMailWindow))
+		if err != nil {
+			return fmt.Errorf("user: reset for %s: %w", email, err)
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM password_resets WHERE user_id = $1 AND created_at > $2`,
+			cred.ID, now.Add(-resetMailWindow)).Scan(&n); err != nil {
+			return fmt.Errorf("user: count resets of %s: %w", cred.ID, err)
+		}
+		sent := n < resetMailLimit
+		// The mail's job first, then one statement with the reset and the audit entries.
+		var args []any
+		var sql, entry string
+		if sent {
+			token, hash := auth.NewToken()
+			queued, err := mail.EnqueueJob(ctx, tx, "", mail.Message{To: cred.Email, Kind: "password_reset",
+				Subject: "Reset your Thematic reviews password", Body: resetMailBody(cred.Name, baseURL+"/password/reset/"+token)})
+			if err != nil {
+				return err
+			}
+			args = []any{cred.ID, hash, now.Add(ResetLinkLifetime)}
+			sql = `reset AS (INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES ($1, $2, $3)),`
+			if entry, args, err = audit.Insert(ctx, queued, args); err != nil {
+				return err
+			}
+			sql += ` queued AS (` + entry + `),`
+		}
+		entry, args, err = audit.Insert(ctx, audit.Event{ActorID: cred.ID, ActorEmail: cred.Email, Action: "auth.password_reset_requested",
+			ObjectType: "user", ObjectID: cred.ID, After: map[string]bool{"email_sent": sent}}, args)
 		if err != nil {
 			return err
 		}
-		sent := n < resetMailLimit
-		if sent {
-			token, hash := auth.NewToken()
-			if err := CreatePasswordReset(ctx, tx, cred.ID, hash, now.Add(ResetLinkLifetime)); err != nil {
-				return err
-			}
-			if err := mail.Enqueue(ctx, tx, "", mail.Message{To: cred.Email, Kind: "password_reset",
-				Subject: "Reset your Thematic reviews password", Body: resetMailBody(cred.Name, baseURL+"/password/reset/"+token)}); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, `WITH `+sql+` requested AS (`+entry+`) SELECT 1`, args...); err != nil {
+			return fmt.Errorf("user: record reset of %s: %w", cred.ID, err)
 		}
-		return audit.Record(ctx, tx, audit.Event{ActorID: cred.ID, ActorEmail: cred.Email, Action: "auth.password_reset_requested",
-			ObjectType: "user", ObjectID: cred.ID, After: map[string]bool{"email_sent": sent}})
+		return nil
 	})
 }
 

@@ -378,19 +378,6 @@ func InvitationByToken(ctx context.Context, q db.Querier, tokenHash []byte) (Inv
 	return i, nil
 }
 
-// MarkInvitationAccepted uses the invitation up; it fails if it was used meanwhile.
-func MarkInvitationAccepted(ctx context.Context, q db.Querier, tenantID, id string) error {
-	tag, err := q.Exec(ctx, `UPDATE invitations SET accepted_at = now()
-		WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()`, tenantID, id)
-	if err != nil {
-		return fmt.Errorf("user: accept invitation %s: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return apperr.Invalid("This invitation has already been used or has expired")
-	}
-	return nil
-}
-
 // PendingInvitations lists the tenant's invitations not yet accepted or revoked.
 func PendingInvitations(ctx context.Context, q db.Querier, tenantID string) ([]Invitation, error) {
 	rows, err := q.Query(ctx, `SELECT tenant_id, id, email, name, role, expires_at, created_at FROM invitations
@@ -421,16 +408,6 @@ func RevokeInvitation(ctx context.Context, q db.Querier, tenantID, id string) (I
 	}
 	i.ID, i.TenantID = id, tenantID
 	return i, nil
-}
-
-// CreatePasswordReset stores a reset token hash for the user.
-func CreatePasswordReset(ctx context.Context, q db.Querier, userID string, tokenHash []byte, expires time.Time) error {
-	_, err := q.Exec(ctx, `INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES ($1, $2, $3)`,
-		userID, tokenHash, expires)
-	if err != nil {
-		return fmt.Errorf("user: create reset: %w", err)
-	}
-	return nil
 }
 
 // Reset is a password reset request as stored.
