@@ -83,6 +83,7 @@ func Accept(ctx context.Context, pool *pgxpool.Pool, in Accepting, more AcceptMo
 	}
 	// Scoped to the tenant and to the account (a new one too), so that the statement may read
 	// back the account it makes.
+	gone := false // the invitation was used or withdrawn meanwhile
 	err = db.InTx(ctx, pool, db.Scope{TenantID: inv.TenantID, UserID: out.UserID}, func(tx pgx.Tx) error {
 		var ok bool
 		var userVersion, memberVersion *int
@@ -114,8 +115,9 @@ func Accept(ctx context.Context, pool *pgxpool.Pool, in Accepting, more AcceptMo
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("user: accept invitation %s: %w", inv.ID, err)
 		}
-		if !ok || userVersion == nil || memberVersion == nil {
-			return apperr.Invalid("This invitation has already been used or has expired")
+		if gone = !ok || userVersion == nil || memberVersion == nil; gone {
+			// Nothing was written but the attempt taken back (the password was right): commit that.
+			return nil
 		}
 		if !in.SignIn {
 			return nil
@@ -142,6 +144,9 @@ func Accept(ctx context.Context, pool *pgxpool.Pool, in Accepting, more AcceptMo
 		}
 		return nil
 	})
+	if err == nil && gone {
+		return Accepted{}, apperr.Invalid("This invitation has already been used or has expired")
+	}
 	return out, err
 }
 
