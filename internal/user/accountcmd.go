@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,7 +13,6 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
-	"thematic/internal/tenant"
 )
 
 // The signed-in user's own account, as commands: each scoped to sc (the user in their current
@@ -108,24 +108,29 @@ type TwoFactorState struct {
 	RecoveryLeft int
 }
 
-// TwoFactorPage reads the user's two-factor set-up. With pending, a user who has not turned it
-// on gets a secret to set up, kept across reloads until they confirm it.
+// TwoFactorPage reads the user's two-factor set-up, the tenant's rule and the recovery codes
+// left in one statement. With pending, a user who has not turned it on gets a secret to set up,
+// kept across reloads until they confirm it.
 func TwoFactorPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, pending bool) (TwoFactorState, error) {
 	var st TwoFactorState
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if st.User, err = Get(ctx, tx, sc.UserID); err != nil {
-			return err
+		u := &st.User
+		err := tx.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.totp_enabled, u.totp_secret, u.totp_last_step,
+				u.auth_version, u.created_at,
+				coalesce((SELECT t.require_2fa FROM tenants t WHERE t.id = nullif($2, '')::uuid), false),
+				(SELECT count(*) FROM recovery_codes c WHERE c.user_id = u.id AND c.used_at IS NULL)
+			FROM users u WHERE u.id = $1`, sc.UserID, sc.TenantID).Scan(&u.ID, &u.Email, &u.Name, &u.TOTPEnabled,
+			&u.TOTPSecret, &u.TOTPLastStep, &u.AuthVersion, &u.CreatedAt, &st.Required, &st.RecoveryLeft)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFound("User not found")
 		}
-		t, err := tenant.Get(ctx, tx, sc.TenantID)
 		if err != nil {
-			return err
+			return fmt.Errorf("user: two-factor set-up of %s: %w", sc.UserID, err)
 		}
-		st.Required = t.Require2FA
 		if st.User.TOTPEnabled {
-			st.RecoveryLeft, err = RecoveryCodesLeft(ctx, tx, sc.UserID)
-			return err
+			return nil
 		}
+		st.RecoveryLeft = 0
 		if pending && st.User.TOTPSecret == "" {
 			st.User.TOTPSecret = auth.NewTOTPSecret()
 			return SetTOTPSecret(ctx, tx, sc.UserID, st.User.TOTPSecret)
