@@ -140,7 +140,13 @@ type twoFactorState struct {
 
 // loadTwoFactor reads the user's two-factor set-up (user.TwoFactorPage).
 func (s *Server) loadTwoFactor(r *http.Request, pending bool) (twoFactorState, error) {
-	st, err := user.TwoFactorPage(r.Context(), s.pool, scopeOf(r), pending)
+	return s.loadTwoFactorAfter(r, pending, "")
+}
+
+// loadTwoFactorAfter is loadTwoFactor recording, with the read, that the password given for
+// failedPurpose was wrong ("" for none).
+func (s *Server) loadTwoFactorAfter(r *http.Request, pending bool, failedPurpose string) (twoFactorState, error) {
+	st, err := user.TwoFactorPage(r.Context(), s.pool, scopeOf(r), pending, failedPurpose)
 	return twoFactorState{user: st.User, required: st.Required, recoveryLeft: st.RecoveryLeft}, err
 }
 
@@ -241,21 +247,24 @@ func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error 
 	if a.TwoFactorRequired {
 		return apperr.Forbidden("Your organisation requires two-factor sign-in, so you cannot turn it off.")
 	}
+	const purpose = "turn off two-factor sign-in"
 	errs := &form.Errors{}
+	failed := "" // the purpose a wrong password is recorded for, with the page's read
 	if password := r.PostFormValue("password"); password == "" {
 		errs.Add("password", "Enter your password")
 	} else {
-		ok, err := s.confirmPassword(r, password, "turn off two-factor sign-in")
+		ok, err := user.CheckOwnPassword(ctx, s.pool, scopeOf(r), password, maxAccountFailures, s.now().Add(-throttleWindow))
 		if err != nil {
 			return err
 		}
 		if !ok {
 			errs.Add("password", "Your password is not correct")
+			failed = purpose
 		}
 	}
 	if errs.Any() {
 		// The page again, read only now that it is needed.
-		st, err := s.loadTwoFactor(r, false)
+		st, err := s.loadTwoFactorAfter(r, false, failed)
 		if err != nil {
 			return err
 		}

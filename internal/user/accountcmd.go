@@ -51,6 +51,18 @@ func reauthKey(userID string) string { return "reauth:" + userID }
 // own statement (ChangeOwnPassword, TurnOffTwoFactor), or ReleaseReauth when the form is refused
 // for another reason.
 func ConfirmPassword(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, password, purpose string, limit int, since time.Time) (bool, error) {
+	ok, err := CheckOwnPassword(ctx, pool, sc, password, limit, since)
+	if ok || err != nil {
+		return ok, err
+	}
+	return false, db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		return audit.Record(ctx, tx, passwordCheckFailed(sc, purpose))
+	})
+}
+
+// CheckOwnPassword is ConfirmPassword without the audit entry of a wrong password, for a caller
+// that writes it with what it reads next (TwoFactorPage's failedPurpose).
+func CheckOwnPassword(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, password string, limit int, since time.Time) (bool, error) {
 	cred, admitted, err := SignInAttempt(ctx, pool, sc.Email, []string{reauthKey(sc.UserID)}, []int{limit}, since)
 	if err != nil {
 		return false, db.MapError(err)
@@ -59,14 +71,14 @@ func ConfirmPassword(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, passw
 		return false, apperr.TooMany("There have been too many wrong passwords. Wait 15 minutes and try again.")
 	}
 	// CheckPassword hashes whatever it is given, so a mismatched account takes as long.
-	if auth.CheckPassword(cred.PasswordHash, password) && cred.ID == sc.UserID {
-		return true, nil
-	}
-	return false, db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "user.password_check_failed", ObjectType: "user", ObjectID: sc.UserID,
-			After: map[string]string{"purpose": purpose}})
-	})
+	return auth.CheckPassword(cred.PasswordHash, password) && cred.ID == sc.UserID, nil
+}
+
+// passwordCheckFailed is the audit entry of a wrong password given to confirm a change.
+func passwordCheckFailed(sc db.Scope, purpose string) audit.Event {
+	return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+		Action: "user.password_check_failed", ObjectType: "user", ObjectID: sc.UserID,
+		After: map[string]string{"purpose": purpose}}
 }
 
 // ReleaseReauth takes back the attempt of a password ConfirmPassword found right, when the change
@@ -110,16 +122,26 @@ type TwoFactorState struct {
 
 // TwoFactorPage reads the user's two-factor set-up, the tenant's rule and the recovery codes
 // left in one statement. With pending, a user who has not turned it on gets a secret to set up,
-// kept across reloads until they confirm it.
-func TwoFactorPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, pending bool) (TwoFactorState, error) {
+// kept across reloads until they confirm it. With failedPurpose, the same statement records that
+// the password given for it was wrong (CheckOwnPassword), for the page that says so.
+func TwoFactorPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, pending bool, failedPurpose string) (TwoFactorState, error) {
 	var st TwoFactorState
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		u := &st.User
-		err := tx.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.totp_enabled, u.totp_secret, u.totp_last_step,
+		args := []any{sc.UserID, sc.TenantID}
+		with := ""
+		if failedPurpose != "" {
+			entry, more, err := audit.Insert(ctx, passwordCheckFailed(sc, failedPurpose), args)
+			if err != nil {
+				return err
+			}
+			with, args = `WITH failed AS (`+entry+`) `, more
+		}
+		err := tx.QueryRow(ctx, with+`SELECT u.id, u.email, u.name, u.totp_enabled, u.totp_secret, u.totp_last_step,
 				u.auth_version, u.created_at,
 				coalesce((SELECT t.require_2fa FROM tenants t WHERE t.id = nullif($2, '')::uuid), false),
 				(SELECT count(*) FROM recovery_codes c WHERE c.user_id = u.id AND c.used_at IS NULL)
-			FROM users u WHERE u.id = $1`, sc.UserID, sc.TenantID).Scan(&u.ID, &u.Email, &u.Name, &u.TOTPEnabled,
+			FROM users u WHERE u.id = $1`, args...).Scan(&u.ID, &u.Email, &u.Name, &u.TOTPEnabled,
 			&u.TOTPSecret, &u.TOTPLastStep, &u.AuthVersion, &u.CreatedAt, &st.Required, &st.RecoveryLeft)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFound("User not found")
