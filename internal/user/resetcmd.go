@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
@@ -154,18 +153,29 @@ func ResetPassword(ctx context.Context, pool *pgxpool.Pool, token, password, con
 		if errs.Any() {
 			return &form.Refused{Errors: errs}
 		}
-		if err := UseReset(ctx, tx, rs); err != nil {
-			if apperr.Is(err, apperr.CodeInvalid) {
-				// Used by another request meanwhile, or it expired while the form was open.
-				return ErrResetUnusable
-			}
+		// One statement uses the link up (and the user's other open links), sets the password
+		// (ending every session) and writes the audit entry.
+		entry, args, err := audit.Insert(ctx, audit.Event{ActorID: u.ID, ActorEmail: u.Email, Action: "auth.password_reset",
+			ObjectType: "user", ObjectID: u.ID}, []any{rs.ID, rs.UserID, hash})
+		if err != nil {
 			return err
 		}
-		if err := SetPasswordByReset(ctx, tx, rs.UserID, hash); err != nil {
-			return err
+		var used bool
+		err = tx.QueryRow(ctx, `WITH used AS (UPDATE password_resets SET used_at = now()
+				WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id),
+			others AS (UPDATE password_resets SET used_at = now()
+				WHERE user_id = $2 AND used_at IS NULL AND id <> $1 AND EXISTS (SELECT 1 FROM used)),
+			set AS (SELECT auth_set_password(user_id, $3) FROM used),
+			entry AS (`+entry+`)
+			SELECT EXISTS (SELECT 1 FROM used), (SELECT count(*) FROM set)`, args...).Scan(&used, new(int))
+		if err != nil {
+			return fmt.Errorf("user: reset password of %s: %w", rs.UserID, err)
 		}
-		return audit.Record(ctx, tx, audit.Event{ActorID: u.ID, ActorEmail: u.Email, Action: "auth.password_reset",
-			ObjectType: "user", ObjectID: u.ID})
+		if !used {
+			// Used by another request meanwhile, or it expired while the form was open.
+			return ErrResetUnusable
+		}
+		return nil
 	})
 	return u, err
 }

@@ -432,22 +432,6 @@ func ResetByToken(ctx context.Context, q db.Querier, tokenHash []byte) (Reset, e
 	return r, nil
 }
 
-// UseReset marks a reset used (and every other open reset of the user), failing if already used.
-func UseReset(ctx context.Context, q db.Querier, r Reset) error {
-	tag, err := q.Exec(ctx, `UPDATE password_resets SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now()`, r.ID)
-	if err != nil {
-		return fmt.Errorf("user: use reset: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return apperr.Invalid("This link has already been used or has expired")
-	}
-	_, err = q.Exec(ctx, `UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, r.UserID)
-	if err != nil {
-		return fmt.Errorf("user: close other resets: %w", err)
-	}
-	return nil
-}
-
 // RecordFailure notes a failed sign-in under each key.
 func RecordFailure(ctx context.Context, q db.Querier, keys ...string) error {
 	for _, k := range keys {
