@@ -14,7 +14,7 @@ import (
 // accountSuccessPaths are the forms of accounts, sign-in and invitations whose success paths
 // sent more than ten statements (issue 17): accepting an invitation 17–27, turning two-factor
 // sign-in off 17–22, the two-factor step of signing in 15, changing one's password 11–16, forgot
-// password 12–13, a tenant admin's invitation 14.
+// password 12–13, a tenant admin's invitation 13–15, setting a password through a reset link 13.
 var accountSuccessPaths = []successPath{
 	{"accepting an invitation with a new account", func(t *testing.T, e *env) (*client, string, url.Values) {
 		link := e.invite(e.invTenantID(demo.TenantSlug), "new.person@demo.test", "Nia New", auth.RoleMember)
@@ -60,6 +60,13 @@ var accountSuccessPaths = []successPath{
 	{"forgot password for an address without an account", func(t *testing.T, e *env) (*client, string, url.Values) {
 		return e.client(), "/password/forgot", url.Values{"email": {"nobody@demo.test"}}
 	}, http.StatusOK},
+	{"setting a password through a reset link", func(t *testing.T, e *env) (*client, string, url.Values) {
+		c := e.client()
+		if r := c.post("/password/forgot", url.Values{"email": {"lead@demo.test"}}); r.Status != http.StatusOK {
+			t.Fatalf("forgot password: %d", r.Status)
+		}
+		return c, e.resetLink("lead@demo.test"), url.Values{"password": {"a much better passphrase"}, "confirm": {"a much better passphrase"}}
+	}, 0},
 	{"a tenant admin inviting someone", func(t *testing.T, e *env) (*client, string, url.Values) {
 		return e.signedIn("admin@demo.test"), "/admin/users/invite", url.Values{"name": {"Nia New"}, "email": {"nia.new@demo.test"}, "role": {"member"}}
 	}, 0},
