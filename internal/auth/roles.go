@@ -38,6 +38,8 @@ type Actor struct {
 	TenantName string
 	Role       Role
 	TOTP       bool // two-factor sign-in is set up
+	// TwoFactorRequired is the tenant's rule that its members sign in with a second factor.
+	TwoFactorRequired bool
 
 	// Review is the actor's place in the review the request is about (routes under
 	// /reviews/{reviewID}); nil elsewhere or when they are not a member of it.

@@ -67,15 +67,25 @@ var inserter = func() *river.Client[pgx.Tx] {
 // "mail.queued" there (address, subject, kind; not the body). tenantID is the tenant the mail is
 // sent for, "" for mail outside any tenant.
 func Enqueue(ctx context.Context, tx pgx.Tx, tenantID string, m Message) error {
+	e, err := EnqueueJob(ctx, tx, tenantID, m)
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, e)
+}
+
+// EnqueueJob queues m in tx as Enqueue does and returns its "mail.queued" entry without writing it,
+// for a command that writes its entries in the statement of its change (audit.Insert), after.
+func EnqueueJob(ctx context.Context, tx pgx.Tx, tenantID string, m Message) (audit.Event, error) {
 	if m.Kind == "" {
 		m.Kind = "other"
 	}
 	res, err := inserter.InsertTx(ctx, tx, Args{TenantID: tenantID, MailKind: m.Kind, To: m.To, Subject: m.Subject, Body: m.Body}, nil)
 	if err != nil {
-		return fmt.Errorf("mail: queue %s mail: %w", m.Kind, err)
+		return audit.Event{}, fmt.Errorf("mail: queue %s mail: %w", m.Kind, err)
 	}
-	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, Action: "mail.queued", ObjectType: "mail",
-		ObjectID: strconv.FormatInt(res.Job.ID, 10), After: map[string]string{"to": m.To, "subject": m.Subject, "kind": m.Kind}})
+	return audit.Event{TenantID: tenantID, Action: "mail.queued", ObjectType: "mail",
+		ObjectID: strconv.FormatInt(res.Job.ID, 10), After: map[string]string{"to": m.To, "subject": m.Subject, "kind": m.Kind}}, nil
 }
 
 // Worker delivers queued mail.

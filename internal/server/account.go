@@ -50,7 +50,8 @@ func (s *Server) ownTenants(ctx context.Context, userID string) ([]user.TenantCh
 }
 
 // confirmPassword checks the signed-in user's password before a change to how they sign in
-// (user.ConfirmPassword: wrong ones are counted and audited).
+// (user.ConfirmPassword: wrong ones are counted and audited; a right one stays counted until the
+// change, or user.ReleaseReauth).
 func (s *Server) confirmPassword(r *http.Request, password, purpose string) (bool, error) {
 	return user.ConfirmPassword(r.Context(), s.pool, scopeOf(r), password, purpose, maxAccountFailures, s.now().Add(-throttleWindow))
 }
@@ -78,6 +79,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	next := r.PostFormValue("new_password")
 	confirm := r.PostFormValue("confirm_password")
 	f := accountview.PasswordForm{Errors: &form.Errors{}}
+	right := false // the current password, whose attempt stays counted until the change takes it back
 	if current == "" {
 		f.Errors.Add("current_password", "Enter your current password")
 	} else {
@@ -85,6 +87,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		right = ok
 		if !ok {
 			f.Errors.Add("current_password", "Your current password is not correct")
 		} else if next == current {
@@ -103,6 +106,11 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("confirm_password", "The passwords do not match: enter the same new password twice")
 	}
 	if f.Errors.Any() {
+		if right {
+			if err := user.ReleaseReauth(ctx, s.pool, scopeOf(r)); err != nil {
+				return err
+			}
+		}
 		p := s.page(r, "Change your password")
 		p.Nav = "account"
 		p.HasError = true
@@ -132,7 +140,13 @@ type twoFactorState struct {
 
 // loadTwoFactor reads the user's two-factor set-up (user.TwoFactorPage).
 func (s *Server) loadTwoFactor(r *http.Request, pending bool) (twoFactorState, error) {
-	st, err := user.TwoFactorPage(r.Context(), s.pool, scopeOf(r), pending)
+	return s.loadTwoFactorAfter(r, pending, "")
+}
+
+// loadTwoFactorAfter is loadTwoFactor recording, with the read, that the password given for
+// failedPurpose was wrong ("" for none).
+func (s *Server) loadTwoFactorAfter(r *http.Request, pending bool, failedPurpose string) (twoFactorState, error) {
+	st, err := user.TwoFactorPage(r.Context(), s.pool, scopeOf(r), pending, failedPurpose)
 	return twoFactorState{user: st.User, required: st.Required, recoveryLeft: st.RecoveryLeft}, err
 }
 
@@ -226,38 +240,47 @@ func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	st, err := s.loadTwoFactor(r, false)
-	if err != nil {
-		return err
-	}
-	if !st.user.TOTPEnabled {
+	a := actorFrom(ctx) // read in this request, with the tenant's rule
+	if !a.TOTP {
 		return s.redirect(w, r, "/account/two-factor", "")
 	}
-	if st.required {
+	if a.TwoFactorRequired {
 		return apperr.Forbidden("Your organisation requires two-factor sign-in, so you cannot turn it off.")
 	}
+	const purpose = "turn off two-factor sign-in"
 	errs := &form.Errors{}
+	failed := "" // the purpose a wrong password is recorded for, with the page's read
 	if password := r.PostFormValue("password"); password == "" {
 		errs.Add("password", "Enter your password")
 	} else {
-		ok, err := s.confirmPassword(r, password, "turn off two-factor sign-in")
+		ok, err := user.CheckOwnPassword(ctx, s.pool, scopeOf(r), password, maxAccountFailures, s.now().Add(-throttleWindow))
 		if err != nil {
 			return err
 		}
 		if !ok {
 			errs.Add("password", "Your password is not correct")
+			failed = purpose
 		}
 	}
 	if errs.Any() {
+		// The page again, read only now that it is needed.
+		st, err := s.loadTwoFactorAfter(r, false, failed)
+		if err != nil {
+			return err
+		}
 		p := s.page(r, "Two-factor sign-in")
 		p.Nav = "account"
 		p.HasError = true
 		return s.invalid(w, r, accountview.Manage(p, accountview.TwoFactorManage{RecoveryLeft: st.recoveryLeft,
 			Required: st.required, Errors: errs}))
 	}
-	v, err := user.TurnOffTwoFactor(ctx, s.pool, scopeOf(r))
+	v, done, err := user.TurnOffTwoFactor(ctx, s.pool, scopeOf(r))
 	if err != nil {
 		return err
+	}
+	if !done {
+		// Turned off, or required by the organisation, since this request began.
+		return s.redirect(w, r, "/account/two-factor", "")
 	}
 	if err := s.keepSession(ctx, v); err != nil {
 		return err

@@ -111,6 +111,9 @@ func TestChangePasswordWrongCurrent(t *testing.T) {
 			t.Fatal("password echoed back")
 		}
 	}
+	if e.auditCount("user.password_check_failed") != 1 {
+		t.Error("the wrong current password not audited")
+	}
 	// The password did not change.
 	c2 := e.client()
 	c2.signIn("lead@demo.test")
@@ -264,6 +267,9 @@ func TestTwoFactorJourney(t *testing.T) {
 	// Turning it off needs the password.
 	if r := c.post("/account/two-factor/disable", url.Values{"password": {"wrong password"}}); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("disable with a wrong password: %d", r.Status)
+	}
+	if e.auditCount("user.password_check_failed") != 1 {
+		t.Error("the wrong password to turn two-factor sign-in off not audited")
 	}
 	if r := c.post("/account/two-factor/disable", url.Values{"password": {demo.Password}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("disable: %d", r.Status)

@@ -9,7 +9,6 @@ import (
 
 	"thematic/internal/apperr"
 	"thematic/internal/auth"
-	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/review"
 	"thematic/internal/user"
@@ -93,7 +92,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 // acceptAsNewUser creates the account, its membership and signs the new user in.
 func (s *Server) acceptAsNewUser(w http.ResponseWriter, r *http.Request, inv user.Invitation, f authview.InvitationForm) error {
 	f.Name = r.PostFormValue("name")
-	userID, err := review.AcceptAsNewUser(r.Context(), s.pool, inv, f.Name, r.PostFormValue("password"), r.PostFormValue("confirm"))
+	acc, err := review.AcceptAsNewUser(r.Context(), s.pool, inv, f.Name, r.PostFormValue("password"), r.PostFormValue("confirm"), s.now())
 	var refused *form.Refused
 	if errors.As(err, &refused) {
 		f.Errors = refused.Errors
@@ -104,7 +103,7 @@ func (s *Server) acceptAsNewUser(w http.ResponseWriter, r *http.Request, inv use
 	if err != nil {
 		return s.acceptFailed(w, r, err)
 	}
-	return s.signInInvited(w, r, inv, userID, false)
+	return s.signInInvited(w, r, inv, acc, false)
 }
 
 // acceptAsExistingUser checks the account's password, adds the membership and signs them in.
@@ -138,13 +137,13 @@ func (s *Server) acceptAsExistingUser(w http.ResponseWriter, r *http.Request, in
 		}
 		return fail(http.StatusUnauthorized, "Enter the correct password for "+inv.Email)
 	}
-	if err := user.ReleaseAttempt(ctx, s.pool, accountKey, addressKey); err != nil {
-		return db.MapError(err)
-	}
-	if err := review.AcceptAsExistingUser(ctx, s.pool, inv, cred.ID); err != nil {
+	// The password was right: the acceptance takes the attempt back, and signs in at once unless
+	// a second factor is owed.
+	acc, err := review.AcceptAsExistingUser(ctx, s.pool, inv, cred.ID, []string{accountKey, addressKey}, !cred.TOTPEnabled, s.now())
+	if err != nil {
 		return s.acceptFailed(w, r, err)
 	}
-	return s.signInInvited(w, r, inv, cred.ID, cred.TOTPEnabled)
+	return s.signInInvited(w, r, inv, acc, cred.TOTPEnabled)
 }
 
 // acceptFailed answers an acceptance that lost a race: the invitation was used or withdrawn
@@ -161,34 +160,20 @@ func (s *Server) acceptFailed(w http.ResponseWriter, r *http.Request, err error)
 	return err
 }
 
-// signInInvited signs in someone who has just accepted, into the organisation they joined. An
-// account with two-factor sign-in still has to give its code.
-func (s *Server) signInInvited(w http.ResponseWriter, r *http.Request, inv user.Invitation, userID string, totp bool) error {
+// signInInvited sends someone who has just accepted on: signed in (the acceptance recorded it)
+// to the organisation they joined, or, for an account with two-factor sign-in, to give its code.
+func (s *Server) signInInvited(w http.ResponseWriter, r *http.Request, inv user.Invitation, acc user.Accepted, totp bool) error {
 	ctx := r.Context()
 	joined := "You have joined " + inv.TenantName + "."
 	if totp {
 		if err := s.sessions.RenewToken(ctx); err != nil {
 			return err
 		}
-		s.sessions.Put(ctx, "pending_user", userID)
+		s.sessions.Put(ctx, "pending_user", acc.UserID)
 		s.sessions.Put(ctx, "pending_at", s.now().Unix())
 		s.sessions.Put(ctx, "pending_next", "/")
 		return s.redirect(w, r, "/sign-in/two-factor", joined+" Enter your code to finish signing in.")
 	}
-	tenants, err := user.TenantsPage(ctx, s.pool, userID)
-	if err != nil {
-		return err
-	}
-	// The organisation just joined comes first, so the session starts there.
-	for i, t := range tenants {
-		if t.ID == inv.TenantID {
-			tenants[0], tenants[i] = tenants[i], tenants[0]
-			break
-		}
-	}
-	if len(tenants) == 0 {
-		return s.redirect(w, r, "/sign-in", "")
-	}
 	s.sessions.Put(ctx, "flash", joined)
-	return s.completeSignIn(w, r, userID, tenants, "/", "invitation")
+	return s.completeSignIn(w, r, acc.Session, acc.Tenants, "/")
 }

@@ -111,17 +111,18 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		s.sessions.Put(ctx, "pending_next", safeNext(f.Next))
 		return s.redirect(w, r, "/sign-in/two-factor", "")
 	}
-	return s.completeSignIn(w, r, cred.ID, tenants, safeNext(f.Next), "password")
-}
-
-// completeSignIn renews the session token, records the sign-in and sends the user on.
-func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, userID string, tenants []user.TenantChoice, next, method string) error {
-	ctx := r.Context()
-	t := tenants[0]
-	sess, err := user.StartSession(ctx, s.pool, userID, t.ID, method, s.now())
+	sess, err := user.StartSession(ctx, s.pool, cred.ID, tenants[0].ID, "password", s.now())
 	if err != nil {
 		return err
 	}
+	return s.completeSignIn(w, r, sess, tenants, safeNext(f.Next))
+}
+
+// completeSignIn renews the session token for a sign-in recorded (sess, to the first of tenants)
+// and sends the user on.
+func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, sess user.Session, tenants []user.TenantChoice, next string) error {
+	ctx := r.Context()
+	userID, t := sess.Actor.UserID, tenants[0]
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -177,7 +178,11 @@ func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
 		p.HasError = true
 		return s.invalid(w, r, authview.TwoFactor(p, f))
 	}
-	res, err := user.CheckSecondFactor(ctx, s.pool, userID, code, recovery, maxAccountFailures, s.now().Add(-throttleWindow), s.now())
+	method := "password and authenticator app"
+	if recovery {
+		method = "password and recovery code"
+	}
+	res, err := user.CheckSecondFactor(ctx, s.pool, userID, code, recovery, maxAccountFailures, s.now().Add(-throttleWindow), s.now(), method)
 	if err != nil {
 		return err
 	}
@@ -196,11 +201,7 @@ func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
 	if len(tenants) == 0 {
 		return s.redirect(w, r, "/sign-in", "")
 	}
-	method := "password and authenticator app"
-	if recovery {
-		method = "password and recovery code"
-	}
-	return s.completeSignIn(w, r, userID, tenants, safeNext(s.sessions.GetString(ctx, "pending_next")), method)
+	return s.completeSignIn(w, r, res.Session, tenants, safeNext(s.sessions.GetString(ctx, "pending_next")))
 }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {

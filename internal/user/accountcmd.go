@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,7 +13,6 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
-	"thematic/internal/tenant"
 )
 
 // The signed-in user's own account, as commands: each scoped to sc (the user in their current
@@ -40,56 +40,75 @@ func AccountPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, totp bool
 	return d, err
 }
 
+// reauthKey is the throttling key of a signed-in user's password confirmations.
+func reauthKey(userID string) string { return "reauth:" + userID }
+
 // ConfirmPassword checks the signed-in user's password before a change to how they sign in.
 // Wrong passwords are counted (at most limit since since, then apperr TooMany) and audited with
-// the purpose, so a session left open cannot be used to guess the password.
+// the purpose, so a session left open cannot be used to guess the password. The attempt is
+// counted in the statement that reads the password's hash, outside any transaction
+// (SignInAttempt), and a right password's stays counted until the change takes it back in its
+// own statement (ChangeOwnPassword, TurnOffTwoFactor), or ReleaseReauth when the form is refused
+// for another reason.
 func ConfirmPassword(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, password, purpose string, limit int, since time.Time) (bool, error) {
-	key := "reauth:" + sc.UserID
-	var hash string
-	var throttled bool
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		// The attempt counts as a failure until the password proves right.
-		allowed, err := AttemptAllowed(ctx, tx, key, limit, since, true)
-		if err != nil {
-			return err
-		}
-		if !allowed {
-			throttled = true
-			return nil
-		}
-		hash, err = OwnPasswordHash(ctx, tx, sc.UserID)
-		return err
-	})
-	if err != nil {
-		return false, err
-	}
-	if throttled {
-		return false, apperr.TooMany("There have been too many wrong passwords. Wait 15 minutes and try again.")
-	}
-	if auth.CheckPassword(hash, password) {
-		return true, db.MapError(ReleaseAttempt(ctx, pool, key))
+	ok, err := CheckOwnPassword(ctx, pool, sc, password, limit, since)
+	if ok || err != nil {
+		return ok, err
 	}
 	return false, db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "user.password_check_failed", ObjectType: "user", ObjectID: sc.UserID,
-			After: map[string]string{"purpose": purpose}})
+		return audit.Record(ctx, tx, passwordCheckFailed(sc, purpose))
 	})
 }
 
+// CheckOwnPassword is ConfirmPassword without the audit entry of a wrong password, for a caller
+// that writes it with what it reads next (TwoFactorPage's failedPurpose).
+func CheckOwnPassword(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, password string, limit int, since time.Time) (bool, error) {
+	cred, admitted, err := SignInAttempt(ctx, pool, sc.Email, []string{reauthKey(sc.UserID)}, []int{limit}, since)
+	if err != nil {
+		return false, db.MapError(err)
+	}
+	if !admitted {
+		return false, apperr.TooMany("There have been too many wrong passwords. Wait 15 minutes and try again.")
+	}
+	// CheckPassword hashes whatever it is given, so a mismatched account takes as long.
+	return auth.CheckPassword(cred.PasswordHash, password) && cred.ID == sc.UserID, nil
+}
+
+// passwordCheckFailed is the audit entry of a wrong password given to confirm a change.
+func passwordCheckFailed(sc db.Scope, purpose string) audit.Event {
+	return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+		Action: "user.password_check_failed", ObjectType: "user", ObjectID: sc.UserID,
+		After: map[string]string{"purpose": purpose}}
+}
+
+// ReleaseReauth takes back the attempt of a password ConfirmPassword found right, when the change
+// it was for is not made (its form refused for another reason).
+func ReleaseReauth(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) error {
+	return db.MapError(ReleaseAttempt(ctx, pool, reauthKey(sc.UserID)))
+}
+
 // ChangeOwnPassword sets the user's password to hash (the caller checked the current one and the
-// rules) and returns their new auth version: their other sessions end.
+// rules) and returns their new auth version: their other sessions end. One statement sets it,
+// clears the password confirmations counted (the one just made with them) and writes the audit
+// entry.
 func ChangeOwnPassword(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, hash string, now time.Time) (int, error) {
 	var v int
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if v, err = SetOwnPassword(ctx, tx, sc.UserID, hash); err != nil {
+		entry, args, err := audit.Insert(ctx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+			Action: "user.password_changed", ObjectType: "user", ObjectID: sc.UserID},
+			[]any{sc.UserID, hash, reauthKey(sc.UserID), now.Add(-24 * time.Hour)})
+		if err != nil {
 			return err
 		}
-		if err := ClearFailures(ctx, tx, "reauth:"+sc.UserID, now.Add(-24*time.Hour)); err != nil {
-			return err
+		err = tx.QueryRow(ctx, `WITH u AS (UPDATE users SET password_hash = $2, auth_version = auth_version + 1,
+				updated_at = now() WHERE id = $1 RETURNING auth_version),
+			cleared AS (DELETE FROM auth_failures WHERE key = $3 OR at < $4),
+			entry AS (`+entry+`)
+			SELECT auth_version FROM u`, args...).Scan(&v)
+		if err != nil {
+			return fmt.Errorf("user: change password of %s: %w", sc.UserID, err)
 		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "user.password_changed", ObjectType: "user", ObjectID: sc.UserID})
+		return nil
 	})
 	return v, err
 }
@@ -101,24 +120,39 @@ type TwoFactorState struct {
 	RecoveryLeft int
 }
 
-// TwoFactorPage reads the user's two-factor set-up. With pending, a user who has not turned it
-// on gets a secret to set up, kept across reloads until they confirm it.
-func TwoFactorPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, pending bool) (TwoFactorState, error) {
+// TwoFactorPage reads the user's two-factor set-up, the tenant's rule and the recovery codes
+// left in one statement. With pending, a user who has not turned it on gets a secret to set up,
+// kept across reloads until they confirm it. With failedPurpose, the same statement records that
+// the password given for it was wrong (CheckOwnPassword), for the page that says so.
+func TwoFactorPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, pending bool, failedPurpose string) (TwoFactorState, error) {
 	var st TwoFactorState
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if st.User, err = Get(ctx, tx, sc.UserID); err != nil {
-			return err
+		u := &st.User
+		args := []any{sc.UserID, sc.TenantID}
+		with := ""
+		if failedPurpose != "" {
+			entry, more, err := audit.Insert(ctx, passwordCheckFailed(sc, failedPurpose), args)
+			if err != nil {
+				return err
+			}
+			with, args = `WITH failed AS (`+entry+`) `, more
 		}
-		t, err := tenant.Get(ctx, tx, sc.TenantID)
+		err := tx.QueryRow(ctx, with+`SELECT u.id, u.email, u.name, u.totp_enabled, u.totp_secret, u.totp_last_step,
+				u.auth_version, u.created_at,
+				coalesce((SELECT t.require_2fa FROM tenants t WHERE t.id = nullif($2, '')::uuid), false),
+				(SELECT count(*) FROM recovery_codes c WHERE c.user_id = u.id AND c.used_at IS NULL)
+			FROM users u WHERE u.id = $1`, args...).Scan(&u.ID, &u.Email, &u.Name, &u.TOTPEnabled,
+			&u.TOTPSecret, &u.TOTPLastStep, &u.AuthVersion, &u.CreatedAt, &st.Required, &st.RecoveryLeft)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFound("User not found")
+		}
 		if err != nil {
-			return err
+			return fmt.Errorf("user: two-factor set-up of %s: %w", sc.UserID, err)
 		}
-		st.Required = t.Require2FA
 		if st.User.TOTPEnabled {
-			st.RecoveryLeft, err = RecoveryCodesLeft(ctx, tx, sc.UserID)
-			return err
+			return nil
 		}
+		st.RecoveryLeft = 0
 		if pending && st.User.TOTPSecret == "" {
 			st.User.TOTPSecret = auth.NewTOTPSecret()
 			return SetTOTPSecret(ctx, tx, sc.UserID, st.User.TOTPSecret)
@@ -201,18 +235,35 @@ func NewRecoveryCodes(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, code
 	return enabled, err
 }
 
-// TurnOffTwoFactor turns two-factor sign-in off and returns the new auth version.
-func TurnOffTwoFactor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (int, error) {
-	var v int
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if v, err = DisableTOTP(ctx, tx, sc.UserID); err != nil {
-			return err
+// TurnOffTwoFactor turns two-factor sign-in off, forgets the secret and recovery codes, takes
+// back the password confirmation just made (ConfirmPassword) and writes the audit entry, in one
+// statement. It returns the new auth version, or done false when nothing changed: two-factor
+// sign-in was off already, or the tenant requires it (both changed since the request began).
+func TurnOffTwoFactor(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (v int, done bool, err error) {
+	err = db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		meta := audit.MetaFrom(ctx)
+		var version *int
+		err := tx.QueryRow(ctx, `WITH u AS (UPDATE users SET totp_enabled = false, totp_secret = '', totp_last_step = 0,
+				auth_version = auth_version + 1, updated_at = now()
+				WHERE id = $1 AND totp_enabled
+					AND NOT coalesce((SELECT t.require_2fa FROM tenants t WHERE t.id = nullif($2, '')::uuid), false)
+				RETURNING auth_version),
+			codes AS (DELETE FROM recovery_codes WHERE user_id = $1 AND EXISTS (SELECT 1 FROM u)),
+			released AS (`+releaseSQL("ARRAY[$4::text]")+`),
+			entry AS (`+audit.InsertFrom+`
+				SELECT nullif($2, '')::uuid, $1::uuid, $3, 'user.two_factor_disabled', 'user', $1::text, NULL::jsonb,
+					NULL::jsonb, $5, $6 FROM u)
+			SELECT (SELECT auth_version FROM u)`, sc.UserID, sc.TenantID, sc.Email, reauthKey(sc.UserID),
+			meta.RequestID, meta.IP).Scan(&version)
+		if err != nil {
+			return fmt.Errorf("user: turn off two-factor for %s: %w", sc.UserID, err)
 		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "user.two_factor_disabled", ObjectType: "user", ObjectID: sc.UserID})
+		if version != nil {
+			v, done = *version, true
+		}
+		return nil
 	})
-	return v, err
+	return v, done, err
 }
 
 // SwitchTenant records that the user moves to another of their tenants and reads the session

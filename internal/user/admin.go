@@ -49,42 +49,20 @@ func LockActiveAdmins(ctx context.Context, q db.Querier, tenantID string) ([]str
 	return ids, nil
 }
 
-// ActiveMemberByEmail reports whether the address belongs to an active member of the tenant.
-func ActiveMemberByEmail(ctx context.Context, q db.Querier, tenantID, email string) (bool, error) {
-	var ok bool
-	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.tenant_id = $1 AND u.email = $2 AND m.deactivated_at IS NULL)`, tenantID, NormaliseEmail(email)).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("user: active member by email: %w", err)
-	}
-	return ok, nil
+// lockInvitationsSQL takes LockInvitationsFor's lock, for the tenant and the address the
+// placeholders give.
+func lockInvitationsSQL(tenant, email string) string {
+	return `pg_advisory_xact_lock(hashtextextended('invitations:' || ` + tenant + `::text || ':' || ` + email + `::text, 0))`
 }
 
 // LockInvitationsFor takes a transaction-scoped lock on the tenant's invitations for one address,
 // so that two requests inviting the same person (a double-clicked button) run one after the other.
 func LockInvitationsFor(ctx context.Context, q db.Querier, tenantID, email string) error {
-	_, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('invitations:' || $1::text || ':' || $2::text, 0))`,
-		tenantID, NormaliseEmail(email))
+	_, err := q.Exec(ctx, `SELECT `+lockInvitationsSQL("$1", "$2"), tenantID, NormaliseEmail(email))
 	if err != nil {
 		return fmt.Errorf("user: lock invitations for %s: %w", NormaliseEmail(email), err)
 	}
 	return nil
-}
-
-// RevokePendingInvitationsFor withdraws every pending invitation of the tenant for the address,
-// returning what it withdrew. Call LockInvitationsFor first.
-func RevokePendingInvitationsFor(ctx context.Context, q db.Querier, tenantID, email string) ([]Invitation, error) {
-	rows, err := q.Query(ctx, `UPDATE invitations SET revoked_at = now()
-		WHERE tenant_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL
-		RETURNING tenant_id, id, email, name, role, expires_at, created_at`, tenantID, NormaliseEmail(email))
-	if err != nil {
-		return nil, fmt.Errorf("user: revoke invitations for %s: %w", NormaliseEmail(email), err)
-	}
-	list, err := pgx.CollectRows(rows, scanInvitation)
-	if err != nil {
-		return nil, fmt.Errorf("user: revoke invitations for %s: %w", NormaliseEmail(email), err)
-	}
-	return list, nil
 }
 
 // RevokePendingInvitation withdraws one pending invitation and returns it as it was. An unknown

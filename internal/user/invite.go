@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -32,32 +33,39 @@ type Invite struct {
 	AuditAfter     map[string]string // more for the invitation.created entry (the review)
 	// Mail writes the message, given the link and the role the invitation gives.
 	Mail func(link string, role auth.Role) mail.Message
+	// RefuseMember refuses an address that belongs to an active member of the tenant.
+	RefuseMember bool
 }
 
 // InviteTx is the one way an invitation is made (tenant admins' and review leads' alike): it
 // withdraws the address's pending invitations to the tenant (recording each), stores the new one
 // with a fresh token, records it and queues its mail, all in tx. The caller must hold
 // LockInvitationsFor. It returns the invitation's id and the role it gives.
+//
+// The mail's job is queued first (the role it names is read before, when KeepHigherRole may keep
+// an earlier one); then one statement withdraws, stores and writes every audit entry. With
+// RefuseMember, that statement first checks that the address is not an active member of the
+// tenant, and InviteTx refuses it (on the email field) without writing: the caller's transaction
+// must then roll back, which takes the mail's job with it.
 func InviteTx(ctx context.Context, tx pgx.Tx, sc db.Scope, in Invite) (string, auth.Role, error) {
 	role := in.Role
-	earlier, err := RevokePendingInvitationsFor(ctx, tx, sc.TenantID, in.Email)
-	if err != nil {
-		return "", "", err
-	}
-	for _, inv := range earlier {
-		if in.KeepHigherRole && roleRank(inv.Role) > roleRank(role) {
-			role = inv.Role
+	if in.KeepHigherRole {
+		var earlier []string
+		err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(role), '{}') FROM invitations
+			WHERE tenant_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL`, sc.TenantID, in.Email).Scan(&earlier)
+		if err != nil {
+			return "", "", fmt.Errorf("user: pending invitations for %s: %w", in.Email, err)
 		}
-		if err := audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-			Action: "invitation.revoked", ObjectType: "invitation", ObjectID: inv.ID,
-			Before: map[string]string{"email": inv.Email, "role": string(inv.Role), "status": "pending"},
-			After:  map[string]string{"status": "revoked", "reason": "replaced by a new invitation"}}); err != nil {
-			return "", "", err
+		for _, r := range earlier {
+			if roleRank(auth.Role(r)) > roleRank(role) {
+				role = auth.Role(r)
+			}
 		}
 	}
 	token, hash := auth.NewToken()
-	id, err := CreateInvitation(ctx, tx, Invitation{TenantID: sc.TenantID, Email: in.Email, Name: in.Name,
-		Role: role, ExpiresAt: in.Expires}, sc.UserID, hash)
+	m := in.Mail(in.BaseURL+"/invitations/"+token, role)
+	m.To, m.Kind = in.Email, "invitation"
+	queued, err := mail.EnqueueJob(ctx, tx, sc.TenantID, m)
 	if err != nil {
 		return "", "", err
 	}
@@ -66,13 +74,42 @@ func InviteTx(ctx context.Context, tx pgx.Tx, sc db.Scope, in Invite) (string, a
 	for k, v := range in.AuditAfter {
 		after[k] = v
 	}
-	if err := audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
-		Action: "invitation.created", ObjectType: "invitation", ObjectID: id, After: after}); err != nil {
+	afterJSON, err := json.Marshal(after)
+	if err != nil {
+		return "", "", fmt.Errorf("user: invitation entry: %w", err)
+	}
+	meta := audit.MetaFrom(ctx)
+	args := []any{sc.TenantID, in.Email, in.Name, string(role), sc.UserID, hash, in.Expires, sc.Email, afterJSON,
+		meta.RequestID, meta.IP, in.RefuseMember}
+	queuedEntry, args, err := audit.Insert(ctx, queued, args)
+	if err != nil {
 		return "", "", err
 	}
-	m := in.Mail(in.BaseURL+"/invitations/"+token, role)
-	m.To, m.Kind = in.Email, "invitation"
-	return id, role, mail.Enqueue(ctx, tx, sc.TenantID, m)
+	var member bool
+	var id *string
+	err = tx.QueryRow(ctx, `WITH member AS (SELECT $12 AND EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+				WHERE m.tenant_id = $1 AND u.email = $2 AND m.deactivated_at IS NULL) AS yes),
+			revoked AS (UPDATE invitations SET revoked_at = now()
+				WHERE tenant_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND NOT (SELECT yes FROM member)
+				RETURNING id, email, role, created_at),
+			inv AS (INSERT INTO invitations (tenant_id, email, name, role, invited_by, token_hash, expires_at)
+				SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT (SELECT yes FROM member) RETURNING id),
+			revoked_entries AS (`+audit.InsertFrom+`
+				SELECT $1::uuid, $5::uuid, coalesce(nullif($8::text, ''), `+audit.ActorEmailSQL("$5::uuid")+`), 'invitation.revoked', 'invitation', r.id::text,
+					jsonb_build_object('email', r.email, 'role', r.role, 'status', 'pending'),
+					jsonb_build_object('status', 'revoked', 'reason', 'replaced by a new invitation'), $10, $11
+				FROM revoked r ORDER BY r.created_at),
+			created_entry AS (`+audit.InsertFrom+`
+				SELECT $1::uuid, $5::uuid, coalesce(nullif($8::text, ''), `+audit.ActorEmailSQL("$5::uuid")+`), 'invitation.created', 'invitation', inv.id::text, NULL, $9::jsonb, $10, $11 FROM inv),
+			queued_entry AS (`+queuedEntry+`)
+			SELECT (SELECT yes FROM member), (SELECT id::text FROM inv)`, args...).Scan(&member, &id)
+	if err != nil {
+		return "", "", fmt.Errorf("user: invite %s: %w", in.Email, err)
+	}
+	if member || id == nil {
+		return "", "", form.Refuse("email", in.Email+" is already a member of this organisation")
+	}
+	return *id, role, nil
 }
 
 func roleRank(r auth.Role) int {
@@ -124,18 +161,14 @@ func InviteToTenant(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Ten
 		return email, &form.Refused{Errors: errs}
 	}
 	expires := in.Now.Add(InvitationLifetime)
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		if err := LockInvitationsFor(ctx, tx, sc.TenantID, email); err != nil {
-			return err
+	// The scope and the lock on the address's invitations (LockInvitationsFor) in one statement.
+	err := db.InTxSelfScoped(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true),
+			`+lockInvitationsSQL("$1", "$3")+`::text`, sc.TenantID, sc.UserID, email); err != nil {
+			return fmt.Errorf("user: scope and lock invitations for %s: %w", email, err)
 		}
-		member, err := ActiveMemberByEmail(ctx, tx, sc.TenantID, email)
-		if err != nil {
-			return err
-		}
-		if member {
-			return form.Refuse("email", email+" is already a member of this organisation")
-		}
-		_, _, err = InviteTx(ctx, tx, sc, Invite{Email: email, Name: name, Role: role, Expires: expires, BaseURL: in.BaseURL,
+		_, _, err := InviteTx(ctx, tx, sc, Invite{Email: email, Name: name, Role: role, Expires: expires, BaseURL: in.BaseURL,
+			RefuseMember: true,
 			Mail: func(link string, role auth.Role) mail.Message {
 				return mail.Message{Subject: "You are invited to join " + in.TenantName + " on Thematic reviews",
 					Body: tenantInvitationBody(name, in.InviterName, in.TenantName, role, link, expires)}

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
@@ -40,27 +39,50 @@ func RequestReset(ctx context.Context, pool *pgxpool.Pool, typed, baseURL string
 		return email, form.Refuse("email", "Enter an email address in the correct format, like name@example.com")
 	}
 	return email, db.InTx(ctx, pool, db.Scope{}, func(tx pgx.Tx) error {
-		cred, err := CredentialsByEmail(ctx, tx, email)
-		if err != nil || cred.ID == "" {
-			return err
+		// The account, and a lock on its resets: requests for it count and create one after
+		// another, so that they cannot exceed the limit. The count comes after the lock.
+		var cred Credentials
+		err := tx.QueryRow(ctx, `SELECT u.id, u.email, u.name,
+				pg_advisory_xact_lock(hashtextextended('password_resets:' || u.id::text, 0))::text
+			FROM auth_user_by_email($1) u`, email).Scan(&cred.ID, &cred.Email, &cred.Name, new(string))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
 		}
-		n, err := RecentResets(ctx, tx, cred.ID, now.Add(-resetMailWindow))
+		if err != nil {
+			return fmt.Errorf("user: reset for %s: %w", email, err)
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM password_resets WHERE user_id = $1 AND created_at > $2`,
+			cred.ID, now.Add(-resetMailWindow)).Scan(&n); err != nil {
+			return fmt.Errorf("user: count resets of %s: %w", cred.ID, err)
+		}
+		sent := n < resetMailLimit
+		// The mail's job first, then one statement with the reset and the audit entries.
+		var args []any
+		var sql, entry string
+		if sent {
+			token, hash := auth.NewToken()
+			queued, err := mail.EnqueueJob(ctx, tx, "", mail.Message{To: cred.Email, Kind: "password_reset",
+				Subject: "Reset your Thematic reviews password", Body: resetMailBody(cred.Name, baseURL+"/password/reset/"+token)})
+			if err != nil {
+				return err
+			}
+			args = []any{cred.ID, hash, now.Add(ResetLinkLifetime)}
+			sql = `reset AS (INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES ($1, $2, $3)),`
+			if entry, args, err = audit.Insert(ctx, queued, args); err != nil {
+				return err
+			}
+			sql += ` queued AS (` + entry + `),`
+		}
+		entry, args, err = audit.Insert(ctx, audit.Event{ActorID: cred.ID, ActorEmail: cred.Email, Action: "auth.password_reset_requested",
+			ObjectType: "user", ObjectID: cred.ID, After: map[string]bool{"email_sent": sent}}, args)
 		if err != nil {
 			return err
 		}
-		sent := n < resetMailLimit
-		if sent {
-			token, hash := auth.NewToken()
-			if err := CreatePasswordReset(ctx, tx, cred.ID, hash, now.Add(ResetLinkLifetime)); err != nil {
-				return err
-			}
-			if err := mail.Enqueue(ctx, tx, "", mail.Message{To: cred.Email, Kind: "password_reset",
-				Subject: "Reset your Thematic reviews password", Body: resetMailBody(cred.Name, baseURL+"/password/reset/"+token)}); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, `WITH `+sql+` requested AS (`+entry+`) SELECT 1`, args...); err != nil {
+			return fmt.Errorf("user: record reset of %s: %w", cred.ID, err)
 		}
-		return audit.Record(ctx, tx, audit.Event{ActorID: cred.ID, ActorEmail: cred.Email, Action: "auth.password_reset_requested",
-			ObjectType: "user", ObjectID: cred.ID, After: map[string]bool{"email_sent": sent}})
+		return nil
 	})
 }
 
@@ -131,18 +153,29 @@ func ResetPassword(ctx context.Context, pool *pgxpool.Pool, token, password, con
 		if errs.Any() {
 			return &form.Refused{Errors: errs}
 		}
-		if err := UseReset(ctx, tx, rs); err != nil {
-			if apperr.Is(err, apperr.CodeInvalid) {
-				// Used by another request meanwhile, or it expired while the form was open.
-				return ErrResetUnusable
-			}
+		// One statement uses the link up (and the user's other open links), sets the password
+		// (ending every session) and writes the audit entry.
+		entry, args, err := audit.Insert(ctx, audit.Event{ActorID: u.ID, ActorEmail: u.Email, Action: "auth.password_reset",
+			ObjectType: "user", ObjectID: u.ID}, []any{rs.ID, rs.UserID, hash})
+		if err != nil {
 			return err
 		}
-		if err := SetPasswordByReset(ctx, tx, rs.UserID, hash); err != nil {
-			return err
+		var used bool
+		err = tx.QueryRow(ctx, `WITH used AS (UPDATE password_resets SET used_at = now()
+				WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id),
+			others AS (UPDATE password_resets SET used_at = now()
+				WHERE user_id = $2 AND used_at IS NULL AND id <> $1 AND EXISTS (SELECT 1 FROM used)),
+			set AS (SELECT auth_set_password(user_id, $3) FROM used),
+			entry AS (`+entry+`)
+			SELECT EXISTS (SELECT 1 FROM used), (SELECT count(*) FROM set)`, args...).Scan(&used, new(int))
+		if err != nil {
+			return fmt.Errorf("user: reset password of %s: %w", rs.UserID, err)
 		}
-		return audit.Record(ctx, tx, audit.Event{ActorID: u.ID, ActorEmail: u.Email, Action: "auth.password_reset",
-			ObjectType: "user", ObjectID: u.ID})
+		if !used {
+			// Used by another request meanwhile, or it expired while the form was open.
+			return ErrResetUnusable
+		}
+		return nil
 	})
 	return u, err
 }

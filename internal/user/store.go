@@ -229,6 +229,7 @@ func LoadRequest(ctx context.Context, q db.Querier, userID, tenantID, reviewID s
 		return Request{}, fmt.Errorf("user: load request %s/%s: %w", userID, tenantID, err)
 	}
 	s.Actor.Role = auth.Role(role)
+	s.Actor.TwoFactorRequired = s.Require2FA
 	if memberID != nil {
 		rq.Review = &auth.ReviewAccess{ReviewID: reviewID, MemberID: *memberID, Role: auth.ReviewRole(*reviewRole)}
 		if areaID != nil {
@@ -377,19 +378,6 @@ func InvitationByToken(ctx context.Context, q db.Querier, tokenHash []byte) (Inv
 	return i, nil
 }
 
-// MarkInvitationAccepted uses the invitation up; it fails if it was used meanwhile.
-func MarkInvitationAccepted(ctx context.Context, q db.Querier, tenantID, id string) error {
-	tag, err := q.Exec(ctx, `UPDATE invitations SET accepted_at = now()
-		WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()`, tenantID, id)
-	if err != nil {
-		return fmt.Errorf("user: accept invitation %s: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return apperr.Invalid("This invitation has already been used or has expired")
-	}
-	return nil
-}
-
 // PendingInvitations lists the tenant's invitations not yet accepted or revoked.
 func PendingInvitations(ctx context.Context, q db.Querier, tenantID string) ([]Invitation, error) {
 	rows, err := q.Query(ctx, `SELECT tenant_id, id, email, name, role, expires_at, created_at FROM invitations
@@ -422,16 +410,6 @@ func RevokeInvitation(ctx context.Context, q db.Querier, tenantID, id string) (I
 	return i, nil
 }
 
-// CreatePasswordReset stores a reset token hash for the user.
-func CreatePasswordReset(ctx context.Context, q db.Querier, userID string, tokenHash []byte, expires time.Time) error {
-	_, err := q.Exec(ctx, `INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES ($1, $2, $3)`,
-		userID, tokenHash, expires)
-	if err != nil {
-		return fmt.Errorf("user: create reset: %w", err)
-	}
-	return nil
-}
-
 // Reset is a password reset request as stored.
 type Reset struct {
 	ID        string
@@ -452,22 +430,6 @@ func ResetByToken(ctx context.Context, q db.Querier, tokenHash []byte) (Reset, e
 		return Reset{}, fmt.Errorf("user: reset by token: %w", err)
 	}
 	return r, nil
-}
-
-// UseReset marks a reset used (and every other open reset of the user), failing if already used.
-func UseReset(ctx context.Context, q db.Querier, r Reset) error {
-	tag, err := q.Exec(ctx, `UPDATE password_resets SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now()`, r.ID)
-	if err != nil {
-		return fmt.Errorf("user: use reset: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return apperr.Invalid("This link has already been used or has expired")
-	}
-	_, err = q.Exec(ctx, `UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, r.UserID)
-	if err != nil {
-		return fmt.Errorf("user: close other resets: %w", err)
-	}
-	return nil
 }
 
 // RecordFailure notes a failed sign-in under each key.

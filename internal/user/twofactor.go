@@ -29,20 +29,6 @@ func EnableTOTP(ctx context.Context, q db.Querier, userID string, step int64, co
 	return v, ReplaceRecoveryCodes(ctx, q, userID, codes)
 }
 
-// DisableTOTP turns two-factor sign-in off and forgets the secret and codes.
-func DisableTOTP(ctx context.Context, q db.Querier, userID string) (int, error) {
-	var v int
-	err := q.QueryRow(ctx, `UPDATE users SET totp_enabled = false, totp_secret = '', totp_last_step = 0,
-		auth_version = auth_version + 1, updated_at = now() WHERE id = $1 RETURNING auth_version`, userID).Scan(&v)
-	if err != nil {
-		return 0, fmt.Errorf("user: disable totp: %w", err)
-	}
-	if _, err := q.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
-		return 0, fmt.Errorf("user: delete recovery codes: %w", err)
-	}
-	return v, nil
-}
-
 // UseTOTPStep records the step of a code just accepted, so it cannot be replayed. It fails when a
 // concurrent sign-in used the same or a later step.
 func UseTOTPStep(ctx context.Context, q db.Querier, userID string, step int64) (bool, error) {
