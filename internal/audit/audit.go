@@ -86,6 +86,21 @@ func Record(ctx context.Context, q Execer, e Event) error {
 const InsertFrom = `INSERT INTO audit_log
 		(tenant_id, actor_id, actor_email, action, object_type, object_id, before, after, request_id, ip) `
 
+// EntryFrom is an InsertFrom entry of e's tenant, actor, action and object type, written for each
+// row of from (SQL after FROM) with the object id, before and after that the SQL expressions
+// give; e's other columns and the request's metadata are appended to args as parameters.
+func EntryFrom(ctx context.Context, e Event, args []any, objectID, before, after, from string) (string, []any) {
+	m := MetaFrom(ctx)
+	n := len(args)
+	p := func(i int) string { return fmt.Sprintf("$%d", n+i) }
+	actor := "nullif(" + p(2) + "::text, '')::uuid"
+	sql := InsertFrom + `SELECT nullif(` + p(1) + `::text, '')::uuid, ` + actor + `,
+			coalesce(nullif(` + p(3) + `::text, ''), ` + ActorEmailSQL(actor) + `), ` + p(4) + `::text, ` + p(5) + `::text,
+			` + objectID + `, ` + before + `, ` + after + `, ` + p(6) + `::text, ` + p(7) + `::text
+		FROM ` + from
+	return sql, append(args, e.TenantID, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, m.RequestID, m.IP)
+}
+
 // ActorEmailSQL is the email of the user whose id the SQL expression id gives, for InsertFrom's
 // actor_email when the command knows the actor by id only (as Record does).
 func ActorEmailSQL(id string) string {

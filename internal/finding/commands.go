@@ -286,7 +286,7 @@ func addAudited(ctx context.Context, tx pgx.Tx, sc db.Scope, in Input) (id strin
 		return "", false, *area, fmt.Errorf("finding: create: %w", err)
 	}
 	args := []any{sc.TenantID, sc.ReviewID, *area, in.Body, in.Style, in.WordOverride, in.OverrideReason, in.Key, sc.UserID, after}
-	entry, args := entryFrom(ctx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+	entry, args := audit.EntryFrom(ctx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
 		Action: "finding.created", ObjectType: "finding"}, args, "ins.id::text", "NULL::jsonb", "$10::jsonb", "ins")
 	var made *string
 	if err := tx.QueryRow(ctx, `WITH ins AS (INSERT INTO findings (tenant_id, review_id, action_area_id, position, body,

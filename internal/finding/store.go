@@ -234,7 +234,7 @@ func saveScaleAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID string,
 	}
 	args := []any{tenantID, reviewID, ids, labels, specials, pcts, mins, before}
 	// The entry's after is the scale as LoadScale would read it back, in its order.
-	entry, args := entryFrom(ctx, e, args, "$2::text", "$8::jsonb", `(SELECT jsonb_agg(jsonb_build_object('label', x.label,
+	entry, args := audit.EntryFrom(ctx, e, args, "$2::text", "$8::jsonb", `(SELECT jsonb_agg(jsonb_build_object('label', x.label,
 			'special', x.special, 'min_percent', x.min_percent, 'min_areas', x.min_areas)
 			ORDER BY nullif(x.special, '') = 'all' DESC NULLS LAST, nullif(x.special, '') = 'one' ASC NULLS FIRST,
 				x.min_percent DESC, x.label) FROM x)`, "(VALUES (1)) one (n)")
@@ -407,18 +407,24 @@ func GetScaled(ctx context.Context, q db.Querier, tenantID, reviewID, id string)
 	if err != nil {
 		return Finding{}, nil, err
 	}
+	f, err := scaledFinding(ctx, q, tenantID, reviewID, id, scale)
+	return f, scale, err
+}
+
+// scaledFinding reads one finding with scale, the review's scale.
+func scaledFinding(ctx context.Context, q db.Querier, tenantID, reviewID, id string, scale Scale) (Finding, error) {
 	rows, err := q.Query(ctx, selectFindingsOf("AND f.id = $3"), tenantID, reviewID, id)
 	if err != nil {
-		return Finding{}, nil, fmt.Errorf("finding: get: %w", err)
+		return Finding{}, fmt.Errorf("finding: get: %w", err)
 	}
 	fs, err := collect(rows, scale)
 	if err != nil {
-		return Finding{}, nil, err
+		return Finding{}, err
 	}
 	if len(fs) == 0 {
-		return Finding{}, nil, apperr.NotFound("finding")
+		return Finding{}, apperr.NotFound("finding")
 	}
-	return fs[0], scale, nil
+	return fs[0], nil
 }
 
 // GetNumbered reads one finding and its number (from 1) among the findings of its action area in
@@ -571,18 +577,8 @@ func lockScaled(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string) (
 	if err != nil {
 		return Finding{}, nil, err
 	}
-	rows, err := tx.Query(ctx, selectFindingsOf("AND f.id = $3"), tenantID, reviewID, id)
-	if err != nil {
-		return Finding{}, nil, fmt.Errorf("finding: get: %w", err)
-	}
-	fs, err := collect(rows, scale)
-	if err != nil {
-		return Finding{}, nil, err
-	}
-	if len(fs) == 0 {
-		return Finding{}, nil, apperr.NotFound("finding")
-	}
-	return fs[0], scale, nil
+	f, err := scaledFinding(ctx, tx, tenantID, reviewID, id, scale)
+	return f, scale, err
 }
 
 // execAudited runs the data-modifying statement sql with the audit entry e written by the same
@@ -777,7 +773,7 @@ func moveAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, 
 	entry := ""
 	if e != nil {
 		var sql string
-		sql, args = entryFrom(ctx, *e, args, "s.id::text", "jsonb_build_object('position', $4::int)",
+		sql, args = audit.EntryFrom(ctx, *e, args, "s.id::text", "jsonb_build_object('position', $4::int)",
 			"jsonb_build_object('position', s.position)", "swapped s WHERE s.id = $2")
 		entry = `, entry AS (` + sql + `)`
 	}
@@ -793,19 +789,4 @@ func moveAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string, 
 		return Moved{}, fmt.Errorf("finding: move: %w", err)
 	}
 	return m, nil
-}
-
-// entryFrom is an audit entry (audit.InsertFrom) of e's tenant, actor, action and object type,
-// written for each row of from (SQL after FROM) with the object id, before and after that the
-// SQL expressions give. e's other columns are appended to args.
-func entryFrom(ctx context.Context, e audit.Event, args []any, objectID, before, after, from string) (string, []any) {
-	m := audit.MetaFrom(ctx)
-	n := len(args)
-	p := func(i int) string { return fmt.Sprintf("$%d", n+i) }
-	actor := "nullif(" + p(2) + "::text, '')::uuid"
-	sql := audit.InsertFrom + `SELECT nullif(` + p(1) + `::text, '')::uuid, ` + actor + `,
-			coalesce(nullif(` + p(3) + `::text, ''), ` + audit.ActorEmailSQL(actor) + `), ` + p(4) + `::text, ` + p(5) + `::text,
-			` + objectID + `, ` + before + `, ` + after + `, ` + p(6) + `::text, ` + p(7) + `::text
-		FROM ` + from
-	return sql, append(args, e.TenantID, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, m.RequestID, m.IP)
 }

@@ -396,21 +396,6 @@ func validIDs(ids []string) []string {
 	return out
 }
 
-// entryFrom is an audit entry (audit.InsertFrom) of e's tenant, actor, action and object type,
-// written for each row of from (SQL after FROM) with the object id, before and after given as
-// SQL. e's other columns are appended to args.
-func entryFrom(ctx context.Context, e audit.Event, args []any, objectID, before, after, from string) (string, []any) {
-	m := audit.MetaFrom(ctx)
-	n := len(args)
-	p := func(i int) string { return fmt.Sprintf("$%d", n+i) }
-	actor := "nullif(" + p(2) + "::text, '')::uuid"
-	sql := audit.InsertFrom + `SELECT nullif(` + p(1) + `::text, '')::uuid, ` + actor + `,
-			coalesce(nullif(` + p(3) + `::text, ''), ` + audit.ActorEmailSQL(actor) + `), ` + p(4) + `::text, ` + p(5) + `::text,
-			` + objectID + `, ` + before + `, ` + after + `, ` + p(6) + `::text, ` + p(7) + `::text
-		FROM ` + from
-	return sql, append(args, e.TenantID, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, m.RequestID, m.IP)
-}
-
 // createAudited is Create writing the entry e (its object id and after filled from the row
 // written), in two statements: one takes the list's lock and reads the checks (a recommendation
 // saved under the key already, the stage, the findings and, with spell, the addressee's
@@ -451,7 +436,7 @@ func createAudited(ctx context.Context, tx pgx.Tx, sc db.Scope, in Input, spell 
 	}
 	args := []any{sc.TenantID, sc.ReviewID, in.Body, in.Addressee, in.Key, sc.UserID, in.FindingIDs}
 	// The entry's after is Audit of the recommendation as Get would read it: last in the list.
-	entry, args := entryFrom(ctx, e, args, "ins.id::text", "NULL::jsonb", `jsonb_build_object('review_id', ins.review_id::text,
+	entry, args := audit.EntryFrom(ctx, e, args, "ins.id::text", "NULL::jsonb", `jsonb_build_object('review_id', ins.review_id::text,
 			'number', (SELECT count(*) FROM recommendations r WHERE r.tenant_id = $1 AND r.review_id = $2) + 1,
 			'body', $3::text, 'addressee', $4::text, 'finding_ids', to_jsonb(`+orderedFindings("$7")+`))`, "ins")
 	var made *string
@@ -545,7 +530,7 @@ func updateAudited(ctx context.Context, tx pgx.Tx, tenantID, reviewID, id string
 		return Recommendation{}, Recommendation{}, fmt.Errorf("recommendation: update: %w", err)
 	}
 	args := []any{tenantID, reviewID, id, in.Body, in.Addressee, in.FindingIDs, before, base}
-	sql, args := entryFrom(ctx, e, args, "$3::text", "$7::jsonb",
+	sql, args := audit.EntryFrom(ctx, e, args, "$3::text", "$7::jsonb",
 		"$8::jsonb || jsonb_build_object('finding_ids', to_jsonb(ordered.ids))", "ordered")
 	err = tx.QueryRow(ctx, `WITH saved AS (UPDATE recommendations SET body = $4, addressee = $5, version = version + 1,
 				updated_at = now()
