@@ -98,7 +98,7 @@ func (s *Server) invalid(w http.ResponseWriter, r *http.Request, c templ.Compone
 // redirect sends the browser on with 303 and an optional flash message for the next page.
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
 	if flash != "" {
-		s.sessions.Put(r.Context(), "flash", flash)
+		s.setFlash(w, r, flash)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
@@ -110,7 +110,12 @@ func (s *Server) page(r *http.Request, title string) templates.Page {
 	p := templates.Page{Title: title, Actor: actorFrom(ctx), Dev: s.cfg.Dev(), Asset: web.Path}
 	if sessionLoaded(ctx) {
 		p.CSRF = s.csrfToken(ctx)
-		p.Flash = s.sessions.PopString(ctx, "flash")
+		if m, ok := flashFrom(ctx); ok {
+			p.Flash = m
+		}
+		if m := s.sessions.PopString(ctx, "flash"); m != "" {
+			p.Flash = m
+		}
 		p.ManyTenants = s.sessions.GetBool(ctx, "many_tenants")
 	}
 	if p.Actor != nil {

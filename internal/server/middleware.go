@@ -35,6 +35,7 @@ const (
 	keyActor
 	keySessionLoaded
 	keyReviewLoaded
+	keyFlash
 )
 
 func requestIDFrom(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }

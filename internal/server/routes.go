@@ -44,7 +44,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	r.Group(func(r chi.Router) {
-		r.Use(compress, s.limitBody, s.crossOrigin, s.sessions.LoadAndSave, s.loadActor, s.checkText, s.csrf)
+		r.Use(compress, s.limitBody, s.crossOrigin, s.sessions.LoadAndSave, s.flashes, s.loadActor, s.checkText, s.csrf)
 		route := s.registrar(r, "")
 		r.NotFound(s.adapt(func(w http.ResponseWriter, r *http.Request) error { return apperr.NotFound("") }))
 		r.MethodNotAllowed(s.adapt(func(w http.ResponseWriter, r *http.Request) error { return apperr.NotFound("") }))
