@@ -179,6 +179,7 @@ func (r *demoReview) compareWith(t *testing.T, counters string) {
 		FROM evidence_notes n CROSS JOIN LATERAL (
 			SELECT 'note' AS dimension, n.area_id AS key_id
 			UNION ALL SELECT 'source', n.source_id
+			UNION ALL SELECT 'author', n.author_id
 			UNION ALL SELECT 'action_area', x.action_area_id FROM evidence_note_action_areas x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id
 			UNION ALL SELECT 'good_practice', x.action_area_id FROM evidence_note_action_areas x
 				WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id AND n.good_practice

@@ -555,7 +555,7 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 			WHERE tenant_id = $1 AND review_id = $2),
 		(SELECT coalesce(json_agg(json_build_array(id, name) ORDER BY position, id), '[]') FROM evidence_roles
 			WHERE tenant_id = $1 AND review_id = $2),
-		-- One index probe per member of the tenant, not a read of every note (migration 00038).
+		-- Read from the coverage counters, as the owner (migrations 00038 and 00039).
 		review_note_authors($1, $2),
 		(SELECT coalesce(json_agg(json_build_array(d.id, la.display_name || ': ' || d.title) ORDER BY la.display_name, lower(d.title), d.id), '[]')
 			FROM area_documents d JOIN review_areas ra ON ra.tenant_id = d.tenant_id AND ra.id = d.area_id

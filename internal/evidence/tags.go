@@ -19,10 +19,12 @@ const suggestWindow = 2000
 // tagSeen holds for a theme tag t that a note the reader may see carries: row-level security hides
 // the safeguarding concerns they may not see (only a concern's author and the review's leads see
 // it), so a theme used only on those concerns, or on none, is left out of every list of themes.
-// A note's themes can be as telling as its text.
-const tagSeen = `EXISTS (SELECT 1 FROM evidence_note_tags sx
+// A note's themes can be as telling as its text. It is a scalar subquery with LIMIT 1, not EXISTS:
+// as a semi-join the planner built a bitmap of all the tag's links (17,000 at national scale) to
+// find the first, 30 ms for a review's themes; this walks the index to the first note seen.
+const tagSeen = `(SELECT 1 FROM evidence_note_tags sx
 	JOIN evidence_notes sn ON sn.tenant_id = sx.tenant_id AND sn.id = sx.note_id
-	WHERE sx.tenant_id = t.tenant_id AND sx.tag_id = t.id)`
+	WHERE sx.tenant_id = t.tenant_id AND sx.tag_id = t.id LIMIT 1) IS NOT NULL`
 
 // TagSuggestions lists a review's theme tags, the most used first (by its latest notes that are
 // neither deleted nor safeguarding concerns), then by name; at most limit of them, in one query.

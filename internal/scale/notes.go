@@ -188,6 +188,7 @@ func (g *gen) note(n int, id pgtype.UUID) []any {
 	}
 	g.count(n, "note", g.areas[v], g.areas[v])
 	g.count(n, "source", g.areas[v], g.sources[s])
+	g.count(n, "author", g.areas[v], author)
 	at := epoch.Add(time.Duration(n) * time.Minute)
 	return []any{g.tenant, id, g.review, g.visits[v], g.areas[v], author, g.sources[s], role,
 		g.starts[v].AddDate(0, 0, (n/3)%2), Body(n), judgements[(n/5)%5], goodPractice(n), n%9 == 0, n%4999 == 1,
