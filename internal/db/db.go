@@ -24,6 +24,16 @@ type Querier interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
+// Tune sets what every pool of the server asks of its sessions. No parallel workers unless the
+// URL asks for them: the server's queries are small ones answered side by side, and a worker
+// takes a core from another request (with the area statistics of migration 00040 the filtered
+// evidence page was planned with one: 86 ms against 18 without, on two cores).
+func Tune(cfg *pgxpool.Config) {
+	if _, set := cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"]; !set {
+		cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
+	}
+}
+
 // Open builds a pool and checks that the database answers.
 func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
@@ -33,6 +43,7 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
+	Tune(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db: open pool: %w", err)

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -35,5 +36,36 @@ func TestInTxGenericPlansOnlyForItsTransaction(t *testing.T) {
 	}
 	if mode, tenant := setting(plain); mode != "auto" || tenant != scope.TenantID {
 		t.Errorf("InTx after it: plan_cache_mode %q, tenant %q", mode, tenant)
+	}
+}
+
+// TestOpenAsksForNoParallelWorkers: the server's pools plan without parallel workers, unless
+// their URL sets the number itself.
+func TestOpenAsksForNoParallelWorkers(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	workers := func(url string) string {
+		t.Helper()
+		pool, err := db.Open(ctx, url, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		var n string
+		if err := pool.QueryRow(ctx, `SHOW max_parallel_workers_per_gather`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := workers(d.AppURL); n != "0" {
+		t.Errorf("max_parallel_workers_per_gather %s, want 0", n)
+	}
+	sep := "?"
+	if strings.Contains(d.AppURL, "?") {
+		sep = "&"
+	}
+	if n := workers(d.AppURL + sep + "max_parallel_workers_per_gather=2"); n != "2" {
+		t.Errorf("with the URL's own setting: %s, want 2", n)
 	}
 }

@@ -212,6 +212,7 @@ func New(t testing.TB, mods ...func(*config.Config)) *Env {
 		t.Fatalf("testenv: pool config: %v", err)
 	}
 	pc.MaxConns = 8
+	db.Tune(pc)
 	pc.ConnConfig.Tracer = counter{&e.statements, e.log}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
