@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"thematic/internal/demo"
 	"thematic/internal/testenv"
@@ -190,6 +191,29 @@ func TestJourneyRecordNoteWithJavaScript(t *testing.T) {
 	if n := ntCount(t, env, reviewID, twice); n != 1 {
 		t.Fatalf("%d notes after a double click, want 1", n)
 	}
+
+	// Ctrl+Enter in the text saves the note, as "Save and add another", and the text keeps the
+	// focus for the next one; the shortcut is said on the page and to assistive technology.
+	b.Visit(form)
+	b.Check("source")
+	const keyed = "Saved from the keyboard: the stay-and-play session was full."
+	b.Fill("body", keyed)
+	b.Expect("Shortcut: press Ctrl and Enter (Cmd and Enter on a Mac) to save and add another.")
+	if k, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('button[value=another]').getAttribute('aria-keyshortcuts')`)); k != "Control+Enter Meta+Enter" {
+		t.Errorf("aria-keyshortcuts %q", k)
+	}
+	b.do(chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	b.waitStatus("Saved")
+	if n := ntCount(t, env, reviewID, keyed); n != 1 {
+		t.Fatalf("%d notes after Ctrl+Enter, want 1", n)
+	}
+	if id, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.id`)); id != "body" {
+		t.Errorf("after Ctrl+Enter the focus is on %q, want the text", id)
+	}
+	if v, _ := b.value("body"); v != "" {
+		t.Errorf("text after Ctrl+Enter: %q", v)
+	}
+	b.Axe()
 
 	// A draft survives a reload, and can be discarded.
 	b.Visit(form)

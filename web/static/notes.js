@@ -404,6 +404,7 @@ function initForm (f) {
   }
 
   initTags(f)
+  initShortcut(f)
 
   if (!keyInput) {
     // Changing a note: ordinary post (the server checks the version); drop the draft once saved.
@@ -488,6 +489,7 @@ function initForm (f) {
         state.saved = body.url || null
         state.offline = false
         render()
+        focusText(f)
         flush()
       } else if (!res || res.type === 'opaqueredirect' || res.status === 401 || res.status >= 500 || res.status === 408 || res.status === 429) {
         // No answer, signed out or the service in trouble: keep the note in this browser.
@@ -509,6 +511,7 @@ function initForm (f) {
           return
         }
         resetForNext()
+        focusText(f)
         state.offline = !res
         state.signedOut = !!res && (res.type === 'opaqueredirect' || res.status === 401)
         await doFlushCounts()
@@ -564,6 +567,39 @@ async function openQueued (key) {
   if (body) {
     body.focus()
   }
+}
+
+// The next note is typed where the last one was: after a save the text has the focus again.
+function focusText (f) {
+  const body = f.querySelector('textarea[name="body"]')
+  if (body) {
+    body.focus()
+  }
+}
+
+// Ctrl+Enter (Cmd+Enter on a Mac) anywhere in the form saves the note: as "Save and add another"
+// where the form has it (the form stays for the next note), else as its first save button. The
+// buttons say so to assistive technology (aria-keyshortcuts), and a line above them to everyone.
+function initShortcut (f) {
+  const button = f.querySelector('button[type="submit"][value="another"]') || f.querySelector('button[type="submit"]')
+  if (!button) {
+    return
+  }
+  button.setAttribute('aria-keyshortcuts', 'Control+Enter Meta+Enter')
+  const group = button.closest('.govuk-button-group')
+  if (group) {
+    const hint = document.createElement('p')
+    hint.className = 'govuk-body-s app-shortcut-hint'
+    hint.textContent = 'Shortcut: press Ctrl and Enter (Cmd and Enter on a Mac) to ' + button.textContent.trim().toLowerCase() + '.'
+    group.before(hint)
+  }
+  f.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey || e.isComposing) {
+      return
+    }
+    e.preventDefault()
+    f.requestSubmit(button)
+  })
 }
 
 function showDraftNotice (f, saved, discard) {
