@@ -165,6 +165,10 @@ func RecordNote(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.
 		var err error
 		out.ID, out.Created, err = CreateChecked(ctx, tx, sc.TenantID, sc.ReviewID, sc.UserID, in,
 			PersonalData{Scan: true, Confirmed: rec.ConfirmedPersonalData})
+		if err == nil && out.Created {
+			// The files go with the note that is new, never with one saved before under the key.
+			err = attachFiles(ctx, tx, sc.TenantID, sc.ReviewID, out.ID, sc.UserID, in.Files)
+		}
 		var refused *Refused
 		if errors.As(err, &refused) && rec.WithForm {
 			// Nothing was written: the form's data is read before the transaction rolls back.
@@ -237,6 +241,9 @@ func ChangeNote(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.
 			return err
 		}
 		out.Saved = true
+		if err := attachFiles(ctx, tx, sc.TenantID, sc.ReviewID, before.ID, sc.UserID, in.Files); err != nil {
+			return err
+		}
 		if len(found) > 0 {
 			return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
 				Action: "evidence.personal_data_confirmed", ObjectType: "evidence_note", ObjectID: before.ID,
@@ -358,6 +365,7 @@ type NoteView struct {
 	Author  string
 	History []Change
 	Concern *Concern
+	Files   []NoteFile
 }
 
 // LoadPage reads a note's page in tx.
@@ -368,6 +376,9 @@ func LoadPage(ctx context.Context, tx pgx.Tx, sc db.Scope, acc *auth.ReviewAcces
 		return p, err
 	}
 	if p.Form, err = LoadForm(ctx, tx, sc, acc, p.Note.VisitID, false); err != nil {
+		return p, err
+	}
+	if p.Files, err = Files(ctx, tx, sc.TenantID, p.Note.ID); err != nil {
 		return p, err
 	}
 	if p.Author, p.History, err = NoteTrail(ctx, tx, sc.TenantID, p.Note.ID, p.Note.AuthorID); err != nil {

@@ -32,7 +32,7 @@ const NotDeletedMessage = "Only a deleted note can be erased. Delete the note fi
 const ErasedMessage = "This note was erased for good and cannot be restored"
 
 // Erase erases a deleted note for good, for a review lead (the caller checks the role) with a
-// reason: its text is replaced by ErasedBody and its themes go (with any theme no other note
+// reason: its text is replaced by ErasedBody, its photos and files are deleted and its themes go (with any theme no other note
 // uses: a theme can say as much as the text), purged_at marks it, and the note's copies in the
 // audit log (its text and themes, in every entry about it) are redacted with the reason. The note,
 // as it was, is shown to allow, which refuses a note the actor may not see: on any error tx must
@@ -62,6 +62,7 @@ func Erase(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID, 
 			FROM cur WHERE e.tenant_id = $1 AND e.id = cur.id AND cur.deleted_at IS NOT NULL AND cur.purged_at IS NULL
 			RETURNING e.id),
 		nt AS (DELETE FROM evidence_note_tags x USING up WHERE x.tenant_id = $1 AND x.note_id = up.id RETURNING x.tag_id),
+		nf AS (DELETE FROM evidence_note_files x USING up WHERE x.tenant_id = $1 AND x.note_id = up.id),
 		tg AS (DELETE FROM evidence_tags t USING nt WHERE t.tenant_id = $1 AND t.review_id = $2 AND t.id = nt.tag_id
 			AND NOT EXISTS (SELECT 1 FROM evidence_note_tags o WHERE o.tenant_id = t.tenant_id AND o.tag_id = t.id AND o.note_id <> $3)
 			RETURNING t.id)
@@ -87,7 +88,7 @@ func Erase(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID, 
 	// it early where the audit page looks for it.
 	marker := strings.NewReplacer("(", "[", ")", "]").Replace(reason)
 	if _, err := audit.Redact(ctx, tx, audit.Redaction{TenantID: tenantID, ActorID: actorID, ActorEmail: actorEmail,
-		ObjectType: "evidence_note", ObjectIDs: []string{noteID}, Fields: []string{"body", "tags"}, Reason: marker}); err != nil {
+		ObjectType: "evidence_note", ObjectIDs: []string{noteID}, Fields: []string{"body", "tags", "filename"}, Reason: marker}); err != nil {
 		return n, false, err
 	}
 	return n, true, audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorID: actorID, ActorEmail: actorEmail,
@@ -97,7 +98,7 @@ func Erase(ctx context.Context, tx pgx.Tx, tenantID, reviewID, noteID, actorID, 
 
 // PurgeReview takes the words out of a review's evidence notes not purged yet, at at, in tx (the
 // retention purge): each note keeps its row, so that counts and prevalence stay, but its text
-// becomes body and it loses its themes; then the review's themes no note uses any more go too (a
+// becomes body and it loses its themes, photos and files; then the review's themes no note uses any more go too (a
 // theme can say as much as a note). Notes that row-level security hides (safeguarding concerns
 // from the service) are left alone. It returns the ids of the notes it purged; the caller redacts
 // the audit log and records the purge.
@@ -106,7 +107,8 @@ func PurgeReview(ctx context.Context, tx pgx.Tx, tenantID, reviewID, body string
 			UPDATE evidence_notes SET body = $3, purged_at = $4, version = version + 1, updated_at = $4
 			WHERE tenant_id = $1 AND review_id = $2 AND purged_at IS NULL
 			RETURNING id),
-		nt AS (DELETE FROM evidence_note_tags x USING n WHERE x.tenant_id = $1 AND x.note_id = n.id)
+		nt AS (DELETE FROM evidence_note_tags x USING n WHERE x.tenant_id = $1 AND x.note_id = n.id),
+		nf AS (DELETE FROM evidence_note_files x USING n WHERE x.tenant_id = $1 AND x.note_id = n.id)
 		SELECT coalesce(array_agg(id::text), '{}') FROM n`, tenantID, reviewID, body, at).Scan(&noteIDs)
 	if err != nil {
 		return nil, fmt.Errorf("evidence: purge notes of %s: %w", reviewID, err)

@@ -10,6 +10,7 @@ import (
 
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/notefile"
 )
 
 // Limits.
@@ -44,6 +45,7 @@ type NoteInput struct {
 	FamilyWords  bool
 	Safeguarding bool
 	Key          string // idempotency key, for Create
+	Files        []notefile.File // photos and files to attach, checked and prepared already
 }
 
 // Date parses NoteDate; Validate has checked it.

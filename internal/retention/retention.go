@@ -313,7 +313,7 @@ func PurgeReview(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, now 
 		ids        []string
 		fields     []string
 	}{
-		{"evidence_note", notes, []string{"body", "tags"}},
+		{"evidence_note", notes, []string{"body", "tags", "filename"}},
 		{"area_document", docs, []string{"title", "filename"}},
 		{"self_assessment", areas, []string{"commentary", "reason"}},
 	} {
