@@ -80,6 +80,7 @@ type Form struct {
 	Framework review.Framework
 	Enquiry   review.Enquiry
 	Lock      Lock
+	Files     []NoteFile // the note's photos and files, on its edit form
 }
 
 // LoadForm reads a note form's data for visitID in two statements; with suggest the tags are
@@ -204,7 +205,11 @@ func EditNoteForm(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *aut
 		if f, err = LoadForm(ctx, tx, sc, acc, n.VisitID, true); err != nil {
 			return err
 		}
-		return f.Lock.Status.Verdict(review.ChangeEvidence, f.Lock.Locked())
+		if err := f.Lock.Status.Verdict(review.ChangeEvidence, f.Lock.Locked()); err != nil {
+			return err
+		}
+		f.Files, err = Files(ctx, tx, sc.TenantID, n.ID)
+		return err
 	})
 	return n, f, err
 }

@@ -23,6 +23,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
+	"thematic/internal/notefile"
 	"thematic/internal/review"
 	"thematic/internal/user"
 	"thematic/templates/errorview"
@@ -157,6 +158,11 @@ const uploadFieldBytes = 64 << 10
 // bodyLimit is how large r's body may be, and the page that says it was too large: uploads
 // (multipart forms) may carry MaxUploadBytes of files, other posts MaxBodyBytes.
 func (s *Server) bodyLimit(r *http.Request) (int64, errorview.View) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") && noteFormPath.MatchString(r.URL.Path) {
+		return max(s.cfg.MaxBodyBytes, noteFormBytes), errorview.View{
+			Status: http.StatusRequestEntityTooLarge, Heading: "The photos and files are too large",
+			Message: fmt.Sprintf("A note can have up to %d photos or files, each smaller than %d MB.", notefile.MaxFiles, notefile.MaxFileSize>>20)}
+	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		return max(s.cfg.MaxBodyBytes, s.cfg.MaxUploadBytes+uploadFieldBytes), errorview.View{
 			Status: http.StatusRequestEntityTooLarge, Heading: "The file is too large",

@@ -122,6 +122,20 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 	in, d, tagsText := noteReadForm(r)
 	in.VisitID = chi.URLParam(r, "visitID")
 	asJSON := noteWantsJSON(r)
+	files, ferrs := noteReadFiles(r)
+	if ferrs.Any() {
+		if asJSON {
+			return noteJSONInvalid(w, evidenceview.FormView{Errors: ferrs})
+		}
+		f, err := evidence.NewNoteForm(r.Context(), s.pool, scopeOf(r), a.Review, in.VisitID)
+		if err != nil {
+			return err
+		}
+		v := noteFormOfData(f)
+		v.In, v.Date, v.TagsText, v.Key, v.Errors = in, d, tagsText, in.Key, ferrs
+		return s.noteFormPage(w, r, v)
+	}
+	in.Files = files
 	rec := evidence.Recording{ConfirmedPersonalData: r.PostFormValue("confirm_personal_data") == "yes", WithForm: !asJSON}
 	if asJSON {
 		// A note queued in the browser and replayed: evidence.RecordNote checks whose it is.
@@ -140,6 +154,7 @@ func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {
 		v := noteFormOfData(out.Form)
 		v.In, v.Date, v.TagsText, v.Key = in, d, tagsText, in.Key
 		v.Errors, v.Findings = out.Errors, out.Findings
+		noteFilesAgain(v.Errors, len(files))
 		return s.noteFormPage(w, r, v)
 	case err != nil && asJSON:
 		return s.noteJSONError(w, r, err)
@@ -227,7 +242,7 @@ func notePageOf(a *auth.Actor, n evidence.NoteView) evidenceview.NotePage {
 	var v evidenceview.NotePage
 	v.Note, v.Review, v.Visit, v.Opts, v.Framework, v.Enquiry, v.Lock = n.Note, n.Form.Review, n.Form.Visit,
 		n.Form.Options, n.Form.Framework, n.Form.Enquiry, n.Form.Lock
-	v.Author, v.History = n.Author, n.History
+	v.Author, v.History, v.Files = n.Author, n.History, n.Files
 	v.IsLead = isReviewLead(a)
 	v.CanWrite = auth.Allowed(a, auth.ReviewRecord)
 	if n.Concern != nil {
@@ -275,6 +290,7 @@ func (s *Server) noteEdit(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := noteFormOfData(f)
 	noteFormOf(&v, n)
+	v.Files, v.CanRemove = f.Files, n.AuthorID == actorFrom(r.Context()).UserID
 	return s.noteFormPage(w, r, v)
 }
 
@@ -328,6 +344,19 @@ func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
 	if verr != nil {
 		return apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 	}
+	files, ferrs := noteReadFiles(r)
+	if ferrs.Any() {
+		n, f, err := evidence.EditNoteForm(r.Context(), s.pool, scopeOf(r), a.Review, chi.URLParam(r, "noteID"))
+		if err != nil {
+			return err
+		}
+		v := noteFormOfData(f)
+		noteFormOf(&v, n)
+		v.Version, v.In, v.Date, v.TagsText, v.Errors = version, in, d, tagsText, ferrs
+		v.Files, v.CanRemove = f.Files, n.AuthorID == a.UserID
+		return s.noteFormPage(w, r, v)
+	}
+	in.Files = files
 	out, err := evidence.ChangeNote(r.Context(), s.pool, scopeOf(r), a.Review, chi.URLParam(r, "noteID"), version, in,
 		r.PostFormValue("confirm_personal_data") == "yes")
 	cur := out.Before
@@ -339,8 +368,10 @@ func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
 	var stale *evidence.StaleError
 	switch {
 	case errors.As(err, &refused):
+		noteFilesAgain(v.Errors, len(files))
 		return s.noteFormPage(w, r, v)
 	case errors.As(err, &stale):
+		noteFilesAgain(v.Errors, len(files))
 		mine := in
 		mine.Safeguarding = in.Safeguarding || cur.Safeguarding
 		mine.Tags = v.In.Tags
@@ -352,6 +383,7 @@ func (s *Server) noteUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !out.Saved {
+		noteFilesAgain(v.Errors, len(files))
 		return s.noteFormPage(w, r, v)
 	}
 	if in.Safeguarding && !cur.Safeguarding {

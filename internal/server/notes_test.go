@@ -27,6 +27,12 @@ func init() {
 		"GET /reviews/{reviewID}/notes/{noteID}/deleted":     record,
 		"POST /reviews/{reviewID}/notes/{noteID}/restore":    record,
 		"POST /reviews/{reviewID}/notes/{noteID}/erase":      reviewLeadWrite,
+		// A note's files answer as the note; only its author removes one (the fixture's note is
+		// the inspector's), only a lead chooses a photo for good practice.
+		"GET /reviews/{reviewID}/notes/{noteID}/files/{fileID}":           reviewReadStaff,
+		"GET /reviews/{reviewID}/notes/{noteID}/files/{fileID}/display":   reviewReadStaff,
+		"POST /reviews/{reviewID}/notes/{noteID}/files/{fileID}/remove":   {signIn, missing, forbid, ok, forbid, forbid, forbid, missing},
+		"POST /reviews/{reviewID}/notes/{noteID}/files/{fileID}/practice": reviewLeadWrite,
 	} {
 		reviewAccessTable[k] = v
 	}

@@ -50,6 +50,7 @@ type reviewFixture struct {
 	exampleID, recommendationID            string
 	sourceID                               string // a source of evidence the note uses ({termID})
 	reviewNoteID                           string // a cleared review note on the finding
+	fileID                                 string // a photo on the note
 }
 
 func newReviewFixture(t *testing.T, e *env) reviewFixture {
@@ -147,6 +148,11 @@ func newReviewFixture(t *testing.T, e *env) reviewFixture {
 			content, scan_status, idempotency_key, uploaded_by) VALUES ($1, $2, $3, 'Fixture', 'fixture.pdf', 'application/pdf', 5,
 			sha256('%PDF-'::bytea), '%PDF-'::bytea, 'clean', 'access-fixture-document', $4) RETURNING id`,
 			f.tenantID, f.reviewID, f.area1, ids["lead@demo.test"])
+		// A photo on the note, by its author.
+		q(&f.fileID, `INSERT INTO evidence_note_files (tenant_id, review_id, note_id, position, filename, content_type, size,
+			sha256, content, display, width, height, uploaded_by) VALUES ($1, $2, $3, 0, 'fixture.jpg', 'image/jpeg', 3,
+			sha256('\xffd8ff'::bytea), '\xffd8ff'::bytea, '\xffd8ff'::bytea, 1, 1, $4) RETURNING id`,
+			f.tenantID, f.reviewID, f.noteID, ids["inspector@demo.test"])
 		// A good-practice example from the note, and a recommendation.
 		q(&f.exampleID, `INSERT INTO practice_examples (tenant_id, review_id, action_area_id, note_id, area_id, position, body,
 			idempotency_key, created_by) VALUES ($1, $2, $3, $4, $5, 1, 'A fixture example.', 'access-fixture-example', $6) RETURNING id`,
@@ -176,7 +182,7 @@ func (f reviewFixture) reviewPath(pattern string, own bool) string {
 		"{groupID}", f.groupID, "{actionAreaID}", f.actionAreaID, "{enquiryGroupID}", f.enquiryGroupID,
 		"{lineID}", f.lineID, "{memberID}", f.inspectorMember, "{inviteID}", f.invite, "{noteID}", f.noteID, "{documentID}", f.documentID, "{findingID}", f.findingID, "{number}", "1", "{format}", "html",
 		"{exampleID}", f.exampleID, "{recommendationID}", f.recommendationID,
-		"{kind}", "sources", "{termID}", f.sourceID, "{reviewNoteID}", f.reviewNoteID).Replace(pattern)
+		"{kind}", "sources", "{termID}", f.sourceID, "{reviewNoteID}", f.reviewNoteID, "{fileID}", f.fileID).Replace(pattern)
 }
 
 func TestReviewAccessMatrix(t *testing.T) {

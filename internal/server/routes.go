@@ -184,6 +184,12 @@ func (s *Server) routes() http.Handler {
 			route("GET", "/notes/{noteID}/deleted", auth.ReviewRecord, s.noteDeleted)
 			route("POST", "/notes/{noteID}/restore", auth.ReviewRecord, s.noteRestore)
 			route("POST", "/notes/{noteID}/erase", auth.ReviewLeadOnly, s.noteErase)
+			// A note's photos and files: seen by whoever sees the note (evidence.ReadFile
+			// checks the note as noteShow does); removed by its author; chosen by a lead.
+			route("GET", "/notes/{noteID}/files/{fileID}", auth.ReviewStaff, s.noteFile(false))
+			route("GET", "/notes/{noteID}/files/{fileID}/display", auth.ReviewStaff, s.noteFile(true))
+			route("POST", "/notes/{noteID}/files/{fileID}/remove", auth.ReviewRecord, s.noteFileRemove)
+			route("POST", "/notes/{noteID}/files/{fileID}/practice", auth.ReviewLeadOnly, s.noteFilePractice)
 
 			// The evidence base: filtered, searched, exported.
 			route("GET", "/evidence", auth.ReviewStaff, s.evidenceBase)

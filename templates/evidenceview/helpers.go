@@ -31,6 +31,8 @@ type FormView struct {
 	Errors    *form.Errors
 	Findings  []ev.Finding // personal data found in the text, to confirm
 	Conflict  *ConflictView
+	Files     []ev.NoteFile // the note's photos and files, on its edit page
+	CanRemove bool          // the note's author: may remove them
 }
 
 // ConflictView is a stale edit: what the user sent and the note as it is now.
@@ -52,6 +54,7 @@ type ShowView struct {
 	History   []ev.Change
 	CanWrite  bool
 	Confirmed []string // kinds of personal data the author confirmed were not
+	Files     []ev.NoteFile
 }
 
 // DeletedView offers to undo a delete.
