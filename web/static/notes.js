@@ -79,7 +79,7 @@ function currentCSRF () {
   return input ? input.value : ''
 }
 
-// fields lists a form's values as [name, value] pairs (files are never part of a note).
+// fields lists a form's values as [name, value] pairs, without the photos and files chosen.
 function fields (form, submitter) {
   const out = []
   for (const [name, value] of new FormData(form, submitter)) {
@@ -88,6 +88,27 @@ function fields (form, submitter) {
     }
   }
   return out
+}
+
+// chosenFiles lists the photos and files chosen in a form's file inputs as { name, file } (a File
+// is kept as it is in the IndexedDB queue: structured clone copies its bytes).
+function chosenFiles (form) {
+  const out = []
+  for (const input of form.querySelectorAll('input[type="file"]')) {
+    for (const file of input.files || []) {
+      out.push({ name: input.name, file })
+    }
+  }
+  return out
+}
+
+// body is what a note's post sends: multipart FormData when it carries files, else a
+// url-encoded form, as before files existed.
+function bodyOf (fd, files) {
+  if (files && files.length) {
+    return fd
+  }
+  return new URLSearchParams(fd)
 }
 
 // fill sets a form's fields from [name, value] pairs; checkboxes and radios not listed are cleared.
@@ -100,7 +121,7 @@ function fill (form, pairs, skip) {
     byName.get(name).push(value)
   }
   for (const el of form.elements) {
-    if (!el.name || skip.has(el.name) || el.type === 'submit' || el.type === 'button') {
+    if (!el.name || skip.has(el.name) || el.type === 'submit' || el.type === 'button' || el.type === 'file') {
       continue
     }
     const values = byName.get(el.name) || []
@@ -244,9 +265,14 @@ async function send (item) {
   fd.set('csrf_token', currentCSRF() || fd.get('csrf_token') || '')
   fd.set('idempotency_key', item.key)
   fd.set('owner_key', item.owner)
+  // Queued before files existed, an item has none: it is sent url-encoded as before.
+  const files = Array.isArray(item.files) ? item.files : []
+  for (const { name, file } of files) {
+    fd.append(name, file, file.name)
+  }
   return window.fetch(item.action, {
     method: 'POST',
-    body: new URLSearchParams(fd),
+    body: bodyOf(fd, files),
     headers: { Accept: 'application/json' },
     credentials: 'same-origin',
     redirect: 'manual'
@@ -375,7 +401,8 @@ function initForm (f) {
     if (same(now, initial)) {
       storage('localStorage', (s) => s.removeItem(key))
     } else {
-      storage('localStorage', (s) => s.setItem(key, JSON.stringify({ saved: Date.now(), fields: now })))
+      // A draft keeps no photos or files; it counts them, to say so when it is restored.
+      storage('localStorage', (s) => s.setItem(key, JSON.stringify({ saved: Date.now(), fields: now, files: chosenFiles(f).length })))
     }
   }
   const clearDraft = () => {
@@ -396,7 +423,7 @@ function initForm (f) {
   const answered = document.querySelector('.govuk-error-summary') || document.title.startsWith('Error:')
   if (draft && Array.isArray(draft.fields) && !answered && !same(draft.fields, initial)) {
     fill(f, draft.fields, NOT_DRAFTED)
-    showDraftNotice(f, draft.saved, () => {
+    showDraftNotice(f, draft.saved, draft.files || 0, () => {
       clearDraft()
       f.reset()
       fill(f, initial, NOT_DRAFTED)
@@ -441,6 +468,9 @@ function initForm (f) {
     if (role) {
       role.value = ''
     }
+    for (const input of f.querySelectorAll('input[type="file"]')) {
+      input.value = ''
+    }
     keyInput.value = newKey()
     if (body) {
       body.dispatchEvent(new Event('input', { bubbles: true }))
@@ -463,6 +493,7 @@ function initForm (f) {
     busy = true
     const submitter = e.submitter && f.contains(e.submitter) ? e.submitter : null
     const pairs = fields(f, submitter)
+    const files = chosenFiles(f)
     const fd = new FormData(f, submitter)
     fd.set('owner_key', f.dataset.owner)
     state.saving = true
@@ -473,7 +504,7 @@ function initForm (f) {
     try {
       res = await window.fetch(actionOf(f), {
         method: 'POST',
-        body: new URLSearchParams(fd),
+        body: bodyOf(fd, files),
         headers: { Accept: 'application/json' },
         credentials: 'same-origin',
         redirect: 'manual'
@@ -495,18 +526,24 @@ function initForm (f) {
         // No answer, signed out or the service in trouble: keep the note in this browser.
         const body = pairs.find(([n]) => n === 'body')
         const text = body ? body[1].replace(/\s+/g, ' ').trim() : ''
+        const item = {
+          key: keyInput.value,
+          action: actionOf(f),
+          fields: pairs,
+          owner: f.dataset.owner,
+          label: (f.dataset.label || 'Note') + ': ' + (text.length > 60 ? text.slice(0, 60) + '…' : text || '(no text)'),
+          state: 'waiting',
+          queuedAt: Date.now()
+        }
+        if (files.length) {
+          item.files = files // sent with the note, under its key: once
+          item.label += ' (' + plural(files.length, 'photo or file', 'photos and files') + ')'
+        }
         try {
-          await queuePut({
-            key: keyInput.value,
-            action: actionOf(f),
-            fields: pairs,
-            owner: f.dataset.owner,
-            label: (f.dataset.label || 'Note') + ': ' + (text.length > 60 ? text.slice(0, 60) + '…' : text || '(no text)'),
-            state: 'waiting',
-            queuedAt: Date.now()
-          })
+          await queuePut(item)
         } catch {
-          state.message = 'Not saved: there is no connection and this browser cannot keep the note. It is still in the form: try again later.'
+          state.message = 'Not saved: there is no connection and this browser cannot keep the note' +
+            (files.length ? ' with its photos and files' : '') + '. It is still in the form: try again later.'
           render()
           return
         }
@@ -561,7 +598,8 @@ async function openQueued (key) {
   // The form holds it now, and its draft keeps it: out of the queue.
   form.dispatchEvent(new Event('change', { bubbles: true }))
   await queueDelete(item.key)
-  state.message = 'The queued note is in the form: check it and save it again.'
+  state.message = 'The queued note is in the form: check it and save it again.' +
+    (Array.isArray(item.files) && item.files.length ? ' Its photos and files cannot be put back in the form: choose them again.' : '')
   await doFlushCounts()
   const body = form.querySelector('textarea[name="body"]')
   if (body) {
@@ -602,14 +640,15 @@ function initShortcut (f) {
   })
 }
 
-function showDraftNotice (f, saved, discard) {
+function showDraftNotice (f, saved, files, discard) {
   const div = document.createElement('div')
   div.className = 'govuk-inset-text app-draft-notice'
   div.setAttribute('data-draft-notice', '')
   const p = document.createElement('p')
   p.className = 'govuk-body'
   const when = saved ? new Date(saved).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }) : ''
-  p.textContent = 'Draft restored from this device' + (when ? ' (last typed at ' + when + ').' : '.')
+  p.textContent = 'Draft restored from this device' + (when ? ' (last typed at ' + when + ').' : '.') +
+    (files > 0 ? ' The ' + plural(files, 'photo or file', 'photos and files') + ' you had chosen could not be kept: choose them again.' : '')
   const b = document.createElement('button')
   b.type = 'button'
   b.className = 'govuk-button govuk-button--secondary govuk-!-margin-bottom-0'
