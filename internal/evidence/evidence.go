@@ -44,7 +44,7 @@ type NoteInput struct {
 	GoodPractice bool
 	FamilyWords  bool
 	Safeguarding bool
-	Key          string // idempotency key, for Create
+	Key          string          // idempotency key, for Create
 	Files        []notefile.File // photos and files to attach, checked and prepared already
 }
 

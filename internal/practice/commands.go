@@ -41,6 +41,7 @@ type ListData struct {
 	Examples   []Example
 	Names      []string // the review's local areas' names, for the examples' warnings
 	Candidates []Candidate
+	Photos     map[string][]Photo // the lead's chosen photos of the examples' notes, by note id
 }
 
 // ListPage reads the examples' page, with the candidate notes of action area filter (all when
@@ -62,6 +63,9 @@ func ListPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, filter strin
 			return err
 		}
 		if d.Names, err = AreaNames(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+			return err
+		}
+		if d.Photos, err = ChosenPhotos(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
 			return err
 		}
 		d.Candidates, err = Candidates(ctx, tx, sc.TenantID, sc.ReviewID, d.Filter)
@@ -184,6 +188,7 @@ type Shown struct {
 	Title     string
 	Framework review.Framework
 	Names     []string
+	Photos    []Photo // the lead's chosen photos of the example's note
 }
 
 // ShowPage reads example id's page.
@@ -199,7 +204,11 @@ func ShowPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string) (
 		if v.Title, v.Framework, err = review.LoadFrameworkTitled(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
 			return err
 		}
-		v.Names, err = AreaNames(ctx, tx, sc.TenantID, sc.ReviewID)
+		if v.Names, err = AreaNames(ctx, tx, sc.TenantID, sc.ReviewID); err != nil || v.Example.NoteID == "" {
+			return err
+		}
+		photos, err := ChosenPhotos(ctx, tx, sc.TenantID, sc.ReviewID)
+		v.Photos = photos[v.Example.NoteID]
 		return err
 	})
 	return v, err

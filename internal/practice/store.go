@@ -517,3 +517,35 @@ func CheckPersonalData(ctx context.Context, q db.Querier, tenantID, reviewID str
 	}
 	return found, nil
 }
+
+// Photo is a photo of an example's note that a review lead chose as fit to show among the
+// good-practice examples (evidence_note_files.practice_ok). No other photo is ever shown here,
+// and the report shows none.
+type Photo struct {
+	ID, NoteID, Name string
+}
+
+// ChosenPhotos reads the chosen photos of the review's examples' notes, by note id: notes not
+// deleted, and (row-level security) only those the reader may see.
+func ChosenPhotos(ctx context.Context, q db.Querier, tenantID, reviewID string) (map[string][]Photo, error) {
+	rows, err := q.Query(ctx, `SELECT f.id::text, f.note_id::text, f.filename FROM evidence_note_files f
+		JOIN evidence_notes n ON n.tenant_id = f.tenant_id AND n.id = f.note_id AND n.deleted_at IS NULL
+		WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.practice_ok
+			AND EXISTS (SELECT 1 FROM practice_examples e WHERE e.tenant_id = f.tenant_id AND e.review_id = f.review_id AND e.note_id = f.note_id)
+		ORDER BY f.note_id, f.position`, tenantID, reviewID)
+	if err != nil {
+		return nil, fmt.Errorf("practice: chosen photos of %s: %w", reviewID, err)
+	}
+	out := map[string][]Photo{}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Photo, error) {
+		var p Photo
+		return p, r.Scan(&p.ID, &p.NoteID, &p.Name)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("practice: chosen photos of %s: %w", reviewID, err)
+	}
+	for _, p := range list {
+		out[p.NoteID] = append(out[p.NoteID], p)
+	}
+	return out, nil
+}

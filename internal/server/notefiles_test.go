@@ -159,7 +159,7 @@ func TestNoteFilesFollowTheNote(t *testing.T) {
 	plain, plainFile := post(false)
 	concern, concernFile := post(true)
 	for _, tc := range []struct {
-		email           string
+		email          string
 		plain, concern int
 	}{
 		{"inspector@demo.test", http.StatusOK, http.StatusOK},
@@ -249,4 +249,32 @@ func TestNoteFileRemoveAndChoice(t *testing.T) {
 		t.Errorf("%d evidence.file_practice_chosen entries, want 1", n)
 	}
 	vtWant(t, lead.get(f.notePath(id)), http.StatusOK, "May be shown in good-practice examples", "Do not show photo 1")
+}
+
+// The good-practice pages show a photo of an example's note only once a lead chose it; the report
+// never shows one.
+func TestGoodPracticeShowsOnlyChosenPhotos(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newReviewFixture(t, e) // its note is an example's, with a photo not chosen
+	lead := e.signedIn("lead@demo.test")
+	obs := e.signedIn("observer@demo.test")
+	display := "/reviews/" + f.reviewID + "/notes/" + f.noteID + "/files/" + f.fileID + "/display"
+	pages := []string{"/reviews/" + f.reviewID + "/examples", "/reviews/" + f.reviewID + "/examples/" + f.exampleID}
+	for _, p := range pages {
+		if r := lead.get(p); r.Status != http.StatusOK || strings.Contains(r.Body, "/files/") {
+			t.Errorf("%s before the choice: %d, shows a photo: %v", p, r.Status, strings.Contains(r.Body, "/files/"))
+		}
+	}
+	if r := lead.post("/reviews/"+f.reviewID+"/notes/"+f.noteID+"/files/"+f.fileID+"/practice", url.Values{"practice": {"yes"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("choose: %d\n%s", r.Status, r.Body)
+	}
+	for _, c := range []*client{lead, obs} {
+		for _, p := range pages {
+			vtWant(t, c.get(p), http.StatusOK, `src="`+display+`"`, "chosen by a review lead")
+		}
+	}
+	if r := lead.get("/reviews/" + f.reviewID + "/report"); strings.Contains(r.Body, "/files/") {
+		t.Error("the report shows a photo")
+	}
 }

@@ -70,7 +70,8 @@ func (s *Server) examplesList(w http.ResponseWriter, r *http.Request) error {
 	titles := actionAreaTitles(d.Framework)
 	byArea := map[string][]practiceview.ExampleRow{}
 	for _, e := range d.Examples {
-		byArea[e.ActionAreaID] = append(byArea[e.ActionAreaID], practiceview.ExampleRow{Example: e, Warnings: e.Warnings(d.Names)})
+		byArea[e.ActionAreaID] = append(byArea[e.ActionAreaID], practiceview.ExampleRow{Example: e, Warnings: e.Warnings(d.Names),
+			Photos: d.Photos[e.NoteID]})
 	}
 	for _, g := range d.Framework.Groups {
 		for i, aa := range g.Areas {
@@ -184,7 +185,8 @@ func (s *Server) exampleShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := practiceview.ExampleView{ReviewID: a.Review.ReviewID, Lead: auth.Allowed(a, auth.ReviewLeadOnly), Example: sh.Example,
-		ReviewTitle: sh.Title, ActionArea: actionAreaTitles(sh.Framework)[sh.Example.ActionAreaID], Warnings: sh.Example.Warnings(sh.Names)}
+		ReviewTitle: sh.Title, ActionArea: actionAreaTitles(sh.Framework)[sh.Example.ActionAreaID], Warnings: sh.Example.Warnings(sh.Names),
+		Photos: sh.Photos}
 	t := v.Example.Title
 	if t == "" {
 		t = "Good practice example"

@@ -84,6 +84,7 @@ type Section struct {
 type ExampleRow struct {
 	Example  domain.Example
 	Warnings []string
+	Photos   []domain.Photo // chosen by a lead to be shown with the example
 }
 
 // CandidateRow is a candidate note with the titles of its action areas.
@@ -110,6 +111,7 @@ type ExampleView struct {
 	Example               domain.Example
 	ActionArea            string
 	Warnings              []string
+	Photos                []domain.Photo
 }
 
 // ExampleFormView is the form that writes or edits an example.
@@ -255,4 +257,9 @@ func optionID(id string, i int) string {
 		return id
 	}
 	return id + "-" + strconv.Itoa(i+1)
+}
+
+// photoURL is the display copy of a photo of an example's note (served with the note's rules).
+func photoURL(reviewID string, ph domain.Photo) string {
+	return "/reviews/" + url.PathEscape(reviewID) + "/notes/" + url.PathEscape(ph.NoteID) + "/files/" + url.PathEscape(ph.ID) + "/display"
 }
