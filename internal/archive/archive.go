@@ -265,6 +265,18 @@ type Note struct {
 	ActionAreas  []string `json:"action_areas"`
 	Lines        []string `json:"lines"`
 	Themes       []string `json:"themes"`
+	// Files names the note's photos and files with their SHA-256. Their bytes stay in the
+	// service: an import does not bring them back.
+	Files []NoteFile `json:"files,omitempty"`
+}
+
+// NoteFile is a photo or file attached to a note (its name and checksum, not its bytes).
+type NoteFile struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"` // lower-case hex
+	PracticeOK  bool   `json:"practice_ok"`
 }
 
 // Finding is a statement under an action area with the notes for and against it.

@@ -878,7 +878,10 @@ func (e *exporter) noteList() error {
 			ARRAY(SELECT x.action_area_id::text FROM evidence_note_action_areas x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id),
 			ARRAY(SELECT x.line_id::text FROM evidence_note_lines x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id),
 			ARRAY(SELECT t.name FROM evidence_note_tags x JOIN evidence_tags t ON t.tenant_id = x.tenant_id AND t.id = x.tag_id
-				WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id ORDER BY lower(t.name), t.name)
+				WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id ORDER BY lower(t.name), t.name),
+			(SELECT json_agg(json_build_object('filename', f.filename, 'content_type', f.content_type, 'size', f.size,
+				'sha256', encode(f.sha256, 'hex'), 'practice_ok', f.practice_ok) ORDER BY f.position)
+				FROM evidence_note_files f WHERE f.tenant_id = n.tenant_id AND f.note_id = n.id)
 		FROM evidence_notes n JOIN users u ON u.id = n.author_id
 		WHERE n.tenant_id = $1 AND n.review_id = $2 AND n.deleted_at IS NULL AND NOT n.safeguarding
 		ORDER BY n.created_at, n.id`, func(r rowScanner) error {
@@ -888,7 +891,7 @@ func (e *exporter) noteList() error {
 		var aas, lines []string
 		var note Note
 		if err := r.Scan(&id, &visit, &note.Author, &source, &role, &date, &created, &note.Text, &note.Judgement,
-			&note.GoodPractice, &note.FamilyWords, &aas, &lines, &tagNames); err != nil {
+			&note.GoodPractice, &note.FamilyWords, &aas, &lines, &tagNames, &note.Files); err != nil {
 			return err
 		}
 		note.Ref, note.Visit, note.Source = e.notes.add(id), e.visits.byID[visit], e.sources.byID[source]

@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
@@ -90,6 +92,14 @@ func TestNoteFormAttachesPhotosAndFiles(t *testing.T) {
 	}
 	if n := e.auditCount("evidence.file_added"); n != 2 {
 		t.Errorf("%d evidence.file_added entries, want 2", n)
+	}
+	// The review's archive names them with their SHA-256 (their bytes stay in the service).
+	archived := string(archiveJSON(t, []byte(e.signedIn("lead@demo.test").get("/reviews/"+f.reviewID+"/archive").Body)))
+	for _, x := range stored {
+		sum := sha256.Sum256(x.content)
+		if !strings.Contains(archived, `"filename":"`+x.name+`"`) || !strings.Contains(archived, hex.EncodeToString(sum[:])) {
+			t.Errorf("the archive does not name %s with its SHA-256", x.name)
+		}
 	}
 	id := ntNoteRE.FindStringSubmatch(r.Location)[1]
 	page := c.get(f.notePath(id))
