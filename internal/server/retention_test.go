@@ -194,6 +194,20 @@ func TestRetentionPurgesEvidenceAfterThePeriodUnlessHeld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A photo on the note, with its audit entry naming it.
+	if _, err := e.db.Super.Exec(ctx, `INSERT INTO evidence_note_files (tenant_id, review_id, note_id, position, filename,
+		content_type, size, sha256, content, display, width, height, uploaded_by) VALUES ($1, $2, $3, 0, 'Wyvern7731.jpg',
+		'image/jpeg', 3, sha256('\xffd8ff'::bytea), '\xffd8ff'::bytea, '\xffd8ff'::bytea, 1, 1, $4)`,
+		d.tenant, d.review, noteID, d.inspector); err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTx(ctx, e.db.App, db.Scope{TenantID: d.tenant, UserID: d.inspector}, func(tx pgx.Tx) error {
+		return logEntry(ctx, tx, d.tenant, d.inspector, "evidence.file_added", "evidence_note", noteID,
+			map[string]any{"filename": "Wyvern7731.jpg"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	err = db.InTx(ctx, e.db.App, db.Scope{TenantID: d.tenant, UserID: d.lead}, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT area_id::text FROM sa_responses WHERE tenant_id = $1 AND review_id = $2 LIMIT 1`,
 			d.tenant, d.review).Scan(&areaID); err != nil {
@@ -279,6 +293,10 @@ func TestRetentionPurgesEvidenceAfterThePeriodUnlessHeld(t *testing.T) {
 	}
 	if got := count(t, e, `SELECT count(*) FROM area_documents WHERE review_id = $1`, d.review); got != 0 {
 		t.Errorf("%d documents left", got)
+	}
+	if got := count(t, e, `SELECT count(*) FROM evidence_note_files x JOIN evidence_notes n ON n.tenant_id = x.tenant_id AND n.id = x.note_id
+		WHERE n.review_id = $1 AND NOT n.safeguarding`, d.review); got != 0 {
+		t.Errorf("%d photos and files left on purged notes", got)
 	}
 	if got := count(t, e, `SELECT count(*) FROM sa_responses WHERE review_id = $1`, d.review); got != 0 {
 		t.Errorf("%d self-assessment answers left", got)
