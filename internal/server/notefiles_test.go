@@ -101,6 +101,7 @@ func TestNoteFormAttachesPhotosAndFiles(t *testing.T) {
 			t.Errorf("the archive does not name %s with its SHA-256", x.name)
 		}
 	}
+	vtWant(t, c.get("/reviews/"+f.reviewID+"/visits/"+f.visitA), http.StatusOK, "2 photos and files")
 	id := ntNoteRE.FindStringSubmatch(r.Location)[1]
 	page := c.get(f.notePath(id))
 	vtWant(t, page, http.StatusOK, `alt="Photo 1 of 1 attached to this note"`,
