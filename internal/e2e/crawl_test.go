@@ -128,6 +128,12 @@ const crawlOverflowJS = `(() => {
 	return JSON.stringify({scrollWidth: sw, out});
 })()`
 
+// crawlSmallTextJS names the chart labels drawn smaller than 10 px: an SVG chart squeezed into a
+// narrow screen shrinks its text with it.
+const crawlSmallTextJS = `JSON.stringify(Array.from(document.querySelectorAll('svg text'))
+	.filter(t => { const r = t.getBoundingClientRect(); return r.height > 0 && r.height < 10; })
+	.slice(0, 5).map(t => t.textContent.trim().slice(0, 40) + ' (' + t.getBoundingClientRect().height.toFixed(1) + ' px high)'))`
+
 // crawlLinksJS lists the page's links, as absolute URLs, leaving out downloads.
 const crawlLinksJS = `JSON.stringify(Array.from(document.querySelectorAll('a[href]'))
 	.filter(a => !a.hasAttribute('download')).map(a => a.href))`
@@ -222,6 +228,12 @@ func (b *B) crawl() (pages int, faults []crawlFault) {
 			fault(page, "overflow: %v", err)
 		} else if over.ScrollWidth > crawlNarrow {
 			fault(page, "scrolls sideways at %d px (%d px wide); sticking out:\n      %s", crawlNarrow, over.ScrollWidth, strings.Join(over.Out, "\n      "))
+		}
+		var small []string
+		if err := b.crawlEval(crawlSmallTextJS, &small); err != nil {
+			fault(page, "chart text: %v", err)
+		} else if len(small) > 0 {
+			fault(page, "chart labels too small to read at %d px:\n      %s", crawlNarrow, strings.Join(small, "\n      "))
 		}
 		v, err = b.crawlAxe(fmt.Sprintf("%d px", crawlNarrow))
 		if err != nil {

@@ -322,7 +322,7 @@ func SubjectAccess(p templates.Page, v SubjectView) templ.Component {
 						}
 						return nil
 					})
-					templ_7745c5c3_Err = components.TableScroll("Records that name the person").Render(templ.WithChildren(ctx, templ_7745c5c3_Var9), templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = components.ScrollRegion("Records that name the person").Render(templ.WithChildren(ctx, templ_7745c5c3_Var9), templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -219,7 +219,7 @@ func List(p templates.Page, v ListView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = components.TableScroll("Areas in this review").Render(templ.WithChildren(ctx, templ_7745c5c3_Var4), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.ScrollRegion("Areas in this review").Render(templ.WithChildren(ctx, templ_7745c5c3_Var4), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -613,7 +613,7 @@ func Add(p templates.Page, v AddView) templ.Component {
 						}
 						return nil
 					})
-					templ_7745c5c3_Err = components.TableScroll("Local authorities matching "+v.Query).Render(templ.WithChildren(ctx, templ_7745c5c3_Var19), templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = components.ScrollRegion("Local authorities matching "+v.Query).Render(templ.WithChildren(ctx, templ_7745c5c3_Var19), templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -952,7 +952,7 @@ func Show(p templates.Page, v ShowView) templ.Component {
 							}
 							return nil
 						})
-						templ_7745c5c3_Err = components.TableScroll("Team for the visit: "+spanText(vis.Span)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var40), templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = components.ScrollRegion("Team for the visit: "+spanText(vis.Span)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var40), templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}

@@ -291,7 +291,7 @@ func List(p templates.Page, v ListView) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = components.TableScroll("Members of this review").Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ScrollRegion("Members of this review").Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -471,7 +471,7 @@ func List(p templates.Page, v ListView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = components.TableScroll("Pending invitations").Render(templ.WithChildren(ctx, templ_7745c5c3_Var15), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.ScrollRegion("Pending invitations").Render(templ.WithChildren(ctx, templ_7745c5c3_Var15), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -203,7 +203,7 @@ func Check(p templates.Page, v CheckView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = components.TableScroll("Kept with a reason").Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.ScrollRegion("Kept with a reason").Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

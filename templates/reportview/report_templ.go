@@ -1372,7 +1372,7 @@ func Trail(p templates.Page, v TrailView) templ.Component {
 							}
 							return nil
 						})
-						templ_7745c5c3_Err = components.TableScroll("Notes behind: "+text.Excerpt(t.Text, 60)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var73), templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = components.ScrollRegion("Notes behind: "+text.Excerpt(t.Text, 60)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var73), templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}

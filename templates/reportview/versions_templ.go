@@ -212,7 +212,7 @@ func Versions(p templates.Page, v VersionsView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = components.TableScroll("Saved versions").Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.ScrollRegion("Saved versions").Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -387,7 +387,7 @@ func linesTable(p templates.Page, v EnquiryView, prefix, caption string, lines [
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = components.TableScroll("Lines of enquiry "+caption).Render(templ.WithChildren(ctx, templ_7745c5c3_Var10), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = components.ScrollRegion("Lines of enquiry "+caption).Render(templ.WithChildren(ctx, templ_7745c5c3_Var10), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

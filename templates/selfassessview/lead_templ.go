@@ -751,7 +751,7 @@ func Lead(p templates.Page, v LeadView) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = components.TableScroll("Self-assessment of each area").Render(templ.WithChildren(ctx, templ_7745c5c3_Var37), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ScrollRegion("Self-assessment of each area").Render(templ.WithChildren(ctx, templ_7745c5c3_Var37), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2045,7 +2045,7 @@ func ratingsGrid(v LeadView) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = components.TableScroll("Ratings by area").Render(templ.WithChildren(ctx, templ_7745c5c3_Var100), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ScrollRegion("Ratings by area").Render(templ.WithChildren(ctx, templ_7745c5c3_Var100), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -646,7 +646,7 @@ func linkedNotes(p templates.Page, v FindingView, id, title string, ns []finding
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = components.TableScroll(title).Render(templ.WithChildren(ctx, templ_7745c5c3_Var23), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ScrollRegion(title).Render(templ.WithChildren(ctx, templ_7745c5c3_Var23), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
