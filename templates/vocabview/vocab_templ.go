@@ -393,7 +393,7 @@ func list(p templates.Page, v ListsView, k domain.VocabKind) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = components.ScrollRegion(k.Title()).Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ScrollRegion("Table: "+k.Title()).Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
