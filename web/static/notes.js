@@ -288,6 +288,7 @@ function flush () {
 async function doFlush () {
   clearTimeout(retryTimer)
   let items = await queueAll()
+  await keptCSRF(items)
   for (const item of items) {
     if (form && form.dataset.owner && item.owner !== form.dataset.owner) {
       skipped.add(item.key) // someone else's, and this page says who is signed in
@@ -405,6 +406,7 @@ function initForm (f) {
 
   initTags(f)
   initShortcut(f)
+  keptFormKey(f)
 
   if (!keyInput) {
     // Changing a note: ordinary post (the server checks the version); drop the draft once saved.
@@ -670,6 +672,34 @@ function initTags (f) {
   input.addEventListener('focus', update)
 }
 
+// ---- a kept copy of the form (the service worker's, sw.js) ----
+// It may be opened many times from the device, days after it was kept: each opening makes its own
+// idempotency key (the kept copy has none), and queued notes go with the session's current token,
+// asked of the service just before they are sent (the kept page's token may be from an earlier
+// session).
+
+function keptFormKey (f) {
+  const k = f.querySelector('input[name="idempotency_key"]')
+  if (k && !k.value) {
+    k.value = newKey()
+  }
+}
+
+async function keptCSRF (items) {
+  if (!items.some((i) => i.state === 'waiting' && !skipped.has(i.key))) {
+    return
+  }
+  try {
+    const res = await window.fetch('/session/csrf', { headers: { Accept: 'application/json' }, credentials: 'same-origin', redirect: 'manual' })
+    const body = res.ok ? await res.json() : {}
+    if (body.token) {
+      for (const input of document.querySelectorAll('input[name="csrf_token"]')) {
+        input.value = body.token
+      }
+    }
+  } catch {} // offline or signed out: sending says so
+}
+
 // ---- start ----
 
 function start () {
@@ -686,7 +716,7 @@ function start () {
   if (f && f.dataset.owner) {
     initForm(f)
   }
-  if (window.indexedDB) {
+  if (window.indexedDB && !document.querySelector('[data-signed-out]')) { // signed out: the device is being cleared
     window.addEventListener('online', () => flush())
     flush()
   }
