@@ -91,7 +91,7 @@ func (b *B) offline(off bool) {
 // keeps the visit's page and note form. Offline, the reloaded visit page and the note form still
 // open (kept copies), a page that was not kept shows the offline page listing the kept visit, and
 // two notes are written and queued. One of them uses a source the lead removes meanwhile: back
-// online, the other arrives once, and this one comes back as needing attention with the reason,
+// online (the kept page's token stale, as after a new session), the other arrives once, and this one comes back as needing attention with the reason,
 // opens into the form, and is sent once after the inspector picks another source. Signing out
 // with a note still on the device warns first, then leaves no cache, no queue and no worker.
 func TestJourneyOfflineAppShell(t *testing.T) {
@@ -175,6 +175,10 @@ func TestJourneyOfflineAppShell(t *testing.T) {
 	if _, err := env.DB.Super.Exec(context.Background(), `DELETE FROM evidence_sources WHERE id = $1`, removed); err != nil {
 		t.Fatal(err)
 	}
+
+	// As for a form kept in an earlier session, the page's token is no longer the session's: the
+	// queue asks for the current one before sending (notes.js keptCSRF).
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('input[name="csrf_token"]').forEach((i) => { i.value = 'A'.repeat(86) })`))
 
 	// Back online: the first arrives once; the second needs attention, with the reason.
 	env.SetReachable(true)
