@@ -52,7 +52,7 @@ func newOfflineFixture(t *testing.T) *sgFixture {
 	return f
 }
 
-func offlineNote(t *testing.T, f *sgFixture, c *client, key, body string, safeguarding bool) {
+func offlineNote(t *testing.T, f *sgFixture, c *client, key, body string, safeguarding bool) (location string) {
 	t.Helper()
 	today := time.Now().UTC()
 	v := url.Values{"idempotency_key": {key}, "source": {f.sourceID}, "note-date-day": {today.Format("2")},
@@ -61,9 +61,11 @@ func offlineNote(t *testing.T, f *sgFixture, c *client, key, body string, safegu
 	if safeguarding {
 		v.Set("safeguarding", "yes")
 	}
-	if r := c.post(f.path("/visits/", f.visit1, "/notes"), v); r.Status != http.StatusSeeOther {
+	r := c.post(f.path("/visits/", f.visit1, "/notes"), v)
+	if r.Status != http.StatusSeeOther {
 		t.Fatalf("note %q: %d\n%s", body, r.Status, r.Body)
 	}
+	return r.Location
 }
 
 // keptGet asks for path as the service worker does for a copy to keep.
@@ -98,9 +100,14 @@ func TestOfflinePlanListsOnlyTheInspectorsOwnVisits(t *testing.T) {
 	ira := e.signedIn("inspector@demo.test")
 	cass := e.signedIn("cqc.inspector@demo.test")
 	const mine, others = "Own ordinary note: the hub opens at eight.", "Another inspector's note: the clinic is full."
-	offlineNote(t, f, ira, "offline-mine", mine, false)
 	offlineNote(t, f, ira, "offline-concern", sgBody, true)
 	offlineNote(t, f, cass, "offline-other", others, false)
+	saved := offlineNote(t, f, ira, "offline-mine", mine, false)
+	// The worker's fetch between the save and the next page leaves the flash for that page.
+	ira.keptGet(f.path("/visits/", f.visit1))
+	if r := ira.get(saved); !strings.Contains(r.Body, "Note saved") {
+		t.Error("the worker's fetch took the flash message")
+	}
 
 	p := ira.plan()
 	visit1 := f.path("/visits/", f.visit1)
