@@ -142,6 +142,14 @@ func TestJourneyOfflineAppShell(t *testing.T) {
 	b.Visit(formPath)
 	b.Expect("Record a note")
 	b.waitJS(`document.querySelector('input[name="idempotency_key"]').value !== ''`, "a fresh idempotency key")
+	var entry struct{ Start, End string }
+	b.eval(`caches.match('/offline/plan').then((r) => r.json()).then((p) => p.pages.find((x) => x.url === location.pathname))`, &entry)
+	if today := time.Now().Format(time.DateOnly); entry.Start != today {
+		t.Errorf("the kept plan's form entry: %+v", entry)
+	}
+	if v, _ := b.value("note-date-day"); v != time.Now().Format("2") {
+		t.Errorf("the kept form offers day %q", v)
+	}
 	// A page that was not kept: the offline page, listing the kept visit.
 	b.Visit("/reviews")
 	b.Expect("You are offline")

@@ -53,6 +53,10 @@ type offlinePage struct {
 	Title string    `json:"title"`
 	Dates string    `json:"dates"`
 	Until time.Time `json:"until"`
+	// The visit's first and last days (2006-01-02): a kept note form opened on a later day
+	// offers that day when it falls within the visit (notes.js).
+	Start string `json:"start"`
+	End   string `json:"end"`
 }
 
 // offlineVisits are the visits whose pages the user may keep: on the team as a lead or inspector,
@@ -101,7 +105,8 @@ func (s *Server) offlinePlan(w http.ResponseWriter, r *http.Request) error {
 		title := "Visit to " + v.AreaName
 		plan.Pages = append(plan.Pages,
 			offlinePage{URL: base, Kind: "visit", Title: title, Dates: v.DateRange() + " – " + v.ReviewTitle, Until: until},
-			offlinePage{URL: base + "/notes/new", Kind: "note-form", Title: "Record a note: " + title, Dates: v.DateRange(), Until: until})
+			offlinePage{URL: base + "/notes/new", Kind: "note-form", Title: "Record a note: " + title, Dates: v.DateRange(), Until: until,
+				Start: v.Start.Format(time.DateOnly), End: v.End().Format(time.DateOnly)})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

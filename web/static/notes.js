@@ -682,7 +682,34 @@ function keptFormKey (f) {
   const k = f.querySelector('input[name="idempotency_key"]')
   if (k && !k.value) {
     k.value = newKey()
+    keptFormDate(f).catch(() => {})
   }
+}
+
+// The date the kept form offers is the day it was kept: today instead, when today is within the
+// visit (the worker's plan says when the visit runs). A draft restored over it keeps its own date.
+async function keptFormDate (f) {
+  if (!window.caches || document.querySelector('[data-draft-notice]')) {
+    return
+  }
+  const res = await window.caches.match('/offline/plan')
+  const plan = res ? await res.json() : null
+  const entry = plan && plan.pages.find((p) => p.url === window.location.pathname && p.start)
+  const now = new Date()
+  const pad = (n) => String(n).padStart(2, '0')
+  const today = now.getFullYear() + '-' + pad(now.getMonth() + 1) + '-' + pad(now.getDate())
+  if (!entry || today < entry.start || today > entry.end) {
+    return
+  }
+  const set = (id, v) => {
+    const el = f.querySelector('#' + id)
+    if (el) {
+      el.value = v
+    }
+  }
+  set('note-date-day', String(now.getDate()))
+  set('note-date-month', String(now.getMonth() + 1))
+  set('note-date-year', String(now.getFullYear()))
 }
 
 async function keptCSRF (items) {
