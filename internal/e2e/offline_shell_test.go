@@ -93,7 +93,8 @@ func (b *B) offline(off bool) {
 // two notes are written and queued. One of them uses a source the lead removes meanwhile: back
 // online (the kept page's token stale, as after a new session), the other arrives once, and this one comes back as needing attention with the reason,
 // opens into the form, and is sent once after the inspector picks another source. Signing out
-// with a note still on the device warns first, then leaves no cache, no queue and no worker.
+// with a note still on the device warns first (staying signed in keeps it), then leaves no cache,
+// no queue and no worker. A kept page whose time is up is not shown.
 func TestJourneyOfflineAppShell(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -155,6 +156,21 @@ func TestJourneyOfflineAppShell(t *testing.T) {
 	b.Expect("You are offline")
 	b.waitJS(`!!document.querySelector('[data-offline-list] a[href="`+visitPath+`"]')`, "the kept visit listed")
 	b.Axe()
+	// A kept page whose time is up is no longer shown, and goes (its time set in the past here).
+	var expired bool
+	b.eval(`(async () => {
+		const name = (await caches.keys()).find((n) => n.startsWith('thematic-pages-'))
+		const cache = await caches.open(name)
+		const plan = await (await cache.match('/offline/plan')).json()
+		plan.pages.find((p) => p.url === '`+visitPath+`').until = '2020-01-01T00:00:00Z'
+		await cache.put('/offline/plan', new Response(JSON.stringify(plan)))
+		return true
+	})()`, &expired)
+	b.Visit(visitPath)
+	b.Expect("You are offline")
+	if kept := strings.Join(b.keptURLs(), "\n"); strings.Contains(kept, " "+visitPath+"\n") {
+		t.Errorf("the expired visit page is still kept:\n%s", kept)
+	}
 	b.Visit(formPath)
 
 	// Two notes written offline; the second with a source the lead then removes.
@@ -226,6 +242,15 @@ func TestJourneyOfflineAppShell(t *testing.T) {
 	b.waitJS(`!!document.querySelector('[data-sign-out-warning]')`, "the warning about unsent notes")
 	b.Expect("1 note on this device has not been sent")
 	b.Axe()
+	// Staying signed in keeps everything.
+	b.do(chromedp.Click(chromedp.Search(`//button[normalize-space(.)="Stay signed in" and ancestor::*[@data-sign-out-warning]]`)))
+	b.waitJS(`!document.querySelector('[data-sign-out-warning]')`, "the warning gone")
+	if q := b.queueJSON(); !strings.Contains(q, "left-behind") || b.Path() != formPath {
+		t.Fatalf("after staying signed in, at %s the queue holds %s", b.Path(), q)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	b.do(chromedp.Click(chromedp.CSS(`form[action="/sign-out"] button`)))
+	b.waitJS(`!!document.querySelector('[data-sign-out-warning]')`, "the warning about unsent notes, again")
 	b.do(chromedp.Evaluate[chromedp.Void](`window.__thematicOldPage = true`))
 	b.do(chromedp.Click(chromedp.Search(`//button[normalize-space(.)="Sign out and lose the note"]`)))
 	b.waitNewPage()
