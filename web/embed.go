@@ -59,9 +59,11 @@ func StaticHandler() http.Handler {
 		p := r.URL.Path
 		if orig, ok := reverse[p]; ok {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			w.Header().Set(KeepHeader, "keep")
 			r.URL.Path = orig
 		} else if _, ok := hashed[p]; ok {
 			w.Header().Set("Cache-Control", "no-cache")
+			w.Header().Set(KeepHeader, "keep")
 		} else {
 			http.NotFound(w, r)
 			return
@@ -83,6 +85,7 @@ func AssetsHandler() http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Header().Set(KeepHeader, "keep")
 		fsrv.ServeHTTP(w, r)
 	}))
 }

@@ -63,7 +63,7 @@ func (s *Server) readFlash(ctx context.Context, value string) (string, bool) {
 func (s *Server) flashes(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(s.flashCookie())
-		if err != nil {
+		if err != nil || offlineFetch(r) { // the service worker's copy leaves the message for the user's next page
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -108,7 +108,10 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 func (s *Server) page(r *http.Request, title string) templates.Page {
 	ctx := r.Context()
 	p := templates.Page{Title: title, Actor: actorFrom(ctx), Dev: s.cfg.Dev(), Asset: web.Path}
-	if sessionLoaded(ctx) {
+	if sessionLoaded(ctx) && offlineFetch(r) {
+		// A copy for the service worker to keep: the flash stays for the page the user opens next.
+		p.CSRF = s.csrfToken(ctx)
+	} else if sessionLoaded(ctx) {
 		p.CSRF = s.csrfToken(ctx)
 		if m, ok := flashFrom(ctx); ok {
 			p.Flash = m
@@ -118,10 +121,12 @@ func (s *Server) page(r *http.Request, title string) templates.Page {
 		}
 		p.ManyTenants = s.sessions.GetBool(ctx, "many_tenants")
 	}
-	if p.Actor != nil {
+	if p.Actor != nil && !offlineFetch(r) { // a kept copy, read offline, must not sign itself out
 		p.IdleSeconds = int(s.cfg.IdleTimeout.Seconds())
 	}
-	s.concernsBanner(r, &p)
+	if !offlineFetch(r) { // a copy to keep on a device says nothing of safeguarding
+		s.concernsBanner(r, &p)
+	}
 	return p
 }
 

@@ -84,6 +84,12 @@ func (s *Server) noteNew(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := noteFormOfData(f)
 	v.Key = noteKey()
+	if offlineFetch(r) && keptVisit(v.Visit, actorFrom(r.Context()).UserID, time.Now()) {
+		// The form the service worker keeps: opened many times from the device, so each opening
+		// makes its own idempotency key (notes.js), and none is written in.
+		v.Key = ""
+		markKept(w)
+	}
 	v.In.Judgement = evidence.Neutral
 	// Today when it falls within the visit, else the visit's first day; "save and add another"
 	// passes the date and source on. While the visit's start is not known any day will do, and

@@ -37,6 +37,9 @@ func (s *Server) routes() http.Handler {
 	r.Method("GET", "/assets/*", web.AssetsHandler())
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	// The installable app: its manifest and service worker, from the root (the worker's scope).
+	r.Method("GET", "/manifest.webmanifest", web.ManifestHandler())
+	r.Method("GET", "/sw.js", web.WorkerHandler())
 	if domain, bare := s.baselineHandlers(); domain != nil {
 		// The load harness's reference saves, in a -tags loadbase build only (baseline.go).
 		r.Method("POST", DomainBaselinePath, domain)
@@ -60,6 +63,11 @@ func (s *Server) routes() http.Handler {
 		route("POST", "/sign-in/two-factor", auth.Public, s.twoFactor)
 		route("POST", "/sign-out", auth.Public, s.signOut)
 		route("POST", "/session/extend", auth.SignedIn, s.extendSession)
+		route("GET", "/session/csrf", auth.SignedIn, s.sessionCSRF)
+
+		// What the service worker keeps on the device (offline.go).
+		route("GET", "/offline", auth.Public, s.offlineShow)
+		route("GET", "/offline/plan", auth.SignedIn, s.offlinePlan)
 		route("GET", "/password/forgot", auth.Public, s.forgotForm)
 		route("POST", "/password/forgot", auth.Public, s.forgot)
 		route("GET", "/password/reset/{token}", auth.Public, s.resetForm)

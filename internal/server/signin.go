@@ -31,6 +31,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := authview.SignInForm{Errors: &form.Errors{}, Next: r.URL.Query().Get("next")}
 	f.Notice = s.sessions.PopString(r.Context(), "notice")
+	f.SignedOut = f.Notice == signedOutNotice
 	if r.URL.Query().Get("timeout") != "" && f.Notice == "" {
 		f.Notice = "You were signed out because you had not used the service for a while. Sign in again to continue."
 	}
@@ -204,6 +205,8 @@ func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
 	return s.completeSignIn(w, r, res.Session, tenants, safeNext(s.sessions.GetString(ctx, "pending_next")))
 }
 
+const signedOutNotice = "You have been signed out."
+
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if a := actorFrom(ctx); a != nil {
@@ -214,8 +217,11 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	if err := s.sessions.Destroy(ctx); err != nil {
 		return err
 	}
+	// Nothing of the session stays on the device: the service worker's caches, the notes queue and
+	// drafts go (the page's script warned about unsent notes before the form was sent).
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	// A fresh session (new token) carries the notice to the sign-in page.
-	s.sessions.Put(ctx, "notice", "You have been signed out.")
+	s.sessions.Put(ctx, "notice", signedOutNotice)
 	return s.redirect(w, r, "/sign-in", "")
 }
 

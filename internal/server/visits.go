@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -105,6 +106,18 @@ func (s *Server) visitShow(w http.ResponseWriter, r *http.Request) error {
 	v.Lead = a.Review.Role == auth.ReviewLead
 	v.Staff = a.Review.Role != auth.ReviewContact
 	v.Record = a.Review.Role == auth.ReviewLead || a.Review.Role == auth.ReviewInspector
+	if offlineFetch(r) && v.Record && keptVisit(v.Visit, a.UserID, time.Now()) {
+		// The copy the service worker keeps: the user's own notes, without safeguarding concerns.
+		v.KeptAt = time.Now()
+		latest := v.Notes.Latest[:0:0]
+		for _, n := range v.Notes.Latest {
+			if !n.Safeguarding {
+				latest = append(latest, n)
+			}
+		}
+		v.Notes.Latest, v.Notes.Mine = latest, len(latest)
+		markKept(w)
+	}
 	return s.ok(w, r, visitview.Show(s.page(r, "Visit to "+v.Visit.AreaName), v))
 }
 

@@ -314,6 +314,7 @@ function flush () {
 async function doFlush () {
   clearTimeout(retryTimer)
   let items = await queueAll()
+  await keptCSRF(items)
   for (const item of items) {
     if (form && form.dataset.owner && item.owner !== form.dataset.owner) {
       skipped.add(item.key) // someone else's, and this page says who is signed in
@@ -432,6 +433,7 @@ function initForm (f) {
 
   initTags(f)
   initShortcut(f)
+  keptFormKey(f)
 
   if (!keyInput) {
     // Changing a note: ordinary post (the server checks the version); drop the draft once saved.
@@ -709,6 +711,61 @@ function initTags (f) {
   input.addEventListener('focus', update)
 }
 
+// ---- a kept copy of the form (the service worker's, sw.js) ----
+// It may be opened many times from the device, days after it was kept: each opening makes its own
+// idempotency key (the kept copy has none), and queued notes go with the session's current token,
+// asked of the service just before they are sent (the kept page's token may be from an earlier
+// session).
+
+function keptFormKey (f) {
+  const k = f.querySelector('input[name="idempotency_key"]')
+  if (k && !k.value) {
+    k.value = newKey()
+    keptFormDate(f).catch(() => {})
+  }
+}
+
+// The date the kept form offers is the day it was kept: today instead, when today is within the
+// visit (the worker's plan says when the visit runs). A draft restored over it keeps its own date.
+async function keptFormDate (f) {
+  if (!window.caches || document.querySelector('[data-draft-notice]')) {
+    return
+  }
+  const res = await window.caches.match('/offline/plan')
+  const plan = res ? await res.json() : null
+  const entry = plan && plan.pages.find((p) => p.url === window.location.pathname && p.start)
+  const now = new Date()
+  const pad = (n) => String(n).padStart(2, '0')
+  const today = now.getFullYear() + '-' + pad(now.getMonth() + 1) + '-' + pad(now.getDate())
+  if (!entry || today < entry.start || today > entry.end) {
+    return
+  }
+  const set = (id, v) => {
+    const el = f.querySelector('#' + id)
+    if (el) {
+      el.value = v
+    }
+  }
+  set('note-date-day', String(now.getDate()))
+  set('note-date-month', String(now.getMonth() + 1))
+  set('note-date-year', String(now.getFullYear()))
+}
+
+async function keptCSRF (items) {
+  if (!items.some((i) => i.state === 'waiting' && !skipped.has(i.key))) {
+    return
+  }
+  try {
+    const res = await window.fetch('/session/csrf', { headers: { Accept: 'application/json' }, credentials: 'same-origin', redirect: 'manual' })
+    const body = res.ok ? await res.json() : {}
+    if (body.token) {
+      for (const input of document.querySelectorAll('input[name="csrf_token"]')) {
+        input.value = body.token
+      }
+    }
+  } catch {} // offline or signed out: sending says so
+}
+
 // ---- start ----
 
 function start () {
@@ -725,7 +782,7 @@ function start () {
   if (f && f.dataset.owner) {
     initForm(f)
   }
-  if (window.indexedDB) {
+  if (window.indexedDB && !document.querySelector('[data-signed-out]')) { // signed out: the device is being cleared
     window.addEventListener('online', () => flush())
     flush()
   }
