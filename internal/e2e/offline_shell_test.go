@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -177,6 +178,7 @@ func TestJourneyOfflineAppShell(t *testing.T) {
 	const first, second = "Offline shell one: the hub's café was busy with parents.", "Offline shell two: the questionnaire was on the wall."
 	b.Check("source")
 	b.Fill("body", first)
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#photos"), []string{phPhoto(t, "shell1.jpg", "SHELL-MARKER-1")}))
 	b.do(chromedp.Click(chromedp.CSS("button[value=another]")))
 	b.waitStatus("Offline – 1 note waiting to send")
 	time.Sleep(1100 * time.Millisecond) // GOV.UK Frontend ignores a second click within a second
@@ -187,6 +189,7 @@ func TestJourneyOfflineAppShell(t *testing.T) {
 	}
 	b.do(chromedp.Click(chromedp.CSS(`input[name=source][value="` + removed + `"]`)))
 	b.Fill("body", second)
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#photos"), []string{phPhoto(t, "shell2.jpg", "SHELL-MARKER-2")}))
 	b.do(chromedp.Click(chromedp.CSS("button[value=another]")))
 	b.waitStatus("Offline – 2 notes waiting to send")
 	b.Axe()
@@ -224,12 +227,23 @@ func TestJourneyOfflineAppShell(t *testing.T) {
 	}
 	b.do(chromedp.Click(chromedp.CSS("[data-note-queue] button")))
 	b.waitJS(`document.getElementById('body').value.includes('Offline shell two')`, "the queued note in the form")
+	// Its photo comes back into the form with it: resolving the conflict loses nothing.
+	b.waitJS(`document.getElementById('photos').files.length === 1`, "the queued note's photo in the form")
+	b.Expect("attached again")
 	time.Sleep(1100 * time.Millisecond)
 	b.Check("source")
 	b.do(chromedp.Click(chromedp.CSS("button[value=another]")))
 	b.waitStatus("Saved.")
 	if n := ntCount(t, env, reviewID, second); n != 1 {
 		t.Errorf("the reopened note saved %d times", n)
+	}
+	// Each arrived with its photo (content and display copy), EXIF gone from the stored bytes.
+	for i, body := range []string{first, second} {
+		stored := phStored(t, env, reviewID, body)
+		if len(stored) != 2 {
+			t.Errorf("note %d arrived with %d stored images, want its photo and display copy", i+1, len(stored))
+		}
+		phNoExif(t, stored, fmt.Sprintf("SHELL-MARKER-%d", i+1))
 	}
 	if q := b.queueJSON(); q != "[]" {
 		t.Errorf("queue after sending: %s", q)

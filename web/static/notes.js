@@ -597,15 +597,45 @@ async function openQueued (key) {
   if (keyInput) {
     keyInput.value = item.key
   }
+  const files = Array.isArray(item.files) ? item.files : []
+  const filesBack = putFiles(form, files)
   // The form holds it now, and its draft keeps it: out of the queue.
   form.dispatchEvent(new Event('change', { bubbles: true }))
   await queueDelete(item.key)
   state.message = 'The queued note is in the form: check it and save it again.' +
-    (Array.isArray(item.files) && item.files.length ? ' Its photos and files cannot be put back in the form: choose them again.' : '')
+    (files.length && filesBack ? ' Its ' + plural(files.length, 'photo or file is', 'photos and files are') + ' attached again.' : '') +
+    (files.length && !filesBack ? ' Its photos and files cannot be put back in the form: choose them again.' : '')
   await doFlushCounts()
   const body = form.querySelector('textarea[name="body"]')
   if (body) {
     body.focus()
+  }
+}
+
+// putFiles puts a queued note's photos and files back into the form's file inputs, so a note
+// reopened after a refusal is saved with them; false where the browser cannot (no DataTransfer).
+function putFiles (form, files) {
+  if (!files.length) {
+    return true
+  }
+  try {
+    const byName = new Map()
+    for (const { name, file } of files) {
+      if (!byName.has(name)) {
+        byName.set(name, new window.DataTransfer())
+      }
+      byName.get(name).items.add(file instanceof window.File ? file : new window.File([file], 'photo.jpg', { type: file.type }))
+    }
+    for (const [name, dt] of byName) {
+      const input = Array.from(form.querySelectorAll('input[type="file"]')).find((i) => i.name === name)
+      if (!input) {
+        return false
+      }
+      input.files = dt.files
+    }
+    return true
+  } catch {
+    return false
   }
 }
 
