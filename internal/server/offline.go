@@ -5,10 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"thematic/internal/auth"
-	"thematic/internal/db"
 	"thematic/internal/visit"
 	"thematic/templates/layout"
 	"thematic/web"
@@ -84,12 +81,7 @@ func keptVisit(v visit.Visit, userID string, now time.Time) bool {
 
 func (s *Server) offlinePlan(w http.ResponseWriter, r *http.Request) error {
 	sc := scopeOf(r)
-	var visits []visit.Visit
-	err := db.InTx(r.Context(), s.pool, sc, func(tx pgx.Tx) error {
-		var err error
-		visits, err = visit.ForUser(r.Context(), tx, sc.TenantID, sc.UserID)
-		return err
-	})
+	visits, err := visit.Own(r.Context(), s.pool, sc)
 	if err != nil {
 		return err
 	}

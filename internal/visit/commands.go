@@ -3,6 +3,7 @@ package visit
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -314,6 +315,20 @@ func Remove(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, acc *auth.Revi
 		return err
 	})
 	return gone, err
+}
+
+// Own reads every visit the user is on the team of or whose area they belong to (as ForUser).
+func Own(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) ([]Visit, error) {
+	var visits []Visit
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		var err error
+		visits, err = ForUser(ctx, tx, sc.TenantID, sc.UserID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the user's visits: %w", err)
+	}
+	return visits, nil
 }
 
 // Mine is a user's own visits: those they are on the team of, and the others of their areas.
