@@ -36,6 +36,10 @@ type Terms struct {
 	Authorities []string // every English local authority's names
 	People      []string // names of the staff: the tenant's users and the review's invited people
 	Personal    []string // stretches of flagged personal data in the review's notes
+	// Own are names the document may use anywhere: a letter to one area names that area. They
+	// are no hit as an area or a local authority, and the personal data detector still reads
+	// them as places.
+	Own []string
 }
 
 // Hit is one thing found.
@@ -68,19 +72,27 @@ func Check(d *Doc, t Terms, overrides map[string]Override) []Hit {
 		}
 		hits = append(hits, h)
 	}
-	areas := names(t.Areas)
+	own := map[string]bool{}
+	for _, a := range t.Own {
+		own[strings.ToLower(strings.TrimSpace(a))] = true
+	}
+	var areas []string
 	visited := map[string]bool{}
-	for _, a := range areas {
+	for _, a := range names(t.Areas) {
 		visited[strings.ToLower(a)] = true
+		if !own[strings.ToLower(a)] {
+			areas = append(areas, a)
+		}
 	}
 	var authorities []string
 	for _, a := range names(t.Authorities) {
-		if !visited[strings.ToLower(a)] {
+		if !visited[strings.ToLower(a)] && !own[strings.ToLower(a)] {
 			authorities = append(authorities, a)
 		}
 	}
 	personal := names(t.Personal)
-	detector := personalData.New(t.People, append(append([]string{}, t.Areas...), t.Authorities...))
+	places := append(append(append([]string{}, t.Areas...), t.Authorities...), t.Own...)
+	detector := personalData.New(t.People, places)
 	d.Each(func(o Origin, block int, text Text) {
 		s := text.Plain() // footnote texts are read as footnotes
 		if s == "" {
