@@ -290,6 +290,7 @@ func loadTemplate(ctx context.Context, q db.Querier, tenantID, reviewID string) 
 
 // Version is a saved version of a letter.
 type Version struct {
+	AreaName  string // only when read with its document
 	Number    int
 	Label     string
 	CreatedBy string
@@ -322,12 +323,14 @@ func loadVersion(ctx context.Context, q db.Querier, tenantID, reviewID, areaID s
 	if !db.ValidUUID(reviewID) || !db.ValidUUID(areaID) {
 		return v, "", apperr.NotFound("Letter version not found")
 	}
-	err := q.QueryRow(ctx, `SELECT rv.title, v.number, v.label, u.name, v.created_at, v.doc FROM letter_versions v
+	err := q.QueryRow(ctx, `SELECT rv.title, la.display_name, v.number, v.label, u.name, v.created_at, v.doc FROM letter_versions v
 		JOIN letters l ON l.tenant_id = v.tenant_id AND l.id = v.letter_id
 		JOIN reviews rv ON rv.tenant_id = l.tenant_id AND rv.id = l.review_id
+		JOIN review_areas ra ON ra.tenant_id = l.tenant_id AND ra.id = l.area_id
+		JOIN local_authorities la ON la.ons_code = ra.ons_code
 		JOIN users u ON u.id = v.created_by
 		WHERE v.tenant_id = $1 AND l.review_id = $2 AND l.area_id = $3 AND v.number = $4`, tenantID, reviewID, areaID, number).
-		Scan(&title, &v.Number, &v.Label, &v.CreatedBy, &v.CreatedAt, &body)
+		Scan(&title, &v.AreaName, &v.Number, &v.Label, &v.CreatedBy, &v.CreatedAt, &body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, "", apperr.NotFound("Letter version not found")
 	}

@@ -300,6 +300,23 @@ func (s *Server) routes() http.Handler {
 			route("GET", "/report/trail", auth.ReviewStaff, s.reportTrail)
 			route("GET", "/report/export/{format}", auth.ReviewStaff, s.reportExport)
 
+			// The letters to each area: the template, each letter's sections, check, versions,
+			// sign-off and exports.
+			route("GET", "/letters", auth.ReviewStaff, s.letterList)
+			route("POST", "/letters", auth.ReviewLeadOnly, s.letterStart)
+			route("GET", "/letters/template", auth.ReviewLeadOnly, s.letterTemplate)
+			route("POST", "/letters/template", auth.ReviewLeadOnly, s.letterTemplateSave)
+			route("GET", "/letters/{areaID}", auth.ReviewStaff, s.letterShow)
+			route("POST", "/letters/{areaID}/status", auth.ReviewLeadOnly, s.letterStatus)
+			route("GET", "/letters/{areaID}/sections/edit", auth.ReviewLeadOnly, s.letterSectionEdit)
+			route("POST", "/letters/{areaID}/sections", auth.ReviewLeadOnly, s.letterSectionSave)
+			route("GET", "/letters/{areaID}/check", auth.ReviewStaff, s.letterCheck)
+			route("POST", "/letters/{areaID}/check/overrides", auth.ReviewLeadOnly, s.letterOverride)
+			route("GET", "/letters/{areaID}/versions", auth.ReviewStaff, s.letterVersions)
+			route("POST", "/letters/{areaID}/versions", auth.ReviewLeadOnly, s.letterVersionSave)
+			route("GET", "/letters/{areaID}/versions/{number}", auth.ReviewStaff, s.letterVersion)
+			route("GET", "/letters/{areaID}/export/{format}", auth.ReviewStaff, s.letterExport)
+
 			// Review notes raised on the report at quality assurance.
 			route("GET", "/report/notes", auth.ReviewStaff, s.rnList)
 			route("GET", "/report/notes/new", auth.ReviewLeadOnly, s.rnNew)
