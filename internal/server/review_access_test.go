@@ -143,6 +143,14 @@ func newReviewFixture(t *testing.T, e *env) reviewFixture {
 			_, err = tx.Exec(ctx, `INSERT INTO report_versions (tenant_id, review_id, number, doc, created_by)
 				VALUES ($1, $2, 1, '{"title": "Access review", "blocks": []}', $3)`, f.tenantID, f.reviewID, ids["lead@demo.test"])
 		}
+		// A letter to the contact's area with a saved version (number 1).
+		var letterID string
+		q(&letterID, `INSERT INTO letters (tenant_id, review_id, area_id, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+			f.tenantID, f.reviewID, f.area1, ids["lead@demo.test"])
+		if err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO letter_versions (tenant_id, letter_id, number, doc, created_by)
+				VALUES ($1, $2, 1, '{"title": "Access review: letter", "blocks": []}', $3)`, f.tenantID, letterID, ids["lead@demo.test"])
+		}
 		// A document of the contact's area, uploaded by the lead (so only the lead may delete it).
 		q(&f.documentID, `INSERT INTO area_documents (tenant_id, review_id, area_id, title, filename, content_type, size, sha256,
 			content, scan_status, idempotency_key, uploaded_by) VALUES ($1, $2, $3, 'Fixture', 'fixture.pdf', 'application/pdf', 5,
