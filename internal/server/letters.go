@@ -64,6 +64,9 @@ func (s *Server) letterList(w http.ResponseWriter, r *http.Request) error {
 // letterStart starts the letter of an area; a second press finds it started and goes to it.
 func (s *Server) letterStart(w http.ResponseWriter, r *http.Request) error {
 	areaID := r.PostFormValue("area_id")
+	if areaID == "" {
+		return apperr.Invalid("Choose the area whose letter to start")
+	}
 	made, err := letter.Start(r.Context(), s.pool, scopeOf(r), areaID)
 	if err != nil {
 		return err
@@ -208,7 +211,11 @@ func sectionViewOf(r *http.Request, res letter.SectionResult) letterview.Section
 }
 
 func (s *Server) letterSectionEdit(w http.ResponseWriter, r *http.Request) error {
-	res, err := letter.ReadSection(r.Context(), s.pool, scopeOf(r), chi.URLParam(r, "areaID"), r.URL.Query().Get("key"))
+	key := r.URL.Query().Get("key")
+	if key == "" {
+		key = letter.KeySummary // the first section
+	}
+	res, err := letter.ReadSection(r.Context(), s.pool, scopeOf(r), chi.URLParam(r, "areaID"), key)
 	if err != nil {
 		return err
 	}
