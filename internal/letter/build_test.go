@@ -106,8 +106,20 @@ func TestCheckAllowsTheOwnAreaAndFindsAnother(t *testing.T) {
 
 func TestCheckFindsPersonalData(t *testing.T) {
 	d := data()
-	d.Texts[DevelopmentKey(aa1)] = "A parent gave her number, 07700 900123, to the inspector."
+	d.Template.Signatories = "Ann Example\nLead inspector"
+	people := report.Terms{Areas: []string{"Northshire"}, People: []string{"Ann Example"}}
 	doc, _ := Build(d)
+	if hits := Check(&doc, people, []string{"Northshire"}, nil); len(hits) != 0 {
+		t.Fatalf("the signatory's name is a hit: %+v", hits)
+	}
+	d.Texts[StrengthsKey(aa1)] = "Ann Example met the leaders."
+	doc, _ = Build(d)
+	if hits := Check(&doc, people, []string{"Northshire"}, nil); len(hits) != 1 || hits[0].Kind != report.HitPerson {
+		t.Fatalf("a staff name in the text: %+v", hits)
+	}
+	d = data()
+	d.Texts[DevelopmentKey(aa1)] = "A parent gave her number, 07700 900123, to the inspector."
+	doc, _ = Build(d)
 	hits := Check(&doc, report.Terms{Areas: []string{"Northshire"}}, []string{"Northshire"}, nil)
 	if len(hits) == 0 || hits[0].Kind != report.HitPersonalData {
 		t.Fatalf("hits %+v, want the phone number", hits)
