@@ -38,7 +38,14 @@ func docHTML(d *report.Doc) string {
 	if err := report.WriteHTML(&b, d, report.HTMLOptions{Fragment: true}); err != nil {
 		return ""
 	}
-	return b.String()
+	out := b.String()
+	// The page lists the sections itself: no contents list of the letter inside it.
+	if i := strings.Index(out, `<nav class="contents"`); i >= 0 {
+		if j := strings.Index(out[i:], "</nav>\n"); j >= 0 {
+			out = out[:i] + out[i+j+len("</nav>\n"):]
+		}
+	}
+	return out
 }
 
 // sectionHTML is a section's text as the letter prints it ("" when empty).
