@@ -256,6 +256,7 @@ func (s *Server) routes() http.Handler {
 			route("GET", "/synthesis/scale", auth.ReviewStaff, s.synScale)
 			route("POST", "/synthesis/scale", auth.ReviewLeadOnly, s.synScaleSave)
 			route("GET", "/synthesis/{actionAreaID}", auth.ReviewStaff, s.synWorkspace)
+			route("GET", "/synthesis/{actionAreaID}/patterns", auth.ReviewStaff, s.synPatterns)
 			route("GET", "/synthesis/{actionAreaID}/findings/new", auth.ReviewLeadOnly, s.findingNew)
 			route("POST", "/synthesis/{actionAreaID}/findings", auth.ReviewLeadOnly, s.findingCreate)
 			route("GET", "/findings/{findingID}", auth.ReviewStaff, s.findingShow)
