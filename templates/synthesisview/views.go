@@ -65,15 +65,15 @@ type WorkspaceView struct {
 // FormView is the finding form, new (FindingID "") or an edit, as typed.
 type FormView struct {
 	Base
-	Area      review.ActionArea
-	FindingID string
-	Version   int
-	Key       string // idempotency key of a new finding
-	In        finding.Input
-	Errors    *form.Errors
-	Preview   finding.Finding // the input with the prevalence it has (or an example for a new one)
-	Example   bool            // the preview's prevalence is an example
-	Conflict  *finding.Finding
+	Area        review.ActionArea
+	FindingID   string
+	Version     int
+	Key         string // idempotency key of a new finding
+	In          finding.Input
+	Errors      *form.Errors
+	Preview     finding.Finding // the input with the prevalence it has (or an example for a new one)
+	Example     bool            // the preview's prevalence is an example
+	Conflict    *finding.Finding
 	Pattern     *finding.Pattern // the pattern a new finding is drafted from
 	PatternGone bool             // the pattern asked for is no longer in the evidence
 }
