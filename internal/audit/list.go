@@ -195,6 +195,8 @@ var KnownActions = []string{
 	"report.text_saved",
 	"report.version_saved",
 	"retention.purged",
+	"review.area_pseudonyms_changed",
+	"review.area_pseudonyms_revealed",
 	"review.archive_exported",
 	"review.created",
 	"review.imported",

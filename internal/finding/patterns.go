@@ -104,10 +104,10 @@ const patternsSQL = `WITH visited AS MATERIALIZED (` + visitedSQL + `),
 		HAVING count(DISTINCT area_id) * 2 > (SELECT n FROM nv) AND count(DISTINCT area_id) >= 2
 			OR count(DISTINCT area_id) = 1 AND (SELECT n FROM nv) >= 3 AND count(*) >= 2)
 	SELECT (SELECT n FROM nv), g.kind, g.id::text, g.label, g.judgement, g.areas, g.notes, g.numbers,
-		(SELECT array_agg(a.id::text ORDER BY la.name) FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
-			WHERE a.tenant_id = $1 AND a.id = ANY(g.area_ids)),
-		(SELECT array_agg(la.name ORDER BY la.name) FROM review_areas a JOIN local_authorities la ON la.ons_code = a.ons_code
-			WHERE a.tenant_id = $1 AND a.id = ANY(g.area_ids)),
+		(SELECT array_agg(ra.id::text ORDER BY ` + review.AreaLabel + `) FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE ra.tenant_id = $1 AND ra.id = ANY(g.area_ids)),
+		(SELECT array_agg(` + review.AreaLabel + ` ORDER BY ` + review.AreaLabel + `) FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE ra.tenant_id = $1 AND ra.id = ANY(g.area_ids)),
 		(SELECT coalesce(jsonb_agg(jsonb_build_object('id', n.id::text, 'area', n.area_id::text, 'body', left(n.body, 400))
 			ORDER BY n.created_at, n.id), '[]') FROM evidence_notes n
 			WHERE n.tenant_id = $1 AND n.id = ANY(g.notes[1:` + sampleBound + `]::uuid[]))

@@ -169,6 +169,8 @@ func (s *Server) routes() http.Handler {
 			route("GET", "/areas", auth.ReviewStaff, s.areasList)
 			route("GET", "/areas/add", auth.ReviewLeadOnly, s.areasSearch)
 			route("POST", "/areas", auth.ReviewLeadOnly, s.areasAdd)
+			route("POST", "/areas/pseudonyms", auth.ReviewLeadOnly, s.areasPseudonyms)
+			route("POST", "/areas/pseudonyms/reveal", auth.ReviewLeadOnly, s.areasPseudonymsReveal)
 			route("GET", "/areas/{areaID}", auth.ReviewMember, s.areaShow)
 			route("POST", "/areas/{areaID}/remove", auth.ReviewLeadOnly, s.areaRemove)
 
