@@ -417,7 +417,7 @@ func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
 	const order = "n.created_at DESC, n.id DESC"
 	// The page's notes are chosen first, on the notes alone (their indexes serve the order and the
 	// filters), and only those rows are joined to their text and what they show.
-	sql := `SELECT n.id, n.note_date, `+review.AreaLabel+`, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
+	sql := `SELECT n.id, n.note_date, ` + review.AreaLabel + `, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
 		n.good_practice, n.family_words, n.created_at, ` + excerpt + `, links.action_areas, links.tags
 		FROM (SELECT n.tenant_id, n.id, n.note_date, n.area_id, n.visit_id, n.source_id, n.role_id, n.author_id,
 			n.judgement, n.good_practice, n.family_words, n.created_at
@@ -598,7 +598,7 @@ var CSVHeader = []string{"Date", "Area", "Visit start", "Source", "Role", "Autho
 func ExportCSV(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter, w io.Writer) error {
 	f.After, f.Before = "", ""
 	where, args := f.where(tenantID, reviewID, false)
-	sql := `SELECT n.note_date, `+review.AreaLabel+`, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
+	sql := `SELECT n.note_date, ` + review.AreaLabel + `, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
 		n.good_practice, n.family_words, links.action_areas, links.lines, links.tags, n.body` +
 		rowFrom + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY n.created_at DESC, n.id DESC`
 	rows, err := q.Query(ctx, sql, args...)

@@ -272,7 +272,9 @@ func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input, preview
 }
 
 // linkPattern links the notes behind pattern key, as they are now, to the new finding id of
-// action area areaID as supporting notes, audited.
+// action area areaID as supporting notes, audited, in two statements: the pattern's read, then
+// the links with their entry and the finding's confirmed areas (the pattern's areas are those its
+// notes count towards, so the first evidence is not flagged as a change).
 func linkPattern(ctx context.Context, tx pgx.Tx, sc db.Scope, id, areaID, key string) error {
 	ps, _, err := Patterns(ctx, tx, sc.TenantID, sc.ReviewID, areaID, key)
 	if err != nil {
@@ -283,11 +285,26 @@ func linkPattern(ctx context.Context, tx pgx.Tx, sc db.Scope, id, areaID, key st
 		errs.Add("body", "The notes behind this pattern have changed and it is no longer there. Copy your finding, then write it from the action area’s page")
 		return &Refused{errs}
 	}
-	_, _, _, err = linkAudited(ctx, tx, sc.TenantID, sc.ReviewID, id, Supports, ps[0].NoteIDs, func(f Finding) audit.Event {
-		return audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email, Action: "finding.notes_linked",
-			ObjectType: "finding", ObjectID: f.ID, After: map[string]any{"stance": Supports, "notes": ps[0].NoteIDs, "pattern": key}}
-	})
-	return err
+	p := ps[0]
+	args := []any{sc.TenantID, id, p.NoteIDs, p.Areas}
+	entry, args, err := audit.Insert(ctx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+		Action: "finding.notes_linked", ObjectType: "finding", ObjectID: id,
+		After: map[string]any{"stance": Supports, "notes": p.NoteIDs, "pattern": key}}, args)
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `WITH linked AS (INSERT INTO finding_notes (tenant_id, finding_id, note_id, stance)
+			SELECT $1, $2, x, 'supports' FROM unnest($3::uuid[]) x RETURNING 1),
+		confirmed AS (UPDATE findings SET confirmed_areas = $4 WHERE tenant_id = $1 AND id = $2),
+		entry AS (`+entry+`)
+		SELECT count(*) FROM linked`, args...).Scan(&n); err != nil {
+		return fmt.Errorf("finding: link pattern: %w", err)
+	}
+	if n != len(p.NoteIDs) {
+		return refuseNotes()
+	}
+	return nil
 }
 
 // addAudited writes finding in (validated) with its audit entry, in two statements: one reads the
