@@ -44,7 +44,7 @@ func (c Coding) Equal(o Coding) bool {
 }
 
 func sorted(ids []string) []string {
-	out := slices.Clone(ids)
+	out := append([]string{}, ids...)
 	slices.Sort(out)
 	return slices.Compact(out)
 }
@@ -80,6 +80,21 @@ type Sample struct {
 	CreatedAt     time.Time
 	Coders        []Coder
 	Notes         []SampleNote
+	codings       []codingRow
+	agreed        []agreedRow
+}
+
+// codingRow is one second coder's coding as read.
+type codingRow struct {
+	NoteID, MemberID string
+	Coding           Coding
+	Version          int
+}
+
+// agreedRow is an agreed coding as read.
+type agreedRow struct {
+	NoteID string
+	Agreed
 }
 
 // IsCoder reports whether member memberID is one of the sample's second coders.

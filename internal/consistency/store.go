@@ -85,14 +85,21 @@ const sampleSQL = `SELECT s.id::text, s.method, s.share_percent, coalesce(s.filt
 			JOIN review_areas ra ON ra.tenant_id = n.tenant_id AND ra.id = n.area_id
 			JOIN local_authorities la ON la.ons_code = ra.ons_code
 			JOIN users u ON u.id = n.author_id
-			WHERE sn.tenant_id = s.tenant_id AND sn.sample_id = s.id)
+			WHERE sn.tenant_id = s.tenant_id AND sn.sample_id = s.id),
+		(SELECT coalesce(json_agg(json_build_object('NoteID', k.note_id, 'MemberID', k.member_id, 'Version', k.version,
+				'Coding', json_build_object('ActionAreas', k.action_areas, 'Judgement', k.judgement, 'GoodPractice', k.good_practice))), '[]')
+			FROM consistency_codings k WHERE k.tenant_id = s.tenant_id AND k.sample_id = s.id),
+		(SELECT coalesce(json_agg(json_build_object('NoteID', a.note_id, 'Comment', a.comment, 'Version', a.version, 'By', u.name,
+				'At', to_char(a.agreed_at AT TIME ZONE 'Europe/London', 'FMDD Month YYYY'),
+				'Coding', json_build_object('ActionAreas', a.action_areas, 'Judgement', a.judgement, 'GoodPractice', a.good_practice))), '[]')
+			FROM consistency_agreed a JOIN users u ON u.id = a.agreed_by WHERE a.tenant_id = s.tenant_id AND a.sample_id = s.id)
 	FROM consistency_samples s WHERE s.tenant_id = $1 AND s.review_id = $2`
 
 // LoadSample reads review reviewID's sample; nil when it has none.
 func LoadSample(ctx context.Context, q db.Querier, tenantID, reviewID string) (*Sample, error) {
 	var s Sample
 	err := q.QueryRow(ctx, sampleSQL, tenantID, reviewID).Scan(&s.ID, &s.Method, &s.Share, &s.FilterID, &s.FilterName,
-		&s.Seed, &s.Population, &s.Key, &s.InMethodology, &s.Version, &s.CreatedAt, &s.Coders, &s.Notes)
+		&s.Seed, &s.Population, &s.Key, &s.InMethodology, &s.Version, &s.CreatedAt, &s.Coders, &s.Notes, &s.codings, &s.agreed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -102,33 +109,13 @@ func LoadSample(ctx context.Context, q db.Querier, tenantID, reviewID string) (*
 	for i := range s.Notes {
 		s.Notes[i].Original.ActionAreas = sorted(s.Notes[i].Original.ActionAreas)
 	}
+	for i := range s.codings {
+		s.codings[i].Coding.ActionAreas = sorted(s.codings[i].Coding.ActionAreas)
+	}
+	for i := range s.agreed {
+		s.agreed[i].Coding.ActionAreas = sorted(s.agreed[i].Coding.ActionAreas)
+	}
 	return &s, nil
-}
-
-// codingRow is one second coder's coding as read.
-type codingRow struct {
-	NoteID, MemberID string
-	Coding           Coding
-	Version          int
-}
-
-// loadCodings reads the codings of sample sampleID (of member memberID only, when not "").
-func loadCodings(ctx context.Context, q db.Querier, tenantID, sampleID, memberID string) ([]codingRow, error) {
-	rows, err := q.Query(ctx, `SELECT note_id::text, member_id::text, action_areas::text[], judgement, good_practice, version
-		FROM consistency_codings WHERE tenant_id = $1 AND sample_id = $2 AND ($3 = '' OR member_id::text = $3)`, tenantID, sampleID, memberID)
-	if err != nil {
-		return nil, fmt.Errorf("consistency: codings: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (codingRow, error) {
-		var c codingRow
-		err := r.Scan(&c.NoteID, &c.MemberID, &c.Coding.ActionAreas, &c.Coding.Judgement, &c.Coding.GoodPractice, &c.Version)
-		c.Coding.ActionAreas = sorted(c.Coding.ActionAreas)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("consistency: codings: %w", err)
-	}
-	return out, nil
 }
 
 func byNote(rows []codingRow) map[string]map[string]Coding {
@@ -157,153 +144,152 @@ func actionAreas(fw review.Framework) []ActionArea {
 // offers.
 func LoadPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, lead bool) (Page, error) {
 	var p Page
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		title, fw, err := review.LoadFrameworkTitled(ctx, tx, sc.TenantID, sc.ReviewID)
-		if err != nil {
-			return err
-		}
-		p.ReviewTitle, p.Framework = title, actionAreas(fw)
-		if p.Sample, err = LoadSample(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
-			return err
-		}
-		if p.Sample != nil {
-			rows, err := loadCodings(ctx, tx, sc.TenantID, p.Sample.ID, "")
-			if err != nil {
-				return err
-			}
-			p.Figures = Compute(*p.Sample, byNote(rows), p.Framework)
-		}
-		if !lead {
-			return nil
-		}
-		return tx.QueryRow(ctx, `SELECT
-			(SELECT coalesce(json_agg(json_build_object('ID', m.id, 'Name', u.name, 'Role', m.role) ORDER BY u.name, m.id), '[]')
-				FROM review_members m JOIN users u ON u.id = m.user_id
-				WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.role IN ('lead', 'inspector')),
-			(SELECT coalesce(json_agg(json_build_object('ID', ra.id, 'Title', la.display_name) ORDER BY la.display_name), '[]')
-				FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
-				WHERE ra.tenant_id = $1 AND ra.review_id = $2),
-			(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = $1 AND n.review_id = $2 AND `+visible+`)`,
-			sc.TenantID, sc.ReviewID).Scan(&p.Members, &p.Areas, &p.Notes)
-	})
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error { return loadPageTx(ctx, tx, sc, lead, &p) })
 	return p, err
+}
+
+func loadPageTx(ctx context.Context, tx pgx.Tx, sc db.Scope, lead bool, p *Page) error {
+	title, fw, err := review.LoadFrameworkTitled(ctx, tx, sc.TenantID, sc.ReviewID)
+	if err != nil {
+		return err
+	}
+	p.ReviewTitle, p.Framework = title, actionAreas(fw)
+	if p.Sample, err = LoadSample(ctx, tx, sc.TenantID, sc.ReviewID); err != nil {
+		return err
+	}
+	if p.Sample != nil {
+		p.Figures = Compute(*p.Sample, byNote(p.Sample.codings), p.Framework)
+	}
+	if !lead {
+		return nil
+	}
+	err = tx.QueryRow(ctx, `SELECT
+		(SELECT coalesce(json_agg(json_build_object('ID', m.id, 'Name', u.name, 'Role', m.role) ORDER BY u.name, m.id), '[]')
+			FROM review_members m JOIN users u ON u.id = m.user_id
+			WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.role IN ('lead', 'inspector')),
+		(SELECT coalesce(json_agg(json_build_object('ID', ra.id, 'Title', la.display_name) ORDER BY la.display_name), '[]')
+			FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+			WHERE ra.tenant_id = $1 AND ra.review_id = $2),
+		(SELECT count(*) FROM evidence_notes n WHERE n.tenant_id = $1 AND n.review_id = $2 AND `+visible+`)`,
+		sc.TenantID, sc.ReviewID).Scan(&p.Members, &p.Areas, &p.Notes)
+	if err != nil {
+		return fmt.Errorf("consistency: page: %w", err)
+	}
+	return nil
 }
 
 // Draw draws a new sample for the scope's review, audited: each second coder must be a lead or
 // inspector of the review, and notes written by a second coder are left out of the population.
-// Sending the same form again (its idempotency key) returns the sample it drew. A review with a
-// sample keeps it unless in.Replace: the new one then replaces it with its codings.
-func Draw(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in DrawInput) (Sample, error) {
+// Sending the same form again (its idempotency key) draws nothing more. A review with a sample
+// keeps it unless in.Replace: the new one then replaces it with its codings. A refusal
+// (*Refused) comes with the page to show again.
+func Draw(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in DrawInput) (Page, error) {
+	var p Page
 	if errs := in.Validate(); errs.Any() {
-		return Sample{}, &Refused{Errors: errs}
+		p, err := LoadPage(ctx, pool, sc, true)
+		if err != nil {
+			return p, err
+		}
+		return p, &Refused{Errors: errs}
 	}
-	var out Sample
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		// The review's row is locked, so that two leads drawing at once draw one after the other.
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM reviews WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, sc.TenantID, sc.ReviewID); err != nil {
-			return fmt.Errorf("consistency: lock review: %w", err)
-		}
-		old, err := LoadSample(ctx, tx, sc.TenantID, sc.ReviewID)
-		if err != nil {
-			return err
-		}
-		if old != nil && old.Key == in.Key {
-			out = *old
-			return nil
-		}
-		if old != nil && !in.Replace {
-			return refuse("replace", "This review has a sample already. Confirm that the new sample replaces it and its codings")
-		}
-		var users []string
-		rows, _ := tx.Query(ctx, `SELECT user_id::text FROM review_members
-			WHERE tenant_id = $1 AND review_id = $2 AND id = ANY($3::uuid[]) AND role IN ('lead', 'inspector')`,
-			sc.TenantID, sc.ReviewID, in.Coders)
-		if users, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-			return fmt.Errorf("consistency: coders: %w", err)
-		}
-		coders := sorted(in.Coders)
-		if len(users) != len(coders) {
-			return refuse("coders", "Select second coders from the review’s leads and inspectors")
-		}
-		filter := in.filter()
-		if filter != "" {
-			table := map[string]string{ByArea: "review_areas", ByAction: "action_areas"}[in.Method]
-			var ok bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE tenant_id = $1 AND review_id = $2 AND id = $3)`,
-				sc.TenantID, sc.ReviewID, filter).Scan(&ok); err != nil {
-				return fmt.Errorf("consistency: filter: %w", err)
-			}
-			if !ok {
-				field := map[string]string{ByArea: "area", ByAction: "action-area"}[in.Method]
-				return refuse(field, "Select one of the review’s "+map[string]string{ByArea: "local areas", ByAction: "action areas"}[in.Method])
+		_, err := DrawTx(ctx, tx, sc, in)
+		var refused *Refused
+		if errors.As(err, &refused) {
+			if perr := loadPageTx(ctx, tx, sc, true, &p); perr != nil {
+				return perr
 			}
 		}
-		if old != nil {
-			if _, err := tx.Exec(ctx, `DELETE FROM consistency_samples WHERE tenant_id = $1 AND id = $2`, sc.TenantID, old.ID); err != nil {
-				return fmt.Errorf("consistency: replace sample: %w", err)
-			}
-			if err := audit.Change(ctx, tx, sc, "consistency.sample_replaced", "consistency_sample", old.ID, sampleAudit(*old), nil); err != nil {
-				return err
-			}
-		}
-		// The population: the review's visible notes (of the area, or tagged with the action
-		// area), none written by a second coder.
-		where := `n.tenant_id = $1 AND n.review_id = $2 AND ` + visible + ` AND n.author_id <> ALL($3::uuid[])
-			AND ($4 = '' OR ($5 = 'area' AND n.area_id::text = $4) OR ($5 = 'action_area' AND EXISTS (
-				SELECT 1 FROM evidence_note_action_areas x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id AND x.action_area_id::text = $4)))`
-		var population int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM evidence_notes n WHERE `+where, sc.TenantID, sc.ReviewID, users, filter, in.Method).
-			Scan(&population); err != nil {
-			return fmt.Errorf("consistency: population: %w", err)
-		}
-		size := SampleSize(population, in.share())
-		if size == 0 {
-			return refuse("method", "There are no notes to sample there that the second coders did not write")
-		}
-		var id string
-		if err := tx.QueryRow(ctx, `INSERT INTO consistency_samples (tenant_id, review_id, method, share_percent, filter_id, seed,
-				population, idempotency_key, created_by)
-			VALUES ($1, $2, $3, $4, nullif($5, '')::uuid, $6, $7, $8, $9) RETURNING id::text`,
-			sc.TenantID, sc.ReviewID, in.Method, in.share(), filter, in.seed(), population, in.Key, sc.UserID).Scan(&id); err != nil {
-			return fmt.Errorf("consistency: insert sample: %w", err)
-		}
-		// The draw: the population ordered by a hash of the seed and each note's text and date,
-		// so that the same seed over the same notes draws the same sample.
-		if _, err := tx.Exec(ctx, `INSERT INTO consistency_sample_notes (tenant_id, sample_id, note_id, position, action_areas, judgement, good_practice)
-			SELECT $1, $6, p.id, row_number() OVER (ORDER BY p.h, p.id), p.aas, p.judgement, p.good_practice FROM (
-				SELECT n.id, md5($7::text || ':' || n.note_date::text || ':' || n.body) AS h, n.judgement, n.good_practice,
-					coalesce((SELECT array_agg(a.action_area_id ORDER BY a.action_area_id) FROM evidence_note_action_areas a
-						WHERE a.tenant_id = n.tenant_id AND a.note_id = n.id), '{}') AS aas
-				FROM evidence_notes n WHERE `+where+`
-				ORDER BY h, n.id LIMIT $8) p`,
-			sc.TenantID, sc.ReviewID, users, filter, in.Method, id, in.seed(), size); err != nil {
-			return fmt.Errorf("consistency: draw notes: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO consistency_coders (tenant_id, sample_id, member_id, position)
-			SELECT $1, $2, c.id, c.n FROM unnest($3::uuid[]) WITH ORDINALITY AS c(id, n)`, sc.TenantID, id, coders); err != nil {
-			return fmt.Errorf("consistency: coders: %w", err)
-		}
-		s, err := LoadSample(ctx, tx, sc.TenantID, sc.ReviewID)
-		if err != nil {
-			return err
-		}
-		out = *s
-		return audit.Change(ctx, tx, sc, "consistency.sample_drawn", "consistency_sample", id, nil, sampleAudit(out))
+		return err
 	})
-	return out, err
+	return p, err
 }
 
-// sampleAudit is what the audit log keeps of a sample.
-func sampleAudit(s Sample) map[string]any {
-	var notes, coders []string
-	for _, n := range s.Notes {
-		notes = append(notes, n.NoteID)
+// population is the condition on note n of the scope's review ($1 tenant, $2 review) to be
+// drawn: visible, not written by a second coder ($3 member ids), of the area or action area
+// ($4 the filter id or '', $5 the method).
+const population = `n.tenant_id = $1 AND n.review_id = $2 AND ` + visible + `
+	AND n.author_id NOT IN (SELECT m.user_id FROM review_members m WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.id = ANY($3::uuid[]))
+	AND ($4 = '' OR ($5 = 'area' AND n.area_id::text = $4) OR ($5 = 'action_area' AND EXISTS (
+		SELECT 1 FROM evidence_note_action_areas x WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id AND x.action_area_id::text = $4)))`
+
+// DrawTx is Draw in the caller's transaction (the demo's seed uses it), returning the new
+// sample's id ("" when the form was sent already).
+func DrawTx(ctx context.Context, tx pgx.Tx, sc db.Scope, in DrawInput) (string, error) {
+	if errs := in.Validate(); errs.Any() {
+		return "", &Refused{Errors: errs}
 	}
-	for _, c := range s.Coders {
-		coders = append(coders, c.MemberID)
+	coders := sorted(in.Coders)
+	filter := in.filter()
+	// One statement checks everything, with the review's row locked so that two leads drawing
+	// at once draw one after the other: the current sample, the coders, the filter, the
+	// population.
+	var oldID, oldKey string
+	var validCoders, pop int
+	var filterOK bool
+	err := tx.QueryRow(ctx, `SELECT coalesce(s.id::text, ''), coalesce(s.idempotency_key, ''),
+			(SELECT count(*) FROM review_members m WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.id = ANY($3::uuid[])
+				AND m.role IN ('lead', 'inspector')),
+			CASE $5 WHEN 'area' THEN EXISTS (SELECT 1 FROM review_areas WHERE tenant_id = $1 AND review_id = $2 AND id::text = $4)
+				WHEN 'action_area' THEN EXISTS (SELECT 1 FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND id::text = $4)
+				ELSE true END,
+			(SELECT count(*) FROM evidence_notes n WHERE `+population+`)
+		FROM reviews r LEFT JOIN consistency_samples s ON s.tenant_id = r.tenant_id AND s.review_id = r.id
+		WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE OF r`, sc.TenantID, sc.ReviewID, coders, filter, in.Method).
+		Scan(&oldID, &oldKey, &validCoders, &filterOK, &pop)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", apperr.NotFound("")
 	}
-	return map[string]any{"method": s.Method, "share_percent": s.Share, "filter_id": s.FilterID, "seed": s.Seed,
-		"population": s.Population, "notes": notes, "coders": coders, "in_methodology": s.InMethodology}
+	if err != nil {
+		return "", fmt.Errorf("consistency: check sample: %w", err)
+	}
+	switch {
+	case oldID != "" && oldKey == in.Key:
+		return "", nil // the form sent again
+	case oldID != "" && !in.Replace:
+		return "", refuse("replace", "This review has a sample already. Confirm that the new sample replaces it and its codings")
+	case validCoders != len(coders):
+		return "", refuse("coders", "Select second coders from the review’s leads and inspectors")
+	case !filterOK && in.Method == ByArea:
+		return "", refuse("area", "Select one of the review’s local areas")
+	case !filterOK:
+		return "", refuse("action-area", "Select one of the review’s action areas")
+	case pop == 0:
+		return "", refuse("method", "There are no notes to sample there that the second coders did not write")
+	}
+	var before any
+	if oldID != "" {
+		if _, err := tx.Exec(ctx, `DELETE FROM consistency_samples WHERE tenant_id = $1 AND id = $2`, sc.TenantID, oldID); err != nil {
+			return "", fmt.Errorf("consistency: replace sample: %w", err)
+		}
+		before = map[string]any{"replaced_sample_id": oldID}
+	}
+	// The draw: the population ordered by a hash of the seed and each note's date and text, so
+	// that the same seed over the same notes draws the same sample; the author's coding is kept
+	// as it stands.
+	var id string
+	var notes []string
+	err = tx.QueryRow(ctx, `WITH pop AS (
+			SELECT n.id, n.judgement, n.good_practice, row_number() OVER (ORDER BY md5($6::bigint::text || ':' || n.note_date::text || ':' || n.body), n.id) AS pos,
+				coalesce((SELECT array_agg(a.action_area_id ORDER BY a.action_area_id) FROM evidence_note_action_areas a
+					WHERE a.tenant_id = n.tenant_id AND a.note_id = n.id), '{}') AS aas
+			FROM evidence_notes n WHERE `+population+`),
+		s AS (INSERT INTO consistency_samples (tenant_id, review_id, method, share_percent, filter_id, seed, population, idempotency_key, created_by)
+			VALUES ($1, $2, $5, $7, nullif($4, '')::uuid, $6, $8, $9, $10) RETURNING id),
+		picked AS (INSERT INTO consistency_sample_notes (tenant_id, sample_id, note_id, position, action_areas, judgement, good_practice)
+			SELECT $1, s.id, p.id, p.pos, p.aas, p.judgement, p.good_practice FROM pop p, s WHERE p.pos <= $11
+			RETURNING note_id, position),
+		c AS (INSERT INTO consistency_coders (tenant_id, sample_id, member_id, position)
+			SELECT $1, s.id, c.id, c.n FROM s, unnest($3::uuid[]) WITH ORDINALITY AS c(id, n) RETURNING 1)
+		SELECT s.id::text, (SELECT array_agg(note_id::text ORDER BY position) FROM picked), (SELECT count(*) FROM c) FROM s`,
+		sc.TenantID, sc.ReviewID, coders, filter, in.Method, in.seed(), in.share(), pop, in.Key, sc.UserID,
+		SampleSize(pop, in.share())).Scan(&id, &notes, new(int))
+	if err != nil {
+		return "", fmt.Errorf("consistency: draw: %w", err)
+	}
+	return id, audit.Change(ctx, tx, sc, "consistency.sample_drawn", "consistency_sample", id, before,
+		map[string]any{"method": in.Method, "share_percent": in.share(), "filter_id": filter, "seed": in.seed(),
+			"population": pop, "notes": notes, "coders": coders})
 }
 
 // CoderNote is a sampled note as its second coder sees it: its text, never its author's coding.
@@ -323,6 +309,7 @@ type CoderPage struct {
 	Notes       []CoderNote
 	Note        *CoderNote // the note of the form
 	Next        string     // the next note not yet coded, after Note
+	sampleID    string
 }
 
 // LoadCoder reads member memberID's notes of the scope's review's sample, with the form of note
@@ -352,13 +339,12 @@ func loadCoderTx(ctx context.Context, tx pgx.Tx, sc db.Scope, memberID, noteID s
 	if s == nil || !s.IsCoder(memberID) {
 		return apperr.NotFound("You are not a second coder of this review’s sample")
 	}
-	rows, err := loadCodings(ctx, tx, sc.TenantID, s.ID, memberID)
-	if err != nil {
-		return err
-	}
+	p.sampleID = s.ID
 	mine := map[string]codingRow{}
-	for _, r := range rows {
-		mine[r.NoteID] = r
+	for _, r := range s.codings {
+		if r.MemberID == memberID {
+			mine[r.NoteID] = r
+		}
 	}
 	for _, n := range s.Notes {
 		cn := CoderNote{NoteID: n.NoteID, Position: n.Position, Body: n.Body}
@@ -392,7 +378,17 @@ func SaveCoding(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID, 
 		return CoderPage{}, apperr.NotFound("")
 	}
 	var p CoderPage
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
+		p, err = SaveCodingTx(ctx, tx, sc, memberID, noteID, in)
+		return err
+	})
+	return p, err
+}
+
+// SaveCodingTx is SaveCoding in the caller's transaction (the demo's seed).
+func SaveCodingTx(ctx context.Context, tx pgx.Tx, sc db.Scope, memberID, noteID string, in CodingInput) (CoderPage, error) {
+	var p CoderPage
+	err := func() error {
 		if err := loadCoderTx(ctx, tx, sc, memberID, noteID, &p); err != nil {
 			return err
 		}
@@ -412,11 +408,7 @@ func SaveCoding(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID, 
 		case !cur.Coded && in.Version != 0:
 			return &StaleError{}
 		}
-		var sampleID string
-		if err := tx.QueryRow(ctx, `SELECT id::text FROM consistency_samples WHERE tenant_id = $1 AND review_id = $2`,
-			sc.TenantID, sc.ReviewID).Scan(&sampleID); err != nil {
-			return fmt.Errorf("consistency: sample: %w", err)
-		}
+		sampleID := p.sampleID
 		tag, err := tx.Exec(ctx, `INSERT INTO consistency_codings AS k (tenant_id, sample_id, note_id, member_id, action_areas, judgement, good_practice)
 			VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7)
 			ON CONFLICT (tenant_id, sample_id, note_id, member_id) DO UPDATE
@@ -436,7 +428,7 @@ func SaveCoding(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, memberID, 
 		}
 		cur.Coded, cur.Coding = true, c
 		return audit.Change(ctx, tx, sc, "consistency.coded", "evidence_note", noteID, before, codingAudit(noteID, memberID, c))
-	})
+	}()
 	return p, err
 }
 
@@ -501,29 +493,11 @@ func loadModerationTx(ctx context.Context, tx pgx.Tx, sc db.Scope, m *Moderation
 	if m.Sample, err = LoadSample(ctx, tx, sc.TenantID, sc.ReviewID); err != nil || m.Sample == nil {
 		return err
 	}
-	rows, err := loadCodings(ctx, tx, sc.TenantID, m.Sample.ID, "")
-	if err != nil {
-		return err
-	}
-	codings := byNote(rows)
+	codings := byNote(m.Sample.codings)
 	m.Figures = Compute(*m.Sample, codings, m.Framework)
-	ar, err := tx.Query(ctx, `SELECT a.note_id::text, a.action_areas::text[], a.judgement, a.good_practice, a.comment, a.version,
-			u.name, to_char(a.agreed_at AT TIME ZONE 'Europe/London', 'FMDD Month YYYY')
-		FROM consistency_agreed a JOIN users u ON u.id = a.agreed_by WHERE a.tenant_id = $1 AND a.sample_id = $2`, sc.TenantID, m.Sample.ID)
-	if err != nil {
-		return fmt.Errorf("consistency: agreed: %w", err)
-	}
 	agreed := map[string]*Agreed{}
-	var noteID string
-	var a Agreed
-	if _, err := pgx.ForEachRow(ar, []any{&noteID, &a.Coding.ActionAreas, &a.Coding.Judgement, &a.Coding.GoodPractice, &a.Comment,
-		&a.Version, &a.By, &a.At}, func() error {
-		c := a
-		c.Coding.ActionAreas = sorted(c.Coding.ActionAreas)
-		agreed[noteID] = &c
-		return nil
-	}); err != nil {
-		return fmt.Errorf("consistency: agreed: %w", err)
+	for _, a := range m.Sample.agreed {
+		agreed[a.NoteID] = &a.Agreed
 	}
 	for _, n := range m.Sample.Notes {
 		for _, id := range m.Figures.Disagreed {
@@ -629,17 +603,49 @@ func SetMethodology(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, includ
 	})
 }
 
-// MethodFigures reads the figures the methodology states: those of the review's sample when the
-// lead included them, else nil.
-func MethodFigures(ctx context.Context, q db.Querier, tenantID, reviewID string) (*Figures, error) {
-	s, err := LoadSample(ctx, q, tenantID, reviewID)
-	if err != nil || s == nil || !s.InMethodology {
-		return nil, err
+// MethodCol is a column of the report's one statement ($1 tenant, $2 review): the review's
+// sample with its codings when the lead chose to state its figures in the methodology, else
+// null. Scan it into a *MethodData.
+const MethodCol = `(SELECT json_build_object(
+		'Coders', (SELECT coalesce(json_agg(c.member_id ORDER BY c.position), '[]') FROM consistency_coders c
+			WHERE c.tenant_id = s.tenant_id AND c.sample_id = s.id),
+		'Notes', (SELECT coalesce(json_agg(json_build_object('NoteID', sn.note_id, 'Original', json_build_object(
+				'ActionAreas', sn.action_areas, 'Judgement', sn.judgement, 'GoodPractice', sn.good_practice)) ORDER BY sn.position), '[]')
+			FROM consistency_sample_notes sn WHERE sn.tenant_id = s.tenant_id AND sn.sample_id = s.id),
+		'Codings', (SELECT coalesce(json_agg(json_build_object('NoteID', k.note_id, 'MemberID', k.member_id, 'Coding', json_build_object(
+				'ActionAreas', k.action_areas, 'Judgement', k.judgement, 'GoodPractice', k.good_practice))), '[]')
+			FROM consistency_codings k WHERE k.tenant_id = s.tenant_id AND k.sample_id = s.id))
+	FROM consistency_samples s WHERE s.tenant_id = $1 AND s.review_id = $2 AND s.in_methodology)`
+
+// MethodData is what MethodCol reads.
+type MethodData struct {
+	Coders []string
+	Notes  []struct {
+		NoteID   string
+		Original Coding
 	}
-	rows, err := loadCodings(ctx, q, tenantID, s.ID, "")
-	if err != nil {
-		return nil, err
+	Codings []struct {
+		NoteID, MemberID string
+		Coding           Coding
 	}
-	f := Compute(*s, byNote(rows), nil)
-	return &f, nil
+}
+
+// Figures are the sample's figures (action areas left out: the methodology states the
+// judgement's).
+func (d *MethodData) Figures() Figures {
+	s := Sample{}
+	for _, c := range d.Coders {
+		s.Coders = append(s.Coders, Coder{MemberID: c})
+	}
+	for _, n := range d.Notes {
+		s.Notes = append(s.Notes, SampleNote{NoteID: n.NoteID, Original: n.Original})
+	}
+	codings := map[string]map[string]Coding{}
+	for _, k := range d.Codings {
+		if codings[k.NoteID] == nil {
+			codings[k.NoteID] = map[string]Coding{}
+		}
+		codings[k.NoteID][k.MemberID] = k.Coding
+	}
+	return Compute(s, codings, nil)
 }
