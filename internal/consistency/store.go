@@ -207,7 +207,7 @@ func Draw(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in DrawInput) (P
 
 // population is the condition on note n of the scope's review ($1 tenant, $2 review) to be
 // drawn: visible, not written by a second coder ($3 member ids), of the area or action area
-// ($4 the filter id or '', $5 the method).
+// ($4 the filter id or ”, $5 the method).
 const population = `n.tenant_id = $1 AND n.review_id = $2 AND ` + visible + `
 	AND n.author_id NOT IN (SELECT m.user_id FROM review_members m WHERE m.tenant_id = $1 AND m.review_id = $2 AND m.id = ANY($3::uuid[]))
 	AND ($4 = '' OR ($5 = 'area' AND n.area_id::text = $4) OR ($5 = 'action_area' AND EXISTS (
