@@ -270,6 +270,17 @@ func (s *Server) routes() http.Handler {
 			route("POST", "/findings/{findingID}/notes", auth.ReviewLeadOnly, s.findingLink)
 			route("POST", "/findings/{findingID}/notes/{noteID}/remove", auth.ReviewLeadOnly, s.findingUnlink)
 
+			// Consistency between inspectors: a sample double coded blind, its agreement figures,
+			// and the lead's moderation. Second coders are checked by the consistency package.
+			route("GET", "/consistency", auth.ReviewStaff, s.consistencyShow)
+			route("POST", "/consistency/sample", auth.ReviewLeadOnly, s.consistencyDraw)
+			route("POST", "/consistency/methodology", auth.ReviewLeadOnly, s.consistencyMethod)
+			route("GET", "/consistency/coding", auth.ReviewRecord, s.consistencyCoding)
+			route("GET", "/consistency/coding/{noteID}", auth.ReviewRecord, s.consistencyCodeForm)
+			route("POST", "/consistency/coding/{noteID}", auth.ReviewRecord, s.consistencyCode)
+			route("GET", "/consistency/moderation", auth.ReviewLeadOnly, s.consistencyModeration)
+			route("POST", "/consistency/moderation/{noteID}", auth.ReviewLeadOnly, s.consistencyAgree)
+
 			// Good-practice examples and recommendations.
 			route("GET", "/examples", auth.ReviewStaff, s.examplesList)
 			route("GET", "/examples/new", auth.ReviewLeadOnly, s.exampleNew)
