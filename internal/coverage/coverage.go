@@ -128,7 +128,7 @@ func Load(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (Coverage, 
 	var areas [][2]string
 	var aa, lines []Column
 	err := tx.QueryRow(ctx, `SELECT r.title, r.coverage_threshold,
-		(SELECT coalesce(json_agg(json_build_array(ra.id, la.display_name) ORDER BY la.display_name, ra.id), '[]')
+		(SELECT coalesce(json_agg(json_build_array(ra.id, `+review.AreaLabel+`) ORDER BY `+review.AreaLabel+`, ra.id), '[]')
 			FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
 			WHERE ra.tenant_id = $1 AND ra.review_id = $2),
 		(SELECT coalesce(json_agg(json_build_object('ID', aa.id, 'Title', aa.title, 'Group', g.title)

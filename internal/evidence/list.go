@@ -15,6 +15,7 @@ import (
 
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/review"
 )
 
 // List limits.
@@ -416,7 +417,7 @@ func listSQL(tenantID, reviewID string, f Filter) (string, []any, error) {
 	const order = "n.created_at DESC, n.id DESC"
 	// The page's notes are chosen first, on the notes alone (their indexes serve the order and the
 	// filters), and only those rows are joined to their text and what they show.
-	sql := `SELECT n.id, n.note_date, la.display_name, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
+	sql := `SELECT n.id, n.note_date, ` + review.AreaLabel + `, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
 		n.good_practice, n.family_words, n.created_at, ` + excerpt + `, links.action_areas, links.tags
 		FROM (SELECT n.tenant_id, n.id, n.note_date, n.area_id, n.visit_id, n.source_id, n.role_id, n.author_id,
 			n.judgement, n.good_practice, n.family_words, n.created_at
@@ -536,12 +537,12 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 	var areas, visits, actionAreas, lines, sources, roles, authors, documents pairs
 	var tags []string
 	err := q.QueryRow(ctx, `SELECT r.title,
-		(SELECT coalesce(json_agg(json_build_array(ra.id, la.display_name) ORDER BY la.display_name, ra.id), '[]')
+		(SELECT coalesce(json_agg(json_build_array(ra.id, `+review.AreaLabel+`) ORDER BY `+review.AreaLabel+`, ra.id), '[]')
 			FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
 			WHERE ra.tenant_id = $1 AND ra.review_id = $2),
-		(SELECT coalesce(json_agg(json_build_array(v.id, la.display_name || ', ' ||
+		(SELECT coalesce(json_agg(json_build_array(v.id, `+review.AreaLabel+` || ', ' ||
 					coalesce(to_char(v.start_date, 'FMDD FMMonth YYYY'), 'dates not fixed yet'))
-				ORDER BY v.start_date NULLS LAST, la.display_name, v.id), '[]')
+				ORDER BY v.start_date NULLS LAST, `+review.AreaLabel+`, v.id), '[]')
 			FROM visits v JOIN review_areas ra ON ra.tenant_id = v.tenant_id AND ra.id = v.area_id
 			JOIN local_authorities la ON la.ons_code = ra.ons_code
 			WHERE v.tenant_id = $1 AND v.review_id = $2),
@@ -557,7 +558,7 @@ func FilterChoices(ctx context.Context, q db.Querier, tenantID, reviewID string)
 			WHERE tenant_id = $1 AND review_id = $2),
 		-- Read from the coverage counters, as the owner (migrations 00038 and 00039).
 		review_note_authors($1, $2),
-		(SELECT coalesce(json_agg(json_build_array(d.id, la.display_name || ': ' || d.title) ORDER BY la.display_name, lower(d.title), d.id), '[]')
+		(SELECT coalesce(json_agg(json_build_array(d.id, `+review.AreaLabel+` || ': ' || d.title) ORDER BY `+review.AreaLabel+`, lower(d.title), d.id), '[]')
 			FROM area_documents d JOIN review_areas ra ON ra.tenant_id = d.tenant_id AND ra.id = d.area_id
 			JOIN local_authorities la ON la.ons_code = ra.ons_code
 			WHERE d.tenant_id = $1 AND d.review_id = $2 AND d.deleted_at IS NULL AND d.scan_status = 'clean'),
@@ -597,7 +598,7 @@ var CSVHeader = []string{"Date", "Area", "Visit start", "Source", "Role", "Autho
 func ExportCSV(ctx context.Context, q db.Querier, tenantID, reviewID string, f Filter, w io.Writer) error {
 	f.After, f.Before = "", ""
 	where, args := f.where(tenantID, reviewID, false)
-	sql := `SELECT n.note_date, la.display_name, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
+	sql := `SELECT n.note_date, ` + review.AreaLabel + `, v.start_date, s.name, coalesce(ro.name, ''), u.name, n.judgement,
 		n.good_practice, n.family_words, links.action_areas, links.lines, links.tags, n.body` +
 		rowFrom + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY n.created_at DESC, n.id DESC`
 	rows, err := q.Query(ctx, sql, args...)

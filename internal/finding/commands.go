@@ -155,11 +155,13 @@ func workspaceTx(ctx context.Context, tx pgx.Tx, sc db.Scope, actionAreaID strin
 
 // FormData is what the finding form shows besides what was typed.
 type FormData struct {
-	Title   string
-	Area    review.ActionArea
-	Scale   Scale
-	Visited int
-	Current *Finding // the finding edited; nil for a new one
+	Title       string
+	Area        review.ActionArea
+	Scale       Scale
+	Visited     int
+	Current     *Finding // the finding edited; nil for a new one
+	Pattern     *Pattern // the pattern a new finding is drafted from
+	PatternGone bool     // the pattern asked for is no longer in the evidence
 }
 
 func formTx(ctx context.Context, tx pgx.Tx, sc db.Scope, actionAreaID string, cur *Finding, scale Scale, visited int) (FormData, error) {
@@ -185,11 +187,18 @@ func newFormTx(ctx context.Context, tx pgx.Tx, sc db.Scope, actionAreaID string,
 	return formTx(ctx, tx, sc, actionAreaID, cur, scale, visited)
 }
 
-// NewFormPage reads the form for a new finding of action area actionAreaID.
-func NewFormPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, actionAreaID string) (FormData, error) {
+// NewFormPage reads the form for a new finding of action area actionAreaID, drafted from the
+// pattern named by key when there is one.
+func NewFormPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, actionAreaID, key string) (FormData, error) {
 	var fd FormData
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
-		fd, err = newFormTx(ctx, tx, sc, actionAreaID, nil)
+		if fd, err = newFormTx(ctx, tx, sc, actionAreaID, nil); err != nil || key == "" {
+			return err
+		}
+		ps, _, err := Patterns(ctx, tx, sc.TenantID, sc.ReviewID, fd.Area.ID, key)
+		if len(ps) > 0 {
+			fd.Pattern = &ps[0]
+		}
 		return err
 	})
 	return fd, err
@@ -232,22 +241,79 @@ func Add(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, in Input, preview
 			var err error
 			res.Form, err = newFormTx(ctx, tx, sc, in.ActionAreaID, nil)
 			res.Errors = errs
+			if err != nil || in.Pattern == "" {
+				return err
+			}
+			ps, _, err := Patterns(ctx, tx, sc.TenantID, sc.ReviewID, res.Form.Area.ID, in.Pattern)
+			if len(ps) > 0 {
+				res.Form.Pattern = &ps[0]
+			}
 			return err
 		}
 		var err error
-		res.ID, res.Own, res.Form.Area.ID, err = addAudited(ctx, tx, sc, check)
-		return err
+		var fresh bool
+		res.ID, res.Own, res.Form.Area.ID, fresh, err = addAudited(ctx, tx, sc, check)
+		if err != nil || !fresh || in.Pattern == "" {
+			return err
+		}
+		return linkPattern(ctx, tx, sc, res.ID, res.Form.Area.ID, in.Pattern)
 	})
+	var refused *Refused
+	if errors.As(err, &refused) && res.ID != "" {
+		// The pattern refused its notes: nothing was saved, the form is shown again.
+		res.ID, res.Errors = "", refused.Errors
+		res.Form, err = NewFormPage(ctx, pool, sc, in.ActionAreaID, in.Pattern)
+		if res.Form.Pattern == nil {
+			res.Form.PatternGone = true
+		}
+		return res, err
+	}
 	return res, err
+}
+
+// linkPattern links the notes behind pattern key, as they are now, to the new finding id of
+// action area areaID as supporting notes, audited, in two statements: the pattern's read, then
+// the links with their entry and the finding's confirmed areas (the pattern's areas are those its
+// notes count towards, so the first evidence is not flagged as a change).
+func linkPattern(ctx context.Context, tx pgx.Tx, sc db.Scope, id, areaID, key string) error {
+	ps, _, err := Patterns(ctx, tx, sc.TenantID, sc.ReviewID, areaID, key)
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 {
+		errs := &form.Errors{}
+		errs.Add("body", "The notes behind this pattern have changed and it is no longer there. Copy your finding, then write it from the action area’s page")
+		return &Refused{errs}
+	}
+	p := ps[0]
+	args := []any{sc.TenantID, id, p.NoteIDs, p.Areas}
+	entry, args, err := audit.Insert(ctx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+		Action: "finding.notes_linked", ObjectType: "finding", ObjectID: id,
+		After: map[string]any{"stance": Supports, "notes": p.NoteIDs, "pattern": key}}, args)
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `WITH linked AS (INSERT INTO finding_notes (tenant_id, finding_id, note_id, stance)
+			SELECT $1, $2, x, 'supports' FROM unnest($3::uuid[]) x RETURNING 1),
+		confirmed AS (UPDATE findings SET confirmed_areas = $4 WHERE tenant_id = $1 AND id = $2),
+		entry AS (`+entry+`)
+		SELECT count(*) FROM linked`, args...).Scan(&n); err != nil {
+		return fmt.Errorf("finding: link pattern: %w", err)
+	}
+	if n != len(p.NoteIDs) {
+		return refuseNotes()
+	}
+	return nil
 }
 
 // addAudited writes finding in (validated) with its audit entry, in two statements: one reads the
 // review's stage, the action area, a finding saved under the form's key already (a double submit
 // answers it, unrecorded), the visited areas and the scale; one writes the finding and its entry.
 // It answers the finding's id, whether it says how widespread it is itself, and its action area.
-func addAudited(ctx context.Context, tx pgx.Tx, sc db.Scope, in Input) (id string, own bool, areaID string, err error) {
+func addAudited(ctx context.Context, tx pgx.Tx, sc db.Scope, in Input) (id string, own bool, areaID string, fresh bool, err error) {
 	if !db.ValidUUID(in.ActionAreaID) {
-		return "", false, "", apperr.NotFound("Action area not found")
+		return "", false, "", false, apperr.NotFound("Action area not found")
 	}
 	in.Key = strings.TrimSpace(in.Key)
 	var stage []string
@@ -259,23 +325,23 @@ func addAudited(ctx context.Context, tx pgx.Tx, sc db.Scope, in Input) (id strin
 			(SELECT f.id::text FROM findings f WHERE f.tenant_id = $1 AND f.review_id = $2 AND f.idempotency_key = $4),
 			(SELECT count(*) FROM (`+visitedSQL+`) v), `+scaleJSON,
 		sc.TenantID, sc.ReviewID, in.ActionAreaID, in.Key).Scan(&stage, &area, &existing, &visited, &raw); err != nil {
-		return "", false, "", fmt.Errorf("finding: create: %w", err)
+		return "", false, "", false, fmt.Errorf("finding: create: %w", err)
 	}
 	if area == nil {
-		return "", false, "", apperr.NotFound("Action area not found")
+		return "", false, "", false, apperr.NotFound("Action area not found")
 	}
 	if in.Key == "" || len(in.Key) > 64 {
-		return "", false, *area, apperr.Invalid("The form has expired. Copy your finding, reload the page and try again.")
+		return "", false, *area, false, apperr.Invalid("The form has expired. Copy your finding, reload the page and try again.")
 	}
 	if err := review.CheckStage(stage, review.ChangeSynthesis); err != nil {
-		return "", false, *area, err
+		return "", false, *area, false, err
 	}
 	if existing != nil {
-		return *existing, false, *area, nil
+		return *existing, false, *area, false, nil
 	}
 	scale, err := scaleOf(ctx, tx, sc.TenantID, sc.ReviewID, raw)
 	if err != nil {
-		return "", false, *area, err
+		return "", false, *area, false, err
 	}
 	// A new finding has no links: no areas, so the scale gives no word.
 	f := Finding{ActionAreaID: *area, Body: in.Body, Style: in.Style, WordOverride: in.WordOverride,
@@ -283,7 +349,7 @@ func addAudited(ctx context.Context, tx pgx.Tx, sc db.Scope, in Input) (id strin
 	f.ScaleWord, _ = scale.Word(f.Areas, f.Visited)
 	after, err := json.Marshal(Audit(f))
 	if err != nil {
-		return "", false, *area, fmt.Errorf("finding: create: %w", err)
+		return "", false, *area, false, fmt.Errorf("finding: create: %w", err)
 	}
 	args := []any{sc.TenantID, sc.ReviewID, *area, in.Body, in.Style, in.WordOverride, in.OverrideReason, in.Key, sc.UserID, after}
 	entry, args := audit.EntryFrom(ctx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
@@ -296,18 +362,18 @@ func addAudited(ctx context.Context, tx pgx.Tx, sc db.Scope, in Input) (id strin
 			ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id),
 		entry AS (`+entry+`)
 		SELECT (SELECT id::text FROM ins)`, args...).Scan(&made); err != nil {
-		return "", false, *area, fmt.Errorf("finding: create: %w", db.MapError(err))
+		return "", false, *area, false, fmt.Errorf("finding: create: %w", db.MapError(err))
 	}
 	if made == nil {
 		// The same form saved by another request that committed after this one's read.
 		err := tx.QueryRow(ctx, `SELECT id::text FROM findings WHERE tenant_id = $1 AND review_id = $2 AND idempotency_key = $3`,
 			sc.TenantID, sc.ReviewID, in.Key).Scan(&id)
 		if err != nil {
-			return "", false, *area, fmt.Errorf("finding: create: find by key: %w", err)
+			return "", false, *area, false, fmt.Errorf("finding: create: find by key: %w", err)
 		}
-		return id, false, *area, nil
+		return id, false, *area, false, nil
 	}
-	return *made, f.OwnQuantifier(), *area, nil
+	return *made, f.OwnQuantifier(), *area, true, nil
 }
 
 // Change saves the form of finding id, from the version the lead saw, audited. With preview

@@ -128,6 +128,7 @@ type Input struct {
 	OverrideReason string
 	Key            string // idempotency key of a new finding
 	Version        int
+	Pattern        string // a new finding's pattern (Pattern.Key), whose notes it is linked to
 }
 
 // Validate checks the form.

@@ -149,7 +149,8 @@ type LinkedNote struct {
 	NoteID     string
 	Stance     string
 	AreaID     string
-	AreaName   string
+	AreaName   string // the area's name, for the report's trail and check
+	AreaLabel  string // how synthesis names it: its pseudonym while the review shows them
 	NoteDate   time.Time
 	Body       string // the note's first 300 characters
 	Judgement  string
@@ -167,7 +168,7 @@ func (n LinkedNote) Counts() bool {
 // Notes lists the notes linked to the findings given (all of a review's when ids is nil), by
 // finding id, supporting notes first, in one query.
 func Notes(ctx context.Context, q db.Querier, tenantID, reviewID string, ids []string) (map[string][]LinkedNote, error) {
-	rows, err := q.Query(ctx, `SELECT fn.finding_id::text, n.id::text, fn.stance, n.area_id::text, la.display_name, n.note_date,
+	rows, err := q.Query(ctx, `SELECT fn.finding_id::text, n.id::text, fn.stance, n.area_id::text, la.display_name, `+review.AreaLabel+`, n.note_date,
 			left(n.body, 300), n.judgement, n.deleted_at IS NOT NULL, n.safeguarding, s.name,
 			EXISTS (SELECT 1 FROM evidence_note_action_areas x
 				WHERE x.tenant_id = n.tenant_id AND x.note_id = n.id AND x.action_area_id = f.action_area_id)
@@ -187,7 +188,7 @@ func Notes(ctx context.Context, q db.Querier, tenantID, reviewID string, ids []s
 	for rows.Next() {
 		var fid string
 		var n LinkedNote
-		if err := rows.Scan(&fid, &n.NoteID, &n.Stance, &n.AreaID, &n.AreaName, &n.NoteDate, &n.Body, &n.Judgement,
+		if err := rows.Scan(&fid, &n.NoteID, &n.Stance, &n.AreaID, &n.AreaName, &n.AreaLabel, &n.NoteDate, &n.Body, &n.Judgement,
 			&n.Deleted, &n.Concern, &n.SourceName, &n.Tagged); err != nil {
 			return nil, fmt.Errorf("finding: linked notes: %w", err)
 		}

@@ -245,6 +245,9 @@ func methodology(d Data) []Block {
 	if len(also) > 0 {
 		out = append(out, Block{Kind: Paragraph, Origin: o, Text: Text{{Text: strings.Join(also, " ")}}})
 	}
+	if f.DoubleCoding != "" {
+		out = append(out, Block{Kind: Paragraph, Origin: o, Text: Text{{Text: f.DoubleCoding}}})
+	}
 	return out
 }
 

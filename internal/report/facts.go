@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"thematic/internal/consistency"
 	"thematic/internal/db"
 	"thematic/internal/finding"
 )
@@ -20,6 +21,9 @@ type Facts struct {
 	SelfAssessed   int // submitted self-assessments of visited areas
 	Questionnaires int // areas with questionnaire results
 	Respondents    int64
+	// DoubleCoding is the sentence on the double coding of a sample of notes, when the lead chose
+	// to state it ("" otherwise, or while no note has been coded by every coder).
+	DoubleCoding string
 }
 
 // Visit is one visit that counts for the methodology.
@@ -77,7 +81,8 @@ const factsCols = `(SELECT coalesce(json_agg(json_build_object('Area', la.displa
 			GROUP BY s.name, s.position) s),
 		(SELECT count(*) FROM sa_submissions WHERE tenant_id = $1 AND review_id = $2 AND status = 'submitted'),
 		(SELECT count(*) FROM questionnaire_imports WHERE tenant_id = $1 AND review_id = $2),
-		(SELECT coalesce(sum(respondents), 0) FROM questionnaire_imports WHERE tenant_id = $1 AND review_id = $2)`
+		(SELECT coalesce(sum(respondents), 0) FROM questionnaire_imports WHERE tenant_id = $1 AND review_id = $2),
+		` + consistency.MethodCol
 
 // visitRow is one visit as factsCols reads it. The start is a JSON date or null, so that a visit
 // whose start is not known yet reads as one.
@@ -92,10 +97,11 @@ type visitRow struct {
 type factsRow struct {
 	f      Facts
 	visits []visitRow
+	coding *consistency.MethodData
 }
 
 func (r *factsRow) dest() []any {
-	return []any{&r.visits, &r.f.Sources, &r.f.SelfAssessed, &r.f.Questionnaires, &r.f.Respondents}
+	return []any{&r.visits, &r.f.Sources, &r.f.SelfAssessed, &r.f.Questionnaires, &r.f.Respondents, &r.coding}
 }
 
 // facts turns the columns read into Facts.
@@ -114,6 +120,9 @@ func (r *factsRow) facts() Facts {
 	f.Notes = 0
 	for _, sc := range f.Sources {
 		f.Notes += sc.Notes
+	}
+	if r.coding != nil {
+		f.DoubleCoding = consistency.MethodSentence(r.coding.Figures(), f.Notes)
 	}
 	return f
 }

@@ -110,6 +110,7 @@ type Review struct {
 	PlannedPublication *time.Time
 	Status             Status
 	EvidenceLocked     bool // entering drafting locks the evidence; a lead may unlock it
+	AreaPseudonyms     bool // evidence, coverage and synthesis show areas as "Area A"…
 	Version            int
 	CreateKey          string // the idempotency key of the form that created it, if any
 	CreatedAt          time.Time

@@ -247,7 +247,7 @@ func LockStageWith(ctx context.Context, q db.Querier, tenantID, id string, extra
 	var status string
 	cols := ""
 	dest := []any{&v.TenantID, &v.ID, &v.Title, &v.Summary, &v.KeyQuestion, &v.FieldworkStart, &v.FieldworkEnd,
-		&v.PlannedPublication, &status, &v.EvidenceLocked, &v.Version, &v.CreatedAt, &v.UpdatedAt}
+		&v.PlannedPublication, &status, &v.EvidenceLocked, &v.Version, &v.CreatedAt, &v.UpdatedAt, &v.AreaPseudonyms}
 	for _, x := range extra {
 		cols += ",\n\t\t\t" + x.SQL
 		dest = append(dest, x.Dest...)

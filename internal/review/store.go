@@ -14,13 +14,13 @@ import (
 )
 
 const reviewCols = `tenant_id, id, title, summary, key_question, fieldwork_start, fieldwork_end, planned_publication,
-	status, evidence_locked_at IS NOT NULL, version, created_at, updated_at`
+	status, evidence_locked_at IS NOT NULL, version, created_at, updated_at, area_pseudonyms`
 
 func scanReview(r pgx.CollectableRow) (Review, error) {
 	var v Review
 	var status string
 	err := r.Scan(&v.TenantID, &v.ID, &v.Title, &v.Summary, &v.KeyQuestion, &v.FieldworkStart, &v.FieldworkEnd,
-		&v.PlannedPublication, &status, &v.EvidenceLocked, &v.Version, &v.CreatedAt, &v.UpdatedAt)
+		&v.PlannedPublication, &status, &v.EvidenceLocked, &v.Version, &v.CreatedAt, &v.UpdatedAt, &v.AreaPseudonyms)
 	v.Status = Status(status)
 	return v, err
 }

@@ -30,8 +30,45 @@ func (s *Server) areasList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := areaview.ListView{Today: area.Today(s.now()), Lead: a.Review.Role == auth.ReviewLead, Review: areasReviewOf(rv), Areas: areas}
+	v := areaview.ListView{Today: area.Today(s.now()), Lead: a.Review.Role == auth.ReviewLead, Review: areasReviewOf(rv), Areas: areas,
+		Pseudonyms: rv.AreaPseudonyms}
 	return s.ok(w, r, areaview.List(s.page(r, "Areas"), v))
+}
+
+// areasPseudonyms turns the review's pseudonymous area labels on or off.
+func (s *Server) areasPseudonyms(w http.ResponseWriter, r *http.Request) error {
+	on := r.PostFormValue("pseudonyms") == "on"
+	if v := r.PostFormValue("pseudonyms"); v != "on" && v != "off" {
+		return apperr.Invalid("Choose whether to show the areas’ names")
+	}
+	changed, err := area.SetPseudonyms(r.Context(), s.pool, scopeOf(r), on)
+	if err != nil {
+		return err
+	}
+	msg := "The evidence base, coverage and synthesis show the areas’ names"
+	if on {
+		msg = "The evidence base, coverage and synthesis show the areas as Area A, Area B…"
+	}
+	if !changed {
+		msg = "Nothing changed: " + strings.ToLower(msg[:1]) + msg[1:]
+	}
+	return s.redirect(w, r, "/reviews/"+actorFrom(r.Context()).Review.ReviewID+"/areas#labels", msg)
+}
+
+// areasPseudonymsReveal shows the lead which area each label stands for; each look is audited,
+// so it answers a POST and is never kept in the browser's history as a link.
+func (s *Server) areasPseudonymsReveal(w http.ResponseWriter, r *http.Request) error {
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if len([]rune(reason)) > 500 {
+		reason = string([]rune(reason)[:500])
+	}
+	title, shown, err := area.RevealPseudonyms(r.Context(), s.pool, scopeOf(r), reason)
+	if err != nil {
+		return err
+	}
+	v := areaview.PseudonymsView{Review: areaview.Review{ID: actorFrom(r.Context()).Review.ReviewID, Title: title}, Shown: shown}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.ok(w, r, areaview.Pseudonyms(s.page(r, "Which area is which"), v))
 }
 
 // areasAddView is the search page for a query; errs holds what is wrong with it so far.

@@ -172,6 +172,10 @@ func newReviewFixture(t *testing.T, e *env) reviewFixture {
 		q(&f.reviewNoteID, `INSERT INTO review_notes (tenant_id, review_id, number, target_kind, finding_id, target_label, body, status,
 			raised_by, cleared_by, cleared_at, idempotency_key) VALUES ($1, $2, 1, 'finding', $3, 'Finding: fixture', 'A fixture review note.',
 			'cleared', $4, $4, now(), 'access-fixture-review-note') RETURNING id`, f.tenantID, f.reviewID, f.findingID, ids["lead@demo.test"])
+		// A double-coding sample of the note (consistency_test.go).
+		if err == nil {
+			err = csFixture(ctx, tx, &f, ids["lead@demo.test"])
+		}
 		return err
 	})
 	if err != nil {

@@ -169,6 +169,8 @@ func (s *Server) routes() http.Handler {
 			route("GET", "/areas", auth.ReviewStaff, s.areasList)
 			route("GET", "/areas/add", auth.ReviewLeadOnly, s.areasSearch)
 			route("POST", "/areas", auth.ReviewLeadOnly, s.areasAdd)
+			route("POST", "/areas/pseudonyms", auth.ReviewLeadOnly, s.areasPseudonyms)
+			route("POST", "/areas/pseudonyms/reveal", auth.ReviewLeadOnly, s.areasPseudonymsReveal)
 			route("GET", "/areas/{areaID}", auth.ReviewMember, s.areaShow)
 			route("POST", "/areas/{areaID}/remove", auth.ReviewLeadOnly, s.areaRemove)
 
@@ -256,6 +258,7 @@ func (s *Server) routes() http.Handler {
 			route("GET", "/synthesis/scale", auth.ReviewStaff, s.synScale)
 			route("POST", "/synthesis/scale", auth.ReviewLeadOnly, s.synScaleSave)
 			route("GET", "/synthesis/{actionAreaID}", auth.ReviewStaff, s.synWorkspace)
+			route("GET", "/synthesis/{actionAreaID}/patterns", auth.ReviewStaff, s.synPatterns)
 			route("GET", "/synthesis/{actionAreaID}/findings/new", auth.ReviewLeadOnly, s.findingNew)
 			route("POST", "/synthesis/{actionAreaID}/findings", auth.ReviewLeadOnly, s.findingCreate)
 			route("GET", "/findings/{findingID}", auth.ReviewStaff, s.findingShow)
@@ -266,6 +269,17 @@ func (s *Server) routes() http.Handler {
 			route("POST", "/findings/{findingID}/confirm", auth.ReviewLeadOnly, s.findingConfirm)
 			route("POST", "/findings/{findingID}/notes", auth.ReviewLeadOnly, s.findingLink)
 			route("POST", "/findings/{findingID}/notes/{noteID}/remove", auth.ReviewLeadOnly, s.findingUnlink)
+
+			// Consistency between inspectors: a sample double coded blind, its agreement figures,
+			// and the lead's moderation. Second coders are checked by the consistency package.
+			route("GET", "/consistency", auth.ReviewStaff, s.consistencyShow)
+			route("POST", "/consistency/sample", auth.ReviewLeadOnly, s.consistencyDraw)
+			route("POST", "/consistency/methodology", auth.ReviewLeadOnly, s.consistencyMethod)
+			route("GET", "/consistency/coding", auth.ReviewRecord, s.consistencyCoding)
+			route("GET", "/consistency/coding/{noteID}", auth.ReviewRecord, s.consistencyCodeForm)
+			route("POST", "/consistency/coding/{noteID}", auth.ReviewRecord, s.consistencyCode)
+			route("GET", "/consistency/moderation", auth.ReviewLeadOnly, s.consistencyModeration)
+			route("POST", "/consistency/moderation/{noteID}", auth.ReviewLeadOnly, s.consistencyAgree)
 
 			// Good-practice examples and recommendations.
 			route("GET", "/examples", auth.ReviewStaff, s.examplesList)

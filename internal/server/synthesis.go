@@ -89,7 +89,7 @@ func findingKey() string { return noteKey() }
 func findingReadForm(r *http.Request) finding.Input {
 	in := finding.Input{Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n"), Style: r.PostFormValue("style"),
 		WordOverride: r.PostFormValue("word-override"), OverrideReason: r.PostFormValue("override-reason"),
-		Key: r.PostFormValue("idempotency_key")}
+		Key: r.PostFormValue("idempotency_key"), Pattern: r.PostFormValue("pattern")}
 	in.Version, _ = strconv.Atoi(r.PostFormValue("version"))
 	return in
 }
@@ -120,7 +120,8 @@ func findingPreview(v *synthesisview.FormView, in finding.Input, cur *finding.Fi
 // findingFormView is the form for the action area (new) or the finding (edit) with what was
 // typed.
 func findingFormView(r *http.Request, fd finding.FormData, in finding.Input) synthesisview.FormView {
-	v := synthesisview.FormView{Base: synBase(r, fd.Title), Area: fd.Area, In: in, Errors: &form.Errors{}}
+	v := synthesisview.FormView{Base: synBase(r, fd.Title), Area: fd.Area, In: in, Errors: &form.Errors{},
+		Pattern: fd.Pattern, PatternGone: fd.PatternGone}
 	if fd.Current != nil {
 		v.FindingID, v.Version = fd.Current.ID, fd.Current.Version
 	}
@@ -143,11 +144,17 @@ func (s *Server) findingFormRender(w http.ResponseWriter, r *http.Request, v syn
 }
 
 func (s *Server) findingNew(w http.ResponseWriter, r *http.Request) error {
-	fd, err := finding.NewFormPage(r.Context(), s.pool, scopeOf(r), chi.URLParam(r, "actionAreaID"))
+	key := r.URL.Query().Get("pattern")
+	fd, err := finding.NewFormPage(r.Context(), s.pool, scopeOf(r), chi.URLParam(r, "actionAreaID"), key)
 	if err != nil {
 		return err
 	}
-	v := findingFormView(r, fd, finding.Input{Style: finding.StyleWord})
+	in := finding.Input{Style: finding.StyleWord}
+	if fd.Pattern != nil {
+		in.Pattern = key
+	}
+	v := findingFormView(r, fd, in)
+	v.PatternGone = key != "" && fd.Pattern == nil
 	v.Key = findingKey()
 	return s.findingFormRender(w, r, v)
 }
@@ -449,4 +456,15 @@ func (s *Server) synScaleSave(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, "Quantifier scale – "+v.ReviewTitle)
 	p.HasError = true
 	return s.invalid(w, r, synthesisview.ScalePage(p, v))
+}
+
+// synPatterns is the patterns the counts show under an action area, each with the notes behind
+// it, from which the lead may draft a finding.
+func (s *Server) synPatterns(w http.ResponseWriter, r *http.Request) error {
+	d, err := finding.PatternsPage(r.Context(), s.pool, scopeOf(r), chi.URLParam(r, "actionAreaID"))
+	if err != nil {
+		return err
+	}
+	v := synthesisview.PatternsView{Base: synBase(r, d.Title), Area: d.Area, Visited: d.Visited, Scale: d.Scale, Patterns: d.Patterns}
+	return s.ok(w, r, synthesisview.Patterns(s.page(r, "Patterns in the evidence – "+d.Area.Title+" – "+d.Title), v))
 }

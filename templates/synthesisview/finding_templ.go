@@ -503,9 +503,9 @@ func linkedNotes(p templates.Page, v FindingView, id, title string, ns []finding
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var26 string
-					templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(n.AreaName)
+					templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(n.AreaLabel)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/synthesisview/finding.templ`, Line: 106, Col: 105}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/synthesisview/finding.templ`, Line: 106, Col: 106}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 					if templ_7745c5c3_Err != nil {
@@ -518,7 +518,7 @@ func linkedNotes(p templates.Page, v FindingView, id, title string, ns []finding
 					var templ_7745c5c3_Var27 string
 					templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(n.NoteDate.Format("2 January 2006"))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/synthesisview/finding.templ`, Line: 106, Col: 146}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/synthesisview/finding.templ`, Line: 106, Col: 147}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 					if templ_7745c5c3_Err != nil {
@@ -622,9 +622,9 @@ func linkedNotes(p templates.Page, v FindingView, id, title string, ns []finding
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var34 string
-						templ_7745c5c3_Var34, templ_7745c5c3_Err = templ.JoinStringErrs(" the note from " + n.AreaName + ", " + n.NoteDate.Format("2 January 2006"))
+						templ_7745c5c3_Var34, templ_7745c5c3_Err = templ.JoinStringErrs(" the note from " + n.AreaLabel + ", " + n.NoteDate.Format("2 January 2006"))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/synthesisview/finding.templ`, Line: 118, Col: 247}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/synthesisview/finding.templ`, Line: 118, Col: 248}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var34))
 						if templ_7745c5c3_Err != nil {

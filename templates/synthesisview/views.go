@@ -65,15 +65,106 @@ type WorkspaceView struct {
 // FormView is the finding form, new (FindingID "") or an edit, as typed.
 type FormView struct {
 	Base
-	Area      review.ActionArea
-	FindingID string
-	Version   int
-	Key       string // idempotency key of a new finding
-	In        finding.Input
-	Errors    *form.Errors
-	Preview   finding.Finding // the input with the prevalence it has (or an example for a new one)
-	Example   bool            // the preview's prevalence is an example
-	Conflict  *finding.Finding
+	Area        review.ActionArea
+	FindingID   string
+	Version     int
+	Key         string // idempotency key of a new finding
+	In          finding.Input
+	Errors      *form.Errors
+	Preview     finding.Finding // the input with the prevalence it has (or an example for a new one)
+	Example     bool            // the preview's prevalence is an example
+	Conflict    *finding.Finding
+	Pattern     *finding.Pattern // the pattern a new finding is drafted from
+	PatternGone bool             // the pattern asked for is no longer in the evidence
+}
+
+// PatternsView is an action area's patterns.
+type PatternsView struct {
+	Base
+	Area     review.ActionArea
+	Visited  int
+	Scale    finding.Scale
+	Patterns []finding.Pattern
+}
+
+// Widespread and Single split the patterns.
+func (v PatternsView) Widespread() []finding.Pattern {
+	var out []finding.Pattern
+	for _, p := range v.Patterns {
+		if p.Widespread() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (v PatternsView) Single() []finding.Pattern {
+	var out []finding.Pattern
+	for _, p := range v.Patterns {
+		if !p.Widespread() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// PatternSpread is "in 5 of 6 visited areas (most areas)": the count, and the review's own
+// word for it when its scale has one.
+func PatternSpread(p finding.Pattern, scale finding.Scale) string {
+	unit := "visited areas"
+	if p.Visited == 1 {
+		unit = "visited area"
+	}
+	s := fmt.Sprintf("In %d of %d %s", p.Areas, p.Visited, unit)
+	if word, ok := scale.Word(p.Areas, p.Visited); ok && word != "" {
+		s += " (" + finding.Phrase(finding.StyleWord, word, p.Areas, p.Visited) + ")"
+	}
+	return s
+}
+
+// PatternKind names a pattern's kind.
+func PatternKind(p finding.Pattern) string {
+	if p.Kind == finding.PatternLine {
+		return "Line of enquiry"
+	}
+	return "Theme"
+}
+
+// PatternJudgement names a pattern's judgement.
+func PatternJudgement(p finding.Pattern) string {
+	if p.Judgement == ev.Development {
+		return "For development"
+	}
+	return "Strength"
+}
+
+// PatternFilter is the workspace's evidence filtered to the pattern's notes' theme or line and
+// judgement.
+func (v PatternsView) PatternFilter(p finding.Pattern) templ.SafeURL {
+	q := url.Values{"judgement": {p.Judgement}}
+	if p.Kind == finding.PatternLine {
+		q.Set("line", p.ID)
+	} else {
+		q.Set("tag", p.Label)
+	}
+	return templ.SafeURL(string(v.url("synthesis", v.Area.ID)) + "?" + q.Encode() + "#evidence")
+}
+
+// PatternDraft is the finding form drafted from the pattern.
+func (v PatternsView) PatternDraft(p finding.Pattern) templ.SafeURL {
+	return templ.SafeURL(string(v.url("synthesis", v.Area.ID, "findings", "new")) + "?" + url.Values{"pattern": {p.Key()}}.Encode())
+}
+
+// FindingNumbers is "finding 1" or "findings 1 and 3".
+func FindingNumbers(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	if len(parts) == 1 {
+		return "finding " + parts[0]
+	}
+	return "findings " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // FindingView is one finding with its notes.
@@ -339,4 +430,14 @@ func (v WorkspaceView) linkAction() templ.SafeURL {
 		return v.url("synthesis", v.Area.ID)
 	}
 	return v.url("findings", v.Findings[0].ID, "notes")
+}
+
+// areaName is the name of area id among the pattern's areas.
+func areaName(p finding.Pattern, id string) string {
+	for i, a := range p.AreaIDs {
+		if a == id && i < len(p.AreaNames) {
+			return p.AreaNames[i]
+		}
+	}
+	return "an area"
 }
