@@ -64,8 +64,13 @@ CREATE INDEX finding_follow_ups_rec_idx ON finding_follow_ups (tenant_id, recomm
 
 -- The register reads the tenant's published reports.
 CREATE INDEX reports_published_idx ON reports (tenant_id, review_id) WHERE status = 'published';
--- Its text search.
+-- Its text search, and the search across reviews (internal/across), which also reads the
+-- notes' own index (evidence_notes_search_idx).
 CREATE INDEX recommendations_search_idx ON recommendations USING gin (to_tsvector('english', body));
+CREATE INDEX findings_search_idx ON findings USING gin (to_tsvector('english', body));
+CREATE INDEX reviews_search_idx ON reviews USING gin (to_tsvector('english', title || ' ' || summary));
+-- The dashboard's counts: notes of the last days, review notes not cleared.
+CREATE INDEX evidence_notes_created_idx ON evidence_notes (tenant_id, review_id, created_at) WHERE deleted_at IS NULL;
 
 ALTER TABLE recommendation_register ENABLE ROW LEVEL SECURITY;
 ALTER TABLE recommendation_register FORCE ROW LEVEL SECURITY;
@@ -92,6 +97,9 @@ CREATE POLICY finding_follow_ups_tenant ON finding_follow_ups
 GRANT SELECT, INSERT, UPDATE, DELETE ON finding_follow_ups TO thematic_app;
 
 -- +goose Down
+DROP INDEX evidence_notes_created_idx;
+DROP INDEX reviews_search_idx;
+DROP INDEX findings_search_idx;
 DROP INDEX recommendations_search_idx;
 DROP INDEX reports_published_idx;
 DROP TABLE finding_follow_ups;

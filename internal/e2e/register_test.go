@@ -52,4 +52,38 @@ func TestJourneyRecommendationFollowedUp(t *testing.T) {
 	if err != nil || href != "/register.xlsx?status=response_received" {
 		t.Errorf("export link %q %v", href, err)
 	}
+
+	// The dashboard of the lead's reviews, and the search across them.
+	b.ClickLink("Dashboard")
+	b.Expect(demo.ReviewTitle)
+	b.Expect(demo.EarlierReviewTitle)
+	b.Expect("Notes recorded in the last 7 days")
+	b.ClickLink("Search across these reviews")
+	b.Fill("q", "fathers")
+	b.Submit("form[action='/search'] button[type=submit]")
+	b.Expect("Recommendation")
+	b.Expect(demo.EarlierReviewTitle)
+	if !b.Has(".app-search-result[data-kind=note]") || !b.Has(".app-search-result[data-kind=finding]") {
+		t.Error("the search found no note or finding of the Start for Life review")
+	}
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__thematicOldPage = true`))
+	b.do(chromedp.Click(chromedp.CSS(".app-search-result[data-kind=finding] a")))
+	b.waitNewPage()
+	b.Axe()
+	b.Expect("As the report prints it")
+}
+
+// TestJourneyContactHasNoCrossReviewSearch: a local authority contact's dashboard and search show
+// nothing of the review they are a contact of.
+func TestJourneyContactHasNoCrossReviewSearch(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	b := newB(t, env)
+	b.signIn("la.contact@demo.test", demo.Password)
+	b.Visit("/dashboard")
+	b.Expect("You are not on the staff of any review")
+	b.Visit("/search?q=fathers")
+	b.Expect("Nothing matches")
+	b.Visit("/register")
+	b.Expect("No recommendations match")
 }

@@ -88,6 +88,8 @@ var accessTable = map[string]rule{
 	"GET /dev/mail":                                 adminOnly,
 	// The recommendations register: every signed-in member reads the rows of the reviews they
 	// may read (register_test.go checks which); a row of this tenant is no one else's.
+	"GET /dashboard":                              signedIn,
+	"GET /search":                                 signedIn,
 	"GET /register":                               signedIn,
 	"GET /register.csv":                           signedIn,
 	"GET /register.xlsx":                          signedIn,

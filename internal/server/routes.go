@@ -120,6 +120,11 @@ func (s *Server) routes() http.Handler {
 		route("POST", "/register/{recommendationID}/status", auth.SignedIn, s.registerStatus)
 		route("POST", "/register/{recommendationID}/responses", auth.SignedIn, s.registerResponse)
 
+		// Across the reviews the user may read (internal/across decides which): a dashboard and a
+		// full-text search.
+		route("GET", "/dashboard", auth.SignedIn, s.dashboard)
+		route("GET", "/search", auth.SignedIn, s.searchAcross)
+
 		// Visits across reviews, and the private calendar feed (fetched by calendar programs,
 		// with the token as the credential).
 		route("GET", "/visits", auth.SignedIn, s.myVisits)
