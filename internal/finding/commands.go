@@ -393,7 +393,7 @@ func ShowPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string) (
 			return err
 		}
 		v.Notes = notes[f.ID]
-		v.FollowsUp, err = register.FollowedBy(ctx, tx, sc.TenantID, f.ID)
+		v.FollowsUp, err = register.FollowedBy(ctx, tx, sc.TenantID, sc.UserID, f.ID)
 		return err
 	})
 	return v, err

@@ -173,7 +173,7 @@ func FollowUps(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, findingID s
 func followUpsTx(ctx context.Context, tx pgx.Tx, sc db.Scope, findingID, title string, f Filter) (FollowUpPage, error) {
 	p := FollowUpPage{FindingID: findingID, Title: title}
 	var err error
-	if p.Linked, err = FollowedBy(ctx, tx, sc.TenantID, findingID); err != nil {
+	if p.Linked, err = FollowedBy(ctx, tx, sc.TenantID, sc.UserID, findingID); err != nil {
 		return p, err
 	}
 	all, err := List(ctx, tx, sc.TenantID, sc.UserID, f)

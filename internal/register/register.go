@@ -192,4 +192,5 @@ type Followed struct {
 	ReviewTitle string
 	Number      int
 	Body        string
+	Readable    bool // the reader may read its review (and open it in the register)
 }

@@ -235,8 +235,13 @@ func addResponse(ctx context.Context, tx pgx.Tx, tenantID, userID, id string, in
 // FollowedBy reads the recommendations finding findingID follows up, in one statement. They are
 // published recommendations (their numbers as their reports print them); only their number,
 // review title and text are shown, all of which their published report says.
-func FollowedBy(ctx context.Context, q db.Querier, tenantID, findingID string) ([]Followed, error) {
-	rows, err := q.Query(ctx, `SELECT n.id::text, n.review_id::text, rv.title, n.number, n.body
+//
+// Readable says whether userID may read the recommendation's review (and so open its register
+// page).
+func FollowedBy(ctx context.Context, q db.Querier, tenantID, userID, findingID string) ([]Followed, error) {
+	rows, err := q.Query(ctx, `SELECT n.id::text, n.review_id::text, rv.title, n.number, n.body,
+			EXISTS (SELECT 1 FROM review_members m WHERE m.tenant_id = fu.tenant_id AND m.review_id = n.review_id
+				AND m.user_id = $3 AND m.role <> 'la_contact')
 		FROM finding_follow_ups fu
 		JOIN LATERAL (SELECT r.id, r.review_id, r.body, row_number() OVER (ORDER BY r.position, r.created_at, r.id) AS number
 			FROM recommendations r JOIN recommendations t ON t.tenant_id = r.tenant_id AND t.id = fu.recommendation_id
@@ -244,13 +249,13 @@ func FollowedBy(ctx context.Context, q db.Querier, tenantID, findingID string) (
 		JOIN reviews rv ON rv.tenant_id = fu.tenant_id AND rv.id = n.review_id
 		JOIN reports p ON p.tenant_id = fu.tenant_id AND p.review_id = n.review_id AND p.status = 'published'
 		WHERE fu.tenant_id = $1 AND fu.finding_id = $2
-		ORDER BY rv.published_at, rv.title, n.number`, tenantID, findingID)
+		ORDER BY rv.published_at, rv.title, n.number`, tenantID, findingID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("register: follow-ups of finding %s: %w", findingID, err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Followed, error) {
 		var f Followed
-		err := row.Scan(&f.ID, &f.ReviewID, &f.ReviewTitle, &f.Number, &f.Body)
+		err := row.Scan(&f.ID, &f.ReviewID, &f.ReviewTitle, &f.Number, &f.Body, &f.Readable)
 		return f, err
 	})
 	if err != nil {

@@ -363,6 +363,15 @@ func TestFindingFollowsUpAnEarlierRecommendation(t *testing.T) {
 	if !strings.Contains(shown, "Follows up recommendation 3 of "+demo.EarlierReviewTitle) {
 		t.Error("the finding does not show what it follows up")
 	}
+	// An inspector of the later review who is not on the earlier one reads what it follows up,
+	// without a link to a register page they cannot open.
+	other := e.signedIn("cqc.inspector@demo.test").get(findingPath).Body
+	if !strings.Contains(other, "Follows up recommendation 3 of "+demo.EarlierReviewTitle) || strings.Contains(other, `href="/register/`+d.recs[3]+`"`) {
+		t.Error("the finding's follow-up is not shown as plain text to someone who may not read the earlier review")
+	}
+	if !strings.Contains(shown, `href="/register/`+d.recs[3]+`"`) {
+		t.Error("the lead's finding page does not link to the register")
+	}
 	entry := lead.get("/register/" + d.recs[3]).Body
 	if !strings.Contains(entry, `href="`+findingPath+`"`) || !strings.Contains(entry, "A finding of "+demo.ReviewTitle) {
 		t.Error("the register does not show the finding that followed the recommendation up")
