@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,6 +11,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/recommendation"
 	"thematic/internal/register"
+	"thematic/internal/report"
 	"thematic/internal/review"
 )
 
@@ -62,12 +64,9 @@ func seedEarlierReview(ctx context.Context, tx pgx.Tx, tenantID string, ids map[
 			return fmt.Errorf("demo: earlier review member %s: %w", m.email, err)
 		}
 	}
-	// The recommendations are written at drafting, then the report is published on its date.
-	if _, err := tx.Exec(ctx, `UPDATE reviews SET status = 'drafting' WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID); err != nil {
-		return fmt.Errorf("demo: earlier review stage: %w", err)
-	}
-	var recIDs []string
+	// The recommendations are written, then the report is published on its date.
 	sc := db.Scope{TenantID: tenantID, UserID: leadID, ReviewID: reviewID}
+	var recIDs []string
 	for i, rec := range earlierRecommendations {
 		if _, err := review.EnsureTerm(ctx, tx, sc, review.VocabAddressees, rec.addressee); err != nil {
 			return fmt.Errorf("demo: earlier addressee: %w", err)
@@ -79,14 +78,10 @@ func seedEarlierReview(ctx context.Context, tx pgx.Tx, tenantID string, ids map[
 		}
 		recIDs = append(recIDs, id)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO reports (tenant_id, review_id, status, status_by, status_at, published_version)
-		VALUES ($1, $2, 'published', $3, '2022-03-15 09:30+00', 1)`, tenantID, reviewID, leadID); err != nil {
-		return fmt.Errorf("demo: earlier report: %w", err)
+	if err := report.RecordPublished(ctx, tx, tenantID, reviewID, leadID, time.Date(2022, 3, 15, 9, 30, 0, 0, time.UTC)); err != nil {
+		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE reviews SET status = 'published' WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID); err != nil {
-		return fmt.Errorf("demo: earlier review published: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE reviews SET published_at = '2022-03-15 09:30+00' WHERE tenant_id = $1 AND id = $2`, tenantID, reviewID); err != nil {
+	if _, err := review.SetStage(ctx, tx, tenantID, reviewID, leadID, review.StatusPublished); err != nil {
 		return fmt.Errorf("demo: earlier review published: %w", err)
 	}
 	for i, rec := range earlierRecommendations {

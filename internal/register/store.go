@@ -27,7 +27,7 @@ const readableCTE = `readable AS (
 // published, as their reports number them.
 const publishedCTE = `published AS (
 		SELECT r.tenant_id, r.id, r.review_id, r.body, r.addressee, x.lead,
-			coalesce(rv.published_at, p.status_at) AS published_at, rv.title AS review_title,
+			p.status_at AS published_at, rv.title AS review_title,
 			row_number() OVER (PARTITION BY r.review_id ORDER BY r.position, r.created_at, r.id) AS number
 		FROM recommendations r
 		JOIN readable x ON x.review_id = r.review_id
@@ -249,7 +249,7 @@ func FollowedBy(ctx context.Context, q db.Querier, tenantID, userID, findingID s
 		JOIN reviews rv ON rv.tenant_id = fu.tenant_id AND rv.id = n.review_id
 		JOIN reports p ON p.tenant_id = fu.tenant_id AND p.review_id = n.review_id AND p.status = 'published'
 		WHERE fu.tenant_id = $1 AND fu.finding_id = $2
-		ORDER BY rv.published_at, rv.title, n.number`, tenantID, findingID, userID)
+		ORDER BY p.status_at, rv.title, n.number`, tenantID, findingID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("register: follow-ups of finding %s: %w", findingID, err)
 	}
