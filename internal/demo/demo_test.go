@@ -34,7 +34,13 @@ func TestDemoReviewMatchesTheSeeds(t *testing.T) {
 		sql  string
 		want int
 	}{
-		{"reviews", `SELECT count(*) FROM reviews`, 1},
+		{"reviews", `SELECT count(*) FROM reviews`, 2},
+		{"published reviews with their reports", `SELECT count(*) FROM reviews r JOIN reports p ON p.review_id = r.id AND p.status = 'published' WHERE r.status = 'published'`, 1},
+		{"recommendations in the register", `SELECT count(*) FROM recommendations c JOIN reports p ON p.review_id = c.review_id AND p.status = 'published'`, 4},
+		{"register statuses", `SELECT count(*) FROM recommendation_register`, 3},
+		{"responses", `SELECT count(*) FROM recommendation_responses`, 4},
+		{"a Start for Life finding follows one up", `SELECT count(*) FROM finding_follow_ups fu JOIN findings f ON f.id = fu.finding_id
+			JOIN reviews r ON r.id = f.review_id WHERE r.title = 'Start for Life services: thematic review'`, 1},
 		{"areas", `SELECT count(*) FROM review_areas`, 6},
 		{"seed areas", `SELECT count(*) FROM review_areas WHERE ons_code IN ('E06000057','E08000024','E06000047','E06000010','E06000027','E06000046')`, 6},
 		{"visits", `SELECT count(*) FROM visits`, 6},
@@ -50,9 +56,9 @@ func TestDemoReviewMatchesTheSeeds(t *testing.T) {
 		{"action areas with quote and citation", `SELECT count(*) FROM action_areas WHERE quote <> '' AND citation LIKE '%1,001 critical days%'`, 6},
 		{"enquiry groups", `SELECT count(*) FROM enquiry_groups`, 3},
 		{"lines of enquiry", `SELECT count(*) FROM enquiry_lines`, 11},
-		{"leads", `SELECT count(*) FROM review_members WHERE role = 'lead'`, 2},
-		{"inspectors", `SELECT count(*) FROM review_members WHERE role = 'inspector'`, 6},
-		{"observers", `SELECT count(*) FROM review_members WHERE role = 'observer'`, 1},
+		{"leads", `SELECT count(*) FROM review_members WHERE role = 'lead' AND review_id = (SELECT id FROM reviews WHERE title = 'Start for Life services: thematic review')`, 2},
+		{"inspectors", `SELECT count(*) FROM review_members WHERE role = 'inspector' AND review_id = (SELECT id FROM reviews WHERE title = 'Start for Life services: thematic review')`, 6},
+		{"observers", `SELECT count(*) FROM review_members WHERE role = 'observer' AND review_id = (SELECT id FROM reviews WHERE title = 'Start for Life services: thematic review')`, 1},
 		{"contacts with an area", `SELECT count(*) FROM review_members WHERE role = 'la_contact' AND area_id IS NOT NULL`, 1},
 	}
 	for _, c := range checks {
@@ -61,7 +67,7 @@ func TestDemoReviewMatchesTheSeeds(t *testing.T) {
 		}
 	}
 	var key string
-	if err := d.Super.QueryRow(ctx, `SELECT key_question FROM reviews`).Scan(&key); err != nil || key == "" {
+	if err := d.Super.QueryRow(ctx, `SELECT key_question FROM reviews WHERE title = 'Start for Life services: thematic review'`).Scan(&key); err != nil || key == "" {
 		t.Errorf("key question %q, %v", key, err)
 	}
 	var order string

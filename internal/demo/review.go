@@ -166,6 +166,9 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 	if err := seedConsistency(ctx, tx, tenantID, reviewID, ids["lead@demo.test"], memberIDs); err != nil {
 		return err
 	}
+	if err := seedEarlierReview(ctx, tx, tenantID, ids, reviewID); err != nil {
+		return err
+	}
 	// The review is at analysis, where its notes, findings and draft report belong: notes can
 	// still be recorded, and the lead moves it on to drafting and quality assurance from there.
 	if _, err := review.SetStage(ctx, tx, tenantID, reviewID, ids["lead@demo.test"], review.StatusAnalysis); err != nil {

@@ -16,7 +16,7 @@ func TestJourneyRetentionLegalHoldAndSubjectAccess(t *testing.T) {
 	env := testenv.New(t)
 	var reviewID string
 	if err := env.DB.Super.QueryRow(context.Background(), `SELECT r.id FROM reviews r JOIN tenants t ON t.id = r.tenant_id
-		WHERE t.slug = $1 ORDER BY r.created_at LIMIT 1`, demo.TenantSlug).Scan(&reviewID); err != nil {
+		WHERE t.slug = $1 AND r.title = $2`, demo.TenantSlug, demo.ReviewTitle).Scan(&reviewID); err != nil {
 		t.Fatal(err)
 	}
 	b := newB(t, env)

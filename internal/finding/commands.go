@@ -17,6 +17,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/evidence"
 	"thematic/internal/form"
+	"thematic/internal/register"
 	"thematic/internal/review"
 )
 
@@ -429,6 +430,8 @@ type Shown struct {
 	Finding Finding
 	Number  int
 	Notes   []LinkedNote
+	// FollowsUp are the earlier reviews' published recommendations the finding follows up.
+	FollowsUp []register.Followed
 }
 
 // ShowPage reads finding id's page.
@@ -452,7 +455,11 @@ func ShowPage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, id string) (
 			return err
 		}
 		notes, err := Notes(ctx, tx, sc.TenantID, sc.ReviewID, []string{f.ID})
+		if err != nil {
+			return err
+		}
 		v.Notes = notes[f.ID]
+		v.FollowsUp, err = register.FollowedBy(ctx, tx, sc.TenantID, sc.UserID, f.ID)
 		return err
 	})
 	return v, err

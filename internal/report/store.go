@@ -393,3 +393,15 @@ func AddOverride(ctx context.Context, tx pgx.Tx, tenantID, reviewID, actorID str
 	}
 	return tag.RowsAffected() == 1, nil
 }
+
+// RecordPublished records that the review's report was published at a past date by, for the demo
+// data and imports of reviews published elsewhere (people publish with Move, after approval).
+func RecordPublished(ctx context.Context, tx pgx.Tx, tenantID, reviewID, by string, at time.Time) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO reports (tenant_id, review_id, status, status_by, status_at, published_version)
+		VALUES ($1, $2, 'published', $3, $4, 1)
+		ON CONFLICT (tenant_id, review_id) DO UPDATE SET status = 'published', status_by = $3, status_at = $4,
+			published_version = coalesce(reports.published_version, 1)`, tenantID, reviewID, by, at); err != nil {
+		return fmt.Errorf("report: record publication of %s: %w", reviewID, err)
+	}
+	return nil
+}

@@ -86,6 +86,16 @@ var accessTable = map[string]rule{
 	"GET /admin/settings":                           adminOnly,
 	"POST /admin/settings":                          adminOnly,
 	"GET /dev/mail":                                 adminOnly,
+	// The recommendations register: every signed-in member reads the rows of the reviews they
+	// may read (register_test.go checks which); a row of this tenant is no one else's.
+	"GET /dashboard":                              signedIn,
+	"GET /search":                                 signedIn,
+	"GET /register":                               signedIn,
+	"GET /register.csv":                           signedIn,
+	"GET /register.xlsx":                          signedIn,
+	"GET /register/{recommendationID}":            {signIn, missing, missing, missing},
+	"POST /register/{recommendationID}/status":    {signIn, missing, missing, missing},
+	"POST /register/{recommendationID}/responses": {signIn, missing, missing, missing},
 }
 
 // fixture holds the ids the route patterns are filled with.

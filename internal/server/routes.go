@@ -110,6 +110,21 @@ func (s *Server) routes() http.Handler {
 		route("POST", "/reviews/import", auth.CreateReview, s.archiveImport)
 		route("GET", "/archive/schema.json", auth.SignedIn, s.archiveSchema)
 
+		// The recommendations register across the tenant's reviews: rows of the published reports
+		// of the reviews the user may read (register.List decides); changed by a row's review lead
+		// or a tenant admin (register.ChangeStatus decides).
+		route("GET", "/register", auth.SignedIn, s.registerPage)
+		route("GET", "/register.csv", auth.SignedIn, s.registerExport(false))
+		route("GET", "/register.xlsx", auth.SignedIn, s.registerExport(true))
+		route("GET", "/register/{recommendationID}", auth.SignedIn, s.registerEntry)
+		route("POST", "/register/{recommendationID}/status", auth.SignedIn, s.registerStatus)
+		route("POST", "/register/{recommendationID}/responses", auth.SignedIn, s.registerResponse)
+
+		// Across the reviews the user may read (internal/across decides which): a dashboard and a
+		// full-text search.
+		route("GET", "/dashboard", auth.SignedIn, s.dashboard)
+		route("GET", "/search", auth.SignedIn, s.searchAcross)
+
 		// Visits across reviews, and the private calendar feed (fetched by calendar programs,
 		// with the token as the credential).
 		route("GET", "/visits", auth.SignedIn, s.myVisits)
@@ -269,6 +284,10 @@ func (s *Server) routes() http.Handler {
 			route("POST", "/findings/{findingID}/confirm", auth.ReviewLeadOnly, s.findingConfirm)
 			route("POST", "/findings/{findingID}/notes", auth.ReviewLeadOnly, s.findingLink)
 			route("POST", "/findings/{findingID}/notes/{noteID}/remove", auth.ReviewLeadOnly, s.findingUnlink)
+			// Earlier reviews' published recommendations a finding follows up (the register).
+			route("GET", "/findings/{findingID}/follow-ups", auth.ReviewLeadOnly, s.followUpsPage)
+			route("POST", "/findings/{findingID}/follow-ups", auth.ReviewLeadOnly, s.followUpLink)
+			route("POST", "/findings/{findingID}/follow-ups/{recommendationID}/remove", auth.ReviewLeadOnly, s.followUpUnlink)
 
 			// Consistency between inspectors: a sample double coded blind, its agreement figures,
 			// and the lead's moderation. Second coders are checked by the consistency package.

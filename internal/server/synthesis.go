@@ -199,7 +199,8 @@ func (s *Server) findingShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := synthesisview.FindingView{Base: synBase(r, sh.Title), Area: sh.Area, Finding: sh.Finding, Number: sh.Number, Notes: sh.Notes}
+	v := synthesisview.FindingView{Base: synBase(r, sh.Title), Area: sh.Area, Finding: sh.Finding, Number: sh.Number, Notes: sh.Notes,
+		FollowsUp: sh.FollowsUp}
 	// A safeguarding concern is shown only to those who may see it: its author and the leads.
 	if !isReviewLead(a) {
 		kept := v.Notes[:0]

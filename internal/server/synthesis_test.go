@@ -18,20 +18,23 @@ import (
 
 func init() {
 	for k, v := range map[string]reviewRule{
-		"GET /reviews/{reviewID}/synthesis":                                   reviewReadStaff,
-		"GET /reviews/{reviewID}/synthesis/scale":                             reviewReadStaff,
-		"POST /reviews/{reviewID}/synthesis/scale":                            reviewLeadWrite,
-		"GET /reviews/{reviewID}/synthesis/{actionAreaID}":                    reviewReadStaff,
-		"GET /reviews/{reviewID}/synthesis/{actionAreaID}/findings/new":       reviewLeadWrite,
-		"POST /reviews/{reviewID}/synthesis/{actionAreaID}/findings":          reviewLeadWrite,
-		"GET /reviews/{reviewID}/findings/{findingID}":                        reviewReadStaff,
-		"GET /reviews/{reviewID}/findings/{findingID}/edit":                   reviewLeadWrite,
-		"POST /reviews/{reviewID}/findings/{findingID}":                       reviewLeadWrite,
-		"POST /reviews/{reviewID}/findings/{findingID}/delete":                reviewLeadWrite,
-		"POST /reviews/{reviewID}/findings/{findingID}/move":                  reviewLeadWrite,
-		"POST /reviews/{reviewID}/findings/{findingID}/confirm":               reviewLeadWrite,
-		"POST /reviews/{reviewID}/findings/{findingID}/notes":                 reviewLeadWrite,
-		"POST /reviews/{reviewID}/findings/{findingID}/notes/{noteID}/remove": reviewLeadWrite,
+		"GET /reviews/{reviewID}/synthesis":                                                  reviewReadStaff,
+		"GET /reviews/{reviewID}/synthesis/scale":                                            reviewReadStaff,
+		"POST /reviews/{reviewID}/synthesis/scale":                                           reviewLeadWrite,
+		"GET /reviews/{reviewID}/synthesis/{actionAreaID}":                                   reviewReadStaff,
+		"GET /reviews/{reviewID}/synthesis/{actionAreaID}/findings/new":                      reviewLeadWrite,
+		"POST /reviews/{reviewID}/synthesis/{actionAreaID}/findings":                         reviewLeadWrite,
+		"GET /reviews/{reviewID}/findings/{findingID}":                                       reviewReadStaff,
+		"GET /reviews/{reviewID}/findings/{findingID}/edit":                                  reviewLeadWrite,
+		"POST /reviews/{reviewID}/findings/{findingID}":                                      reviewLeadWrite,
+		"POST /reviews/{reviewID}/findings/{findingID}/delete":                               reviewLeadWrite,
+		"POST /reviews/{reviewID}/findings/{findingID}/move":                                 reviewLeadWrite,
+		"POST /reviews/{reviewID}/findings/{findingID}/confirm":                              reviewLeadWrite,
+		"POST /reviews/{reviewID}/findings/{findingID}/notes":                                reviewLeadWrite,
+		"POST /reviews/{reviewID}/findings/{findingID}/notes/{noteID}/remove":                reviewLeadWrite,
+		"GET /reviews/{reviewID}/findings/{findingID}/follow-ups":                            reviewLeadWrite,
+		"POST /reviews/{reviewID}/findings/{findingID}/follow-ups":                           reviewLeadWrite,
+		"POST /reviews/{reviewID}/findings/{findingID}/follow-ups/{recommendationID}/remove": reviewLeadWrite,
 	} {
 		reviewAccessTable[k] = v
 	}

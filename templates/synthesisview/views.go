@@ -14,6 +14,7 @@ import (
 	ev "thematic/internal/evidence"
 	"thematic/internal/finding"
 	"thematic/internal/form"
+	"thematic/internal/register"
 	"thematic/internal/review"
 	"thematic/internal/text"
 )
@@ -174,6 +175,8 @@ type FindingView struct {
 	Finding finding.Finding
 	Number  int
 	Notes   []finding.LinkedNote
+	// FollowsUp are the earlier reviews' published recommendations the finding follows up.
+	FollowsUp []register.Followed
 }
 
 // DeleteView asks before a finding is deleted.
