@@ -11,6 +11,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/db"
+	"thematic/internal/review"
 )
 
 // Pseudonymous labels: while a review shows them, its evidence base, coverage and synthesis name
@@ -29,14 +30,9 @@ type Pseudonym struct {
 func SetPseudonyms(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, on bool) (bool, error) {
 	changed := false
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var was bool
-		err := tx.QueryRow(ctx, `SELECT area_pseudonyms FROM reviews WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-			sc.TenantID, sc.ReviewID).Scan(&was)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFound("Review not found")
-		}
+		was, err := review.LockAreaPseudonyms(ctx, tx, sc.TenantID, sc.ReviewID)
 		if err != nil {
-			return fmt.Errorf("area: pseudonyms: %w", err)
+			return err
 		}
 		if was == on {
 			return nil
@@ -55,9 +51,12 @@ func SetPseudonyms(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, on bool
 				return fmt.Errorf("area: deal pseudonyms: %w", err)
 			}
 		}
-		if _, err := tx.Exec(ctx, `WITH a AS (UPDATE review_areas SET show_pseudonym = $3 WHERE tenant_id = $1 AND review_id = $2)
-			UPDATE reviews SET area_pseudonyms = $3 WHERE tenant_id = $1 AND id = $2`, sc.TenantID, sc.ReviewID, on); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE review_areas SET show_pseudonym = $3 WHERE tenant_id = $1 AND review_id = $2`,
+			sc.TenantID, sc.ReviewID, on); err != nil {
 			return fmt.Errorf("area: pseudonyms: %w", err)
+		}
+		if err := review.SetAreaPseudonyms(ctx, tx, sc.TenantID, sc.ReviewID, on); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
 			Action: "review.area_pseudonyms_changed", ObjectType: "review", ObjectID: sc.ReviewID,

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/audit"
+	"thematic/internal/letter"
 )
 
 // LetterArea is the area whose letter the demo review has drafted: the area of the demo's local
@@ -38,30 +39,27 @@ var demoLetterTexts = []struct{ aa, kind, body string }{
 
 // seedLetters gives the demo review its letter template and a drafted letter to LetterArea.
 func seedLetters(ctx context.Context, tx pgx.Tx, tenantID, reviewID, leadID string, areaIDs map[string]string) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO letter_templates (tenant_id, review_id, opening, closing, signatories, updated_by)
-		VALUES ($1, $2, $3, $4, $5, $6)`, tenantID, reviewID, demoTemplate.opening, demoTemplate.closing, demoTemplate.signatories, leadID); err != nil {
-		return fmt.Errorf("demo: letter template: %w", err)
-	}
-	var letterID, areaName string
-	if err := tx.QueryRow(ctx, `INSERT INTO letters (tenant_id, review_id, area_id, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
-		tenantID, reviewID, areaIDs[LetterArea], leadID).Scan(&letterID); err != nil {
-		return fmt.Errorf("demo: letter: %w", err)
-	}
+	var areaName string
 	if err := tx.QueryRow(ctx, `SELECT display_name FROM local_authorities WHERE ons_code = $1`, LetterArea).Scan(&areaName); err != nil {
 		return fmt.Errorf("demo: letter area: %w", err)
 	}
+	texts := map[string]string{}
 	for _, t := range demoLetterTexts {
 		var aaID string
 		if err := tx.QueryRow(ctx, `SELECT id FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND title = $3`,
 			tenantID, reviewID, actionAreaTitles[t.aa]).Scan(&aaID); err != nil {
 			return fmt.Errorf("demo: letter action area %s: %w", t.aa, err)
 		}
-		key := map[string]string{"s": "strengths:", "d": "development:"}[t.kind] + aaID
-		body := strings.ReplaceAll(t.body, "{area}", areaName)
-		if _, err := tx.Exec(ctx, `INSERT INTO letter_texts (tenant_id, letter_id, key, body, updated_by) VALUES ($1, $2, $3, $4, $5)`,
-			tenantID, letterID, key, body, leadID); err != nil {
-			return fmt.Errorf("demo: letter text: %w", err)
+		key := letter.StrengthsKey(aaID)
+		if t.kind == "d" {
+			key = letter.DevelopmentKey(aaID)
 		}
+		texts[key] = strings.ReplaceAll(t.body, "{area}", areaName)
+	}
+	tpl := letter.Template{Opening: demoTemplate.opening, Closing: demoTemplate.closing, Signatories: demoTemplate.signatories}
+	letterID, err := letter.Seed(ctx, tx, tenantID, reviewID, areaIDs[LetterArea], leadID, tpl, texts)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
 	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "seed", Action: "letter.started",
 		ObjectType: "letter", ObjectID: letterID, After: map[string]any{"review_id": reviewID, "area_id": areaIDs[LetterArea]}})

@@ -346,3 +346,25 @@ func loadVersion(ctx context.Context, q db.Querier, tenantID, reviewID, areaID s
 
 // trimmed normalises typed text: line ends and surrounding space.
 func trimmed(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+
+// Seed writes a review's template and a drafted letter to one area with its sections (by key),
+// for demo data: nothing is checked and nothing audited, the caller records what it did. It
+// answers the letter's id.
+func Seed(ctx context.Context, tx pgx.Tx, tenantID, reviewID, areaID, userID string, t Template, texts map[string]string) (string, error) {
+	if _, err := tx.Exec(ctx, `INSERT INTO letter_templates (tenant_id, review_id, opening, closing, signatories, updated_by)
+		VALUES ($1, $2, $3, $4, $5, $6)`, tenantID, reviewID, t.Opening, t.Closing, t.Signatories, userID); err != nil {
+		return "", fmt.Errorf("letter: seed template: %w", err)
+	}
+	var letterID string
+	if err := tx.QueryRow(ctx, `INSERT INTO letters (tenant_id, review_id, area_id, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+		tenantID, reviewID, areaID, userID).Scan(&letterID); err != nil {
+		return "", fmt.Errorf("letter: seed: %w", err)
+	}
+	for key, body := range texts {
+		if _, err := tx.Exec(ctx, `INSERT INTO letter_texts (tenant_id, letter_id, key, body, updated_by) VALUES ($1, $2, $3, $4, $5)`,
+			tenantID, letterID, key, body, userID); err != nil {
+			return "", fmt.Errorf("letter: seed text: %w", err)
+		}
+	}
+	return letterID, nil
+}
