@@ -47,11 +47,22 @@ CREATE TABLE fact_check_comments (
 );
 CREATE INDEX fact_check_comments_check_idx ON fact_check_comments (tenant_id, check_id, block, created_at);
 
+-- fact_check_reminders: who has had which reminder of a round, so that a retried job mails no one twice.
+CREATE TABLE fact_check_reminders (
+    tenant_id   uuid NOT NULL,
+    check_id    uuid NOT NULL,
+    days_before integer NOT NULL,
+    user_id     uuid NOT NULL REFERENCES users (id),
+    sent_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, check_id, days_before, user_id),
+    FOREIGN KEY (tenant_id, check_id) REFERENCES fact_checks (tenant_id, id) ON DELETE CASCADE
+);
+
 -- +goose StatementBegin
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['fact_checks', 'fact_check_comments']
+    FOREACH t IN ARRAY ARRAY['fact_checks', 'fact_check_comments', 'fact_check_reminders']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
@@ -64,5 +75,6 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP TABLE fact_check_reminders;
 DROP TABLE fact_check_comments;
 DROP TABLE fact_checks;

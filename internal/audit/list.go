@@ -184,6 +184,7 @@ var KnownActions = []string{
 	"letter.factcheck_answered",
 	"letter.factcheck_commented",
 	"letter.factcheck_finished",
+	"letter.factcheck_reminder_sent",
 	"letter.factcheck_sent",
 	"letter.started",
 	"letter.status_changed",

@@ -16,6 +16,7 @@ import (
 	"thematic/internal/audit"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/reminder"
 	"thematic/internal/report"
 	"thematic/internal/text"
 )
@@ -193,7 +194,8 @@ func ReadCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID stri
 // SendCheck sends an area its letter for a factual-accuracy check with a deadline after today:
 // the letter as built now is saved as a version and frozen for a new round. A new round opens
 // only once the previous one is closed. It returns the round's number.
-func SendCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string, deadline, today time.Time) (int, error) {
+// Its reminders are inserted in the same transaction (reminder.ScheduleFactCheck), as of now.
+func SendCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string, deadline, today, now time.Time) (int, error) {
 	if !deadline.After(today) {
 		return 0, form.Refuse("deadline", "The deadline must be in the future")
 	}
@@ -224,6 +226,10 @@ func SendCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID stri
 			VALUES ($1, $2, (SELECT coalesce(max(round), 0) + 1 FROM fact_checks WHERE tenant_id = $1 AND letter_id = $2), $3, $4, $5)
 			RETURNING id::text, round`, sc.TenantID, id, ver, deadline, sc.UserID).Scan(&checkID, &n); err != nil {
 			return fmt.Errorf("letter: send check: %w", db.MapError(err))
+		}
+		if _, err := reminder.ScheduleFactCheck(ctx, tx, reminder.FactArgs{TenantID: sc.TenantID, ReviewID: sc.ReviewID, AreaID: areaID,
+			CheckID: checkID}, deadline, now); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, Action: "letter.factcheck_sent",
 			ObjectType: "fact_check", ObjectID: checkID, After: map[string]any{"letter_id": id, "area_id": areaID, "round": n,

@@ -73,7 +73,7 @@ func (s *Server) factCheckSend(w http.ResponseWriter, r *http.Request) error {
 	} else if perr != nil {
 		err = form.Refuse("deadline", "Enter the deadline as a date, for example 2027-01-31")
 	} else {
-		_, err = letter.SendCheck(r.Context(), s.pool, scopeOf(r), areaID, deadline, s.factToday())
+		_, err = letter.SendCheck(r.Context(), s.pool, scopeOf(r), areaID, deadline, s.factToday(), s.now())
 	}
 	var refused *form.Refused
 	if errors.As(err, &refused) {

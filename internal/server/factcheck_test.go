@@ -8,6 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"thematic/internal/mail"
+	"thematic/internal/reminder"
 )
 
 func init() {
@@ -188,5 +195,63 @@ func TestFactCheckFinishEarly(t *testing.T) {
 	}
 	if e.auditCount("letter.factcheck_finished") != 1 {
 		t.Error("finishing is not audited")
+	}
+}
+
+// factOutbox keeps the messages a worker sends.
+type factOutbox struct{ msgs []mail.Message }
+
+func (o *factOutbox) Send(_ context.Context, m mail.Message) error {
+	o.msgs = append(o.msgs, m)
+	return nil
+}
+
+// TestFactCheckReminders sends a round through the lead's page and finds its reminder jobs in
+// River's table (7 days and 1 day before, in the sending's transaction), works one (the area's
+// contact is mailed once, audited) and, once the area has finished, works the other (no mail).
+func TestFactCheckReminders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newLTFixture(t, e)
+	lead := e.signedIn("lead@demo.test")
+	contact := e.signedIn("la.contact@demo.test")
+	due := time.Now().AddDate(0, 0, 20)
+	if r := lead.post(f.letters("/", f.area1, "/factcheck"), url.Values{"deadline": {due.Format(time.DateOnly)}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("send: %d\n%s", r.Status, r.Body)
+	}
+	rows, err := e.db.Super.Query(context.Background(), `SELECT args FROM river_job WHERE kind = 'factcheck_reminder'
+		AND args->>'area_id' = $1 ORDER BY scheduled_at`, f.area1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := pgx.CollectRows(rows, pgx.RowTo[reminder.FactArgs])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 2 || jobs[0].DaysBefore != 7 || jobs[1].DaysBefore != 1 {
+		t.Fatalf("jobs %+v, want the 7-day and 1-day reminders", jobs)
+	}
+	box := &factOutbox{}
+	w := &reminder.FactWorker{Worker: &reminder.Worker{Pool: e.db.App, Mail: box, BaseURL: "https://thematic.test"}}
+	work := func(a reminder.FactArgs) {
+		t.Helper()
+		if err := w.Work(context.Background(), &river.Job[reminder.FactArgs]{JobRow: &rivertype.JobRow{}, Args: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	work(jobs[0])
+	work(jobs[0]) // a retried job mails no one twice
+	if len(box.msgs) != 1 || box.msgs[0].To != "la.contact@demo.test" || !strings.Contains(box.msgs[0].Body, "/areas/"+f.area1+"/factcheck") {
+		t.Fatalf("messages %+v, want one to the contact with the link", box.msgs)
+	}
+	if e.auditCount(reminder.FactAction) != 1 {
+		t.Error("the reminder is not audited once")
+	}
+	if r := contact.post("/reviews/"+f.reviewID+"/areas/"+f.area1+"/factcheck/finish", url.Values{}); r.Status != http.StatusSeeOther {
+		t.Fatalf("finish: %d\n%s", r.Status, r.Body)
+	}
+	work(jobs[1])
+	if len(box.msgs) != 1 {
+		t.Errorf("a reminder was sent after the area finished: %+v", box.msgs)
 	}
 }
