@@ -4,7 +4,8 @@
 -- the record of comments and answers is kept with the letter.
 --
 -- fact_checks: one per round of a letter (numbered per letter); a new round may open only once
--- the previous one is closed (past its deadline, or finished by the area).
+-- the previous one is closed (past its deadline, or finished by the area). Comments number the
+-- letter's blocks first, then the extracts'.
 -- fact_check_comments: a contact's comment on one block of the frozen version, with the lead's
 -- answer ('' until answered, 'accepted' or 'not_accepted' with a reason) and a version for edits.
 
@@ -16,6 +17,7 @@ CREATE TABLE fact_checks (
     round          integer NOT NULL CHECK (round > 0),
     version_number integer NOT NULL CHECK (version_number > 0),
     deadline       date NOT NULL,
+    extracts       jsonb NOT NULL DEFAULT '[]', -- the overview's findings sent beside the letter (document blocks)
     finished_at    timestamptz,
     finished_by    uuid REFERENCES users (id),
     created_by     uuid NOT NULL REFERENCES users (id),

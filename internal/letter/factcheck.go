@@ -86,7 +86,8 @@ type CheckPage struct {
 	ReviewTitle, AreaName string
 	LetterStarted         bool
 	Round                 *Round // nil before the first sending
-	Paragraphs            []Paragraph
+	Paragraphs            []Paragraph // the letter's blocks, then the extracts' (from Letter on)
+	Letter                int         // how many of Paragraphs are the letter's
 	Comments              int // of the newest round
 	Unanswered            int
 }
@@ -95,7 +96,7 @@ type CheckPage struct {
 // statement ($1 tenant, $2 review, $3 area).
 const checkSQL = `SELECT rv.title, la.display_name, l.id IS NOT NULL,
 		coalesce(c.id::text, ''), coalesce(c.round, 0), coalesce(c.version_number, 0), coalesce(c.deadline, '2000-01-01'::date),
-		c.finished_at, coalesce(u.name, ''), coalesce(c.created_at, now()), v.doc,
+		c.finished_at, coalesce(u.name, ''), coalesce(c.created_at, now()), v.doc, coalesce(c.extracts, '[]'),
 		(SELECT coalesce(json_agg(json_build_object('ID', m.id, 'Round', c.round, 'Block', m.block, 'Body', m.body, 'By', mu.name,
 				'At', m.created_at, 'Answer', m.answer, 'Reason', m.reason, 'AnsweredBy', coalesce(au.name, ''),
 				'AnsweredAt', m.answered_at, 'Version', m.version) ORDER BY m.block, m.created_at, m.id), '[]')
@@ -118,10 +119,11 @@ func loadCheck(ctx context.Context, q db.Querier, tenantID, reviewID, areaID str
 	var (
 		r        Round
 		doc      []byte
+		extracts []report.Block
 		comments []Comment
 	)
 	err := q.QueryRow(ctx, checkSQL, tenantID, reviewID, areaID).Scan(&p.ReviewTitle, &p.AreaName, &p.LetterStarted,
-		&r.ID, &r.Number, &r.Version, &r.Deadline, &r.FinishedAt, &r.SentBy, &r.SentAt, &doc, &comments)
+		&r.ID, &r.Number, &r.Version, &r.Deadline, &r.FinishedAt, &r.SentBy, &r.SentAt, &doc, &extracts, &comments)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, apperr.NotFound("Letter not found")
 	}
@@ -139,6 +141,11 @@ func loadCheck(ctx context.Context, q db.Querier, tenantID, reviewID, areaID str
 		}
 	}
 	p.Paragraphs = Paragraphs(&d)
+	p.Letter = len(p.Paragraphs)
+	for _, x := range Paragraphs(&report.Doc{Blocks: extracts}) {
+		x.Index += p.Letter
+		p.Paragraphs = append(p.Paragraphs, x)
+	}
 	for _, c := range comments {
 		p.Comments++
 		if c.Answer == "" {
@@ -195,7 +202,9 @@ func ReadCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID stri
 // the letter as built now is saved as a version and frozen for a new round. A new round opens
 // only once the previous one is closed. It returns the round's number.
 // Its reminders are inserted in the same transaction (reminder.ScheduleFactCheck), as of now.
-func SendCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string, deadline, today, now time.Time) (int, error) {
+// With extracts, the overview report's findings that this area's notes support are sent beside
+// the letter (their text as it is now), for comment too.
+func SendCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string, deadline, today, now time.Time, extracts bool) (int, error) {
 	if !deadline.After(today) {
 		return 0, form.Refuse("deadline", "The deadline must be in the future")
 	}
@@ -213,18 +222,22 @@ func SendCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID stri
 			return form.Refuse("deadline", "The letter is already out for a check until "+p.Round.Deadline.Format("2 January 2006")+
 				": a new round can be sent once it is closed")
 		}
-		b, err := buildTx(ctx, tx, sc, areaID, PageOptions{})
+		b, err := buildTx(ctx, tx, sc, areaID, PageOptions{WithEvidence: extracts})
 		if err != nil {
 			return err
+		}
+		blocks := []report.Block{}
+		if extracts {
+			blocks = extractBlocks(&b)
 		}
 		ver, err := saveVersion(ctx, tx, sc, id, "Sent for a factual-accuracy check", &b.Doc)
 		if err != nil {
 			return err
 		}
 		var checkID string
-		if err := tx.QueryRow(ctx, `INSERT INTO fact_checks (tenant_id, letter_id, round, version_number, deadline, created_by)
-			VALUES ($1, $2, (SELECT coalesce(max(round), 0) + 1 FROM fact_checks WHERE tenant_id = $1 AND letter_id = $2), $3, $4, $5)
-			RETURNING id::text, round`, sc.TenantID, id, ver, deadline, sc.UserID).Scan(&checkID, &n); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO fact_checks (tenant_id, letter_id, round, version_number, deadline, extracts, created_by)
+			VALUES ($1, $2, (SELECT coalesce(max(round), 0) + 1 FROM fact_checks WHERE tenant_id = $1 AND letter_id = $2), $3, $4, $5, $6)
+			RETURNING id::text, round`, sc.TenantID, id, ver, deadline, blocks, sc.UserID).Scan(&checkID, &n); err != nil {
 			return fmt.Errorf("letter: send check: %w", db.MapError(err))
 		}
 		if _, err := reminder.ScheduleFactCheck(ctx, tx, reminder.FactArgs{TenantID: sc.TenantID, ReviewID: sc.ReviewID, AreaID: areaID,
@@ -233,9 +246,37 @@ func SendCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID stri
 		}
 		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, Action: "letter.factcheck_sent",
 			ObjectType: "fact_check", ObjectID: checkID, After: map[string]any{"letter_id": id, "area_id": areaID, "round": n,
-				"version": ver, "deadline": deadline.Format(time.DateOnly)}})
+				"version": ver, "deadline": deadline.Format(time.DateOnly), "extracts": len(blocks)}})
 	})
 	return n, err
+}
+
+// extractBlocks are the overview's findings this area's notes support, under the framework's
+// action areas in order, each finding once: a heading, then a paragraph per finding.
+func extractBlocks(b *Built) []report.Block {
+	var out []report.Block
+	seen := map[string]bool{}
+	for _, g := range b.Data.Groups {
+		for _, aa := range g.Areas {
+			e := b.Evidence[aa.ID]
+			if e == nil {
+				continue
+			}
+			for _, f := range e.Findings {
+				if seen[f.ID] {
+					continue
+				}
+				seen[f.ID] = true
+				if len(out) == 0 {
+					out = append(out, report.Block{Kind: report.Heading, Level: 2, Text: report.Text{{Text: "Extracts from the overview report"}},
+						Origin: report.Origin{Section: "extracts"}})
+				}
+				out = append(out, report.Block{Kind: report.Paragraph, Text: report.Text{{Text: f.Text}},
+					Origin: report.Origin{Section: "extracts", Kind: "finding", ID: f.ID}})
+			}
+		}
+	}
+	return out
 }
 
 // CommentInput is a contact's comment as typed.
@@ -382,7 +423,8 @@ func ExportCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID st
 		if err := write(CheckCSVHeader); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT c.round, c.deadline, m.block, v.doc -> 'blocks' -> m.block, m.body, mu.name, m.created_at,
+		rows, err := tx.Query(ctx, `SELECT c.round, c.deadline, m.block,
+				coalesce(v.doc -> 'blocks' -> m.block, c.extracts -> (m.block - jsonb_array_length(v.doc -> 'blocks'))), m.body, mu.name, m.created_at,
 				m.answer, m.reason, coalesce(au.name, ''), m.answered_at
 			FROM fact_check_comments m
 			JOIN fact_checks c ON c.tenant_id = m.tenant_id AND c.id = m.check_id

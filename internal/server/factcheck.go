@@ -73,7 +73,7 @@ func (s *Server) factCheckSend(w http.ResponseWriter, r *http.Request) error {
 	} else if perr != nil {
 		err = form.Refuse("deadline", "Enter the deadline as a date, for example 2027-01-31")
 	} else {
-		_, err = letter.SendCheck(r.Context(), s.pool, scopeOf(r), areaID, deadline, s.factToday(), s.now())
+		_, err = letter.SendCheck(r.Context(), s.pool, scopeOf(r), areaID, deadline, s.factToday(), s.now(), r.PostFormValue("extracts") == "yes")
 	}
 	var refused *form.Refused
 	if errors.As(err, &refused) {
@@ -81,7 +81,7 @@ func (s *Server) factCheckSend(w http.ResponseWriter, r *http.Request) error {
 		if verr != nil {
 			return verr
 		}
-		v.Errors, v.Deadline = refused.Errors, typed
+		v.Errors, v.Deadline, v.Extracts = refused.Errors, typed, r.PostFormValue("extracts") == "yes"
 		return s.renderFact(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -63,7 +64,7 @@ func TestFactCheckRoundTrip(t *testing.T) {
 		t.Fatalf("past deadline: %d\n%s", r.Status, r.Body)
 	}
 	deadline := time.Now().AddDate(0, 0, 14).Format(time.DateOnly)
-	if r := lead.post(check, url.Values{"deadline": {deadline}}); r.Status != http.StatusSeeOther {
+	if r := lead.post(check, url.Values{"deadline": {deadline}, "extracts": {"yes"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("send: %d\n%s", r.Status, r.Body)
 	}
 	// A second round cannot open while this one is open.
@@ -78,6 +79,14 @@ func TestFactCheckRoundTrip(t *testing.T) {
 	r = contact.get(area)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Partners share one plan for families.") {
 		t.Fatalf("contact page: %d\n%s", r.Status, r.Body)
+	}
+	// The overview's finding this area's note supports is sent beside the letter.
+	var finding string
+	if err := e.db.Super.QueryRow(context.Background(), `SELECT body FROM findings WHERE id = $1`, f.findingID).Scan(&finding); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Body, "Extracts from the overview report") || !strings.Contains(r.Body, html.EscapeString(finding)) {
+		t.Errorf("the extracts are not sent (finding %q):\n%s", finding, r.Body)
 	}
 	var block string
 	for _, m := range fcBlockRE.FindAllStringSubmatch(r.Body, -1) {
