@@ -85,10 +85,10 @@ type Paragraph struct {
 type CheckPage struct {
 	ReviewTitle, AreaName string
 	LetterStarted         bool
-	Round                 *Round // nil before the first sending
+	Round                 *Round      // nil before the first sending
 	Paragraphs            []Paragraph // the letter's blocks, then the extracts' (from Letter on)
 	Letter                int         // how many of Paragraphs are the letter's
-	Comments              int // of the newest round
+	Comments              int         // of the newest round
 	Unanswered            int
 }
 
