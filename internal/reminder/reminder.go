@@ -144,7 +144,11 @@ type Options struct {
 // worker scopes each transaction to the job's tenant). Start it with Start and stop it with Stop.
 func NewClient(pool *pgxpool.Pool, o Options) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &Worker{Pool: pool, Mail: o.Mail, BaseURL: o.BaseURL}); err != nil {
+	sa := &Worker{Pool: pool, Mail: o.Mail, BaseURL: o.BaseURL}
+	if err := river.AddWorkerSafely(workers, sa); err != nil {
+		return nil, fmt.Errorf("reminder: register worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &FactWorker{Worker: sa}); err != nil {
 		return nil, fmt.Errorf("reminder: register worker: %w", err)
 	}
 	if o.More != nil {

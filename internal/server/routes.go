@@ -349,6 +349,15 @@ func (s *Server) routes() http.Handler {
 			route("POST", "/letters/{areaID}/versions", auth.ReviewLeadOnly, s.letterVersionSave)
 			route("GET", "/letters/{areaID}/versions/{number}", auth.ReviewStaff, s.letterVersion)
 			route("GET", "/letters/{areaID}/export/{format}", auth.ReviewStaff, s.letterExport)
+			// The factual-accuracy check of a letter: the lead sends and answers, the area's own
+			// contacts comment on their area's pages (areaParam), staff read.
+			route("GET", "/letters/{areaID}/factcheck", auth.ReviewStaff, s.factCheckShow)
+			route("POST", "/letters/{areaID}/factcheck", auth.ReviewLeadOnly, s.factCheckSend)
+			route("POST", "/letters/{areaID}/factcheck/answers", auth.ReviewLeadOnly, s.factCheckAnswer)
+			route("GET", "/letters/{areaID}/factcheck/export.csv", auth.ReviewStaff, s.factCheckCSV)
+			route("GET", "/areas/{areaID}/factcheck", auth.ReviewMember, s.factContactShow)
+			route("POST", "/areas/{areaID}/factcheck/comments", auth.ReviewMember, s.factComment)
+			route("POST", "/areas/{areaID}/factcheck/finish", auth.ReviewMember, s.factFinish)
 
 			// Review notes raised on the report at quality assurance.
 			route("GET", "/report/notes", auth.ReviewStaff, s.rnList)

@@ -172,3 +172,11 @@ const (
 	phArea   = "{area}"
 	phReview = "{review}"
 )
+
+// typedOr is what was typed in a field on a refused form, else the stored value.
+func (v FactCheckView) typedOr(field, stored string) string {
+	if t, ok := v.Typed[field]; ok {
+		return t
+	}
+	return stored
+}
