@@ -57,7 +57,7 @@ test: assets test-deps ## run the whole suite against a private PostgreSQL it st
 	@go build -o bin/testsum ./cmd/testsum
 	@echo "running the suite: a line per package as each finishes, and every minute the packages still running"
 	@status=0; set -o pipefail; \
-	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -json -count=1 -timeout 30m ./... 2>&1 | bin/testsum || status=$$?; \
+	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -json -count=1 -timeout 75m ./... 2>&1 | bin/testsum || status=$$?; \
 	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
 	rm -rf $(TEST_DATA); \
 	exit $$status
