@@ -70,21 +70,34 @@ func (b *B) keptURLs() []string {
 // offline events); false brings it back. emulateOfflineServiceWorker is asked for too, but the
 // worker's own fetches still went out in a trial (Chromium 156): the test also makes the service
 // unreachable (testenv's SetReachable).
+// emulateByRule is Network.emulateNetworkConditionsByRule with the parameters Chromium 148 reads.
+var emulateByRule = cdp.Command[emulateByRuleParams, struct{}]{Method: network.CommandEmulateNetworkConditionsByRule}
+
+type emulateByRuleParams struct {
+	Offline                     bool                  `json:"offline"`
+	EmulateOfflineServiceWorker bool                  `json:"emulateOfflineServiceWorker"`
+	MatchedNetworkConditions    []*network.Conditions `json:"matchedNetworkConditions"`
+}
+
 func (b *B) offline(off bool) {
 	b.t.Helper()
 	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
 			return err
 		}
-		if _, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-			EmulateOfflineServiceWorker: new(off),
-			MatchedNetworkConditions:    []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}},
+		// Chromium 148 takes "offline" at the top level of the rule command (cdproto v0.159.0 has
+		// it in each rule only), so the command is sent with both.
+		if _, err := cdp.Call(ctx, t, emulateByRule, emulateByRuleParams{Offline: off, EmulateOfflineServiceWorker: off,
+			MatchedNetworkConditions: []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}},
 		}); err != nil {
-			return err
+			return fmt.Errorf("emulate by rule: %w", err)
 		}
 		_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off,
 			DownloadThroughput: -1, UploadThroughput: -1})
-		return err
+		if err != nil {
+			return fmt.Errorf("override network state: %w", err)
+		}
+		return nil
 	}))
 }
 
