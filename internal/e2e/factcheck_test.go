@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -15,7 +17,7 @@ import (
 
 // TestJourneyFactCheck: the lead sends the demo letter (to the area of the demo's local authority
 // contact) for a factual-accuracy check with a deadline; the contact opens it from the area's
-// page and comments on a paragraph; the lead answers "accepted and changed"; once the deadline
+// page and comments on a paragraph, attaching the minutes that show it; the lead answers "accepted and changed"; once the deadline
 // has passed by the server's clock the contact sees comments closed and no form. axe checks each
 // page.
 func TestJourneyFactCheck(t *testing.T) {
@@ -81,13 +83,22 @@ func TestJourneyFactCheck(t *testing.T) {
 	contact.Axe()
 	comment := "This is inaccurate because the figures are for last year."
 	contact.Fill("body-"+n, comment)
+	// The evidence: the minutes that show it, attached with the comment.
+	minutes := filepath.Join(t.TempDir(), "board-minutes.csv")
+	if err := os.WriteFile(minutes, []byte("meeting,decision\n2026-03-04,Plan signed by every partner\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	contact.do(chromedp.Click(chromedp.CSS("form:has(input[name=block][value='" + n + "']) summary")))
+	contact.afUpload("file-"+n, minutes)
 	contact.Submit("form:has(input[name=block][value='" + n + "']) button[type=submit]")
 	contact.Expect("Comment sent")
 	contact.Expect(comment)
 	contact.Expect("Not answered yet")
+	contact.Expect("board-minutes")
 
 	lead.Visit("/reviews/" + review + "/letters/" + areaID + "/factcheck")
 	lead.Expect(comment)
+	lead.Expect("board-minutes")
 	lead.Axe()
 	lead.Check(lead.firstAnswerID(t))
 	lead.Submit("form[action$='/factcheck/answers'] button[type=submit]")

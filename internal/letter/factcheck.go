@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -15,6 +16,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/audit"
 	"thematic/internal/db"
+	"thematic/internal/document"
 	"thematic/internal/form"
 	"thematic/internal/reminder"
 	"thematic/internal/report"
@@ -69,6 +71,15 @@ type Comment struct {
 	AnsweredBy string
 	AnsweredAt *time.Time
 	Version    int
+	Documents  []CommentDocument // evidence the contact gave with the comment
+}
+
+// CommentDocument is a document of the area given as evidence with a comment. A document the
+// area removed later is still named, but can no longer be downloaded.
+type CommentDocument struct {
+	ID      string
+	Title   string
+	Removed bool
 }
 
 // Paragraph is a block of the frozen letter as the check shows it, with its comments.
@@ -90,6 +101,7 @@ type CheckPage struct {
 	Letter                int         // how many of Paragraphs are the letter's
 	Comments              int         // of the newest round
 	Unanswered            int
+	AreaDocuments         []document.Document // the area's available documents, while the round is open
 }
 
 // checkSQL reads an area's letter's newest round with its frozen document and comments, in one
@@ -99,7 +111,11 @@ const checkSQL = `SELECT rv.title, la.display_name, l.id IS NOT NULL,
 		c.finished_at, coalesce(u.name, ''), coalesce(c.created_at, now()), v.doc, coalesce(c.extracts, '[]'),
 		(SELECT coalesce(json_agg(json_build_object('ID', m.id, 'Round', c.round, 'Block', m.block, 'Body', m.body, 'By', mu.name,
 				'At', m.created_at, 'Answer', m.answer, 'Reason', m.reason, 'AnsweredBy', coalesce(au.name, ''),
-				'AnsweredAt', m.answered_at, 'Version', m.version) ORDER BY m.block, m.created_at, m.id), '[]')
+				'AnsweredAt', m.answered_at, 'Version', m.version,
+				'Documents', (SELECT coalesce(json_agg(json_build_object('ID', d.id, 'Title', d.title, 'Removed', d.deleted_at IS NOT NULL)
+						ORDER BY d.title, d.id), '[]')
+					FROM fact_check_comment_documents cd JOIN area_documents d ON d.tenant_id = cd.tenant_id AND d.id = cd.document_id
+					WHERE cd.tenant_id = $1 AND cd.comment_id = m.id)) ORDER BY m.block, m.created_at, m.id), '[]')
 			FROM fact_check_comments m JOIN users mu ON mu.id = m.created_by LEFT JOIN users au ON au.id = m.answered_by
 			WHERE m.tenant_id = $1 AND m.check_id = c.id)
 	FROM reviews rv
@@ -188,11 +204,16 @@ func Paragraphs(d *report.Doc) []Paragraph {
 	return out
 }
 
-// ReadCheck reads the check of an area's letter.
-func ReadCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string) (CheckPage, error) {
+// ReadCheck reads the check of an area's letter; while the round is open, with the area's
+// documents a comment may cite.
+func ReadCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string, today time.Time) (CheckPage, error) {
 	var p CheckPage
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) (err error) {
 		p, err = loadCheck(ctx, tx, sc.TenantID, sc.ReviewID, areaID)
+		if err != nil || !p.Round.Open(today) {
+			return err
+		}
+		p.AreaDocuments, err = document.List(ctx, tx, sc.TenantID, sc.ReviewID, areaID)
 		return err
 	})
 	return p, err
@@ -279,22 +300,87 @@ func extractBlocks(b *Built) []report.Block {
 	return out
 }
 
-// CommentInput is a contact's comment as typed.
+// CommentInput is a contact's comment as typed, with its evidence: documents of the area already
+// sent, and at most one new file (File.Chosen false when none).
 type CommentInput struct {
-	Block int
-	Body  string
-	Key   string // idempotency key of the form
+	Block     int
+	Body      string
+	Key       string   // idempotency key of the form
+	Documents []string // ids of the area's documents cited
+	File      document.Sent
+	Limit     int64  // largest file accepted, in bytes
+	LimitText string // the limit as people read it
+	Scan      document.Scanner
+	Log       *slog.Logger
 }
 
-// AddComment records a contact's comment on a paragraph of the open round. A second submission
-// of the same form (same key) records nothing more. It returns whether a comment was recorded.
+// CommentBodyField, CommentFileField and CommentDocsField name the inputs of a paragraph's comment
+// form, for errors.
+func CommentBodyField(block int) string { return "body-" + strconv.Itoa(block) }
+func CommentFileField(block int) string { return "file-" + strconv.Itoa(block) }
+func CommentDocsField(block int) string { return "documents-" + strconv.Itoa(block) }
+
+// check checks what needs no transaction: the text and the new file (size, type by
+// content, scanner). It returns the file ready to store, if one was sent.
+func (in *CommentInput) check(ctx context.Context) (*document.Upload, error) {
+	errs := &form.Errors{}
+	if in.Body == "" {
+		errs.Add(CommentBodyField(in.Block), "Enter your comment")
+	} else if utf8.RuneCountInString(in.Body) > 5000 {
+		errs.Add(CommentBodyField(in.Block), "The comment must be 5,000 characters or fewer")
+	}
+	var up *document.Upload
+	if in.File.Chosen {
+		scan := in.Scan
+		if scan == nil {
+			scan = document.NoScan{}
+		}
+		log := in.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		ups, ferrs := document.UploadInput{Key: "factcheck:" + in.Key, Rows: []document.Sent{in.File}, Limit: in.Limit,
+			LimitText: in.LimitText}.Check(ctx, scan, log)
+		for _, e := range ferrs.List() {
+			errs.Add(CommentFileField(in.Block), e.Message)
+		}
+		if len(ups) == 1 {
+			up = &ups[0]
+		}
+	}
+	if errs.Any() {
+		return nil, &form.Refused{Errors: errs}
+	}
+	return up, nil
+}
+
+// AddComment records a contact's comment on a paragraph of the open round, with the documents it
+// cites and the file it attaches (stored with the area's documents, and audited as an upload). A
+// second submission of the same form (same key) records nothing more. It returns whether a comment
+// was recorded.
 func AddComment(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID string, in CommentInput, today time.Time) (bool, error) {
 	in.Body = trimmed(in.Body)
 	if !db.ValidUUID(in.Key) {
 		return false, apperr.Invalid("The form could not be read. Go back, reload the page and try again.")
 	}
+	docs := map[string]bool{}
+	for _, id := range in.Documents {
+		if !db.ValidUUID(id) {
+			return false, form.Refuse(CommentDocsField(in.Block), "Choose documents from the list")
+		}
+		docs[id] = true
+	}
+	cited := make([]string, 0, len(docs))
+	for id := range docs {
+		cited = append(cited, id)
+	}
+	// The file is checked (and scanned) before the transaction, as an upload on the Documents page is.
+	up, err := in.check(ctx)
+	if err != nil {
+		return false, err
+	}
 	var made bool
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		p, err := loadCheck(ctx, tx, sc.TenantID, sc.ReviewID, areaID)
 		if err != nil {
 			return err
@@ -305,12 +391,16 @@ func AddComment(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID str
 		if in.Block < 0 || in.Block >= len(p.Paragraphs) || p.Paragraphs[in.Block].Heading {
 			return apperr.Invalid("Choose a paragraph of the letter to comment on")
 		}
-		field := "body-" + strconv.Itoa(in.Block)
-		if in.Body == "" {
-			return form.Refuse(field, "Enter your comment")
-		}
-		if utf8.RuneCountInString(in.Body) > 5000 {
-			return form.Refuse(field, "The comment must be 5,000 characters or fewer")
+		if len(cited) > 0 {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM area_documents WHERE tenant_id = $1 AND review_id = $2
+				AND area_id = $3 AND id = ANY($4::uuid[]) AND deleted_at IS NULL AND scan_status = 'clean'`,
+				sc.TenantID, sc.ReviewID, areaID, cited).Scan(&n); err != nil {
+				return fmt.Errorf("letter: comment: documents: %w", err)
+			}
+			if n != len(cited) {
+				return form.Refuse(CommentDocsField(in.Block), "Choose documents from the list: one of them is no longer available")
+			}
 		}
 		var id string
 		err = tx.QueryRow(ctx, `INSERT INTO fact_check_comments (tenant_id, check_id, block, body, idempotency_key, created_by)
@@ -323,9 +413,33 @@ func AddComment(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID str
 			return fmt.Errorf("letter: comment: %w", db.MapError(err))
 		}
 		made = true
+		if up != nil {
+			docID, created, err := document.Create(ctx, tx, sc.TenantID, sc.ReviewID, areaID, sc.UserID, *up)
+			if err != nil {
+				return err
+			}
+			if created {
+				if err := audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, ActorEmail: sc.Email,
+					Action: "document.uploaded", ObjectType: "area_document", ObjectID: docID,
+					After: map[string]any{"review_id": sc.ReviewID, "area_id": areaID, "title": up.Title, "filename": up.Filename,
+						"content_type": up.ContentType, "size": len(up.Content), "sha256": document.Sum(up.Content),
+						"fact_check_comment_id": id}}); err != nil {
+					return err
+				}
+			}
+			if !docs[docID] {
+				cited = append(cited, docID)
+			}
+		}
+		if len(cited) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO fact_check_comment_documents (tenant_id, comment_id, document_id)
+				SELECT $1, $2, unnest($3::uuid[])`, sc.TenantID, id, cited); err != nil {
+				return fmt.Errorf("letter: comment: documents: %w", err)
+			}
+		}
 		return audit.Record(ctx, tx, audit.Event{TenantID: sc.TenantID, ActorID: sc.UserID, Action: "letter.factcheck_commented",
 			ObjectType: "fact_check_comment", ObjectID: id, After: map[string]any{"check_id": p.Round.ID, "area_id": areaID,
-				"block": in.Block, "body": in.Body}})
+				"block": in.Block, "body": in.Body, "documents": cited}})
 	})
 	return made, err
 }
@@ -403,7 +517,7 @@ func AnswerComment(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID 
 
 // CheckCSVHeader is the first row of the export of a letter's check.
 var CheckCSVHeader = []string{"Round", "Deadline", "Paragraph", "Paragraph text", "Comment", "Commented by", "Commented at",
-	"Answer", "Reason", "Answered by", "Answered at"}
+	"Evidence documents", "Answer", "Reason", "Answered by", "Answered at"}
 
 // ExportCheck streams every round's comments and answers of an area's letter, row by row, to
 // write (which gets the header first). Rows are read as they are written.
@@ -425,6 +539,9 @@ func ExportCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID st
 		}
 		rows, err := tx.Query(ctx, `SELECT c.round, c.deadline, m.block,
 				coalesce(v.doc -> 'blocks' -> m.block, c.extracts -> (m.block - jsonb_array_length(v.doc -> 'blocks'))), m.body, mu.name, m.created_at,
+				(SELECT coalesce(string_agg(d.title || ' (' || d.filename || ')', '; ' ORDER BY d.title, d.id), '')
+					FROM fact_check_comment_documents cd JOIN area_documents d ON d.tenant_id = cd.tenant_id AND d.id = cd.document_id
+					WHERE cd.tenant_id = m.tenant_id AND cd.comment_id = m.id),
 				m.answer, m.reason, coalesce(au.name, ''), m.answered_at
 			FROM fact_check_comments m
 			JOIN fact_checks c ON c.tenant_id = m.tenant_id AND c.id = m.check_id
@@ -441,7 +558,8 @@ func ExportCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID st
 			var c Comment
 			var deadline time.Time
 			var block report.Block
-			if err := rows.Scan(&c.Round, &deadline, &c.Block, &block, &c.Body, &c.By, &c.At, &c.Answer, &c.Reason,
+			var docs string
+			if err := rows.Scan(&c.Round, &deadline, &c.Block, &block, &c.Body, &c.By, &c.At, &docs, &c.Answer, &c.Reason,
 				&c.AnsweredBy, &c.AnsweredAt); err != nil {
 				return fmt.Errorf("letter: export check: %w", err)
 			}
@@ -451,7 +569,7 @@ func ExportCheck(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, areaID st
 				answered = c.AnsweredAt.UTC().Format(time.RFC3339)
 			}
 			if err := write([]string{strconv.Itoa(c.Round), deadline.Format(time.DateOnly), strconv.Itoa(c.Block + 1),
-				text.Excerpt(para, 500), c.Body, c.By, c.At.UTC().Format(time.RFC3339), AnswerLabel(c.Answer), c.Reason,
+				text.Excerpt(para, 500), c.Body, c.By, c.At.UTC().Format(time.RFC3339), docs, AnswerLabel(c.Answer), c.Reason,
 				c.AnsweredBy, answered}); err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/area"
 	"thematic/internal/auth"
+	"thematic/internal/document"
 	"thematic/internal/evidence"
 	"thematic/internal/form"
 	"thematic/internal/letter"
@@ -35,7 +36,7 @@ func factKey() string {
 func (s *Server) factToday() time.Time { return area.Today(s.now()) }
 
 func (s *Server) factView(r *http.Request, areaID string, contact bool) (letterview.FactCheckView, error) {
-	pg, err := letter.ReadCheck(r.Context(), s.pool, scopeOf(r), areaID)
+	pg, err := letter.ReadCheck(r.Context(), s.pool, scopeOf(r), areaID, s.factToday())
 	if err != nil {
 		return letterview.FactCheckView{}, err
 	}
@@ -186,7 +187,22 @@ func (s *Server) factComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.Invalid("Choose a paragraph of the letter to comment on")
 	}
-	in := letter.CommentInput{Block: block, Body: r.PostFormValue("body"), Key: r.PostFormValue("idempotency_key")}
+	in := letter.CommentInput{Block: block, Body: r.PostFormValue("body"), Key: r.PostFormValue("idempotency_key"),
+		Documents: r.PostForm["documents"], Limit: s.cfg.MaxUploadBytes, LimitText: humanBytes(s.cfg.MaxUploadBytes),
+		Scan: s.scanner(), Log: s.logger(r.Context())}
+	if r.MultipartForm != nil {
+		if fhs := r.MultipartForm.File["file"]; len(fhs) > 0 && (fhs[0].Filename != "" || fhs[0].Size > 0) {
+			fh := fhs[0]
+			in.File = document.Sent{Chosen: true, Filename: fh.Filename, Size: fh.Size}
+			if fh.Size <= s.cfg.MaxUploadBytes {
+				if content, err := readUpload(fh, s.cfg.MaxUploadBytes); err != nil {
+					in.File.Unreadable = true
+				} else {
+					in.File.Content = content
+				}
+			}
+		}
+	}
 	_, err = letter.AddComment(r.Context(), s.pool, scopeOf(r), areaID, in, s.factToday())
 	var refused *form.Refused
 	if errors.As(err, &refused) {
@@ -195,7 +211,11 @@ func (s *Server) factComment(w http.ResponseWriter, r *http.Request) error {
 			return verr
 		}
 		v.Errors, v.Key = refused.Errors, in.Key
-		v.Typed["body-"+strconv.Itoa(block)] = in.Body
+		v.Typed[letter.CommentBodyField(block)] = in.Body
+		v.Cited, v.CitedBlock = map[string]bool{}, block
+		for _, id := range in.Documents {
+			v.Cited[id] = true
+		}
 		return s.renderFact(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {

@@ -264,3 +264,117 @@ func TestFactCheckReminders(t *testing.T) {
 		t.Errorf("a reminder was sent after the area finished: %+v", box.msgs)
 	}
 }
+
+// A comment carries evidence: a document the area sent before, and a file attached with the
+// comment, which joins the area's documents. A double submit stores one comment and one file; a
+// file refused by its type, or a document of another area, refuses the comment and keeps the text.
+func TestFactCheckEvidenceDocuments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newLTFixture(t, e)
+	lead := e.signedIn("lead@demo.test")
+	contact := e.signedIn("la.contact@demo.test")
+	check := f.letters("/", f.area1, "/factcheck")
+	area := "/reviews/" + f.reviewID + "/areas/" + f.area1 + "/factcheck"
+	if r := lead.post(f.letters("/", f.area1, "/sections"), url.Values{"key": {"strengths:" + f.actionAreaID}, "version": {"0"},
+		"body": {"Partners share one plan for families."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("section: %d\n%s", r.Status, r.Body)
+	}
+	if r := lead.post(check, url.Values{"deadline": {time.Now().AddDate(0, 0, 14).Format(time.DateOnly)}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("send: %d\n%s", r.Status, r.Body)
+	}
+	docs := "/reviews/" + f.reviewID + "/areas/" + f.area1 + "/documents"
+	if r := contact.upload(docs, url.Values{"key": {"fc-doc-1"}, "title-1": {"Partnership plan 2026"}},
+		docFile{"file-1", "plan.pdf", docPDF}); r.Status != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%s", r.Status, r.Body)
+	}
+	before := e.docCount(f.area1)
+	// A document of the other area, which the contact may not cite.
+	if r := lead.upload("/reviews/"+f.reviewID+"/areas/"+f.area2+"/documents", url.Values{"key": {"fc-doc-2"}, "title-1": {"Elsewhere"}},
+		docFile{"file-1", "elsewhere.pdf", docPDF}); r.Status != http.StatusSeeOther {
+		t.Fatalf("upload to the other area: %d\n%s", r.Status, r.Body)
+	}
+	var planID, otherID string
+	if err := e.db.Super.QueryRow(context.Background(), `SELECT
+		(SELECT id::text FROM area_documents WHERE title = 'Partnership plan 2026'), (SELECT id::text FROM area_documents WHERE title = 'Elsewhere')`).
+		Scan(&planID, &otherID); err != nil {
+		t.Fatal(err)
+	}
+	r := contact.get(area)
+	km := fcKeyRE.FindStringSubmatch(r.Body)
+	bm := fcBlockRE.FindAllStringSubmatch(r.Body, -1)
+	if r.Status != http.StatusOK || km == nil || len(bm) == 0 || !strings.Contains(r.Body, `value="`+planID+`"`) ||
+		!strings.Contains(r.Body, "Partnership plan 2026") || strings.Contains(r.Body, otherID) || !strings.Contains(r.Body, `enctype="multipart/form-data"`) {
+		t.Fatalf("the comment form does not offer the area's documents: %d\n%s", r.Status, r.Body)
+	}
+	var block string
+	for _, m := range bm {
+		if strings.Index(r.Body, `name="block" value="`+m[1]+`"`) > strings.Index(r.Body, "Partners share one plan") {
+			block = m[1]
+			break
+		}
+	}
+	body := "Inaccurate: the plan was signed by every partner in March."
+	fields := url.Values{"block": {block}, "idempotency_key": {km[1]}, "body": {body}, "documents": {planID}}
+	// A program is not accepted as evidence: the comment is refused, nothing is stored, the text is kept.
+	r = contact.upload(area+"/comments", fields, docFile{"file", "minutes.exe", docEXE})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="file-`+block+`-error"`) ||
+		!strings.Contains(r.Body, html.EscapeString(body)) || !regexp.MustCompile(`value="`+planID+`" checked`).MatchString(r.Body) {
+		t.Fatalf("a refused file: %d\n%s", r.Status, r.Body)
+	}
+	// Another area's document cannot be cited.
+	bad := url.Values{"block": {block}, "idempotency_key": {km[1]}, "body": {body}, "documents": {otherID}}
+	if r := contact.upload(area+"/comments", bad); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose documents from the list") {
+		t.Fatalf("another area's document: %d\n%s", r.Status, r.Body)
+	}
+	if n := f.count(t, `SELECT count(*) FROM fact_check_comments`); n != 0 {
+		t.Fatalf("refused comments stored %d", n)
+	}
+	for i := range 2 {
+		if r := contact.upload(area+"/comments", fields, docFile{"file", "minutes.csv", docCSV}); r.Status != http.StatusSeeOther {
+			t.Fatalf("comment %d: %d\n%s", i, r.Status, r.Body)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM fact_check_comments`); n != 1 {
+		t.Errorf("%d comments after a double submit, want 1", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM fact_check_comment_documents`); n != 2 {
+		t.Errorf("%d documents linked to the comment, want 2", n)
+	}
+	if n := e.docCount(f.area1); n != before+1 {
+		t.Errorf("the area has %d documents, want %d (the attached file joins them)", n, before+1)
+	}
+	var minutesID string
+	if err := e.db.Super.QueryRow(context.Background(), `SELECT id::text FROM area_documents WHERE filename = 'minutes.csv'`).Scan(&minutesID); err != nil {
+		t.Fatal(err)
+	}
+	// The lead reads the comment with links to both documents, and downloads one.
+	r = lead.get(check)
+	for _, id := range []string{planID, minutesID} {
+		if !strings.Contains(r.Body, `href="`+docs+`/`+id+`"`) {
+			t.Errorf("the lead's page does not link document %s:\n%s", id, r.Body)
+		}
+	}
+	if d := lead.get(docs + "/" + minutesID); d.Status != http.StatusOK || d.Body != string(docCSV) {
+		t.Errorf("download: %d %q", d.Status, d.Body)
+	}
+	// The export names the evidence, and the audit log holds the comment's documents and the upload.
+	r = lead.get(check + "/export.csv")
+	if !strings.Contains(r.Body, "Evidence documents") || !strings.Contains(r.Body, "Partnership plan 2026 (plan.pdf)") ||
+		!strings.Contains(r.Body, "(minutes.csv)") {
+		t.Errorf("export:\n%s", r.Body)
+	}
+	if n := f.count(t, `SELECT count(*) FROM audit_log WHERE action = 'letter.factcheck_commented' AND jsonb_array_length(after -> 'documents') = 2`); n != 1 {
+		t.Errorf("%d comment audit entries naming two documents, want 1", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM audit_log WHERE action = 'document.uploaded' AND after ->> 'fact_check_comment_id' IS NOT NULL`); n != 1 {
+		t.Errorf("%d uploads audited with the comment, want 1", n)
+	}
+	// A document the area removes later is still named, without a link.
+	if r := contact.post(docs+"/"+minutesID+"/delete", url.Values{}); r.Status != http.StatusSeeOther {
+		t.Fatalf("delete: %d\n%s", r.Status, r.Body)
+	}
+	if r := lead.get(check); strings.Contains(r.Body, `href="`+docs+`/`+minutesID+`"`) || !strings.Contains(r.Body, "removed from the area") {
+		t.Errorf("a removed document:\n%s", r.Body)
+	}
+}
