@@ -41,6 +41,12 @@ func TestDemoReviewMatchesTheSeeds(t *testing.T) {
 		{"responses", `SELECT count(*) FROM recommendation_responses`, 4},
 		{"a Start for Life finding follows one up", `SELECT count(*) FROM finding_follow_ups fu JOIN findings f ON f.id = fu.finding_id
 			JOIN reviews r ON r.id = f.review_id WHERE r.title = 'Start for Life services: thematic review'`, 1},
+		{"a closed factual-accuracy round of the letter, finished by the area", `SELECT count(*) FROM fact_checks WHERE finished_at IS NOT NULL AND deadline < current_date`, 1},
+		{"its comments, one accepted and one not, with a reason", `SELECT count(*) FROM fact_check_comments WHERE answer = 'accepted'
+			OR (answer = 'not_accepted' AND reason <> '')`, 2},
+		{"the accepted comment changed the letter after the version sent", `SELECT count(*) FROM letter_texts t JOIN letter_versions v
+			ON v.letter_id = t.letter_id AND v.label = 'Sent for a factual-accuracy check'
+			WHERE t.body LIKE 'Outside the northern locality%' AND v.doc::text NOT LIKE '%Outside the northern locality%'`, 1},
 		{"areas", `SELECT count(*) FROM review_areas`, 6},
 		{"seed areas", `SELECT count(*) FROM review_areas WHERE ons_code IN ('E06000057','E08000024','E06000047','E06000010','E06000027','E06000046')`, 6},
 		{"visits", `SELECT count(*) FROM visits`, 6},

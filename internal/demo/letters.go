@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/audit"
+	"thematic/internal/db"
 	"thematic/internal/letter"
 )
 
@@ -37,8 +39,35 @@ var demoLetterTexts = []struct{ aa, kind, body string }{
 	{"hub", "s", "Satellite sessions in village halls bring the hub closer to families in rural parts of {area}, who would otherwise face a long bus journey."},
 }
 
-// seedLetters gives the demo review its letter template and a drafted letter to LetterArea.
-func seedLetters(ctx context.Context, tx pgx.Tx, tenantID, reviewID, leadID string, areaIDs map[string]string) error {
+// The demo letter's factual-accuracy round: closed, the area's contact commented on two
+// paragraphs before finishing early, and the lead accepted one comment (and changed the section,
+// to demoCorrected) and not the other, with a reason.
+var (
+	demoCorrected = "Outside the northern locality, where maternity bookings have reached the hub since September, midwives still " +
+		"record on a maternity system that the hub cannot see, and parents using only universal services told us they repeat their " +
+		"history at each appointment. Leaders should make sure that information follows the family across the whole county."
+	demoComments = []struct{ on, body, answer, reason string }{
+		{"Midwives still record on a maternity system", "This is not accurate for the north of the county. Since September the " +
+			"maternity system in the northern locality sends a summary of each booking to the hub, so hub staff there can see it. " +
+			"The gap remains in the south and west.", letter.AnswerAccepted, ""},
+		{"Satellite sessions in village halls", "The village hall sessions are run by our voluntary sector partner, not by the " +
+			"council. Please say so.", letter.AnswerNotAccepted, "The letter describes what families receive through the hub, not " +
+			"who delivers each part of it. The sessions are in the hub's published offer, so the sentence stands."},
+	}
+)
+
+func demoDay(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.Add(10 * time.Hour)
+}
+
+// seedLetters gives the demo review its letter template and a drafted letter to LetterArea, with
+// a closed factual-accuracy round.
+func seedLetters(ctx context.Context, tx pgx.Tx, tenantID, reviewID string, ids map[string]string, areaIDs map[string]string) error {
+	leadID := ids["lead@demo.test"]
 	var areaName string
 	if err := tx.QueryRow(ctx, `SELECT display_name FROM local_authorities WHERE ons_code = $1`, LetterArea).Scan(&areaName); err != nil {
 		return fmt.Errorf("demo: letter area: %w", err)
@@ -61,6 +90,24 @@ func seedLetters(ctx context.Context, tx pgx.Tx, tenantID, reviewID, leadID stri
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	return audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "seed", Action: "letter.started",
-		ObjectType: "letter", ObjectID: letterID, After: map[string]any{"review_id": reviewID, "area_id": areaIDs[LetterArea]}})
+	if err := audit.Record(ctx, tx, audit.Event{TenantID: tenantID, ActorEmail: "seed", Action: "letter.started",
+		ObjectType: "letter", ObjectID: letterID, After: map[string]any{"review_id": reviewID, "area_id": areaIDs[LetterArea]}}); err != nil {
+		return err
+	}
+	var aaID string
+	if err := tx.QueryRow(ctx, `SELECT id FROM action_areas WHERE tenant_id = $1 AND review_id = $2 AND title = $3`,
+		tenantID, reviewID, actionAreaTitles["seam"]).Scan(&aaID); err != nil {
+		return fmt.Errorf("demo: letter action area: %w", err)
+	}
+	round := letter.SeedRound{SentAt: demoDay("2023-10-02"), Deadline: demoDay("2023-10-16"), FinishedAt: demoDay("2023-10-12"),
+		Changes: map[string]string{letter.DevelopmentKey(aaID): demoCorrected}}
+	for i, c := range demoComments {
+		round.Comments = append(round.Comments, letter.SeedComment{On: c.on, Body: c.body, By: ids["la.contact@demo.test"],
+			At: demoDay("2023-10-10").Add(time.Duration(i) * time.Hour), Answer: c.answer, Reason: c.reason, AnsweredAt: demoDay("2023-10-13")})
+	}
+	sc := db.Scope{TenantID: tenantID, ReviewID: reviewID, UserID: leadID, Email: "lead@demo.test"}
+	if err := letter.SeedCheck(ctx, tx, sc, areaIDs[LetterArea], round); err != nil {
+		return fmt.Errorf("demo: letter check: %w", err)
+	}
+	return nil
 }

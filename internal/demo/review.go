@@ -160,7 +160,7 @@ func seedReview(ctx context.Context, tx pgx.Tx, tenantID, hash string) error {
 	if err := seedSynthesis(ctx, tx, tenantID, reviewID, ids["lead@demo.test"]); err != nil {
 		return err
 	}
-	if err := seedLetters(ctx, tx, tenantID, reviewID, ids["lead@demo.test"], areaIDs); err != nil {
+	if err := seedLetters(ctx, tx, tenantID, reviewID, ids, areaIDs); err != nil {
 		return err
 	}
 	if err := seedConsistency(ctx, tx, tenantID, reviewID, ids["lead@demo.test"], memberIDs); err != nil {

@@ -15,11 +15,11 @@ import (
 	"thematic/internal/testenv"
 )
 
-// TestJourneyFactCheck: the lead sends the demo letter (to the area of the demo's local authority
-// contact) for a factual-accuracy check with a deadline; the contact opens it from the area's
-// page and comments on a paragraph, attaching the minutes that show it; the lead answers "accepted and changed"; once the deadline
-// has passed by the server's clock the contact sees comments closed and no form. axe checks each
-// page.
+// TestJourneyFactCheck: the lead reads the demo letter's closed first round, then sends the
+// letter (to the area of the demo's local authority contact) for a second round with a deadline;
+// the contact opens it from the area's page and comments on a paragraph, attaching the minutes
+// that show it; the lead answers "accepted and changed"; once the deadline has passed by the
+// server's clock the contact sees comments closed and no form. axe checks each page.
 func TestJourneyFactCheck(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -34,12 +34,16 @@ func TestJourneyFactCheck(t *testing.T) {
 	lead.signIn("lead@demo.test", demo.Password)
 	lead.Visit("/reviews/" + review + "/letters/" + areaID)
 	lead.ClickLink("Factual-accuracy check")
-	lead.Expect("has not been sent for a factual-accuracy check yet")
+	// The demo's first round is over: the area finished early, and both comments are answered.
+	lead.Expect("Closed: the area said it had no more comments")
+	lead.Expect("2 of 2 comments")
+	lead.Expect("The gap remains in the south and west.")
 	lead.Axe()
 	lead.Fill("deadline", time.Now().AddDate(0, 0, 10).Format(time.DateOnly))
 	lead.Submit("form[action$='/factcheck'] button[type=submit]")
 	lead.Expect("Letter sent for a factual-accuracy check")
 	lead.Expect("Open")
+	lead.Expect("2, version 2 of the letter")
 
 	// The first paragraph of the frozen letter.
 	var doc struct {
@@ -52,7 +56,7 @@ func TestJourneyFactCheck(t *testing.T) {
 	}
 	var raw []byte
 	if err := env.DB.Super.QueryRow(ctx, `SELECT v.doc FROM fact_checks c JOIN letter_versions v ON v.letter_id = c.letter_id
-		AND v.number = c.version_number`).Scan(&raw); err != nil {
+		AND v.number = c.version_number ORDER BY c.round DESC LIMIT 1`).Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {

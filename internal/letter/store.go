@@ -368,3 +368,79 @@ func Seed(ctx context.Context, tx pgx.Tx, tenantID, reviewID, areaID, userID str
 	}
 	return letterID, nil
 }
+
+// SeedComment is a comment of a seeded round: on the first paragraph containing On, by a user,
+// with the lead's answer ("" for none).
+type SeedComment struct {
+	On, Body, By   string
+	At             time.Time
+	Answer, Reason string
+	AnsweredAt     time.Time
+}
+
+// SeedRound is a closed round of a seeded check: sent, commented, answered, and the accepted
+// changes made to the letter's sections afterwards (by key).
+type SeedRound struct {
+	SentAt, FinishedAt time.Time
+	Deadline           time.Time
+	Comments           []SeedComment
+	Changes            map[string]string
+}
+
+// SeedCheck records a past factual-accuracy round of an area's letter as built now, for the demo
+// data (sc acts as the lead), in tx. It writes no reminders: the round is over.
+func SeedCheck(ctx context.Context, tx pgx.Tx, sc db.Scope, areaID string, r SeedRound) error {
+	b, err := buildTx(ctx, tx, sc, areaID, PageOptions{})
+	if err != nil {
+		return err
+	}
+	ver, err := saveVersion(ctx, tx, sc, b.State.ID, "Sent for a factual-accuracy check", &b.Doc)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE letter_versions SET created_at = $3 WHERE tenant_id = $1 AND letter_id = $2 AND number = $4`,
+		sc.TenantID, b.State.ID, r.SentAt, ver); err != nil {
+		return fmt.Errorf("letter: seed check: %w", err)
+	}
+	var checkID string
+	if err := tx.QueryRow(ctx, `INSERT INTO fact_checks (tenant_id, letter_id, round, version_number, deadline, finished_at, finished_by,
+			created_by, created_at)
+		VALUES ($1, $2, (SELECT coalesce(max(round), 0) + 1 FROM fact_checks WHERE tenant_id = $1 AND letter_id = $2), $3, $4, $5, $6, $7, $8)
+		RETURNING id::text`, sc.TenantID, b.State.ID, ver, r.Deadline, r.FinishedAt, r.Comments[0].By, sc.UserID, r.SentAt).Scan(&checkID); err != nil {
+		return fmt.Errorf("letter: seed check: %w", err)
+	}
+	paras := Paragraphs(&b.Doc)
+	for _, c := range r.Comments {
+		block := -1
+		for _, p := range paras {
+			if !p.Heading && strings.Contains(p.Text, c.On) {
+				block = p.Index
+				break
+			}
+		}
+		if block < 0 {
+			return fmt.Errorf("letter: seed check: no paragraph has %q", c.On)
+		}
+		var answeredBy, answeredAt any
+		if c.Answer != "" {
+			answeredBy, answeredAt = sc.UserID, c.AnsweredAt
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO fact_check_comments (tenant_id, check_id, block, body, idempotency_key, created_by,
+				created_at, answer, reason, answered_by, answered_at, version)
+			VALUES ($1, $2, $3, $4, gen_random_uuid(), $5, $6, $7, $8, $9, $10, CASE WHEN $7 = '' THEN 1 ELSE 2 END)`,
+			sc.TenantID, checkID, block, c.Body, c.By, c.At, c.Answer, c.Reason, answeredBy, answeredAt); err != nil {
+			return fmt.Errorf("letter: seed comment: %w", err)
+		}
+	}
+	for key, body := range r.Changes {
+		tag, err := tx.Exec(ctx, `UPDATE letter_texts SET body = $4, version = version + 1, updated_by = $5
+			WHERE tenant_id = $1 AND letter_id = $2 AND key = $3`, sc.TenantID, b.State.ID, key, body, sc.UserID)
+		if err != nil {
+			return fmt.Errorf("letter: seed change: %w", err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("letter: seed change: no section %s", key)
+		}
+	}
+	return nil
+}

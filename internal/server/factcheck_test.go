@@ -33,6 +33,13 @@ func init() {
 	}
 }
 
+// fcComments counts the comments on the letters of a review ($1); the demo review has its own.
+const (
+	fcCommentIDs = `SELECT m.id FROM fact_check_comments m JOIN fact_checks c ON c.id = m.check_id JOIN letters l ON l.id = c.letter_id
+		WHERE l.review_id = $1`
+	fcComments = `SELECT count(*) FROM (` + fcCommentIDs + `) x`
+)
+
 var (
 	fcKeyRE     = regexp.MustCompile(`name="idempotency_key" value="([0-9a-f-]{36})"`)
 	fcCommentRE = regexp.MustCompile(`name="comment_id" value="([0-9a-f-]{36})"`)
@@ -72,7 +79,8 @@ func TestFactCheckRoundTrip(t *testing.T) {
 		!strings.Contains(r.Body, "already out for a check") {
 		t.Fatalf("second send: %d\n%s", r.Status, r.Body)
 	}
-	if n := f.count(t, `SELECT count(*) FROM letter_versions WHERE label = 'Sent for a factual-accuracy check'`); n != 1 {
+	if n := f.count(t, `SELECT count(*) FROM letter_versions v JOIN letters l ON l.id = v.letter_id
+		WHERE l.review_id = $1 AND v.label = 'Sent for a factual-accuracy check'`, f.reviewID); n != 1 {
 		t.Errorf("%d frozen versions, want 1", n)
 	}
 	// The contact reads the frozen letter and comments on the paragraph.
@@ -112,7 +120,7 @@ func TestFactCheckRoundTrip(t *testing.T) {
 			t.Fatalf("comment %d: %d\n%s", i, r.Status, r.Body)
 		}
 	}
-	if n := f.count(t, `SELECT count(*) FROM fact_check_comments`); n != 1 {
+	if n := f.count(t, fcComments, f.reviewID); n != 1 {
 		t.Errorf("%d comments after a double submit, want 1", n)
 	}
 	// Another area's page is not the contact's; staff do not comment.
@@ -327,7 +335,7 @@ func TestFactCheckEvidenceDocuments(t *testing.T) {
 	if r := contact.upload(area+"/comments", bad); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose documents from the list") {
 		t.Fatalf("another area's document: %d\n%s", r.Status, r.Body)
 	}
-	if n := f.count(t, `SELECT count(*) FROM fact_check_comments`); n != 0 {
+	if n := f.count(t, fcComments, f.reviewID); n != 0 {
 		t.Fatalf("refused comments stored %d", n)
 	}
 	for i := range 2 {
@@ -335,10 +343,10 @@ func TestFactCheckEvidenceDocuments(t *testing.T) {
 			t.Fatalf("comment %d: %d\n%s", i, r.Status, r.Body)
 		}
 	}
-	if n := f.count(t, `SELECT count(*) FROM fact_check_comments`); n != 1 {
+	if n := f.count(t, fcComments, f.reviewID); n != 1 {
 		t.Errorf("%d comments after a double submit, want 1", n)
 	}
-	if n := f.count(t, `SELECT count(*) FROM fact_check_comment_documents`); n != 2 {
+	if n := f.count(t, `SELECT count(*) FROM fact_check_comment_documents WHERE comment_id IN (`+fcCommentIDs+`)`, f.reviewID); n != 2 {
 		t.Errorf("%d documents linked to the comment, want 2", n)
 	}
 	if n := e.docCount(f.area1); n != before+1 {

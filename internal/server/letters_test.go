@@ -233,7 +233,8 @@ func TestLetterSectionCheckExportAndSignOff(t *testing.T) {
 	if r := save(lead, "After sign-off", 2); r.Status != http.StatusForbidden {
 		t.Errorf("edit after sign-off: %d", r.Status)
 	}
-	if n := f.count(t, `SELECT count(*) FROM audit_log WHERE action IN ('letter.status_changed', 'letter.check_overridden', 'letter.version_saved')`); n != 6 {
+	if n := f.count(t, `SELECT count(*) FROM audit_log WHERE action IN ('letter.status_changed', 'letter.check_overridden', 'letter.version_saved')
+		AND object_id IN (SELECT id::text FROM letters WHERE review_id = $1)`, f.reviewID); n != 6 {
 		t.Errorf("%d audit entries of steps, overrides and versions, want 6", n)
 	}
 }
