@@ -39,7 +39,8 @@ func (l *lockedBuffer) String() string {
 }
 
 func envFor(d *dbtest.DB, extra map[string]string) func(string) string {
-	m := map[string]string{"DATABASE_URL": d.OwnerURL, "APP_DATABASE_URL": d.AppURL, "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s"}
+	m := map[string]string{"DATABASE_URL": d.OwnerURL, "APP_DATABASE_URL": d.AppURL, "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s",
+		"METRICS_ADDR": "127.0.0.1:0"} // tests run servers side by side: each on ports of its own
 	for k, v := range extra {
 		m[k] = v
 	}
