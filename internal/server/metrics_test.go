@@ -55,6 +55,10 @@ func TestMetricsCountRequestsByRoutePattern(t *testing.T) {
 	if r := c.get("/metrics"); r.Status != http.StatusNotFound || strings.Contains(r.Body, "thematic_http_requests_total") {
 		t.Fatalf("the public address serves /metrics: %d", r.Status)
 	}
+	// A route in the review's subrouter, not signed in: sent to sign in, under its full pattern.
+	if r := c.get("/reviews/00000000-0000-4000-8000-00000000cafe/report"); r.Status == http.StatusOK {
+		t.Fatalf("a review's report, not signed in: %d", r.Status)
+	}
 	if r := c.get("/password/reset/not-a-real-token"); r.Status == http.StatusOK {
 		t.Fatalf("a made-up reset link: %d", r.Status)
 	}
@@ -124,9 +128,14 @@ func TestMetricsCountRequestsByRoutePattern(t *testing.T) {
 	if m["thematic_db_pool_acquires_total"] < 1 {
 		t.Error("the pool counts no acquires")
 	}
+	nested := false
 	for series := range m {
-		if strings.Contains(series, "secret-token") || strings.Contains(series, "not-a-real-token") {
+		nested = nested || strings.HasPrefix(series, `thematic_http_requests_total{code="303",method="GET",route="/reviews/{reviewID}/report"}`)
+		if strings.Contains(series, "secret-token") || strings.Contains(series, "not-a-real-token") || strings.Contains(series, "cafe") {
 			t.Errorf("a raw path is a label: %s", series)
 		}
+	}
+	if !nested {
+		t.Error("no series for the review's report under its full route pattern")
 	}
 }
