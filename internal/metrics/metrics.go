@@ -45,7 +45,8 @@ type Metrics struct {
 }
 
 // New makes the metrics of a server working on pool: the pool's statistics and River's queues
-// are read from it when Prometheus scrapes. logger (nil: slog's default) hears of failed scrapes.
+// are read from it when Prometheus scrapes (with a nil pool they are left out). logger (nil:
+// slog's default) hears of failed scrapes.
 func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 	if logger == nil {
 		logger = slog.Default()
@@ -80,8 +81,10 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 		m.signInFailures.WithLabelValues(r) // every reason has a series from the start, for rate()
 	}
 	m.reg.MustRegister(m.requests, m.duration, m.mailSent, m.mailFailed, m.mailGivenUp, m.signInFailures,
-		poolCollector{pool}, riverCollector{pool: pool, logger: logger},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if pool != nil { // nil in unit tests of the counters
+		m.reg.MustRegister(poolCollector{pool}, riverCollector{pool: pool, logger: logger})
+	}
 	return m
 }
 
