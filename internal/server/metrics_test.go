@@ -12,7 +12,8 @@ import (
 )
 
 // scrape reads the server's metrics as Prometheus would, through the handler main serves on
-// METRICS_ADDR, into a map from series ("name{label="value",...}", labels sorted by name) to value.
+// METRICS_ADDR, into a map from series ("name{label="value",...}", labels as the text format
+// writes them: in order of name, a histogram bucket's le last) to value.
 func (e *env) scrape() map[string]float64 {
 	e.t.Helper()
 	rec := httptest.NewRecorder()
