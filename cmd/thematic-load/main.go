@@ -371,13 +371,13 @@ func startServer(ctx context.Context, o options) (*serverProc, string, time.Dura
 	env := []string{}
 	for _, kv := range os.Environ() {
 		switch strings.SplitN(kv, "=", 2)[0] {
-		case "DATABASE_URL", "APP_DATABASE_URL", "ADDR", "BASE_URL", "APP_ENV", "DATA_DIR", "SMTP_URL":
+		case "DATABASE_URL", "APP_DATABASE_URL", "ADDR", "BASE_URL", "APP_ENV", "DATA_DIR", "SMTP_URL", "METRICS_ADDR":
 			continue
 		}
 		env = append(env, kv)
 	}
 	cmd.Env = append(env, "DATABASE_URL="+o.dbURL, "APP_DATABASE_URL="+o.appDBURL, "ADDR="+addr,
-		"BASE_URL="+base, "APP_ENV=production")
+		"BASE_URL="+base, "APP_ENV=production", "METRICS_ADDR=127.0.0.1:0") // a port of its own, as ADDR
 	cmd.Stdout, cmd.Stderr = logf, logf
 	probe := &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 	t0 := time.Now()

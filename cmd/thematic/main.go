@@ -32,6 +32,7 @@ import (
 	"thematic/internal/demo"
 	"thematic/internal/devdb"
 	"thematic/internal/mail"
+	"thematic/internal/metrics"
 	"thematic/internal/reminder"
 	"thematic/internal/report"
 	"thematic/internal/retention"
@@ -220,7 +221,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if err != nil {
 		return err
 	}
-	srv := server.New(cfg, pool, server.Options{Logger: logger, SessionCleanup: 5 * time.Minute})
+	// One set of metrics for the server and the background jobs (mail delivery), served below on
+	// METRICS_ADDR.
+	m := metrics.New(pool, logger)
+	srv := server.New(cfg, pool, server.Options{Logger: logger, SessionCleanup: 5 * time.Minute, Metrics: m})
 	defer srv.Close()
 	// Background jobs (self-assessment reminders) run beside HTTP on the same pool; their queue is
 	// in the database, so jobs due while the service was down run when it is back.
@@ -229,7 +233,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	// worker delivers the mail commands queue (its own queue, so mail waits for no other job).
 	jobs, err := reminder.NewClient(pool, reminder.Options{Mail: mailer, BaseURL: cfg.BaseURL, Logger: logger,
 		More: func(w *river.Workers) error {
-			if err := mail.AddWorker(w, pool, mailer, logger); err != nil {
+			if err := mail.AddWorker(w, pool, mailer, logger, m); err != nil {
 				return err
 			}
 			if err := river.AddWorkerSafely(w, &coverage.FoldWorker{Pool: pool, Logger: logger}); err != nil {
@@ -258,6 +262,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	var metricsSrv *http.Server
+	if cfg.MetricsAddr != "" {
+		// Prometheus scrapes its own address, never the public one: the public router has no /metrics.
+		ml, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() { _ = metricsSrv.Serve(ml) }()
+		defer metricsSrv.Close()
+		logger.Info("metrics", "addr", ml.Addr().String())
 	}
 	logger.Info("serving", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds(), "env", cfg.Env)
 	fmt.Fprintf(stdout, "\nThematic is running at %s\n", cfg.BaseURL)
@@ -295,6 +314,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	defer cancel()
 	if err := httpSrv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if metricsSrv != nil {
+		// A scrape in flight finishes; Prometheus notes the target gone at the next.
+		if err := metricsSrv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown metrics: %w", err)
+		}
 	}
 	// Then let jobs in flight finish (a job stopped part way is retried after the next start).
 	if err := jobs.Stop(sctx); err != nil {

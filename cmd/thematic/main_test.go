@@ -39,7 +39,8 @@ func (l *lockedBuffer) String() string {
 }
 
 func envFor(d *dbtest.DB, extra map[string]string) func(string) string {
-	m := map[string]string{"DATABASE_URL": d.OwnerURL, "APP_DATABASE_URL": d.AppURL, "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s"}
+	m := map[string]string{"DATABASE_URL": d.OwnerURL, "APP_DATABASE_URL": d.AppURL, "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s",
+		"METRICS_ADDR": "127.0.0.1:0"} // tests run servers side by side: each on ports of its own
 	for k, v := range extra {
 		m[k] = v
 	}
@@ -331,5 +332,81 @@ func TestServeBannerNamesTheDemoOnlyWhenItExists(t *testing.T) {
 	}
 	if strings.Contains(seeded, "thematic seed demo") {
 		t.Errorf("with the demo the banner still says to seed it:\n%s", seeded)
+	}
+}
+
+// logAddr waits for the JSON log line msg and returns its addr.
+func logAddr(t *testing.T, logs *lockedBuffer, msg string) (string, bool) {
+	t.Helper()
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
+			a, _ := m["addr"].(string)
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// TestServeServesMetricsOnItsOwnAddress: serve answers /metrics on METRICS_ADDR (with the public
+// requests counted by route) and the public address does not; METRICS_ADDR=off serves none.
+func TestServeServesMetricsOnItsOwnAddress(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	get := func(u string) (int, string) {
+		t.Helper()
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	start := func(extra map[string]string) (logs *lockedBuffer, stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		logs = &lockedBuffer{}
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, []string{"serve"}, envFor(d, extra), nil, io.Discard, logs) }()
+		return logs, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		}
+	}
+
+	logs, stop := start(nil)
+	addr := waitForAddr(t, logs)
+	maddr, ok := logAddr(t, logs, "metrics")
+	if !ok {
+		stop()
+		t.Fatalf("no metrics address logged: %s", logs.String())
+	}
+	if code, _ := get("http://" + addr + "/readyz"); code != http.StatusOK {
+		t.Errorf("readyz: %d", code)
+	}
+	if code, body := get("http://" + addr + "/metrics"); code != http.StatusNotFound || strings.Contains(body, "thematic_") {
+		t.Errorf("the public address answers /metrics: %d", code)
+	}
+	code, body := get("http://" + maddr + "/metrics")
+	for _, want := range []string{`thematic_http_requests_total{code="200",method="GET",route="/readyz"} 1`,
+		`thematic_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+		"thematic_db_pool_max_conns 20", "thematic_river_scrape_ok 1", `thematic_sign_in_failures_total{reason="wrong_password"} 0`,
+		"go_goroutines"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics (%d) do not say %q:\n%s", code, want, body)
+		}
+	}
+	if code, _ := get("http://" + maddr + "/"); code != http.StatusNotFound {
+		t.Errorf("the metrics address answers / with %d: it serves /metrics only", code)
+	}
+	stop()
+
+	logs, stop = start(map[string]string{"METRICS_ADDR": "off"})
+	waitForAddr(t, logs)
+	stop()
+	if a, ok := logAddr(t, logs, "metrics"); ok {
+		t.Errorf("METRICS_ADDR=off still serves metrics on %s", a)
 	}
 }

@@ -46,7 +46,7 @@ func TestDatabaseOutageDuringNoteLoad(t *testing.T) {
 		os.RemoveAll(srv.Dir)
 		os.RemoveAll(dir)
 	})
-	env := map[string]string{"DATABASE_URL": srv.OwnerURL(), "APP_DATABASE_URL": srv.AppURL(), "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s"}
+	env := map[string]string{"DATABASE_URL": srv.OwnerURL(), "APP_DATABASE_URL": srv.AppURL(), "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s", "METRICS_ADDR": "127.0.0.1:0"}
 	getenv := func(k string) string { return env[k] }
 	if err := run(bg, []string{"migrate", "up"}, getenv, nil, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)

@@ -31,10 +31,17 @@ type Config struct {
 	DBMaxConns     int32         // DB_MAX_CONNS
 	LogLevel       string        // LOG_LEVEL: debug, info, warn, error
 	PprofAddr      string        // PPROF_ADDR: where Go's profiler listens (e.g. 127.0.0.1:6060); off when unset
+	// MetricsAddr (METRICS_ADDR) is where Prometheus scrapes /metrics: a private address, never
+	// the public one; "" when set to "off".
+	MetricsAddr string
 	// MemoryLimitMB (MEMORY_LIMIT_MB) is the server's soft memory limit in MiB when GOMEMLIMIT is
 	// not set; 0 leaves the Go runtime's default (no limit).
 	MemoryLimitMB int64
 }
+
+// DefaultMetricsAddr is METRICS_ADDR unless set: loopback only, and not 9090, which Prometheus
+// itself listens on when it runs on the same host.
+const DefaultMetricsAddr = "127.0.0.1:9464"
 
 // Dev reports whether development conveniences (the mailbox page) are on.
 func (c Config) Dev() bool { return c.Env == "development" }
@@ -86,6 +93,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DBMaxConns:     int32(num("DB_MAX_CONNS", "20")),
 		LogLevel:       get("LOG_LEVEL", "info"),
 		PprofAddr:      get("PPROF_ADDR", ""),
+		MetricsAddr:    get("METRICS_ADDR", DefaultMetricsAddr),
 		MemoryLimitMB:  120,
 	}
 	if v := get("MEMORY_LIMIT_MB", ""); v != "" {
@@ -94,6 +102,9 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, errors.New("MEMORY_LIMIT_MB: want a whole number of MiB, or 0 for no limit"))
 		}
 		c.MemoryLimitMB = n
+	}
+	if strings.EqualFold(c.MetricsAddr, "off") {
+		c.MetricsAddr = ""
 	}
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, fmt.Errorf("APP_ENV: want development or production, got %q", c.Env))

@@ -34,6 +34,7 @@ func TestDefaults(t *testing.T) {
 		ReadTimeout:    time.Minute,
 		DBMaxConns:     20,
 		LogLevel:       "info",
+		MetricsAddr:    "127.0.0.1:9464",
 		MemoryLimitMB:  120,
 	}
 	if c != want {
@@ -59,13 +60,15 @@ func TestValuesAreReadAndTrimmed(t *testing.T) {
 		"MAX_BODY_BYTES", "2048",
 		"DB_MAX_CONNS", "7",
 		"MEMORY_LIMIT_MB", " 0 ",
+		"METRICS_ADDR", " 10.0.0.5:9464 ",
 	))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != "0.0.0.0:9000" || c.BaseURL != "https://thematic.example.gov.uk" || c.AppDatabaseURL != "postgres://app@db/thematic" ||
 		c.IdleTimeout != 15*time.Minute || c.Lifetime != 8*time.Hour || c.ShutdownGrace != 5*time.Second ||
-		c.MaxBodyBytes != 2048 || c.DBMaxConns != 7 || c.SMTPURL == "" || c.MemoryLimitMB != 0 {
+		c.MaxBodyBytes != 2048 || c.DBMaxConns != 7 || c.SMTPURL == "" || c.MemoryLimitMB != 0 ||
+		c.MetricsAddr != "10.0.0.5:9464" {
 		t.Errorf("config %+v", c)
 	}
 	if c.Dev() {
@@ -160,5 +163,16 @@ func TestProductionNeedsDatabaseURL(t *testing.T) {
 	// Development may leave it unset: a private server is started.
 	if _, err := Load(env("APP_ENV", "development")); err != nil {
 		t.Errorf("development without DATABASE_URL: %v", err)
+	}
+}
+
+// TestMetricsCanBeTurnedOff: METRICS_ADDR=off (any case) serves no metrics at all.
+func TestMetricsCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"off", "OFF", " Off "} {
+		c, err := Load(env("METRICS_ADDR", v))
+		if err != nil || c.MetricsAddr != "" {
+			t.Errorf("METRICS_ADDR=%q: %q %v, want off", v, c.MetricsAddr, err)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"thematic/internal/audit"
 	"thematic/internal/db"
+	"thematic/internal/metrics"
 )
 
 // The outbox: a command that sends mail queues it with Enqueue in its own transaction, as a River
@@ -91,9 +92,10 @@ func EnqueueJob(ctx context.Context, tx pgx.Tx, tenantID string, m Message) (aud
 // Worker delivers queued mail.
 type Worker struct {
 	river.WorkerDefaults[Args]
-	Pool   *pgxpool.Pool
-	Sender Sender
-	Logger *slog.Logger
+	Pool    *pgxpool.Pool
+	Sender  Sender
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics // counts messages sent, failed attempts and messages given up; nil counts nothing
 }
 
 // Work sends the job's message. A failure is returned for River to retry, and after the last
@@ -106,6 +108,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		return nil
 	}
 	err := w.Sender.Send(ctx, Message{To: a.To, Subject: a.Subject, Body: a.Body, Kind: a.MailKind})
+	w.Metrics.MailDelivered(a.MailKind, err, job.Attempt >= job.MaxAttempts)
 	if err != nil && job.Attempt < job.MaxAttempts {
 		return err
 	}
@@ -126,9 +129,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	return err
 }
 
-// AddWorker registers the mail worker on workers, delivering with sender.
-func AddWorker(workers *river.Workers, pool *pgxpool.Pool, sender Sender, logger *slog.Logger) error {
-	return river.AddWorkerSafely(workers, &Worker{Pool: pool, Sender: sender, Logger: logger})
+// AddWorker registers the mail worker on workers, delivering with sender and counting in m (nil: not counted).
+func AddWorker(workers *river.Workers, pool *pgxpool.Pool, sender Sender, logger *slog.Logger, m *metrics.Metrics) error {
+	return river.AddWorkerSafely(workers, &Worker{Pool: pool, Sender: sender, Logger: logger, Metrics: m})
 }
 
 type baseURLKey struct{}

@@ -10,6 +10,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/auth"
 	"thematic/internal/form"
+	"thematic/internal/metrics"
 	"thematic/internal/review"
 	"thematic/internal/user"
 	"thematic/templates/authview"
@@ -131,6 +132,7 @@ func (s *Server) acceptAsExistingUser(w http.ResponseWriter, r *http.Request, in
 	}
 	if !auth.CheckPassword(cred.PasswordHash, password) || cred.ID == "" {
 		// credentials recorded the attempt as a failure already.
+		s.metrics.SignInFailed(map[bool]string{true: metrics.UnknownEmail, false: metrics.WrongPassword}[cred.ID == ""])
 		err := user.RecordSignInFailure(ctx, s.pool, cred.ID, inv.Email, map[string]string{"reason": "wrong password", "via": "invitation"})
 		if err != nil {
 			return err

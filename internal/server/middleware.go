@@ -104,6 +104,28 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	})
 }
 
+// instrument counts each request and its time by route pattern for the metrics. It comes first,
+// outside the recoverer, so a panic's 500 is counted too; the pattern is read after the handler
+// ran, when chi has matched the route (and the raw path never becomes a label).
+func (s *Server) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			route := ""
+			if rc := chi.RouteContext(r.Context()); rc != nil {
+				route = rc.RoutePattern()
+			}
+			s.metrics.ObserveRequest(r.Method, route, status, time.Since(start))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
 // redactPath hides tokens carried in paths.
 func redactPath(p string) string {
 	for _, prefix := range []string{"/password/reset/", "/invitations/", "/calendar/"} {

@@ -30,7 +30,7 @@ func (s *Server) registrar(r chi.Router, prefix string) routeFunc {
 // other file registers a route (TestRoutesAreRegisteredOnlyInTheRouteTable).
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.recoverer, s.accessLog, s.securityHeaders)
+	r.Use(s.instrument, s.requestID, s.recoverer, s.accessLog, s.securityHeaders)
 
 	// No session: assets and probes.
 	r.Method("GET", "/static/*", web.StaticHandler())

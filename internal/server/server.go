@@ -16,6 +16,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/document"
 	"thematic/internal/mail"
+	"thematic/internal/metrics"
 	"thematic/internal/session"
 )
 
@@ -31,6 +32,7 @@ type Server struct {
 	perms    map[string]auth.Permission // "GET /path/{id}" → what it needs, filled by the route table
 	handler  http.Handler
 	scan     document.Scanner // checks uploaded files; nil accepts everything
+	metrics  *metrics.Metrics // served on METRICS_ADDR by main, never by the route table
 }
 
 // Options carry the collaborators; zero values get defaults.
@@ -39,13 +41,18 @@ type Options struct {
 	Logger         *slog.Logger
 	Now            func() time.Time
 	SessionCleanup time.Duration // how often expired sessions are deleted; 0 never (tests)
+	// Metrics counts requests and refused sign-ins; nil makes the server its own (Metrics()).
+	Metrics *metrics.Metrics
 }
 
 // New builds the server and its route table.
 func New(cfg config.Config, pool *pgxpool.Pool, o Options) *Server {
-	s := &Server{cfg: cfg, pool: pool, log: o.Logger, now: o.Now, perms: map[string]auth.Permission{}}
+	s := &Server{cfg: cfg, pool: pool, log: o.Logger, now: o.Now, perms: map[string]auth.Permission{}, metrics: o.Metrics}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.metrics == nil {
+		s.metrics = metrics.New(pool, s.log)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -83,6 +90,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Close stops background work (the session cleanup).
 func (s *Server) Close() { s.store.StopCleanup() }
+
+// Metrics are the server's metrics, for main to serve on their own address and for tests.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 // Router exposes the route table, for tests that walk every route.
 func (s *Server) Router() chi.Routes { return s.handler.(chi.Routes) }

@@ -10,6 +10,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/metrics"
 	"thematic/internal/user"
 	"thematic/templates/authview"
 )
@@ -78,12 +79,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if !ok || len(tenants) == 0 {
-		reason := "wrong password"
+		reason, counted := "wrong password", metrics.WrongPassword
 		if cred.ID == "" {
-			reason = "unknown email"
+			reason, counted = "unknown email", metrics.UnknownEmail
 		} else if ok {
-			reason = "no active membership"
+			reason, counted = "no active membership", metrics.NoMembership
 		}
+		s.metrics.SignInFailed(counted)
 		// The attempt was recorded as a failure when it was let through, and taken back only if
 		// the password was right.
 		var again []string
@@ -188,6 +190,9 @@ func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ok, throttled, tenants := res.OK, res.Throttled, res.Tenants
+	if !ok || throttled {
+		s.metrics.SignInFailed(metrics.SecondFactor)
+	}
 	if throttled {
 		return apperr.TooMany("There have been too many wrong codes. Wait 15 minutes and sign in again.")
 	}
@@ -252,6 +257,7 @@ func (s *Server) credentials(ctx context.Context, email, accountKey, addressKey 
 		return user.Credentials{}, false, db.MapError(err)
 	}
 	if !admitted {
+		s.metrics.SignInFailed(metrics.Throttled)
 		return user.Credentials{}, true, user.RecordSignInThrottled(ctx, s.pool, email)
 	}
 	return cred, false, nil

@@ -28,6 +28,7 @@ import (
 	"thematic/internal/db/dbtest"
 	"thematic/internal/demo"
 	"thematic/internal/mail"
+	"thematic/internal/metrics"
 	"thematic/internal/server"
 )
 
@@ -229,7 +230,7 @@ func New(t testing.TB, mods ...func(*config.Config)) *Env {
 	ts.Config.ReadTimeout = cfg.ReadTimeout
 	srv := server.New(cfg, pool, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(srv.Close)
-	deliver := e.startMail(t, d.AppURL, cfg)
+	deliver := e.startMail(t, d.AppURL, cfg, srv.Metrics())
 	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.down.Load() {
 			// Drop the connection without a response: the client sees a network error.
@@ -260,8 +261,9 @@ func New(t testing.TB, mods ...func(*config.Config)) *Env {
 // the mail goes to the development mailbox, and the returned function waits until every queued
 // message has been delivered: the test server calls it after each request that is not a GET, so
 // that a test finds the mail of a request in dev_mail as soon as the response arrives. With an
-// SMTP_URL (a test's own SMTP server) it returns nil and the mail goes when it goes.
-func (e *Env) startMail(t testing.TB, appURL string, cfg config.Config) func(testing.TB) {
+// SMTP_URL (a test's own SMTP server) it returns nil and the mail goes when it goes. Deliveries
+// are counted in m, the server's metrics, as the service counts them.
+func (e *Env) startMail(t testing.TB, appURL string, cfg config.Config, m *metrics.Metrics) func(testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	pool, err := db.Open(ctx, appURL, 4)
@@ -274,7 +276,7 @@ func (e *Env) startMail(t testing.TB, appURL string, cfg config.Config) func(tes
 		t.Fatalf("testenv: mail sender: %v", err)
 	}
 	workers := river.NewWorkers()
-	if err := mail.AddWorker(workers, pool, sender, nil); err != nil {
+	if err := mail.AddWorker(workers, pool, sender, nil, m); err != nil {
 		t.Fatalf("testenv: mail worker: %v", err)
 	}
 	var c *river.Client[pgx.Tx]
