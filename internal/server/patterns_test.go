@@ -9,10 +9,12 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"thematic/internal/finding"
+	"thematic/internal/scale"
 )
 
 func init() {
@@ -91,9 +93,43 @@ func TestPatternsMatchTheCounts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	d := newSynDemo(t, e)
+	total, widespread, one := checkPatterns(t, e, e.signedIn("lead@demo.test"), d.reviewID, 6)
+	if total == 0 || widespread == 0 {
+		t.Fatalf("the demo shows %d patterns, %d in more than half the areas: the test proves nothing", total, widespread)
+	}
+	t.Logf("%d patterns, %d in more than half the areas, %d in one area", total, widespread, one)
+}
+
+// TestPatternsOnAReviewOfAnotherShape: the same check on a review that shares nothing with the
+// demo: another tenant, nine areas and a generated framework, vocabulary and notes.
+func TestPatternsOnAReviewOfAnotherShape(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	m, err := scale.Generate(context.Background(), e.db.Owner, scale.Options{Tenants: 1, Reviews: 1, Areas: 9, Members: 62,
+		Notes: 900, Findings: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := e.client()
+	if r := lead.post("/sign-in", url.Values{"email": {m.LeadEmail}, "password": {m.Password}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: %d\n%s", m.LeadEmail, r.Status, r.Body)
+	}
+	total, widespread, one := checkPatterns(t, e, lead, m.ReviewID, 9)
+	if total == 0 || widespread == 0 {
+		t.Fatalf("the review shows %d patterns, %d in more than half the areas: the test proves nothing", total, widespread)
+	}
+	t.Logf("%d patterns, %d in more than half the areas, %d in one area", total, widespread, one)
+}
+
+// checkPatterns compares each action area's patterns page of a review, as the lead sees it, with
+// the patterns worked out from the notes one by one, and the notes behind each with the
+// product's own list. It returns how many patterns there are, how many are in more than half of
+// the visited areas, and how many in one.
+func checkPatterns(t *testing.T, e *env, lead *client, reviewID string, wantVisited int) (total, widespread, one int) {
+	t.Helper()
 	ctx := context.Background()
 	visited := map[string]bool{}
-	rows, err := e.db.Super.Query(ctx, `SELECT DISTINCT v.area_id::text FROM visits v WHERE v.review_id = $1 AND v.start_date <= current_date`, d.reviewID)
+	rows, err := e.db.Super.Query(ctx, `SELECT DISTINCT v.area_id::text FROM visits v WHERE v.review_id = $1 AND v.start_date <= current_date`, reviewID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,11 +141,11 @@ func TestPatternsMatchTheCounts(t *testing.T) {
 		visited[a] = true
 	}
 	rows.Close()
-	if len(visited) != 6 {
-		t.Fatalf("%d visited areas in the demo, want 6", len(visited))
+	if len(visited) != wantVisited {
+		t.Fatalf("%d visited areas, want %d", len(visited), wantVisited)
 	}
 	var areas []string
-	rows, err = e.db.Super.Query(ctx, `SELECT aa.id::text FROM action_areas aa WHERE aa.review_id = $1`, d.reviewID)
+	rows, err = e.db.Super.Query(ctx, `SELECT aa.id::text FROM action_areas aa WHERE aa.review_id = $1`, reviewID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,11 +157,14 @@ func TestPatternsMatchTheCounts(t *testing.T) {
 		areas = append(areas, a)
 	}
 	rows.Close()
-	lead := e.signedIn("lead@demo.test")
-	total, widespread := 0, 0
+	var tenant string
+	if err := e.db.Super.QueryRow(ctx, `SELECT tenant_id::text FROM reviews WHERE id = $1`, reviewID).Scan(&tenant); err != nil {
+		t.Fatal(err)
+	}
+	of := strconv.Itoa(wantVisited)
 	for _, aa := range areas {
-		want := wantPatterns(t, e, d.reviewID, aa, visited)
-		r := lead.get(d.path("synthesis", aa, "patterns"))
+		want := wantPatterns(t, e, reviewID, aa, visited)
+		r := lead.get("/reviews/" + reviewID + "/synthesis/" + aa + "/patterns")
 		if r.Status != http.StatusOK {
 			t.Fatalf("patterns of %s: %d", aa, r.Status)
 		}
@@ -142,16 +181,19 @@ func TestPatternsMatchTheCounts(t *testing.T) {
 			var n int
 			fmt.Sscan(m[4], &n)
 			got[kind+"|"+html.UnescapeString(strings.TrimSpace(m[2]))+"|"+j] = n
-			if m[5] != "6" {
-				t.Errorf("%s: %s of %s visited areas, want of 6", aa, m[4], m[5])
+			if m[5] != of {
+				t.Errorf("%s: %s of %s visited areas, want of %s", aa, m[4], m[5], of)
 			}
 		}
 		for k, w := range want {
 			if got[k] != w.areas {
 				t.Errorf("action area %s: pattern %q in %d areas on the page, want %d", aa, k, got[k], w.areas)
 			}
-			if w.areas > 3 {
+			switch {
+			case w.areas*2 > wantVisited:
 				widespread++
+			case w.areas == 1:
+				one++
 			}
 		}
 		for k := range got {
@@ -161,12 +203,7 @@ func TestPatternsMatchTheCounts(t *testing.T) {
 		}
 		total += len(want)
 		// The product's own list agrees on the notes behind each pattern.
-		var ps []finding.Pattern
-		var tenant string
-		if err := e.db.Super.QueryRow(ctx, `SELECT tenant_id::text FROM reviews WHERE id = $1`, d.reviewID).Scan(&tenant); err != nil {
-			t.Fatal(err)
-		}
-		ps, _, err = finding.Patterns(ctx, e.db.Super, tenant, d.reviewID, aa, "")
+		ps, _, err := finding.Patterns(ctx, e.db.Super, tenant, reviewID, aa, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,10 +216,7 @@ func TestPatternsMatchTheCounts(t *testing.T) {
 			}
 		}
 	}
-	if total == 0 || widespread == 0 {
-		t.Fatalf("the demo shows %d patterns, %d in more than half the areas: the test proves nothing", total, widespread)
-	}
-	t.Logf("%d patterns over %d action areas, %d in more than half the areas", total, len(areas), widespread)
+	return total, widespread, one
 }
 
 // TestFindingDraftedFromAPattern: the lead drafts a finding from a pattern; saving it (twice, a

@@ -10,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"thematic/internal/finding"
+	"thematic/internal/scale"
 )
 
 func init() {
@@ -193,4 +196,81 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// areaNamesIn lists the area names a page shows outside the notes' own words, and counts its
+// pseudonyms.
+func areaNamesIn(t *testing.T, c *client, path string, names []string) (shown []string, labels int) {
+	t.Helper()
+	r := c.get(path)
+	if r.Status != http.StatusOK {
+		t.Fatalf("%s: %d", path, r.Status)
+	}
+	body := html.UnescapeString(r.Body)
+	body = regexp.MustCompile(`(?s)<blockquote.*?</blockquote>|<p class="govuk-body app-note-excerpt">.*?</p>`).ReplaceAllString(body, "")
+	for _, n := range names {
+		if strings.Contains(body, ">"+n) || strings.Contains(body, n+", ") || strings.Contains(body, n+"<") {
+			shown = append(shown, n)
+		}
+	}
+	return shown, len(pseudonymRE.FindAllString(body, -1))
+}
+
+// TestAreaPseudonymsOnAReviewOfAnotherShape: on a review of another tenant with nine areas and a
+// framework of its own, pseudonyms hide every name on the internal views and deal nine letters.
+func TestAreaPseudonymsOnAReviewOfAnotherShape(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	m, err := scale.Generate(ctx, e.db.Owner, scale.Options{Tenants: 1, Reviews: 1, Areas: 9, Members: 62, Notes: 450, Findings: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := e.client()
+	if r := lead.post("/sign-in", url.Values{"email": {m.LeadEmail}, "password": {m.Password}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: %d\n%s", m.LeadEmail, r.Status, r.Body)
+	}
+	var names []string
+	rows, err := e.db.Super.Query(ctx, `SELECT la.display_name FROM review_areas ra JOIN local_authorities la ON la.ons_code = ra.ons_code
+		WHERE ra.review_id = $1`, m.ReviewID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(names) != 9 {
+		t.Fatalf("%d areas (%v), want 9", len(names), err)
+	}
+	base := "/reviews/" + m.ReviewID
+	aa := m.ActionAreaIDs[0]
+	internal := []string{base + "/evidence", base + "/coverage", base + "/synthesis/" + aa, base + "/synthesis/" + aa + "/patterns"}
+	for _, p := range internal {
+		if shown, _ := areaNamesIn(t, lead, p, names); len(shown) == 0 {
+			t.Fatalf("%s shows no area name before pseudonyms are on: the check proves nothing", p)
+		}
+	}
+	if r := lead.post(base+"/areas/pseudonyms", url.Values{"pseudonyms": {"on"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("pseudonyms on: %d\n%s", r.Status, r.Body)
+	}
+	for _, p := range internal {
+		shown, labels := areaNamesIn(t, lead, p, names)
+		if len(shown) > 0 {
+			t.Errorf("%s still names %v with pseudonyms on", p, shown)
+		}
+		if labels == 0 {
+			t.Errorf("%s shows no pseudonym", p)
+		}
+	}
+	rows, err = e.db.Super.Query(ctx, `SELECT pseudonym FROM review_areas WHERE review_id = $1 ORDER BY pseudonym`, m.ReviewID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	letters, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	want := []string{"Area A", "Area B", "Area C", "Area D", "Area E", "Area F", "Area G", "Area H", "Area I"}
+	if err != nil || !slices.Equal(letters, want) {
+		t.Fatalf("labels %v (%v), want %v", letters, err, want)
+	}
+	// The areas page keeps the names.
+	if shown, _ := areaNamesIn(t, lead, base+"/areas", names); len(shown) != 9 {
+		t.Errorf("the areas page names %d of the 9 areas", len(shown))
+	}
 }
