@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -465,11 +466,18 @@ func ComparePage(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, from, to 
 	return c, err
 }
 
-// ExportDoc is the report to download: the published version, exactly as it was published,
+// ExportDoc is ExportVersion without the number.
+func ExportDoc(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (*Doc, error) {
+	doc, _, err := ExportVersion(ctx, pool, sc)
+	return doc, err
+}
+
+// ExportVersion is the report to download: the published version, exactly as it was published,
 // while the report is published (whatever changes in the review's data meanwhile), else the
 // report as built now.
-func ExportDoc(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (*Doc, error) {
+func ExportVersion(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (*Doc, int, error) {
 	var doc *Doc
+	var n int
 	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
 		st, err := LoadState(ctx, tx, sc.TenantID, sc.ReviewID)
 		if err != nil {
@@ -477,14 +485,50 @@ func ExportDoc(ctx context.Context, pool *pgxpool.Pool, sc db.Scope) (*Doc, erro
 		}
 		if st.Locked() && st.PublishedVersion > 0 {
 			v, err := LoadVersion(ctx, tx, sc.TenantID, sc.ReviewID, st.PublishedVersion)
-			doc = v.Doc
+			doc, n = v.Doc, st.PublishedVersion
 			return err
 		}
 		b, err := buildTx(ctx, tx, sc, LoadOptions{})
 		doc = &b.Doc
 		return err
 	})
-	return doc, err
+	return doc, n, err
+}
+
+// VersionPDF is the PDF kept of saved version n, or nil when it has not been printed yet.
+func VersionPDF(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, n int) ([]byte, error) {
+	var pdf []byte
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT pdf FROM report_version_pdfs WHERE tenant_id = $1 AND review_id = $2 AND number = $3`,
+			sc.TenantID, sc.ReviewID, n).Scan(&pdf)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("report: version pdf: %w", err)
+		}
+		return nil
+	})
+	return pdf, err
+}
+
+// KeepVersionPDF keeps pdf as saved version n's PDF unless one is kept already (another request
+// printed it first), and returns the PDF kept: what every download of the version gives.
+func KeepVersionPDF(ctx context.Context, pool *pgxpool.Pool, sc db.Scope, n int, pdf []byte) ([]byte, error) {
+	var kept []byte
+	sum := sha256.Sum256(pdf)
+	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO report_version_pdfs (tenant_id, review_id, number, pdf, sha256)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, sc.TenantID, sc.ReviewID, n, pdf, sum[:]); err != nil {
+			return fmt.Errorf("report: keep version pdf: %w", db.MapError(err))
+		}
+		if err := tx.QueryRow(ctx, `SELECT pdf FROM report_version_pdfs WHERE tenant_id = $1 AND review_id = $2 AND number = $3`,
+			sc.TenantID, sc.ReviewID, n).Scan(&kept); err != nil {
+			return fmt.Errorf("report: keep version pdf: %w", err)
+		}
+		return nil
+	})
+	return kept, err
 }
 
 // VersionDoc is saved version n's document, as it was saved.

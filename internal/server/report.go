@@ -472,11 +472,11 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := report.FormatOf(chi.URLParam(r, "format")); !ok {
 		return apperr.NotFound("Export format not found")
 	}
-	doc, err := report.ExportDoc(r.Context(), s.pool, scopeOf(r))
+	doc, version, err := report.ExportVersion(r.Context(), s.pool, scopeOf(r))
 	if err != nil {
 		return err
 	}
-	return s.sendExport(w, r, doc, chi.URLParam(r, "format"))
+	return s.sendReport(w, r, doc, version, chi.URLParam(r, "format"))
 }
 
 // reportVersionExport downloads a saved version as it was saved.
@@ -492,7 +492,36 @@ func (s *Server) reportVersionExport(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.sendExport(w, r, doc, chi.URLParam(r, "format"))
+	return s.sendReport(w, r, doc, n, chi.URLParam(r, "format"))
+}
+
+// sendReport writes the report's document, saved version n's (0 for the report as built now), as
+// a download. A version's PDF is kept the first time it is printed and given ever after.
+func (s *Server) sendReport(w http.ResponseWriter, r *http.Request, doc *report.Doc, n int, format string) error {
+	if format != "pdf" || n == 0 {
+		return s.sendExport(w, r, doc, format)
+	}
+	pdf, err := report.VersionPDF(r.Context(), s.pool, scopeOf(r), n)
+	if err != nil {
+		return err
+	}
+	if pdf == nil {
+		var buf bytes.Buffer
+		if err := report.WritePDF(r.Context(), &buf, doc); err != nil {
+			if errors.Is(err, report.ErrNoChromium) {
+				return s.sendExport(w, r, doc, format) // says so on the page
+			}
+			return err
+		}
+		if pdf, err = report.KeepVersionPDF(r.Context(), s.pool, scopeOf(r), n, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	f, _ := report.FormatOf(format)
+	exportHeaders(w, doc, f)
+	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
+	_, _ = w.Write(pdf)
+	return nil
 }
 
 // sendExport writes a report document as a download in format.
@@ -501,13 +530,7 @@ func (s *Server) sendExport(w http.ResponseWriter, r *http.Request, doc *report.
 	if !ok {
 		return apperr.NotFound("Export format not found")
 	}
-	headers := func() {
-		h := w.Header()
-		h.Set("Content-Type", f.ContentType)
-		h.Set("Content-Disposition", `attachment; filename="`+report.FileName(doc.Title, f.Ext)+`"`)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "no-store")
-	}
+	headers := func() { exportHeaders(w, doc, f) }
 	if f.Buffered {
 		// Printing can fail before the first byte (no Chromium): the page says so instead.
 		var buf bytes.Buffer
@@ -529,6 +552,15 @@ func (s *Server) sendExport(w http.ResponseWriter, r *http.Request, doc *report.
 		s.logger(r.Context()).Error("report export", "format", format, "err", err)
 	}
 	return nil
+}
+
+// exportHeaders are a download's headers.
+func exportHeaders(w http.ResponseWriter, doc *report.Doc, f report.Format) {
+	h := w.Header()
+	h.Set("Content-Type", f.ContentType)
+	h.Set("Content-Disposition", `attachment; filename="`+report.FileName(doc.Title, f.Ext)+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
 }
 
 func safeURL(s string) templ.SafeURL { return templ.SafeURL(s) }

@@ -226,4 +226,17 @@ func TestPublishedReportExportsAreFrozen(t *testing.T) {
 	if r := lead.get(f.path("/versions/1/export/rtf")); r.Status != http.StatusNotFound {
 		t.Errorf("an unknown format: %d", r.Status)
 	}
+	// The published version's PDF was printed once and kept: it is the file every download gives
+	// (the browser is never asked again, so its next print cannot differ).
+	if report.ChromiumPath() != "" {
+		var kept int
+		if err := f.e.db.Super.QueryRow(context.Background(), `SELECT count(*) FROM report_version_pdfs WHERE review_id = $1 AND number = $2`,
+			f.reviewID, pub).Scan(&kept); err != nil || kept != 1 {
+			t.Fatalf("%d kept PDFs of the published version (%v), want 1", kept, err)
+		}
+		f.soExec(t, `UPDATE report_version_pdfs SET pdf = convert_to('%PDF-kept', 'UTF8') WHERE review_id = $1`, f.reviewID)
+		if got := download(f.path("/versions/" + strconv.Itoa(pub) + "/export/pdf")); got != "%PDF-kept" {
+			t.Errorf("the version's PDF was printed again (%d bytes), not the kept file given", len(got))
+		}
+	}
 }
