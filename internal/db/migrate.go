@@ -7,6 +7,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for goose
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"thematic/migrations"
 )
@@ -23,7 +24,15 @@ func NewMigrator(url string) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate: open: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	// Replicas starting together each run the migrations: goose's advisory lock lets one apply
+	// them while the others wait (polling each second, for up to ten minutes), then find nothing
+	// pending.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 600))
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("migrate: lock: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS, goose.WithSessionLocker(locker))
 	if err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("migrate: provider: %w", err)

@@ -5,6 +5,7 @@ package dbtest
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"net"
@@ -13,9 +14,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/peterldowns/pgtestdb"
 	"github.com/peterldowns/pgtestdb/migrators/goosemigrator"
@@ -162,4 +165,35 @@ func repoRoot() string {
 			return dir
 		}
 	}
+}
+
+// Empty is a database with no migrations applied, owned by the migration owner, on the test
+// server, as a fresh installation has: for tests of starting up (replicas migrating together). It
+// is dropped when the test ends. It returns the owner's and the application role's URLs.
+func Empty(t testing.TB) (ownerURL, appURL string) {
+	t.Helper()
+	srv := Server(t)
+	ctx := context.Background()
+	name := "empty_" + strings.ToLower(rand.Text())
+	conn, err := pgx.Connect(ctx, srv.SuperURL("postgres"))
+	if err != nil {
+		t.Fatalf("dbtest: empty: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name+` OWNER `+devdb.OwnerRole); err != nil {
+		t.Fatalf("dbtest: empty: %v", err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), srv.SuperURL("postgres"))
+		if err != nil {
+			t.Logf("dbtest: drop %s: %v", name, err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+			t.Logf("dbtest: drop %s: %v", name, err)
+		}
+	})
+	owner := withUser(srv.SuperURL(name), devdb.OwnerRole, srv.Password)
+	return owner, withUser(owner, devdb.AppRole, srv.Password)
 }
