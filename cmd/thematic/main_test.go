@@ -222,7 +222,12 @@ func TestServeShutsDownGracefully(t *testing.T) {
 
 func waitForAddr(t *testing.T, logs *lockedBuffer) string {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	return waitForAddrWithin(t, logs, 20*time.Second)
+}
+
+func waitForAddrWithin(t *testing.T, logs *lockedBuffer, d time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		for _, line := range strings.Split(logs.String(), "\n") {
 			var m map[string]any

@@ -14,7 +14,7 @@ import (
 // then find nothing pending. Every migration is applied once, and none fails.
 func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
 	t.Parallel()
-	ownerURL, _ := dbtest.Empty(t)
+	ownerURL := dbtest.Empty(t).OwnerURL
 	ctx := context.Background()
 	applied := make([]int, 3)
 	errs := make([]error, 3)

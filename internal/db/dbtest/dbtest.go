@@ -169,8 +169,8 @@ func repoRoot() string {
 
 // Empty is a database with no migrations applied, owned by the migration owner, on the test
 // server, as a fresh installation has: for tests of starting up (replicas migrating together). It
-// is dropped when the test ends. It returns the owner's and the application role's URLs.
-func Empty(t testing.TB) (ownerURL, appURL string) {
+// is dropped when the test ends.
+func Empty(t testing.TB) EmptyDB {
 	t.Helper()
 	srv := Server(t)
 	ctx := context.Background()
@@ -194,6 +194,11 @@ func Empty(t testing.TB) (ownerURL, appURL string) {
 			t.Logf("dbtest: drop %s: %v", name, err)
 		}
 	})
-	owner := withUser(srv.SuperURL(name), devdb.OwnerRole, srv.Password)
-	return owner, withUser(owner, devdb.AppRole, srv.Password)
+	super := srv.SuperURL(name)
+	return EmptyDB{OwnerURL: withUser(super, devdb.OwnerRole, srv.Password), AppURL: withUser(super, devdb.AppRole, srv.Password),
+		SuperURL: super}
 }
+
+// EmptyDB is an unmigrated database's URLs: as the migration owner, the application role and the
+// superuser (which row-level security does not bind, for a test to inspect any row).
+type EmptyDB struct{ OwnerURL, AppURL, SuperURL string }
