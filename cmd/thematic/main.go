@@ -67,7 +67,8 @@ Usage:
   thematic user set-password           set a user's password
   thematic report export               write a review's report as HTML, Govspeak, DOCX or PDF
   thematic review export|import        write a whole review to a JSON archive, or import one as a new review
-  thematic db start|stop|url           start, stop or print the URL of the private PostgreSQL
+  thematic db start|stop|url           start (--standby N: with streaming standbys), stop or print the URL of the private PostgreSQL
+  thematic db promote                  make a standby of the private PostgreSQL the primary (after losing the primary)
 
 Every command takes --help. Configuration comes from the environment (see README.md).
 With DATABASE_URL unset, a private PostgreSQL is started in DATA_DIR (default .data/dev).
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tenantCreate(ctx, cfg, rest, stdout)
 	case "user create", "user set-password":
 		return userCommand(ctx, cfg, sub, rest, stdin, stdout)
-	case "db start", "db stop", "db url":
+	case "db start", "db stop", "db url", "db promote":
 		return dbCommand(ctx, cfg, sub, rest, stdout)
 	case "report export":
 		return reportExport(ctx, cfg, rest, stdout)
@@ -572,6 +573,7 @@ func dbCommand(ctx context.Context, cfg config.Config, sub string, args []string
 	fs := flags("db "+sub, "Start or stop the private PostgreSQL kept in DATA_DIR (used when DATABASE_URL is unset).", stdout)
 	dir := fs.String("dir", cfg.DataDir, "data folder")
 	fast := fs.Bool("fast", false, "turn off fsync (for tests only: data may be lost in a crash)")
+	standbys := fs.Int("standby", 0, "start: keep N streaming standbys beside the server, commits waiting for one of them; promote: which standby (default 1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -584,6 +586,15 @@ func dbCommand(ctx context.Context, cfg config.Config, sub string, args []string
 		fmt.Fprintln(stdout, srv.OwnerURL())
 		return nil
 	}
+	if sub == "promote" {
+		n := max(*standbys, 1)
+		port, err := devdb.Promote(ctx, *dir, n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "standby%d is the primary now, on 127.0.0.1:%d; servers on the failover URL find it by themselves\n", n, port)
+		return nil
+	}
 	if sub == "stop" {
 		if err := devdb.Stop(*dir); err != nil {
 			return err
@@ -591,11 +602,20 @@ func dbCommand(ctx context.Context, cfg config.Config, sub string, args []string
 		fmt.Fprintf(stdout, "stopped PostgreSQL in %s\n", *dir)
 		return nil
 	}
-	srv, err := devdb.Ensure(ctx, devdb.Options{Dir: *dir, Fast: *fast, Log: func(f string, a ...any) { fmt.Fprintf(stdout, f+"\n", a...) }})
+	srv, err := devdb.Ensure(ctx, devdb.Options{Dir: *dir, Fast: *fast, Standbys: *standbys,
+		Log: func(f string, a ...any) { fmt.Fprintf(stdout, f+"\n", a...) }})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "PostgreSQL is running in %s on 127.0.0.1:%d\n", srv.Dir, srv.Port)
+	if len(srv.Standbys) > 0 {
+		for _, sb := range srv.Standbys {
+			fmt.Fprintf(stdout, "standby %s streams from it on 127.0.0.1:%d (synchronous: a commit waits for one standby)\n", sb.Name, sb.Port)
+		}
+		// The URLs that find whichever server accepts writes, for serve after a failover.
+		fmt.Fprintf(stdout, "DATABASE_URL=%s\nAPP_DATABASE_URL=%s\n", srv.FailoverURL(devdb.OwnerRole, devdb.Database),
+			srv.FailoverURL(devdb.AppRole, devdb.Database))
+	}
 	return nil
 }
 

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"thematic/internal/demo"
 	"thematic/internal/devdb"
 )
 
@@ -54,58 +48,17 @@ func TestDatabaseOutageDuringNoteLoad(t *testing.T) {
 	if err := run(bg, []string{"seed", "demo"}, getenv, nil, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	super, err := pgxpool.New(bg, srv.SuperURL(devdb.Database))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reviewID, visitID, sourceID, start string
-	err = super.QueryRow(bg, `SELECT v.review_id, v.id, v.start_date::text FROM visits v
-		JOIN review_areas a ON a.id = v.area_id WHERE a.ons_code = 'E06000057'`).Scan(&reviewID, &visitID, &start)
-	if err == nil {
-		err = super.QueryRow(bg, `SELECT id FROM evidence_sources WHERE review_id = $1 ORDER BY position LIMIT 1`, reviewID).Scan(&sourceID)
-	}
-	super.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	day, _ := time.Parse("2006-01-02", start)
-
 	ctx, cancel := context.WithCancel(bg)
 	defer cancel()
 	logs := &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, getenv, nil, io.Discard, logs) }()
 	base := "http://" + waitForAddr(t, logs)
+	load := newNoteLoad(t, base, srv.SuperURL(devdb.Database))
 
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	token := func(path string) string {
-		res, err := c.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		m := stopCSRF.FindSubmatch(b)
-		if m == nil {
-			t.Fatalf("no CSRF token on %s", path)
-		}
-		return string(m[1])
-	}
-	res, err := c.PostForm(base+"/sign-in", url.Values{"csrf_token": {token("/sign-in")}, "email": {"inspector@demo.test"}, "password": {demo.Password}})
-	if err != nil || res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign in: %v %v", res, err)
-	}
-	res.Body.Close()
-	csrf := token("/reviews/" + reviewID + "/visits/" + visitID + "/notes/new")
-	post := base + "/reviews/" + reviewID + "/visits/" + visitID + "/notes"
-
-	// Open loop: one save every 1/rate seconds, each in its own goroutine.
 	var mu sync.Mutex
-	acked, statuses := []string{}, map[int]int{}
-	var downSeen, afterOK bool
+	var downSeen bool
 	var killedAt, restartedAt time.Time
-	var wg sync.WaitGroup
 	began := time.Now()
 	go func() {
 		time.Sleep(outageAt)
@@ -135,7 +88,6 @@ func TestDatabaseOutageDuringNoteLoad(t *testing.T) {
 		restartedAt = time.Now()
 		mu.Unlock()
 	}()
-	tick := time.NewTicker(time.Second / time.Duration(rate))
 	// The load runs for total and, however slowly PostgreSQL starts again on a busy machine, for
 	// recoverFor after the restart (at most total+30 s in all), so that recovery is always seen.
 	const recoverFor = 3 * time.Second
@@ -147,40 +99,12 @@ func TestDatabaseOutageDuringNoteLoad(t *testing.T) {
 		}
 		return (restartedAt.IsZero() || time.Since(restartedAt) < recoverFor) && time.Since(began) < total+30*time.Second
 	}
-	for i := 0; going(); i++ {
-		<-tick.C
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			key := fmt.Sprintf("outage-%06d", i)
-			form := url.Values{"csrf_token": {csrf}, "idempotency_key": {key}, "source": {sourceID},
-				"note-date-day": {fmt.Sprint(day.Day())}, "note-date-month": {fmt.Sprint(int(day.Month()))},
-				"note-date-year": {fmt.Sprint(day.Year())}, "body": {"Parents said the hub was easy to reach. " + key},
-				"judgement": {"strength"}, "action": {"save"}}
-			res, err := c.PostForm(post, form)
-			status := 0
-			if err == nil {
-				status = res.StatusCode
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			statuses[status]++
-			if status == http.StatusSeeOther {
-				acked = append(acked, key)
-				if !restartedAt.IsZero() {
-					afterOK = true
-				}
-			}
-		}()
-	}
-	tick.Stop()
-	wg.Wait()
+	load.run("outage", rate, going)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
 	}
+	statuses := load.statuses
 	t.Logf("saves by status: %v; outage %s", statuses, restartedAt.Sub(killedAt).Round(time.Millisecond))
 	for s, n := range statuses {
 		if s != http.StatusSeeOther && s != http.StatusServiceUnavailable {
@@ -193,20 +117,10 @@ func TestDatabaseOutageDuringNoteLoad(t *testing.T) {
 	if statuses[http.StatusServiceUnavailable] == 0 {
 		t.Error("no save was refused during the outage")
 	}
-	if !afterOK {
+	if !load.ackedAfter(restartedAt) {
 		t.Error("no save succeeded after PostgreSQL came back: the server did not recover by itself")
 	}
-	super, err = pgxpool.New(bg, srv.SuperURL(devdb.Database))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer super.Close()
-	var stored, dup int
-	if err := super.QueryRow(bg, `SELECT count(*), count(*) - count(DISTINCT idempotency_key) FROM evidence_notes
-		WHERE idempotency_key = ANY($1)`, acked).Scan(&stored, &dup); err != nil {
-		t.Fatal(err)
-	}
-	if stored != len(acked) || dup != 0 {
-		t.Fatalf("%d acknowledged saves, %d stored, %d twice", len(acked), stored, dup)
+	if stored, dup := load.stored(srv.SuperURL(devdb.Database)); stored != len(load.acked) || dup != 0 {
+		t.Fatalf("%d acknowledged saves, %d stored, %d twice", len(load.acked), stored, dup)
 	}
 }

@@ -38,13 +38,17 @@ type Options struct {
 	Fast bool   // fsync off: for tests only
 	Port int    // the port to listen on; 0 picks a free one
 	Log  func(format string, args ...any)
+	// Standbys is how many streaming replicas to keep beside the server (standby.go): a commit
+	// then waits until one of them has it on disk. Not with Fast.
+	Standbys int
 }
 
 // Server describes a running private server.
 type Server struct {
 	Dir      string
 	Port     int
-	Password string // for the superuser and both roles: the server listens on loopback only
+	Password string    // for the superuser and both roles: the server listens on loopback only
+	Standbys []Standby // its streaming replicas, when asked for
 }
 
 // SuperURL connects as the bootstrap superuser.
@@ -70,6 +74,11 @@ var ErrNoBinaries = errors.New("no PostgreSQL server binaries found (initdb, pg_
 func BinDir() (string, error) {
 	if p, err := exec.LookPath("pg_ctl"); err == nil {
 		if _, err := exec.LookPath("initdb"); err == nil {
+			// A link on PATH (/usr/local/bin/pg_ctl) stands for the folder of the whole set of
+			// binaries (pg_basebackup too): follow it there.
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				p = real
+			}
 			return filepath.Dir(p), nil
 		}
 	}
@@ -155,7 +164,10 @@ func Ensure(ctx context.Context, opts Options) (Server, error) {
 	if port, ok := runningPort(pgdata); ok {
 		srv.Port = port
 		if err := waitReady(ctx, srv); err == nil {
-			return srv, bootstrap(ctx, srv)
+			if err := bootstrap(ctx, srv); err != nil {
+				return Server{}, err
+			}
+			return srv, ensureStandbys(ctx, bin, &srv, opts)
 		}
 	}
 	if srv.Port, err = choosePort(dir, opts.Port, opts.Log); err != nil {
@@ -165,6 +177,9 @@ func Ensure(ctx context.Context, opts Options) (Server, error) {
 	conf := []string{
 		"-c", "listen_addresses=127.0.0.1", "-c", "port=" + strconv.Itoa(srv.Port),
 		"-c", "unix_socket_directories=", "-c", "max_connections=300",
+	}
+	if opts.Fast && opts.Standbys > 0 {
+		return Server{}, errors.New("devdb: standbys need a durable server, not a fast one")
 	}
 	if opts.Fast {
 		conf = append(conf, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
@@ -176,22 +191,43 @@ func Ensure(ctx context.Context, opts Options) (Server, error) {
 	if err := waitReady(ctx, srv); err != nil {
 		return Server{}, err
 	}
-	return srv, bootstrap(ctx, srv)
+	if err := bootstrap(ctx, srv); err != nil {
+		return Server{}, err
+	}
+	return srv, ensureStandbys(ctx, bin, &srv, opts)
 }
 
 // Kill stops the server in dir at once, as a crash would (immediate shutdown: no checkpoint,
 // recovery on the next start). Fault tests use it.
 func Kill(dir string) error { return stop(dir, "immediate") }
 
-// Stop stops the server in dir if it is running.
-func Stop(dir string) error { return stop(dir, "fast") }
+// Stop stops the server in dir if it is running, and its standbys.
+func Stop(dir string) error {
+	if err := stop(dir, "fast"); err != nil {
+		return err
+	}
+	rdir, err := ResolveDir(dir)
+	if err != nil {
+		return err
+	}
+	standbys, _ := filepath.Glob(filepath.Join(rdir, "standby*", "pgdata"))
+	for _, pgdata := range standbys {
+		if err := stopData(pgdata, "fast"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func stop(dir, mode string) error {
 	dir, err := ResolveDir(dir)
 	if err != nil {
 		return err
 	}
-	pgdata := filepath.Join(dir, "pgdata")
+	return stopData(filepath.Join(dir, "pgdata"), mode)
+}
+
+func stopData(pgdata, mode string) error {
 	if _, ok := runningPort(pgdata); !ok {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -208,7 +209,7 @@ func TestEnsureReusesAndStops(t *testing.T) {
 		}
 	}
 	srv := servers[0]
-	if servers[1] != srv {
+	if !reflect.DeepEqual(servers[1], srv) {
 		t.Fatalf("concurrent Ensure gave two servers: %+v and %+v", servers[0], servers[1])
 	}
 	if srv.Dir != dir || srv.Port == 0 || srv.Password == "" {
@@ -219,7 +220,7 @@ func TestEnsureReusesAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again != srv {
+	if !reflect.DeepEqual(again, srv) {
 		t.Errorf("second Ensure = %+v, want the running %+v", again, srv)
 	}
 	if len(logs) > 0 {
