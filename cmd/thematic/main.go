@@ -69,6 +69,7 @@ Usage:
   thematic review export|import        write a whole review to a JSON archive, or import one as a new review
   thematic db start|stop|url           start (--standby N: with streaming standbys), stop or print the URL of the private PostgreSQL
   thematic db promote                  make a standby of the private PostgreSQL the primary (after losing the primary)
+  thematic db backup|restore           base backup with WAL archived; restore --to TIME --into DIR (point-in-time recovery)
 
 Every command takes --help. Configuration comes from the environment (see README.md).
 With DATABASE_URL unset, a private PostgreSQL is started in DATA_DIR (default .data/dev).
@@ -108,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tenantCreate(ctx, cfg, rest, stdout)
 	case "user create", "user set-password":
 		return userCommand(ctx, cfg, sub, rest, stdin, stdout)
-	case "db start", "db stop", "db url", "db promote":
+	case "db start", "db stop", "db url", "db promote", "db backup", "db restore":
 		return dbCommand(ctx, cfg, sub, rest, stdout)
 	case "report export":
 		return reportExport(ctx, cfg, rest, stdout)
@@ -574,8 +575,33 @@ func dbCommand(ctx context.Context, cfg config.Config, sub string, args []string
 	dir := fs.String("dir", cfg.DataDir, "data folder")
 	fast := fs.Bool("fast", false, "turn off fsync (for tests only: data may be lost in a crash)")
 	standbys := fs.Int("standby", 0, "start: keep N streaming standbys beside the server, commits waiting for one of them; promote: which standby (default 1)")
+	to := fs.String("to", "", "restore: the moment to recover to, RFC 3339 (2026-12-08T09:30:00Z)")
+	into := fs.String("into", "", "restore: a new data folder for the restored server")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	logTo := func(f string, a ...any) { fmt.Fprintf(stdout, f+"\n", a...) }
+	switch sub {
+	case "backup":
+		path, err := devdb.Backup(ctx, devdb.Options{Dir: *dir, Log: logTo})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "backup taken: %s\n", path)
+		return nil
+	case "restore":
+		at, err := time.Parse(time.RFC3339Nano, *to)
+		if err != nil || *into == "" {
+			fs.Usage()
+			return errors.New("give --to with a time such as 2026-12-08T09:30:00Z and --into with a new folder")
+		}
+		srv, err := devdb.Restore(ctx, *dir, at, *into, logTo)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "restored to %s: PostgreSQL is running in %s on 127.0.0.1:%d\nDATABASE_URL=%s\nAPP_DATABASE_URL=%s\n",
+			at.UTC().Format(time.RFC3339Nano), srv.Dir, srv.Port, srv.OwnerURL(), srv.AppURL())
+		return nil
 	}
 	if sub == "url" {
 		// The owner's URL, for pg_dump and psql; it holds the local password.

@@ -174,10 +174,7 @@ func Ensure(ctx context.Context, opts Options) (Server, error) {
 		return Server{}, err
 	}
 	opts.Log("starting PostgreSQL on 127.0.0.1:%d", srv.Port)
-	conf := []string{
-		"-c", "listen_addresses=127.0.0.1", "-c", "port=" + strconv.Itoa(srv.Port),
-		"-c", "unix_socket_directories=", "-c", "max_connections=300",
-	}
+	conf := serverConf(srv.Port)
 	if opts.Fast && opts.Standbys > 0 {
 		return Server{}, errors.New("devdb: standbys need a durable server, not a fast one")
 	}
@@ -195,6 +192,13 @@ func Ensure(ctx context.Context, opts Options) (Server, error) {
 		return Server{}, err
 	}
 	return srv, ensureStandbys(ctx, bin, &srv, opts)
+}
+
+// serverConf is how every server here starts: on loopback only, at port, with room for the
+// parallel tests' connections (a standby or a restored copy needs at least the primary's).
+func serverConf(port int, more ...string) []string {
+	return append([]string{"-c", "listen_addresses=127.0.0.1", "-c", "port=" + strconv.Itoa(port),
+		"-c", "unix_socket_directories=", "-c", "max_connections=300"}, more...)
 }
 
 // Kill stops the server in dir at once, as a crash would (immediate shutdown: no checkpoint,

@@ -99,8 +99,7 @@ func ensureStandbys(ctx context.Context, bin string, srv *Server, opts Options) 
 			return err
 		}
 		opts.Log("starting standby %s on 127.0.0.1:%d", sb.Name, sb.Port)
-		conf := []string{"-c", "listen_addresses=127.0.0.1", "-c", "port=" + strconv.Itoa(sb.Port), "-c", "unix_socket_directories=",
-			"-c", "max_connections=300", "-c", "hot_standby=on"}
+		conf := serverConf(sb.Port, "-c", "hot_standby=on")
 		args := []string{"-D", pgdata, "-l", filepath.Join(sb.Dir, "postgres.log"), "-w", "-t", "60", "-o", shellJoin(conf), "start"}
 		if out, err := asPostgres(filepath.Join(bin, "pg_ctl"), args...).CombinedOutput(); err != nil {
 			return fmt.Errorf("devdb: pg_ctl start %s: %w: %s (see %s)", sb.Name, err, out, filepath.Join(sb.Dir, "postgres.log"))
