@@ -10,6 +10,7 @@ import (
 	"thematic/internal/auth"
 	"thematic/internal/db"
 	"thematic/internal/form"
+	"thematic/internal/sso"
 	"thematic/internal/user"
 	"thematic/templates/authview"
 )
@@ -32,6 +33,10 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
 	f := authview.SignInForm{Errors: &form.Errors{}, Next: r.URL.Query().Get("next")}
 	f.Notice = s.sessions.PopString(r.Context(), "notice")
 	f.SignedOut = f.Notice == signedOutNotice
+	f.SSO = s.ssoButtons(r, f.Next)
+	if u := s.sessions.PopString(r.Context(), "provider_logout"); u != "" && f.SignedOut {
+		f.ProviderLogout = &authview.SSOButton{Name: s.sessions.PopString(r.Context(), "provider_logout_name"), URL: u}
+	}
 	if r.URL.Query().Get("timeout") != "" && f.Notice == "" {
 		f.Notice = "You were signed out because you had not used the service for a while. Sign in again to continue."
 	}
@@ -98,6 +103,26 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		p := s.page(r, "Sign in")
 		p.HasError = true
 		s.render(w, r, http.StatusUnauthorized, authview.SignIn(p, f))
+		return nil
+	}
+
+	// An organisation that requires its staff to sign in through its identity provider is not
+	// signed in to with a password by its staff; with no other organisation, the page says so.
+	tenants, required, err := sso.PasswordTenants(ctx, s.pool, tenants)
+	if err != nil {
+		return err
+	}
+	if len(tenants) == 0 {
+		if err := user.RecordSignInFailure(ctx, s.pool, cred.ID, email, map[string]string{"reason": "single sign-on required"}); err != nil {
+			return err
+		}
+		for _, e := range required {
+			f.SSO = append(f.SSO, authview.SSOButton{Name: e.Name, URL: ssoStartPath(e.Slug, safeNext(f.Next))})
+		}
+		f.Errors.Add("email", "Your organisation asks its staff to sign in with single sign-on: use the “Sign in with "+required[0].Name+"” button")
+		p := s.page(r, "Sign in")
+		p.HasError = true
+		s.render(w, r, http.StatusForbidden, authview.SignIn(p, f))
 		return nil
 	}
 
@@ -214,8 +239,14 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	// The identity provider's own sign-out is offered on the next page, when it has one.
+	providerLogout, providerName := s.sessions.GetString(ctx, "sso_logout"), s.sessions.GetString(ctx, "sso_logout_name")
 	if err := s.sessions.Destroy(ctx); err != nil {
 		return err
+	}
+	if providerLogout != "" {
+		s.sessions.Put(ctx, "provider_logout", providerLogout)
+		s.sessions.Put(ctx, "provider_logout_name", providerName)
 	}
 	// Nothing of the session stays on the device: the service worker's caches, the notes queue and
 	// drafts go (the page's script warned about unsent notes before the form was sent).
