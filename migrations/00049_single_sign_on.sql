@@ -76,10 +76,45 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
 $$ SELECT p.tenant_id, t.slug, p.name FROM sso_providers p JOIN tenants t ON t.id = p.tenant_id
    WHERE p.tenant_id = ANY(p_tenants) AND p.require_for_staff ORDER BY t.name $$;
 
-REVOKE ALL ON FUNCTION sso_provider_by_slug(text), sso_required_tenants(uuid[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION sso_provider_by_slug(text), sso_required_tenants(uuid[]) TO thematic_app;
+-- Who an identity at p_tenant's provider is, in one statement at the start of a sign-in's
+-- transaction: the user its link names, the account with its (verified) email, that one's
+-- membership of the tenant and how many organisations they are in. It scopes itself as it reads
+-- (as app_tenants does) and leaves the transaction scoped to the tenant, for the writes that
+-- follow.
+-- +goose StatementBegin
+CREATE FUNCTION sso_lookup(p_tenant uuid, p_issuer text, p_subject text, p_email text)
+RETURNS TABLE (linked_user uuid, email_user uuid, member_found boolean, member_active boolean, tenants integer)
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    u uuid;
+BEGIN
+    PERFORM set_config('app.tenant_id', p_tenant::text, true), set_config('app.user_id', '', true);
+    SELECT l.user_id INTO linked_user FROM sso_links l
+    WHERE l.tenant_id = p_tenant AND l.issuer = p_issuer AND l.subject = p_subject;
+    SELECT a.id INTO email_user FROM auth_user_by_email(p_email) a;
+    u := coalesce(linked_user, email_user);
+    SELECT true, m.deactivated_at IS NULL INTO member_found, member_active FROM memberships m
+    WHERE m.tenant_id = p_tenant AND m.user_id = u;
+    member_found := coalesce(member_found, false);
+    member_active := coalesce(member_active, false);
+    tenants := 0;
+    IF u IS NOT NULL THEN
+        PERFORM set_config('app.tenant_id', '', true), set_config('app.user_id', u::text, true);
+        SELECT count(*) INTO tenants FROM memberships m WHERE m.user_id = u AND m.deactivated_at IS NULL;
+        PERFORM set_config('app.tenant_id', p_tenant::text, true), set_config('app.user_id', '', true);
+    END IF;
+    RETURN NEXT;
+END
+$$;
+-- +goose StatementEnd
+
+REVOKE ALL ON FUNCTION sso_provider_by_slug(text), sso_required_tenants(uuid[]), sso_lookup(uuid, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sso_provider_by_slug(text), sso_required_tenants(uuid[]), sso_lookup(uuid, text, text, text)
+    TO thematic_app;
 
 -- +goose Down
+DROP FUNCTION sso_lookup(uuid, text, text, text);
 DROP FUNCTION sso_required_tenants(uuid[]);
 DROP FUNCTION sso_provider_by_slug(text);
 DROP TABLE sso_links;

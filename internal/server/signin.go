@@ -147,8 +147,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 // completeSignIn renews the session token for a sign-in recorded (sess, to the first of tenants)
 // and sends the user on.
 func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, sess user.Session, tenants []user.TenantChoice, next string) error {
+	return s.signedIn(w, r, sess, len(tenants) > 1, next)
+}
+
+// signedIn renews the session token for a sign-in recorded (sess; many: the user belongs to other
+// organisations too) and sends the user on. Every way of signing in ends here.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, sess user.Session, many bool, next string) error {
 	ctx := r.Context()
-	userID, t := sess.Actor.UserID, tenants[0]
+	userID := sess.Actor.UserID
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -160,10 +166,10 @@ func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, sess use
 	s.sessions.Put(ctx, "csrf", newCSRFToken())
 	s.sessions.Put(ctx, "user_id", userID)
 	s.sessions.Put(ctx, "seen", s.now().UnixMilli())
-	s.sessions.Put(ctx, "tenant_id", t.ID)
+	s.sessions.Put(ctx, "tenant_id", sess.Actor.TenantID)
 	s.sessions.Put(ctx, "user_ver", sess.UserVersion)
 	s.sessions.Put(ctx, "member_ver", sess.MemberVersion)
-	s.sessions.Put(ctx, "many_tenants", len(tenants) > 1)
+	s.sessions.Put(ctx, "many_tenants", many)
 	if sess.Require2FA && !sess.Actor.TOTP {
 		return s.redirect(w, r, "/account/two-factor", "Your organisation requires two-factor sign-in. Set it up to continue.")
 	}

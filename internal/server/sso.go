@@ -14,7 +14,6 @@ import (
 	"thematic/internal/form"
 	"thematic/internal/sso"
 	"thematic/internal/tenant"
-	"thematic/internal/user"
 	"thematic/templates/adminview"
 	"thematic/templates/authview"
 )
@@ -118,35 +117,18 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		s.logger(ctx).Error("single sign-on: provider unavailable", "tenant", p.TenantID, "err", err)
 		return apperr.Unavailable(err)
 	}
-	userID, err := sso.SignIn(ctx, s.pool, p, id)
+	sess, many, err := sso.SignIn(ctx, s.pool, p, id, s.now())
 	if errors.As(err, &refusal) {
 		return s.ssoRefused(w, r, p, slug, id.Email, refusal)
 	}
 	if err != nil {
 		return err
 	}
-	sess, err := user.StartSession(ctx, s.pool, userID, p.TenantID, "single sign-on", s.now())
-	if err != nil {
-		return err
-	}
-	tenants, err := user.TenantsPage(ctx, s.pool, userID)
-	if err != nil {
-		return err
-	}
-	// The organisation signed in to comes first (completeSignIn signs in to the first).
-	for i, t := range tenants {
-		if t.ID == p.TenantID {
-			tenants[0], tenants[i] = tenants[i], tenants[0]
-		}
-	}
-	if len(tenants) == 0 || tenants[0].ID != p.TenantID {
-		tenants = append([]user.TenantChoice{{ID: p.TenantID, Name: p.TenantName}}, tenants...)
-	}
 	if u := logout.URL(s.cfg.BaseURL + "/sign-in"); u != "" {
 		s.sessions.Put(ctx, "sso_logout", u)
 		s.sessions.Put(ctx, "sso_logout_name", p.Name)
 	}
-	return s.completeSignIn(w, r, sess, tenants, safeNext(kept["sso_next"]))
+	return s.signedIn(w, r, sess, many, safeNext(kept["sso_next"]))
 }
 
 // ssoRefused records a refused sign-in (audit and log) and says why, with a way to try again.

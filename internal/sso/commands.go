@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -104,38 +105,28 @@ func auditable(p Provider) auditEntry {
 // SignIn finds who id is in p's tenant: the user its link names; else a member of this tenant
 // with the same (verified) email, whom it links; else, when the admin allows it, a new
 // membership (and account, if there is none for the email) with the default role. A person with
-// no active membership here who may not be added is a *Refusal. It returns the user's id; the
-// caller then starts the session (user.StartSession), as the password flow does.
-func SignIn(ctx context.Context, pool *pgxpool.Pool, p Provider, id Identity) (string, error) {
-	var userID string
-	sc := db.Scope{TenantID: p.TenantID}
-	err := db.InTx(ctx, pool, sc, func(tx pgx.Tx) error {
-		var err error
-		if userID, err = linked(ctx, tx, p.TenantID, id.Issuer, id.Subject); err != nil {
-			return err
-		}
-		if userID != "" {
-			return activeMember(ctx, tx, p.TenantID, userID)
-		}
-		// No link yet: the account with this verified email, if any (looked up before the tenant's
-		// scope could show it, as an account may belong to other tenants only).
-		cred, err := user.CredentialsByEmail(ctx, tx, id.Email)
+// no active membership here who may not be added is a *Refusal. It then records the sign-in and
+// reads the session as the password flow does (user.StartSessionIn), in the same transaction;
+// many tells whether the user belongs to other organisations too.
+func SignIn(ctx context.Context, pool *pgxpool.Pool, p Provider, id Identity, now time.Time) (sess user.Session, many bool, err error) {
+	err = db.InTxSelfScoped(ctx, pool, func(tx pgx.Tx) error {
+		f, err := lookup(ctx, tx, p.TenantID, id)
 		if err != nil {
 			return err
 		}
-		userID = cred.ID
-		found, active := false, false
-		if userID != "" {
-			if found, active, err = membership(ctx, tx, p.TenantID, userID); err != nil {
-				return err
-			}
+		var userID string
+		switch {
+		case f.Linked != nil:
+			userID = *f.Linked
+		case f.ByEmail != nil:
+			userID = *f.ByEmail
 		}
 		switch {
-		case found && !active:
+		case f.Member && !f.Active:
 			return refuse("membership deactivated", "Your account in this organisation has been deactivated. Ask your organisation’s admin.")
-		case !found && !p.CreateMembers:
+		case !f.Member && !p.CreateMembers:
 			return refuse("no membership", "You do not have an account in this organisation. Ask your organisation’s admin to invite you.")
-		case !found:
+		case !f.Member:
 			if userID == "" {
 				name := id.Name
 				if !user.ValidName(name) {
@@ -149,38 +140,27 @@ func SignIn(ctx context.Context, pool *pgxpool.Pool, p Provider, id Identity) (s
 			if err := user.AddMember(ctx, tx, p.TenantID, userID, p.DefaultRole); err != nil {
 				return err
 			}
+			f.Tenants++
 			if err := audit.Record(ctx, tx, audit.Event{TenantID: p.TenantID, ActorID: userID, ActorEmail: id.Email,
 				Action: "membership.created", ObjectType: "user", ObjectID: userID,
 				After: map[string]string{"role": string(p.DefaultRole), "via": "single sign-on"}}); err != nil {
 				return err
 			}
 		}
-		if err := link(ctx, tx, p.TenantID, id.Issuer, id.Subject, userID); err != nil {
-			return err
+		if f.Linked == nil {
+			if err := link(ctx, tx, p.TenantID, id, userID); err != nil {
+				return err
+			}
 		}
-		return audit.Record(ctx, tx, audit.Event{TenantID: p.TenantID, ActorID: userID, ActorEmail: id.Email,
-			Action: "auth.sso_linked", ObjectType: "user", ObjectID: userID,
-			After: map[string]string{"issuer": id.Issuer, "subject": id.Subject}})
-	})
-	if err != nil {
-		var r *Refusal
-		if errors.As(err, &r) {
-			return "", r
-		}
-		return "", err
-	}
-	return userID, nil
-}
-
-func activeMember(ctx context.Context, tx pgx.Tx, tenantID, userID string) error {
-	found, active, err := membership(ctx, tx, tenantID, userID)
-	if err != nil {
+		many = f.Tenants > 1
+		sess, err = user.StartSessionIn(ctx, tx, userID, p.TenantID, "single sign-on", now)
 		return err
+	})
+	var r *Refusal
+	if errors.As(err, &r) {
+		return user.Session{}, false, r
 	}
-	if !found || !active {
-		return refuse("membership deactivated", "Your account in this organisation has been deactivated. Ask your organisation’s admin.")
-	}
-	return nil
+	return sess, many, err
 }
 
 // RecordRefusal records a sign-in through the tenant's provider refused, in the tenant's audit

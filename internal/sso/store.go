@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"thematic/internal/apperr"
+	"thematic/internal/audit"
 	"thematic/internal/auth"
 	"thematic/internal/db"
 )
@@ -73,41 +74,40 @@ func save(ctx context.Context, q db.Querier, p Provider, version int, by string)
 	return tag.RowsAffected() == 1, nil
 }
 
-// linked finds the user an identity at the provider is linked to in the tenant ("" if none).
-func linked(ctx context.Context, q db.Querier, tenantID, issuer, subject string) (string, error) {
-	var id string
-	err := q.QueryRow(ctx, `SELECT user_id::text FROM sso_links WHERE tenant_id = $1 AND issuer = $2 AND subject = $3`,
-		tenantID, issuer, subject).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("sso: link of %s in %s: %w", subject, tenantID, err)
-	}
-	return id, nil
+// found is who an identity at the provider is in the tenant, as sso_lookup reads it.
+type found struct {
+	Linked, ByEmail *string // the user its link names; the account with its email
+	Member, Active  bool    // that user's membership of the tenant
+	Tenants         int     // that user's active memberships, of any tenant
 }
 
-// link records who an identity at the provider is here.
-func link(ctx context.Context, q db.Querier, tenantID, issuer, subject, userID string) error {
-	_, err := q.Exec(ctx, `INSERT INTO sso_links (tenant_id, issuer, subject, user_id) VALUES ($1, $2, $3, $4)`,
-		tenantID, issuer, subject, userID)
+// lookup reads who an identity is; it leaves tx scoped to the tenant (sso_lookup).
+func lookup(ctx context.Context, tx pgx.Tx, tenantID string, id Identity) (found, error) {
+	var f found
+	err := tx.QueryRow(ctx, `SELECT linked_user::text, email_user::text, member_found, member_active, tenants
+		FROM sso_lookup($1, $2, $3, $4)`, tenantID, id.Issuer, id.Subject, id.Email).
+		Scan(&f.Linked, &f.ByEmail, &f.Member, &f.Active, &f.Tenants)
 	if err != nil {
-		return fmt.Errorf("sso: link %s to %s in %s: %w", subject, userID, tenantID, err)
+		return found{}, fmt.Errorf("sso: look up %s in %s: %w", id.Subject, tenantID, err)
+	}
+	return f, nil
+}
+
+// link records who an identity at the provider is here, and its audit entry ("auth.sso_linked"),
+// in one statement.
+func link(ctx context.Context, q db.Querier, tenantID string, id Identity, userID string) error {
+	args := []any{tenantID, id.Issuer, id.Subject, userID}
+	entry, args := audit.EntryFrom(ctx, audit.Event{TenantID: tenantID, ActorID: userID, ActorEmail: id.Email,
+		Action: "auth.sso_linked", ObjectType: "user"}, args, "l.user_id::text", "NULL::jsonb",
+		"jsonb_build_object('issuer', l.issuer, 'subject', l.subject)", "l")
+	_, err := q.Exec(ctx, `WITH l AS (INSERT INTO sso_links (tenant_id, issuer, subject, user_id) VALUES ($1, $2, $3, $4)
+			RETURNING user_id, issuer, subject),
+		entry AS (`+entry+`)
+		SELECT 1`, args...)
+	if err != nil {
+		return fmt.Errorf("sso: link %s to %s in %s: %w", id.Subject, userID, tenantID, err)
 	}
 	return nil
-}
-
-// membership reads a user's membership of the tenant: found, and whether it is active.
-func membership(ctx context.Context, q db.Querier, tenantID, userID string) (found, active bool, err error) {
-	err = q.QueryRow(ctx, `SELECT deactivated_at IS NULL FROM memberships WHERE tenant_id = $1 AND user_id = $2`,
-		tenantID, userID).Scan(&active)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, false, nil
-	}
-	if err != nil {
-		return false, false, fmt.Errorf("sso: membership of %s in %s: %w", userID, tenantID, err)
-	}
-	return true, active, nil
 }
 
 // Entry is a tenant's single sign-on as a sign-in page offers it.

@@ -49,15 +49,22 @@ func RecordSignInFailure(ctx context.Context, pool *pgxpool.Pool, userID, email 
 func StartSession(ctx context.Context, pool *pgxpool.Pool, userID, tenantID, method string, now time.Time) (Session, error) {
 	var sess Session
 	err := db.InTxSelfScoped(ctx, pool, func(tx pgx.Tx) error {
-		rq, err := LoadRequest(ctx, tx, userID, tenantID, "")
-		if err != nil {
-			return err
-		}
-		sess = rq.Session
-		_, err = recordSignIn(ctx, tx, sess, method, now, "")
+		var err error
+		sess, err = StartSessionIn(ctx, tx, userID, tenantID, method, now)
 		return err
 	})
 	return sess, err
+}
+
+// StartSessionIn is StartSession in the caller's transaction, for a sign-in that writes more in
+// it (single sign-on's first sign-in links the account). It leaves tx scoped to the tenant.
+func StartSessionIn(ctx context.Context, tx pgx.Tx, userID, tenantID, method string, now time.Time) (Session, error) {
+	rq, err := LoadRequest(ctx, tx, userID, tenantID, "")
+	if err != nil {
+		return Session{}, err
+	}
+	_, err = recordSignIn(ctx, tx, rq.Session, method, now, "")
+	return rq.Session, err
 }
 
 // recordSignIn clears the failures of sess's account (and everyone's older than a day) and writes
