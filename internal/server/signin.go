@@ -135,6 +135,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		s.sessions.Put(ctx, "pending_user", cred.ID)
 		s.sessions.Put(ctx, "pending_at", s.now().Unix())
 		s.sessions.Put(ctx, "pending_next", safeNext(f.Next))
+		allowed := make([]string, len(tenants))
+		for i, t := range tenants {
+			allowed[i] = t.ID
+		}
+		s.sessions.Put(ctx, "pending_tenants", strings.Join(allowed, ","))
 		return s.redirect(w, r, "/sign-in/two-factor", "")
 	}
 	sess, err := user.StartSession(ctx, s.pool, cred.ID, tenants[0].ID, "password", s.now())
@@ -147,19 +152,23 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 // completeSignIn renews the session token for a sign-in recorded (sess, to the first of tenants)
 // and sends the user on.
 func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, sess user.Session, tenants []user.TenantChoice, next string) error {
-	return s.signedIn(w, r, sess, len(tenants) > 1, next)
+	return s.signedIn(w, r, sess, len(tenants) > 1, next, nil)
 }
 
 // signedIn renews the session token for a sign-in recorded (sess; many: the user belongs to other
-// organisations too) and sends the user on. Every way of signing in ends here.
-func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, sess user.Session, many bool, next string) error {
+// organisations too), keeps more in the session (single sign-on's) and sends the user on. Every
+// way of signing in ends here.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, sess user.Session, many bool, next string, more map[string]string) error {
 	ctx := r.Context()
 	userID := sess.Actor.UserID
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	for _, k := range []string{"pending_user", "pending_at", "pending_next"} {
+	for _, k := range []string{"pending_user", "pending_at", "pending_next", "pending_tenants", "sso_tenant", "sso_logout", "sso_logout_name"} {
 		s.sessions.Remove(ctx, k)
+	}
+	for k, v := range more {
+		s.sessions.Put(ctx, k, v)
 	}
 	// A new CSRF token with the new session token, written with it, so that the first page after
 	// signing in need not write the session again to make one.
@@ -214,7 +223,12 @@ func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
 	if recovery {
 		method = "password and recovery code"
 	}
-	res, err := user.CheckSecondFactor(ctx, s.pool, userID, code, recovery, maxAccountFailures, s.now().Add(-throttleWindow), s.now(), method)
+	// The organisations the password step allowed (none where staff must use single sign-on).
+	var allowed []string
+	if ids := s.sessions.GetString(ctx, "pending_tenants"); ids != "" {
+		allowed = strings.Split(ids, ",")
+	}
+	res, err := user.CheckSecondFactor(ctx, s.pool, userID, code, recovery, maxAccountFailures, s.now().Add(-throttleWindow), s.now(), method, allowed)
 	if err != nil {
 		return err
 	}

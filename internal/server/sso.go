@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -11,9 +12,11 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"thematic/internal/apperr"
+	"thematic/internal/auth"
 	"thematic/internal/form"
 	"thematic/internal/sso"
 	"thematic/internal/tenant"
+	"thematic/internal/user"
 	"thematic/templates/adminview"
 	"thematic/templates/authview"
 )
@@ -124,11 +127,13 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The session remembers the organisation signed in to through its provider (whose staff may
+	// then work there) and the provider's sign-out, when it has one.
+	more := map[string]string{"sso_tenant": p.TenantID}
 	if u := logout.URL(s.cfg.BaseURL + "/sign-in"); u != "" {
-		s.sessions.Put(ctx, "sso_logout", u)
-		s.sessions.Put(ctx, "sso_logout_name", p.Name)
+		more["sso_logout"], more["sso_logout_name"] = u, p.Name
 	}
-	return s.signedIn(w, r, sess, many, safeNext(kept["sso_next"]))
+	return s.signedIn(w, r, sess, many, safeNext(kept["sso_next"]), more)
 }
 
 // ssoRefused records a refused sign-in (audit and log) and says why, with a way to try again.
@@ -211,4 +216,33 @@ func (s *Server) saveSSOSettings(w http.ResponseWriter, r *http.Request) error {
 		return s.redirect(w, r, "/admin/single-sign-on", "Nothing changed")
 	}
 	return s.redirect(w, r, "/admin/single-sign-on", "Single sign-on settings saved")
+}
+
+// ssoBlocks refuses to move a session signed in with a password into an organisation whose staff
+// must sign in through its provider, when the user is staff there (role; "" when not known,
+// which is read).
+func (s *Server) ssoBlocks(ctx context.Context, userID, tenantID string, role auth.Role) error {
+	if s.sessions.GetString(ctx, "sso_tenant") == tenantID {
+		return nil
+	}
+	required, err := sso.RequiredTenants(ctx, s.pool, []string{tenantID})
+	if err != nil || len(required) == 0 {
+		return err
+	}
+	if role == "" {
+		ts, err := user.TenantsPage(ctx, s.pool, userID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.ID == tenantID {
+				role = t.Role
+			}
+		}
+	}
+	if !sso.Staff(role) {
+		return nil
+	}
+	return apperr.Forbidden("This organisation asks its staff to sign in with %s. Sign out, then use “Sign in with %s” on its sign-in page: %s",
+		required[0].Name, required[0].Name, s.ssoSignInURL(required[0].Slug))
 }

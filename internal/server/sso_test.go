@@ -467,3 +467,52 @@ func TestSSOAccess(t *testing.T) {
 		}
 	}
 }
+
+// Staff of two organisations, one of which requires single sign-on: a password signs them in to
+// the other only, and does not take them into the first afterwards.
+func TestSSORequiredInOneOfTwoOrganisations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	var tenantB, inspector string
+	if err := e.db.Super.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&tenantB); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Super.QueryRow(ctx, `SELECT id FROM users WHERE email = 'inspector@demo.test'`).Scan(&inspector); err != nil {
+		t.Fatal(err)
+	}
+	err := db.InTx(ctx, e.db.Owner, db.Scope{TenantID: tenantB}, func(tx pgx.Tx) error {
+		if err := tenant.Create(ctx, tx, tenantB, "other-inspectorate", "Other Inspectorate"); err != nil {
+			return err
+		}
+		return user.AddMember(ctx, tx, tenantB, inspector, auth.RoleStaff)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := provider(t)
+	e.configureSSO(m, ssoSetup{requireForStaff: true}) // the demo organisation, first by name
+	c := e.signedIn("inspector@demo.test")
+	var tenantA string
+	if err := e.db.Super.QueryRow(ctx, `SELECT id FROM tenants WHERE slug = $1`, demo.TenantSlug).Scan(&tenantA); err != nil {
+		t.Fatal(err)
+	}
+	if home := c.get("/"); home.Status != http.StatusOK || !strings.Contains(home.Body, "Other Inspectorate") {
+		t.Fatalf("signed in to: %d", home.Status)
+	}
+	if r := c.post("/account/organisation", url.Values{"tenant_id": {tenantA}}); r.Status != http.StatusForbidden ||
+		!strings.Contains(r.Body, "Sign in with Test Provider") {
+		t.Fatalf("switch to the organisation requiring single sign-on: %d\n%s", r.Status, r.Body)
+	}
+	// Signed in through the provider, they may move between both.
+	s := e.client()
+	if r := s.ssoSignIn(m, demo.TenantSlug, person("insp", "inspector@demo.test", true)); r.Status != http.StatusSeeOther {
+		t.Fatalf("through the provider: %d", r.Status)
+	}
+	if r := s.post("/account/organisation", url.Values{"tenant_id": {tenantB}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("switch to the other: %d", r.Status)
+	}
+	if r := s.post("/account/organisation", url.Values{"tenant_id": {tenantA}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("switch back: %d\n%s", r.Status, r.Body)
+	}
+}
