@@ -3,7 +3,9 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -514,5 +516,68 @@ func TestSSORequiredInOneOfTwoOrganisations(t *testing.T) {
 	}
 	if r := s.post("/account/organisation", url.Values{"tenant_id": {tenantA}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("switch back: %d\n%s", r.Status, r.Body)
+	}
+}
+
+// Signing out ends the session here and, when the provider's discovery names an end-session
+// endpoint, the signed-out page offers to sign out there too.
+func TestSSOSignOutOffersTheProvidersLogout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	m, err := mockoidc.NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// mockoidc's discovery has no end_session_endpoint: add one, as Entra ID's has.
+	err = m.AddMiddleware(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/.well-known/openid-configuration") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			doc := map[string]any{}
+			if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			doc["end_session_endpoint"] = m.Issuer() + "/logout"
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(doc)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(ln, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown() })
+	e.configureSSO(m, ssoSetup{})
+	c := e.client()
+	if r := c.ssoSignIn(m, demo.TenantSlug, person("l", "lead@demo.test", true)); r.Status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d\n%s", r.Status, r.Body)
+	}
+	if out := c.post("/sign-out", nil); out.Status != http.StatusSeeOther || out.Location != "/sign-in" {
+		t.Fatalf("sign out: %d %q", out.Status, out.Location)
+	}
+	if home := c.get("/"); home.Status != http.StatusSeeOther {
+		t.Fatalf("still signed in: %d", home.Status)
+	}
+	page := c.get("/sign-in")
+	want := `href="` + m.Issuer() + `/logout?client_id=` + m.ClientID
+	if !strings.Contains(page.Body, "Sign out of Test Provider too") || !strings.Contains(page.Body, want) {
+		t.Fatalf("signed-out page offers no sign-out at the provider (want %s):\n%s", want, page.Body)
+	}
+	// A password sign-in offers none.
+	p := e.signedIn("admin@demo.test")
+	p.post("/sign-out", nil)
+	if page := p.get("/sign-in"); strings.Contains(page.Body, "Sign out of") {
+		t.Errorf("password sign-out offers the provider's")
 	}
 }
