@@ -200,9 +200,13 @@ func (s *Server) saveSSOSettings(w http.ResponseWriter, r *http.Request) error {
 	in := sso.Settings{Name: r.PostFormValue("name"), Issuer: r.PostFormValue("issuer"), ClientID: r.PostFormValue("client_id"),
 		ClientSecret: r.PostFormValue("client_secret"), Domains: r.PostFormValue("domains"),
 		CreateMembers: r.PostFormValue("create_members"), DefaultRole: r.PostFormValue("default_role"),
-		RequireForStaff: r.PostFormValue("require_for_staff"), EntraTenantID: r.PostFormValue("entra_tenant_id"), Version: version}
+		RequireForStaff: r.PostFormValue("require_for_staff"), EntraTenantID: r.PostFormValue("entra_tenant_id"), Version: version,
+		LocalHTTP: !s.cfg.TLS()}
 	// A provider saved (version > 0) always has a secret, which an empty field keeps.
 	p, errs := in.Validate(version > 0)
+	if !errs.Any() && !sso.Reachable(r.Context(), p) {
+		errs.Add("issuer", "The provider’s OpenID configuration could not be read at this issuer URL. Check the URL and try again")
+	}
 	if errs.Any() {
 		return s.ssoSettingsPage(w, r, &adminview.SSOForm{Name: in.Name, Issuer: in.Issuer, ClientID: in.ClientID,
 			Domains: in.Domains, CreateMembers: in.CreateMembers, DefaultRole: in.DefaultRole, RequireForStaff: in.RequireForStaff,

@@ -581,3 +581,14 @@ func TestSSOSignOutOffersTheProvidersLogout(t *testing.T) {
 		t.Errorf("password sign-out offers the provider's")
 	}
 }
+
+func TestSSOSettingsRefuseAnIssuerWithoutDiscovery(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.signedIn("admin@demo.test")
+	r := admin.post("/admin/single-sign-on", url.Values{"version": {"0"}, "name": {"IdP"}, "issuer": {e.ts.URL + "/no-provider-here"},
+		"client_id": {"abc"}, "client_secret": {"s"}, "domains": {"demo.test"}, "create_members": {"no"}, "require_for_staff": {"no"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "could not be read at this issuer URL") {
+		t.Fatalf("issuer without discovery: %d", r.Status)
+	}
+}

@@ -41,6 +41,13 @@ func (p Provider) discover(ctx context.Context) (*oidc.Provider, context.Context
 	return op, ctx, nil
 }
 
+// Reachable reports whether the provider's discovery document can be read at its issuer, for the
+// admin's form: a typing mistake shows there, not at the next sign-in.
+func Reachable(ctx context.Context, p Provider) bool {
+	_, _, err := p.discover(ctx)
+	return err == nil
+}
+
 func (p Provider) oauth(op *oidc.Provider, redirectURL string) *oauth2.Config {
 	return &oauth2.Config{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Endpoint: op.Endpoint(),
 		RedirectURL: redirectURL, Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}

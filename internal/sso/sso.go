@@ -58,6 +58,9 @@ type Settings struct {
 	RequireForStaff        string // "yes", "no"
 	EntraTenantID          string
 	Version                int
+	// LocalHTTP allows an http:// issuer on this machine (localhost), for development and tests
+	// only: a service reached over https never fetches a provider's keys over plain http.
+	LocalHTTP bool
 }
 
 var (
@@ -85,7 +88,7 @@ func (s Settings) Validate(hasSecret bool) (Provider, *form.Errors) {
 	if u, err := url.Parse(p.Issuer); p.Issuer == "" {
 		errs.Add("issuer", "Enter the issuer URL")
 	} else if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
-		(u.Scheme != "https" && !(u.Scheme == "http" && localHost(u.Hostname()))) || len(p.Issuer) > 500 {
+		(u.Scheme != "https" && !(s.LocalHTTP && u.Scheme == "http" && localHost(u.Hostname()))) || len(p.Issuer) > 500 {
 		errs.Add("issuer", "Enter the issuer URL as the provider gives it, starting https://")
 	} else if u.Host == "login.microsoftonline.com" && slices.Contains(entraMultiTenant, u.Path) && p.EntraTenantID == "" {
 		errs.Add("entra_tenant_id", "Enter your Microsoft Entra tenant ID: the issuer you gave serves many organisations")

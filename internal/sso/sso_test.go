@@ -47,6 +47,10 @@ func TestSettingsValidate(t *testing.T) {
 	// A secret already set is kept when the field is empty; local providers may use http.
 	s := good
 	s.ClientSecret, s.Issuer = "", "http://127.0.0.1:8081/oidc"
+	if _, errs := s.Validate(true); !errs.Has("issuer") {
+		t.Errorf("local http issuer allowed in production")
+	}
+	s.LocalHTTP = true
 	if _, errs := s.Validate(true); errs.Any() {
 		t.Errorf("keeping the secret, local issuer: %v", errs.List())
 	}
