@@ -506,6 +506,33 @@ func TestSSORequiredInOneOfTwoOrganisations(t *testing.T) {
 		!strings.Contains(r.Body, "Sign in with Test Provider") {
 		t.Fatalf("switch to the organisation requiring single sign-on: %d\n%s", r.Status, r.Body)
 	}
+	lastSignIn := func() string {
+		var id string
+		if err := e.db.Super.QueryRow(ctx, `SELECT tenant_id::text FROM audit_log WHERE action = 'auth.signed_in'
+			ORDER BY at DESC, id DESC LIMIT 1`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if got := lastSignIn(); got != tenantB {
+		t.Fatalf("password signed in to %s, want the other organisation %s", got, tenantB)
+	}
+	// With two-factor sign-in, the second step keeps to the organisations the password may enter.
+	_, codes := setUpTwoFactor(t, c)
+	c.post("/sign-out", nil)
+	if r := c.post("/sign-in", url.Values{"email": {"inspector@demo.test"}, "password": {demo.Password}}); r.Location != "/sign-in/two-factor" {
+		t.Fatalf("password step: %d %q", r.Status, r.Location)
+	}
+	before := e.auditCount("auth.signed_in")
+	if r := c.post("/sign-in/two-factor", url.Values{"code": {codes[0]}, "method": {"recovery"}}); r.Status != http.StatusSeeOther || r.Location != "/" {
+		t.Fatalf("second step: %d %q\n%s", r.Status, r.Location, r.Body)
+	}
+	if e.auditCount("auth.signed_in") != before+1 {
+		t.Fatalf("the second step recorded no sign-in")
+	}
+	if got := lastSignIn(); got != tenantB {
+		t.Fatalf("two-factor signed in to %s, want the other organisation %s", got, tenantB)
+	}
 	// Signed in through the provider, they may move between both.
 	s := e.client()
 	if r := s.ssoSignIn(m, demo.TenantSlug, person("insp", "inspector@demo.test", true)); r.Status != http.StatusSeeOther {
