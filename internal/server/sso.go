@@ -102,7 +102,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	switch {
 	case q.Get("error") != "":
-		return s.ssoRefused(w, r, p, slug, "", &sso.Refusal{Reason: "provider answered " + q.Get("error"),
+		return s.ssoRefused(w, r, p, slug, "", &sso.Refusal{Reason: "provider answered " + truncate(q.Get("error"), 64),
 			Message: "The identity provider did not sign you in."})
 	case kept["sso_state"] == "" || kept["sso_slug"] != slug || s.now().Sub(at) > ssoPending ||
 		subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(kept["sso_state"])) != 1:
@@ -249,4 +249,12 @@ func (s *Server) ssoBlocks(ctx context.Context, userID, tenantID string, role au
 	}
 	return apperr.Forbidden("This organisation asks its staff to sign in with %s. Sign out, then use “Sign in with %s” on its sign-in page: %s",
 		required[0].Name, required[0].Name, s.ssoSignInURL(required[0].Slug))
+}
+
+// truncate keeps at most n bytes of what another site sent, for the log.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return strings.ToValidUTF8(s[:n], "")
+	}
+	return s
 }

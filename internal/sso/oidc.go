@@ -24,7 +24,7 @@ var client = &http.Client{Timeout: httpTimeout}
 // stand for many directories it is the configured directory's own issuer, whose tokens name it.
 func (p Provider) discoveryIssuer() string {
 	if p.Entra() {
-		if u, err := url.Parse(p.Issuer); err == nil && u.Host == "login.microsoftonline.com" && slices.Contains(entraMultiTenant, u.Path) {
+		if u, err := url.Parse(p.Issuer); err == nil && u.Host == "login.microsoftonline.com" && slices.Contains(entraMultiTenant, strings.TrimSuffix(u.Path, "/")) {
 			return "https://login.microsoftonline.com/" + p.EntraTenantID + "/v2.0"
 		}
 	}

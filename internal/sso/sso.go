@@ -76,7 +76,7 @@ var entraMultiTenant = []string{"/common/v2.0", "/organizations/v2.0", "/consume
 // hasSecret tells whether a secret is already set.
 func (s Settings) Validate(hasSecret bool) (Provider, *form.Errors) {
 	errs := &form.Errors{}
-	p := Provider{Name: strings.TrimSpace(s.Name), Issuer: strings.TrimRight(strings.TrimSpace(s.Issuer), "/"),
+	p := Provider{Name: strings.TrimSpace(s.Name), Issuer: strings.TrimSpace(s.Issuer), // exactly as the provider names itself (some end in "/")
 		ClientID: strings.TrimSpace(s.ClientID), ClientSecret: strings.TrimSpace(s.ClientSecret),
 		EntraTenantID: strings.ToLower(strings.TrimSpace(s.EntraTenantID)), Version: s.Version}
 	switch n := len([]rune(p.Name)); {
@@ -90,7 +90,7 @@ func (s Settings) Validate(hasSecret bool) (Provider, *form.Errors) {
 	} else if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
 		(u.Scheme != "https" && !(s.LocalHTTP && u.Scheme == "http" && localHost(u.Hostname()))) || len(p.Issuer) > 500 {
 		errs.Add("issuer", "Enter the issuer URL as the provider gives it, starting https://")
-	} else if u.Host == "login.microsoftonline.com" && slices.Contains(entraMultiTenant, u.Path) && p.EntraTenantID == "" {
+	} else if u.Host == "login.microsoftonline.com" && slices.Contains(entraMultiTenant, strings.TrimSuffix(u.Path, "/")) && p.EntraTenantID == "" {
 		errs.Add("entra_tenant_id", "Enter your Microsoft Entra tenant ID: the issuer you gave serves many organisations")
 	}
 	if p.ClientID == "" || len(p.ClientID) > 500 {

@@ -16,7 +16,7 @@ func TestSettingsValidate(t *testing.T) {
 	if errs.Any() {
 		t.Fatalf("good settings refused: %v", errs.List())
 	}
-	if p.Issuer != "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0" ||
+	if p.Issuer != "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/" ||
 		strings.Join(p.Domains, " ") != "inspectorate.gov.uk example.org" || p.DefaultRole != auth.RoleStaff || !p.CreateMembers {
 		t.Errorf("parsed %+v", p)
 	}
