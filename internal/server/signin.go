@@ -33,7 +33,8 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
 	f := authview.SignInForm{Errors: &form.Errors{}, Next: r.URL.Query().Get("next")}
 	f.Notice = s.sessions.PopString(r.Context(), "notice")
 	f.SignedOut = f.Notice == signedOutNotice
-	f.SSO = s.ssoButtons(r, f.Next)
+	f.Organisation = r.URL.Query().Get("organisation")
+	f.SSO = s.ssoButtons(r, f.Organisation, f.Next)
 	if u := s.sessions.PopString(r.Context(), "provider_logout"); u != "" && f.SignedOut {
 		f.ProviderLogout = &authview.SSOButton{Name: s.sessions.PopString(r.Context(), "provider_logout_name"), URL: u}
 	}
@@ -47,7 +48,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	email := user.NormaliseEmail(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	f := authview.SignInForm{Email: r.PostFormValue("email"), Errors: &form.Errors{}, Next: r.PostFormValue("next")}
+	f := authview.SignInForm{Email: r.PostFormValue("email"), Errors: &form.Errors{}, Next: r.PostFormValue("next"),
+		Organisation: r.PostFormValue("organisation")}
+	// A refused form shows the organisation's single sign-on button again (read only then).
+	buttons := func() {
+		if len(f.SSO) == 0 {
+			f.SSO = s.ssoButtons(r, f.Organisation, f.Next)
+		}
+	}
 	if email == "" {
 		f.Errors.Add("email", "Enter your email address")
 	}
@@ -55,6 +63,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("password", "Enter your password")
 	}
 	if f.Errors.Any() {
+		buttons()
 		p := s.page(r, "Sign in")
 		p.HasError = true
 		return s.invalid(w, r, authview.SignIn(p, f))
@@ -100,6 +109,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Errors.Add("email", badCredentials)
 		f.Errors.Add("password", badCredentials)
+		buttons()
 		p := s.page(r, "Sign in")
 		p.HasError = true
 		s.render(w, r, http.StatusUnauthorized, authview.SignIn(p, f))

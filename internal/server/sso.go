@@ -148,9 +148,9 @@ func (s *Server) ssoRefused(w http.ResponseWriter, r *http.Request, p sso.Provid
 	return nil
 }
 
-// ssoButtons are the sign-in page's single sign-on buttons for the organisation its link names.
-func (s *Server) ssoButtons(r *http.Request, next string) []authview.SSOButton {
-	slug := r.URL.Query().Get("organisation")
+// ssoButtons are the sign-in page's single sign-on buttons for the organisation its link names
+// (slug; none for "").
+func (s *Server) ssoButtons(r *http.Request, slug, next string) []authview.SSOButton {
 	if slug == "" || !tenant.ValidSlug(slug) {
 		return nil
 	}

@@ -158,7 +158,13 @@ func TestSSOSignInLinksAnExistingMemberByVerifiedEmail(t *testing.T) {
 	if !strings.Contains(page.Body, "Sign in with Test Provider") || !strings.Contains(page.Body, `href="/sign-in/sso/`+demo.TenantSlug+`"`) {
 		t.Fatalf("sign-in page of the organisation has no single sign-on button:\n%s", page.Body)
 	}
-	before := cookieValue(page.Header)
+	// A wrong password on the organisation's page shows its button again.
+	wrong := c.post("/sign-in", url.Values{"email": {"lead@demo.test"}, "password": {"wrong"}, "organisation": {demo.TenantSlug}})
+	if wrong.Status != http.StatusUnauthorized || !strings.Contains(wrong.Body, "Sign in with Test Provider") ||
+		!strings.Contains(wrong.Body, `name="organisation" value="`+demo.TenantSlug+`"`) {
+		t.Fatalf("refused password on the organisation's page: %d", wrong.Status)
+	}
+	before := cookieValue(c.get("/sign-in").Header)
 	r := c.ssoSignIn(m, demo.TenantSlug, person("idp-lead", "Lead@Demo.test", true))
 	if r.Status != http.StatusSeeOther || r.Location != "/" {
 		t.Fatalf("callback: %d %q\n%s", r.Status, r.Location, r.Body)
