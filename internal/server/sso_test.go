@@ -240,6 +240,15 @@ func TestSSORefusals(t *testing.T) {
 	if n := e.auditCount("auth.sso_linked"); n != 0 {
 		t.Errorf("links made by refused sign-ins: %d", n)
 	}
+	// A deactivated member is refused, linked or not.
+	if _, err := e.db.Super.Exec(context.Background(), `UPDATE memberships SET deactivated_at = now()
+		WHERE user_id = (SELECT id FROM users WHERE email = 'observer@demo.test')`); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.client().ssoSignIn(m, demo.TenantSlug, person("obs", "observer@demo.test", true)); r.Status != http.StatusForbidden ||
+		!strings.Contains(r.Body, "deactivated") {
+		t.Errorf("deactivated member: %d", r.Status)
+	}
 }
 
 func TestSSOFirstSignInMakesAMembershipWhenAllowed(t *testing.T) {
