@@ -46,18 +46,24 @@ var (
 // accessTable lists every route. A route registered but missing here fails the test, so no route
 // can be added without deciding who may use it.
 var accessTable = map[string]rule{
-	"GET /static/*":                                 {raw, raw, raw, raw},
-	"GET /assets/*":                                 {raw, raw, raw, raw},
-	"GET /healthz":                                  public,
-	"GET /readyz":                                   public,
-	"GET /":                                         signedIn,
-	"GET /accessibility":                            public,
-	"GET /privacy":                                  public,
-	"GET /sign-in":                                  public,
-	"POST /sign-in":                                 {ok, ok, ok, ok},
-	"GET /sign-in/two-factor":                       public,
-	"POST /sign-in/two-factor":                      public,
-	"POST /sign-out":                                public,
+	"GET /static/*":            {raw, raw, raw, raw},
+	"GET /assets/*":            {raw, raw, raw, raw},
+	"GET /healthz":             public,
+	"GET /readyz":              public,
+	"GET /":                    signedIn,
+	"GET /accessibility":       public,
+	"GET /privacy":             public,
+	"GET /sign-in":             public,
+	"POST /sign-in":            {ok, ok, ok, ok},
+	"GET /sign-in/two-factor":  public,
+	"POST /sign-in/two-factor": public,
+	"POST /sign-out":           public,
+	// No organisation has single sign-on in the fixture: its pages are not found for anyone
+	// (sso_test.go covers an organisation that has it).
+	"GET /sign-in/sso/{slug}":                       {missing, missing, missing, missing},
+	"GET /sign-in/sso/{slug}/callback":              {missing, missing, missing, missing},
+	"GET /admin/single-sign-on":                     adminOnly,
+	"POST /admin/single-sign-on":                    adminOnly,
 	"POST /session/extend":                          signedIn,
 	"GET /password/forgot":                          public,
 	"POST /password/forgot":                         public,
@@ -153,7 +159,7 @@ func newFixture(t *testing.T, e *env) fixture {
 
 func (f fixture) path(pattern string) string {
 	r := strings.NewReplacer("{userID}", f.inspectorID, "{invitationID}", f.invitationID,
-		"{token}", "no-such-token", "/*", "/app.css")
+		"{token}", "no-such-token", "{slug}", "demo-inspectorate", "/*", "/app.css")
 	p := r.Replace(pattern)
 	if strings.HasPrefix(pattern, "/assets/") {
 		p = "/assets/images/favicon.ico"

@@ -323,12 +323,17 @@ func (s *Server) switchOrganisation(w http.ResponseWriter, r *http.Request) erro
 		errs.Add("tenant_id", "Select the organisation you want to work in")
 		return s.renderOrganisation(w, r, http.StatusUnprocessableEntity, tenants, "", errs)
 	}
-	found := false
+	var role auth.Role
 	for _, t := range tenants {
-		found = found || t.ID == id
+		if t.ID == id {
+			role = t.Role
+		}
 	}
-	if !found {
+	if role == "" {
 		return apperr.NotFound("")
+	}
+	if err := s.ssoBlocks(ctx, a.UserID, id, role); err != nil {
+		return err
 	}
 	tenantName, err := s.switchTenant(ctx, a.UserID, a.Email, id, len(tenants) > 1)
 	if err != nil {

@@ -285,6 +285,10 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 				return
 			}
 			if other != "" && other != tenantID {
+				if err := s.ssoBlocks(ctx, userID, other, ""); err != nil {
+					s.renderError(w, r.WithContext(ctx), err)
+					return
+				}
 				name, err := s.switchTenant(ctx, userID, a.Email, other, true)
 				if err != nil {
 					s.renderError(w, r.WithContext(ctx), err)

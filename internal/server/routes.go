@@ -62,6 +62,9 @@ func (s *Server) routes() http.Handler {
 		route("GET", "/sign-in/two-factor", auth.Public, s.twoFactorForm)
 		route("POST", "/sign-in/two-factor", auth.Public, s.twoFactor)
 		route("POST", "/sign-out", auth.Public, s.signOut)
+		// Single sign-on through the organisation's OpenID provider (sso.go).
+		route("GET", "/sign-in/sso/{slug}", auth.Public, s.ssoStart)
+		route("GET", "/sign-in/sso/{slug}/callback", auth.Public, s.ssoCallback)
 		route("POST", "/session/extend", auth.SignedIn, s.extendSession)
 		route("GET", "/session/csrf", auth.SignedIn, s.sessionCSRF)
 
@@ -99,6 +102,8 @@ func (s *Server) routes() http.Handler {
 		route("GET", "/admin/settings", auth.ManageTenant, s.settingsForm)
 		route("POST", "/admin/settings", auth.ManageTenant, s.saveSettings)
 		route("POST", "/admin/settings/retention", auth.ManageTenant, s.saveRetention)
+		route("GET", "/admin/single-sign-on", auth.ManageTenant, s.ssoSettingsForm)
+		route("POST", "/admin/single-sign-on", auth.ManageTenant, s.saveSSOSettings)
 		route("GET", "/admin/subject-access", auth.ManageTenant, s.subjectAccess)
 		route("GET", "/admin/subject-access.csv", auth.ManageTenant, s.subjectAccessCSV)
 

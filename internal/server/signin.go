@@ -11,6 +11,7 @@ import (
 	"thematic/internal/db"
 	"thematic/internal/form"
 	"thematic/internal/metrics"
+	"thematic/internal/sso"
 	"thematic/internal/user"
 	"thematic/templates/authview"
 )
@@ -33,6 +34,11 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
 	f := authview.SignInForm{Errors: &form.Errors{}, Next: r.URL.Query().Get("next")}
 	f.Notice = s.sessions.PopString(r.Context(), "notice")
 	f.SignedOut = f.Notice == signedOutNotice
+	f.Organisation = r.URL.Query().Get("organisation")
+	f.SSO = s.ssoButtons(r, f.Organisation, f.Next)
+	if u := s.sessions.PopString(r.Context(), "provider_logout"); u != "" && f.SignedOut {
+		f.ProviderLogout = &authview.SSOButton{Name: s.sessions.PopString(r.Context(), "provider_logout_name"), URL: u}
+	}
 	if r.URL.Query().Get("timeout") != "" && f.Notice == "" {
 		f.Notice = "You were signed out because you had not used the service for a while. Sign in again to continue."
 	}
@@ -43,7 +49,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	email := user.NormaliseEmail(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	f := authview.SignInForm{Email: r.PostFormValue("email"), Errors: &form.Errors{}, Next: r.PostFormValue("next")}
+	f := authview.SignInForm{Email: r.PostFormValue("email"), Errors: &form.Errors{}, Next: r.PostFormValue("next"),
+		Organisation: r.PostFormValue("organisation")}
+	// A refused form shows the organisation's single sign-on button again (read only then).
+	buttons := func() {
+		if len(f.SSO) == 0 {
+			f.SSO = s.ssoButtons(r, f.Organisation, f.Next)
+		}
+	}
 	if email == "" {
 		f.Errors.Add("email", "Enter your email address")
 	}
@@ -51,6 +64,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("password", "Enter your password")
 	}
 	if f.Errors.Any() {
+		buttons()
 		p := s.page(r, "Sign in")
 		p.HasError = true
 		return s.invalid(w, r, authview.SignIn(p, f))
@@ -97,9 +111,30 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Errors.Add("email", badCredentials)
 		f.Errors.Add("password", badCredentials)
+		buttons()
 		p := s.page(r, "Sign in")
 		p.HasError = true
 		s.render(w, r, http.StatusUnauthorized, authview.SignIn(p, f))
+		return nil
+	}
+
+	// An organisation that requires its staff to sign in through its identity provider is not
+	// signed in to with a password by its staff; with no other organisation, the page says so.
+	tenants, required, err := sso.PasswordTenants(ctx, s.pool, tenants)
+	if err != nil {
+		return err
+	}
+	if len(tenants) == 0 {
+		if err := user.RecordSignInFailure(ctx, s.pool, cred.ID, email, map[string]string{"reason": "single sign-on required"}); err != nil {
+			return err
+		}
+		for _, e := range required {
+			f.SSO = append(f.SSO, authview.SSOButton{Name: e.Name, URL: ssoStartPath(e.Slug, safeNext(f.Next))})
+		}
+		f.Errors.Add("email", "Your organisation asks its staff to sign in with single sign-on: use the “Sign in with "+required[0].Name+"” button")
+		p := s.page(r, "Sign in")
+		p.HasError = true
+		s.render(w, r, http.StatusForbidden, authview.SignIn(p, f))
 		return nil
 	}
 
@@ -112,6 +147,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		s.sessions.Put(ctx, "pending_user", cred.ID)
 		s.sessions.Put(ctx, "pending_at", s.now().Unix())
 		s.sessions.Put(ctx, "pending_next", safeNext(f.Next))
+		allowed := make([]string, len(tenants))
+		for i, t := range tenants {
+			allowed[i] = t.ID
+		}
+		s.sessions.Put(ctx, "pending_tenants", strings.Join(allowed, ","))
 		return s.redirect(w, r, "/sign-in/two-factor", "")
 	}
 	sess, err := user.StartSession(ctx, s.pool, cred.ID, tenants[0].ID, "password", s.now())
@@ -124,23 +164,33 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 // completeSignIn renews the session token for a sign-in recorded (sess, to the first of tenants)
 // and sends the user on.
 func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, sess user.Session, tenants []user.TenantChoice, next string) error {
+	return s.signedIn(w, r, sess, len(tenants) > 1, next, nil)
+}
+
+// signedIn renews the session token for a sign-in recorded (sess; many: the user belongs to other
+// organisations too), keeps more in the session (single sign-on's) and sends the user on. Every
+// way of signing in ends here.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, sess user.Session, many bool, next string, more map[string]string) error {
 	ctx := r.Context()
-	userID, t := sess.Actor.UserID, tenants[0]
+	userID := sess.Actor.UserID
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	for _, k := range []string{"pending_user", "pending_at", "pending_next"} {
+	for _, k := range []string{"pending_user", "pending_at", "pending_next", "pending_tenants", "sso_tenant", "sso_logout", "sso_logout_name"} {
 		s.sessions.Remove(ctx, k)
+	}
+	for k, v := range more {
+		s.sessions.Put(ctx, k, v)
 	}
 	// A new CSRF token with the new session token, written with it, so that the first page after
 	// signing in need not write the session again to make one.
 	s.sessions.Put(ctx, "csrf", newCSRFToken())
 	s.sessions.Put(ctx, "user_id", userID)
 	s.sessions.Put(ctx, "seen", s.now().UnixMilli())
-	s.sessions.Put(ctx, "tenant_id", t.ID)
+	s.sessions.Put(ctx, "tenant_id", sess.Actor.TenantID)
 	s.sessions.Put(ctx, "user_ver", sess.UserVersion)
 	s.sessions.Put(ctx, "member_ver", sess.MemberVersion)
-	s.sessions.Put(ctx, "many_tenants", len(tenants) > 1)
+	s.sessions.Put(ctx, "many_tenants", many)
 	if sess.Require2FA && !sess.Actor.TOTP {
 		return s.redirect(w, r, "/account/two-factor", "Your organisation requires two-factor sign-in. Set it up to continue.")
 	}
@@ -185,7 +235,12 @@ func (s *Server) twoFactor(w http.ResponseWriter, r *http.Request) error {
 	if recovery {
 		method = "password and recovery code"
 	}
-	res, err := user.CheckSecondFactor(ctx, s.pool, userID, code, recovery, maxAccountFailures, s.now().Add(-throttleWindow), s.now(), method)
+	// The organisations the password step allowed (none where staff must use single sign-on).
+	var allowed []string
+	if ids := s.sessions.GetString(ctx, "pending_tenants"); ids != "" {
+		allowed = strings.Split(ids, ",")
+	}
+	res, err := user.CheckSecondFactor(ctx, s.pool, userID, code, recovery, maxAccountFailures, s.now().Add(-throttleWindow), s.now(), method, allowed)
 	if err != nil {
 		return err
 	}
@@ -219,8 +274,14 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	// The identity provider's own sign-out is offered on the next page, when it has one.
+	providerLogout, providerName := s.sessions.GetString(ctx, "sso_logout"), s.sessions.GetString(ctx, "sso_logout_name")
 	if err := s.sessions.Destroy(ctx); err != nil {
 		return err
+	}
+	if providerLogout != "" {
+		s.sessions.Put(ctx, "provider_logout", providerLogout)
+		s.sessions.Put(ctx, "provider_logout_name", providerName)
 	}
 	// Nothing of the session stays on the device: the service worker's caches, the notes queue and
 	// drafts go (the page's script warned about unsent notes before the form was sent).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -49,15 +50,22 @@ func RecordSignInFailure(ctx context.Context, pool *pgxpool.Pool, userID, email 
 func StartSession(ctx context.Context, pool *pgxpool.Pool, userID, tenantID, method string, now time.Time) (Session, error) {
 	var sess Session
 	err := db.InTxSelfScoped(ctx, pool, func(tx pgx.Tx) error {
-		rq, err := LoadRequest(ctx, tx, userID, tenantID, "")
-		if err != nil {
-			return err
-		}
-		sess = rq.Session
-		_, err = recordSignIn(ctx, tx, sess, method, now, "")
+		var err error
+		sess, err = StartSessionIn(ctx, tx, userID, tenantID, method, now)
 		return err
 	})
 	return sess, err
+}
+
+// StartSessionIn is StartSession in the caller's transaction, for a sign-in that writes more in
+// it (single sign-on's first sign-in links the account). It leaves tx scoped to the tenant.
+func StartSessionIn(ctx context.Context, tx pgx.Tx, userID, tenantID, method string, now time.Time) (Session, error) {
+	rq, err := LoadRequest(ctx, tx, userID, tenantID, "")
+	if err != nil {
+		return Session{}, err
+	}
+	_, err = recordSignIn(ctx, tx, rq.Session, method, now, "")
+	return rq.Session, err
 }
 
 // recordSignIn clears the failures of sess's account (and everyone's older than a day) and writes
@@ -101,13 +109,14 @@ type SecondFactor struct {
 // CheckSecondFactor checks a code from the authenticator app, or a recovery code, for a user who
 // gave a right password: at most limit wrong ones since since. A wrong code is counted and
 // audited; a right one is used up, so it works once, and signs the user in to the first of their
-// organisations by method (StartSession's record, in the same transaction).
+// organisations by method (StartSession's record, in the same transaction); with only
+// non-nil, only organisations it lists count.
 //
 // One statement counts the attempt (its key locked until the transaction ends, which records a
 // wrong code) and reads the secret, whether the recovery code is unused and the organisations;
 // for a right code app_request scopes the rest to the first organisation and reads the session,
 // and one statement uses the code up, clears the failures and records the sign-in.
-func CheckSecondFactor(ctx context.Context, pool *pgxpool.Pool, userID, code string, recovery bool, limit int, since, now time.Time, method string) (SecondFactor, error) {
+func CheckSecondFactor(ctx context.Context, pool *pgxpool.Pool, userID, code string, recovery bool, limit int, since, now time.Time, method string, only []string) (SecondFactor, error) {
 	var res SecondFactor
 	accountKey := "account2fa:" + userID
 	codeHash := auth.HashToken(auth.NormaliseRecoveryCode(code))
@@ -148,6 +157,11 @@ func CheckSecondFactor(ctx context.Context, pool *pgxpool.Pool, userID, code str
 		}
 		if err := json.Unmarshal(tenants, &res.Tenants); err != nil {
 			return fmt.Errorf("user: organisations of %s: %w", userID, err)
+		}
+		if only != nil {
+			// Only the organisations the password may sign in to (single sign-on may be required
+			// in the others).
+			res.Tenants = slices.DeleteFunc(res.Tenants, func(t TenantChoice) bool { return !slices.Contains(only, t.ID) })
 		}
 		// The code is used up only if no other request used it meanwhile.
 		uses := `step_used AS (UPDATE users SET totp_last_step = $2 WHERE id = $1 AND NOT $3 AND totp_last_step < $2 RETURNING 1),

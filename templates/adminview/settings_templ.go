@@ -227,7 +227,7 @@ func Settings(p templates.Page, f SettingsForm, rf RetentionForm) templ.Componen
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">Save how long evidence is kept</button></form></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">Save how long evidence is kept</button></form><h2 class=\"govuk-heading-m\">Single sign-on</h2><p class=\"govuk-body\">People can sign in with your organisation’s identity provider (OpenID Connect, such as Microsoft Entra ID).</p><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/admin/single-sign-on\">Set up single sign-on</a></p></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
