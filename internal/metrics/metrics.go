@@ -28,9 +28,10 @@ const (
 	NoMembership  = "no_membership"  // the right password, but no active organisation
 	Throttled     = "throttled"      // too many failures lately: not checked
 	SecondFactor  = "second_factor"  // a wrong or used two-factor or recovery code, or too many
+	SingleSignOn  = "single_sign_on" // the identity provider's answer refused (token, email, domain, membership)
 )
 
-var reasons = []string{WrongPassword, UnknownEmail, NoMembership, Throttled, SecondFactor}
+var reasons = []string{WrongPassword, UnknownEmail, NoMembership, Throttled, SecondFactor, SingleSignOn}
 
 // Metrics is one server's metrics. A nil *Metrics counts nothing, so code given none still runs.
 type Metrics struct {

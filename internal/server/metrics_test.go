@@ -90,6 +90,7 @@ func TestMetricsCountRequestsByRoutePattern(t *testing.T) {
 		`thematic_sign_in_failures_total{reason="wrong_password"}`:                                        1,
 		`thematic_sign_in_failures_total{reason="unknown_email"}`:                                         1,
 		`thematic_sign_in_failures_total{reason="throttled"}`:                                             0,
+		`thematic_sign_in_failures_total{reason="single_sign_on"}`:                                        0,
 		`thematic_mail_sent_total{kind="password_reset"}`:                                                 1,
 		`thematic_db_pool_max_conns`:                                                                      8,
 		`thematic_river_jobs{queue="metrics_test",state="available"}`:                                     1,

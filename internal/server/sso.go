@@ -14,6 +14,7 @@ import (
 	"thematic/internal/apperr"
 	"thematic/internal/auth"
 	"thematic/internal/form"
+	"thematic/internal/metrics"
 	"thematic/internal/sso"
 	"thematic/internal/tenant"
 	"thematic/internal/user"
@@ -140,6 +141,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) ssoRefused(w http.ResponseWriter, r *http.Request, p sso.Provider, slug, email string, refusal *sso.Refusal) error {
 	ctx := r.Context()
 	s.logger(ctx).Warn("single sign-on refused", "tenant", p.TenantID, "reason", refusal.Reason)
+	s.metrics.SignInFailed(metrics.SingleSignOn)
 	if err := sso.RecordRefusal(ctx, s.pool, p.TenantID, email, refusal.Reason); err != nil {
 		return err
 	}

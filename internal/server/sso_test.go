@@ -240,6 +240,9 @@ func TestSSORefusals(t *testing.T) {
 	if n := e.auditCount("auth.sso_linked"); n != 0 {
 		t.Errorf("links made by refused sign-ins: %d", n)
 	}
+	if n := e.scrape()[`thematic_sign_in_failures_total{reason="single_sign_on"}`]; n != float64(len(cases)) {
+		t.Errorf("%v single sign-on refusals counted in the metrics, want %d", n, len(cases))
+	}
 	// A deactivated member is refused, linked or not.
 	if _, err := e.db.Super.Exec(context.Background(), `UPDATE memberships SET deactivated_at = now()
 		WHERE user_id = (SELECT id FROM users WHERE email = 'observer@demo.test')`); err != nil {
