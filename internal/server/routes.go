@@ -85,6 +85,10 @@ func (s *Server) routes() http.Handler {
 		route("POST", "/account/two-factor/recovery-codes", auth.SignedIn, s.newRecoveryCodes)
 		route("GET", "/account/organisation", auth.SignedIn, s.organisationForm)
 		route("POST", "/account/organisation", auth.SignedIn, s.switchOrganisation)
+		// Personal access tokens for the API (apitokens.go).
+		route("GET", "/account/tokens", auth.SignedIn, s.tokensPage)
+		route("POST", "/account/tokens", auth.SignedIn, s.tokenCreate)
+		route("POST", "/account/tokens/{tokenID}/revoke", auth.SignedIn, s.tokenRevoke)
 
 		// Tenant administration.
 		route("GET", "/admin/users", auth.ManageTenant, s.adminUsers)
