@@ -46,6 +46,31 @@ func (s *Server) routes() http.Handler {
 		r.Method("POST", BareBaselinePath, bare)
 	}
 
+	// The public API: personal access tokens instead of sessions, no cookies or CSRF, answers in
+	// JSON and errors as problem details (api.go); the same permissions as the pages.
+	r.Route(APIPrefix, func(r chi.Router) {
+		r.Use(compress, s.apiLimitBody, s.apiAuth)
+		r.NotFound(s.apiNotFound)
+		r.MethodNotAllowed(s.apiNotFound)
+		route := s.apiRegistrar(r, APIPrefix)
+		route("GET", "/openapi.json", auth.Public, s.apiOpenAPI)
+		route("GET", "/docs", auth.Public, s.apiDocs)
+		route("GET", "/reviews", auth.SignedIn, s.apiReviews)
+		r.Route("/reviews/{reviewID}", func(r chi.Router) {
+			r.Use(s.loadReview)
+			route := s.apiRegistrar(r, APIPrefix+"/reviews/{reviewID}")
+			route("GET", "/", auth.ReviewMember, s.apiReview)
+			route("GET", "/areas", auth.ReviewStaff, s.apiAreas)
+			route("GET", "/visits", auth.ReviewMember, s.apiVisits)
+			route("GET", "/notes", auth.ReviewStaff, s.apiNotes)
+			route("POST", "/notes", auth.ReviewRecord, s.apiNoteCreate)
+			route("GET", "/findings", auth.ReviewStaff, s.apiFindings)
+			route("GET", "/recommendations", auth.ReviewStaff, s.apiRecommendations)
+			route("GET", "/coverage", auth.ReviewStaff, s.apiCoverage)
+			route("GET", "/report", auth.ReviewStaff, s.apiReport)
+		})
+	})
+
 	r.Group(func(r chi.Router) {
 		r.Use(compress, s.limitBody, s.crossOrigin, s.sessions.LoadAndSave, s.flashes, s.loadActor, s.checkText, s.csrf)
 		route := s.registrar(r, "")
