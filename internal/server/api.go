@@ -36,7 +36,10 @@ type apiCaller struct {
 	tokenID, scope string
 }
 
-func apiCallerFrom(ctx context.Context) *apiCaller { c, _ := ctx.Value(keyAPIToken).(*apiCaller); return c }
+func apiCallerFrom(ctx context.Context) *apiCaller {
+	c, _ := ctx.Value(keyAPIToken).(*apiCaller)
+	return c
+}
 
 // problem is an RFC 9457 problem details object. Errors lists a refused request's fields.
 type problem struct {
