@@ -22,6 +22,7 @@ import (
 	"thematic/internal/apitoken"
 	"thematic/internal/db"
 	"thematic/internal/demo"
+	"thematic/internal/testenv"
 )
 
 // apiRule gives the answer of an API route for each persona, each with a read-and-write token of
@@ -495,5 +496,39 @@ func TestAPIDocumentAndPage(t *testing.T) {
 	}
 	if strings.Contains(r.Body, "<script src=\"http") {
 		t.Error("the reference page loads script from elsewhere")
+	}
+}
+
+// TestAPIWithinTheStatementBudget counts the statements of every API read, as
+// TestEveryPageWithinTheStatementBudget does for pages: the token's look-up and count (one
+// statement) and its user (one) come before the page's own.
+func TestAPIWithinTheStatementBudget(t *testing.T) {
+	t.Parallel()
+	te := testenv.New(t)
+	e := &env{t: t, db: te.DB, srv: te.Server, ts: te.HTTP, cfg: te.Config}
+	f := newReviewFixture(t, e)
+	tok := apiTokenFor(t, e, "lead@demo.test", apitoken.Read)
+	for key, rule := range apiAccessTable {
+		method, pattern, _ := strings.Cut(key, " ")
+		if method != http.MethodGet || rule.lead != ok {
+			continue
+		}
+		path := strings.TrimSuffix(strings.ReplaceAll(pattern, "{reviewID}", f.reviewID), "/")
+		best := int64(-1)
+		var sql []string
+		for range 3 {
+			before := te.Statements()
+			r := apiCall(t, e, tok, method, path, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s: %d", key, r.Status)
+			}
+			if n := te.Statements() - before; best < 0 || n < best {
+				best, sql = n, te.StatementsSince(before)
+			}
+		}
+		if best > requestBudget {
+			t.Errorf("%s sends %d statements, more than %d:\n  %s", key, best, requestBudget, strings.Join(sql, "\n  "))
+		}
+		t.Logf("%3d %s", best, key)
 	}
 }
