@@ -48,17 +48,17 @@ func (s *Server) routes() http.Handler {
 
 	// The public API: personal access tokens instead of sessions, no cookies or CSRF, answers in
 	// JSON and errors as problem details (api.go); the same permissions as the pages.
-	r.Route(APIPrefix, func(r chi.Router) {
+	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(compress, s.apiLimitBody, s.apiAuth)
 		r.NotFound(s.apiNotFound)
 		r.MethodNotAllowed(s.apiNotFound)
-		route := s.apiRegistrar(r, APIPrefix)
+		route := s.apiRegistrar(r, "/api/v1")
 		route("GET", "/openapi.json", auth.Public, s.apiOpenAPI)
 		route("GET", "/docs", auth.Public, s.apiDocs)
 		route("GET", "/reviews", auth.SignedIn, s.apiReviews)
 		r.Route("/reviews/{reviewID}", func(r chi.Router) {
 			r.Use(s.loadReview)
-			route := s.apiRegistrar(r, APIPrefix+"/reviews/{reviewID}")
+			route := s.apiRegistrar(r, "/api/v1/reviews/{reviewID}")
 			route("GET", "/", auth.ReviewMember, s.apiReview)
 			route("GET", "/areas", auth.ReviewStaff, s.apiAreas)
 			route("GET", "/visits", auth.ReviewMember, s.apiVisits)
