@@ -428,7 +428,10 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) error {
 		var buf bytes.Buffer
 		if err := f.Write(r.Context(), &buf, doc); err != nil {
 			if errors.Is(err, report.ErrNoChromium) {
-				return apperr.Unavailable(err)
+				writeProblem(w, problem{Type: "about:blank", Title: http.StatusText(http.StatusServiceUnavailable),
+					Status: http.StatusServiceUnavailable, Detail: "PDFs cannot be made on this server: " + report.ErrNoChromium.Error(),
+					Instance: apiInstance(r)})
+				return nil
 			}
 			return err
 		}

@@ -327,6 +327,18 @@ func TestAPITokens(t *testing.T) {
 		t.Errorf("revoked: %d %s", r.Status, r.Body)
 	}
 
+	// An organisation that requires two-factor sign-in: a token of a user without it waits (403).
+	obs := apiTokenFor(t, e, "observer@demo.test", apitoken.Read)
+	if _, err := e.db.Super.Exec(ctx, `UPDATE tenants SET require_2fa = true WHERE slug = $1`, demo.TenantSlug); err != nil {
+		t.Fatal(err)
+	}
+	if r := apiCall(t, e, obs, "GET", reviews, nil); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "two-factor") {
+		t.Errorf("two-factor required: %d %s", r.Status, r.Body)
+	}
+	if _, err := e.db.Super.Exec(ctx, `UPDATE tenants SET require_2fa = false WHERE slug = $1`, demo.TenantSlug); err != nil {
+		t.Fatal(err)
+	}
+
 	// A deactivated member's token stops working.
 	lead := apiTokenFor(t, e, "lead@demo.test", apitoken.Read)
 	if _, err := e.db.Super.Exec(ctx, `UPDATE memberships SET deactivated_at = now() WHERE user_id = (SELECT id FROM users WHERE email = 'lead@demo.test')`); err != nil {
