@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -162,6 +163,20 @@ func (s *Server) apiAuth(next http.Handler) http.Handler {
 			ctx = context.WithValue(ctx, keyReviewLoaded, &reviewLoaded{reviewID: reviewID, access: rq.Review, concerns: rq.OpenConcerns})
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// apiCheckText refuses (400) a path or query holding a NUL or bytes that are not UTF-8, as
+// checkText does for pages: PostgreSQL stores neither in text. A JSON body is checked by its
+// handler once decoded.
+func (s *Server) apiCheckText(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vals, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil || !validText(r.URL.Path) || !validValues(vals) {
+			s.apiProblem(w, r, apperr.Invalid("The path or query contains characters the service cannot accept, such as a null character or bytes that are not UTF-8 text."))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -400,6 +400,12 @@ func TestAPINotes(t *testing.T) {
 	if len(page.Notes) != 0 {
 		t.Errorf("judgement filter: %d notes", len(page.Notes))
 	}
+	// A NUL or bytes that are not UTF-8 in the query: 400, before any statement sees them.
+	for _, q := range []string{"q=%00", "tag=%ff", "q=%zz"} {
+		if r := apiCall(t, e, tok, "GET", base+"?"+q, nil); r.Status != http.StatusBadRequest {
+			t.Errorf("?%s: %d", q, r.Status)
+		}
+	}
 	// A bad filter: 422 with the field.
 	r = apiCall(t, e, tok, "GET", base+"?visit=nope", nil)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `"field":"visit"`) {

@@ -49,7 +49,7 @@ func (s *Server) routes() http.Handler {
 	// The public API: personal access tokens instead of sessions, no cookies or CSRF, answers in
 	// JSON and errors as problem details (api.go); the same permissions as the pages.
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(compress, s.apiLimitBody, s.apiAuth)
+		r.Use(compress, s.apiLimitBody, s.apiCheckText, s.apiAuth)
 		r.NotFound(s.apiNotFound)
 		r.MethodNotAllowed(s.apiNotFound)
 		route := s.apiRegistrar(r, "/api/v1")
