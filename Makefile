@@ -123,11 +123,12 @@ fuzz: ## run every fuzz target in turn for FUZZTIME (default 60s); crashers land
 	done
 
 # make check needs only Go and git (no node_modules, no PostgreSQL): .ci/run runs it before make test.
-check: ## formatting, go.mod tidy, vet and generated code up to date
+check: ## formatting, go.mod tidy, vet, the API's OpenAPI document and generated code up to date
 	@files="$$(gofmt -l cmd internal templates web migrations)"; \
 		if [ -n "$$files" ]; then echo "make check: not gofmt-formatted (run gofmt -w):"; echo "$$files"; exit 1; fi
 	@go mod tidy -diff || { echo "make check: go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	go vet ./...
+	go run ./cmd/apilint
 	go tool templ generate
 	@stale="$$(git status --porcelain -- '*_templ.go')"; \
 		if [ -n "$$stale" ]; then echo "make check: generated templ code is stale (run make generate and commit):"; echo "$$stale"; exit 1; fi

@@ -118,6 +118,8 @@ func escapeLike(s string) string {
 // KnownActions are the actions the service records, for the audit log's filter.
 var KnownActions = []string{
 	"access.refused",
+	"api_token.created",
+	"api_token.revoked",
 	"audit.redacted",
 	"auth.password_reset",
 	"auth.password_reset_requested",

@@ -176,8 +176,9 @@ func TestEveryRouteIsInTheAccessTable(t *testing.T) {
 		seen[key] = true
 		_, inFoundation := accessTable[key]
 		_, inReview := reviewAccessTable[key]
-		if !inFoundation && !inReview {
-			t.Errorf("route %s is in neither accessTable nor reviewAccessTable: decide who may use it", key)
+		_, inAPI := apiAccessTable[key]
+		if !inFoundation && !inReview && !inAPI {
+			t.Errorf("route %s is in none of accessTable, reviewAccessTable and apiAccessTable: decide who may use it", key)
 		}
 		return nil
 	})
@@ -187,6 +188,11 @@ func TestEveryRouteIsInTheAccessTable(t *testing.T) {
 	for key := range reviewAccessTable {
 		if !seen[key] {
 			t.Errorf("reviewAccessTable lists %s, which is not registered", key)
+		}
+	}
+	for key := range apiAccessTable {
+		if !seen[key] {
+			t.Errorf("apiAccessTable lists %s, which is not registered", key)
 		}
 	}
 	for key := range accessTable {

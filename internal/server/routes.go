@@ -46,6 +46,31 @@ func (s *Server) routes() http.Handler {
 		r.Method("POST", BareBaselinePath, bare)
 	}
 
+	// The public API: personal access tokens instead of sessions, no cookies or CSRF, answers in
+	// JSON and errors as problem details (api.go); the same permissions as the pages.
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(compress, s.apiLimitBody, s.apiCheckText, s.apiAuth)
+		r.NotFound(s.apiNotFound)
+		r.MethodNotAllowed(s.apiNotFound)
+		route := s.apiRegistrar(r, "/api/v1")
+		route("GET", "/openapi.json", auth.Public, s.apiOpenAPI)
+		route("GET", "/docs", auth.Public, s.apiDocs)
+		route("GET", "/reviews", auth.SignedIn, s.apiReviews)
+		r.Route("/reviews/{reviewID}", func(r chi.Router) {
+			r.Use(s.loadReview)
+			route := s.apiRegistrar(r, "/api/v1/reviews/{reviewID}")
+			route("GET", "/", auth.ReviewMember, s.apiReview)
+			route("GET", "/areas", auth.ReviewStaff, s.apiAreas)
+			route("GET", "/visits", auth.ReviewMember, s.apiVisits)
+			route("GET", "/notes", auth.ReviewStaff, s.apiNotes)
+			route("POST", "/notes", auth.ReviewRecord, s.apiNoteCreate)
+			route("GET", "/findings", auth.ReviewStaff, s.apiFindings)
+			route("GET", "/recommendations", auth.ReviewStaff, s.apiRecommendations)
+			route("GET", "/coverage", auth.ReviewStaff, s.apiCoverage)
+			route("GET", "/report", auth.ReviewStaff, s.apiReport)
+		})
+	})
+
 	r.Group(func(r chi.Router) {
 		r.Use(compress, s.limitBody, s.crossOrigin, s.sessions.LoadAndSave, s.flashes, s.loadActor, s.checkText, s.csrf)
 		route := s.registrar(r, "")
@@ -88,6 +113,10 @@ func (s *Server) routes() http.Handler {
 		route("POST", "/account/two-factor/recovery-codes", auth.SignedIn, s.newRecoveryCodes)
 		route("GET", "/account/organisation", auth.SignedIn, s.organisationForm)
 		route("POST", "/account/organisation", auth.SignedIn, s.switchOrganisation)
+		// Personal access tokens for the API (apitokens.go).
+		route("GET", "/account/tokens", auth.SignedIn, s.tokensPage)
+		route("POST", "/account/tokens", auth.SignedIn, s.tokenCreate)
+		route("POST", "/account/tokens/{tokenID}/revoke", auth.SignedIn, s.tokenRevoke)
 
 		// Tenant administration.
 		route("GET", "/admin/users", auth.ManageTenant, s.adminUsers)

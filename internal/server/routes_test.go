@@ -46,7 +46,7 @@ func routeTable(t *testing.T) map[string]bool {
 			name = fn.Sel.Name
 		}
 		switch name {
-		case "registrar":
+		case "registrar", "apiRegistrar":
 			if len(c.Args) == 2 {
 				if p, ok := lit(c.Args[1]); ok && p != "" {
 					prefixes = append(prefixes, p)
