@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -47,6 +48,8 @@ type service struct {
 	DependsOn   any            `yaml:"depends_on"`
 	Healthcheck map[string]any `yaml:"healthcheck"`
 	Ports       []any          `yaml:"ports"`
+	Profiles    []string       `yaml:"profiles"`
+	Entrypoint  any            `yaml:"entrypoint"`
 }
 
 var interpolation = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}`)
@@ -426,5 +429,73 @@ func TestInitScriptRoles(t *testing.T) {
 		if dbEnv[v] == "" {
 			t.Errorf("the db service does not set %s for the init script", v)
 		}
+	}
+}
+
+// TestComposeHighAvailabilityProfile: the optional "ha" profile adds a standby streaming from db, a
+// second app instance configured as the first, and a round-robin proxy over both; the default
+// stack runs none of them.
+func TestComposeHighAvailabilityProfile(t *testing.T) {
+	c := loadCompose(t)
+	for _, name := range []string{"db-standby", "app2", "proxy"} {
+		svc, ok := c.Services[name]
+		if !ok {
+			t.Fatalf("no %s service", name)
+		}
+		if !slices.Equal(svc.Profiles, []string{"ha"}) {
+			t.Errorf("%s profiles %v, want [ha] (the default stack runs without it)", name, svc.Profiles)
+		}
+	}
+	for _, name := range []string{"db", "app"} {
+		if len(c.Services[name].Profiles) > 0 {
+			t.Errorf("%s is in profiles %v: the default stack needs it", name, c.Services[name].Profiles)
+		}
+	}
+	// The second instance is the first one again, without the published port.
+	app, app2 := c.Services["app"].env(t), c.Services["app2"].env(t)
+	if !reflect.DeepEqual(app, app2) {
+		t.Errorf("app2's environment %v differs from app's %v", app2, app)
+	}
+	if c.Services["app2"].Build == nil {
+		t.Error("app2 is not built from the Dockerfile")
+	}
+	// Both find whichever database accepts writes.
+	for _, k := range []string{"DATABASE_URL", "APP_DATABASE_URL"} {
+		if u := parseURL(t, k, app[k]); u != nil && u.Query().Get("target_session_attrs") != "read-write" {
+			t.Errorf("%s has no target_session_attrs=read-write: after a failover the app would not find the new primary", k)
+		}
+	}
+	if !strings.Contains(read(t, "docker-compose.yml"), "${THEMATIC_DB_HOSTS:-db:5432}") {
+		t.Error("the database URLs do not take THEMATIC_DB_HOSTS (the standby's host in the ha profile)")
+	}
+	// The proxy sends requests to both instances in turn.
+	if src := c.Services["proxy"].mounts()["/etc/caddy/Caddyfile"]; filepath.Clean(src) != "deploy/Caddyfile" {
+		t.Errorf("the proxy does not mount deploy/Caddyfile (got %q)", src)
+	}
+	caddy := read(t, "deploy/Caddyfile")
+	for _, want := range []string{"app:8080", "app2:8080", "round_robin", "health_uri /readyz"} {
+		if !strings.Contains(caddy, want) {
+			t.Errorf("deploy/Caddyfile lacks %q", want)
+		}
+	}
+	// The standby streams as a role that may only replicate, with the password db gives it.
+	sb := c.Services["db-standby"].env(t)
+	if p := c.Services["db"].env(t)["THEMATIC_REPLICATION_PASSWORD"]; p == "" || p != sb["THEMATIC_REPLICATION_PASSWORD"] {
+		t.Errorf("the standby's replication password %q is not db's %q", sb["THEMATIC_REPLICATION_PASSWORD"], p)
+	}
+	w := words(roleStatement(t, read(t, "deploy/postgres-init/02-replication.sh"), "thematic_replication"))
+	for _, want := range []string{"REPLICATION", "NOSUPERUSER", "NOBYPASSRLS"} {
+		if !slices.Contains(w, want) {
+			t.Errorf("the replication role lacks %s", want)
+		}
+	}
+	script := read(t, "deploy/standby.sh")
+	for _, want := range []string{"pg_basebackup", "-R", "application_name=$STANDBY_NAME", "hot_standby=on"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("deploy/standby.sh lacks %q", want)
+		}
+	}
+	if src := c.Services["db-standby"].mounts()["/deploy/standby.sh"]; filepath.Clean(src) != "deploy/standby.sh" {
+		t.Errorf("db-standby does not mount deploy/standby.sh (got %q)", src)
 	}
 }
