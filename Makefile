@@ -101,10 +101,10 @@ bench: assets ## load harness on national-scale data (fresh unless BENCH_REUSE=1
 	$(BENCH_ENV) ./bin/thematic-bench db stop --dir $(BENCH_DIR) >/dev/null 2>&1 || true; \
 	exit $$status
 
-faults: assets ## the fault tests at full length: a 10 s database outage and a failover to the standby in 60 s of saves, a stop under load, concurrent edits, replays
+faults: assets ## the fault tests at full length: a 10 s database outage and a failover to the standby in 60 s of saves, a restore drill, replicas, a stop under load, concurrent edits, replays
 	@status=0; \
 	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) THEMATIC_FAULT_LONG=1 go test -count=1 -timeout 20m -v \
-		-run 'TestDatabaseOutageDuringNoteLoad|TestFailoverDuringNoteLoad|TestServeStopDuringNoteLoad' ./cmd/thematic/ || status=$$?; \
+		-run 'TestDatabaseOutageDuringNoteLoad|TestFailoverDuringNoteLoad|TestRestoreDrill|TestReplicasServeOneJourney|TestServeStopDuringNoteLoad' ./cmd/thematic/ || status=$$?; \
 	THEMATIC_TEST_DATA=$(CURDIR)/$(TEST_DATA) go test -count=1 -timeout 20m -v \
 		-run 'TestConcurrentEditsOfOneFindingOneWinsEachRound|TestReplayedNoteSubmissionMakesOneNote' ./internal/server/ || status=$$?; \
 	go run ./cmd/thematic db stop --dir $(TEST_DATA) >/dev/null 2>&1 || true; \
