@@ -133,7 +133,21 @@ func ensureStandbys(ctx context.Context, bin string, srv *Server, opts Options) 
 			return fmt.Errorf("devdb: synchronous replication: %w", err)
 		}
 	}
-	return nil
+	// The reload reaches the WAL senders a moment later: return once they say so.
+	for {
+		var synced int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')
+			AND application_name LIKE 'standby%'`).Scan(&synced); err != nil {
+			return fmt.Errorf("devdb: replication state: %w", err)
+		}
+		if synced >= opts.Standbys {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("devdb: %d of %d standbys synchronous after a minute", synced, opts.Standbys)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // Promote makes standby i (1-based) of the server in dir the primary, as a failover does once
