@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -28,33 +25,9 @@ func TestFailoverDuringNoteLoad(t *testing.T) {
 		total, killAt, rate = 60*time.Second, 20*time.Second, 50
 	}
 	bg := context.Background()
-	dir, err := filepath.Abs(filepath.Join("..", "..", ".data", "failover-"+strconv.Itoa(os.Getpid())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := devdb.Ensure(bg, devdb.Options{Dir: dir, Standbys: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		devdb.Stop(dir)
-		os.RemoveAll(srv.Dir)
-		os.RemoveAll(dir)
-	})
-	env := map[string]string{"DATABASE_URL": srv.FailoverURL(devdb.OwnerRole, devdb.Database),
-		"APP_DATABASE_URL": srv.FailoverURL(devdb.AppRole, devdb.Database), "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s",
-		"METRICS_ADDR": "127.0.0.1:0"}
-	getenv := func(k string) string { return env[k] }
-	if err := run(bg, []string{"seed", "demo"}, getenv, nil, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(bg)
-	defer cancel()
-	logs := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, nil, io.Discard, logs) }()
-	base := "http://" + waitForAddr(t, logs)
-	load := newNoteLoad(t, base, srv.SuperURL(devdb.Database))
+	d := startDrill(t, "failover", devdb.Options{Standbys: 1})
+	dir, srv := d.dir, d.srv
+	load := newNoteLoad(t, d.base, srv.SuperURL(devdb.Database))
 
 	var mu sync.Mutex
 	var killedAt, promotedAt time.Time
@@ -85,8 +58,7 @@ func TestFailoverDuringNoteLoad(t *testing.T) {
 		return (promotedAt.IsZero() || time.Since(promotedAt) < 3*time.Second) && time.Since(began) < total+60*time.Second
 	}
 	load.run("failover", rate, going)
-	cancel()
-	if err := <-done; err != nil {
+	if err := d.stop(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
 	sb := devdb.Server{Port: srv.Standbys[0].Port, Password: srv.Password}

@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"thematic/internal/demo"
+	"thematic/internal/devdb"
 )
 
 // noteLoad saves notes on the demo's Northumberland visit as its inspector, through the form, at
@@ -150,4 +154,57 @@ func (l *noteLoad) stored(superURL string) (stored, twice int) {
 		l.t.Fatal(err)
 	}
 	return stored, twice
+}
+
+// drill is what a fault drill runs on: a durable private PostgreSQL in .data/NAME-PID (fsync on:
+// a fast cluster loses acknowledged commits in a crash), the demo loaded, and `thematic serve`
+// serving on it.
+type drill struct {
+	dir    string
+	srv    devdb.Server
+	base   string // the server's URL
+	getenv func(string) string
+	stop   func() error // stops the server; serve's error
+}
+
+// startDrill makes the drill's database with opts (Dir is set here) and starts the server on it,
+// through the failover URL when the database has standbys.
+func startDrill(t *testing.T, name string, opts devdb.Options) *drill {
+	t.Helper()
+	bg := context.Background()
+	dir, err := filepath.Abs(filepath.Join("..", "..", ".data", name+"-"+strconv.Itoa(os.Getpid())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Dir = dir
+	srv, err := devdb.Ensure(bg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		devdb.Stop(dir)
+		os.RemoveAll(srv.Dir)
+		os.RemoveAll(dir)
+	})
+	owner, app := srv.OwnerURL(), srv.AppURL()
+	if len(srv.Standbys) > 0 {
+		owner, app = srv.FailoverURL(devdb.OwnerRole, devdb.Database), srv.FailoverURL(devdb.AppRole, devdb.Database)
+	}
+	env := map[string]string{"DATABASE_URL": owner, "APP_DATABASE_URL": app, "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s",
+		"METRICS_ADDR": "127.0.0.1:0"}
+	d := &drill{dir: dir, srv: srv, getenv: func(k string) string { return env[k] }}
+	if err := run(bg, []string{"seed", "demo"}, d.getenv, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	t.Cleanup(cancel)
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, d.getenv, nil, io.Discard, logs) }()
+	d.base = "http://" + waitForAddr(t, logs)
+	d.stop = func() error {
+		cancel()
+		return <-done
+	}
+	return d
 }

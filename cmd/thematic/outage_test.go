@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -26,34 +23,8 @@ func TestDatabaseOutageDuringNoteLoad(t *testing.T) {
 		total, outageAt, outage, rate = 60*time.Second, 20*time.Second, 10*time.Second, 50
 	}
 	bg := context.Background()
-	dir, err := filepath.Abs(filepath.Join("..", "..", ".data", "outage-"+strconv.Itoa(os.Getpid())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Not Fast: with fsync and synchronous commit off, a crash loses commits already acknowledged.
-	srv, err := devdb.Ensure(bg, devdb.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		devdb.Stop(dir)
-		os.RemoveAll(srv.Dir)
-		os.RemoveAll(dir)
-	})
-	env := map[string]string{"DATABASE_URL": srv.OwnerURL(), "APP_DATABASE_URL": srv.AppURL(), "ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "10s", "METRICS_ADDR": "127.0.0.1:0"}
-	getenv := func(k string) string { return env[k] }
-	if err := run(bg, []string{"migrate", "up"}, getenv, nil, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if err := run(bg, []string{"seed", "demo"}, getenv, nil, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(bg)
-	defer cancel()
-	logs := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, nil, io.Discard, logs) }()
-	base := "http://" + waitForAddr(t, logs)
+	d := startDrill(t, "outage", devdb.Options{})
+	dir, srv, base := d.dir, d.srv, d.base
 	load := newNoteLoad(t, base, srv.SuperURL(devdb.Database))
 
 	var mu sync.Mutex
@@ -100,8 +71,7 @@ func TestDatabaseOutageDuringNoteLoad(t *testing.T) {
 		return (restartedAt.IsZero() || time.Since(restartedAt) < recoverFor) && time.Since(began) < total+30*time.Second
 	}
 	load.run("outage", rate, going)
-	cancel()
-	if err := <-done; err != nil {
+	if err := d.stop(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
 	statuses := load.statuses

@@ -22,42 +22,24 @@ import (
 func TestRestoreDrill(t *testing.T) {
 	t.Parallel()
 	bg := context.Background()
-	base, err := filepath.Abs(filepath.Join("..", "..", ".data", "restore-"+strconv.Itoa(os.Getpid())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, into := filepath.Join(base, "primary"), filepath.Join(base, "restored")
-	srv, err := devdb.Ensure(bg, devdb.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := startDrill(t, "restore", devdb.Options{})
+	dir, srv, into := d.dir, d.srv, d.dir+"-restored"
 	t.Cleanup(func() {
-		devdb.Stop(dir)
 		devdb.Stop(into)
-		if r, err := devdb.ResolveDir(base); err == nil {
+		if r, err := devdb.ResolveDir(into); err == nil {
 			os.RemoveAll(r)
 		}
-		os.RemoveAll(filepath.Dir(srv.Dir))
-		os.RemoveAll(base)
+		os.RemoveAll(into)
 	})
-	env := map[string]string{"DATABASE_URL": srv.OwnerURL(), "APP_DATABASE_URL": srv.AppURL(), "ADDR": "127.0.0.1:0",
-		"SHUTDOWN_TIMEOUT": "10s", "METRICS_ADDR": "127.0.0.1:0"}
-	getenv := func(k string) string { return env[k] }
 	cli := func(args ...string) string {
 		t.Helper()
 		var out strings.Builder
-		if err := run(bg, args, getenv, nil, &out, io.Discard); err != nil {
+		if err := run(bg, args, d.getenv, nil, &out, io.Discard); err != nil {
 			t.Fatalf("thematic %s: %v\n%s", strings.Join(args, " "), err, out.String())
 		}
 		return out.String()
 	}
-	cli("seed", "demo")
-	ctx, cancel := context.WithCancel(bg)
-	defer cancel()
-	logs := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, nil, io.Discard, logs) }()
-	load := newNoteLoad(t, "http://"+waitForAddr(t, logs), srv.SuperURL(devdb.Database))
+	load := newNoteLoad(t, d.base, srv.SuperURL(devdb.Database))
 	phase := func(name string) {
 		until := time.Now().Add(1500 * time.Millisecond)
 		load.run(name, 20, func() bool { return time.Now().Before(until) })
@@ -71,8 +53,7 @@ func TestRestoreDrill(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	phase("after-noted-time")
 	t.Log(strings.TrimSpace(cli("db", "restore", "--dir", dir, "--to", noted.UTC().Format(time.RFC3339Nano), "--into", into)))
-	cancel()
-	if err := <-done; err != nil {
+	if err := d.stop(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
 

@@ -68,22 +68,9 @@ func TestAreaPseudonyms(t *testing.T) {
 
 	internal := []string{d.path("evidence"), d.path("coverage"), d.path("synthesis", d.actionAreaID),
 		d.path("synthesis", d.actionAreaID, "patterns"), d.path("findings", id)}
-	// namesIn lists the area names a page shows outside the notes' own words.
-	namesIn := func(path string) (shown []string, labels int) {
+	namesIn := func(path string) ([]string, int) {
 		t.Helper()
-		r := lead.get(path)
-		if r.Status != http.StatusOK {
-			t.Fatalf("%s: %d", path, r.Status)
-		}
-		body := html.UnescapeString(r.Body)
-		// The notes' own words may name a place: they are left out of the comparison.
-		body = regexp.MustCompile(`(?s)<blockquote.*?</blockquote>|<p class="govuk-body app-note-excerpt">.*?</p>`).ReplaceAllString(body, "")
-		for _, n := range names {
-			if strings.Contains(body, ">"+n) || strings.Contains(body, n+", ") || strings.Contains(body, n+"<") {
-				shown = append(shown, n)
-			}
-		}
-		return shown, len(pseudonymRE.FindAllString(body, -1))
+		return areaNamesIn(t, lead, path, names)
 	}
 	for _, p := range internal {
 		if shown, _ := namesIn(p); len(shown) == 0 {
