@@ -24,4 +24,12 @@ var NotCarried = []LeftOut{
 		Why: "The copy records the person importing and the time of the import."},
 	{What: "Database ids, edit counters and idempotency keys",
 		Why: "The copy gets its own; inside the archive objects are named by refs and people by email address."},
+	{What: "Letters to each area: the template, the sections, saved versions, sign-off and factual-accuracy checks with their comments and answers",
+		Why: "The archive's format does not hold them yet. Before moving a review, download each letter (Word or PDF) and each check's comments and answers (CSV) from its page."},
+	{What: "Double coding: samples, second coders' codings and the agreed codings",
+		Why: "The archive's format does not hold them yet. The consistency page's figures can be read from the original; a copy can draw a sample of its own."},
+	{What: "Area pseudonyms (Area A…) and whether the review shows them",
+		Why: "A copy deals its own letters when its lead turns pseudonyms on, so that nobody can read one review's letters across to another."},
+	{What: "The recommendations register's statuses and responses, and findings' follow-up links to earlier reviews' recommendations",
+		Why: "The register is the organisation's across its reviews, and a follow-up names another review of the original organisation."},
 }
